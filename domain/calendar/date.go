@@ -1,0 +1,167 @@
+package calendar
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Date is a civil calendar date in Europe/Prague, without a time of day.
+// The zero Date is "no date". Dates are comparable with == and usable as map keys.
+type Date struct {
+	y int
+	m time.Month
+	d int
+}
+
+// layout is the one textual form of a Date: YYYY-MM-DD.
+const layout = "2006-01-02"
+
+// NewDate returns the date y-m-d; it panics if the date does not exist, so it
+// is meant for constants in code and tests. Use ParseDate for input.
+func NewDate(y int, m time.Month, d int) Date {
+	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if t.Year() != y || t.Month() != m || t.Day() != d {
+		panic(fmt.Sprintf("calendar: %04d-%02d-%02d does not exist", y, m, d))
+	}
+	return Date{y, m, d}
+}
+
+// ParseDate parses YYYY-MM-DD and refuses dates that do not exist (2026-02-30).
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(layout, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD that exists", s)
+	}
+	return DateOf(t), nil
+}
+
+// DateOf returns the calendar date of t in t's own location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// Prague is the time zone in which every legal date is reckoned.
+var Prague = mustLoad("Europe/Prague")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// Today returns the Europe/Prague date of the instant now. The caller supplies
+// now: the domain never reads a clock.
+func Today(now time.Time) Date { return DateOf(now.In(Prague)) }
+
+// Year, Month and Day return the parts of the date.
+func (d Date) Year() int         { return d.y }
+func (d Date) Month() time.Month { return d.m }
+func (d Date) Day() int          { return d.d }
+
+// IsZero reports whether d is the zero Date (no date).
+func (d Date) IsZero() bool { return d == Date{} }
+
+// Time returns midnight UTC of the date, for arithmetic and storage.
+func (d Date) Time() time.Time { return time.Date(d.y, d.m, d.d, 0, 0, 0, 0, time.UTC) }
+
+// Weekday returns the day of the week.
+func (d Date) Weekday() time.Weekday { return d.Time().Weekday() }
+
+// AddDays returns the date n calendar days later (earlier for negative n).
+func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }
+
+// AddMonths returns the same day number n months later, or the last day of
+// that month where it has no such day (31 Jan + 1 month = 28/29 Feb).
+func (d Date) AddMonths(n int) Date {
+	first := time.Date(d.y, d.m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	day := d.d
+	if day > last {
+		day = last
+	}
+	return Date{first.Year(), first.Month(), day}
+}
+
+// AddYears returns the same date n years later; 29 Feb becomes 28 Feb in a
+// year without it.
+func (d Date) AddYears(n int) Date { return d.AddMonths(12 * n) }
+
+// Before reports whether d is earlier than e.
+func (d Date) Before(e Date) bool { return d.Compare(e) < 0 }
+
+// After reports whether d is later than e.
+func (d Date) After(e Date) bool { return d.Compare(e) > 0 }
+
+// Compare returns -1, 0 or +1 as d is before, equal to or after e.
+func (d Date) Compare(e Date) int {
+	switch {
+	case d.y != e.y:
+		return cmp(d.y, e.y)
+	case d.m != e.m:
+		return cmp(int(d.m), int(e.m))
+	default:
+		return cmp(d.d, e.d)
+	}
+}
+
+func cmp(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// DaysUntil returns the number of calendar days from d to e (negative if e is earlier).
+func (d Date) DaysUntil(e Date) int {
+	return int(e.Time().Sub(d.Time()).Hours() / 24)
+}
+
+// YearsSince returns the age in whole years on date d of someone born on birth.
+func (d Date) YearsSince(birth Date) int {
+	years := d.y - birth.y
+	if d.m < birth.m || (d.m == birth.m && d.d < birth.d) {
+		years--
+	}
+	return years
+}
+
+// String returns YYYY-MM-DD, or "" for the zero Date.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.y, d.m, d.d)
+}
+
+// MarshalJSON writes the date as "YYYY-MM-DD", or null for the zero Date.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(d.String())
+}
+
+// UnmarshalJSON reads "YYYY-MM-DD" (or null) and refuses dates that do not exist.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = Date{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a date must be a string YYYY-MM-DD")
+	}
+	p, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = p
+	return nil
+}

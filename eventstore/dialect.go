@@ -1,0 +1,98 @@
+package eventstore
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Dialect is what differs between the two backends: how an event is inserted
+// and how the global log is read in an order in which no event is skipped.
+type Dialect struct {
+	Name string
+
+	insertEvent  string
+	selectEvents string
+	readLog      string
+	includes     string
+	// LogOrder is the ORDER BY of the global log.
+	LogOrder string
+	// Visible is the WHERE condition that keeps back events whose place in
+	// the log order is not final yet.
+	Visible string
+	// AfterOffset is the WHERE condition for "after the cursor $1 (tx), $2 (position)".
+	AfterOffset string
+	tx          bool
+}
+
+// eventColumns are the columns ScanEvent reads, in its order; the transaction
+// id is cast so that it scans into a uint64 on every driver.
+const eventColumns = `position, %TX%, stream_id, version, type, data, recorded_by, recorded_at, correlation_id`
+
+// SQLite has a single writer: positions are handed out and committed in one
+// order, so the log is read by position alone.
+var SQLite = newDialect(Dialect{
+	Name:        "sqlite",
+	LogOrder:    "position",
+	Visible:     "1 = 1",
+	AfterOffset: "position > $2",
+}, "0")
+
+// Postgres reads the log in (transaction id, position) order and only below
+// the oldest transaction still running: a position handed out to a
+// transaction that commits later than a higher one must not be skipped
+// (see ARCHITECTURE.md, "Known facts").
+var Postgres = newDialect(Dialect{
+	Name:        "postgres",
+	LogOrder:    "transaction_id, position",
+	Visible:     "transaction_id < pg_snapshot_xmin(pg_current_snapshot())",
+	AfterOffset: "((transaction_id = $1::text::xid8 AND position > $2) OR transaction_id > $1::text::xid8)",
+	tx:          true,
+}, "transaction_id::text::bigint")
+
+func newDialect(d Dialect, txColumn string) Dialect {
+	cols := strings.ReplaceAll(eventColumns, "%TX%", txColumn)
+	data := "$4"
+	if d.tx {
+		data = "$4::jsonb"
+	}
+	d.insertEvent = `INSERT INTO events (stream_id, version, type, data, recorded_by, recorded_at, correlation_id)
+		VALUES ($1, $2, $3, ` + data + `, $5, $6, $7) RETURNING position`
+	d.selectEvents = `SELECT ` + cols + ` FROM events`
+	d.readLog = d.selectEvents + ` WHERE ` + d.AfterOffset + ` AND ` + d.Visible + ` ORDER BY ` + d.LogOrder + ` LIMIT $3`
+	if d.tx {
+		d.includes = `SELECT EXISTS (SELECT 1 FROM events WHERE position = $3
+			AND (transaction_id < $1::text::xid8 OR (transaction_id = $1::text::xid8 AND position <= $2)))`
+	} else {
+		d.includes = `SELECT EXISTS (SELECT 1 FROM events WHERE position = $3 AND position <= $2)`
+	}
+	return d
+}
+
+// Columns returns the event columns in ScanEvent's order.
+func (d Dialect) Columns() string { return strings.TrimPrefix(d.selectEvents, "SELECT ") }
+
+func (d Dialect) logArgs(after Cursor, limit int) []any {
+	return []any{txArg(after), after.Position, limit}
+}
+
+func (d Dialect) includesArgs(c Cursor, position int64) []any {
+	return []any{txArg(c), c.Position, position}
+}
+
+// txArg passes the transaction id as text: xid8 has no int8 cast, and SQLite
+// ignores it anyway.
+func txArg(c Cursor) string { return strconv.FormatUint(c.Tx, 10) }
+
+func (d Dialect) isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

@@ -1,0 +1,80 @@
+// Package eventstore keeps lhuta's single source of truth: an append-only log
+// of events, grouped into streams (one stream per case), each event with a
+// version unique within its stream and a position in the global log.
+//
+// Two backends share one implementation over database/sql: an embedded SQLite
+// file (the default) and PostgreSQL (selected by DATABASE_URL). They differ
+// only in how the global log is read in commit order; see Dialect.
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// ErrConflict is returned when an append's expected version is stale: someone
+// else appended to the stream first. Nothing is written.
+var ErrConflict = errors.New("stream was changed by someone else (stale expected version)")
+
+// ErrNotFound is returned when a stream has no events.
+var ErrNotFound = errors.New("stream not found")
+
+// Any is the expected version that accepts whatever the stream's version is.
+const Any int64 = -1
+
+// Metadata says who recorded events, when, and under which request.
+type Metadata struct {
+	RecordedBy    string    `json:"recorded_by"`
+	RecordedAt    time.Time `json:"recorded_at"`
+	CorrelationID string    `json:"correlation_id"`
+}
+
+// NewEvent is an event about to be appended.
+type NewEvent struct {
+	Type string
+	Data json.RawMessage
+}
+
+// Event is a recorded event.
+type Event struct {
+	StreamID string          `json:"stream_id"`
+	Version  int64           `json:"version"`
+	Position int64           `json:"position"`
+	Type     string          `json:"type"`
+	Data     json.RawMessage `json:"data"`
+	Metadata
+	// Cursor places the event in the global log's reading order.
+	Cursor Cursor `json:"cursor"`
+}
+
+// Cursor is a place in the global log. On PostgreSQL the log is read in the
+// order (transaction id, position), because positions are handed out before
+// transactions commit and can become visible out of order; on SQLite, which
+// has a single writer, Tx is always 0 and positions alone give the order.
+type Cursor struct {
+	Tx       uint64 `json:"tx"`
+	Position int64  `json:"position"`
+}
+
+// Start is the cursor before the first event.
+var Start = Cursor{}
+
+// Store appends and reads events.
+type Store interface {
+	// Append adds events to the end of a stream and returns them as recorded.
+	// With expected = Any it appends whatever the version; otherwise the
+	// stream's current version must equal expected (0 for a new stream), or
+	// ErrConflict is returned and nothing is written.
+	Append(ctx context.Context, streamID string, expected int64, meta Metadata, events ...NewEvent) ([]Event, error)
+	// Load returns a stream's events in version order, or ErrNotFound.
+	Load(ctx context.Context, streamID string) ([]Event, error)
+	// ReadLog returns up to limit events of the global log after the cursor,
+	// in reading order; only events whose place in that order is final are
+	// returned, so a reader that follows the log never skips one.
+	ReadLog(ctx context.Context, after Cursor, limit int) ([]Event, error)
+	// Includes reports whether the log up to and including cursor c contains
+	// the event at the given position.
+	Includes(ctx context.Context, c Cursor, position int64) (bool, error)
+}
