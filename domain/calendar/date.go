@@ -57,10 +57,14 @@ func mustLoad(name string) *time.Location {
 // now: the domain never reads a clock.
 func Today(now time.Time) Date { return DateOf(now.In(Prague)) }
 
-// Year, Month and Day return the parts of the date.
-func (d Date) Year() int         { return d.y }
+// Year returns the year of the date.
+func (d Date) Year() int { return d.y }
+
+// Month returns the month of the date.
 func (d Date) Month() time.Month { return d.m }
-func (d Date) Day() int          { return d.d }
+
+// Day returns the day of the month.
+func (d Date) Day() int { return d.d }
 
 // IsZero reports whether d is the zero Date (no date).
 func (d Date) IsZero() bool { return d == Date{} }
