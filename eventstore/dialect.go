@@ -22,9 +22,9 @@ type Dialect struct {
 	// Visible is the WHERE condition that keeps back events whose place in
 	// the log order is not final yet.
 	Visible string
-	// AfterOffset is the WHERE condition for "after the cursor $1 (tx), $2 (position)".
-	AfterOffset string
-	tx          bool
+	// after is the WHERE condition for "after the cursor (tx, pos)".
+	after func(tx, pos string) string
+	tx    bool
 }
 
 // eventColumns are the columns ScanEvent reads, in its order; the transaction
@@ -34,10 +34,10 @@ const eventColumns = `position, %TX%, stream_id, version, type, data, recorded_b
 // SQLite has a single writer: positions are handed out and committed in one
 // order, so the log is read by position alone.
 var SQLite = newDialect(Dialect{
-	Name:        "sqlite",
-	LogOrder:    "position",
-	Visible:     "1 = 1",
-	AfterOffset: "position > $2",
+	Name:     "sqlite",
+	LogOrder: "position",
+	Visible:  "1 = 1",
+	after:    func(_, pos string) string { return "position > " + pos },
 }, "0")
 
 // Postgres reads the log in (transaction id, position) order and only below
@@ -45,11 +45,13 @@ var SQLite = newDialect(Dialect{
 // transaction that commits later than a higher one must not be skipped
 // (see ARCHITECTURE.md, "Known facts").
 var Postgres = newDialect(Dialect{
-	Name:        "postgres",
-	LogOrder:    "transaction_id, position",
-	Visible:     "transaction_id < pg_snapshot_xmin(pg_current_snapshot())",
-	AfterOffset: "((transaction_id = $1::text::xid8 AND position > $2) OR transaction_id > $1::text::xid8)",
-	tx:          true,
+	Name:     "postgres",
+	LogOrder: "transaction_id, position",
+	Visible:  "transaction_id < pg_snapshot_xmin(pg_current_snapshot())",
+	after: func(tx, pos string) string {
+		return "((transaction_id = " + tx + " AND position > " + pos + ") OR transaction_id > " + tx + ")"
+	},
+	tx: true,
 }, "transaction_id::text::bigint")
 
 func newDialect(d Dialect, txColumn string) Dialect {
@@ -61,18 +63,39 @@ func newDialect(d Dialect, txColumn string) Dialect {
 	d.insertEvent = `INSERT INTO events (stream_id, version, type, data, recorded_by, recorded_at, correlation_id)
 		VALUES ($1, $2, $3, ` + data + `, $5, $6, $7) RETURNING position`
 	d.selectEvents = `SELECT ` + cols + ` FROM events`
-	d.readLog = d.selectEvents + ` WHERE ` + d.AfterOffset + ` AND ` + d.Visible + ` ORDER BY ` + d.LogOrder + ` LIMIT $3`
+	d.readLog = d.selectEvents + ` WHERE ` + d.After("$1", "$2") + ` AND ` + d.Visible + ` ORDER BY ` + d.LogOrder + ` LIMIT $3`
 	if d.tx {
 		d.includes = `SELECT EXISTS (SELECT 1 FROM events WHERE position = $3
-			AND (transaction_id < $1::text::xid8 OR (transaction_id = $1::text::xid8 AND position <= $2)))`
+			AND (transaction_id < ($1)::text::xid8 OR (transaction_id = ($1)::text::xid8 AND position <= $2)))`
 	} else {
 		d.includes = `SELECT EXISTS (SELECT 1 FROM events WHERE position = $3 AND position <= $2)`
 	}
 	return d
 }
 
-// Columns returns the event columns in ScanEvent's order.
-func (d Dialect) Columns() string { return strings.TrimPrefix(d.selectEvents, "SELECT ") }
+// After is the WHERE condition "after the cursor (tx, pos)", given SQL
+// expressions for the cursor's transaction id (as text or xid8) and position.
+func (d Dialect) After(tx, pos string) string { return d.after(d.Xid(tx), pos) }
+
+// Xid turns a transaction-id expression given as text into the column's type.
+func (d Dialect) Xid(expr string) string {
+	if d.tx {
+		return "(" + expr + ")::text::xid8"
+	}
+	return expr
+}
+
+// TxNumber turns a transaction-id column into a number that scans into uint64.
+func (d Dialect) TxNumber(col string) string {
+	if d.tx {
+		return col + "::text::bigint"
+	}
+	return col
+}
+
+// SelectEvents is "SELECT <the columns ScanEvent reads> FROM events", to be
+// followed by a WHERE clause.
+func (d Dialect) SelectEvents() string { return d.selectEvents }
 
 func (d Dialect) logArgs(after Cursor, limit int) []any {
 	return []any{txArg(after), after.Position, limit}

@@ -1,0 +1,227 @@
+// Command lhuta runs the lhuta service: `lhuta` or `lhuta serve` starts the
+// HTTP API, `lhuta migrate` applies the schema, `lhuta rebuild` rebuilds the
+// read models from the events. See README.md for configuration.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/migrations"
+	"github.com/lhuta/lhuta/projections"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "lhuta:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the service's configuration: flags win over environment variables.
+type config struct {
+	command     string
+	addr        string
+	dataDir     string
+	databaseURL string
+	tokens      string
+	clock       string
+}
+
+func parseConfig(args []string) (config, error) {
+	c := config{command: "serve"}
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		c.command, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
+	fs.StringVar(&c.addr, "addr", envOr("LHUTA_ADDR", ":8080"), "listen address (LHUTA_ADDR)")
+	fs.StringVar(&c.dataDir, "data-dir", envOr("LHUTA_DATA_DIR", "./data"), "directory of the embedded SQLite store (LHUTA_DATA_DIR)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch c.command {
+	case "serve", "migrate", "rebuild":
+	default:
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild)", c.command)
+	}
+	c.databaseURL = os.Getenv("DATABASE_URL")
+	c.tokens = os.Getenv("LHUTA_TOKENS")
+	c.clock = os.Getenv("LHUTA_CLOCK")
+	return c, nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(args []string) error {
+	c, err := parseConfig(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := eventstore.Open(ctx, c.dataDir, c.databaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := migrations.Up(ctx, db.SQL, db.Dialect.Name)
+	if err != nil {
+		return err
+	}
+	log.Info("database ready", "backend", db.Dialect.Name, "where", db.Where, "migrations_applied", applied)
+
+	switch c.command {
+	case "migrate":
+		fmt.Printf("schema up to date (%d migrations applied now)\n", applied)
+		return nil
+	case "rebuild":
+		return rebuild(ctx, db)
+	}
+	return serve(ctx, c, db, log)
+}
+
+func rebuild(ctx context.Context, db *eventstore.DB) error {
+	start := time.Now()
+	last := time.Time{}
+	n, err := projections.Rebuild(ctx, db, func(done, total int64) {
+		if time.Since(last) > time.Second || done == total {
+			last = time.Now()
+			pct := 100.0
+			if total > 0 {
+				pct = 100 * float64(done) / float64(total)
+			}
+			fmt.Printf("rebuild: %d of %d events (%.0f%%)\n", done, total, pct)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild stopped after %d events: %w", n, err)
+	}
+	fmt.Printf("rebuild: done, %d events in %s\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) error {
+	today, err := clock(c.clock)
+	if err != nil {
+		return err
+	}
+	tokens, err := loadTokens(c, log)
+	if err != nil {
+		return err
+	}
+	pipeline := projections.New(db, log)
+	pipeErr := make(chan error, 1)
+	go func() { pipeErr <- pipeline.Run(ctx) }()
+
+	srv := handlers.New(handlers.Config{
+		Repo:     caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)),
+		Reader:   projections.NewReader(db.SQL),
+		Pipeline: pipeline,
+		DB:       db.SQL,
+		Tokens:   tokens,
+		Today:    today,
+		Log:      log,
+	})
+	httpSrv := &http.Server{Addr: c.addr, Handler: srv.Routes(), ReadHeaderTimeout: 10 * time.Second}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- httpSrv.ListenAndServe() }()
+	log.Info("lhuta is listening", "addr", c.addr, "today", today().String())
+
+	select {
+	case err = <-httpErr:
+	case err = <-pipeErr:
+		if err == nil {
+			err = errors.New("projection pipeline stopped")
+		}
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = httpSrv.Shutdown(shutdown)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("lhuta stopped")
+	return err
+}
+
+// clock returns today's Europe/Prague date, or LHUTA_CLOCK's fixed date.
+func clock(fixed string) (func() calendar.Date, error) {
+	if fixed == "" {
+		return func() calendar.Date { return calendar.Today(time.Now()) }, nil
+	}
+	d, err := calendar.ParseDate(fixed)
+	if err != nil {
+		return nil, fmt.Errorf("LHUTA_CLOCK: %w", err)
+	}
+	return func() calendar.Date { return d }, nil
+}
+
+// loadTokens reads LHUTA_TOKENS; without it, the tokens file in the data
+// directory, which is created with one random token per role on first start
+// so that a service started with no configuration is usable and not open.
+func loadTokens(c config, log *slog.Logger) (handlers.Tokens, error) {
+	if c.tokens != "" {
+		return handlers.ParseTokens(c.tokens)
+	}
+	path := filepath.Join(c.dataDir, "tokens")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		b, err = newTokensFile(path)
+		if err == nil {
+			log.Info("LHUTA_TOKENS is not set: created one token per role", "file", path)
+		}
+	}
+	if err != nil {
+		return handlers.Tokens{}, fmt.Errorf("tokens: %w", err)
+	}
+	t, err := handlers.ParseTokens(string(b))
+	if err != nil {
+		return t, fmt.Errorf("%s: %w", path, err)
+	}
+	log.Info("tokens loaded", "file", path, "count", t.Len())
+	return t, nil
+}
+
+func newTokensFile(path string) ([]byte, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	content := "# lhuta bearer tokens, one token=role:name per line (same format as LHUTA_TOKENS)\n"
+	for _, role := range []string{"clerk", "compliance_officer", "dashboard", "admin"} {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		content += hex.EncodeToString(b) + "=" + role + ":" + role + "\n"
+	}
+	return []byte(content), os.WriteFile(path, []byte(content), 0o600)
+}

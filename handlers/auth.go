@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/lhuta/lhuta/domain/cases"
+)
+
+// Identity is who a bearer token belongs to.
+type Identity struct {
+	Role cases.Role
+	Name string
+}
+
+// Tokens maps bearer tokens to identities. Only SHA-256 digests of the
+// tokens are kept in memory, and they are compared in constant time.
+type Tokens struct {
+	digests [][sha256.Size]byte
+	ids     []Identity
+}
+
+var roles = []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, cases.Admin}
+
+// ParseTokens reads "token=role:name" pairs separated by commas or new lines
+// (API.md, LHUTA_TOKENS); a line starting with # is a comment.
+func ParseTokens(s string) (Tokens, error) {
+	var t Tokens
+	var pairs []string
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			pairs = append(pairs, strings.Split(line, ",")...)
+		}
+	}
+	for _, pair := range pairs {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		token, who, ok := strings.Cut(pair, "=")
+		role, name, ok2 := strings.Cut(who, ":")
+		if !ok || !ok2 || token == "" || name == "" {
+			return Tokens{}, fmt.Errorf("token entry %q is not token=role:name", redactToken(pair))
+		}
+		if !slices.Contains(roles, cases.Role(role)) {
+			return Tokens{}, fmt.Errorf("token entry for %q has unknown role %q (known: clerk, compliance_officer, dashboard, admin)", name, role)
+		}
+		t.digests = append(t.digests, sha256.Sum256([]byte(token)))
+		t.ids = append(t.ids, Identity{cases.Role(role), name})
+	}
+	return t, nil
+}
+
+func redactToken(pair string) string {
+	_, rest, _ := strings.Cut(pair, "=")
+	return "…=" + rest
+}
+
+// Len returns the number of tokens.
+func (t Tokens) Len() int { return len(t.ids) }
+
+func (t Tokens) lookup(token string) (Identity, bool) {
+	d := sha256.Sum256([]byte(token))
+	found := -1
+	for i := range t.digests {
+		if subtle.ConstantTimeCompare(d[:], t.digests[i][:]) == 1 {
+			found = i
+		}
+	}
+	if found < 0 {
+		return Identity{}, false
+	}
+	return t.ids[found], true
+}
+
+type identityKey struct{}
+
+func identity(r *http.Request) Identity {
+	id, _ := r.Context().Value(identityKey{}).(Identity)
+	return id
+}
+
+// allow wraps h so that only bearers of a token with one of the roles reach it.
+func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta"`)
+			writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized,
+				Detail: "send Authorization: Bearer <token>"})
+			return
+		}
+		id, ok := s.tokens.lookup(strings.TrimSpace(token))
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta", error="invalid_token"`)
+			writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized, Detail: "unknown token"})
+			return
+		}
+		if !slices.Contains(allowed, id.Role) {
+			writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden,
+				Detail: fmt.Sprintf("role %s may not do this", id.Role)})
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+	}
+}

@@ -1,0 +1,78 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/projections"
+)
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type   string             `json:"type"`
+	Title  string             `json:"title"`
+	Status int                `json:"status"`
+	Detail string             `json:"detail,omitempty"`
+	Errors []cases.FieldError `json:"errors,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeProblem(w http.ResponseWriter, p Problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// badRequest answers 400 naming the field that is wrong.
+func badRequest(w http.ResponseWriter, field, message string) {
+	writeProblem(w, Problem{Type: "/problems/invalid-input", Title: "Invalid input", Status: http.StatusBadRequest,
+		Detail: field + ": " + message, Errors: []cases.FieldError{{Field: field, Message: message}}})
+}
+
+// writeError maps an error of the layers below to its HTTP answer.
+func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
+	var (
+		invalid   *cases.InvalidError
+		rule      *cases.RuleError
+		forbidden *cases.ForbiddenError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		writeProblem(w, Problem{Type: "/problems/invalid-input", Title: "Invalid input", Status: http.StatusBadRequest,
+			Detail: invalid.Error(), Errors: invalid.Errors})
+	case errors.As(err, &rule):
+		writeProblem(w, Problem{Type: "/problems/not-allowed", Title: "Not allowed by the rules", Status: http.StatusUnprocessableEntity,
+			Detail: rule.Error(), Errors: rule.Errors})
+	case errors.As(err, &forbidden):
+		writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Detail: forbidden.Reason})
+	case errors.Is(err, caserepo.ErrNotFound), errors.Is(err, projections.ErrCaseNotFound):
+		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such case"})
+	case errors.Is(err, eventstore.ErrConflict):
+		writeProblem(w, Problem{Type: "/problems/conflict", Title: "Stale expected_version", Status: http.StatusConflict,
+			Detail: err.Error() + "; reload the case and decide again",
+			Errors: []cases.FieldError{{Field: "expected_version", Message: "is stale"}}})
+	case errors.Is(err, projections.ErrNotYet):
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, Problem{Type: "/problems/not-yet", Title: "Read models have not caught up", Status: http.StatusServiceUnavailable,
+			Detail: "the read models do not include min_position yet; retry shortly"})
+	default:
+		log.Error("request failed", "err", err)
+		writeProblem(w, Problem{Status: http.StatusInternalServerError, Detail: "internal error; it has been logged"})
+	}
+}

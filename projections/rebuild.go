@@ -1,0 +1,73 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/lhuta/lhuta/eventstore"
+)
+
+// rebuildPage is how many events one rebuild transaction folds: large
+// enough to amortise commits over millions of events, small enough to keep
+// transactions short (an open transaction holds back every subscriber on
+// PostgreSQL).
+const rebuildPage = 2000
+
+// Progress is told how many events a rebuild has folded, of how many.
+type Progress func(done, total int64)
+
+// Rebuild empties the read models and folds the whole log into them again
+// from position 0, a page per transaction, moving the consumer group's
+// offset with each page. A running pipeline may go on meanwhile: projection
+// is idempotent, so whichever of the two folds an event first wins and the
+// other changes nothing. Queries see partly rebuilt read models until it ends.
+func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, error) {
+	var total int64
+	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&total); err != nil {
+		return 0, err
+	}
+	err := eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
+		for _, table := range []string{"obligation_view", "case_view"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM projection_offsets WHERE consumer_group = $1`, Group); err != nil {
+			return err
+		}
+		start := startQuery(db.Dialect, Group)
+		_, err := tx.ExecContext(ctx, start.Query, start.Args...)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
+	ack := offsets{dialect: db.Dialect}
+	cursor, done := eventstore.Start, int64(0)
+	for {
+		page, err := store.ReadLog(ctx, cursor, rebuildPage)
+		if err != nil || len(page) == 0 {
+			return done, err
+		}
+		err = eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
+			for _, e := range page {
+				if err := Project(ctx, tx, db.Dialect, e); err != nil {
+					return err
+				}
+			}
+			last := page[len(page)-1]
+			q := ack.AckMessageQuery(topic, lastRow(last), Group)
+			_, err := tx.ExecContext(ctx, q.Query, q.Args...)
+			return err
+		})
+		if err != nil {
+			return done, err
+		}
+		cursor = page[len(page)-1].Cursor
+		done += int64(len(page))
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+}
