@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -27,7 +28,10 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "lhuta:", err)
 		os.Exit(1)
 	}
@@ -75,7 +79,8 @@ func envOr(name, def string) string {
 	return def
 }
 
-func run(args []string) error {
+// run runs one command until it ends or ctx is cancelled (SIGINT, SIGTERM).
+func run(ctx context.Context, args []string, out io.Writer) error {
 	c, err := parseConfig(args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -84,8 +89,6 @@ func run(args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	db, err := eventstore.Open(ctx, c.dataDir, c.databaseURL)
 	if err != nil {
@@ -100,15 +103,15 @@ func run(args []string) error {
 
 	switch c.command {
 	case "migrate":
-		fmt.Printf("schema up to date (%d migrations applied now)\n", applied)
+		fmt.Fprintf(out, "schema up to date (%d migrations applied now)\n", applied)
 		return nil
 	case "rebuild":
-		return rebuild(ctx, db)
+		return rebuild(ctx, db, out)
 	}
 	return serve(ctx, c, db, log)
 }
 
-func rebuild(ctx context.Context, db *eventstore.DB) error {
+func rebuild(ctx context.Context, db *eventstore.DB, out io.Writer) error {
 	start := time.Now()
 	last := time.Time{}
 	n, err := projections.Rebuild(ctx, db, func(done, total int64) {
@@ -118,13 +121,13 @@ func rebuild(ctx context.Context, db *eventstore.DB) error {
 			if total > 0 {
 				pct = 100 * float64(done) / float64(total)
 			}
-			fmt.Printf("rebuild: %d of %d events (%.0f%%)\n", done, total, pct)
+			fmt.Fprintf(out, "rebuild: %d of %d events (%.0f%%)\n", done, total, pct)
 		}
 	})
 	if err != nil {
 		return fmt.Errorf("rebuild stopped after %d events: %w", n, err)
 	}
-	fmt.Printf("rebuild: done, %d events in %s\n", n, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "rebuild: done, %d events in %s\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

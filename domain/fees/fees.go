@@ -185,6 +185,8 @@ func idCardStandard(a Application, r route, rule reasonRule) (Fee, error) {
 		f.add(PartFiling, 50, fmt.Sprintf("card without chip for a citizen under 15 (%s): 50 Kč (seeds 002, 003)", rule.what))
 	case !a.PermanentResidenceInCZ:
 		f.add(PartFiling, 100, fmt.Sprintf("card without chip for a citizen of 15 or more without permanent residence in the Czech Republic (%s): 100 Kč (seeds 002, 003)", rule.what))
+	case rule.card == notStated:
+		return Fee{}, fmt.Errorf("%w: for a citizen of 15 or more with permanent residence in the Czech Republic, the seeds give no fee for a card without chip because %s (seeds 002, 003)", ErrFeeNotStated, rule.what)
 	case rule.card == 0:
 		f.add(PartFiling, 0, fmt.Sprintf("no fee: card without chip because %s (%s)", rule.what, rule.source))
 	default:

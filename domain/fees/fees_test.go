@@ -113,8 +113,10 @@ func TestPrice(t *testing.T) {
 			aged(card(domain.IDCard, fees.ReasonFirstCard), 15), 0, 0},
 		{"new citizen, card without chip → free",
 			card(domain.IDCard, fees.ReasonNewCitizen), 0, 0},
-		{"name changed by decision, card without chip → free",
-			card(domain.IDCard, fees.ReasonNameChange), 0, 0},
+		{"name changed by decision, chip card → 500",
+			card(domain.IDCardChip, fees.ReasonNameChange), 500, 0},
+		{"name changed, 12-year-old, card without chip → the child rate 50",
+			aged(card(domain.IDCard, fees.ReasonNameChange), 12), 50, 0},
 
 		// ID card, standard track: collection at another ORP.
 		{"lost card without chip, collected at another ORP named in the application → 100 + 100 at collection",
@@ -127,6 +129,12 @@ func TestPrice(t *testing.T) {
 		// Temporary card.
 		{"lost card, temporary card for the month until the new one is ready → 100",
 			card(domain.IDCardTemporary, fees.ReasonLost), 100, 0},
+		{"stolen card, temporary card → 100",
+			card(domain.IDCardTemporary, fees.ReasonStolen), 100, 0},
+		{"damaged card, temporary card → 100",
+			card(domain.IDCardTemporary, fees.ReasonDamaged), 100, 0},
+		{"destroyed card, temporary card → 100",
+			card(domain.IDCardTemporary, fees.ReasonDestroyed), 100, 0},
 		{"new citizen, temporary card for 3 months → 100",
 			card(domain.IDCardTemporary, fees.ReasonNewCitizen), 100, 0},
 		{"residence record cancelled, temporary card → 100",
@@ -263,9 +271,6 @@ func TestPriceLines(t *testing.T) {
 		{"card expires, card without chip",
 			card(domain.IDCard, fees.ReasonExpiry),
 			[]fees.Line{{Part: fees.PartFiling, AmountCZK: 0, Reason: "no fee: card without chip because the old card expires within 6 months (seed 003)"}}},
-		{"name changed, card without chip: the seeds are silent, so the line says so",
-			card(domain.IDCard, fees.ReasonNameChange),
-			[]fees.Line{{Part: fees.PartFiling, AmountCZK: 0, Reason: "no fee: card without chip because the name changed (no fee stated in the seeds; priced like a marital status change, seed 003)"}}},
 		{"lost card, chip card",
 			card(domain.IDCardChip, fees.ReasonLost),
 			[]fees.Line{{Part: fees.PartFiling, AmountCZK: 500, Reason: "card with contact chip, whatever the reason (the old card was lost): 500 Kč (seeds 002, 003)"}}},
@@ -357,6 +362,7 @@ func TestPriceRefuses(t *testing.T) {
 		{"card with machine-readable zone to vote", card(domain.IDCard, fees.ReasonVoting), fees.ErrNotOffered},
 		{"chip card to vote", card(domain.IDCardChip, fees.ReasonVoting), fees.ErrNotOffered},
 		{"card applied for at an embassy", fast(domain.EmbassyTrack, embassy, embassy), fees.ErrNotOffered},
+		{"name changed, 40-year-old, card without chip: the seeds give no fee", card(domain.IDCard, fees.ReasonNameChange), fees.ErrFeeNotStated},
 
 		// Temporary card.
 		{"temporary card because the old one expires", card(domain.IDCardTemporary, fees.ReasonExpiry), fees.ErrNotOffered},

@@ -33,11 +33,15 @@ func (r Reason) Valid() bool {
 // notOffered marks a kind of card the seeds do not issue for a reason.
 const notOffered = -1
 
+// notStated marks a fee the seeds do not state, so it is refused, never guessed.
+const notStated = -2
+
 // reasonRule is what a reason means for the fee.
 type reasonRule struct {
 	what string // why the card is issued, as a clerk says it
 	// card is the fee for a card without chip for a citizen of 15 or more with
-	// permanent residence in the Czech Republic, on the standard track.
+	// permanent residence in the Czech Republic, on the standard track;
+	// notOffered or notStated where the seeds do not issue or do not price it.
 	card int
 	// temporary is the fee for a temporary card ("Blesk").
 	temporary int
@@ -57,7 +61,7 @@ var reasonRules = map[Reason]reasonRule{
 	ReasonResidenceChange:          {"the permanent residence changed", 0, notOffered, "seed 003"},
 	ReasonResidenceRecordCancelled: {"the permanent residence record was cancelled", 0, 100, "seed 003"},
 	ReasonMaritalStatusChange:      {"the marital status changed", 0, notOffered, "seed 003"},
-	ReasonNameChange:               {"the name changed", 0, notOffered, "no fee stated in the seeds; priced like a marital status change, seed 003"},
+	ReasonNameChange:               {"the name changed", notStated, notOffered, "seed 003"},
 	ReasonFirstCard:                {"it is the citizen's first card", 0, notOffered, "seed 003"},
 	ReasonNewCitizen:               {"the citizen has just acquired Czech citizenship", 0, 100, "seed 003"},
 	ReasonVoting:                   {"the citizen needs it to vote", notOffered, 0, "seeds 002, 003"},

@@ -38,7 +38,7 @@ func (e offenceRule) offence() Offence {
 	return o
 }
 
-// Fine caps of zákon 328/1999 Sb., § 16a odst. 2 as seed 003 (section 17) states them.
+// Fine caps of zákon 328/1999 Sb., § 16a, as seed 003 (section 17) states them.
 const (
 	capAandN = 15000  // písm. a) and n)
 	capBtoM  = 10000  // písm. b) to m)

@@ -21,6 +21,8 @@ func TestProcessingDeadline(t *testing.T) {
 	}{
 		{"card filed on Wednesday 25 Nov 2026, 30 days end on Christmas Day → ready by Monday 28 Dec 2026",
 			domain.IDCard, domain.Standard, d(2026, time.November, 25), d(2026, time.December, 28)},
+		{"card filed on Monday 2 Mar 2026 → ready by Wednesday 1 Apr 2026",
+			domain.IDCard, domain.Standard, d(2026, time.March, 2), d(2026, time.April, 1)},
 		{"chip card filed on Monday 2 Mar 2026 → ready by Wednesday 1 Apr 2026",
 			domain.IDCardChip, domain.Standard, d(2026, time.March, 2), d(2026, time.April, 1)},
 		{"temporary card filed on Friday 20 Mar 2026, 15 days end on Easter Sunday → ready by Tuesday 7 Apr 2026",
@@ -43,6 +45,10 @@ func TestProcessingDeadline(t *testing.T) {
 			domain.Passport, domain.Standard, d(2026, time.December, 4), d(2027, time.January, 4)},
 		{"passport at an embassy filed on Friday 6 Mar 2026, 120 days end on Saturday 4 Jul → ready by Tuesday 7 Jul 2026",
 			domain.Passport, domain.EmbassyTrack, d(2026, time.March, 6), d(2026, time.July, 7)},
+		{"passport filed on Monday 2 Mar 2026 → ready by Wednesday 1 Apr 2026",
+			domain.Passport, domain.Standard, d(2026, time.March, 2), d(2026, time.April, 1)},
+		{"passport at an embassy filed on Monday 2 Mar 2026 → ready by Tuesday 30 Jun 2026",
+			domain.Passport, domain.EmbassyTrack, d(2026, time.March, 2), d(2026, time.June, 30)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lhuta/lhuta/internal/testdb"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// start runs `lhuta serve` until the test stops it, and waits until it is ready.
+func start(t *testing.T, args ...string) (base string, stop func()) {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), os.Stdout) }()
+	base = "http://" + addr
+	for i := 0; ; i++ {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if i > 200 {
+			cancel()
+			t.Fatalf("lhuta did not become ready: %v (%v)", err, <-done)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return base, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("lhuta serve: %v", err)
+		}
+	}
+}
+
+func call(t *testing.T, method, url, token, body string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %d %v", method, url, resp.StatusCode, out)
+	}
+	return out
+}
+
+// The README's walk-through against `lhuta` with no configuration but a data
+// directory: the tokens file is made on first start, and a restart keeps every case.
+func TestServeWithNoConfigurationKeepsCasesAcrossRestarts(t *testing.T) {
+	for _, env := range []string{"DATABASE_URL", "LHUTA_TOKENS", "LHUTA_ADDR", "LHUTA_DATA_DIR"} {
+		t.Setenv(env, "")
+	}
+	t.Setenv("LHUTA_CLOCK", "2026-04-01")
+	dir := t.TempDir()
+	base, stop := start(t, "--data-dir", dir)
+	tokens, err := os.ReadFile(filepath.Join(dir, "tokens"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clerk string
+	for _, line := range strings.Split(string(tokens), "\n") {
+		if tok, ok := strings.CutSuffix(line, "=clerk:clerk"); ok {
+			clerk = tok
+		}
+	}
+	if clerk == "" {
+		t.Fatalf("no clerk token in %s", tokens)
+	}
+	opened := call(t, "POST", base+"/v1/cases", clerk,
+		`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
+	id := opened["id"].(string)
+	rec := call(t, "POST", base+"/v1/cases/"+id+"/events", clerk,
+		`{"type":"IncidentReported","data":{"kind":"lost","reported_on":"2026-04-01","reported_to":"municipal_office"},"expected_version":1}`)
+	got := call(t, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%v", base, id, rec["position"]), clerk, "")
+	if due := got["obligations"].([]any)[0].(map[string]any)["due_on"]; due != "2026-04-24" {
+		t.Fatalf("due_on = %v, want 2026-04-24", due)
+	}
+	stop()
+
+	base, stop = start(t, "--data-dir", dir)
+	defer stop()
+	again := call(t, "GET", base+"/v1/cases/"+id, clerk, "")
+	if again["version"] != 2.0 || len(again["obligations"].([]any)) != 1 {
+		t.Fatalf("after a restart the case is %v", again)
+	}
+}
+
+func TestMigrateAndRebuildOnPostgres(t *testing.T) {
+	t.Setenv("DATABASE_URL", testdb.PostgresURL(t))
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"rebuild"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "schema up to date (2 migrations applied now)") || !strings.Contains(out.String(), "rebuild: done, 0 events") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+}
+
+func TestBadConfigurationIsRefused(t *testing.T) {
+	for _, args := range [][]string{{"frobnicate"}, {"serve", "extra"}} {
+		if err := run(context.Background(), args, os.Stdout); err == nil {
+			t.Errorf("lhuta %v: no error", args)
+		}
+	}
+	t.Setenv("LHUTA_CLOCK", "2026-13-01")
+	if err := run(context.Background(), []string{"--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_CLOCK") {
+		t.Errorf("bad LHUTA_CLOCK: %v", err)
+	}
+}

@@ -1,0 +1,275 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/projections"
+)
+
+// stack is the whole service on a real database, as a test client sees it.
+type stack struct {
+	t      *testing.T
+	url    string
+	db     *eventstore.DB
+	server *handlers.Server
+}
+
+const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana"
+
+func newStack(t *testing.T, db *eventstore.DB, today calendar.Date) *stack {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tok, err := handlers.ParseTokens(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipeline := projections.New(db, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = pipeline.Run(ctx); close(done) }()
+	srv := handlers.New(handlers.Config{
+		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: projections.NewReader(db.SQL),
+		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: func() calendar.Date { return today }, Log: log,
+	})
+	ts := httptest.NewServer(srv.Routes())
+	t.Cleanup(func() { ts.Close(); cancel(); <-done })
+	return &stack{t: t, url: ts.URL, db: db, server: srv}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func (s *stack) do(method, path, token string, body any) response {
+	s.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		r = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, s.url+path, r)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	_ = json.Unmarshal(raw, &out.body)
+	return out
+}
+
+func (s *stack) openCase(situation, birth string) (id string, position int64) {
+	s.t.Helper()
+	r := s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": situation, "office": "Praha 1",
+		"citizen": map[string]string{"id": "c-1", "birth_date": birth, "full_name": "Jana Nováková"}})
+	if r.status != 201 {
+		s.t.Fatalf("open case: %d %s", r.status, r.raw)
+	}
+	return r.body["id"].(string), int64(r.body["position"].(float64))
+}
+
+func (s *stack) record(id, typ string, data map[string]any) int64 {
+	s.t.Helper()
+	r := s.do("POST", "/v1/cases/"+id+"/events", "clerk-token", map[string]any{"type": typ, "data": data})
+	if r.status != 201 {
+		s.t.Fatalf("record %s: %d %s", typ, r.status, r.raw)
+	}
+	return int64(r.body["position"].(float64))
+}
+
+// obligation reads the case as of a day, after the write at position, and
+// returns its only obligation.
+func (s *stack) obligation(id string, position int64, asOf string) map[string]any {
+	s.t.Helper()
+	r := s.do("GET", fmt.Sprintf("/v1/cases/%s?as_of=%s&min_position=%d", id, asOf, position), "clerk-token", nil)
+	if r.status != 200 {
+		s.t.Fatalf("get case: %d %s", r.status, r.raw)
+	}
+	obs := r.body["obligations"].([]any)
+	if len(obs) != 1 {
+		s.t.Fatalf("case has %d obligations, want 1: %s", len(obs), r.raw)
+	}
+	return obs[0].(map[string]any)
+}
+
+func (s *stack) eventCount() int {
+	var n int
+	if err := s.db.SQL.QueryRow(`SELECT COUNT(*) FROM events`).Scan(&n); err != nil {
+		s.t.Fatal(err)
+	}
+	return n
+}
+
+// A loss reported on Wednesday 1 Apr 2026, before the Easter holidays
+// (Good Friday 3 Apr, Easter Monday 6 Apr): apply by Friday 24 Apr 2026.
+func TestIDCardIncidentOnTimeAndLate(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 5, 15))
+		loss := map[string]any{"kind": "lost", "reported_on": "2026-04-01", "reported_to": "municipal_office"}
+
+		onTime, _ := s.openCase("id_card_incident", "1980-05-17")
+		pos := s.record(onTime, "IncidentReported", loss)
+		o := s.obligation(onTime, pos, "2026-04-02")
+		if o["obligation"] != "apply_for_id_card" || o["due_on"] != "2026-04-24" || o["status"] != "open" ||
+			!strings.Contains(o["legal_basis"].(string), "269/2021") {
+			t.Fatalf("after the report: %v", o)
+		}
+		pos = s.record(onTime, "ApplicationFiled", map[string]any{"document": "id_card_chip", "filed_on": "2026-04-24",
+			"track": "standard", "filing_office": "municipal_office"})
+		if o := s.obligation(onTime, pos, "2026-05-15"); o["status"] != "met" || o["fulfilled_on"] != "2026-04-24" {
+			t.Fatalf("filed on the last day: %v", o)
+		}
+
+		late, _ := s.openCase("id_card_incident", "1980-05-17")
+		pos = s.record(late, "IncidentReported", loss)
+		if o := s.obligation(late, pos, "2026-04-24"); o["status"] != "open" {
+			t.Fatalf("on the due day: %v", o)
+		}
+		if o := s.obligation(late, pos, "2026-04-27"); o["status"] != "overdue" {
+			t.Fatalf("the Monday after: %v", o)
+		}
+		pos = s.record(late, "ApplicationFiled", map[string]any{"document": "id_card", "filed_on": "2026-04-27",
+			"track": "standard", "filing_office": "municipal_office"})
+		if o := s.obligation(late, pos, "2026-05-15"); o["status"] != "met_late" {
+			t.Fatalf("filed a working day late: %v", o)
+		}
+		if o := s.obligation(late, pos, "2026-04-26"); o["status"] != "overdue" {
+			t.Fatalf("as of a day before the late filing: %v", o)
+		}
+
+		r := s.do("GET", "/v1/obligations?as_of=2026-05-15&status=met_late", "officer-token", nil)
+		items := r.body["items"].([]any)
+		if r.status != 200 || len(items) != 1 || items[0].(map[string]any)["case_id"] != late {
+			t.Fatalf("overdue list: %d %s", r.status, r.raw)
+		}
+	})
+}
+
+// Under zákon 328/1999 (facts before 2 Aug 2021) the same duty cites § 16a.
+func TestOldLawIncidentCitesSection16a(t *testing.T) {
+	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 5, 15))
+	id, _ := s.openCase("id_card_incident", "1980-05-17")
+	pos := s.record(id, "IncidentReported", map[string]any{"kind": "stolen", "reported_on": "2021-07-30", "reported_to": "police"})
+	o := s.obligation(id, pos, "2021-08-02")
+	// Friday 30 Jul 2021 + 15 working days = Friday 20 Aug 2021.
+	if o["due_on"] != "2021-08-20" || !strings.Contains(o["legal_basis"].(string), "328/1999 Sb., § 16a") {
+		t.Fatalf("old-law obligation: %v", o)
+	}
+}
+
+func TestBadRequestsAreRefusedAndStoreNothing(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+		id, _ := s.openCase("id_card_incident", "1980-05-17")
+		reported := func(date string) map[string]any {
+			return map[string]any{"type": "IncidentReported", "data": map[string]any{"kind": "lost", "reported_on": date, "reported_to": "police"}}
+		}
+		cases := []struct {
+			name, path string
+			body       any
+			status     int
+			field      string
+		}{
+			{"malformed JSON", "/v1/cases/" + id + "/events", `{"type": "IncidentReported", "data": {`, 400, "body"},
+			{"unknown situation", "/v1/cases", map[string]any{"situation": "alien_abduction", "office": "x",
+				"citizen": map[string]string{"id": "1", "birth_date": "1980-01-01", "full_name": "X"}}, 400, "situation"},
+			{"missing citizen fields", "/v1/cases", map[string]any{"situation": "id_card_incident", "office": "x",
+				"citizen": map[string]string{"id": "1"}}, 400, "citizen.birth_date"},
+			{"citizen born in the future", "/v1/cases", map[string]any{"situation": "id_card_incident", "office": "x",
+				"citizen": map[string]string{"id": "1", "birth_date": "2027-01-01", "full_name": "X"}}, 422, "citizen.birth_date"},
+			{"unknown event type", "/v1/cases/" + id + "/events", map[string]any{"type": "CardEaten", "data": map[string]any{}}, 400, "type"},
+			{"missing field", "/v1/cases/" + id + "/events", map[string]any{"type": "IncidentReported",
+				"data": map[string]any{"kind": "lost", "reported_to": "police"}}, 400, "data.reported_on"},
+			{"impossible date", "/v1/cases/" + id + "/events", reported("2026-02-30"), 400, "data.reported_on"},
+			{"date in the future", "/v1/cases/" + id + "/events", reported("2026-04-11"), 422, "data.reported_on"},
+			{"date before birth", "/v1/cases/" + id + "/events", reported("1979-12-31"), 422, "data.reported_on"},
+			{"unknown kind", "/v1/cases/" + id + "/events", map[string]any{"type": "IncidentReported",
+				"data": map[string]any{"kind": "misplaced", "reported_on": "2026-04-01", "reported_to": "police"}}, 400, "data.kind"},
+			{"unknown field", "/v1/cases/" + id + "/events", map[string]any{"type": "IncidentReported",
+				"data": map[string]any{"kind": "lost", "reported_on": "2026-04-01", "reported_to": "police", "colour": "red"}}, 400, "data.colour"},
+			{"wrong type", "/v1/cases/" + id + "/events", map[string]any{"type": "IncidentReported",
+				"data": map[string]any{"kind": 7, "reported_on": "2026-04-01", "reported_to": "police"}}, 400, "data.kind"},
+			{"stale expected version", "/v1/cases/" + id + "/events", map[string]any{"type": "IncidentReported", "expected_version": 0,
+				"data": map[string]any{"kind": "lost", "reported_on": "2026-04-01", "reported_to": "police"}}, 409, "expected_version"},
+		}
+		before := s.eventCount()
+		for _, c := range cases {
+			r := s.do("POST", c.path, "clerk-token", c.body)
+			if r.status != c.status || r.header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s: %d %s %s, want %d problem+json", c.name, r.status, r.header.Get("Content-Type"), r.raw, c.status)
+				continue
+			}
+			errs, _ := r.body["errors"].([]any)
+			if len(errs) == 0 || errs[0].(map[string]any)["field"] != c.field {
+				t.Errorf("%s: errors %v, want field %s", c.name, r.body["errors"], c.field)
+			}
+		}
+		if after := s.eventCount(); after != before {
+			t.Fatalf("refused requests stored %d events", after-before)
+		}
+		if r := s.do("POST", "/v1/cases/no-such-case/events", "clerk-token", reported("2026-04-01")); r.status != 404 {
+			t.Errorf("unknown case: %d %s", r.status, r.raw)
+		}
+	})
+}
+
+func TestAuthentication(t *testing.T) {
+	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10))
+	for _, c := range []struct {
+		token  string
+		status int
+	}{{"", 401}, {"wrong", 401}, {"dash-token", 403}} {
+		r := s.do("POST", "/v1/cases", c.token, map[string]any{})
+		if r.status != c.status || r.header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("token %q: %d %s, want %d", c.token, r.status, r.raw, c.status)
+		}
+	}
+	id, _ := s.openCase("id_card_incident", "1990-01-01")
+	r := s.do("GET", "/v1/cases/"+id+"/events", "clerk-token", nil)
+	items := r.body["items"].([]any)
+	if first := items[0].(map[string]any); first["recorded_by"] != "alice" || first["type"] != "CaseOpened" {
+		t.Errorf("history does not say who recorded it: %s", r.raw)
+	}
+}
+
+func TestMinPositionWaitsAndThenGivesUp(t *testing.T) {
+	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10))
+	id, pos := s.openCase("id_card_incident", "1990-01-01")
+	if r := s.do("GET", fmt.Sprintf("/v1/cases/%s?min_position=%d", id, pos), "clerk-token", nil); r.status != 200 || r.body["version"] != 1.0 {
+		t.Fatalf("read your write: %d %s", r.status, r.raw)
+	}
+	s.server.MinPositionWait = 50 * time.Millisecond
+	r := s.do("GET", fmt.Sprintf("/v1/cases/%s?min_position=%d", id, pos+100), "clerk-token", nil)
+	if r.status != 503 || r.header.Get("Retry-After") == "" {
+		t.Fatalf("a position never written: %d %s", r.status, r.raw)
+	}
+	if r := s.do("GET", "/v1/obligations?min_position=abc", "clerk-token", nil); r.status != 400 {
+		t.Fatalf("bad min_position: %d", r.status)
+	}
+}

@@ -1,0 +1,42 @@
+package handlers_test
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/internal/testdb"
+)
+
+// BenchmarkReadYourWrite records a fact and reads the case back with
+// min_position, as a clerk's client does; it reports the median and 99th
+// percentile of the read alone (the wait for the projection). Results are
+// written down in docs/performance.md.
+func BenchmarkReadYourWrite(b *testing.B) {
+	for _, backend := range testdb.Backends {
+		b.Run(backend, func(b *testing.B) {
+			t := &testing.T{}
+			s := newStack(t, testdb.Open(b, backend), calendar.NewDate(2026, 5, 15))
+			s.t = t
+			id, _ := s.openCase("id_card_incident", "1980-05-17")
+			reads := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := range b.N {
+				pos := s.record(id, "IncidentReported", map[string]any{"kind": "lost",
+					"reported_on": calendar.NewDate(2026, 1, 1).AddDays(i % 120).String(), "reported_to": "police"})
+				start := time.Now()
+				r := s.do("GET", fmt.Sprintf("/v1/cases/%s?min_position=%d", id, pos), "clerk-token", nil)
+				reads = append(reads, time.Since(start))
+				if r.status != 200 {
+					b.Fatalf("read: %d %s", r.status, r.raw)
+				}
+			}
+			b.StopTimer()
+			sort.Slice(reads, func(i, j int) bool { return reads[i] < reads[j] })
+			b.ReportMetric(float64(reads[len(reads)/2].Microseconds())/1000, "ms-read-p50")
+			b.ReportMetric(float64(reads[len(reads)*99/100].Microseconds())/1000, "ms-read-p99")
+		})
+	}
+}

@@ -1,0 +1,229 @@
+package projections_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"reflect"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/projections"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// seedCases appends n id_card_incident cases with a loss report each, and
+// an application on every other one; it returns the last position.
+func seedCases(t *testing.T, db *eventstore.DB, n int) int64 {
+	t.Helper()
+	ctx := context.Background()
+	s := eventstore.NewSQLStore(db.SQL, db.Dialect)
+	meta := eventstore.Metadata{RecordedBy: "alice", CorrelationID: "seed"}
+	var last int64
+	day := calendar.NewDate(2026, 3, 2)
+	for i := range n {
+		opened := mustJSON(cases.CaseOpened{Situation: cases.IDCardIncident, Office: fmt.Sprint("office-", i%3),
+			Citizen: cases.Citizen{ID: fmt.Sprint("c", i), BirthDate: calendar.NewDate(1980, 1, 1), FullName: "Test"}, OpenedOn: day})
+		reported := day.AddDays(i % 40)
+		events := []eventstore.NewEvent{
+			{Type: cases.CaseOpenedType, Data: opened},
+			{Type: "IncidentReported", Data: mustJSON(map[string]string{"kind": "lost", "reported_on": reported.String(), "reported_to": "police"})},
+		}
+		if i%2 == 0 {
+			events = append(events, eventstore.NewEvent{Type: "ApplicationFiled", Data: mustJSON(map[string]string{
+				"document": "id_card_chip", "filed_on": reported.AddDays(i % 30).String(), "track": "standard", "filing_office": "municipal_office"})})
+		}
+		rec, err := s.Append(ctx, uuid.NewString(), 0, meta, events...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = rec[len(rec)-1].Position
+	}
+	return last
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// snapshot reads every read-model row, in a stable order.
+func snapshot(t *testing.T, db *sql.DB) [][]string {
+	t.Helper()
+	var out [][]string
+	for _, q := range []string{
+		`SELECT case_id, situation, office, status, version, citizen, opened_on FROM case_view ORDER BY case_id`,
+		`SELECT case_id, seq, obligation, legal_basis, triggered_on, due_on, COALESCE(fulfilled_on, '-'), COALESCE(excused_on, '-'), offence_code, office, situation
+			FROM obligation_view ORDER BY case_id, seq`,
+	} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			row := make([]string, len(vals))
+			for i, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				row[i] = fmt.Sprint(v)
+			}
+			out = append(out, row)
+		}
+		_ = rows.Close()
+	}
+	return out
+}
+
+func runPipeline(t *testing.T, p *projections.Pipeline) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("pipeline: %v", err)
+		}
+	}
+}
+
+func TestPipelineProjectsEveryCaseAndCatchesUp(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		last := seedCases(t, db, 30)
+		p := projections.New(db, quiet)
+		defer runPipeline(t, p)()
+		if err := p.WaitFor(context.Background(), last, 20*time.Second); err != nil {
+			t.Fatalf("read models did not reach position %d: %v", last, err)
+		}
+		var casesN, obligations int
+		_ = db.SQL.QueryRow(`SELECT COUNT(*) FROM case_view`).Scan(&casesN)
+		_ = db.SQL.QueryRow(`SELECT COUNT(*) FROM obligation_view`).Scan(&obligations)
+		if casesN != 30 || obligations != 30 {
+			t.Fatalf("projected %d cases and %d obligations, want 30 and 30", casesN, obligations)
+		}
+		if ok, _ := p.Includes(context.Background(), last+1000); ok {
+			t.Error("read models claim to include a position that was never written")
+		}
+	})
+}
+
+// errKilled stands for the process dying half-way through a batch.
+var errKilled = errors.New("killed")
+
+func TestProjectionKilledMidBatchEndsEqualToAFreshRebuild(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		last := seedCases(t, db, 40)
+		ctx, kill := context.WithCancel(context.Background())
+		var seen atomic.Int32
+		normal := projections.New(db, quiet)
+		dying := projections.New(db, quiet)
+		dying.BatchSize = 25
+		dying.WithHandler(func(hctx context.Context, tx *sql.Tx, e eventstore.Event) error {
+			if seen.Add(1) == 37 { // the middle of the second batch
+				kill()
+				return errKilled
+			}
+			return projections.Project(hctx, tx, db.Dialect, e)
+		})
+		done := make(chan error, 1)
+		go func() { done <- dying.Run(ctx) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the dying projection did not stop")
+		}
+		c, err := normal.Checkpoint(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Position == 0 || c.Position >= last {
+			t.Fatalf("after the kill the checkpoint is at %v; the test wants it mid-log (last %d)", c, last)
+		}
+		stop := runPipeline(t, normal)
+		if err := normal.WaitFor(context.Background(), last, 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		stop()
+		restarted := snapshot(t, db.SQL)
+
+		n, err := projections.Rebuild(context.Background(), db, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 100 { // 40 openings, 40 reports, 20 applications
+			t.Fatalf("rebuild folded %d events, want 100", n)
+		}
+		rebuilt := snapshot(t, db.SQL)
+		if len(rebuilt) == 0 || !reflect.DeepEqual(restarted, rebuilt) {
+			t.Fatalf("restarted projection differs from a fresh rebuild:\nrestarted %v\nrebuilt   %v", restarted, rebuilt)
+		}
+	})
+}
+
+func TestRedeliveredEventsChangeNothing(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		seedCases(t, db, 10)
+		if _, err := projections.Rebuild(context.Background(), db, nil); err != nil {
+			t.Fatal(err)
+		}
+		before := snapshot(t, db.SQL)
+		events, err := eventstore.NewSQLStore(db.SQL, db.Dialect).ReadLog(context.Background(), eventstore.Start, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rand.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })
+		err = eventstore.InTx(context.Background(), db.SQL, func(tx *sql.Tx) error {
+			for _, e := range events {
+				if err := projections.Project(context.Background(), tx, db.Dialect, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after := snapshot(t, db.SQL); !reflect.DeepEqual(before, after) {
+			t.Fatalf("redelivery changed the read models:\nbefore %v\nafter  %v", before, after)
+		}
+	})
+}
+
+func TestRebuildReportsProgress(t *testing.T) {
+	db := testdb.SQLite(t)
+	seedCases(t, db, 5)
+	var calls [][2]int64
+	n, err := projections.Rebuild(context.Background(), db, func(done, total int64) { calls = append(calls, [2]int64{done, total}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 13 || len(calls) == 0 || calls[len(calls)-1] != [2]int64{13, 13} {
+		t.Fatalf("rebuild folded %d events, progress %v; want 13 and a last report of 13 of 13", n, calls)
+	}
+}

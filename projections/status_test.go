@@ -1,0 +1,110 @@
+package projections_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/domain/rulebook"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/projections"
+)
+
+// The read side filters by status in SQL; the domain defines status in Go
+// (cases.Obligation.StatusOn). They must agree on every combination of dates.
+func TestStatusInSQLAgreesWithTheDomain(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		ctx := context.Background()
+		base := calendar.NewDate(2026, 1, 5)
+		r := rand.New(rand.NewPCG(1, 2))
+		want := map[string]cases.Obligation{}
+		maybe := func() calendar.Date {
+			if r.IntN(3) == 0 {
+				return calendar.Date{}
+			}
+			return base.AddDays(r.IntN(20))
+		}
+		for i := range 200 {
+			o := cases.Obligation{Duty: rulebook.Duty{Obligation: "apply_for_id_card", TriggeredOn: base, Due: base.AddDays(r.IntN(20))},
+				FulfilledOn: maybe()}
+			if r.IntN(5) == 0 {
+				o.ExcusedOn = maybe()
+			}
+			id := fmt.Sprintf("case-%03d", i)
+			want[id] = o
+			_, err := db.SQL.Exec(`INSERT INTO obligation_view (case_id, seq, obligation, legal_basis, triggered_on, due_on,
+				fulfilled_on, excused_on, offence_code, office, situation) VALUES ($1, 1, 'apply_for_id_card', 'x', $2, $3, $4, $5, '', 'o', 's')`,
+				id, o.TriggeredOn.String(), o.Due.String(), nullable(o.FulfilledOn), nullable(o.ExcusedOn))
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		reader := projections.NewReader(db.SQL)
+		for day := range 22 {
+			asOf := base.AddDays(day)
+			counted := 0
+			for _, st := range cases.Statuses {
+				items, next, err := reader.Obligations(ctx, projections.ObligationFilter{AsOf: asOf, Status: st, Limit: 500})
+				if err != nil || next != "" {
+					t.Fatalf("list %s as of %s: %v (next %q)", st, asOf, err, next)
+				}
+				for _, it := range items {
+					if got := want[it.CaseID].StatusOn(asOf); got != st || it.Status != st {
+						t.Errorf("%s as of %s: SQL says %s (%s), domain says %s", it.CaseID, asOf, st, it.Status, got)
+					}
+				}
+				counted += len(items)
+			}
+			if counted != len(want) {
+				t.Errorf("as of %s the statuses cover %d obligations, want %d", asOf, counted, len(want))
+			}
+		}
+	})
+}
+
+func nullable(d calendar.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.String()
+}
+
+func TestObligationsArePagedByCursorWithoutGapsOrRepeats(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		seedCases(t, db, 23)
+		if _, err := projections.Rebuild(context.Background(), db, nil); err != nil {
+			t.Fatal(err)
+		}
+		reader := projections.NewReader(db.SQL)
+		seen := map[string]bool{}
+		cursor, pages := "", 0
+		for {
+			items, next, err := reader.Obligations(context.Background(), projections.ObligationFilter{
+				AsOf: calendar.NewDate(2026, 6, 1), Limit: 5, After: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			for _, it := range items {
+				if seen[it.CaseID] {
+					t.Errorf("%s listed twice", it.CaseID)
+				}
+				seen[it.CaseID] = true
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if len(seen) != 23 || pages != 5 {
+			t.Fatalf("paging saw %d obligations in %d pages, want 23 in 5", len(seen), pages)
+		}
+		if _, _, err := reader.Obligations(context.Background(), projections.ObligationFilter{Limit: 5, After: "bogus!"}); err != projections.ErrBadCursor {
+			t.Errorf("a forged cursor gave %v, want ErrBadCursor", err)
+		}
+	})
+}
