@@ -23,7 +23,7 @@ import (
 
 // stack is the whole service on a real database, as a test client sees it.
 type stack struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	db     *eventstore.DB
 	server *handlers.Server
@@ -31,7 +31,7 @@ type stack struct {
 
 const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana"
 
-func newStack(t *testing.T, db *eventstore.DB, today calendar.Date) *stack {
+func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tok, err := handlers.ParseTokens(tokens)

@@ -27,7 +27,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // seedCases appends n id_card_incident cases with a loss report each, and
 // an application on every other one; it returns the last position.
-func seedCases(t *testing.T, db *eventstore.DB, n int) int64 {
+func seedCases(t testing.TB, db *eventstore.DB, n int) int64 {
 	t.Helper()
 	ctx := context.Background()
 	s := eventstore.NewSQLStore(db.SQL, db.Dialect)

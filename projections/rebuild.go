@@ -51,7 +51,7 @@ func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, 
 			return done, err
 		}
 		err = eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
-			for _, e := range page {
+			for _, e := range lastOfEachCase(page) {
 				if err := Project(ctx, tx, db.Dialect, e); err != nil {
 					return err
 				}
@@ -70,4 +70,20 @@ func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, 
 			progress(done, total)
 		}
 	}
+}
+
+// lastOfEachCase keeps, of a page of the log, only each case's latest event:
+// projecting it re-derives the case from all its earlier events anyway.
+func lastOfEachCase(page []eventstore.Event) []eventstore.Event {
+	last := make(map[string]int, len(page))
+	for i, e := range page {
+		last[e.StreamID] = i
+	}
+	out := make([]eventstore.Event, 0, len(last))
+	for i, e := range page {
+		if last[e.StreamID] == i {
+			out = append(out, e)
+		}
+	}
+	return out
 }
