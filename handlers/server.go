@@ -53,12 +53,14 @@ func New(c Config) *Server {
 func (s *Server) Routes() http.Handler {
 	r := mux.NewRouter()
 	readers := []cases.Role{cases.Clerk, cases.ComplianceOfficer}
+	// Who may record which event is the domain's rule (cases.Case.Record).
 	writers := []cases.Role{cases.Clerk, cases.ComplianceOfficer}
 	r.HandleFunc("/v1/cases", s.allow(s.openCase, cases.Clerk)).Methods(http.MethodPost)
 	r.HandleFunc("/v1/cases/{id}/events", s.allow(s.recordEvent, writers...)).Methods(http.MethodPost)
 	r.HandleFunc("/v1/cases/{id}", s.allow(s.getCase, readers...)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/cases/{id}/events", s.allow(s.getEvents, readers...)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/obligations", s.allow(s.listObligations, readers...)).Methods(http.MethodGet)
+	r.HandleFunc("/v1/flags", s.allow(s.listFlags, readers...)).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
 	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)

@@ -193,12 +193,9 @@ func TestRedeliveredEventsChangeNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := snapshot(t, db.SQL)
-		events, err := eventstore.NewSQLStore(db.SQL, db.Dialect).ReadLog(context.Background(), eventstore.Start, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
+		events := loadAll(t, db)
 		rand.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })
-		err = eventstore.InTx(context.Background(), db.SQL, func(tx *sql.Tx) error {
+		err := eventstore.InTx(context.Background(), db.SQL, func(tx *sql.Tx) error {
 			for _, e := range events {
 				if err := projections.Project(context.Background(), tx, db.Dialect, e); err != nil {
 					return err
@@ -226,4 +223,23 @@ func TestRebuildReportsProgress(t *testing.T) {
 	if n != 13 || len(calls) == 0 || calls[len(calls)-1] != [2]int64{13, 13} {
 		t.Fatalf("rebuild folded %d events, progress %v; want 13 and a last report of 13 of 13", n, calls)
 	}
+}
+
+// loadAll returns every event of the database, stream by stream.
+func loadAll(t *testing.T, db *eventstore.DB) []eventstore.Event {
+	t.Helper()
+	rows, err := db.SQL.Query(db.Dialect.SelectEvents() + ` ORDER BY position`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var events []eventstore.Event
+	for rows.Next() {
+		e, err := eventstore.ScanEvent(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	return events
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
 )
@@ -44,32 +45,81 @@ func Project(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, e eventstore
 	return writeCase(ctx, tx, &c)
 }
 
+// caseTables are the read-model tables that hold rows of one case.
+var caseTables = []string{"case_view", "obligation_view", "flag_view", "sla_view"}
+
 func writeCase(ctx context.Context, tx *sql.Tx, c *cases.Case) error {
 	citizen, err := json.Marshal(c.Citizen)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM case_view WHERE case_id = $1`, c.ID); err != nil {
+	validity, err := json.Marshal(c.Validity)
+	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM obligation_view WHERE case_id = $1`, c.ID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO case_view (case_id, situation, office, status, version, citizen, opened_on)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		c.ID, c.Situation, c.Office, "open", c.Version, string(citizen), c.OpenedOn.String()); err != nil {
-		return err
-	}
-	for i, o := range c.Obligations {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO obligation_view (case_id, seq, obligation, legal_basis,
-			triggered_on, due_on, fulfilled_on, excused_on, offence_code, office, situation)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			c.ID, i+1, o.Obligation, o.LegalBasis, o.TriggeredOn.String(), o.Due.String(),
-			nullDate(o.FulfilledOn.String()), nullDate(o.ExcusedOn.String()), o.Offence.Code, c.Office, c.Situation); err != nil {
+	var fee sql.NullString
+	if c.Fee != nil {
+		b, err := json.Marshal(c.Fee)
+		if err != nil {
 			return err
 		}
+		fee = sql.NullString{String: string(b), Valid: true}
 	}
-	return nil
+	w := writer{ctx: ctx, tx: tx}
+	for _, table := range caseTables {
+		w.exec(`DELETE FROM `+table+` WHERE case_id = $1`, c.ID)
+	}
+	status := "open"
+	if c.Closed() {
+		status = "closed"
+	}
+	w.exec(`INSERT INTO case_view (case_id, situation, office, status, version, citizen, opened_on, closed_on, validity, fee)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		c.ID, c.Situation, c.Office, status, c.Version, string(citizen), c.OpenedOn.String(),
+		nullDate(c.ClosedOn), string(validity), fee)
+	for i, o := range c.Obligations {
+		w.exec(`INSERT INTO obligation_view (case_id, seq, obligation, legal_basis,
+			triggered_on, due_on, fulfilled_on, excused_on, judged_on, offence_code, office, situation)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			c.ID, i+1, o.Obligation, o.LegalBasis, o.TriggeredOn.String(), o.Due.String(),
+			nullDate(o.FulfilledOn), nullDate(o.ExcusedOn), nullDate(o.JudgedOn), o.Offence.Code, c.Office, c.Situation)
+	}
+	for _, f := range c.Flags {
+		var maxFine, fine sql.NullInt64
+		if f.Offence.MaxFineCZK != nil {
+			maxFine = sql.NullInt64{Int64: int64(*f.Offence.MaxFineCZK), Valid: true}
+		}
+		if f.FineCZK > 0 {
+			fine = sql.NullInt64{Int64: int64(f.FineCZK), Valid: true}
+		}
+		w.exec(`INSERT INTO flag_view (case_id, flag_id, offence, legal_basis, max_fine_czk, review_only, raised_on,
+			obligation, decision, fine_czk, decided_on, office, situation)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			c.ID, f.ID, f.Offence.Code, f.Offence.LegalBasis, maxFine, f.Offence.ReviewOnly, f.RaisedOn.String(),
+			f.Obligation, sql.NullString{String: string(f.Decision), Valid: f.Decision != ""}, fine, nullDate(f.DecidedOn),
+			c.Office, c.Situation)
+	}
+	for i, d := range c.SLA {
+		w.exec(`INSERT INTO sla_view (case_id, seq, document, track, filed_on, due_on, ready_on, office, situation)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			c.ID, i+1, d.Document, d.Track, d.FiledOn.String(), d.Due.String(), nullDate(d.ReadyOn), c.Office, c.Situation)
+	}
+	return w.err
 }
 
-func nullDate(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+// writer runs statements until the first error, which it keeps.
+type writer struct {
+	ctx context.Context
+	tx  *sql.Tx
+	err error
+}
+
+func (w *writer) exec(q string, args ...any) {
+	if w.err == nil {
+		_, w.err = w.tx.ExecContext(w.ctx, q, args...)
+	}
+}
+
+func nullDate(d calendar.Date) sql.NullString {
+	return sql.NullString{String: d.String(), Valid: !d.IsZero()}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -20,6 +21,7 @@ var ErrCaseNotFound = errors.New("case not found")
 // filter and page by status; $1 is the as-of date. A test holds the two equal.
 const statusSQL = `CASE
 	WHEN excused_on IS NOT NULL AND excused_on <= $1 THEN 'excused'
+	WHEN judged_on IS NOT NULL AND judged_on <= $1 THEN 'judged'
 	WHEN fulfilled_on IS NOT NULL AND fulfilled_on <= $1 THEN
 		CASE WHEN fulfilled_on > due_on THEN 'met_late' ELSE 'met' END
 	WHEN $1 > due_on THEN 'overdue'
@@ -36,6 +38,41 @@ type ObligationItem struct {
 	FulfilledOn calendar.Date `json:"fulfilled_on"`
 }
 
+// flagStatusSQL is cases.Flag.StatusOn in SQL; $1 is the as-of date.
+const flagStatusSQL = `CASE WHEN decided_on IS NOT NULL AND decided_on <= $1 THEN decision ELSE 'raised' END`
+
+// slaStatusSQL is cases.OfficeDeadline.StatusOn in SQL; $1 is the as-of date.
+const slaStatusSQL = `CASE
+	WHEN ready_on IS NOT NULL AND ready_on <= $1 THEN
+		CASE WHEN ready_on > due_on THEN 'breached' ELSE 'met' END
+	WHEN $1 > due_on THEN 'breached'
+	ELSE 'open' END`
+
+// FlagItem is one misdemeanor flag as the API shows it.
+type FlagItem struct {
+	ID         string        `json:"id"`
+	CaseID     string        `json:"case_id"`
+	Offence    string        `json:"offence"`
+	LegalBasis string        `json:"legal_basis"`
+	MaxFineCZK *int64        `json:"max_fine_czk"`
+	ReviewOnly bool          `json:"review_only"`
+	RaisedOn   calendar.Date `json:"raised_on"`
+	Status     string        `json:"status"`
+	FineCZK    *int64        `json:"fine_czk,omitempty"`
+	DecidedOn  calendar.Date `json:"decided_on,omitzero"`
+}
+
+// SLAItem is one office processing deadline as the API shows it.
+type SLAItem struct {
+	Deadline string        `json:"deadline"`
+	Document string        `json:"document"`
+	Track    string        `json:"track"`
+	FiledOn  calendar.Date `json:"filed_on"`
+	DueOn    calendar.Date `json:"due_on"`
+	ReadyOn  calendar.Date `json:"ready_on"`
+	Status   string        `json:"status"`
+}
+
 // CaseView is one case as the API shows it.
 type CaseView struct {
 	ID          string           `json:"id"`
@@ -44,9 +81,15 @@ type CaseView struct {
 	Status      string           `json:"status"`
 	Version     int64            `json:"version"`
 	OpenedOn    calendar.Date    `json:"opened_on"`
+	ClosedOn    calendar.Date    `json:"closed_on"`
 	AsOf        calendar.Date    `json:"as_of"`
 	Citizen     json.RawMessage  `json:"citizen"`
 	Obligations []ObligationItem `json:"obligations"`
+	Flags       []FlagItem       `json:"flags"`
+	SLA         []SLAItem        `json:"sla"`
+	Validity    json.RawMessage  `json:"validity"`
+	// Fee is the fee fixed by the latest application, null where none is known.
+	Fee json.RawMessage `json:"fee"`
 }
 
 // Reader answers queries from the read models.
@@ -59,24 +102,154 @@ const obligationColumns = `case_id, obligation, legal_basis, triggered_on, due_o
 
 // Case returns a case with its obligations as of a day.
 func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseView, error) {
-	v := CaseView{AsOf: asOf, Obligations: []ObligationItem{}}
-	var citizen, opened string
-	err := r.db.QueryRowContext(ctx, `SELECT case_id, situation, office, status, version, citizen, opened_on
-		FROM case_view WHERE case_id = $1`, id).Scan(&v.ID, &v.Situation, &v.Office, &v.Status, &v.Version, &citizen, &opened)
+	v := CaseView{AsOf: asOf}
+	var (
+		citizen, opened, validity string
+		closed, fee               sql.NullString
+	)
+	err := r.db.QueryRowContext(ctx, `SELECT case_id, situation, office, status, version, citizen, opened_on, closed_on, validity, fee
+		FROM case_view WHERE case_id = $1`, id).Scan(&v.ID, &v.Situation, &v.Office, &v.Status, &v.Version,
+		&citizen, &opened, &closed, &validity, &fee)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrCaseNotFound
 	}
 	if err != nil {
 		return v, err
 	}
-	v.Citizen = json.RawMessage(citizen)
-	v.OpenedOn, _ = calendar.ParseDate(opened)
+	v.Citizen, v.Validity = json.RawMessage(citizen), json.RawMessage(validity)
+	v.Fee = json.RawMessage("null")
+	if fee.Valid {
+		v.Fee = json.RawMessage(fee.String)
+	}
+	v.OpenedOn, v.ClosedOn = parseDate(opened), parseDate(closed.String)
+	if !v.ClosedOn.IsZero() && v.ClosedOn.After(asOf) {
+		v.Status = "open"
+	}
 	rows, err := r.db.QueryContext(ctx, `SELECT `+obligationColumns+` FROM obligation_view WHERE case_id = $2 ORDER BY seq`, asOf.String(), id)
 	if err != nil {
 		return v, err
 	}
-	v.Obligations, _, err = scanObligations(rows)
+	if v.Obligations, _, err = scanObligations(rows, asOf); err != nil {
+		return v, err
+	}
+	if v.Flags, _, err = r.flags(ctx, asOf, []string{"case_id = $2"}, []any{id}, "raised_on, flag_id", 0); err != nil {
+		return v, err
+	}
+	v.SLA, err = r.sla(ctx, asOf, id)
 	return v, err
+}
+
+func parseDate(s string) calendar.Date {
+	d, _ := calendar.ParseDate(s)
+	return d
+}
+
+func (r *Reader) sla(ctx context.Context, asOf calendar.Date, id string) ([]SLAItem, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT document, track, filed_on, due_on, COALESCE(ready_on, ''), `+slaStatusSQL+`
+		FROM sla_view WHERE case_id = $2 AND filed_on <= $1 ORDER BY seq`, asOf.String(), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SLAItem{}
+	for rows.Next() {
+		it := SLAItem{Deadline: "issue_document"}
+		var filed, due, ready string
+		if err := rows.Scan(&it.Document, &it.Track, &filed, &due, &ready, &it.Status); err != nil {
+			return nil, err
+		}
+		it.FiledOn, it.DueOn = parseDate(filed), parseDate(due)
+		if it.Status != "open" && ready != "" && !parseDate(ready).After(asOf) {
+			it.ReadyOn = parseDate(ready)
+		}
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+// FlagFilter selects flags for a list.
+type FlagFilter struct {
+	AsOf   calendar.Date
+	Status string
+	Office string
+	Limit  int
+	After  string // a cursor from a previous page
+}
+
+// FlagStatuses lists the statuses a flag can have.
+var FlagStatuses = []string{cases.FlagRaised, string(cases.Dismissed), string(cases.ProceedingsOpened), string(cases.Fined)}
+
+// Flags lists the flags raised as of a day, oldest first, a page at a time.
+func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args)+1)))
+	}
+	if f.Status != "" {
+		add("("+flagStatusSQL+") = ?", f.Status)
+	}
+	if f.Office != "" {
+		add("office = ?", f.Office)
+	}
+	if f.After != "" {
+		raised, caseID, flagID, err := decodeCursor(f.After)
+		if err != nil {
+			return nil, "", err
+		}
+		n := len(args) + 1
+		args = append(args, raised, caseID, flagID)
+		where = append(where, fmt.Sprintf(
+			"(raised_on > $%[1]d OR (raised_on = $%[1]d AND (case_id > $%[2]d OR (case_id = $%[2]d AND flag_id > $%[3]d))))", n+1, n+2, n+3))
+	}
+	items, more, err := r.flags(ctx, f.AsOf, where, args, "raised_on, case_id, flag_id", f.Limit)
+	if err != nil || !more {
+		return items, "", err
+	}
+	last := items[len(items)-1]
+	return items, encodeCursor(last.RaisedOn.String(), last.CaseID, last.ID), nil
+}
+
+// flags queries flag_view as of a day; where uses $2… for args. With a
+// limit it reports whether more rows follow.
+func (r *Reader) flags(ctx context.Context, asOf calendar.Date, where []string, args []any, order string, limit int) ([]FlagItem, bool, error) {
+	q := `SELECT flag_id, case_id, offence, legal_basis, max_fine_czk, review_only, raised_on, ` + flagStatusSQL + `,
+		CASE WHEN decided_on <= $1 THEN fine_czk END, CASE WHEN decided_on <= $1 THEN decided_on ELSE '' END
+		FROM flag_view WHERE ` + strings.Join(append([]string{"raised_on <= $1"}, where...), " AND ") + ` ORDER BY ` + order
+	args = append([]any{asOf.String()}, args...)
+	if limit > 0 {
+		args = append(args, limit+1)
+		q += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	rows, err := r.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	items := []FlagItem{}
+	for rows.Next() {
+		var (
+			it              FlagItem
+			raised, decided sql.NullString
+			maxFine, fine   sql.NullInt64
+		)
+		if err := rows.Scan(&it.ID, &it.CaseID, &it.Offence, &it.LegalBasis, &maxFine, &it.ReviewOnly, &raised, &it.Status, &fine, &decided); err != nil {
+			return nil, false, err
+		}
+		it.RaisedOn, it.DecidedOn = parseDate(raised.String), parseDate(decided.String)
+		if maxFine.Valid {
+			it.MaxFineCZK = &maxFine.Int64
+		}
+		if fine.Valid {
+			it.FineCZK = &fine.Int64
+		}
+		items = append(items, it)
+	}
+	if limit > 0 && len(items) > limit {
+		return items[:limit], true, rows.Err()
+	}
+	return items, false, rows.Err()
 }
 
 // ObligationFilter selects obligations for a list.
@@ -118,9 +291,10 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 		add("due_on <= ?", f.DueTo.String())
 	}
 	if f.After != "" {
-		due, caseID, seq, err := decodeCursor(f.After)
-		if err != nil {
-			return nil, "", err
+		due, caseID, rawSeq, err := decodeCursor(f.After)
+		seq, convErr := strconv.Atoi(rawSeq)
+		if err != nil || convErr != nil {
+			return nil, "", ErrBadCursor
 		}
 		n := len(args)
 		args = append(args, due, caseID, seq)
@@ -134,15 +308,15 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 	if err != nil {
 		return nil, "", err
 	}
-	items, seqs, err := scanObligations(rows)
+	items, seqs, err := scanObligations(rows, f.AsOf)
 	if err != nil || len(items) <= f.Limit {
 		return items, "", err
 	}
 	last := items[f.Limit-1]
-	return items[:f.Limit], encodeCursor(last.DueOn.String(), last.CaseID, seqs[f.Limit-1]), nil
+	return items[:f.Limit], encodeCursor(last.DueOn.String(), last.CaseID, strconv.Itoa(seqs[f.Limit-1])), nil
 }
 
-func scanObligations(rows *sql.Rows) ([]ObligationItem, []int, error) {
+func scanObligations(rows *sql.Rows, asOf calendar.Date) ([]ObligationItem, []int, error) {
 	defer rows.Close()
 	items := []ObligationItem{}
 	var seqs []int
@@ -157,8 +331,8 @@ func scanObligations(rows *sql.Rows) ([]ObligationItem, []int, error) {
 		}
 		it.TriggeredOn, _ = calendar.ParseDate(triggered)
 		it.DueOn, _ = calendar.ParseDate(due)
-		if fulfilled != "" && it.Status != cases.StatusOpen && it.Status != cases.StatusOverdue {
-			it.FulfilledOn, _ = calendar.ParseDate(fulfilled)
+		if d := parseDate(fulfilled); !d.After(asOf) {
+			it.FulfilledOn = d
 		}
 		items = append(items, it)
 		seqs = append(seqs, seq)
@@ -166,19 +340,17 @@ func scanObligations(rows *sql.Rows) ([]ObligationItem, []int, error) {
 	return items, seqs, rows.Err()
 }
 
-func encodeCursor(due, caseID string, seq int) string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%s|%s|%d", due, caseID, seq))
+// A cursor is the sort key of the last item of a page: a date, a case id
+// and the item's id within the case.
+func encodeCursor(date, caseID, item string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(date + "|" + caseID + "|" + item))
 }
 
-func decodeCursor(s string) (due, caseID string, seq int, err error) {
+func decodeCursor(s string) (date, caseID, item string, err error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		parts := strings.Split(string(b), "|")
-		if len(parts) == 3 {
-			if _, perr := fmt.Sscan(parts[2], &seq); perr == nil {
-				return parts[0], parts[1], seq, nil
-			}
-		}
+	parts := strings.Split(string(b), "|")
+	if err != nil || len(parts) != 3 {
+		return "", "", "", ErrBadCursor
 	}
-	return "", "", 0, ErrBadCursor
+	return parts[0], parts[1], parts[2], nil
 }

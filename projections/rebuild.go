@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/lhuta/lhuta/eventstore"
 )
@@ -22,12 +23,12 @@ type Progress func(done, total int64)
 // is idempotent, so whichever of the two folds an event first wins and the
 // other changes nothing. Queries see partly rebuilt read models until it ends.
 func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, error) {
-	var total int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&total); err != nil {
+	var total, end int64
+	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(position), 0) FROM events`).Scan(&total, &end); err != nil {
 		return 0, err
 	}
 	err := eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
-		for _, table := range []string{"obligation_view", "case_view"} {
+		for _, table := range caseTables {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 				return err
 			}
@@ -47,8 +48,22 @@ func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, 
 	cursor, done := eventstore.Start, int64(0)
 	for {
 		page, err := store.ReadLog(ctx, cursor, rebuildPage)
-		if err != nil || len(page) == 0 {
+		if err != nil {
 			return done, err
+		}
+		if len(page) == 0 {
+			// On PostgreSQL any open transaction in the cluster holds the
+			// readable log back for a moment: an empty page is the end only
+			// once the log's last event at the start has been folded.
+			if reached, err := store.Includes(ctx, cursor, end); reached || end == 0 || err != nil {
+				return done, err
+			}
+			select {
+			case <-ctx.Done():
+				return done, ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
+			continue
 		}
 		err = eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
 			for _, e := range lastOfEachCase(page) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -121,7 +122,7 @@ func TestMigrateAndRebuildOnPostgres(t *testing.T) {
 	if err := run(context.Background(), []string{"rebuild"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "schema up to date (2 migrations applied now)") || !strings.Contains(out.String(), "rebuild: done, 0 events") {
+	if !regexp.MustCompile(`schema up to date \([1-9][0-9]* migrations applied now\)`).MatchString(out.String()) || !strings.Contains(out.String(), "rebuild: done, 0 events") {
 		t.Fatalf("output:\n%s", out.String())
 	}
 }

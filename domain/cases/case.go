@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
 // Situation is a kind of life situation; one case is one situation.
@@ -14,7 +16,13 @@ type Situation string
 
 // Life situations (RULES.md §5).
 const (
-	IDCardIncident Situation = "id_card_incident"
+	IDCardIncident      Situation = "id_card_incident"
+	ResidenceChange     Situation = "residence_change"
+	MaritalStatusChange Situation = "marital_status_change"
+	FirstIDCard         Situation = "first_id_card"
+	IDCardExpiry        Situation = "id_card_expiry"
+	NameChange          Situation = "name_change"
+	PassportApplication Situation = "passport_application"
 )
 
 // Role is what an actor may do (API.md, Authentication and roles).
@@ -56,14 +64,30 @@ type Case struct {
 	Office      string
 	Citizen     Citizen
 	OpenedOn    calendar.Date
+	ClosedOn    calendar.Date
 	Version     int64
 	Obligations []Obligation
-	// applicationPending is set from an application's filing until its
-	// document is collected.
-	applicationPending bool
+	Flags       []Flag
+	SLA         []OfficeDeadline
+	Validity    []Validity
+	// Fee is the fee fixed by the latest application; nil where the seeds
+	// state none or no application was filed.
+	Fee *fees.Fee
+
+	// seen holds the trigger facts recorded so far: each happens once a case.
+	seen map[string]calendar.Date
+	// feeReason is why a new card is issued, from the case's trigger.
+	feeReason            fees.Reason
+	incident             IncidentKind
+	noPermanentResidence bool
+	application          *application
+	flagsRaised          int
 }
 
-// fact is one kind of event a clerk records on a case.
+// Closed reports whether the case was closed.
+func (c *Case) Closed() bool { return !c.ClosedOn.IsZero() }
+
+// fact is one kind of event recorded on a case.
 type fact interface {
 	// check validates the decoded fact against the case's state.
 	check(c *Case, ctx Context, chk *check)
@@ -71,25 +95,71 @@ type fact interface {
 	apply(c *Case)
 }
 
-// facts maps each event type to a constructor of its data.
-var facts = map[string]func() fact{
-	"IncidentReported": func() fact { return new(IncidentReported) },
-	"ApplicationFiled": func() fact { return new(ApplicationFiled) },
+// eventKind describes one event type.
+type eventKind struct {
+	new func() fact
+	// officer marks the compliance officer's decisions; every other fact is a clerk's.
+	officer bool
+	// trigger marks a fact that starts the case's duties and happens once.
+	trigger bool
 }
 
-// situationFacts lists the events each situation accepts.
-var situationFacts = map[Situation][]string{
-	IDCardIncident: {"IncidentReported", "ApplicationFiled"},
+// events maps each event type to its kind.
+var events = map[string]eventKind{
+	"IncidentReported":         {new: func() fact { return new(IncidentReported) }, trigger: true},
+	"OldCardFound":             {new: func() fact { return new(OldCardFound) }},
+	"OldCardSurrendered":       {new: func() fact { return new(OldCardSurrendered) }},
+	"LostCardUsed":             {new: func() fact { return new(LostCardUsed) }},
+	"ResidenceChangeReported":  {new: func() fact { return new(ResidenceChangeReported) }, trigger: true},
+	"ResidenceRecordCancelled": {new: func() fact { return new(ResidenceRecordCancelled) }, trigger: true},
+	"PermanentResidenceEnded":  {new: func() fact { return new(PermanentResidenceEnded) }, trigger: true},
+	"IDCardSurrendered":        {new: func() fact { return new(IDCardSurrendered) }},
+	"MaritalStatusChanged":     {new: func() fact { return new(MaritalStatusChanged) }, trigger: true},
+	"CitizenTurned15":          {new: func() fact { return new(CitizenTurned15) }, trigger: true},
+	"IDCardExpired":            {new: func() fact { return new(IDCardExpired) }, trigger: true},
+	"NameChanged":              {new: func() fact { return new(NameChanged) }, trigger: true},
+	"ApplicationFiled":         {new: func() fact { return new(ApplicationFiled) }},
+	"DocumentReady":            {new: func() fact { return new(DocumentReady) }},
+	"CollectionReminderSent":   {new: func() fact { return new(CollectionReminderSent) }},
+	"DocumentCollected":        {new: func() fact { return new(DocumentCollected) }},
+	"ObligationExcused":        {new: func() fact { return new(ObligationExcused) }, officer: true},
+	"FlagReviewed":             {new: func() fact { return new(FlagReviewed) }, officer: true},
+	CaseClosedType:             {new: func() fact { return new(CaseClosed) }},
+}
+
+// common are the events every situation accepts: the application and
+// collection of a document, the officer's decisions and closing the case.
+var common = []string{"ApplicationFiled", "DocumentReady", "CollectionReminderSent", "DocumentCollected",
+	"ObligationExcused", "FlagReviewed", CaseClosedType}
+
+// situationEvents lists the events specific to each situation (RULES.md §5).
+var situationEvents = map[Situation][]string{
+	IDCardIncident:      {"IncidentReported", "OldCardFound", "OldCardSurrendered", "LostCardUsed"},
+	ResidenceChange:     {"ResidenceChangeReported", "ResidenceRecordCancelled", "PermanentResidenceEnded", "IDCardSurrendered"},
+	MaritalStatusChange: {"MaritalStatusChanged"},
+	FirstIDCard:         {"CitizenTurned15"},
+	IDCardExpiry:        {"IDCardExpired"},
+	NameChange:          {"NameChanged"},
+	PassportApplication: {},
 }
 
 // Situations lists the known situations in a stable order.
 func Situations() []Situation {
-	s := make([]Situation, 0, len(situationFacts))
-	for k := range situationFacts {
+	s := make([]Situation, 0, len(situationEvents))
+	for k := range situationEvents {
 		s = append(s, k)
 	}
 	slices.Sort(s)
 	return s
+}
+
+// EventTypes lists the events a situation accepts, its own first.
+func EventTypes(s Situation) []string {
+	own, ok := situationEvents[s]
+	if !ok {
+		return nil
+	}
+	return append(slices.Clone(own), common...)
 }
 
 // CaseOpenedType is the type of every case's first event.
@@ -106,15 +176,15 @@ type CaseOpened struct {
 // Open validates a request to open a case (API.md, POST /v1/cases) and
 // returns the case's first event.
 func Open(request []byte, ctx Context) (Recorded, error) {
-	if err := mayRecord(ctx); err != nil {
-		return Recorded{}, err
+	if ctx.Role != Clerk {
+		return Recorded{}, &ForbiddenError{fmt.Sprintf("role %q may not open cases; clerks do", ctx.Role)}
 	}
 	var (
 		opened CaseOpened
 		chk    check
 	)
 	decode(request, &opened, &chk, ctx.Today, calendar.Date{})
-	if _, ok := situationFacts[opened.Situation]; opened.Situation != "" && !ok {
+	if _, ok := situationEvents[opened.Situation]; opened.Situation != "" && !ok {
 		chk.bad("situation", "unknown situation %q; known: %s", opened.Situation, joinSituations())
 	}
 	if len(chk.invalid) == 0 {
@@ -123,6 +193,9 @@ func Open(request []byte, ctx Context) (Recorded, error) {
 		decode(raw, &opened.Citizen, &cit, ctx.Today, calendar.Date{})
 		if opened.Citizen.BirthDate.After(ctx.Today) {
 			cit.refuse("birth_date", "%s is in the future", opened.Citizen.BirthDate)
+		}
+		if opened.Citizen.BirthNumber != "" {
+			checkBirthNumber(&cit, opened.Citizen)
 		}
 		chk.invalid = append(chk.invalid, cit.invalid...)
 		chk.rules = append(chk.rules, cit.rules...)
@@ -135,37 +208,42 @@ func Open(request []byte, ctx Context) (Recorded, error) {
 }
 
 func joinSituations() string {
-	names := make([]string, 0, len(situationFacts))
+	names := make([]string, 0, len(situationEvents))
 	for _, s := range Situations() {
 		names = append(names, string(s))
 	}
 	return strings.Join(names, ", ")
 }
 
-func mayRecord(ctx Context) error {
-	if ctx.Role != Clerk && ctx.Role != ComplianceOfficer {
-		return &ForbiddenError{fmt.Sprintf("role %q may not record facts", ctx.Role)}
-	}
-	return nil
-}
-
-// Record validates a fact a clerk wants to record on the case and returns the
+// Record validates a fact someone wants to record on the case and returns the
 // event to append. The case is not changed: Apply does that once the event is stored.
 func (c *Case) Record(eventType string, data []byte, ctx Context) (Recorded, error) {
-	if err := mayRecord(ctx); err != nil {
-		return Recorded{}, err
-	}
-	newFact, known := facts[eventType]
-	if !known || !slices.Contains(situationFacts[c.Situation], eventType) {
+	kind, known := events[eventType]
+	if !known || !slices.Contains(EventTypes(c.Situation), eventType) {
 		return Recorded{}, &InvalidError{[]FieldError{{"type", fmt.Sprintf(
 			"unknown event type %q for a %s case; allowed: %s",
-			eventType, c.Situation, strings.Join(situationFacts[c.Situation], ", "))}}}
+			eventType, c.Situation, strings.Join(EventTypes(c.Situation), ", "))}}}
 	}
-	f := newFact()
+	switch {
+	case kind.officer && ctx.Role != ComplianceOfficer:
+		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s is a compliance officer's decision; role %q may not record it", eventType, ctx.Role)}
+	case !kind.officer && ctx.Role != Clerk:
+		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s is recorded by a clerk; role %q may not record it", eventType, ctx.Role)}
+	}
+	f := kind.new()
 	chk := check{prefix: "data."}
 	decode(data, f, &chk, ctx.Today, c.Citizen.BirthDate)
 	if len(chk.invalid) == 0 {
 		f.check(c, ctx, &chk)
+	}
+	// A closed case or a repeated trigger is the one thing to say about an
+	// otherwise well-formed fact.
+	switch {
+	case c.Closed() && !kind.officer:
+		chk.rules = []FieldError{{"type", fmt.Sprintf("the case was closed on %s and takes no new facts", c.ClosedOn)}}
+	case kind.trigger && !c.seen[eventType].IsZero():
+		chk.rules = []FieldError{{"type", fmt.Sprintf(
+			"%s was already recorded on this case (dated %s); open a new case for a new situation", eventType, c.seen[eventType])}}
 	}
 	if err := chk.err(); err != nil {
 		return Recorded{}, err
@@ -185,11 +263,11 @@ func (c *Case) Apply(eventType string, version int64, data []byte) error {
 		c.Version = version
 		return nil
 	}
-	newFact, ok := facts[eventType]
+	kind, ok := events[eventType]
 	if !ok {
 		return fmt.Errorf("unknown event type %q", eventType)
 	}
-	f := newFact()
+	f := kind.new()
 	if err := json.Unmarshal(data, f); err != nil {
 		return fmt.Errorf("read %s: %w", eventType, err)
 	}
@@ -198,11 +276,66 @@ func (c *Case) Apply(eventType string, version int64, data []byte) error {
 	return nil
 }
 
+// trigger records a trigger fact's date and the fee reason it gives.
+func (c *Case) trigger(eventType string, on calendar.Date, reason fees.Reason) {
+	if c.seen == nil {
+		c.seen = map[string]calendar.Date{}
+	}
+	c.seen[eventType] = on
+	if reason != "" {
+		c.feeReason = reason
+	}
+}
+
+// oblige adds an obligation, with the flag its missed deadline would raise.
+func (c *Case) oblige(d rulebook.Duty) {
+	o := Obligation{Duty: d}
+	if !d.Offence.IsZero() {
+		o.flag = c.raise(d.Offence, d.Due.AddDays(1), d.Obligation).ID
+	}
+	c.Obligations = append(c.Obligations, o)
+}
+
+// raise adds a flag and returns it.
+func (c *Case) raise(o rulebook.Offence, on calendar.Date, obligation string) *Flag {
+	c.flagsRaised++
+	c.Flags = append(c.Flags, Flag{ID: fmt.Sprintf("%s-%d", o.Code, c.flagsRaised), Offence: o, RaisedOn: on, Obligation: obligation})
+	return &c.Flags[len(c.Flags)-1]
+}
+
+// withdraw removes a flag whose ground fell away (a deadline met after all,
+// an excused obligation).
+func (c *Case) withdraw(id string) {
+	c.Flags = slices.DeleteFunc(c.Flags, func(f Flag) bool { return f.ID == id })
+}
+
+// fulfil marks the latest pending obligation of that name fulfilled, and
+// withdraws its flag when it was fulfilled in time.
+func (c *Case) fulfil(name string, on calendar.Date) {
+	o := c.pending(name)
+	if o == nil {
+		return
+	}
+	o.FulfilledOn = on
+	if !on.After(o.Due) {
+		c.withdraw(o.flag)
+	}
+}
+
 // pending returns the latest unfulfilled, unexcused obligation of that name.
 func (c *Case) pending(name string) *Obligation {
 	for i := len(c.Obligations) - 1; i >= 0; i-- {
 		if c.Obligations[i].Obligation == name && c.Obligations[i].pending() {
 			return &c.Obligations[i]
+		}
+	}
+	return nil
+}
+
+func (c *Case) flag(id string) *Flag {
+	for i := range c.Flags {
+		if c.Flags[i].ID == id {
+			return &c.Flags[i]
 		}
 	}
 	return nil
@@ -216,5 +349,12 @@ func oneOf[T ~string](chk *check, field string, value T, allowed ...T) {
 			names[i] = string(a)
 		}
 		chk.bad(field, "%q is not one of %s", value, strings.Join(names, ", "))
+	}
+}
+
+// notBefore refuses a date earlier than an earlier fact of the case.
+func notBefore(chk *check, field string, d, earlier calendar.Date, what string) {
+	if !earlier.IsZero() && d.Before(earlier) {
+		chk.refuse(field, "%s is before %s (%s)", d, what, earlier)
 	}
 }

@@ -3,6 +3,7 @@ package cases
 import (
 	"github.com/lhuta/lhuta/domain"
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/fees"
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
@@ -28,52 +29,84 @@ type IncidentReported struct {
 	ReportedTo   domain.OfficeKind `json:"reported_to" fact:"required"`
 }
 
-func (e *IncidentReported) check(c *Case, _ Context, chk *check) {
+func (e *IncidentReported) check(_ *Case, _ Context, chk *check) {
 	oneOf(chk, "kind", e.Kind, Lost, Stolen, Damaged, Destroyed, CertificateMisuse)
 	oneOf(chk, "reported_to", e.ReportedTo, domain.MunicipalOffice, domain.RegistryOffice, domain.Police, domain.Embassy, domain.Ministry)
 	if !e.DiscoveredOn.IsZero() && e.DiscoveredOn.After(e.ReportedOn) {
-		chk.refuse("discovered_on", "the loss was discovered (%s) after it was reported (%s)", e.DiscoveredOn, e.ReportedOn)
+		chk.refuse("discovered_on", "the incident was discovered (%s) after it was reported (%s)", e.DiscoveredOn, e.ReportedOn)
 	}
 }
 
 func (e *IncidentReported) apply(c *Case) {
-	duty := rulebook.For(e.ReportedOn).ApplyForCardAfterIncident(e.ReportedOn)
-	c.Obligations = append(c.Obligations, Obligation{Duty: duty})
-}
-
-// ApplicationFiled: the citizen applied for a document. An application for
-// a full card or passport fulfils a pending duty to apply; a temporary card
-// alone does not, as seed 002 requires the full card to be applied for the
-// same day.
-type ApplicationFiled struct {
-	Document     domain.Document   `json:"document" fact:"required"`
-	FiledOn      calendar.Date     `json:"filed_on" fact:"required,past"`
-	Track        domain.Track      `json:"track" fact:"required"`
-	FilingOffice domain.OfficeKind `json:"filing_office" fact:"required"`
-	PickupOffice domain.OfficeKind `json:"pickup_office,omitempty"`
-	ApplicantAge *int              `json:"applicant_age,omitempty"`
-}
-
-func (e *ApplicationFiled) check(c *Case, _ Context, chk *check) {
-	oneOf(chk, "document", e.Document, domain.IDCard, domain.IDCardChip, domain.IDCardTemporary, domain.Passport)
-	oneOf(chk, "track", e.Track, domain.Standard, domain.FiveWorkingDays, domain.TwentyFourHours, domain.EmbassyTrack)
-	offices := []domain.OfficeKind{domain.MunicipalOffice, domain.RegistryOffice, domain.Embassy, domain.Ministry}
-	oneOf(chk, "filing_office", e.FilingOffice, offices...)
-	oneOf(chk, "pickup_office", e.PickupOffice, offices...)
-	if e.ApplicantAge != nil && *e.ApplicantAge != e.FiledOn.YearsSince(c.Citizen.BirthDate) {
-		chk.refuse("applicant_age", "is %d, but the citizen born %s was %d on %s",
-			*e.ApplicantAge, c.Citizen.BirthDate, e.FiledOn.YearsSince(c.Citizen.BirthDate), e.FiledOn)
+	c.trigger("IncidentReported", e.ReportedOn, fees.Reason(e.Kind))
+	c.incident = e.Kind
+	law := rulebook.For(e.ReportedOn)
+	c.oblige(law.ApplyForCardAfterIncident(e.ReportedOn))
+	// Seed 003: a loss, theft, damage or destruction report gets a
+	// certificate valid for two months (old law only).
+	if until, ok := law.LossCertificateValidUntil(e.ReportedOn); ok && e.Kind != CertificateMisuse {
+		c.Validity = append(c.Validity, Validity{"loss_certificate", until, "Potvrzení o občanském průkazu issued on the report"})
 	}
-	if c.applicationPending {
-		chk.refuse("document", "an application is already pending on this case")
+	if !e.DiscoveredOn.IsZero() && rulebook.LateLossReport(e.DiscoveredOn, e.ReportedOn, rulebook.DefaultLossReportThreshold) {
+		c.raise(law.LossNotReportedWithoutDelay(), e.ReportedOn, "")
 	}
 }
 
-func (e *ApplicationFiled) apply(c *Case) {
-	if e.Document != domain.IDCardTemporary {
-		if o := c.pending(rulebook.ObligationApplyForIDCard); o != nil {
-			o.FulfilledOn = e.FiledOn
-		}
+// cardWasLost reports whether the case's card was reported lost or stolen,
+// and when: only such a card can be found again or misused.
+func (c *Case) cardWasLost(chk *check, field string) calendar.Date {
+	if c.incident != Lost && c.incident != Stolen {
+		chk.refuse(field, "the case has no card reported lost or stolen")
+		return calendar.Date{}
 	}
-	c.applicationPending = true
+	return c.seen["IncidentReported"]
+}
+
+// OldCardFound: the citizen found the card reported lost or stolen; they
+// must hand it in (seed 002), by the next working day (RULES.md §5.1).
+type OldCardFound struct {
+	FoundOn calendar.Date `json:"found_on" fact:"required,past"`
+}
+
+func (e *OldCardFound) check(c *Case, _ Context, chk *check) {
+	notBefore(chk, "found_on", e.FoundOn, c.cardWasLost(chk, "found_on"), "the loss was reported")
+	if c.pending(rulebook.ObligationSurrenderFoundCard) != nil {
+		chk.refuse("found_on", "the found card has not been surrendered yet")
+	}
+}
+
+func (e *OldCardFound) apply(c *Case) {
+	c.oblige(rulebook.For(e.FoundOn).SurrenderFoundCard(e.FoundOn))
+}
+
+// OldCardSurrendered: the found card was handed in.
+type OldCardSurrendered struct {
+	SurrenderedOn calendar.Date `json:"surrendered_on" fact:"required,past"`
+}
+
+func (e *OldCardSurrendered) check(c *Case, _ Context, chk *check) {
+	o := c.pending(rulebook.ObligationSurrenderFoundCard)
+	if o == nil {
+		chk.refuse("surrendered_on", "no found card is waiting to be surrendered (record OldCardFound first)")
+		return
+	}
+	notBefore(chk, "surrendered_on", e.SurrenderedOn, o.TriggeredOn, "the card was found")
+}
+
+func (e *OldCardSurrendered) apply(c *Case) {
+	c.fulfil(rulebook.ObligationSurrenderFoundCard, e.SurrenderedOn)
+}
+
+// LostCardUsed: someone used the card reported lost, a misdemeanor under
+// § 16a(1)(n) of 328/1999.
+type LostCardUsed struct {
+	UsedOn calendar.Date `json:"used_on" fact:"required,past"`
+}
+
+func (e *LostCardUsed) check(c *Case, _ Context, chk *check) {
+	notBefore(chk, "used_on", e.UsedOn, c.cardWasLost(chk, "used_on"), "the loss was reported")
+}
+
+func (e *LostCardUsed) apply(c *Case) {
+	c.raise(rulebook.For(e.UsedOn).LostCardUsed(), e.UsedOn, "")
 }

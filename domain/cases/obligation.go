@@ -15,25 +15,32 @@ const (
 	StatusMet     Status = "met"      // fulfilled on or before the deadline
 	StatusMetLate Status = "met_late" // fulfilled after the deadline
 	StatusExcused Status = "excused"  // excused by a compliance officer
+	StatusJudged  Status = "judged"   // its misdemeanor flag led to proceedings or a fine
 )
 
 // Statuses lists every status, for validating queries.
-var Statuses = []Status{StatusOpen, StatusOverdue, StatusMet, StatusMetLate, StatusExcused}
+var Statuses = []Status{StatusOpen, StatusOverdue, StatusMet, StatusMetLate, StatusExcused, StatusJudged}
 
 // Obligation is a duty a case's facts placed on the citizen.
 type Obligation struct {
 	rulebook.Duty
 	FulfilledOn calendar.Date
 	ExcusedOn   calendar.Date
+	// JudgedOn is the day an officer opened proceedings or fined over it.
+	JudgedOn calendar.Date
+	// flag is the id of the flag a missed deadline raises, if any.
+	flag string
 }
 
 // StatusOn returns the obligation's status as of day asOf: facts dated after
 // asOf have not happened yet on that day (RULES.md §3).
 func (o Obligation) StatusOn(asOf calendar.Date) Status {
 	switch {
-	case !o.ExcusedOn.IsZero() && !o.ExcusedOn.After(asOf):
+	case happened(o.ExcusedOn, asOf):
 		return StatusExcused
-	case !o.FulfilledOn.IsZero() && !o.FulfilledOn.After(asOf):
+	case happened(o.JudgedOn, asOf):
+		return StatusJudged
+	case happened(o.FulfilledOn, asOf):
 		if o.FulfilledOn.After(o.Due) {
 			return StatusMetLate
 		}
@@ -44,4 +51,79 @@ func (o Obligation) StatusOn(asOf calendar.Date) Status {
 	return StatusOpen
 }
 
+func happened(d, asOf calendar.Date) bool { return !d.IsZero() && !d.After(asOf) }
+
 func (o Obligation) pending() bool { return o.FulfilledOn.IsZero() && o.ExcusedOn.IsZero() }
+
+// Decision is a compliance officer's decision on a flag (RULES.md §7).
+type Decision string
+
+// Decisions on a flag.
+const (
+	Dismissed         Decision = "dismissed"
+	ProceedingsOpened Decision = "proceedings_opened"
+	Fined             Decision = "fined"
+)
+
+// FlagRaised is the status of a flag no officer has decided on yet.
+const FlagRaised = "raised"
+
+// Flag is a possible misdemeanor for a compliance officer to review.
+type Flag struct {
+	ID      string
+	Offence rulebook.Offence
+	// RaisedOn is the day the flag is raised: the day after a missed
+	// deadline, or the day of the fact itself.
+	RaisedOn calendar.Date
+	// Obligation names the obligation whose missed deadline raised it.
+	Obligation string
+	Decision   Decision
+	FineCZK    int
+	DecidedOn  calendar.Date
+}
+
+// StatusOn returns "raised" or the officer's decision as of asOf.
+func (f Flag) StatusOn(asOf calendar.Date) string {
+	if happened(f.DecidedOn, asOf) {
+		return string(f.Decision)
+	}
+	return FlagRaised
+}
+
+// SLA statuses of an office deadline.
+const (
+	SLAOpen     = "open"
+	SLAMet      = "met"
+	SLABreached = "breached"
+)
+
+// OfficeDeadline is the office's deadline to make a document (RULES.md §6).
+type OfficeDeadline struct {
+	Document string
+	Track    string
+	FiledOn  calendar.Date
+	Due      calendar.Date
+	ReadyOn  calendar.Date
+}
+
+// StatusOn says whether the office met its deadline, as of asOf.
+func (d OfficeDeadline) StatusOn(asOf calendar.Date) string {
+	switch {
+	case happened(d.ReadyOn, asOf):
+		if d.ReadyOn.After(d.Due) {
+			return SLABreached
+		}
+		return SLAMet
+	case asOf.After(d.Due):
+		return SLABreached
+	}
+	return SLAOpen
+}
+
+// Validity is the end of a document's validity that a fact fixed; unlike a
+// deadline it is not moved off weekends (RULES.md §3).
+type Validity struct {
+	Document   string        `json:"document"`
+	ValidUntil calendar.Date `json:"valid_until"`
+	Reason     string        `json:"reason"`
+}

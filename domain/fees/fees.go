@@ -62,18 +62,18 @@ const (
 
 // Line is one amount of a fee with the reason a clerk gives for it.
 type Line struct {
-	Part      Part
-	AmountCZK int
-	Reason    string
+	Part      Part   `json:"part"`
+	AmountCZK int    `json:"amount_czk"`
+	Reason    string `json:"reason"`
 }
 
 // Fee is the price of an application in Kč, split into what is paid when the
 // application is filed and what is paid when the document is collected.
 type Fee struct {
-	AtFiling     int
-	AtCollection int
+	AtFiling     int `json:"at_filing_czk"`
+	AtCollection int `json:"at_collection_czk"`
 	// Lines explain every amount, a zero one included ("no fee: …").
-	Lines []Line
+	Lines []Line `json:"lines"`
 }
 
 // Total returns the whole fee, both parts together.

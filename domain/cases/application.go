@@ -1,0 +1,184 @@
+package cases
+
+import (
+	"errors"
+
+	"github.com/lhuta/lhuta/domain"
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/rulebook"
+)
+
+// application is the document applied for, from filing to collection.
+type application struct {
+	document      domain.Document
+	filedOn       calendar.Date
+	readyOn       calendar.Date
+	collectedOn   calendar.Date
+	reminders     int
+	lastCollectBy calendar.Date
+	// notCollectedFlag is the § 16a(1)(d) flag after repeated reminders.
+	notCollectedFlag string
+	sla              int
+}
+
+// pendingApplication returns the application filed and not yet collected.
+func (c *Case) pendingApplication() *application {
+	if c.application == nil || !c.application.collectedOn.IsZero() {
+		return nil
+	}
+	return c.application
+}
+
+// ApplicationFiled: the citizen applied for a document. It fulfils a
+// pending duty to apply for an identity card, except an application for a
+// temporary card alone (seed 002 requires the full card to be applied for
+// the same day); it starts the office's processing deadline (§ 6) and fixes
+// the fee (§ 8).
+type ApplicationFiled struct {
+	Document        domain.Document   `json:"document" fact:"required"`
+	FiledOn         calendar.Date     `json:"filed_on" fact:"required,past"`
+	Track           domain.Track      `json:"track" fact:"required"`
+	FilingOffice    domain.OfficeKind `json:"filing_office" fact:"required"`
+	PickupOffice    domain.OfficeKind `json:"pickup_office,omitempty"`
+	ApplicantAge    *int              `json:"applicant_age,omitempty"`
+	ConsentAttached bool              `json:"consent_attached,omitempty"`
+}
+
+var applicationOffices = []domain.OfficeKind{domain.MunicipalOffice, domain.RegistryOffice, domain.Embassy, domain.Ministry}
+
+func (e *ApplicationFiled) check(c *Case, _ Context, chk *check) {
+	oneOf(chk, "document", e.Document, domain.IDCard, domain.IDCardChip, domain.IDCardTemporary, domain.Passport)
+	oneOf(chk, "track", e.Track, domain.Standard, domain.FiveWorkingDays, domain.TwentyFourHours, domain.EmbassyTrack)
+	oneOf(chk, "filing_office", e.FilingOffice, applicationOffices...)
+	oneOf(chk, "pickup_office", e.PickupOffice, applicationOffices...)
+	if len(chk.invalid) > 0 {
+		return
+	}
+	age := e.FiledOn.YearsSince(c.Citizen.BirthDate)
+	switch {
+	case c.pendingApplication() != nil:
+		chk.refuse("document", "an application filed on %s is still pending (its document was not collected)", c.application.filedOn)
+		return
+	case (c.Situation == PassportApplication) != (e.Document == domain.Passport):
+		chk.refuse("document", "a %s case takes applications for %s", c.Situation, map[bool]string{true: "a passport", false: "an identity card"}[c.Situation == PassportApplication])
+		return
+	case e.ApplicantAge != nil && *e.ApplicantAge != age:
+		chk.refuse("applicant_age", "is %d, but the citizen born %s was %d on %s", *e.ApplicantAge, c.Citizen.BirthDate, age, e.FiledOn)
+	case e.Document == domain.Passport && age >= 15 && age < 18 && !e.ConsentAttached:
+		// Seed 004: a citizen aged 15 to 17 applies with the legal representative's consent.
+		chk.refuse("consent_attached", "the applicant is %d: a passport application needs the legal representative's consent attached", age)
+	case c.Situation == IDCardIncident && c.incident == "":
+		chk.rules = append(chk.rules, FieldError{"type", "record the IncidentReported before the application"})
+	}
+	if _, err := rulebook.ProcessingDeadline(e.Document, e.Track, e.FiledOn); err != nil {
+		chk.refuse("track", "%v", err)
+		return
+	}
+	if _, err := fees.Price(c.feeApplication(e, age)); errors.Is(err, fees.ErrNotOffered) || errors.Is(err, fees.ErrInvalidApplication) {
+		chk.refuse("track", "%v", err)
+	}
+}
+
+// feeApplication describes the application for pricing.
+func (c *Case) feeApplication(e *ApplicationFiled, age int) fees.Application {
+	a := fees.Application{Document: e.Document, Track: e.Track, Age: age, Reason: c.feeReason,
+		PermanentResidenceInCZ: !c.noPermanentResidence, FilingOffice: e.FilingOffice, PickupOffice: e.PickupOffice}
+	switch {
+	case e.Document == domain.Passport:
+		a.Reason = ""
+	case a.Reason == "":
+		a.Reason = fees.ReasonOwnRequest
+	}
+	return a
+}
+
+func (e *ApplicationFiled) apply(c *Case) {
+	if e.Document != domain.IDCardTemporary {
+		c.fulfil(rulebook.ObligationApplyForIDCard, e.FiledOn)
+	}
+	due, _ := rulebook.ProcessingDeadline(e.Document, e.Track, e.FiledOn)
+	c.SLA = append(c.SLA, OfficeDeadline{Document: string(e.Document), Track: string(e.Track), FiledOn: e.FiledOn, Due: due})
+	c.application = &application{document: e.Document, filedOn: e.FiledOn, sla: len(c.SLA) - 1}
+	c.Fee = nil
+	if fee, err := fees.Price(c.feeApplication(e, e.FiledOn.YearsSince(c.Citizen.BirthDate))); err == nil {
+		c.Fee = &fee
+	}
+}
+
+// DocumentReady: the office made the document; this ends its processing deadline.
+type DocumentReady struct {
+	ReadyOn calendar.Date `json:"ready_on" fact:"required,past"`
+}
+
+func (e *DocumentReady) check(c *Case, _ Context, chk *check) {
+	a := c.pendingApplication()
+	switch {
+	case a == nil:
+		chk.refuse("ready_on", "no application is pending on this case")
+	case !a.readyOn.IsZero():
+		chk.refuse("ready_on", "the document was already ready on %s", a.readyOn)
+	default:
+		notBefore(chk, "ready_on", e.ReadyOn, a.filedOn, "the application was filed")
+	}
+}
+
+func (e *DocumentReady) apply(c *Case) {
+	c.application.readyOn = e.ReadyOn
+	c.SLA[c.application.sla].ReadyOn = e.ReadyOn
+}
+
+// CollectionReminderSent: the office reminded the citizen to collect the
+// document. After two or more reminders, a document not collected by the
+// last one's date is a misdemeanor under § 16a(1)(d) of 328/1999.
+type CollectionReminderSent struct {
+	SentOn    calendar.Date `json:"sent_on" fact:"required,past"`
+	CollectBy calendar.Date `json:"collect_by" fact:"required"`
+}
+
+func (e *CollectionReminderSent) check(c *Case, _ Context, chk *check) {
+	a := c.pendingApplication()
+	if a == nil || a.readyOn.IsZero() {
+		chk.refuse("sent_on", "no document is ready and waiting to be collected")
+		return
+	}
+	notBefore(chk, "sent_on", e.SentOn, a.readyOn, "the document was ready")
+	notBefore(chk, "collect_by", e.CollectBy, e.SentOn, "the reminder was sent")
+}
+
+func (e *CollectionReminderSent) apply(c *Case) {
+	a := c.application
+	a.reminders++
+	a.lastCollectBy = e.CollectBy
+	if a.reminders < 2 || !a.document.IsIDCard() {
+		return
+	}
+	raisedOn := e.CollectBy.AddDays(1)
+	if f := c.flag(a.notCollectedFlag); f != nil {
+		f.RaisedOn = raisedOn
+		return
+	}
+	a.notCollectedFlag = c.raise(rulebook.For(e.SentOn).NotCollectedAfterReminders(), raisedOn, "").ID
+}
+
+// DocumentCollected: the citizen collected the document.
+type DocumentCollected struct {
+	CollectedOn calendar.Date `json:"collected_on" fact:"required,past"`
+}
+
+func (e *DocumentCollected) check(c *Case, _ Context, chk *check) {
+	a := c.pendingApplication()
+	if a == nil || a.readyOn.IsZero() {
+		chk.refuse("collected_on", "the document is not ready yet (record DocumentReady first)")
+		return
+	}
+	notBefore(chk, "collected_on", e.CollectedOn, a.readyOn, "the document was ready")
+}
+
+func (e *DocumentCollected) apply(c *Case) {
+	a := c.application
+	a.collectedOn = e.CollectedOn
+	if a.notCollectedFlag != "" && !e.CollectedOn.After(a.lastCollectBy) {
+		c.withdraw(a.notCollectedFlag)
+	}
+}

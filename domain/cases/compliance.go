@@ -1,0 +1,120 @@
+package cases
+
+import (
+	"github.com/lhuta/lhuta/domain/calendar"
+)
+
+// ObligationExcused: a compliance officer excused an obligation (a
+// hard-to-overcome obstacle, limited legal capacity…); it raises no flag.
+type ObligationExcused struct {
+	Obligation string        `json:"obligation" fact:"required"`
+	Reason     string        `json:"reason" fact:"required"`
+	ExcusedOn  calendar.Date `json:"excused_on,omitzero" fact:"past"`
+}
+
+func (e *ObligationExcused) check(c *Case, ctx Context, chk *check) {
+	if e.ExcusedOn.IsZero() {
+		e.ExcusedOn = ctx.Today
+	}
+	o := c.excusable(e.Obligation)
+	if o == nil {
+		chk.refuse("obligation", "the case has no obligation %q that is unmet or was met late", e.Obligation)
+		return
+	}
+	notBefore(chk, "excused_on", e.ExcusedOn, o.TriggeredOn, "the obligation arose")
+}
+
+// excusable returns the latest obligation of that name that is pending or
+// was met late: one met on time needs no excuse.
+func (c *Case) excusable(name string) *Obligation {
+	for i := len(c.Obligations) - 1; i >= 0; i-- {
+		o := &c.Obligations[i]
+		if o.Obligation == name && o.ExcusedOn.IsZero() && (o.FulfilledOn.IsZero() || o.FulfilledOn.After(o.Due)) {
+			return o
+		}
+	}
+	return nil
+}
+
+func (e *ObligationExcused) apply(c *Case) {
+	o := c.excusable(e.Obligation)
+	if o == nil {
+		return
+	}
+	o.ExcusedOn = e.ExcusedOn
+	c.withdraw(o.flag)
+}
+
+// FlagReviewed: a compliance officer decided on a flag. A fine may not
+// exceed the offence's cap (RULES.md §7); where the cap is unknown (zákon
+// 269/2021) no cap is checked, as none is guessed.
+type FlagReviewed struct {
+	Flag      string        `json:"flag" fact:"required"`
+	Decision  Decision      `json:"decision" fact:"required"`
+	FineCZK   *int          `json:"fine_czk,omitempty"`
+	DecidedOn calendar.Date `json:"decided_on" fact:"required,past"`
+}
+
+func (e *FlagReviewed) check(c *Case, _ Context, chk *check) {
+	oneOf(chk, "decision", e.Decision, Dismissed, ProceedingsOpened, Fined)
+	f := c.flag(e.Flag)
+	switch {
+	case len(chk.invalid) > 0:
+		return
+	case f == nil:
+		chk.refuse("flag", "the case has no flag %q", e.Flag)
+		return
+	case f.RaisedOn.After(e.DecidedOn):
+		chk.refuse("decided_on", "the flag is raised only on %s", f.RaisedOn)
+	case !f.DecidedOn.IsZero():
+		chk.refuse("flag", "the flag was already decided on %s (%s)", f.DecidedOn, f.Decision)
+	}
+	switch {
+	case e.Decision == Fined && e.FineCZK == nil:
+		chk.bad("fine_czk", "is required when the decision is fined")
+	case e.Decision != Fined && e.FineCZK != nil:
+		chk.bad("fine_czk", "is only given when the decision is fined")
+	case e.FineCZK != nil && *e.FineCZK <= 0:
+		chk.bad("fine_czk", "must be a positive amount in Kč")
+	case e.FineCZK != nil && f.Offence.MaxFineCZK != nil && *e.FineCZK > *f.Offence.MaxFineCZK:
+		chk.refuse("fine_czk", "%d Kč is above the cap of %d Kč for %s", *e.FineCZK, *f.Offence.MaxFineCZK, f.Offence.LegalBasis)
+	}
+}
+
+func (e *FlagReviewed) apply(c *Case) {
+	f := c.flag(e.Flag)
+	if f == nil {
+		return
+	}
+	f.Decision, f.DecidedOn = e.Decision, e.DecidedOn
+	if e.FineCZK != nil {
+		f.FineCZK = *e.FineCZK
+	}
+	if e.Decision == Dismissed {
+		return
+	}
+	for i := range c.Obligations {
+		if c.Obligations[i].flag == f.ID {
+			c.Obligations[i].JudgedOn = e.DecidedOn
+		}
+	}
+}
+
+// CaseClosedType is the type of the event that closes a case.
+const CaseClosedType = "CaseClosed"
+
+// CaseClosed: a clerk closed the case; it takes no new facts afterwards,
+// though officers may still decide on its flags.
+type CaseClosed struct {
+	Reason   string        `json:"reason,omitempty"`
+	ClosedOn calendar.Date `json:"closed_on,omitzero" fact:"past"`
+}
+
+func (e *CaseClosed) check(c *Case, ctx Context, chk *check) {
+	if e.ClosedOn.IsZero() {
+		e.ClosedOn = ctx.Today
+	}
+	notBefore(chk, "closed_on", e.ClosedOn, c.OpenedOn, "the case was opened")
+}
+
+func (e *CaseClosed) apply(c *Case) { c.ClosedOn = e.ClosedOn }

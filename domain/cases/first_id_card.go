@@ -1,0 +1,52 @@
+package cases
+
+import (
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/rulebook"
+)
+
+// CitizenTurned15: the citizen turned 15 and must apply for a first card
+// within 30 days (seed 003, § 16a(1)(l)).
+type CitizenTurned15 struct {
+	BirthdayOn calendar.Date `json:"birthday_on" fact:"required,past"`
+}
+
+func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
+	if want := c.Citizen.BirthDate.AddYears(15); e.BirthdayOn != want {
+		chk.refuse("birthday_on", "the citizen born %s turns 15 on %s, not %s", c.Citizen.BirthDate, want, e.BirthdayOn)
+	}
+}
+
+func (e *CitizenTurned15) apply(c *Case) {
+	c.trigger("CitizenTurned15", e.BirthdayOn, fees.ReasonFirstCard)
+	c.oblige(rulebook.For(e.BirthdayOn).ApplyForFirstCard(e.BirthdayOn))
+}
+
+// IDCardExpired: the citizen's card expired; a new one must be applied for
+// within 15 working days (seed 003, § 16a(1)(c)).
+type IDCardExpired struct {
+	ExpiredOn calendar.Date `json:"expired_on" fact:"required,past"`
+}
+
+func (e *IDCardExpired) check(*Case, Context, *check) {}
+
+func (e *IDCardExpired) apply(c *Case) {
+	c.trigger("IDCardExpired", e.ExpiredOn, fees.ReasonExpiry)
+	c.oblige(rulebook.For(e.ExpiredOn).ApplyForCardAfterExpiry(e.ExpiredOn))
+}
+
+// NameChanged: a decision changing the citizen's name took effect; a new
+// card must be applied for within 15 working days (seed 003, § 16a(1)(c)).
+type NameChanged struct {
+	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past"`
+}
+
+func (e *NameChanged) check(*Case, Context, *check) {}
+
+func (e *NameChanged) apply(c *Case) {
+	c.trigger("NameChanged", e.DecisionEffectiveOn, fees.ReasonNameChange)
+	law := rulebook.For(e.DecisionEffectiveOn)
+	c.oblige(law.ApplyForCardAfterNameChange(e.DecisionEffectiveOn))
+	c.oldCardExpires(law, e.DecisionEffectiveOn, "change of name")
+}

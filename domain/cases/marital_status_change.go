@@ -1,0 +1,52 @@
+package cases
+
+import (
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/rulebook"
+)
+
+// MaritalChange is a change of marital status (RULES.md §5.3).
+type MaritalChange string
+
+// Changes of marital status.
+const (
+	Marriage              MaritalChange = "marriage"
+	Divorce               MaritalChange = "divorce"
+	PartnershipRegistered MaritalChange = "partnership_registered"
+	PartnershipDissolved  MaritalChange = "partnership_dissolved"
+	Widowed               MaritalChange = "widowed"
+	MarriageVoid          MaritalChange = "marriage_void"
+	PartnershipVoid       MaritalChange = "partnership_void"
+	SpouseDeclaredDead    MaritalChange = "spouse_declared_dead"
+)
+
+// MaritalStatusChanged: the citizen received the document on a change of
+// marital status. Only a citizen whose card shows marital status must apply
+// for a new card, within 15 working days (seed 003: otherwise "nemá
+// povinnost"). A surname changed by marriage ends the passport's validity 3
+// months after the change (seed 004).
+type MaritalStatusChanged struct {
+	Change                 MaritalChange `json:"change" fact:"required"`
+	DocumentReceivedOn     calendar.Date `json:"document_received_on" fact:"required,past"`
+	CardShowsMaritalStatus *bool         `json:"card_shows_marital_status" fact:"required"`
+	SurnameChanged         *bool         `json:"surname_changed" fact:"required"`
+}
+
+func (e *MaritalStatusChanged) check(_ *Case, _ Context, chk *check) {
+	oneOf(chk, "change", e.Change, Marriage, Divorce, PartnershipRegistered, PartnershipDissolved,
+		Widowed, MarriageVoid, PartnershipVoid, SpouseDeclaredDead)
+}
+
+func (e *MaritalStatusChanged) apply(c *Case) {
+	c.trigger("MaritalStatusChanged", e.DocumentReceivedOn, fees.ReasonMaritalStatusChange)
+	law := rulebook.For(e.DocumentReceivedOn)
+	if duty, ok := law.ApplyForCardAfterMaritalChange(e.DocumentReceivedOn, *e.CardShowsMaritalStatus); ok {
+		c.oblige(duty)
+		c.oldCardExpires(law, e.DocumentReceivedOn, "change of marital status")
+	}
+	if e.Change == Marriage && *e.SurnameChanged {
+		c.Validity = append(c.Validity, Validity{"passport", rulebook.PassportInvalidAfterSurnameChange(e.DocumentReceivedOn),
+			"the surname changed by marriage"})
+	}
+}

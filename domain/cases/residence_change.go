@@ -1,0 +1,85 @@
+package cases
+
+import (
+	"github.com/lhuta/lhuta/domain"
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/rulebook"
+)
+
+// ResidenceChangeReported: the citizen reported a change of permanent
+// residence at the registration office (seeds 003, 004). They must apply for
+// a new card within 15 working days; under 269/2021 the old card also
+// expires 45 days after the change.
+type ResidenceChangeReported struct {
+	ReportedOn         calendar.Date     `json:"reported_on" fact:"required,past"`
+	RegistrationOffice domain.OfficeKind `json:"registration_office" fact:"required"`
+}
+
+func (e *ResidenceChangeReported) check(_ *Case, _ Context, chk *check) {
+	oneOf(chk, "registration_office", e.RegistrationOffice, domain.RegistrationOffice, domain.MunicipalOffice)
+}
+
+func (e *ResidenceChangeReported) apply(c *Case) {
+	c.trigger("ResidenceChangeReported", e.ReportedOn, fees.ReasonResidenceChange)
+	law := rulebook.For(e.ReportedOn)
+	c.oblige(law.ApplyForCardAfterResidenceChange(e.ReportedOn))
+	c.oldCardExpires(law, e.ReportedOn, "change of permanent residence")
+}
+
+// oldCardExpires records the automatic end of the old card after a change
+// under 269/2021.
+func (c *Case) oldCardExpires(law rulebook.Rulebook, changeOn calendar.Date, change string) {
+	if until, ok := law.OldCardValidityEndsAfterChange(changeOn); ok {
+		c.Validity = append(c.Validity, Validity{"id_card", until, "the old card expires 45 days after the " + change})
+	}
+}
+
+// ResidenceRecordCancelled: an office decision cancelled the citizen's
+// residence record; the card's validity ends the day the decision takes
+// effect, and a new card must be applied for within 15 working days.
+type ResidenceRecordCancelled struct {
+	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past"`
+}
+
+func (e *ResidenceRecordCancelled) check(*Case, Context, *check) {}
+
+func (e *ResidenceRecordCancelled) apply(c *Case) {
+	c.trigger("ResidenceRecordCancelled", e.DecisionEffectiveOn, fees.ReasonResidenceRecordCancelled)
+	c.oblige(rulebook.For(e.DecisionEffectiveOn).ApplyForCardAfterRecordCancelled(e.DecisionEffectiveOn))
+	c.Validity = append(c.Validity, Validity{"id_card", rulebook.CardValidityEndsOnRecordCancelled(e.DecisionEffectiveOn),
+		"the residence record was cancelled"})
+}
+
+// PermanentResidenceEnded: the citizen notified the end of permanent
+// residence in the Czech Republic; the card must be surrendered within 15
+// working days (seed 004).
+type PermanentResidenceEnded struct {
+	NotifiedOn calendar.Date `json:"notified_on" fact:"required,past"`
+}
+
+func (e *PermanentResidenceEnded) check(*Case, Context, *check) {}
+
+func (e *PermanentResidenceEnded) apply(c *Case) {
+	c.trigger("PermanentResidenceEnded", e.NotifiedOn, "")
+	c.noPermanentResidence = true
+	c.oblige(rulebook.For(e.NotifiedOn).SurrenderCardAfterResidenceEnded(e.NotifiedOn))
+}
+
+// IDCardSurrendered: the citizen handed in the card.
+type IDCardSurrendered struct {
+	SurrenderedOn calendar.Date `json:"surrendered_on" fact:"required,past"`
+}
+
+func (e *IDCardSurrendered) check(c *Case, _ Context, chk *check) {
+	o := c.pending(rulebook.ObligationSurrenderIDCard)
+	if o == nil {
+		chk.refuse("surrendered_on", "no card is due to be surrendered (record PermanentResidenceEnded first)")
+		return
+	}
+	notBefore(chk, "surrendered_on", e.SurrenderedOn, o.TriggeredOn, "permanent residence ended")
+}
+
+func (e *IDCardSurrendered) apply(c *Case) {
+	c.fulfil(rulebook.ObligationSurrenderIDCard, e.SurrenderedOn)
+}

@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/projections"
+)
+
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := projections.ObligationFilter{
+		Status:    cases.Status(q.Get("status")),
+		Office:    q.Get("office"),
+		Situation: q.Get("situation"),
+		After:     q.Get("cursor"),
+	}
+	var ok bool
+	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok {
+		return
+	}
+	if f.DueFrom, ok = dateParam(w, r, "due_from", calendar.Date{}); !ok {
+		return
+	}
+	if f.DueTo, ok = dateParam(w, r, "due_to", calendar.Date{}); !ok {
+		return
+	}
+	if f.Status != "" && !slices.Contains(cases.Statuses, f.Status) {
+		badRequest(w, "status", "must be one of open, overdue, met, met_late, excused, judged")
+		return
+	}
+	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
+		return
+	}
+	items, next, err := s.reader.Obligations(r.Context(), f)
+	s.writeList(w, items, next, err)
+}
+
+func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := projections.FlagFilter{Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
+	var ok bool
+	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok {
+		return
+	}
+	if f.Status != "" && !slices.Contains(projections.FlagStatuses, f.Status) {
+		badRequest(w, "status", "must be one of raised, dismissed, proceedings_opened, fined")
+		return
+	}
+	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
+		return
+	}
+	items, next, err := s.reader.Flags(r.Context(), f)
+	s.writeList(w, items, next, err)
+}
+
+// limitParam reads the page size, answering 400 itself if it is not 1…maxLimit.
+func limitParam(w http.ResponseWriter, r *http.Request) (int, bool) {
+	raw := r.URL.Query().Get("limit")
+	if raw == "" {
+		return defaultLimit, true
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxLimit {
+		badRequest(w, "limit", "must be a whole number from 1 to "+strconv.Itoa(maxLimit))
+		return 0, false
+	}
+	return n, true
+}
+
+func (s *Server) writeList(w http.ResponseWriter, items any, next string, err error) {
+	switch {
+	case errors.Is(err, projections.ErrBadCursor):
+		badRequest(w, "cursor", err.Error())
+	case err != nil:
+		writeError(w, s.log, err)
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+	}
+}
