@@ -53,7 +53,7 @@ func writeCase(ctx context.Context, tx *sql.Tx, c *cases.Case) error {
 	if err != nil {
 		return err
 	}
-	validity, err := json.Marshal(c.Validity)
+	validity, err := json.Marshal(append([]cases.Validity{}, c.Validity...))
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"github.com/lhuta/lhuta/domain"
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/fees"
 	"github.com/lhuta/lhuta/domain/rulebook"
@@ -12,13 +11,13 @@ import (
 // a new card within 15 working days; under 269/2021 the old card also
 // expires 45 days after the change.
 type ResidenceChangeReported struct {
-	ReportedOn         calendar.Date     `json:"reported_on" fact:"required,past"`
-	RegistrationOffice domain.OfficeKind `json:"registration_office" fact:"required"`
+	ReportedOn calendar.Date `json:"reported_on" fact:"required,past"`
+	// RegistrationOffice names the registration office (ohlašovna) the
+	// change was reported to.
+	RegistrationOffice string `json:"registration_office" fact:"required"`
 }
 
-func (e *ResidenceChangeReported) check(_ *Case, _ Context, chk *check) {
-	oneOf(chk, "registration_office", e.RegistrationOffice, domain.RegistrationOffice, domain.MunicipalOffice)
-}
+func (e *ResidenceChangeReported) check(*Case, Context, *check) {}
 
 func (e *ResidenceChangeReported) apply(c *Case) {
 	c.trigger("ResidenceChangeReported", e.ReportedOn, fees.ReasonResidenceChange)
