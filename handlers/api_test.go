@@ -273,3 +273,87 @@ func TestMinPositionWaitsAndThenGivesUp(t *testing.T) {
 		t.Fatalf("bad min_position: %d", r.status)
 	}
 }
+
+func TestFlagsListForComplianceOfficers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 6, 1))
+		var last int64
+		for range 3 {
+			id, _ := s.openCase("id_card_expiry", "1970-01-01")
+			last = s.record(id, "IDCardExpired", map[string]any{"expired_on": "2026-04-01"})
+		}
+		r := s.do("GET", fmt.Sprintf("/v1/flags?status=raised&limit=2&min_position=%d", last), "officer-token", nil)
+		items, _ := r.body["items"].([]any)
+		if r.status != 200 || len(items) != 2 || r.body["next_cursor"] == "" {
+			t.Fatalf("first page: %d %s", r.status, r.raw)
+		}
+		f := items[0].(map[string]any)
+		if f["offence"] != "65-late_application" || f["raised_on"] != "2026-04-25" || f["max_fine_czk"] != nil || f["status"] != "raised" {
+			t.Errorf("flag: %v", f)
+		}
+		r = s.do("GET", "/v1/flags?status=raised&limit=2&cursor="+r.body["next_cursor"].(string), "officer-token", nil)
+		if items, _ := r.body["items"].([]any); r.status != 200 || len(items) != 1 || r.body["next_cursor"] != "" {
+			t.Fatalf("second page: %d %s", r.status, r.raw)
+		}
+		// As of the due day no flag is raised yet: it comes the day after.
+		if r := s.do("GET", "/v1/flags?as_of=2026-04-24", "officer-token", nil); len(r.body["items"].([]any)) != 0 {
+			t.Errorf("flags raised on the due day: %s", r.raw)
+		}
+		for _, bad := range []struct{ query, field string }{
+			{"status=angry", "status"}, {"as_of=2026-02-30", "as_of"}, {"limit=0", "limit"}, {"cursor=xyz", "cursor"},
+		} {
+			r := s.do("GET", "/v1/flags?"+bad.query, "officer-token", nil)
+			if errs, _ := r.body["errors"].([]any); r.status != 400 || len(errs) == 0 || errs[0].(map[string]any)["field"] != bad.field {
+				t.Errorf("%s: %d %s", bad.query, r.status, r.raw)
+			}
+		}
+		if r := s.do("GET", "/v1/flags", "dash-token", nil); r.status != 403 {
+			t.Errorf("dashboard reading flags: %d", r.status)
+		}
+	})
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 6, 1))
+	if r := s.do("GET", "/healthz", "", nil); r.status != 200 {
+		t.Errorf("healthz: %d", r.status)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := s.do("GET", "/readyz", "", nil)
+		if r.status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz: %d %s", r.status, r.raw)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if r := s.do("GET", "/metrics", "", nil); r.status != 200 || !strings.Contains(r.raw, "lhuta_http_requests_total") {
+		t.Errorf("metrics: %d", r.status)
+	}
+}
+
+func TestBirthNumberIsCheckedWhenGiven(t *testing.T) {
+	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 6, 1))
+	open := func(birth, number string) response {
+		return s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": "name_change", "office": "Brno",
+			"citizen": map[string]string{"id": "c", "birth_date": birth, "full_name": "Petr Novák", "birth_number": number}})
+	}
+	// 800517/0019: 8005170019 = 11 × 727742729.
+	if r := open("1980-05-17", "800517/0019"); r.status != 201 {
+		t.Fatalf("a valid birth number: %d %s", r.status, r.raw)
+	}
+	for _, c := range []struct {
+		birth, number string
+		status        int
+	}{
+		{"1980-05-17", "800517/0018", 400}, // fails mod 11
+		{"1980-05-18", "800517/0019", 422}, // encodes another birth date
+	} {
+		r := open(c.birth, c.number)
+		if errs, _ := r.body["errors"].([]any); r.status != c.status || len(errs) == 0 || errs[0].(map[string]any)["field"] != "citizen.birth_number" {
+			t.Errorf("%s born %s: %d %s", c.number, c.birth, r.status, r.raw)
+		}
+	}
+}

@@ -868,3 +868,23 @@ func TestEveryEventTypeRefusesBadRequests(t *testing.T) {
 		}
 	})
 }
+
+// Under zákon 269/2021 the old card expires by itself 45 days after a change
+// of name (RULES.md §4): a validity end, not moved off the weekend.
+func TestOldCardExpiresAutomaticallyUnderNewLaw(t *testing.T) {
+	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 7, 1))
+	id, _ := s.openCase("name_change", "1985-02-11")
+	// Monday 4 May 2026 + 45 days = Thursday 18 June 2026.
+	pos := s.record(id, "NameChanged", map[string]any{"decision_effective_on": "2026-05-04"})
+	r := s.do("GET", fmt.Sprintf("/v1/cases/%s?min_position=%d", id, pos), "clerk-token", nil)
+	validity, _ := r.body["validity"].([]any)
+	if len(validity) != 1 || validity[0].(map[string]any)["document"] != "id_card" || validity[0].(map[string]any)["valid_until"] != "2026-06-18" {
+		t.Fatalf("validity after a name change: %s", r.raw)
+	}
+	old, _ := s.openCase("name_change", "1985-02-11")
+	pos = s.record(old, "NameChanged", map[string]any{"decision_effective_on": "2021-07-30"})
+	r = s.do("GET", fmt.Sprintf("/v1/cases/%s?min_position=%d", old, pos), "clerk-token", nil)
+	if validity, _ := r.body["validity"].([]any); len(validity) != 0 {
+		t.Fatalf("zákon 328/1999 has no automatic expiry, got %s", r.raw)
+	}
+}

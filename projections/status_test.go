@@ -108,3 +108,80 @@ func TestObligationsArePagedByCursorWithoutGapsOrRepeats(t *testing.T) {
 		}
 	})
 }
+
+// Flags and office deadlines also have their status in SQL (for lists) and
+// in the domain; they must agree too.
+func TestFlagAndSLAStatusInSQLAgreeWithTheDomain(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		ctx := context.Background()
+		base := calendar.NewDate(2026, 3, 2)
+		r := rand.New(rand.NewPCG(3, 4))
+		maybe := func() calendar.Date {
+			if r.IntN(3) == 0 {
+				return calendar.Date{}
+			}
+			return base.AddDays(r.IntN(20))
+		}
+		if _, err := db.SQL.Exec(`INSERT INTO case_view (case_id, situation, office, status, version, citizen, opened_on)
+			VALUES ('c', 'id_card_expiry', 'o', 'open', 1, '{}', '2026-03-01')`); err != nil {
+			t.Fatal(err)
+		}
+		flags := map[string]cases.Flag{}
+		var deadlines []cases.OfficeDeadline
+		for i := range 60 {
+			f := cases.Flag{ID: fmt.Sprintf("f%02d", i), RaisedOn: base.AddDays(r.IntN(10)), DecidedOn: maybe(),
+				Decision: []cases.Decision{cases.Dismissed, cases.ProceedingsOpened, cases.Fined}[r.IntN(3)]}
+			if !f.DecidedOn.IsZero() && f.DecidedOn.Before(f.RaisedOn) {
+				f.DecidedOn = f.RaisedOn
+			}
+			flags[f.ID] = f
+			if _, err := db.SQL.Exec(`INSERT INTO flag_view (case_id, flag_id, offence, legal_basis, review_only, raised_on,
+				obligation, decision, decided_on, office, situation) VALUES ('c', $1, 'x', 'x', false, $2, '', $3, $4, 'o', 's')`,
+				f.ID, f.RaisedOn.String(), string(f.Decision), nullable(f.DecidedOn)); err != nil {
+				t.Fatal(err)
+			}
+			d := cases.OfficeDeadline{Document: "id_card", Track: "standard", FiledOn: base, Due: base.AddDays(r.IntN(20)), ReadyOn: maybe()}
+			deadlines = append(deadlines, d)
+			if _, err := db.SQL.Exec(`INSERT INTO sla_view (case_id, seq, document, track, filed_on, due_on, ready_on, office, situation)
+				VALUES ('c', $1, 'id_card', 'standard', $2, $3, $4, 'o', 's')`, i+1, d.FiledOn.String(), d.Due.String(), nullable(d.ReadyOn)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reader := projections.NewReader(db.SQL)
+		for day := range 22 {
+			asOf := base.AddDays(day)
+			listed := 0
+			for _, st := range projections.FlagStatuses {
+				items, _, err := reader.Flags(ctx, projections.FlagFilter{AsOf: asOf, Status: st, Limit: 500})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, it := range items {
+					f := flags[it.ID]
+					if want := f.StatusOn(asOf); want != st || it.RaisedOn.After(asOf) {
+						t.Errorf("flag %s as of %s: SQL says %s, domain says %s", it.ID, asOf, st, want)
+					}
+				}
+				listed += len(items)
+			}
+			raised := 0
+			for _, f := range flags {
+				if !f.RaisedOn.After(asOf) {
+					raised++
+				}
+			}
+			if listed != raised {
+				t.Errorf("as of %s %d flags listed, %d raised", asOf, listed, raised)
+			}
+			v, err := reader.Case(ctx, "c", asOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, it := range v.SLA {
+				if want := deadlines[i].StatusOn(asOf); it.Status != want {
+					t.Errorf("deadline %d as of %s: SQL says %s, domain says %s", i, asOf, it.Status, want)
+				}
+			}
+		}
+	})
+}
