@@ -337,3 +337,28 @@ func readAtLeast(t *testing.T, s eventstore.Store, n int) []eventstore.Event {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestIdempotentRequestIsRecordedOnce(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		ctx := context.Background()
+		s := eventstore.NewSQLStore(db.SQL, db.Dialect)
+		meta := eventstore.IdempotentCorrelation("alice", "key-1")
+		first, err := s.Append(ctx, "a", 0, meta, ev("Opened", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Append(ctx, "b", 0, meta, ev("Opened", 2)); !errors.Is(err, eventstore.ErrDuplicateRequest) {
+			t.Fatalf("the same key again: %v, want ErrDuplicateRequest", err)
+		}
+		found, err := s.FindByCorrelation(ctx, meta.CorrelationID)
+		if err != nil || found.Position != first[0].Position || found.StreamID != "a" {
+			t.Fatalf("find: %+v %v", found, err)
+		}
+		if _, err := s.Append(ctx, "c", 0, eventstore.IdempotentCorrelation("bob", "key-1"), ev("Opened", 3)); err != nil {
+			t.Fatalf("another actor's key of the same text: %v", err)
+		}
+		if _, err := s.FindByCorrelation(ctx, "idem:nobody:x"); !errors.Is(err, eventstore.ErrNotFound) {
+			t.Fatalf("unknown correlation: %v", err)
+		}
+	})
+}

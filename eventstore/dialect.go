@@ -109,13 +109,26 @@ func (d Dialect) includesArgs(c Cursor, position int64) []any {
 // ignores it anyway.
 func txArg(c Cursor) string { return strconv.FormatUint(c.Tx, 10) }
 
-func (d Dialect) isUniqueViolation(err error) bool {
+// uniqueViolation returns the name of the unique index err violates ("" if
+// it is no such error): events_idempotency for a repeated idempotent
+// request, anything else for a version taken by another writer.
+func (d Dialect) uniqueViolation(err error) string {
 	if err == nil {
-		return false
+		return ""
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		return pgErr.Code == "23505"
+		if pgErr.Code != "23505" {
+			return ""
+		}
+		return pgErr.ConstraintName
 	}
-	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+	msg := err.Error()
+	switch {
+	case !strings.Contains(msg, "UNIQUE constraint failed"):
+		return ""
+	case strings.Contains(msg, "events.correlation_id"):
+		return "events_idempotency"
+	}
+	return "events_stream_version"
 }

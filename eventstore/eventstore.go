@@ -18,6 +18,19 @@ import (
 // else appended to the stream first. Nothing is written.
 var ErrConflict = errors.New("stream was changed by someone else (stale expected version)")
 
+// ErrDuplicateRequest is returned when an append's idempotent correlation id
+// (see IdempotentCorrelation) was already recorded. Nothing is written.
+var ErrDuplicateRequest = errors.New("this request was already recorded")
+
+// IdempotentCorrelation returns the metadata of a request sent by actor with
+// an Idempotency-Key: the store records at most one append, of one event,
+// under its correlation id.
+func IdempotentCorrelation(actor, key string) Metadata {
+	return Metadata{RecordedBy: actor, CorrelationID: idempotentPrefix + actor + ":" + key, Idempotent: true}
+}
+
+const idempotentPrefix = "idem:"
+
 // ErrNotFound is returned when a stream has no events.
 var ErrNotFound = errors.New("stream not found")
 
@@ -29,6 +42,8 @@ type Metadata struct {
 	RecordedBy    string    `json:"recorded_by"`
 	RecordedAt    time.Time `json:"recorded_at"`
 	CorrelationID string    `json:"correlation_id"`
+	// Idempotent marks a CorrelationID made by IdempotentCorrelation.
+	Idempotent bool `json:"-"`
 }
 
 // NewEvent is an event about to be appended.
@@ -74,6 +89,9 @@ type Store interface {
 	// in reading order; only events whose place in that order is final are
 	// returned, so a reader that follows the log never skips one.
 	ReadLog(ctx context.Context, after Cursor, limit int) ([]Event, error)
+	// FindByCorrelation returns the last event recorded under a correlation
+	// id, or ErrNotFound.
+	FindByCorrelation(ctx context.Context, correlationID string) (Event, error)
 	// Includes reports whether the log up to and including cursor c contains
 	// the event at the given position.
 	Includes(ctx context.Context, c Cursor, position int64) (bool, error)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -27,6 +28,9 @@ const maxAnyRetries = 10
 func (s *SQLStore) Append(ctx context.Context, streamID string, expected int64, meta Metadata, events ...NewEvent) ([]Event, error) {
 	if len(events) == 0 {
 		return nil, errors.New("append: no events")
+	}
+	if len(events) > 1 && strings.HasPrefix(meta.CorrelationID, idempotentPrefix) {
+		return nil, errors.New("append: an idempotent request records one event")
 	}
 	for attempt := 0; ; attempt++ {
 		recorded, err := s.append(ctx, streamID, expected, meta, events)
@@ -60,7 +64,11 @@ func (s *SQLStore) append(ctx context.Context, streamID string, expected int64, 
 			err := tx.QueryRowContext(ctx, s.dialect.insertEvent,
 				ev.StreamID, ev.Version, ev.Type, string(ev.Data), ev.RecordedBy, ev.RecordedAt, ev.CorrelationID,
 			).Scan(&ev.Position)
-			if s.dialect.isUniqueViolation(err) {
+			switch s.dialect.uniqueViolation(err) {
+			case "events_idempotency":
+				return ErrDuplicateRequest
+			case "":
+			default:
 				return ErrConflict
 			}
 			if err != nil {
@@ -101,6 +109,15 @@ func (s *SQLStore) Load(ctx context.Context, streamID string) ([]Event, error) {
 		return nil, ErrNotFound
 	}
 	return events, nil
+}
+
+// FindByCorrelation implements Store.
+func (s *SQLStore) FindByCorrelation(ctx context.Context, correlationID string) (Event, error) {
+	e, err := ScanEvent(s.db.QueryRowContext(ctx, s.dialect.selectEvents+` WHERE correlation_id = $1 ORDER BY position DESC LIMIT 1`, correlationID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, ErrNotFound
+	}
+	return e, err
 }
 
 // ReadLog implements Store.

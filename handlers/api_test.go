@@ -357,3 +357,56 @@ func TestBirthNumberIsCheckedWhenGiven(t *testing.T) {
 		}
 	}
 }
+
+func TestIdempotencyKeyRecordsARetriedRequestOnce(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 6, 1))
+		post := func(path, key string, body any) response {
+			b, _ := json.Marshal(body)
+			req, _ := http.NewRequest("POST", s.url+path, bytes.NewReader(b))
+			req.Header.Set("Authorization", "Bearer clerk-token")
+			req.Header.Set("Idempotency-Key", key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			out := response{status: resp.StatusCode, raw: string(raw)}
+			_ = json.Unmarshal(raw, &out.body)
+			return out
+		}
+		opening := map[string]any{"situation": "id_card_expiry", "office": "Praha 1",
+			"citizen": map[string]string{"id": "c-1", "birth_date": "1970-01-01", "full_name": "Jan Novák"}}
+		answers := make(chan response, 8)
+		for range 8 { // a client retrying impatiently
+			go func() { answers <- post("/v1/cases", "open-1", opening) }()
+		}
+		var id string
+		for range 8 {
+			r := <-answers
+			if r.status != 201 {
+				t.Fatalf("retry: %d %s", r.status, r.raw)
+			}
+			if id == "" {
+				id = r.body["id"].(string)
+			}
+			if r.body["id"] != id {
+				t.Fatalf("retries opened two cases: %s and %s", id, r.body["id"])
+			}
+		}
+		expired := map[string]any{"type": "IDCardExpired", "data": map[string]any{"expired_on": "2026-05-01"}}
+		first := post("/v1/cases/"+id+"/events", "expired-1", expired)
+		again := post("/v1/cases/"+id+"/events", "expired-1", expired)
+		if first.status != 201 || again.status != 201 || first.raw != again.raw {
+			t.Fatalf("a retried event: %d %s then %d %s", first.status, first.raw, again.status, again.raw)
+		}
+		if n := s.eventCount(); n != 2 {
+			t.Fatalf("%d events stored, want 2", n)
+		}
+		other, _ := s.openCase("id_card_expiry", "1970-01-01")
+		if r := post("/v1/cases/"+other+"/events", "expired-1", expired); r.status != 422 {
+			t.Fatalf("the key reused on another case: %d %s", r.status, r.raw)
+		}
+	})
+}

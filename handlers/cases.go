@@ -25,12 +25,19 @@ func (s *Server) context(r *http.Request) cases.Context {
 	return cases.Context{Today: s.today(), Actor: id.Name, Role: id.Role}
 }
 
+// metadata describes who records a request's event; with an
+// Idempotency-Key the request is recorded at most once.
 func (s *Server) metadata(r *http.Request) eventstore.Metadata {
-	corr := r.Header.Get("X-Request-ID")
-	if corr == "" {
-		corr = uuid.NewString()
+	actor := identity(r).Name
+	meta := eventstore.Metadata{RecordedBy: actor, CorrelationID: r.Header.Get("X-Request-ID")}
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		meta = eventstore.IdempotentCorrelation(actor, key)
 	}
-	return eventstore.Metadata{RecordedBy: identity(r).Name, RecordedAt: time.Now(), CorrelationID: corr}
+	if meta.CorrelationID == "" {
+		meta.CorrelationID = uuid.NewString()
+	}
+	meta.RecordedAt = time.Now()
+	return meta
 }
 
 // readBody returns the request body, answering 400 itself if it is not JSON.
@@ -47,6 +54,17 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	return body, true
 }
 
+// maxKey bounds an Idempotency-Key; a UUID is 36 characters.
+const maxKey = 200
+
+func validKey(w http.ResponseWriter, r *http.Request) bool {
+	if len(r.Header.Get("Idempotency-Key")) > maxKey {
+		badRequest(w, "Idempotency-Key", "must be at most 200 characters")
+		return false
+	}
+	return true
+}
+
 type written struct {
 	ID       string `json:"id,omitempty"`
 	Version  int64  `json:"version"`
@@ -55,6 +73,9 @@ type written struct {
 
 func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r)
+	if ok && !validKey(w, r) {
+		return
+	}
 	if !ok {
 		return
 	}
@@ -82,6 +103,9 @@ type eventRequest struct {
 
 func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r)
+	if ok && !validKey(w, r) {
+		return
+	}
 	if !ok {
 		return
 	}

@@ -67,6 +67,9 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		writeProblem(w, Problem{Type: "/problems/conflict", Title: "Stale expected_version", Status: http.StatusConflict,
 			Detail: err.Error() + "; reload the case and decide again",
 			Errors: []cases.FieldError{{Field: "expected_version", Message: "is stale"}}})
+	case errors.Is(err, caserepo.ErrKeyReused):
+		writeProblem(w, Problem{Type: "/problems/idempotency-key-reused", Status: http.StatusUnprocessableEntity,
+			Detail: err.Error(), Errors: []cases.FieldError{{Field: "Idempotency-Key", Message: "was already used for another case"}}})
 	case errors.Is(err, projections.ErrNotYet):
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, Problem{Type: "/problems/not-yet", Title: "Read models have not caught up", Status: http.StatusServiceUnavailable,

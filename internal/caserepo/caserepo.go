@@ -18,6 +18,10 @@ import (
 // ErrNotFound is returned for an unknown case.
 var ErrNotFound = errors.New("case not found")
 
+// ErrKeyReused is returned when an Idempotency-Key already recorded an
+// event on another case.
+var ErrKeyReused = errors.New("idempotency key reused")
+
 // Repository keeps cases in an event store.
 type Repository struct{ store eventstore.Store }
 
@@ -26,7 +30,28 @@ func New(store eventstore.Store) *Repository { return &Repository{store: store} 
 
 // Create opens a new case with its first event and returns the recorded event.
 func (r *Repository) Create(ctx context.Context, opened cases.Recorded, meta eventstore.Metadata) (eventstore.Event, error) {
-	return r.append(ctx, uuid.NewString(), 0, meta, opened)
+	if e, ok, err := r.replay(ctx, meta); ok || err != nil {
+		return e, err
+	}
+	e, err := r.append(ctx, uuid.NewString(), 0, meta, opened)
+	if errors.Is(err, eventstore.ErrDuplicateRequest) {
+		e, _, err = r.replay(ctx, meta)
+	}
+	return e, err
+}
+
+// replay returns the event an earlier request with the same idempotent
+// correlation id recorded, if there was one: a retried request gets the first
+// answer and records nothing, even where the case's state would now refuse it.
+func (r *Repository) replay(ctx context.Context, meta eventstore.Metadata) (eventstore.Event, bool, error) {
+	if !meta.Idempotent {
+		return eventstore.Event{}, false, nil
+	}
+	e, err := r.store.FindByCorrelation(ctx, meta.CorrelationID)
+	if errors.Is(err, eventstore.ErrNotFound) {
+		return e, false, nil
+	}
+	return e, err == nil, err
 }
 
 // maxRetries bounds how often Update re-decides after another writer won
@@ -39,6 +64,12 @@ const maxRetries = 5
 // returned, and nothing is written.
 func (r *Repository) Update(ctx context.Context, id string, expected int64, meta eventstore.Metadata,
 	decide func(c *cases.Case) (cases.Recorded, error)) (eventstore.Event, error) {
+	if e, ok, err := r.replay(ctx, meta); ok || err != nil {
+		if ok && e.StreamID != id {
+			return eventstore.Event{}, fmt.Errorf("the Idempotency-Key was used for case %s: %w", e.StreamID, ErrKeyReused)
+		}
+		return e, err
+	}
 	for attempt := 0; ; attempt++ {
 		c, err := r.Load(ctx, id)
 		if err != nil {
@@ -52,8 +83,11 @@ func (r *Repository) Update(ctx context.Context, id string, expected int64, meta
 			return eventstore.Event{}, err
 		}
 		e, err := r.append(ctx, id, c.Version, meta, rec)
-		if errors.Is(err, eventstore.ErrConflict) && expected == eventstore.Any && attempt < maxRetries {
+		switch {
+		case errors.Is(err, eventstore.ErrConflict) && expected == eventstore.Any && attempt < maxRetries:
 			continue
+		case errors.Is(err, eventstore.ErrDuplicateRequest):
+			e, _, err = r.replay(ctx, meta)
 		}
 		return e, err
 	}
