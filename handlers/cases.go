@@ -22,7 +22,7 @@ const maxBody = 1 << 20
 
 func (s *Server) context(r *http.Request) cases.Context {
 	id := identity(r)
-	return cases.Context{Today: s.today(), Actor: id.Name, Role: id.Role}
+	return cases.Context{Today: s.today(), Actor: id.Name, Role: id.Role, LossReportThreshold: s.lossReportThreshold}
 }
 
 // metadata describes who records a request's event; with an

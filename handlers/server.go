@@ -24,8 +24,10 @@ type Server struct {
 	db       *sql.DB
 	tokens   Tokens
 	today    func() calendar.Date
-	log      *slog.Logger
-	metrics  *metrics
+	// lossReportThreshold is the § 16a(1)(e) review threshold in working days.
+	lossReportThreshold int
+	log                 *slog.Logger
+	metrics             *metrics
 	// MinPositionWait is how long a query with min_position waits for the
 	// read models before it answers 503.
 	MinPositionWait time.Duration
@@ -40,13 +42,16 @@ type Config struct {
 	Tokens   Tokens
 	// Today returns the current Europe/Prague date (or LHUTA_CLOCK's).
 	Today func() calendar.Date
-	Log   *slog.Logger
+	// LossReportThreshold is after how many working days from discovery a
+	// loss report gets a review hint (0: the rulebook's default).
+	LossReportThreshold int
+	Log                 *slog.Logger
 }
 
 // New returns a Server.
 func New(c Config) *Server {
 	return &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB, tokens: c.Tokens,
-		today: c.Today, log: c.Log, metrics: newMetrics(), MinPositionWait: 5 * time.Second}
+		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(), MinPositionWait: 5 * time.Second}
 }
 
 // Routes returns the HTTP handler of the whole API.

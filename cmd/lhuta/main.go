@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -45,6 +46,8 @@ type config struct {
 	databaseURL string
 	tokens      string
 	clock       string
+	// lossReportThreshold is LHUTA_LOSS_REPORT_THRESHOLD, in working days.
+	lossReportThreshold int
 }
 
 func parseConfig(args []string) (config, error) {
@@ -69,6 +72,13 @@ func parseConfig(args []string) (config, error) {
 	c.databaseURL = os.Getenv("DATABASE_URL")
 	c.tokens = os.Getenv("LHUTA_TOKENS")
 	c.clock = os.Getenv("LHUTA_CLOCK")
+	if v := os.Getenv("LHUTA_LOSS_REPORT_THRESHOLD"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 60 {
+			return c, fmt.Errorf("LHUTA_LOSS_REPORT_THRESHOLD: %q is not a number of working days from 1 to 60", v)
+		}
+		c.lossReportThreshold = n
+	}
 	return c, nil
 }
 
@@ -152,6 +162,8 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		Tokens:   tokens,
 		Today:    today,
 		Log:      log,
+
+		LossReportThreshold: c.lossReportThreshold,
 	})
 	httpSrv := &http.Server{Addr: c.addr, Handler: srv.Routes(), ReadHeaderTimeout: 10 * time.Second}
 	httpErr := make(chan error, 1)

@@ -133,6 +133,11 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 			t.Errorf("lhuta %v: no error", args)
 		}
 	}
+	t.Setenv("LHUTA_LOSS_REPORT_THRESHOLD", "soon")
+	if err := run(context.Background(), []string{"--data-dir", t.TempDir()}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_LOSS_REPORT_THRESHOLD") {
+		t.Errorf("bad LHUTA_LOSS_REPORT_THRESHOLD: %v", err)
+	}
+	t.Setenv("LHUTA_LOSS_REPORT_THRESHOLD", "")
 	t.Setenv("LHUTA_CLOCK", "2026-13-01")
 	if err := run(context.Background(), []string{"--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_CLOCK") {
 		t.Errorf("bad LHUTA_CLOCK: %v", err)

@@ -41,6 +41,10 @@ type Context struct {
 	Today calendar.Date
 	Actor string
 	Role  Role
+	// LossReportThreshold is after how many working days from discovery a
+	// loss report gets a § 16a(1)(e) review hint; 0 means the default
+	// (rulebook.DefaultLossReportThreshold).
+	LossReportThreshold int
 }
 
 // Citizen is the person whose case it is.

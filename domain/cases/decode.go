@@ -19,6 +19,7 @@ import (
 //	json:"name"            the field's name in the contract
 //	fact:"required"        must be present
 //	fact:"past"            a date of a fact: not after today, not before the citizen's birth
+//	fact:"server"          filled in by the service, never taken from the request
 //
 // Rule checks on "past" dates go to chk's rule errors, shape problems to its
 // invalid errors.
@@ -37,8 +38,11 @@ func decode(raw []byte, dst any, chk *check, today, born calendar.Date) {
 		if name == "" || name == "-" {
 			continue
 		}
-		known[name] = true
 		opts := strings.Split(f.Tag.Get("fact"), ",")
+		if slices.Contains(opts, "server") {
+			continue
+		}
+		known[name] = true
 		val, present := fields[name]
 		if !present || bytes.Equal(val, []byte("null")) {
 			if slices.Contains(opts, "required") {

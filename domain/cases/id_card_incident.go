@@ -27,9 +27,17 @@ type IncidentReported struct {
 	ReportedOn   calendar.Date     `json:"reported_on" fact:"required,past"`
 	DiscoveredOn calendar.Date     `json:"discovered_on,omitzero" fact:"past"`
 	ReportedTo   domain.OfficeKind `json:"reported_to" fact:"required"`
+	// ReviewThreshold is the office's review threshold in working days when
+	// the fact was recorded (RULES.md §5.1: configurable), kept with the
+	// fact so that folding the case never depends on today's configuration.
+	ReviewThreshold int `json:"review_threshold_working_days,omitempty" fact:"server"`
 }
 
-func (e *IncidentReported) check(_ *Case, _ Context, chk *check) {
+func (e *IncidentReported) check(_ *Case, ctx Context, chk *check) {
+	e.ReviewThreshold = ctx.LossReportThreshold
+	if e.ReviewThreshold <= 0 {
+		e.ReviewThreshold = rulebook.DefaultLossReportThreshold
+	}
 	oneOf(chk, "kind", e.Kind, Lost, Stolen, Damaged, Destroyed, CertificateMisuse)
 	oneOf(chk, "reported_to", e.ReportedTo, domain.MunicipalOffice, domain.RegistryOffice, domain.Police, domain.Embassy, domain.Ministry)
 	if !e.DiscoveredOn.IsZero() && e.DiscoveredOn.After(e.ReportedOn) {
@@ -47,9 +55,18 @@ func (e *IncidentReported) apply(c *Case) {
 	if until, ok := law.LossCertificateValidUntil(e.ReportedOn); ok && e.Kind != CertificateMisuse {
 		c.Validity = append(c.Validity, Validity{"loss_certificate", until, "Potvrzení o občanském průkazu issued on the report"})
 	}
-	if !e.DiscoveredOn.IsZero() && rulebook.LateLossReport(e.DiscoveredOn, e.ReportedOn, rulebook.DefaultLossReportThreshold) {
+	if !e.DiscoveredOn.IsZero() && rulebook.LateLossReport(e.DiscoveredOn, e.ReportedOn, e.threshold()) {
 		c.raise(law.LossNotReportedWithoutDelay(), e.ReportedOn, "")
 	}
+}
+
+// threshold is the recorded review threshold; events recorded before it was
+// kept used the default.
+func (e *IncidentReported) threshold() int {
+	if e.ReviewThreshold > 0 {
+		return e.ReviewThreshold
+	}
+	return rulebook.DefaultLossReportThreshold
 }
 
 // cardWasLost reports whether the case's card was reported lost or stolen,
