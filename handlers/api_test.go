@@ -410,3 +410,29 @@ func TestIdempotencyKeyRecordsARetriedRequestOnce(t *testing.T) {
 		}
 	})
 }
+
+// As of a day before its fact, an obligation does not exist yet.
+func TestObligationsAppearOnlyOnceTheirFactHappened(t *testing.T) {
+	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 6, 1))
+	id, _ := s.openCase("id_card_expiry", "1970-01-01")
+	pos := s.record(id, "IDCardExpired", map[string]any{"expired_on": "2026-04-01"})
+	r := s.do("GET", fmt.Sprintf("/v1/cases/%s?as_of=2026-03-31&min_position=%d", id, pos), "clerk-token", nil)
+	if obs := r.body["obligations"].([]any); len(obs) != 0 {
+		t.Fatalf("as of the day before the expiry: %s", r.raw)
+	}
+	if r := s.do("GET", "/v1/obligations?as_of=2026-03-31", "bearer-scheme-test", nil); r.status != 401 {
+		t.Fatalf("unknown token: %d", r.status)
+	}
+	req, _ := http.NewRequest("GET", s.url+"/v1/obligations?as_of=2026-03-31", nil)
+	req.Header.Set("Authorization", "bearer officer-token") // the scheme is case-insensitive (RFC 7235)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Items []any }
+	_ = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(list.Items) != 0 {
+		t.Fatalf("list as of the day before: %d %v", resp.StatusCode, list.Items)
+	}
+}

@@ -88,8 +88,8 @@ func identity(r *http.Request) Identity {
 // allow wraps h so that only bearers of a token with one of the roles reach it.
 func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
+		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta"`)
 			writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized,
 				Detail: "send Authorization: Bearer <token>"})

@@ -79,9 +79,14 @@ func (p *Pipeline) Running() bool { return p.running.Load() && !p.failing.Load()
 
 // Run delivers events until ctx is cancelled.
 func (p *Pipeline) Run(ctx context.Context) error {
+	// A failing event is retried within its batch's transaction, which on
+	// PostgreSQL holds back every reader of the log: give up on the batch
+	// after ackDeadline and start over with a fresh transaction.
+	ackDeadline := 2 * time.Second
 	sub, err := wsql.NewSubscriber(p.db.SQL, wsql.SubscriberConfig{
 		ConsumerGroup:  Group,
-		ResendInterval: 100 * time.Millisecond,
+		AckDeadline:    &ackDeadline,
+		ResendInterval: 250 * time.Millisecond,
 		BackoffManager: &wakeOnNudge{nudge: p.nudge, poll: p.PollInterval, retry: time.Second},
 		SchemaAdapter:  logSchema{dialect: p.db.Dialect, batchSize: p.BatchSize},
 		OffsetsAdapter: offsets{dialect: p.db.Dialect},

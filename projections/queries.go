@@ -125,7 +125,7 @@ func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseV
 	if !v.ClosedOn.IsZero() && v.ClosedOn.After(asOf) {
 		v.Status = "open"
 	}
-	rows, err := r.db.QueryContext(ctx, `SELECT `+obligationColumns+` FROM obligation_view WHERE case_id = $2 ORDER BY seq`, asOf.String(), id)
+	rows, err := r.db.QueryContext(ctx, `SELECT `+obligationColumns+` FROM obligation_view WHERE case_id = $2 AND triggered_on <= $1 ORDER BY seq`, asOf.String(), id)
 	if err != nil {
 		return v, err
 	}
@@ -269,7 +269,8 @@ var ErrBadCursor = errors.New("cursor is not one this service handed out")
 // Obligations lists obligations ordered by due date, a page at a time; the
 // returned cursor fetches the next page ("" on the last).
 func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]ObligationItem, string, error) {
-	where := []string{"1 = 1"}
+	// An obligation exists as of a day only once its fact has happened.
+	where := []string{"triggered_on <= $1"}
 	args := []any{f.AsOf.String()}
 	add := func(cond string, arg any) {
 		args = append(args, arg)

@@ -70,6 +70,8 @@ func (e *ApplicationFiled) check(c *Case, _ Context, chk *check) {
 		chk.refuse("consent_attached", "the applicant is %d: a passport application needs the legal representative's consent attached", age)
 	case c.Situation == IDCardIncident && c.incident == "":
 		chk.rules = append(chk.rules, FieldError{"type", "record the IncidentReported before the application"})
+	case c.Situation != FirstIDCard && !c.firstTrigger().IsZero() && e.FiledOn.Before(c.firstTrigger()):
+		chk.refuse("filed_on", "%s is before the case's first fact (%s); an earlier application belongs to another case", e.FiledOn, c.firstTrigger())
 	}
 	if _, err := rulebook.ProcessingDeadline(e.Document, e.Track, e.FiledOn); err != nil {
 		chk.refuse("track", "%v", err)
@@ -94,7 +96,8 @@ func (c *Case) feeApplication(e *ApplicationFiled, age int) fees.Application {
 }
 
 func (e *ApplicationFiled) apply(c *Case) {
-	if e.Document != domain.IDCardTemporary {
+	if e.Document.IsIDCard() && e.Document != domain.IDCardTemporary {
+		c.cardAppliedOn = e.FiledOn
 		c.fulfil(rulebook.ObligationApplyForIDCard, e.FiledOn)
 	}
 	due, _ := rulebook.ProcessingDeadline(e.Document, e.Track, e.FiledOn)
@@ -155,7 +158,9 @@ func (e *CollectionReminderSent) apply(c *Case) {
 	}
 	raisedOn := e.CollectBy.AddDays(1)
 	if f := c.flag(a.notCollectedFlag); f != nil {
-		f.RaisedOn = raisedOn
+		if f.DecidedOn.IsZero() {
+			f.RaisedOn = raisedOn
+		}
 		return
 	}
 	a.notCollectedFlag = c.raise(rulebook.For(e.SentOn).NotCollectedAfterReminders(), raisedOn, "").ID

@@ -85,7 +85,9 @@ type Case struct {
 	incident             IncidentKind
 	noPermanentResidence bool
 	application          *application
-	flagsRaised          int
+	// cardAppliedOn is the day of the latest application for a full card.
+	cardAppliedOn calendar.Date
+	flagsRaised   int
 }
 
 // Closed reports whether the case was closed.
@@ -280,6 +282,17 @@ func (c *Case) Apply(eventType string, version int64, data []byte) error {
 	return nil
 }
 
+// firstTrigger returns the date of the case's earliest trigger fact.
+func (c *Case) firstTrigger() calendar.Date {
+	var first calendar.Date
+	for _, d := range c.seen {
+		if first.IsZero() || d.Before(first) {
+			first = d
+		}
+	}
+	return first
+}
+
 // trigger records a trigger fact's date and the fee reason it gives.
 func (c *Case) trigger(eventType string, on calendar.Date, reason fees.Reason) {
 	if c.seen == nil {
@@ -292,12 +305,18 @@ func (c *Case) trigger(eventType string, on calendar.Date, reason fees.Reason) {
 }
 
 // oblige adds an obligation, with the flag its missed deadline would raise.
+// A duty to apply for a card that an application already on the case meets
+// is fulfilled at once: the order in which a clerk records the facts must
+// not change the outcome.
 func (c *Case) oblige(d rulebook.Duty) {
 	o := Obligation{Duty: d}
 	if !d.Offence.IsZero() {
 		o.flag = c.raise(d.Offence, d.Due.AddDays(1), d.Obligation).ID
 	}
 	c.Obligations = append(c.Obligations, o)
+	if d.Obligation == rulebook.ObligationApplyForIDCard && !c.cardAppliedOn.IsZero() {
+		c.fulfil(d.Obligation, c.cardAppliedOn)
+	}
 }
 
 // raise adds a flag and returns it.
@@ -308,21 +327,25 @@ func (c *Case) raise(o rulebook.Offence, on calendar.Date, obligation string) *F
 }
 
 // withdraw removes a flag whose ground fell away (a deadline met after all,
-// an excused obligation).
+// an excused obligation), unless an officer has already decided on it.
 func (c *Case) withdraw(id string) {
-	c.Flags = slices.DeleteFunc(c.Flags, func(f Flag) bool { return f.ID == id })
+	c.Flags = slices.DeleteFunc(c.Flags, func(f Flag) bool { return f.ID == id && f.DecidedOn.IsZero() })
 }
 
-// fulfil marks the latest pending obligation of that name fulfilled, and
-// withdraws its flag when it was fulfilled in time.
+// fulfil marks every pending obligation of that name fulfilled on that day,
+// and withdraws the flags of those fulfilled in time. Obligations that arise
+// later than the day are left pending, except a first card: applying before
+// turning 15 meets the duty that comes with the birthday (seed 003).
 func (c *Case) fulfil(name string, on calendar.Date) {
-	o := c.pending(name)
-	if o == nil {
-		return
-	}
-	o.FulfilledOn = on
-	if !on.After(o.Due) {
-		c.withdraw(o.flag)
+	for i := range c.Obligations {
+		o := &c.Obligations[i]
+		if o.Obligation != name || !o.pending() || (on.Before(o.TriggeredOn) && c.Situation != FirstIDCard) {
+			continue
+		}
+		o.FulfilledOn = on
+		if !on.After(o.Due) {
+			c.withdraw(o.flag)
+		}
 	}
 }
 

@@ -3,6 +3,8 @@ package cases_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -70,5 +72,130 @@ func TestServiceFieldsCannotBeSentByClients(t *testing.T) {
 	var invalid *cases.InvalidError
 	if !errors.As(err, &invalid) || invalid.Errors[0].Field != "data.review_threshold_working_days" {
 		t.Fatalf("got %v", err)
+	}
+}
+
+type step struct {
+	typ, data string
+	role      cases.Role
+}
+
+// play records steps on a new case of the situation and returns it; every
+// step must be accepted.
+func play(t *testing.T, situation cases.Situation, today calendar.Date, steps ...step) *cases.Case {
+	t.Helper()
+	kase := &cases.Case{ID: "c", Situation: situation, Version: 1,
+		Citizen: cases.Citizen{ID: "1", BirthDate: calendar.NewDate(1980, 5, 17), FullName: "Jana Nováková"}}
+	for _, s := range steps {
+		role := s.role
+		if role == "" {
+			role = cases.Clerk
+		}
+		if err := record(t, kase, cases.Context{Today: today, Actor: "x", Role: role}, s.typ, s.data); err != nil {
+			t.Fatalf("%s: %v", s.typ, err)
+		}
+	}
+	return kase
+}
+
+func statuses(c *cases.Case, asOf calendar.Date) []cases.Status {
+	var out []cases.Status
+	for _, o := range c.Obligations {
+		out = append(out, o.StatusOn(asOf))
+	}
+	return out
+}
+
+func raisedBy(c *cases.Case, asOf calendar.Date) int {
+	n := 0
+	for _, f := range c.Flags {
+		if !f.RaisedOn.After(asOf) {
+			n++
+		}
+	}
+	return n
+}
+
+const chipCard = `{"document":"id_card_chip","filed_on":"%s","track":"standard","filing_office":"municipal_office"}`
+
+func filed(on string) step { return step{typ: "ApplicationFiled", data: fmt.Sprintf(chipCard, on)} }
+
+func TestOneApplicationMeetsEveryDutyToApplyThatItFollows(t *testing.T) {
+	today := calendar.NewDate(2026, 6, 1)
+	// The residence change (1 Apr) and the cancelled record (2 Apr) both
+	// oblige the citizen to apply; one application on 10 Apr meets both.
+	c := play(t, cases.ResidenceChange, today,
+		step{typ: "ResidenceChangeReported", data: `{"reported_on":"2026-04-01","registration_office":"Praha 1"}`},
+		step{typ: "ResidenceRecordCancelled", data: `{"decision_effective_on":"2026-04-02"}`},
+		filed("2026-04-10"))
+	if got := statuses(c, today); !slices.Equal(got, []cases.Status{cases.StatusMet, cases.StatusMet}) || raisedBy(c, today) != 0 {
+		t.Fatalf("statuses %v, %d flags", got, raisedBy(c, today))
+	}
+}
+
+func TestTheOrderOfRecordingDoesNotChangeTheOutcome(t *testing.T) {
+	today := calendar.NewDate(2026, 6, 1)
+	change := step{typ: "NameChanged", data: `{"decision_effective_on":"2026-04-09"}`}
+	for name, steps := range map[string][]step{
+		"change first":      {change, filed("2026-04-10")},
+		"application first": {filed("2026-04-10"), change},
+	} {
+		c := play(t, cases.NameChange, today, steps...)
+		if got := statuses(c, today); !slices.Equal(got, []cases.Status{cases.StatusMet}) || raisedBy(c, today) != 0 {
+			t.Errorf("%s: statuses %v, %d flags", name, got, raisedBy(c, today))
+		}
+	}
+	// An application dated before the loss cannot be the new card's.
+	c := play(t, cases.IDCardIncident, today, step{typ: "IncidentReported", data: `{"kind":"lost","reported_on":"2026-04-01","reported_to":"police"}`})
+	_, err := c.Record("ApplicationFiled", fmt.Appendf(nil, chipCard, "2026-01-05"), cases.Context{Today: today, Role: cases.Clerk})
+	var rule *cases.RuleError
+	if !errors.As(err, &rule) || rule.Errors[0].Field != "data.filed_on" {
+		t.Fatalf("an application before the loss: %v", err)
+	}
+}
+
+func TestAnExcuseDoesNotUndoAFine(t *testing.T) {
+	today := calendar.NewDate(2026, 6, 1)
+	c := play(t, cases.IDCardExpiry, today, step{typ: "IDCardExpired", data: `{"expired_on":"2026-04-01"}`})
+	flag := c.Flags[0].ID
+	officer := cases.Context{Today: today, Actor: "bob", Role: cases.ComplianceOfficer}
+	if err := record(t, c, officer, "FlagReviewed", fmt.Sprintf(`{"flag":%q,"decision":"fined","fine_czk":2000,"decided_on":"2026-05-01"}`, flag)); err != nil {
+		t.Fatal(err)
+	}
+	err := record(t, c, officer, "ObligationExcused", `{"obligation":"apply_for_id_card","reason":"hospitalised"}`)
+	var rule *cases.RuleError
+	if !errors.As(err, &rule) || rule.Errors[0].Field != "data.obligation" {
+		t.Fatalf("excusing a fined obligation: %v", err)
+	}
+	if len(c.Flags) != 1 || c.Flags[0].StatusOn(today) != "fined" || c.Obligations[0].StatusOn(today) != cases.StatusJudged {
+		t.Fatalf("after the refused excuse: %+v %+v", c.Flags, c.Obligations)
+	}
+	// A dismissed flag may still be followed by an excuse; the decision stays on record.
+	d := play(t, cases.IDCardExpiry, today, step{typ: "IDCardExpired", data: `{"expired_on":"2026-04-01"}`})
+	if err := record(t, d, officer, "FlagReviewed", fmt.Sprintf(`{"flag":%q,"decision":"dismissed","decided_on":"2026-05-01"}`, d.Flags[0].ID)); err != nil {
+		t.Fatal(err)
+	}
+	if err := record(t, d, officer, "ObligationExcused", `{"obligation":"apply_for_id_card","reason":"hospitalised"}`); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Flags) != 1 || d.Obligations[0].StatusOn(today) != cases.StatusExcused {
+		t.Fatalf("after excusing a dismissed flag: %+v %+v", d.Flags, d.Obligations)
+	}
+}
+
+// Applying before turning 15 meets the duty that comes with the birthday.
+func TestFirstCardAppliedForBeforeTheBirthday(t *testing.T) {
+	today := calendar.NewDate(2026, 6, 1)
+	c := &cases.Case{ID: "c", Situation: cases.FirstIDCard, Version: 1,
+		Citizen: cases.Citizen{ID: "1", BirthDate: calendar.NewDate(2011, 4, 20), FullName: "Eva Malá"}}
+	ctx := cases.Context{Today: today, Role: cases.Clerk}
+	if err := record(t, c, ctx, "ApplicationFiled", fmt.Sprintf(chipCard, "2026-04-01")); err != nil {
+		t.Fatal(err)
+	}
+	if err := record(t, c, ctx, "CitizenTurned15", `{"birthday_on":"2026-04-20"}`); err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(c, today); !slices.Equal(got, []cases.Status{cases.StatusMet}) || raisedBy(c, today) != 0 {
+		t.Fatalf("statuses %v, %d flags", got, raisedBy(c, today))
 	}
 }

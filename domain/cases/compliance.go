@@ -21,6 +21,10 @@ func (e *ObligationExcused) check(c *Case, ctx Context, chk *check) {
 		chk.refuse("obligation", "the case has no obligation %q that is unmet or was met late", e.Obligation)
 		return
 	}
+	if f := c.flag(o.flag); f != nil && !f.DecidedOn.IsZero() && f.Decision != Dismissed {
+		chk.refuse("obligation", "its flag %s was decided on %s (%s); an excuse no longer undoes that", f.ID, f.DecidedOn, f.Decision)
+		return
+	}
 	notBefore(chk, "excused_on", e.ExcusedOn, o.TriggeredOn, "the obligation arose")
 }
 
