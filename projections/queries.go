@@ -132,7 +132,9 @@ func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseV
 	if v.Obligations, _, err = scanObligations(rows, asOf); err != nil {
 		return v, err
 	}
-	if v.Flags, _, err = r.flags(ctx, asOf, []string{"case_id = $2"}, []any{id}, "raised_on, flag_id", 0); err != nil {
+	w := newWhere(asOf, "raised_on <= $1")
+	w.add("case_id = ?", id)
+	if v.Flags, _, err = r.flags(ctx, w, "raised_on, flag_id", 0); err != nil {
 		return v, err
 	}
 	v.SLA, err = r.sla(ctx, asOf, id)
@@ -181,29 +183,21 @@ var FlagStatuses = []string{cases.FlagRaised, string(cases.Dismissed), string(ca
 
 // Flags lists the flags raised as of a day, oldest first, a page at a time.
 func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, error) {
-	var where []string
-	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args)+1)))
-	}
+	w := newWhere(f.AsOf, "raised_on <= $1")
 	if f.Status != "" {
-		add("("+flagStatusSQL+") = ?", f.Status)
+		w.add("("+flagStatusSQL+") = ?", f.Status)
 	}
 	if f.Office != "" {
-		add("office = ?", f.Office)
+		w.add("office = ?", f.Office)
 	}
 	if f.After != "" {
 		raised, caseID, flagID, err := decodeCursor(f.After)
 		if err != nil {
 			return nil, "", err
 		}
-		n := len(args) + 1
-		args = append(args, raised, caseID, flagID)
-		where = append(where, fmt.Sprintf(
-			"(raised_on > $%[1]d OR (raised_on = $%[1]d AND (case_id > $%[2]d OR (case_id = $%[2]d AND flag_id > $%[3]d))))", n+1, n+2, n+3))
+		w.after("raised_on", "flag_id", raised, caseID, flagID)
 	}
-	items, more, err := r.flags(ctx, f.AsOf, where, args, "raised_on, case_id, flag_id", f.Limit)
+	items, more, err := r.flags(ctx, w, "raised_on, case_id, flag_id", f.Limit)
 	if err != nil || !more {
 		return items, "", err
 	}
@@ -211,18 +205,13 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 	return items, encodeCursor(last.RaisedOn.String(), last.CaseID, last.ID), nil
 }
 
-// flags queries flag_view as of a day; where uses $2… for args. With a
-// limit it reports whether more rows follow.
-func (r *Reader) flags(ctx context.Context, asOf calendar.Date, where []string, args []any, order string, limit int) ([]FlagItem, bool, error) {
+// flags queries flag_view as of the day in w. With a limit it reports
+// whether more rows follow.
+func (r *Reader) flags(ctx context.Context, w *where, order string, limit int) ([]FlagItem, bool, error) {
 	q := `SELECT flag_id, case_id, offence, legal_basis, max_fine_czk, review_only, raised_on, ` + flagStatusSQL + `,
 		CASE WHEN decided_on <= $1 THEN fine_czk END, CASE WHEN decided_on <= $1 THEN decided_on ELSE '' END
-		FROM flag_view WHERE ` + strings.Join(append([]string{"raised_on <= $1"}, where...), " AND ") + ` ORDER BY ` + order
-	args = append([]any{asOf.String()}, args...)
-	if limit > 0 {
-		args = append(args, limit+1)
-		q += fmt.Sprintf(" LIMIT $%d", len(args))
-	}
-	rows, err := r.db.QueryContext(ctx, q, args...)
+		FROM flag_view WHERE ` + w.sql() + ` ORDER BY ` + order + w.limit(limit)
+	rows, err := r.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -270,26 +259,21 @@ var ErrBadCursor = errors.New("cursor is not one this service handed out")
 // returned cursor fetches the next page ("" on the last).
 func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]ObligationItem, string, error) {
 	// An obligation exists as of a day only once its fact has happened.
-	where := []string{"triggered_on <= $1"}
-	args := []any{f.AsOf.String()}
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
-	}
+	w := newWhere(f.AsOf, "triggered_on <= $1")
 	if f.Status != "" {
-		add("("+statusSQL+") = ?", string(f.Status))
+		w.add("("+statusSQL+") = ?", string(f.Status))
 	}
 	if f.Office != "" {
-		add("office = ?", f.Office)
+		w.add("office = ?", f.Office)
 	}
 	if f.Situation != "" {
-		add("situation = ?", f.Situation)
+		w.add("situation = ?", f.Situation)
 	}
 	if !f.DueFrom.IsZero() {
-		add("due_on >= ?", f.DueFrom.String())
+		w.add("due_on >= ?", f.DueFrom.String())
 	}
 	if !f.DueTo.IsZero() {
-		add("due_on <= ?", f.DueTo.String())
+		w.add("due_on <= ?", f.DueTo.String())
 	}
 	if f.After != "" {
 		due, caseID, rawSeq, err := decodeCursor(f.After)
@@ -297,15 +281,10 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 		if err != nil || convErr != nil {
 			return nil, "", ErrBadCursor
 		}
-		n := len(args)
-		args = append(args, due, caseID, seq)
-		where = append(where, fmt.Sprintf(
-			"(due_on > $%[1]d OR (due_on = $%[1]d AND (case_id > $%[2]d OR (case_id = $%[2]d AND seq > $%[3]d))))", n+1, n+2, n+3))
+		w.after("due_on", "seq", due, caseID, seq)
 	}
-	args = append(args, f.Limit+1)
-	q := `SELECT ` + obligationColumns + ` FROM obligation_view WHERE ` + strings.Join(where, " AND ") +
-		fmt.Sprintf(` ORDER BY due_on, case_id, seq LIMIT $%d`, len(args))
-	rows, err := r.db.QueryContext(ctx, q, args...)
+	q := `SELECT ` + obligationColumns + ` FROM obligation_view WHERE ` + w.sql() + ` ORDER BY due_on, case_id, seq` + w.limit(f.Limit)
+	rows, err := r.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -354,4 +333,42 @@ func decodeCursor(s string) (date, caseID, item string, err error) {
 		return "", "", "", ErrBadCursor
 	}
 	return parts[0], parts[1], parts[2], nil
+}
+
+// where builds the WHERE clause of a list query; $1 is always the as-of day.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func newWhere(asOf calendar.Date, cond string) *where {
+	return &where{conds: []string{cond}, args: []any{asOf.String()}}
+}
+
+// add adds a condition whose one "?" stands for arg.
+func (w *where) add(cond string, arg any) {
+	w.args = append(w.args, arg)
+	w.conds = append(w.conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(w.args))))
+}
+
+// after keeps the rows that sort after a cursor (date, case id, item id) in
+// the order "dateCol, case_id, itemCol".
+func (w *where) after(dateCol, itemCol string, date, caseID string, item any) {
+	n := len(w.args)
+	w.args = append(w.args, date, caseID, item)
+	w.conds = append(w.conds, fmt.Sprintf(
+		"(%[4]s > $%[1]d OR (%[4]s = $%[1]d AND (case_id > $%[2]d OR (case_id = $%[2]d AND %[5]s > $%[3]d))))",
+		n+1, n+2, n+3, dateCol, itemCol))
+}
+
+func (w *where) sql() string { return strings.Join(w.conds, " AND ") }
+
+// limit returns a LIMIT clause fetching one row more than a page, to tell
+// whether another page follows; 0 means no limit.
+func (w *where) limit(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	w.args = append(w.args, n+1)
+	return fmt.Sprintf(" LIMIT $%d", len(w.args))
 }

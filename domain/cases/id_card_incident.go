@@ -102,12 +102,19 @@ type OldCardSurrendered struct {
 }
 
 func (e *OldCardSurrendered) check(c *Case, _ Context, chk *check) {
-	o := c.pending(rulebook.ObligationSurrenderFoundCard)
+	c.checkSurrender(chk, rulebook.ObligationSurrenderFoundCard, e.SurrenderedOn,
+		"no found card is waiting to be surrendered (record OldCardFound first)")
+}
+
+// checkSurrender refuses handing in a card that is not due to be handed in,
+// or on a day before the duty arose.
+func (c *Case) checkSurrender(chk *check, obligation string, on calendar.Date, nothingDue string) {
+	o := c.pending(obligation)
 	if o == nil {
-		chk.refuse("surrendered_on", "no found card is waiting to be surrendered (record OldCardFound first)")
+		chk.refuse("surrendered_on", "%s", nothingDue)
 		return
 	}
-	notBefore(chk, "surrendered_on", e.SurrenderedOn, o.TriggeredOn, "the card was found")
+	notBefore(chk, "surrendered_on", on, o.TriggeredOn, "the duty to surrender the card arose")
 }
 
 func (e *OldCardSurrendered) apply(c *Case) {

@@ -71,12 +71,8 @@ type IDCardSurrendered struct {
 }
 
 func (e *IDCardSurrendered) check(c *Case, _ Context, chk *check) {
-	o := c.pending(rulebook.ObligationSurrenderIDCard)
-	if o == nil {
-		chk.refuse("surrendered_on", "no card is due to be surrendered (record PermanentResidenceEnded first)")
-		return
-	}
-	notBefore(chk, "surrendered_on", e.SurrenderedOn, o.TriggeredOn, "permanent residence ended")
+	c.checkSurrender(chk, rulebook.ObligationSurrenderIDCard, e.SurrenderedOn,
+		"no card is due to be surrendered (record PermanentResidenceEnded first)")
 }
 
 func (e *IDCardSurrendered) apply(c *Case) {
