@@ -436,3 +436,41 @@ func TestObligationsAppearOnlyOnceTheirFactHappened(t *testing.T) {
 		t.Fatalf("list as of the day before: %d %v", resp.StatusCode, list.Items)
 	}
 }
+
+func TestStatsForDashboardsCarryNoPersonalData(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 6, 1))
+		onTime, _ := s.openCase("id_card_expiry", "1970-01-01")
+		s.record(onTime, "IDCardExpired", map[string]any{"expired_on": "2026-04-01"})
+		s.record(onTime, "ApplicationFiled", map[string]any{"document": "id_card_chip", "filed_on": "2026-04-20",
+			"track": "standard", "filing_office": "municipal_office"})
+		s.record(onTime, "DocumentReady", map[string]any{"ready_on": "2026-05-25"}) // due 20 May: a breach
+		late, _ := s.openCase("id_card_expiry", "1970-01-01")
+		s.record(late, "IDCardExpired", map[string]any{"expired_on": "2026-04-01"})
+		lost, _ := s.openCase("id_card_incident", "1970-01-01")
+		last := s.record(lost, "IncidentReported", map[string]any{"kind": "lost", "reported_on": "2026-05-20", "reported_to": "police"})
+
+		r := s.do("GET", fmt.Sprintf("/v1/stats?from=2026-01-01&min_position=%d", last), "dash-token", nil)
+		if r.status != 200 {
+			t.Fatalf("stats: %d %s", r.status, r.raw)
+		}
+		byStatus := r.body["by_status"].(map[string]any)
+		april := r.body["by_month"].(map[string]any)["2026-04"].(map[string]any)
+		if r.body["obligations"] != 3.0 || byStatus["met"] != 1.0 || byStatus["overdue"] != 1.0 || byStatus["open"] != 1.0 ||
+			r.body["on_time_rate"] != 0.5 || r.body["sla_breaches"] != 1.0 || april["overdue"] != 1.0 ||
+			r.body["by_situation"].(map[string]any)["id_card_incident"].(map[string]any)["open"] != 1.0 {
+			t.Fatalf("stats: %s", r.raw)
+		}
+		for _, personal := range []string{onTime, late, lost, "Jana", "c-1"} {
+			if strings.Contains(r.raw, personal) {
+				t.Errorf("stats carry personal data %q: %s", personal, r.raw)
+			}
+		}
+		if r := s.do("GET", "/v1/stats?from=2026-06-02&to=2026-06-01", "dash-token", nil); r.status != 400 {
+			t.Errorf("to before from: %d", r.status)
+		}
+		if r := s.do("GET", "/v1/stats", "clerk-token", nil); r.status != 403 {
+			t.Errorf("a clerk reading stats: %d", r.status)
+		}
+	})
+}

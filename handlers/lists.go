@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
@@ -86,4 +87,29 @@ func (s *Server) writeList(w http.ResponseWriter, items any, next string, err er
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
 	}
+}
+
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
+	today := s.today()
+	f := projections.StatsFilter{Office: r.URL.Query().Get("office")}
+	var ok bool
+	if f.From, ok = dateParam(w, r, "from", calendar.NewDate(today.Year(), time.January, 1)); !ok {
+		return
+	}
+	if f.To, ok = dateParam(w, r, "to", today); !ok {
+		return
+	}
+	if f.To.Before(f.From) {
+		badRequest(w, "to", "is before from")
+		return
+	}
+	if !s.waitMinPosition(w, r) {
+		return
+	}
+	st, err := s.reader.Stats(r.Context(), f)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
 }

@@ -66,6 +66,8 @@ func (s *Server) Routes() http.Handler {
 	r.HandleFunc("/v1/cases/{id}/events", s.allow(s.getEvents, readers...)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/obligations", s.allow(s.listObligations, readers...)).Methods(http.MethodGet)
 	r.HandleFunc("/v1/flags", s.allow(s.listFlags, readers...)).Methods(http.MethodGet)
+	// Aggregates only: the one endpoint a dashboard's token reaches.
+	r.HandleFunc("/v1/stats", s.allow(s.stats, cases.Dashboard, cases.ComplianceOfficer, cases.Admin)).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
 	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)
