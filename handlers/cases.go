@@ -40,8 +40,13 @@ func (s *Server) metadata(r *http.Request) eventstore.Metadata {
 	return meta
 }
 
-// readBody returns the request body, answering 400 itself if it is not JSON.
+// readBody returns the body of a write request, answering 400 itself if it
+// is not JSON or its Idempotency-Key is too long.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if len(r.Header.Get("Idempotency-Key")) > maxKey {
+		badRequest(w, "Idempotency-Key", "must be at most 200 characters")
+		return nil, false
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		badRequest(w, "body", "could not be read (at most 1 MiB)")
@@ -57,14 +62,6 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 // maxKey bounds an Idempotency-Key; a UUID is 36 characters.
 const maxKey = 200
 
-func validKey(w http.ResponseWriter, r *http.Request) bool {
-	if len(r.Header.Get("Idempotency-Key")) > maxKey {
-		badRequest(w, "Idempotency-Key", "must be at most 200 characters")
-		return false
-	}
-	return true
-}
-
 type written struct {
 	ID       string `json:"id,omitempty"`
 	Version  int64  `json:"version"`
@@ -73,9 +70,6 @@ type written struct {
 
 func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r)
-	if ok && !validKey(w, r) {
-		return
-	}
 	if !ok {
 		return
 	}
@@ -103,9 +97,6 @@ type eventRequest struct {
 
 func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(w, r)
-	if ok && !validKey(w, r) {
-		return
-	}
 	if !ok {
 		return
 	}

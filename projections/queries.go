@@ -107,8 +107,8 @@ func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseV
 		citizen, opened, validity string
 		closed, fee               sql.NullString
 	)
-	err := r.db.QueryRowContext(ctx, `SELECT case_id, situation, office, status, version, citizen, opened_on, closed_on, validity, fee
-		FROM case_view WHERE case_id = $1`, id).Scan(&v.ID, &v.Situation, &v.Office, &v.Status, &v.Version,
+	err := r.db.QueryRowContext(ctx, `SELECT case_id, situation, office, version, citizen, opened_on, closed_on, validity, fee
+		FROM case_view WHERE case_id = $1`, id).Scan(&v.ID, &v.Situation, &v.Office, &v.Version,
 		&citizen, &opened, &closed, &validity, &fee)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrCaseNotFound
@@ -122,8 +122,9 @@ func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseV
 		v.Fee = json.RawMessage(fee.String)
 	}
 	v.OpenedOn, v.ClosedOn = parseDate(opened), parseDate(closed.String)
-	if !v.ClosedOn.IsZero() && v.ClosedOn.After(asOf) {
-		v.Status = "open"
+	v.Status = "open"
+	if !v.ClosedOn.IsZero() && !v.ClosedOn.After(asOf) {
+		v.Status = "closed"
 	}
 	rows, err := r.db.QueryContext(ctx, `SELECT `+obligationColumns+` FROM obligation_view WHERE case_id = $2 AND triggered_on <= $1 ORDER BY seq`, asOf.String(), id)
 	if err != nil {
