@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/caserepo"
 )
 
 // Project folds one event into the read models inside tx. It re-derives the
@@ -32,11 +32,11 @@ func Project(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, e eventstore
 	for rows.Next() {
 		ev, err := eventstore.ScanEvent(rows)
 		if err == nil {
-			err = c.Apply(ev.Type, ev.Version, ev.Data)
+			err = caserepo.Replay(&c, []eventstore.Event{ev})
 		}
 		if err != nil {
 			_ = rows.Close()
-			return fmt.Errorf("case %s version %d: %w", e.StreamID, ev.Version, err)
+			return err
 		}
 	}
 	if err := rows.Close(); err != nil {

@@ -222,7 +222,7 @@ func joinSituations() string {
 }
 
 // Record validates a fact someone wants to record on the case and returns the
-// event to append. The case is not changed: Apply does that once the event is stored.
+// event to append. The case is not changed: Replay does that once the event is stored.
 func (c *Case) Record(eventType string, data []byte, ctx Context) (Recorded, error) {
 	kind, known := events[eventType]
 	if !known || !slices.Contains(EventTypes(c.Situation), eventType) {
@@ -257,9 +257,9 @@ func (c *Case) Record(eventType string, data []byte, ctx Context) (Recorded, err
 	return Recorded{Type: eventType, Data: f}, nil
 }
 
-// Apply folds one stored event into the case. It fails only on an event
-// this version of lhuta cannot read.
-func (c *Case) Apply(eventType string, version int64, data []byte) error {
+// applyEvent folds one stored event into the case. It fails only on an
+// event this version of lhuta cannot read.
+func (c *Case) applyEvent(eventType string, version int64, data []byte) error {
 	if eventType == CaseOpenedType {
 		var o CaseOpened
 		if err := json.Unmarshal(data, &o); err != nil {

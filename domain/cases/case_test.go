@@ -23,7 +23,7 @@ func record(t *testing.T, c *cases.Case, ctx cases.Context, typ, data string) er
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Apply(rec.Type, c.Version+1, b); err != nil {
+	if err := c.Replay(cases.Event{Type: rec.Type, Version: c.Version + 1, Data: b}); err != nil {
 		t.Fatal(err)
 	}
 	return nil

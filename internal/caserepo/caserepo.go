@@ -103,12 +103,16 @@ func (r *Repository) Load(ctx context.Context, id string) (*cases.Case, error) {
 		return nil, err
 	}
 	c := &cases.Case{ID: id}
-	for _, e := range events {
-		if err := c.Apply(e.Type, e.Version, e.Data); err != nil {
-			return nil, fmt.Errorf("case %s: %w", id, err)
-		}
+	return c, Replay(c, events)
+}
+
+// Replay folds recorded events of c's stream into c (cases.Case.Replay).
+func Replay(c *cases.Case, events []eventstore.Event) error {
+	history := make([]cases.Event, len(events))
+	for i, e := range events {
+		history[i] = cases.Event{Type: e.Type, Version: e.Version, Data: e.Data}
 	}
-	return c, nil
+	return c.Replay(history...)
 }
 
 // Events returns a case's history.
