@@ -3,65 +3,63 @@ package projections
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
-	wsql "github.com/ThreeDotsLabs/watermill-sql/v3/pkg/sql"
-
 	"github.com/lhuta/lhuta/eventstore"
 )
 
-// Group is the consumer group of the read models.
+// Group is the consumer group of the read models in projection_offsets.
 const Group = "read_models"
-
-// Handler folds one event into read models inside the subscriber's transaction.
-type Handler func(ctx context.Context, tx *sql.Tx, e eventstore.Event) error
 
 // ErrNotYet is returned by WaitFor when the read models have not caught up in time.
 var ErrNotYet = errors.New("read models have not caught up yet")
 
-// Pipeline delivers the event log to the read models.
-type Pipeline struct {
-	db     *eventstore.DB
-	store  *eventstore.SQLStore
-	handle Handler
-	log    *slog.Logger
-	nudge  chan struct{}
+// errMoved means another projector moved the offset while a page was read.
+var errMoved = errors.New("the projection offset moved meanwhile")
 
-	// PollInterval is how long the subscriber waits for new events when it
+// Pipeline follows the event log and folds it into the live read models,
+// a page of the log per transaction. The page is read through the store's
+// log reader (commit-safe order); the transaction locks the group's offset
+// row first, so two instances, or an instance and a rebuild's switch-over,
+// never project the same events at once, and always take locks in the same order.
+type Pipeline struct {
+	db    *eventstore.DB
+	store *eventstore.SQLStore
+	log   *slog.Logger
+	nudge chan struct{}
+	fault func(page []eventstore.Event) error
+
+	// PollInterval is how long the pipeline waits for new events when it
 	// is not nudged: it is what another lhuta instance's writes cost in lag.
 	PollInterval time.Duration
-	// BatchSize is how many events one subscriber transaction reads at most.
+	// BatchSize is how many events one transaction folds at most.
 	BatchSize int
 
 	running atomic.Bool
 	failing atomic.Bool
 }
 
-// New returns a pipeline that projects into db's read models.
+// New returns a pipeline that projects db's log into its read models.
 func New(db *eventstore.DB, log *slog.Logger) *Pipeline {
 	return &Pipeline{
-		db:    db,
-		store: eventstore.NewSQLStore(db.SQL, db.Dialect),
-		handle: func(ctx context.Context, tx *sql.Tx, e eventstore.Event) error {
-			return Project(ctx, tx, db.Dialect, e)
-		},
+		db:           db,
+		store:        eventstore.NewSQLStore(db.SQL, db.Dialect),
 		log:          log,
 		nudge:        make(chan struct{}, 1),
 		PollInterval: 200 * time.Millisecond,
-		BatchSize:    100,
+		BatchSize:    500,
 	}
 }
 
-// WithHandler replaces what the pipeline does with each event (for tests
-// that kill a projection half-way).
-func (p *Pipeline) WithHandler(h Handler) *Pipeline {
-	p.handle = h
+// WithFault makes the pipeline call fault with each page after folding it
+// and before committing; an error aborts the page's transaction, as a
+// process dying there would (for tests).
+func (p *Pipeline) WithFault(fault func(page []eventstore.Event) error) *Pipeline {
+	p.fault = fault
 	return p
 }
 
@@ -77,75 +75,110 @@ func (p *Pipeline) Nudge() {
 // Running reports whether the pipeline is delivering events without errors.
 func (p *Pipeline) Running() bool { return p.running.Load() && !p.failing.Load() }
 
-// Run delivers events until ctx is cancelled.
+// Run projects events until ctx is cancelled.
 func (p *Pipeline) Run(ctx context.Context) error {
-	// A failing event is retried within its batch's transaction, which on
-	// PostgreSQL holds back every reader of the log: give up on the batch
-	// after ackDeadline and start over with a fresh transaction.
-	ackDeadline := 2 * time.Second
-	sub, err := wsql.NewSubscriber(p.db.SQL, wsql.SubscriberConfig{
-		ConsumerGroup:  Group,
-		AckDeadline:    &ackDeadline,
-		ResendInterval: 250 * time.Millisecond,
-		BackoffManager: &wakeOnNudge{nudge: p.nudge, poll: p.PollInterval, retry: time.Second},
-		SchemaAdapter:  logSchema{dialect: p.db.Dialect, batchSize: p.BatchSize},
-		OffsetsAdapter: offsets{dialect: p.db.Dialect},
-	}, watermill.NewSlogLogger(p.log.With("component", "watermill")))
-	if err != nil {
-		return err
-	}
-	defer func() { _ = sub.Close() }()
-	messages, err := sub.Subscribe(ctx, topic)
-	if err != nil {
-		return fmt.Errorf("subscribe to the event log: %w", err)
-	}
 	p.running.Store(true)
 	defer p.running.Store(false)
-	for msg := range messages {
-		if err := p.deliver(msg.Context(), msg.Payload); err != nil {
+	for {
+		n, err := p.Step(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := time.Duration(0)
+		switch {
+		case err != nil:
 			p.failing.Store(true)
-			p.log.Error("projection failed; retrying", "err", err, "message", msg.UUID)
-			msg.Nack()
+			p.log.Error("projection failed; retrying", "err", err)
+			wait = time.Second
+		case n == 0:
+			p.failing.Store(false)
+			wait = p.PollInterval
+		default:
+			p.failing.Store(false)
 			continue
 		}
-		p.failing.Store(false)
-		msg.Ack()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.nudge:
+		case <-time.After(wait):
+		}
 	}
-	return nil
 }
 
-// deliver projects one event inside a savepoint of the subscriber's
-// transaction, so that a failed event leaves the batch usable (PostgreSQL
-// aborts a transaction on error) and nothing half-written behind.
-func (p *Pipeline) deliver(ctx context.Context, payload []byte) error {
-	tx, ok := wsql.TxFromContext(ctx)
-	if !ok {
-		return errors.New("no subscriber transaction in the message context")
+// Step folds the next page of the log, if any, and returns how many events it folded.
+func (p *Pipeline) Step(ctx context.Context) (int, error) {
+	from, err := p.Checkpoint(ctx)
+	if err != nil {
+		return 0, err
 	}
-	var e eventstore.Event
-	if err := json.Unmarshal(payload, &e); err != nil {
-		return fmt.Errorf("read event: %w", err)
+	page, err := p.store.ReadLog(ctx, from, p.BatchSize)
+	if err != nil || len(page) == 0 {
+		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT project"); err != nil {
-		return err
+	err = eventstore.InTx(ctx, p.db.SQL, func(tx *sql.Tx) error {
+		at, err := lockOffset(ctx, tx, p.db.Dialect)
+		if err != nil {
+			return err
+		}
+		if at != from {
+			return errMoved
+		}
+		m, err := liveGeneration(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := (projector{dialect: p.db.Dialect, store: p.store, gen: m.generation}).apply(ctx, tx, page); err != nil {
+			return err
+		}
+		if p.fault != nil {
+			if err := p.fault(page); err != nil {
+				return err
+			}
+		}
+		return setOffset(ctx, tx, p.db.Dialect, page[len(page)-1].Cursor)
+	})
+	switch {
+	case errors.Is(err, errMoved):
+		return 1, nil // someone else projected it: go on from where they got
+	case err != nil:
+		return 0, fmt.Errorf("project events %d…%d: %w", page[0].Position, page[len(page)-1].Position, err)
 	}
-	if err := p.handle(ctx, tx, e); err != nil {
-		_, _ = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT project")
-		return fmt.Errorf("project event %d (%s of %s): %w", e.Position, e.Type, e.StreamID, err)
+	return len(page), nil
+}
+
+// lockOffset reads the group's offset and locks its row until tx ends
+// (SQLite's write transaction holds the whole database already).
+func lockOffset(ctx context.Context, tx *sql.Tx, d eventstore.Dialect) (eventstore.Cursor, error) {
+	lock := ""
+	if d.Name == eventstore.Postgres.Name {
+		lock = " FOR UPDATE"
 	}
-	_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT project")
+	return readOffset(ctx, tx, d, lock)
+}
+
+func readOffset(ctx context.Context, q querier, d eventstore.Dialect, suffix string) (eventstore.Cursor, error) {
+	var c eventstore.Cursor
+	err := q.QueryRowContext(ctx, `SELECT offset_acked, `+d.TxNumber("last_processed_transaction_id")+`
+		FROM projection_offsets WHERE consumer_group = $1`+suffix, Group).Scan(&c.Position, &c.Tx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return eventstore.Start, nil
+	}
+	return c, err
+}
+
+// setOffset records that the read models include the log up to c.
+func setOffset(ctx context.Context, q querier, d eventstore.Dialect, c eventstore.Cursor) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO projection_offsets (consumer_group, offset_acked, last_processed_transaction_id)
+		VALUES ($1, $2, `+d.Xid("$3")+`) ON CONFLICT (consumer_group) DO UPDATE
+		SET offset_acked = excluded.offset_acked, last_processed_transaction_id = excluded.last_processed_transaction_id`,
+		Group, c.Position, fmt.Sprint(c.Tx))
 	return err
 }
 
 // Checkpoint returns how far the read models have got in the log.
 func (p *Pipeline) Checkpoint(ctx context.Context) (eventstore.Cursor, error) {
-	var c eventstore.Cursor
-	err := p.db.SQL.QueryRowContext(ctx, `SELECT offset_acked, `+p.db.Dialect.TxNumber("last_processed_transaction_id")+`
-		FROM projection_offsets WHERE consumer_group = $1`, Group).Scan(&c.Position, &c.Tx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return eventstore.Start, nil
-	}
-	return c, err
+	return readOffset(ctx, p.db.SQL, p.db.Dialect, "")
 }
 
 // Includes reports whether the read models include the event at position.
@@ -175,30 +208,7 @@ func (p *Pipeline) WaitFor(ctx context.Context, position int64, timeout time.Dur
 		select {
 		case <-ctx.Done():
 			return ErrNotYet
-		case <-time.After(5 * time.Millisecond):
+		case <-time.After(2 * time.Millisecond):
 		}
 	}
-}
-
-// wakeOnNudge is a watermill-sql BackoffManager that, when the log has
-// nothing new, waits for a nudge from this process's appends or the poll
-// interval, whichever comes first: writes here are projected at once, and
-// writes of other instances within one poll interval.
-type wakeOnNudge struct {
-	nudge       <-chan struct{}
-	poll, retry time.Duration
-}
-
-func (w *wakeOnNudge) HandleError(log watermill.LoggerAdapter, noMsg bool, err error) time.Duration {
-	if err != nil {
-		log.Error("reading the event log failed", err, nil)
-		return w.retry
-	}
-	if noMsg {
-		select {
-		case <-w.nudge:
-		case <-time.After(w.poll):
-		}
-	}
-	return 0
 }

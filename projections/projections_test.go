@@ -67,11 +67,7 @@ func mustJSON(v any) []byte {
 func snapshot(t *testing.T, db *sql.DB) [][]string {
 	t.Helper()
 	var out [][]string
-	for _, q := range []string{
-		`SELECT case_id, situation, office, status, version, citizen, opened_on FROM case_view ORDER BY case_id`,
-		`SELECT case_id, seq, obligation, legal_basis, triggered_on, due_on, COALESCE(fulfilled_on, '-'), COALESCE(excused_on, '-'), offence_code, office, situation
-			FROM obligation_view ORDER BY case_id, seq`,
-	} {
+	for _, q := range projections.ReadModelQueries() {
 		rows, err := db.Query(q)
 		if err != nil {
 			t.Fatal(err)
@@ -144,12 +140,12 @@ func TestProjectionKilledMidBatchEndsEqualToAFreshRebuild(t *testing.T) {
 		normal := projections.New(db, quiet)
 		dying := projections.New(db, quiet)
 		dying.BatchSize = 25
-		dying.WithHandler(func(hctx context.Context, tx *sql.Tx, e eventstore.Event) error {
-			if seen.Add(1) == 37 { // the middle of the second batch
+		dying.WithFault(func(page []eventstore.Event) error {
+			if seen.Add(1) == 2 { // the second page, folded but not committed
 				kill()
 				return errKilled
 			}
-			return projections.Project(hctx, tx, db.Dialect, e)
+			return nil
 		})
 		done := make(chan error, 1)
 		go func() { done <- dying.Run(ctx) }()
@@ -195,16 +191,10 @@ func TestRedeliveredEventsChangeNothing(t *testing.T) {
 		before := snapshot(t, db.SQL)
 		events := loadAll(t, db)
 		rand.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })
-		err := eventstore.InTx(context.Background(), db.SQL, func(tx *sql.Tx) error {
-			for _, e := range events {
-				if err := projections.Project(context.Background(), tx, db.Dialect, e); err != nil {
-					return err
-				}
+		for _, e := range events {
+			if err := projections.ProjectPage(context.Background(), db, []eventstore.Event{e}); err != nil {
+				t.Fatal(err)
 			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
 		if after := snapshot(t, db.SQL); !reflect.DeepEqual(before, after) {
 			t.Fatalf("redelivery changed the read models:\nbefore %v\nafter  %v", before, after)

@@ -3,7 +3,9 @@ package projections
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
@@ -11,115 +13,327 @@ import (
 	"github.com/lhuta/lhuta/internal/caserepo"
 )
 
-// Project folds one event into the read models inside tx. It re-derives the
-// event's case from its stream up to that event and replaces the case's rows,
-// so applying an event twice, or an older one after a newer, changes nothing.
-func Project(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, e eventstore.Event) error {
-	var have int64
-	err := tx.QueryRowContext(ctx, `SELECT version FROM case_view WHERE case_id = $1`, e.StreamID).Scan(&have)
-	switch {
-	case err == sql.ErrNoRows:
-	case err != nil:
+// projector folds pages of the log into one generation of the read models.
+// A page costs what its events change, not what their cases hold: each
+// case continues from the state stored with its row (a snapshot), and only
+// rows that differ from the ones that state gave are written, in multi-row
+// statements. Events a case already holds are skipped, so a page applied
+// twice, or an older page after a newer, changes nothing.
+type projector struct {
+	dialect eventstore.Dialect
+	store   eventstore.Store
+	gen     int64
+}
+
+// apply folds a page of the log (in log order) into the read models in tx.
+func (p projector) apply(ctx context.Context, tx *sql.Tx, page []eventstore.Event) error {
+	var ids []string
+	byCase := map[string][]eventstore.Event{}
+	for _, e := range page {
+		if _, ok := byCase[e.StreamID]; !ok {
+			ids = append(ids, e.StreamID)
+		}
+		byCase[e.StreamID] = append(byCase[e.StreamID], e)
+	}
+	states, err := p.states(ctx, tx, ids)
+	if err != nil {
 		return err
-	case have >= e.Version:
+	}
+	b := newBatch()
+	for _, id := range ids {
+		events := byCase[id]
+		c, replace, err := p.previous(ctx, id, states[id], events[0].Version)
+		if err != nil {
+			return err
+		}
+		if c.Version >= events[len(events)-1].Version {
+			continue // already projected
+		}
+		// What the case gave before is taken away before it moves on, so
+		// the case itself is the only copy of its state.
+		before := rowsOf(c)
+		statDeltas(c, -1, b.stats)
+		if err := caserepo.Replay(c, events); err != nil {
+			return err
+		}
+		if err := b.change(before, c, replace); err != nil {
+			return err
+		}
+	}
+	return b.flush(ctx, tx, p.dialect, p.gen)
+}
+
+// states reads the stored states of cases.
+func (p projector) states(ctx context.Context, tx *sql.Tx, ids []string) (map[string][]byte, error) {
+	states := make(map[string][]byte, len(ids))
+	for chunk := range chunks(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT case_id, state FROM `+caseTable.physical(p.gen)+
+			` WHERE case_id IN (`+placeholders(1, len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var (
+				id    string
+				state []byte
+			)
+			if err := rows.Scan(&id, &state); err != nil {
+				_ = rows.Close()
+				return nil, err
+			}
+			states[id] = state
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return states, nil
+}
+
+// previous returns the state a case had before the event of version first
+// (an empty case before its first event). replace reports that the rows in
+// the tables are not known to be the ones that state gives (no usable
+// snapshot), so they are replaced as a whole.
+func (p projector) previous(ctx context.Context, id string, state []byte, first int64) (*cases.Case, bool, error) {
+	if state != nil {
+		c, err := cases.RestoreSnapshot(state)
+		if err == nil && c.Version >= first-1 {
+			return c, false, nil
+		}
+		if err != nil && !errors.Is(err, cases.ErrSnapshotFormat) {
+			return nil, false, fmt.Errorf("case %s: read its stored state: %w", id, err)
+		}
+	} else if first == 1 {
+		return &cases.Case{ID: id}, false, nil
+	}
+	// No snapshot to continue from (another format, or rows lost): replay the
+	// stream up to the page's first event.
+	events, err := p.store.Load(ctx, id)
+	if err != nil {
+		return nil, false, fmt.Errorf("case %s: %w", id, err)
+	}
+	c := &cases.Case{ID: id}
+	for i, e := range events {
+		if e.Version >= first {
+			events = events[:i]
+			break
+		}
+	}
+	return c, true, caserepo.Replay(c, events)
+}
+
+// batch collects the rows a page changes, for one round of multi-row statements.
+type batch struct {
+	cases    []row
+	upserts  map[*table][]row
+	deletes  map[*table][]row // keys of rows a case no longer has
+	replaced []any            // cases whose rows are all replaced
+	stats    *counts
+}
+
+func newBatch() *batch {
+	return &batch{upserts: map[*table][]row{}, deletes: map[*table][]row{}, stats: newCounts()}
+}
+
+// change records the rows of a case's next state that differ from the
+// rows its previous state gave (before); with replace, all of them.
+func (b *batch) change(before caseRows, next *cases.Case, replace bool) error {
+	state, err := next.MarshalSnapshot()
+	if err != nil {
+		return err
+	}
+	b.cases = append(b.cases, caseRow(next, state))
+	if replace {
+		b.replaced = append(b.replaced, next.ID)
+	}
+	after := rowsOf(next)
+	statDeltas(next, 1, b.stats)
+	b.diff(&obligationTable, before.obligations, after.obligations, replace)
+	b.diff(&flagTable, before.flags, after.flags, replace)
+	b.diff(&slaTable, before.slas, after.slas, replace)
+	return nil
+}
+
+func caseRow(c *cases.Case, state []byte) row {
+	return row{c.ID, string(c.Situation), c.Office, c.Version, c.OpenedOn, date(c.ClosedOn), string(state)}
+}
+
+func (b *batch) diff(t *table, before, after []row, replace bool) {
+	keys := len(t.key)
+	old := make(map[string]row, len(before))
+	for _, r := range before {
+		old[keyOf(r, keys)] = r
+	}
+	for _, r := range after {
+		k := keyOf(r, keys)
+		if o, ok := old[k]; replace || !ok || !sameRow(o, r) {
+			b.upserts[t] = append(b.upserts[t], r)
+		}
+		delete(old, k)
+	}
+	for _, r := range old {
+		b.deletes[t] = append(b.deletes[t], r[:keys])
+	}
+}
+
+func keyOf(r row, n int) string { return fmt.Sprint(r[:n]...) }
+
+func sameRow(a, b row) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// flush writes the batch in tx.
+func (b *batch) flush(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64) error {
+	if len(b.replaced) > 0 {
+		for _, t := range []*table{&obligationTable, &flagTable, &slaTable} {
+			for chunk := range chunks(b.replaced, 500) {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.physical(gen)+` WHERE case_id IN (`+placeholders(1, len(chunk))+`)`, chunk...); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, t := range []*table{&obligationTable, &flagTable, &slaTable} {
+		for _, key := range b.deletes[t] {
+			conds := make([]string, len(t.key))
+			for i, k := range t.key {
+				conds[i] = fmt.Sprintf("%s = $%d", k, i+1)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.physical(gen)+` WHERE `+strings.Join(conds, " AND "), bindRow(d, key)...); err != nil {
+				return err
+			}
+		}
+	}
+	if err := upsert(ctx, tx, d, gen, &caseTable, b.cases, false); err != nil {
+		return err
+	}
+	for _, t := range []*table{&obligationTable, &flagTable, &slaTable} {
+		if err := upsert(ctx, tx, d, gen, t, b.upserts[t], false); err != nil {
+			return err
+		}
+	}
+	day, month := statRows(b.stats)
+	if err := upsert(ctx, tx, d, gen, &statDayTable, day, true); err != nil {
+		return err
+	}
+	return upsert(ctx, tx, d, gen, &statMonthTable, month, true)
+}
+
+// statRows turns counts into rows of stat_day and, summed by the month of
+// the change, of stat_month.
+func statRows(c *counts) (day, month []row) {
+	type monthKey struct{ office, kind, month, changed, situation, status string }
+	months := map[monthKey]int64{}
+	c.each(func(office, kind, m, situation, status string, d calendar.Date, n int64) {
+		day = append(day, row{office, kind, d, m, situation, status, n})
+		months[monthKey{office, kind, m, d.String()[:7], situation, status}] += n
+	})
+	for k, n := range months {
+		if n != 0 {
+			month = append(month, row{k.office, k.kind, k.month, k.changed, k.situation, k.status, n})
+		}
+	}
+	return day, month
+}
+
+// upsert writes rows in multi-row INSERTs that replace rows of the same
+// key; with add, the last column (a count) is added to the stored one.
+func upsert(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, t *table, rows []row, add bool) error {
+	if len(rows) == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, d.SelectEvents()+` WHERE stream_id = $1 AND version <= $2 ORDER BY version`, e.StreamID, e.Version)
-	if err != nil {
-		return err
-	}
-	c := cases.Case{ID: e.StreamID}
-	for rows.Next() {
-		ev, err := eventstore.ScanEvent(rows)
-		if err == nil {
-			err = caserepo.Replay(&c, []eventstore.Event{ev})
-		}
-		if err != nil {
-			_ = rows.Close()
-			return err
+	cols := t.columnNames()
+	name := t.physical(gen)
+	var set []string
+	for _, c := range cols[len(t.key):] {
+		if add {
+			set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, name, c, c))
+		} else {
+			set = append(set, fmt.Sprintf("%s = excluded.%s", c, c))
 		}
 	}
-	if err := rows.Close(); err != nil {
-		return err
+	per := 30000 / len(cols)
+	for chunk := range chunks(rows, per) {
+		values := make([]string, len(chunk))
+		args := make([]any, 0, len(chunk)*len(cols))
+		for i, r := range chunk {
+			values[i] = "(" + placeholders(len(args)+1, len(cols)) + ")"
+			args = append(args, bindRow(d, r)...)
+		}
+		q := `INSERT INTO ` + name + ` (` + strings.Join(cols, ", ") + `) VALUES ` + strings.Join(values, ", ") +
+			` ON CONFLICT (` + strings.Join(t.key, ", ") + `) DO UPDATE SET ` + strings.Join(set, ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("write %s: %w", t.name, err)
+		}
 	}
-	return writeCase(ctx, tx, &c)
+	return nil
 }
 
-// caseTables are the read-model tables that hold rows of one case.
-var caseTables = []string{"case_view", "obligation_view", "flag_view", "sla_view"}
-
-func writeCase(ctx context.Context, tx *sql.Tx, c *cases.Case) error {
-	citizen, err := json.Marshal(c.Citizen)
-	if err != nil {
-		return err
-	}
-	validity, err := json.Marshal(append([]cases.Validity{}, c.Validity...))
-	if err != nil {
-		return err
-	}
-	var fee sql.NullString
-	if c.Fee != nil {
-		b, err := json.Marshal(c.Fee)
-		if err != nil {
-			return err
+// bindRow turns a row's values into arguments of the dialect: a date is
+// a DATE (time.Time) on PostgreSQL and YYYY-MM-DD text on SQLite.
+func bindRow(d eventstore.Dialect, r row) []any {
+	out := make([]any, len(r))
+	for i, v := range r {
+		if day, ok := v.(calendar.Date); ok {
+			if d.Name == eventstore.Postgres.Name {
+				v = day.Time()
+			} else {
+				v = day.String()
+			}
 		}
-		fee = sql.NullString{String: string(b), Valid: true}
+		out[i] = v
 	}
-	w := writer{ctx: ctx, tx: tx}
-	for _, table := range caseTables {
-		w.exec(`DELETE FROM `+table+` WHERE case_id = $1`, c.ID)
-	}
-	status := "open"
-	if c.Closed() {
-		status = "closed"
-	}
-	w.exec(`INSERT INTO case_view (case_id, situation, office, status, version, citizen, opened_on, closed_on, validity, fee)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		c.ID, c.Situation, c.Office, status, c.Version, string(citizen), c.OpenedOn.String(),
-		nullDate(c.ClosedOn), string(validity), fee)
-	for i, o := range c.Obligations {
-		w.exec(`INSERT INTO obligation_view (case_id, seq, obligation, legal_basis,
-			triggered_on, due_on, fulfilled_on, excused_on, judged_on, offence_code, office, situation)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			c.ID, i+1, o.Obligation, o.LegalBasis, o.TriggeredOn.String(), o.Due.String(),
-			nullDate(o.FulfilledOn), nullDate(o.ExcusedOn), nullDate(o.JudgedOn), o.Offence.Code, c.Office, c.Situation)
-	}
-	for _, f := range c.Flags {
-		var maxFine, fine sql.NullInt64
-		if f.Offence.MaxFineCZK != nil {
-			maxFine = sql.NullInt64{Int64: int64(*f.Offence.MaxFineCZK), Valid: true}
-		}
-		if f.FineCZK > 0 {
-			fine = sql.NullInt64{Int64: int64(f.FineCZK), Valid: true}
-		}
-		w.exec(`INSERT INTO flag_view (case_id, flag_id, offence, legal_basis, max_fine_czk, review_only, raised_on,
-			obligation, decision, fine_czk, decided_on, office, situation)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			c.ID, f.ID, f.Offence.Code, f.Offence.LegalBasis, maxFine, f.Offence.ReviewOnly, f.RaisedOn.String(),
-			f.Obligation, sql.NullString{String: string(f.Decision), Valid: f.Decision != ""}, fine, nullDate(f.DecidedOn),
-			c.Office, c.Situation)
-	}
-	for i, d := range c.SLA {
-		w.exec(`INSERT INTO sla_view (case_id, seq, document, track, filed_on, due_on, ready_on, office, situation)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			c.ID, i+1, d.Document, d.Track, d.FiledOn.String(), d.Due.String(), nullDate(d.ReadyOn), c.Office, c.Situation)
-	}
-	return w.err
+	return out
 }
 
-// writer runs statements until the first error, which it keeps.
-type writer struct {
-	ctx context.Context
-	tx  *sql.Tx
-	err error
+// placeholders returns "$from, $from+1, …" for n parameters.
+func placeholders(from, n int) string {
+	var sb strings.Builder
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "$%d", from+i)
+	}
+	return sb.String()
 }
 
-func (w *writer) exec(q string, args ...any) {
-	if w.err == nil {
-		_, w.err = w.tx.ExecContext(w.ctx, q, args...)
+// chunks yields s in pieces of at most n.
+func chunks[T any](s []T, n int) func(yield func([]T) bool) {
+	return func(yield func([]T) bool) {
+		for len(s) > 0 {
+			k := min(n, len(s))
+			if !yield(s[:k]) {
+				return
+			}
+			s = s[k:]
+		}
 	}
 }
 
-func nullDate(d calendar.Date) sql.NullString {
-	return sql.NullString{String: d.String(), Valid: !d.IsZero()}
+// insertRows writes new rows in multi-row INSERTs.
+func insertRows(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, t *table, rows []row) error {
+	cols := t.columnNames()
+	for chunk := range chunks(rows, 30000/len(cols)) {
+		values := make([]string, len(chunk))
+		args := make([]any, 0, len(chunk)*len(cols))
+		for i, r := range chunk {
+			values[i] = "(" + placeholders(len(args)+1, len(cols)) + ")"
+			args = append(args, bindRow(d, r)...)
+		}
+		q := `INSERT INTO ` + t.physical(gen) + ` (` + strings.Join(cols, ", ") + `) VALUES ` + strings.Join(values, ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("write %s: %w", t.name, err)
+		}
+	}
+	return nil
 }

@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
@@ -17,8 +19,8 @@ import (
 // ErrCaseNotFound is returned for a case the read models do not hold.
 var ErrCaseNotFound = errors.New("case not found")
 
-// statusSQL is cases.Obligation.StatusOn written in SQL, so that lists can
-// filter and page by status; $1 is the as-of date. A test holds the two equal.
+// statusSQL is cases.Obligation.StatusOn written in SQL, to filter lists
+// by the statuses no index serves; $1 is the as-of date. A test holds the two equal.
 const statusSQL = `CASE
 	WHEN excused_on IS NOT NULL AND excused_on <= $1 THEN 'excused'
 	WHEN judged_on IS NOT NULL AND judged_on <= $1 THEN 'judged'
@@ -26,6 +28,9 @@ const statusSQL = `CASE
 		CASE WHEN fulfilled_on > due_on THEN 'met_late' ELSE 'met' END
 	WHEN $1 > due_on THEN 'overdue'
 	ELSE 'open' END`
+
+// pendingOn is the condition "neither fulfilled, excused nor judged as of $1".
+const pendingOn = `(resolved_on IS NULL OR resolved_on > $1)`
 
 // ObligationItem is one obligation as the API shows it.
 type ObligationItem struct {
@@ -37,16 +42,6 @@ type ObligationItem struct {
 	Status      cases.Status  `json:"status"`
 	FulfilledOn calendar.Date `json:"fulfilled_on"`
 }
-
-// flagStatusSQL is cases.Flag.StatusOn in SQL; $1 is the as-of date.
-const flagStatusSQL = `CASE WHEN decided_on IS NOT NULL AND decided_on <= $1 THEN decision ELSE 'raised' END`
-
-// slaStatusSQL is cases.OfficeDeadline.StatusOn in SQL; $1 is the as-of date.
-const slaStatusSQL = `CASE
-	WHEN ready_on IS NOT NULL AND ready_on <= $1 THEN
-		CASE WHEN ready_on > due_on THEN 'breached' ELSE 'met' END
-	WHEN $1 > due_on THEN 'breached'
-	ELSE 'open' END`
 
 // FlagItem is one misdemeanor flag as the API shows it.
 type FlagItem struct {
@@ -98,76 +93,99 @@ type Reader struct{ db *sql.DB }
 // NewReader returns a Reader on db.
 func NewReader(db *sql.DB) *Reader { return &Reader{db: db} }
 
-const obligationColumns = `case_id, obligation, legal_basis, triggered_on, due_on, ` + statusSQL + `, COALESCE(fulfilled_on, ''), seq`
-
-// Case returns a case with its obligations as of a day.
+// Case returns a case with its obligations, flags and office deadlines as
+// of a day, from the state stored with its row.
 func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseView, error) {
-	v := CaseView{AsOf: asOf}
-	var (
-		citizen, opened, validity string
-		closed, fee               sql.NullString
-	)
-	err := r.db.QueryRowContext(ctx, `SELECT case_id, situation, office, version, citizen, opened_on, closed_on, validity, fee
-		FROM case_view WHERE case_id = $1`, id).Scan(&v.ID, &v.Situation, &v.Office, &v.Version,
-		&citizen, &opened, &closed, &validity, &fee)
+	var state []byte
+	err := r.db.QueryRowContext(ctx, `SELECT state FROM case_view WHERE case_id = $1`, id).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
-		return v, ErrCaseNotFound
+		return CaseView{AsOf: asOf}, ErrCaseNotFound
 	}
 	if err != nil {
-		return v, err
+		return CaseView{AsOf: asOf}, err
 	}
-	v.Citizen, v.Validity = json.RawMessage(citizen), json.RawMessage(validity)
-	v.Fee = json.RawMessage("null")
-	if fee.Valid {
-		v.Fee = json.RawMessage(fee.String)
+	c, err := cases.RestoreSnapshot(state)
+	if err != nil {
+		return CaseView{AsOf: asOf}, fmt.Errorf("case %s: %w", id, err)
 	}
-	v.OpenedOn, v.ClosedOn = parseDate(opened), parseDate(closed.String)
-	v.Status = "open"
-	if !v.ClosedOn.IsZero() && !v.ClosedOn.After(asOf) {
+	return viewOf(c, asOf)
+}
+
+// viewOf shows a case as of a day: facts dated later have not happened yet.
+func viewOf(c *cases.Case, asOf calendar.Date) (CaseView, error) {
+	v := CaseView{ID: c.ID, Situation: string(c.Situation), Office: c.Office, Status: "open", Version: c.Version,
+		OpenedOn: c.OpenedOn, ClosedOn: c.ClosedOn, AsOf: asOf, Obligations: []ObligationItem{}, Flags: []FlagItem{},
+		SLA: []SLAItem{}, Fee: json.RawMessage("null")}
+	if !c.ClosedOn.IsZero() && !c.ClosedOn.After(asOf) {
 		v.Status = "closed"
 	}
-	rows, err := r.db.QueryContext(ctx, `SELECT `+obligationColumns+` FROM obligation_view WHERE case_id = $2 AND triggered_on <= $1 ORDER BY seq`, asOf.String(), id)
-	if err != nil {
+	var err error
+	if v.Citizen, err = json.Marshal(c.Citizen); err != nil {
 		return v, err
 	}
-	if v.Obligations, _, err = scanObligations(rows, asOf); err != nil {
+	if v.Validity, err = json.Marshal(append([]cases.Validity{}, c.Validity...)); err != nil {
 		return v, err
 	}
-	w := newWhere(asOf, "raised_on <= $1")
-	w.add("case_id = ?", id)
-	if v.Flags, _, err = r.flags(ctx, w, "raised_on, flag_id", 0); err != nil {
-		return v, err
+	if c.Fee != nil {
+		if v.Fee, err = json.Marshal(c.Fee); err != nil {
+			return v, err
+		}
 	}
-	v.SLA, err = r.sla(ctx, asOf, id)
-	return v, err
+	for _, o := range c.Obligations {
+		if !o.TriggeredOn.After(asOf) {
+			v.Obligations = append(v.Obligations, obligationItem(c.ID, o, asOf))
+		}
+	}
+	flags := slices.Clone(c.Flags)
+	slices.SortStableFunc(flags, func(a, b cases.Flag) int {
+		if n := a.RaisedOn.Compare(b.RaisedOn); n != 0 {
+			return n
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	for _, f := range flags {
+		if !f.RaisedOn.After(asOf) {
+			v.Flags = append(v.Flags, flagItem(c.ID, f, asOf))
+		}
+	}
+	for _, d := range c.SLA {
+		if d.FiledOn.After(asOf) {
+			continue
+		}
+		it := SLAItem{Deadline: "issue_document", Document: d.Document, Track: d.Track, FiledOn: d.FiledOn, DueOn: d.Due,
+			Status: d.StatusOn(asOf)}
+		if it.Status != cases.SLAOpen && !d.ReadyOn.IsZero() && !d.ReadyOn.After(asOf) {
+			it.ReadyOn = d.ReadyOn
+		}
+		v.SLA = append(v.SLA, it)
+	}
+	return v, nil
 }
 
-func parseDate(s string) calendar.Date {
-	d, _ := calendar.ParseDate(s)
-	return d
+func obligationItem(caseID string, o cases.Obligation, asOf calendar.Date) ObligationItem {
+	it := ObligationItem{CaseID: caseID, Obligation: o.Obligation, LegalBasis: o.LegalBasis, TriggeredOn: o.TriggeredOn,
+		DueOn: o.Due, Status: o.StatusOn(asOf)}
+	if !o.FulfilledOn.After(asOf) {
+		it.FulfilledOn = o.FulfilledOn
+	}
+	return it
 }
 
-func (r *Reader) sla(ctx context.Context, asOf calendar.Date, id string) ([]SLAItem, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT document, track, filed_on, due_on, COALESCE(ready_on, ''), `+slaStatusSQL+`
-		FROM sla_view WHERE case_id = $2 AND filed_on <= $1 ORDER BY seq`, asOf.String(), id)
-	if err != nil {
-		return nil, err
+func flagItem(caseID string, f cases.Flag, asOf calendar.Date) FlagItem {
+	it := FlagItem{ID: f.ID, CaseID: caseID, Offence: f.Offence.Code, LegalBasis: f.Offence.LegalBasis,
+		ReviewOnly: f.Offence.ReviewOnly, RaisedOn: f.RaisedOn, Status: f.StatusOn(asOf)}
+	if f.Offence.MaxFineCZK != nil {
+		maxFine := int64(*f.Offence.MaxFineCZK)
+		it.MaxFineCZK = &maxFine
 	}
-	defer rows.Close()
-	items := []SLAItem{}
-	for rows.Next() {
-		it := SLAItem{Deadline: "issue_document"}
-		var filed, due, ready string
-		if err := rows.Scan(&it.Document, &it.Track, &filed, &due, &ready, &it.Status); err != nil {
-			return nil, err
+	if it.Status != cases.FlagRaised {
+		it.DecidedOn = f.DecidedOn
+		if f.FineCZK > 0 {
+			fine := int64(f.FineCZK)
+			it.FineCZK = &fine
 		}
-		it.FiledOn, it.DueOn = parseDate(filed), parseDate(due)
-		if it.Status != "open" && ready != "" && !parseDate(ready).After(asOf) {
-			it.ReadyOn = parseDate(ready)
-		}
-		items = append(items, it)
 	}
-	return items, rows.Err()
+	return it
 }
 
 // FlagFilter selects flags for a list.
@@ -185,8 +203,12 @@ var FlagStatuses = []string{cases.FlagRaised, string(cases.Dismissed), string(ca
 // Flags lists the flags raised as of a day, oldest first, a page at a time.
 func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, error) {
 	w := newWhere(f.AsOf, "raised_on <= $1")
-	if f.Status != "" {
-		w.add("("+flagStatusSQL+") = ?", f.Status)
+	switch f.Status {
+	case "":
+	case cases.FlagRaised:
+		w.cond("(decided_on IS NULL OR decided_on > $1)")
+	default:
+		w.add("decided_on <= $1 AND decision = ?", f.Status)
 	}
 	if f.Office != "" {
 		w.add("office = ?", f.Office)
@@ -198,48 +220,42 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 		}
 		w.after("raised_on", "flag_id", raised, caseID, flagID)
 	}
-	items, more, err := r.flags(ctx, w, "raised_on, case_id, flag_id", f.Limit)
-	if err != nil || !more {
-		return items, "", err
-	}
-	last := items[len(items)-1]
-	return items, encodeCursor(last.RaisedOn.String(), last.CaseID, last.ID), nil
-}
-
-// flags queries flag_view as of the day in w. With a limit it reports
-// whether more rows follow.
-func (r *Reader) flags(ctx context.Context, w *where, order string, limit int) ([]FlagItem, bool, error) {
-	q := `SELECT flag_id, case_id, offence, legal_basis, max_fine_czk, review_only, raised_on, ` + flagStatusSQL + `,
-		CASE WHEN decided_on <= $1 THEN fine_czk END, CASE WHEN decided_on <= $1 THEN decided_on ELSE '' END
-		FROM flag_view WHERE ` + w.sql() + ` ORDER BY ` + order + w.limit(limit)
+	q := `SELECT case_id, flag_id, offence, legal_basis, max_fine_czk, review_only, raised_on, decision, fine_czk, decided_on
+		FROM flag_view WHERE ` + w.sql() + ` ORDER BY raised_on, case_id, flag_id` + w.limit(f.Limit)
 	rows, err := r.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
 	defer rows.Close()
 	items := []FlagItem{}
 	for rows.Next() {
 		var (
-			it              FlagItem
-			raised, decided sql.NullString
+			caseID          string
+			fl              cases.Flag
+			raised, decided dbDate
 			maxFine, fine   sql.NullInt64
+			decision        sql.NullString
 		)
-		if err := rows.Scan(&it.ID, &it.CaseID, &it.Offence, &it.LegalBasis, &maxFine, &it.ReviewOnly, &raised, &it.Status, &fine, &decided); err != nil {
-			return nil, false, err
+		if err := rows.Scan(&caseID, &fl.ID, &fl.Offence.Code, &fl.Offence.LegalBasis, &maxFine, &fl.Offence.ReviewOnly,
+			&raised, &decision, &fine, &decided); err != nil {
+			return nil, "", err
 		}
-		it.RaisedOn, it.DecidedOn = parseDate(raised.String), parseDate(decided.String)
+		fl.RaisedOn, fl.DecidedOn, fl.Decision = raised.Date, decided.Date, cases.Decision(decision.String)
+		fl.FineCZK = int(fine.Int64)
 		if maxFine.Valid {
-			it.MaxFineCZK = &maxFine.Int64
+			m := int(maxFine.Int64)
+			fl.Offence.MaxFineCZK = &m
 		}
-		if fine.Valid {
-			it.FineCZK = &fine.Int64
-		}
-		items = append(items, it)
+		items = append(items, flagItem(caseID, fl, f.AsOf))
 	}
-	if limit > 0 && len(items) > limit {
-		return items[:limit], true, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
 	}
-	return items, false, rows.Err()
+	if f.Limit <= 0 || len(items) <= f.Limit {
+		return items, "", nil
+	}
+	last := items[f.Limit-1]
+	return items[:f.Limit], encodeCursor(last.RaisedOn.String(), last.CaseID, last.ID), nil
 }
 
 // ObligationFilter selects obligations for a list.
@@ -257,11 +273,19 @@ type ObligationFilter struct {
 var ErrBadCursor = errors.New("cursor is not one this service handed out")
 
 // Obligations lists obligations ordered by due date, a page at a time; the
-// returned cursor fetches the next page ("" on the last).
+// returned cursor fetches the next page ("" on the last). Open and overdue
+// are told by comparing dates, which indexes serve; the other statuses by
+// statusSQL.
 func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]ObligationItem, string, error) {
 	// An obligation exists as of a day only once its fact has happened.
 	w := newWhere(f.AsOf, "triggered_on <= $1")
-	if f.Status != "" {
+	switch f.Status {
+	case "":
+	case cases.StatusOpen:
+		w.cond("due_on >= $1 AND " + pendingOn)
+	case cases.StatusOverdue:
+		w.cond("due_on < $1")
+	default:
 		w.add("("+statusSQL+") = ?", string(f.Status))
 	}
 	if f.Office != "" {
@@ -284,41 +308,69 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 		}
 		w.after("due_on", "seq", due, caseID, seq)
 	}
-	q := `SELECT ` + obligationColumns + ` FROM obligation_view WHERE ` + w.sql() + ` ORDER BY due_on, case_id, seq` + w.limit(f.Limit)
+	const cols = `case_id, seq, obligation, legal_basis, triggered_on, due_on, fulfilled_on, excused_on, judged_on`
+	const order = ` ORDER BY due_on, case_id, seq`
+	limit := w.limit(f.Limit)
+	q := `SELECT ` + cols + ` FROM obligation_view WHERE ` + w.sql() + order + limit
+	if f.Status == cases.StatusOverdue {
+		// Overdue as of today is "no resolution and due date passed", which
+		// a partial index holds in due-date order; as of an earlier day,
+		// those resolved since then join them.
+		q = `SELECT ` + cols + ` FROM (SELECT ` + cols + ` FROM (SELECT ` + cols + ` FROM obligation_view WHERE resolved_on IS NULL AND ` + w.sql() + order + limit + `) AS pending
+			UNION ALL SELECT ` + cols + ` FROM (SELECT ` + cols + ` FROM obligation_view WHERE resolved_on > $1 AND ` + w.sql() + order + limit + `) AS resolved_later) AS o` + order + limit
+	}
 	rows, err := r.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, "", err
 	}
-	items, seqs, err := scanObligations(rows, f.AsOf)
-	if err != nil || len(items) <= f.Limit {
+	defer rows.Close()
+	items := []ObligationItem{}
+	var seqs []int
+	for rows.Next() {
+		var (
+			o                                          cases.Obligation
+			caseID                                     string
+			seq                                        int
+			triggered, due, fulfilled, excused, judged dbDate
+		)
+		if err := rows.Scan(&caseID, &seq, &o.Obligation, &o.LegalBasis, &triggered, &due, &fulfilled, &excused, &judged); err != nil {
+			return nil, "", err
+		}
+		o.TriggeredOn, o.Due, o.FulfilledOn, o.ExcusedOn, o.JudgedOn = triggered.Date, due.Date, fulfilled.Date, excused.Date, judged.Date
+		items = append(items, obligationItem(caseID, o, f.AsOf))
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil || f.Limit <= 0 || len(items) <= f.Limit {
 		return items, "", err
 	}
 	last := items[f.Limit-1]
 	return items[:f.Limit], encodeCursor(last.DueOn.String(), last.CaseID, strconv.Itoa(seqs[f.Limit-1])), nil
 }
 
-func scanObligations(rows *sql.Rows, asOf calendar.Date) ([]ObligationItem, []int, error) {
-	defer rows.Close()
-	items := []ObligationItem{}
-	var seqs []int
-	for rows.Next() {
-		var (
-			it                        ObligationItem
-			triggered, due, fulfilled string
-			seq                       int
-		)
-		if err := rows.Scan(&it.CaseID, &it.Obligation, &it.LegalBasis, &triggered, &due, &it.Status, &fulfilled, &seq); err != nil {
-			return nil, nil, err
-		}
-		it.TriggeredOn, _ = calendar.ParseDate(triggered)
-		it.DueOn, _ = calendar.ParseDate(due)
-		if d := parseDate(fulfilled); !d.After(asOf) {
-			it.FulfilledOn = d
-		}
-		items = append(items, it)
-		seqs = append(seqs, seq)
+// dbDate scans a date column: a DATE on PostgreSQL, YYYY-MM-DD text on
+// SQLite, NULL as the zero date.
+type dbDate struct{ calendar.Date }
+
+func (d *dbDate) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		d.Date = calendar.Date{}
+	case time.Time:
+		d.Date = calendar.NewDate(v.Year(), v.Month(), v.Day())
+	case string:
+		return d.parse(v)
+	case []byte:
+		return d.parse(string(v))
+	default:
+		return fmt.Errorf("a date column holds %T", v)
 	}
-	return items, seqs, rows.Err()
+	return nil
+}
+
+func (d *dbDate) parse(s string) error {
+	var err error
+	d.Date, err = calendar.ParseDate(s)
+	return err
 }
 
 // A cursor is the sort key of the last item of a page: a date, a case id
@@ -345,6 +397,9 @@ type where struct {
 func newWhere(asOf calendar.Date, cond string) *where {
 	return &where{conds: []string{cond}, args: []any{asOf.String()}}
 }
+
+// cond adds a condition without arguments of its own.
+func (w *where) cond(c string) { w.conds = append(w.conds, c) }
 
 // add adds a condition whose one "?" stands for arg.
 func (w *where) add(cond string, arg any) {

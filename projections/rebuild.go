@@ -3,102 +3,433 @@ package projections
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/caserepo"
 )
 
-// rebuildPage is how many events one rebuild transaction folds: large
-// enough to amortise commits over millions of events, small enough to keep
-// transactions short (an open transaction holds back every subscriber on
-// PostgreSQL).
-const rebuildPage = 2000
-
-// Progress is told how many events a rebuild has folded, of how many.
+// Progress is told how many events a rebuild has folded, of about how many.
 type Progress func(done, total int64)
 
-// Rebuild empties the read models and folds the whole log into them again
-// from position 0, a page per transaction, moving the consumer group's
-// offset with each page. A running pipeline may go on meanwhile: projection
-// is idempotent, so whichever of the two folds an event first wins and the
-// other changes nothing. Queries see partly rebuilt read models until it ends.
+// ErrRebuildRunning is returned when another rebuild of the same database is running.
+var ErrRebuildRunning = errors.New("another rebuild of this database is running")
+
+// Difference is how one read-model table of a check differs from the live one.
+type Difference struct {
+	Table string `json:"table"`
+	// Missing rows are in the rebuilt table but not the live one, Extra
+	// rows in the live table but not the rebuilt one.
+	Missing, Extra int64
+}
+
+// Rebuild builds a new generation of the read models from the events beside
+// the live one, which goes on answering queries and taking the live
+// projection's writes, then switches the views over to it in one short
+// transaction and drops the old generation. It returns how many events it
+// folded. A crash or a cancelled context leaves the live generation as it
+// was; the next rebuild starts afresh.
 func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, error) {
-	var total, end int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(position), 0) FROM events`).Scan(&total, &end); err != nil {
-		return 0, err
-	}
-	err := eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
-		for _, table := range caseTables {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM projection_offsets WHERE consumer_group = $1`, Group); err != nil {
+	var n int64
+	err := rebuild(ctx, db, progress, func(ctx context.Context, tx *sql.Tx, b *build) error {
+		n = b.done
+		return switchTo(ctx, tx, db.Dialect, b.live, b.gen)
+	})
+	return n, err
+}
+
+// Check builds a new generation as Rebuild does, then compares it with the
+// live read models at the same place in the log, and discards it: no
+// differences is the normal result.
+func Check(ctx context.Context, db *eventstore.DB, progress Progress) ([]Difference, error) {
+	var diffs []Difference
+	err := rebuild(ctx, db, progress, func(ctx context.Context, tx *sql.Tx, b *build) error {
+		// Bring the live generation to the same place in the log first,
+		// as the live projection would.
+		live := projector{dialect: db.Dialect, store: b.store, gen: b.live}
+		if _, err := catchUp(ctx, tx, b.store, live, b.liveAt, b.at, nil); err != nil {
 			return err
 		}
-		start := startQuery(db.Dialect, Group)
-		_, err := tx.ExecContext(ctx, start.Query, start.Args...)
+		var err error
+		if diffs, err = compare(ctx, tx, b.live, b.gen); err != nil {
+			return err
+		}
+		return errDiscard
+	})
+	if errors.Is(err, errDiscard) {
+		err = nil
+	}
+	return diffs, err
+}
+
+// errDiscard rolls back a check's switch-over transaction.
+var errDiscard = errors.New("discard the checked generation")
+
+// build is a rebuild under way.
+type build struct {
+	store  *eventstore.SQLStore
+	live   int64 // the live generation
+	gen    int64 // the one being built
+	at     eventstore.Cursor
+	liveAt eventstore.Cursor
+	done   int64
+}
+
+// rebuildPage is how many events one read of the log returns.
+const rebuildPage = 5000
+
+func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
+	finish func(ctx context.Context, tx *sql.Tx, b *build) error) error {
+	release, err := lockRebuild(ctx, db)
+	if err != nil {
 		return err
+	}
+	defer release()
+	if err := Prepare(ctx, db); err != nil {
+		return err
+	}
+	m, err := liveGeneration(ctx, db.SQL)
+	if err != nil {
+		return err
+	}
+	b := &build{store: eventstore.NewSQLStore(db.SQL, db.Dialect), live: m.generation, gen: m.generation + 1}
+	// A generation of that number can only be left over from a rebuild that
+	// did not finish.
+	if err := dropGeneration(ctx, db.SQL, b.gen); err != nil {
+		return err
+	}
+	if err := createGeneration(ctx, db.SQL, db.Dialect, b.gen); err != nil {
+		return err
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			_ = dropGeneration(context.WithoutCancel(ctx), db.SQL, b.gen)
+		}
+	}()
+	var total int64
+	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&total); err != nil {
+		return err
+	}
+	report := func() {
+		if progress != nil {
+			progress(b.done, max(total, b.done))
+		}
+	}
+	if err := bulkLoad(ctx, db, b, report); err != nil {
+		return err
+	}
+	// Catch up with what was written meanwhile, a page per transaction,
+	// then switch over holding the live projection's offset, so that it
+	// cannot move between the last page and the switch.
+	next := projector{dialect: db.Dialect, store: b.store, gen: b.gen}
+	for {
+		page, err := b.store.ReadLog(ctx, b.at, rebuildPage)
+		if err != nil {
+			return err
+		}
+		if len(page) < rebuildPage/10 {
+			break
+		}
+		if err := eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error { return next.apply(ctx, tx, page) }); err != nil {
+			return err
+		}
+		b.at = page[len(page)-1].Cursor
+		b.done += int64(len(page))
+		report()
+	}
+	err = eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
+		if b.liveAt, err = lockOffset(ctx, tx, db.Dialect); err != nil {
+			return err
+		}
+		counted := func(n int) { b.done += int64(n) }
+		if b.at, err = catchUp(ctx, tx, b.store, next, b.at, eventstore.Cursor{}, counted); err != nil {
+			return err
+		}
+		if err := finish(ctx, tx, b); err != nil {
+			return err
+		}
+		return setOffset(ctx, tx, db.Dialect, b.at)
 	})
 	if err != nil {
-		return 0, err
+		return err
 	}
-	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
-	ack := offsets{dialect: db.Dialect}
-	cursor, done := eventstore.Start, int64(0)
+	keep = true
+	report()
+	return nil
+}
+
+// catchUp folds the log after from into p's generation inside tx, up to
+// the cursor to (to the end of what can be read if to is zero), and
+// returns the cursor of the last event folded.
+func catchUp(ctx context.Context, tx *sql.Tx, store *eventstore.SQLStore, p projector, from, to eventstore.Cursor, counted func(int)) (eventstore.Cursor, error) {
 	for {
-		page, err := store.ReadLog(ctx, cursor, rebuildPage)
+		page, err := store.ReadLog(ctx, from, rebuildPage)
 		if err != nil {
-			return done, err
+			return from, err
 		}
-		if len(page) == 0 {
-			// On PostgreSQL any open transaction in the cluster holds the
-			// readable log back for a moment: an empty page is the end only
-			// once the log's last event at the start has been folded.
-			if reached, err := store.Includes(ctx, cursor, end); reached || end == 0 || err != nil {
-				return done, err
-			}
-			select {
-			case <-ctx.Done():
-				return done, ctx.Err()
-			case <-time.After(10 * time.Millisecond):
-			}
-			continue
-		}
-		err = eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
-			for _, e := range lastOfEachCase(page) {
-				if err := Project(ctx, tx, db.Dialect, e); err != nil {
-					return err
+		end := len(page) == 0
+		if to != (eventstore.Cursor{}) {
+			for i, e := range page {
+				inc, err := store.Includes(ctx, to, e.Position)
+				if err != nil {
+					return from, err
+				}
+				if !inc {
+					page, end = page[:i], true
+					break
 				}
 			}
-			last := page[len(page)-1]
-			q := ack.AckMessageQuery(topic, lastRow(last), Group)
-			_, err := tx.ExecContext(ctx, q.Query, q.Args...)
-			return err
-		})
-		if err != nil {
-			return done, err
 		}
-		cursor = page[len(page)-1].Cursor
-		done += int64(len(page))
-		if progress != nil {
-			progress(done, total)
+		if len(page) > 0 {
+			if err := p.apply(ctx, tx, page); err != nil {
+				return from, err
+			}
+			from = page[len(page)-1].Cursor
+			if counted != nil {
+				counted(len(page))
+			}
+		}
+		if end {
+			return from, nil
 		}
 	}
 }
 
-// lastOfEachCase keeps, of a page of the log, only each case's latest event:
-// projecting it re-derives the case from all its earlier events anyway.
-func lastOfEachCase(page []eventstore.Event) []eventstore.Event {
-	last := make(map[string]int, len(page))
-	for i, e := range page {
-		last[e.StreamID] = i
+// bulkLoad folds the log up to its head stream by stream, each case once,
+// and loads the rows into the new generation in bulk: COPY on PostgreSQL,
+// multi-row INSERTs on SQLite, in short transactions so that the live
+// service goes on writing.
+func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) error {
+	head, err := b.store.Head(ctx)
+	if err != nil {
+		return err
 	}
-	out := make([]eventstore.Event, 0, len(last))
-	for i, e := range page {
-		if last[e.StreamID] == i {
-			out = append(out, e)
+	sink := newLoader(ctx, db, b.gen)
+	stats := newCounts()
+	var (
+		c     *cases.Case
+		after eventstore.StreamPosition
+	)
+	finish := func() error {
+		if c == nil {
+			return nil
+		}
+		state, err := c.MarshalSnapshot()
+		if err != nil {
+			return err
+		}
+		r := rowsOf(c)
+		statDeltas(c, 1, stats)
+		sink.add(&caseTable, caseRow(c, state))
+		sink.add(&obligationTable, r.obligations...)
+		sink.add(&flagTable, r.flags...)
+		sink.add(&slaTable, r.slas...)
+		return sink.err()
+	}
+	last := time.Now()
+	for {
+		page, err := b.store.ReadStreams(ctx, head, after, rebuildPage)
+		if err != nil {
+			return errors.Join(err, sink.close())
+		}
+		for _, e := range page {
+			if c == nil || c.ID != e.StreamID {
+				if err := finish(); err != nil {
+					return errors.Join(err, sink.close())
+				}
+				c = &cases.Case{ID: e.StreamID}
+			}
+			if err := caserepo.Replay(c, []eventstore.Event{e}); err != nil {
+				return errors.Join(err, sink.close())
+			}
+		}
+		b.done += int64(len(page))
+		if time.Since(last) > 200*time.Millisecond {
+			report()
+			last = time.Now()
+		}
+		if len(page) < rebuildPage {
+			break
+		}
+		after = eventstore.StreamPosition{StreamID: page[len(page)-1].StreamID, Version: page[len(page)-1].Version}
+	}
+	if err := finish(); err != nil {
+		return errors.Join(err, sink.close())
+	}
+	day, month := statRows(stats)
+	sink.add(&statDayTable, day...)
+	sink.add(&statMonthTable, month...)
+	if err := sink.close(); err != nil {
+		return err
+	}
+	b.at = head
+	return nil
+}
+
+// loader writes rows into a generation's tables in bulk, on a goroutine of
+// its own, so that folding and writing use two cores.
+type loader struct {
+	rows    chan loadRows
+	done    chan error
+	pending map[*table][]row
+	failed  error
+}
+
+type loadRows struct {
+	t    *table
+	rows []row
+}
+
+// loadChunk is how many rows one COPY or INSERT transaction writes.
+const loadChunk = 20000
+
+func newLoader(ctx context.Context, db *eventstore.DB, gen int64) *loader {
+	l := &loader{rows: make(chan loadRows, 4), done: make(chan error, 1), pending: map[*table][]row{}}
+	go func() {
+		var err error
+		for chunk := range l.rows {
+			if err == nil {
+				err = writeRows(ctx, db, gen, chunk.t, chunk.rows)
+			}
+		}
+		l.done <- err
+	}()
+	return l
+}
+
+func (l *loader) add(t *table, rows ...row) {
+	l.pending[t] = append(l.pending[t], rows...)
+	if len(l.pending[t]) >= loadChunk {
+		l.rows <- loadRows{t, l.pending[t]}
+		l.pending[t] = nil
+	}
+}
+
+// err returns the loader's first failure, if it is known already.
+func (l *loader) err() error {
+	select {
+	case err := <-l.done:
+		l.failed = err
+		if err == nil {
+			l.failed = errors.New("the loader stopped")
+		}
+		close(l.rows)
+		l.rows = nil
+	default:
+	}
+	return l.failed
+}
+
+// close writes what is pending and waits for the loader to finish.
+func (l *loader) close() error {
+	if l.rows == nil {
+		return l.failed
+	}
+	for _, t := range tables {
+		if len(l.pending[t]) > 0 {
+			l.rows <- loadRows{t, l.pending[t]}
 		}
 	}
-	return out
+	close(l.rows)
+	l.rows = nil
+	return <-l.done
+}
+
+func writeRows(ctx context.Context, db *eventstore.DB, gen int64, t *table, rows []row) error {
+	if db.Dialect.Name != eventstore.Postgres.Name {
+		return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error { return insertRows(ctx, tx, db.Dialect, gen, t, rows) })
+	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(c any) error {
+		pc := c.(*stdlib.Conn).Conn()
+		_, err := pc.CopyFrom(ctx, pgx.Identifier{t.physical(gen)}, t.columnNames(), pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			return bindRow(db.Dialect, rows[i]), nil
+		}))
+		if err != nil {
+			return fmt.Errorf("copy into %s: %w", t.name, err)
+		}
+		return nil
+	})
+}
+
+// lockRebuild makes sure only one rebuild of a database runs: a
+// PostgreSQL advisory lock held by a connection of its own, or on SQLite an
+// exclusive lock on a file beside the database. Both go away with the process.
+func lockRebuild(ctx context.Context, db *eventstore.DB) (release func(), err error) {
+	if db.Dialect.Name == eventstore.Postgres.Name {
+		conn, err := db.SQL.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var ok bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtext('lhuta rebuild'))`).Scan(&ok); err != nil || !ok {
+			_ = conn.Close()
+			if err == nil {
+				err = ErrRebuildRunning
+			}
+			return nil, err
+		}
+		return func() {
+			_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(hashtext('lhuta rebuild'))`)
+			_ = conn.Close()
+		}, nil
+	}
+	f, err := os.OpenFile(db.Where+".rebuild-lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		return nil, ErrRebuildRunning
+	}
+	return func() { _ = f.Close() }, nil
+}
+
+// compare counts, for every table, the rows only one of two generations has.
+func compare(ctx context.Context, tx *sql.Tx, live, gen int64) ([]Difference, error) {
+	var diffs []Difference
+	for _, t := range tables {
+		cols := ""
+		for i, c := range t.columnNames() {
+			if i > 0 {
+				cols += ", "
+			}
+			cols += c
+		}
+		where := ""
+		if t == &statDayTable || t == &statMonthTable {
+			where = " WHERE n <> 0" // a count that went back to zero is no count
+		}
+		count := func(a, b int64) (int64, error) {
+			var n int64
+			err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT `+cols+` FROM `+t.physical(a)+where+
+				` EXCEPT SELECT `+cols+` FROM `+t.physical(b)+where+`) AS d`).Scan(&n)
+			return n, err
+		}
+		missing, err := count(gen, live)
+		if err != nil {
+			return nil, err
+		}
+		extra, err := count(live, gen)
+		if err != nil {
+			return nil, err
+		}
+		if missing != 0 || extra != 0 {
+			diffs = append(diffs, Difference{Table: t.name, Missing: missing, Extra: extra})
+		}
+	}
+	return diffs, nil
 }

@@ -37,73 +37,173 @@ type Stats struct {
 }
 
 // Stats counts obligations by situation, status and month of their fact,
-// and office deadlines by outcome.
+// and office deadlines by outcome. It reads the aggregates the projection
+// keeps (stat_month, stat_day), not the obligations: a status as of To is
+// the sum of the changes into and out of it up to To, taken by month of
+// the change for the months before To's and by day within To's month.
 func (r *Reader) Stats(ctx context.Context, f StatsFilter) (Stats, error) {
 	st := Stats{From: f.From, To: f.To, Office: f.Office, ByStatus: Counts{},
 		BySituation: map[string]Counts{}, ByMonth: map[string]Counts{}, SLA: map[string]int{}}
-	w := newWhere(f.To, "triggered_on <= $1")
-	w.add("triggered_on >= ?", f.From.String())
-	if f.Office != "" {
-		w.add("office = ?", f.Office)
-	}
-	rows, err := r.db.QueryContext(ctx, `SELECT situation, SUBSTR(triggered_on, 1, 7), `+statusSQL+`, COUNT(*)
-		FROM obligation_view WHERE `+w.sql()+` GROUP BY 1, 2, 3`, w.args...)
-	if err != nil {
-		return st, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			situation, month string
-			status           cases.Status
-			n                int
-		)
-		if err := rows.Scan(&situation, &month, &status, &n); err != nil {
-			return st, err
+	err := r.aggregate(ctx, f, func(kind, situation, month, status string, n int) {
+		if kind == kindSLA {
+			st.SLA[status] += n
+			return
 		}
+		s := cases.Status(status)
 		st.Obligations += n
-		st.ByStatus[status] += n
+		st.ByStatus[s] += n
 		if st.BySituation[situation] == nil {
 			st.BySituation[situation] = Counts{}
 		}
-		st.BySituation[situation][status] += n
+		st.BySituation[situation][s] += n
 		if st.ByMonth[month] == nil {
 			st.ByMonth[month] = Counts{}
 		}
-		st.ByMonth[month][status] += n
-	}
-	if err := rows.Err(); err != nil {
+		st.ByMonth[month][s] += n
+	})
+	if err != nil {
 		return st, err
+	}
+	dropZeros(st.ByStatus)
+	for k, c := range st.BySituation {
+		if dropZeros(c); len(c) == 0 {
+			delete(st.BySituation, k)
+		}
+	}
+	for k, c := range st.ByMonth {
+		if dropZeros(c); len(c) == 0 {
+			delete(st.ByMonth, k)
+		}
+	}
+	for k, n := range st.SLA {
+		if n == 0 {
+			delete(st.SLA, k)
+		}
 	}
 	st.Overdue = st.ByStatus[cases.StatusOverdue]
 	if due := st.ByStatus[cases.StatusMet] + st.ByStatus[cases.StatusMetLate] + st.Overdue + st.ByStatus[cases.StatusJudged]; due > 0 {
 		rate := float64(st.ByStatus[cases.StatusMet]) / float64(due)
 		st.OnTimeRate = &rate
 	}
-	return st, r.slaStats(ctx, f, &st)
+	st.SLABreaches = st.SLA[cases.SLABreached]
+	return st, nil
 }
 
-func (r *Reader) slaStats(ctx context.Context, f StatsFilter, st *Stats) error {
-	w := newWhere(f.To, "filed_on <= $1")
-	w.add("filed_on >= ?", f.From.String())
-	if f.Office != "" {
-		w.add("office = ?", f.Office)
+func dropZeros(c Counts) {
+	for k, n := range c {
+		if n == 0 {
+			delete(c, k)
+		}
 	}
-	rows, err := r.db.QueryContext(ctx, `SELECT `+slaStatusSQL+`, COUNT(*) FROM sla_view WHERE `+w.sql()+` GROUP BY 1`, w.args...)
+}
+
+// aggregate calls add with the counts as of f.To of what happened from
+// f.From's month to f.To's, then takes away what happened in f.From's
+// month before f.From, counted from the rows (at most a month of them).
+func (r *Reader) aggregate(ctx context.Context, f StatsFilter, add func(kind, situation, month, status string, n int)) error {
+	office := f.Office
+	if office == "" {
+		office = allOffices
+	}
+	fromMonth, toMonth := f.From.String()[:7], f.To.String()[:7]
+	firstOfTo := calendar.NewDate(f.To.Year(), f.To.Month(), 1)
+	queries := []struct {
+		q    string
+		args []any
+	}{
+		{`SELECT kind, situation, month, status, SUM(n) FROM stat_month
+			WHERE office = $1 AND kind IN ('obligation', 'sla') AND month >= $2 AND month <= $3 AND changed < $3
+			GROUP BY kind, situation, month, status`, []any{office, fromMonth, toMonth}},
+		{`SELECT kind, situation, month, status, SUM(n) FROM stat_day
+			WHERE office = $1 AND kind IN ('obligation', 'sla') AND day >= $2 AND day <= $3 AND month >= $4 AND month <= $5
+			GROUP BY kind, situation, month, status`, []any{office, firstOfTo.String(), f.To.String(), fromMonth, toMonth}},
+	}
+	for _, q := range queries {
+		if err := r.sum(ctx, q.q, q.args, add); err != nil {
+			return err
+		}
+	}
+	firstOfFrom := calendar.NewDate(f.From.Year(), f.From.Month(), 1)
+	if firstOfFrom == f.From {
+		return nil
+	}
+	return r.before(ctx, f, firstOfFrom, func(kind, situation, month, status string, n int) { add(kind, situation, month, status, -n) })
+}
+
+func (r *Reader) sum(ctx context.Context, q string, args []any, add func(kind, situation, month, status string, n int)) error {
+	rows, err := r.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			status string
-			n      int
+			kind, situation, month, status string
+			n                              int
 		)
-		if err := rows.Scan(&status, &n); err != nil {
+		if err := rows.Scan(&kind, &situation, &month, &status, &n); err != nil {
 			return err
 		}
-		st.SLA[status] = n
+		add(kind, situation, month, status, n)
 	}
-	st.SLABreaches = st.SLA[cases.SLABreached]
+	return rows.Err()
+}
+
+// before counts, as of f.To, the obligations and office deadlines of
+// f.From's month whose fact happened before f.From.
+func (r *Reader) before(ctx context.Context, f StatsFilter, first calendar.Date, add func(kind, situation, month, status string, n int)) error {
+	w := newWhere(f.To, "triggered_on >= $1")
+	w.args[0] = first.String()
+	w.add("triggered_on < ?", f.From.String())
+	if f.Office != "" {
+		w.add("office = ?", f.Office)
+	}
+	rows, err := r.db.QueryContext(ctx, `SELECT situation, triggered_on, due_on, fulfilled_on, excused_on, judged_on
+		FROM obligation_view WHERE `+w.sql(), w.args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var (
+			situation                                  string
+			triggered, due, fulfilled, excused, judged dbDate
+		)
+		if err := rows.Scan(&situation, &triggered, &due, &fulfilled, &excused, &judged); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		o := cases.Obligation{FulfilledOn: fulfilled.Date, ExcusedOn: excused.Date, JudgedOn: judged.Date}
+		o.TriggeredOn, o.Due = triggered.Date, due.Date
+		if !o.TriggeredOn.After(f.To) {
+			add(kindObligation, situation, o.TriggeredOn.String()[:7], string(o.StatusOn(f.To)), 1)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	w = newWhere(f.To, "filed_on >= $1")
+	w.args[0] = first.String()
+	w.add("filed_on < ?", f.From.String())
+	if f.Office != "" {
+		w.add("office = ?", f.Office)
+	}
+	rows, err = r.db.QueryContext(ctx, `SELECT situation, filed_on, due_on, ready_on FROM sla_view WHERE `+w.sql(), w.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			situation         string
+			filed, due, ready dbDate
+		)
+		if err := rows.Scan(&situation, &filed, &due, &ready); err != nil {
+			return err
+		}
+		d := cases.OfficeDeadline{FiledOn: filed.Date, Due: due.Date, ReadyOn: ready.Date}
+		if !d.FiledOn.After(f.To) {
+			add(kindSLA, situation, d.FiledOn.String()[:7], d.StatusOn(f.To), 1)
+		}
+	}
 	return rows.Err()
 }

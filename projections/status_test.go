@@ -34,12 +34,14 @@ func TestStatusInSQLAgreesWithTheDomain(t *testing.T) {
 			if r.IntN(5) == 0 {
 				o.ExcusedOn = maybe()
 			}
+			if r.IntN(5) == 0 {
+				o.JudgedOn = maybe()
+			}
 			id := fmt.Sprintf("case-%03d", i)
 			want[id] = o
-			_, err := db.SQL.Exec(`INSERT INTO obligation_view (case_id, seq, obligation, legal_basis, triggered_on, due_on,
-				fulfilled_on, excused_on, offence_code, office, situation) VALUES ($1, 1, 'apply_for_id_card', 'x', $2, $3, $4, $5, '', 'o', 's')`,
-				id, o.TriggeredOn.String(), o.Due.String(), nullable(o.FulfilledOn), nullable(o.ExcusedOn))
-			if err != nil {
+			kase := &cases.Case{ID: id, Situation: cases.IDCardIncident, Office: "o", Version: 1, OpenedOn: base,
+				Obligations: []cases.Obligation{o}}
+			if err := projections.WriteCases(ctx, db, kase); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -64,13 +66,6 @@ func TestStatusInSQLAgreesWithTheDomain(t *testing.T) {
 			}
 		}
 	})
-}
-
-func nullable(d calendar.Date) any {
-	if d.IsZero() {
-		return nil
-	}
-	return d.String()
 }
 
 func TestObligationsArePagedByCursorWithoutGapsOrRepeats(t *testing.T) {
@@ -122,10 +117,6 @@ func TestFlagAndSLAStatusInSQLAgreeWithTheDomain(t *testing.T) {
 			}
 			return base.AddDays(r.IntN(20))
 		}
-		if _, err := db.SQL.Exec(`INSERT INTO case_view (case_id, situation, office, status, version, citizen, opened_on)
-			VALUES ('c', 'id_card_expiry', 'o', 'open', 1, '{}', '2026-03-01')`); err != nil {
-			t.Fatal(err)
-		}
 		flags := map[string]cases.Flag{}
 		var deadlines []cases.OfficeDeadline
 		for i := range 60 {
@@ -135,17 +126,16 @@ func TestFlagAndSLAStatusInSQLAgreeWithTheDomain(t *testing.T) {
 				f.DecidedOn = f.RaisedOn
 			}
 			flags[f.ID] = f
-			if _, err := db.SQL.Exec(`INSERT INTO flag_view (case_id, flag_id, offence, legal_basis, review_only, raised_on,
-				obligation, decision, decided_on, office, situation) VALUES ('c', $1, 'x', 'x', false, $2, '', $3, $4, 'o', 's')`,
-				f.ID, f.RaisedOn.String(), string(f.Decision), nullable(f.DecidedOn)); err != nil {
-				t.Fatal(err)
-			}
-			d := cases.OfficeDeadline{Document: "id_card", Track: "standard", FiledOn: base, Due: base.AddDays(r.IntN(20)), ReadyOn: maybe()}
-			deadlines = append(deadlines, d)
-			if _, err := db.SQL.Exec(`INSERT INTO sla_view (case_id, seq, document, track, filed_on, due_on, ready_on, office, situation)
-				VALUES ('c', $1, 'id_card', 'standard', $2, $3, $4, 'o', 's')`, i+1, d.FiledOn.String(), d.Due.String(), nullable(d.ReadyOn)); err != nil {
-				t.Fatal(err)
-			}
+			deadlines = append(deadlines, cases.OfficeDeadline{Document: "id_card", Track: "standard", FiledOn: base,
+				Due: base.AddDays(r.IntN(20)), ReadyOn: maybe()})
+		}
+		kase := &cases.Case{ID: "c", Situation: cases.IDCardExpiry, Office: "o", Version: 1, OpenedOn: calendar.NewDate(2026, 3, 1),
+			SLA: deadlines}
+		for i := range 60 {
+			kase.Flags = append(kase.Flags, flags[fmt.Sprintf("f%02d", i)])
+		}
+		if err := projections.WriteCases(ctx, db, kase); err != nil {
+			t.Fatal(err)
 		}
 		reader := projections.NewReader(db.SQL)
 		for day := range 22 {

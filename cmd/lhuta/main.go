@@ -48,6 +48,8 @@ type config struct {
 	clock       string
 	// lossReportThreshold is LHUTA_LOSS_REPORT_THRESHOLD, in working days.
 	lossReportThreshold int
+	// check makes rebuild compare instead of switching over.
+	check bool
 }
 
 func parseConfig(args []string) (config, error) {
@@ -58,6 +60,9 @@ func parseConfig(args []string) (config, error) {
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", envOr("LHUTA_ADDR", ":8080"), "listen address (LHUTA_ADDR)")
 	fs.StringVar(&c.dataDir, "data-dir", envOr("LHUTA_DATA_DIR", "./data"), "directory of the embedded SQLite store (LHUTA_DATA_DIR)")
+	if c.command == "rebuild" {
+		fs.BoolVar(&c.check, "check", false, "build the read models beside the live ones, report how they differ, and discard them")
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -109,6 +114,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := projections.Prepare(ctx, db); err != nil {
+		return err
+	}
 	log.Info("database ready", "backend", db.Dialect.Name, "where", db.Where, "migrations_applied", applied)
 
 	switch c.command {
@@ -116,28 +124,51 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "schema up to date (%d migrations applied now)\n", applied)
 		return nil
 	case "rebuild":
-		return rebuild(ctx, db, out)
+		return rebuild(ctx, db, c.check, out)
 	}
 	return serve(ctx, c, db, log)
 }
 
-func rebuild(ctx context.Context, db *eventstore.DB, out io.Writer) error {
+func rebuild(ctx context.Context, db *eventstore.DB, check bool, out io.Writer) error {
 	start := time.Now()
 	last := time.Time{}
-	n, err := projections.Rebuild(ctx, db, func(done, total int64) {
-		if time.Since(last) > time.Second || done == total {
-			last = time.Now()
-			pct := 100.0
-			if total > 0 {
-				pct = 100 * float64(done) / float64(total)
-			}
-			fmt.Fprintf(out, "rebuild: %d of %d events (%.0f%%)\n", done, total, pct)
+	progress := func(done, total int64) {
+		if time.Since(last) < time.Second && done < total {
+			return
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("rebuild stopped after %d events: %w", n, err)
+		last = time.Now()
+		elapsed := time.Since(start).Seconds()
+		rate := float64(done) / max(elapsed, 1e-3)
+		pct, eta := 100.0, "0s"
+		if total > 0 {
+			pct = 100 * float64(done) / float64(total)
+		}
+		if rate > 0 && total > done {
+			eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
+		}
+		fmt.Fprintf(out, "rebuild: %d of %d events (%.0f%%), %.0f events/s, ETA %s\n", done, total, pct, rate, eta)
 	}
-	fmt.Fprintf(out, "rebuild: done, %d events in %s\n", n, time.Since(start).Round(time.Millisecond))
+	if check {
+		diffs, err := projections.Check(ctx, db, progress)
+		if err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		if len(diffs) == 0 {
+			fmt.Fprintf(out, "check: the rebuilt read models equal the live ones (%s)\n", time.Since(start).Round(time.Millisecond))
+			return nil
+		}
+		for _, d := range diffs {
+			fmt.Fprintf(out, "check: %s: %d rows only in the rebuilt table, %d only in the live one\n", d.Table, d.Missing, d.Extra)
+		}
+		return fmt.Errorf("check: the live read models differ from a rebuild in %d tables; run lhuta rebuild", len(diffs))
+	}
+	n, err := projections.Rebuild(ctx, db, progress)
+	if err != nil {
+		return fmt.Errorf("rebuild stopped after %d events; the live read models are unchanged: %w", n, err)
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(out, "rebuild: done, %d events in %s (%.0f events/s); queries now read the new tables\n",
+		n, elapsed.Round(time.Millisecond), float64(n)/max(elapsed.Seconds(), 1e-3))
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/migrations"
+	"github.com/lhuta/lhuta/projections"
 )
 
 // DefaultPostgresURL is the server the tests use unless LHUTA_TEST_POSTGRES names another.
@@ -110,6 +111,9 @@ func Postgres(t testing.TB) *eventstore.DB {
 func migrate(t testing.TB, db *eventstore.DB) {
 	t.Helper()
 	if _, err := migrations.Up(context.Background(), db.SQL, db.Dialect.Name); err != nil {
+		t.Fatal(fmt.Errorf("%s: %w", db.Dialect.Name, err))
+	}
+	if err := projections.Prepare(context.Background(), db); err != nil {
 		t.Fatal(fmt.Errorf("%s: %w", db.Dialect.Name, err))
 	}
 }

@@ -1,0 +1,61 @@
+package eventstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Head returns the cursor of the last event whose place in the log order is
+// final: every event up to it can be read, and none before it will appear.
+func (s *SQLStore) Head(ctx context.Context) (Cursor, error) {
+	var c Cursor
+	err := s.db.QueryRowContext(ctx, `SELECT position, `+s.dialect.TxNumber("transaction_id_or_zero")+` FROM (
+		SELECT position, `+s.dialect.txColumn()+` AS transaction_id_or_zero FROM events WHERE `+s.dialect.Visible+`
+		ORDER BY `+descending(s.dialect)+` LIMIT 1) AS last`).Scan(&c.Position, &c.Tx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Start, nil
+	}
+	return c, err
+}
+
+func (d Dialect) txColumn() string {
+	if d.tx {
+		return "transaction_id"
+	}
+	return "0"
+}
+
+func descending(d Dialect) string {
+	if d.tx {
+		return "transaction_id DESC, position DESC"
+	}
+	return "position DESC"
+}
+
+// StreamPosition is a place in the log read stream by stream: after the
+// event of this version of this stream.
+type StreamPosition struct {
+	StreamID string
+	Version  int64
+}
+
+// ReadStreams returns up to limit events of the log up to the cursor upTo
+// (see Head), ordered by stream and version, after the given stream
+// position. Read page by page it hands out every stream whole and in order,
+// which is what a bulk rebuild needs: each case folded once, one case in memory.
+func (s *SQLStore) ReadStreams(ctx context.Context, upTo Cursor, after StreamPosition, limit int) ([]Event, error) {
+	upToCond := `position <= $4`
+	args := []any{after.StreamID, after.Version, limit, upTo.Position}
+	if s.dialect.tx {
+		upToCond = `(transaction_id < ($5)::text::xid8 OR (transaction_id = ($5)::text::xid8 AND position <= $4))`
+		args = append(args, txArg(upTo))
+	}
+	rows, err := s.db.QueryContext(ctx, s.dialect.selectEvents+` WHERE (stream_id > $1 OR (stream_id = $1 AND version > $2))
+		AND `+upToCond+` ORDER BY stream_id, version LIMIT $3`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read streams after %v: %w", after, err)
+	}
+	return scanEvents(rows)
+}

@@ -1,0 +1,224 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/lhuta/lhuta/eventstore"
+)
+
+// SchemaVersion is the version of the read-model tables below. The read
+// models are disposable, so they are not migrated: a service that finds
+// tables of another version builds a new generation from the events.
+const SchemaVersion = 1
+
+// A generation is one complete set of read-model tables, named
+// <table>_g<generation>. Queries read the views named <table>, which point
+// at the live generation; a rebuild fills a new generation beside the live
+// one and switches the views over in one short transaction.
+type table struct {
+	name string
+	// columns are "name TYPE" pairs; %DATE% is DATE on PostgreSQL and TEXT
+	// (YYYY-MM-DD, which sorts as a date) on SQLite.
+	columns []string
+	key     []string
+	indexes []string
+}
+
+// caseTable holds one row per case with the state the case continues from.
+var caseTable = table{
+	name: "case_view",
+	columns: []string{"case_id TEXT NOT NULL", "situation TEXT NOT NULL", "office TEXT NOT NULL",
+		"version BIGINT NOT NULL", "opened_on %DATE% NOT NULL", "closed_on %DATE%", "state TEXT NOT NULL"},
+	key: []string{"case_id"},
+}
+
+// obligationTable holds one row per obligation. resolved_on is the first
+// day the obligation stopped being open or overdue (fulfilled, excused or
+// judged): as of a day before it, or with none, the obligation is open or
+// overdue by comparing its due date, which the partial indexes serve.
+var obligationTable = table{
+	name: "obligation_view",
+	columns: []string{"case_id TEXT NOT NULL", "seq INTEGER NOT NULL", "obligation TEXT NOT NULL",
+		"legal_basis TEXT NOT NULL", "triggered_on %DATE% NOT NULL", "due_on %DATE% NOT NULL",
+		"fulfilled_on %DATE%", "excused_on %DATE%", "judged_on %DATE%", "resolved_on %DATE%",
+		"office TEXT NOT NULL", "situation TEXT NOT NULL"},
+	key: []string{"case_id", "seq"},
+	indexes: []string{
+		"(due_on, case_id, seq)",
+		"(office, due_on, case_id, seq)",
+		"(due_on, case_id, seq) WHERE resolved_on IS NULL",
+		"(office, due_on, case_id, seq) WHERE resolved_on IS NULL",
+		"(resolved_on)",
+		"(triggered_on)",
+	},
+}
+
+var flagTable = table{
+	name: "flag_view",
+	columns: []string{"case_id TEXT NOT NULL", "flag_id TEXT NOT NULL", "offence TEXT NOT NULL",
+		"legal_basis TEXT NOT NULL", "max_fine_czk INTEGER", "review_only BOOLEAN NOT NULL",
+		"raised_on %DATE% NOT NULL", "obligation TEXT NOT NULL", "decision TEXT", "fine_czk INTEGER",
+		"decided_on %DATE%", "office TEXT NOT NULL", "situation TEXT NOT NULL"},
+	key: []string{"case_id", "flag_id"},
+	indexes: []string{
+		"(raised_on, case_id, flag_id)",
+		"(office, raised_on, case_id, flag_id)",
+		"(raised_on, case_id, flag_id) WHERE decided_on IS NULL",
+	},
+}
+
+var slaTable = table{
+	name: "sla_view",
+	columns: []string{"case_id TEXT NOT NULL", "seq INTEGER NOT NULL", "document TEXT NOT NULL",
+		"track TEXT NOT NULL", "filed_on %DATE% NOT NULL", "due_on %DATE% NOT NULL", "ready_on %DATE%",
+		"office TEXT NOT NULL", "situation TEXT NOT NULL"},
+	key:     []string{"case_id", "seq"},
+	indexes: []string{"(office, due_on, case_id, seq)", "(filed_on)"},
+}
+
+// The dashboard aggregates count status changes (see stats.go): how many
+// obligations (kind "obligation") or office deadlines (kind "sla") whose
+// fact happened in month entered (n > 0) or left (n < 0) a status, per day
+// of the change and, summed, per month of the change. Office "*" sums every office.
+var statDayTable = table{
+	name: "stat_day",
+	columns: []string{"office TEXT NOT NULL", "kind TEXT NOT NULL", "day %DATE% NOT NULL", "month TEXT NOT NULL",
+		"situation TEXT NOT NULL", "status TEXT NOT NULL", "n BIGINT NOT NULL"},
+	key: []string{"office", "kind", "day", "month", "situation", "status"},
+}
+
+var statMonthTable = table{
+	name: "stat_month",
+	columns: []string{"office TEXT NOT NULL", "kind TEXT NOT NULL", "month TEXT NOT NULL", "changed TEXT NOT NULL",
+		"situation TEXT NOT NULL", "status TEXT NOT NULL", "n BIGINT NOT NULL"},
+	key: []string{"office", "kind", "month", "changed", "situation", "status"},
+}
+
+// tables are every read-model table of a generation.
+var tables = []*table{&caseTable, &obligationTable, &flagTable, &slaTable, &statDayTable, &statMonthTable}
+
+func (t *table) physical(gen int64) string { return fmt.Sprintf("%s_g%d", t.name, gen) }
+
+func (t *table) columnNames() []string {
+	names := make([]string, len(t.columns))
+	for i, c := range t.columns {
+		names[i], _, _ = strings.Cut(c, " ")
+	}
+	return names
+}
+
+// create returns the statements that create the table of a generation.
+func (t *table) create(d eventstore.Dialect, gen int64) []string {
+	date := "TEXT"
+	if d.Name == eventstore.Postgres.Name {
+		date = "DATE"
+	}
+	name := t.physical(gen)
+	cols := strings.ReplaceAll(strings.Join(t.columns, ", "), "%DATE%", date)
+	stmts := []string{fmt.Sprintf("CREATE TABLE %s (%s, PRIMARY KEY (%s))", name, cols, strings.Join(t.key, ", "))}
+	for i, ix := range t.indexes {
+		stmts = append(stmts, fmt.Sprintf("CREATE INDEX %s_%d ON %s %s", name, i+1, name, ix))
+	}
+	return stmts
+}
+
+// Meta is the row of read_model_generation: the live generation.
+type meta struct {
+	generation int64
+	schema     int
+}
+
+func liveGeneration(ctx context.Context, q querier) (meta, error) {
+	var m meta
+	err := q.QueryRowContext(ctx, `SELECT generation, schema_version FROM read_model_generation`).Scan(&m.generation, &m.schema)
+	if errors.Is(err, sql.ErrNoRows) {
+		return meta{}, nil
+	}
+	return m, err
+}
+
+// querier is what *sql.DB, *sql.Tx and *sql.Conn have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Prepare makes sure the read models exist in this version's schema. On a
+// new database, or one whose read models are of another version, it
+// creates an empty generation and points the projection at the start of the
+// log, so the pipeline fills it (for a large log, run `lhuta rebuild`, which
+// keeps the old tables answering while it builds).
+func Prepare(ctx context.Context, db *eventstore.DB) error {
+	m, err := liveGeneration(ctx, db.SQL)
+	if err != nil || m.schema == SchemaVersion {
+		return err
+	}
+	return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
+		// Under the transaction's lock, another instance may have won.
+		if m, err = liveGeneration(ctx, tx); err != nil || m.schema == SchemaVersion {
+			return err
+		}
+		gen := m.generation + 1
+		if err := createGeneration(ctx, tx, db.Dialect, gen); err != nil {
+			return err
+		}
+		if err := switchTo(ctx, tx, db.Dialect, m.generation, gen); err != nil {
+			return err
+		}
+		return setOffset(ctx, tx, db.Dialect, eventstore.Start)
+	})
+}
+
+func createGeneration(ctx context.Context, q querier, d eventstore.Dialect, gen int64) error {
+	for _, t := range tables {
+		if err := execAll(ctx, q, t.create(d, gen)); err != nil {
+			return fmt.Errorf("create read models of generation %d: %w", gen, err)
+		}
+	}
+	return nil
+}
+
+// dropGeneration drops a generation's tables, if they exist.
+func dropGeneration(ctx context.Context, q querier, gen int64) error {
+	for _, t := range tables {
+		if _, err := q.ExecContext(ctx, "DROP TABLE IF EXISTS "+t.physical(gen)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// switchTo points the views at generation gen and records it as live.
+func switchTo(ctx context.Context, q querier, d eventstore.Dialect, old, gen int64) error {
+	for _, t := range tables {
+		stmts := []string{"DROP VIEW IF EXISTS " + t.name,
+			fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", t.name, t.physical(gen))}
+		if err := execAll(ctx, q, stmts); err != nil {
+			return err
+		}
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM read_model_generation`); err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO read_model_generation (generation, schema_version) VALUES ($1, $2)`, gen, SchemaVersion); err != nil {
+		return err
+	}
+	if old != 0 && old != gen {
+		return dropGeneration(ctx, q, old)
+	}
+	return nil
+}
+
+func execAll(ctx context.Context, q querier, stmts []string) error {
+	for _, s := range stmts {
+		if _, err := q.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}
