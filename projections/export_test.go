@@ -47,7 +47,6 @@ func WriteCases(ctx context.Context, db *eventstore.DB, cs ...*cases.Case) error
 		}
 		b := newBatch()
 		for _, c := range cs {
-			statDeltas(c, 1, b.stats)
 			if err := b.change(caseRows{}, c, false); err != nil {
 				return err
 			}

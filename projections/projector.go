@@ -245,6 +245,9 @@ func statRows(c *counts) (day, month []row) {
 	return day, month
 }
 
+// rowsPerStatement is how many rows one multi-row statement writes.
+const rowsPerStatement = 500
+
 // upsert writes rows in multi-row INSERTs that replace rows of the same
 // key; with add, the last column (a count) is added to the stored one.
 func upsert(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, t *table, rows []row, add bool) error {
@@ -261,15 +264,12 @@ func upsert(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, t 
 			set = append(set, fmt.Sprintf("%s = excluded.%s", c, c))
 		}
 	}
-	per := 30000 / len(cols)
-	for chunk := range chunks(rows, per) {
-		values := make([]string, len(chunk))
+	for chunk := range chunks(rows, rowsPerStatement) {
 		args := make([]any, 0, len(chunk)*len(cols))
-		for i, r := range chunk {
-			values[i] = "(" + placeholders(len(args)+1, len(cols)) + ")"
+		for _, r := range chunk {
 			args = append(args, bindRow(d, r)...)
 		}
-		q := `INSERT INTO ` + name + ` (` + strings.Join(cols, ", ") + `) VALUES ` + strings.Join(values, ", ") +
+		q := `INSERT INTO ` + name + ` (` + strings.Join(cols, ", ") + `) VALUES ` + valuesList(d, len(chunk), len(cols)) +
 			` ON CONFLICT (` + strings.Join(t.key, ", ") + `) DO UPDATE SET ` + strings.Join(set, ", ")
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("write %s: %w", t.name, err)
@@ -307,6 +307,25 @@ func placeholders(from, n int) string {
 	return sb.String()
 }
 
+// valuesList returns the VALUES of a multi-row statement of rows of n
+// columns. SQLite gets anonymous "?" parameters: it looks a numbered one up
+// by name, which costs quadratically in a statement of thousands.
+func valuesList(d eventstore.Dialect, rows, n int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	var sb strings.Builder
+	for i := range rows {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		if d.Name == eventstore.Postgres.Name {
+			sb.WriteString("(" + placeholders(i*n+1, n) + ")")
+		} else {
+			sb.WriteString(one)
+		}
+	}
+	return sb.String()
+}
+
 // chunks yields s in pieces of at most n.
 func chunks[T any](s []T, n int) func(yield func([]T) bool) {
 	return func(yield func([]T) bool) {
@@ -323,14 +342,12 @@ func chunks[T any](s []T, n int) func(yield func([]T) bool) {
 // insertRows writes new rows in multi-row INSERTs.
 func insertRows(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, t *table, rows []row) error {
 	cols := t.columnNames()
-	for chunk := range chunks(rows, 30000/len(cols)) {
-		values := make([]string, len(chunk))
+	for chunk := range chunks(rows, rowsPerStatement) {
 		args := make([]any, 0, len(chunk)*len(cols))
-		for i, r := range chunk {
-			values[i] = "(" + placeholders(len(args)+1, len(cols)) + ")"
+		for _, r := range chunk {
 			args = append(args, bindRow(d, r)...)
 		}
-		q := `INSERT INTO ` + t.physical(gen) + ` (` + strings.Join(cols, ", ") + `) VALUES ` + strings.Join(values, ", ")
+		q := `INSERT INTO ` + t.physical(gen) + ` (` + strings.Join(cols, ", ") + `) VALUES ` + valuesList(d, len(chunk), len(cols))
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("write %s: %w", t.name, err)
 		}

@@ -209,7 +209,7 @@ func catchUp(ctx context.Context, tx *sql.Tx, store *eventstore.SQLStore, p proj
 // multi-row INSERTs on SQLite, in short transactions so that the live
 // service goes on writing.
 func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) error {
-	head, err := b.store.Head(ctx)
+	head, err := head(ctx, db, b.store)
 	if err != nil {
 		return err
 	}
@@ -235,7 +235,6 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 		sink.add(&slaTable, r.slas...)
 		return sink.err()
 	}
-	last := time.Now()
 	for {
 		page, err := b.store.ReadStreams(ctx, head, after, rebuildPage)
 		if err != nil {
@@ -253,10 +252,7 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 			}
 		}
 		b.done += int64(len(page))
-		if time.Since(last) > 200*time.Millisecond {
-			report()
-			last = time.Now()
-		}
+		report()
 		if len(page) < rebuildPage {
 			break
 		}
@@ -273,6 +269,30 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	}
 	b.at = head
 	return nil
+}
+
+// head returns the head of the log once it includes every event appended
+// before the rebuild started: on PostgreSQL a transaction still open
+// anywhere in the cluster holds the readable log back for a moment.
+func head(ctx context.Context, db *eventstore.DB, store *eventstore.SQLStore) (eventstore.Cursor, error) {
+	var end int64
+	if err := db.SQL.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&end); err != nil {
+		return eventstore.Start, err
+	}
+	for {
+		h, err := store.Head(ctx)
+		if err != nil || end == 0 {
+			return h, err
+		}
+		if ok, err := store.Includes(ctx, h, end); ok || err != nil {
+			return h, err
+		}
+		select {
+		case <-ctx.Done():
+			return h, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // loader writes rows into a generation's tables in bulk, on a goroutine of
