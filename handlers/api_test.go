@@ -48,7 +48,23 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 	})
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
+	t.Cleanup(func() { checkEqualsRebuild(t, db) })
 	return &stack{t: t, url: ts.URL, db: db, server: srv}
+}
+
+// checkEqualsRebuild holds what the live projection made of a test's
+// requests against a rebuild from the same events: every test through
+// HTTP, every situation on both backends, is also a test of the
+// incremental projection.
+func checkEqualsRebuild(t testing.TB, db *eventstore.DB) {
+	t.Helper()
+	diffs, err := projections.Check(context.Background(), db, nil)
+	if err != nil {
+		t.Errorf("check the read models against a rebuild: %v", err)
+	}
+	for _, d := range diffs {
+		t.Errorf("the live %s differs from a rebuild: %d rows only rebuilt, %d only live", d.Table, d.Missing, d.Extra)
+	}
 }
 
 type response struct {

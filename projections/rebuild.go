@@ -313,10 +313,11 @@ type loadRows struct {
 const loadChunk = 20000
 
 func newLoader(ctx context.Context, db *eventstore.DB, gen int64) *loader {
-	l := &loader{rows: make(chan loadRows, 4), done: make(chan error, 1), pending: map[*table][]row{}}
+	rows := make(chan loadRows, 4)
+	l := &loader{rows: rows, done: make(chan error, 1), pending: map[*table][]row{}}
 	go func() {
 		var err error
-		for chunk := range l.rows {
+		for chunk := range rows {
 			if err == nil {
 				err = writeRows(ctx, db, gen, chunk.t, chunk.rows)
 			}
