@@ -1,0 +1,64 @@
+package cases_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
+)
+
+// A case restored from a snapshot goes on exactly as the case it was taken
+// from: every later fact gives the same state, private state included.
+func TestACaseRestoredFromASnapshotGoesOnAsTheOriginal(t *testing.T) {
+	ctx := cases.Context{Today: calendar.NewDate(2026, 7, 1), Actor: "alice", Role: cases.Clerk}
+	officer := cases.Context{Today: ctx.Today, Actor: "bob", Role: cases.ComplianceOfficer}
+	steps := []struct {
+		ctx       cases.Context
+		typ, data string
+	}{
+		{ctx, "IncidentReported", `{"kind":"lost","reported_on":"2026-04-09","discovered_on":"2026-04-01","reported_to":"police"}`},
+		{ctx, "ApplicationFiled", `{"document":"id_card_chip","filed_on":"2026-05-20","track":"standard","filing_office":"municipal_office"}`},
+		{ctx, "DocumentReady", `{"ready_on":"2026-06-01"}`},
+		{ctx, "CollectionReminderSent", `{"sent_on":"2026-06-02","collect_by":"2026-06-09"}`},
+		{ctx, "CollectionReminderSent", `{"sent_on":"2026-06-10","collect_by":"2026-06-17"}`},
+		{ctx, "DocumentCollected", `{"collected_on":"2026-06-20"}`},
+	}
+	original := incidentCase()
+	for i, s := range steps {
+		snap, err := original.MarshalSnapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		restored, err := cases.RestoreSnapshot(snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*cases.Case{original, restored} {
+			if err := record(t, c, s.ctx, s.typ, s.data); err != nil {
+				t.Fatalf("step %d %s: %v", i, s.typ, err)
+			}
+		}
+		a, _ := original.MarshalSnapshot()
+		b, _ := restored.MarshalSnapshot()
+		if !bytes.Equal(a, b) {
+			t.Fatalf("after %s the restored case differs:\noriginal %s\nrestored %s", s.typ, a, b)
+		}
+	}
+	flags := original.Flags
+	if len(flags) == 0 {
+		t.Fatal("the scenario raised no flag; it should exercise flags")
+	}
+	review := `{"flag":"` + flags[0].ID + `","decision":"dismissed","decided_on":"2026-06-30"}`
+	if err := record(t, original, officer, "FlagReviewed", review); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestASnapshotOfAnotherFormatIsNotRead(t *testing.T) {
+	snap, _ := json.Marshal(map[string]any{"format": cases.SnapshotFormat + 1, "case": map[string]any{}})
+	if _, err := cases.RestoreSnapshot(snap); err != cases.ErrSnapshotFormat {
+		t.Fatalf("a snapshot of another format gave %v, want ErrSnapshotFormat", err)
+	}
+}
