@@ -52,6 +52,9 @@ func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, 
 func Check(ctx context.Context, db *eventstore.DB, progress Progress) ([]Difference, error) {
 	var diffs []Difference
 	err := rebuild(ctx, db, progress, func(ctx context.Context, tx *sql.Tx, b *build) error {
+		if b.live == 0 {
+			return errors.New("there are no live read models to check against; run lhuta rebuild")
+		}
 		// Bring the live generation to the same place in the log first,
 		// as the live projection would.
 		live := projector{dialect: db.Dialect, store: b.store, gen: b.live}
@@ -93,9 +96,8 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
 		return err
 	}
 	defer release()
-	if err := Prepare(ctx, db); err != nil {
-		return err
-	}
+	// The live generation may be of another schema version (the service
+	// before an upgrade): it goes on answering until the switch all the same.
 	m, err := liveGeneration(ctx, db.SQL)
 	if err != nil {
 		return err

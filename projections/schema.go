@@ -10,9 +10,12 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 )
 
-// SchemaVersion is the version of the read-model tables below. The read
-// models are disposable, so they are not migrated: a service that finds
-// tables of another version builds a new generation from the events.
+// SchemaVersion is the version of the read-model tables below and of what
+// they hold: bump it when a table changes or when cases.SnapshotFormat
+// does. The read models are disposable, so they are not migrated: a
+// service that finds another version starts a new generation and projects
+// the log into it, and `lhuta rebuild` builds one beside the old, which
+// answers until the switch.
 const SchemaVersion = 1
 
 // A generation is one complete set of read-model tables, named
@@ -159,7 +162,12 @@ func Prepare(ctx context.Context, db *eventstore.DB) error {
 		return err
 	}
 	return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
-		// Under the transaction's lock, another instance may have won.
+		// Instances starting together: one creates, the others find it done.
+		if db.Dialect.Name == eventstore.Postgres.Name {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE read_model_generation IN EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+		}
 		if m, err = liveGeneration(ctx, tx); err != nil || m.schema == SchemaVersion {
 			return err
 		}

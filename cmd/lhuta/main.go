@@ -114,8 +114,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := projections.Prepare(ctx, db); err != nil {
-		return err
+	// A rebuild builds its own generation beside whatever is live.
+	if c.command != "rebuild" {
+		if err := projections.Prepare(ctx, db); err != nil {
+			return err
+		}
 	}
 	log.Info("database ready", "backend", db.Dialect.Name, "where", db.Where, "migrations_applied", applied)
 
