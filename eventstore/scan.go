@@ -52,7 +52,7 @@ func (s *SQLStore) ReadStreams(ctx context.Context, upTo Cursor, after StreamPos
 		upToCond = `(transaction_id < ($5)::text::xid8 OR (transaction_id = ($5)::text::xid8 AND position <= $4))`
 		args = append(args, txArg(upTo))
 	}
-	rows, err := s.db.QueryContext(ctx, s.dialect.selectEvents+` WHERE (stream_id > $1 OR (stream_id = $1 AND version > $2))
+	rows, err := s.db.QueryContext(ctx, s.dialect.selectEvents+` WHERE (stream_id, version) > ($1, $2)
 		AND `+upToCond+` ORDER BY stream_id, version LIMIT $3`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read streams after %v: %w", after, err)

@@ -231,15 +231,15 @@ func (b *batch) flush(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen
 // statRows turns counts into rows of stat_day and, summed by the month of
 // the change, of stat_month.
 func statRows(c *counts) (day, month []row) {
-	type monthKey struct{ office, kind, month, changed, situation, status string }
+	type monthKey struct{ kind, month, changed, situation, status string }
 	months := map[monthKey]int64{}
-	c.each(func(office, kind, m, situation, status string, d calendar.Date, n int64) {
-		day = append(day, row{office, kind, d, m, situation, status, n})
-		months[monthKey{office, kind, m, d.String()[:7], situation, status}] += n
+	c.each(func(kind, m, situation, status string, d calendar.Date, n int64) {
+		day = append(day, row{kind, d, m, situation, status, n})
+		months[monthKey{kind, m, d.String()[:7], situation, status}] += n
 	})
 	for k, n := range months {
 		if n != 0 {
-			month = append(month, row{k.office, k.kind, k.month, k.changed, k.situation, k.status, n})
+			month = append(month, row{k.kind, k.month, k.changed, k.situation, k.status, n})
 		}
 	}
 	return day, month

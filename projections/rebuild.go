@@ -1,17 +1,21 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/caserepo"
@@ -264,13 +268,54 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 		return errors.Join(err, sink.close())
 	}
 	day, month := statRows(stats)
+	// In key order, so that a table's rows lie in the order of its primary key.
+	sortRows(day)
+	sortRows(month)
 	sink.add(&statDayTable, day...)
 	sink.add(&statMonthTable, month...)
 	if err := sink.close(); err != nil {
 		return err
 	}
 	b.at = head
+	return analyze(ctx, db, b.gen)
+}
+
+// analyze gives PostgreSQL's planner the new tables' statistics before
+// they answer queries (autovacuum would, but only some time later).
+func analyze(ctx context.Context, db *eventstore.DB, gen int64) error {
+	if db.Dialect.Name != eventstore.Postgres.Name {
+		return nil
+	}
+	for _, t := range tables {
+		if _, err := db.SQL.ExecContext(ctx, "ANALYZE "+t.physical(gen)); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// sortRows sorts rows of the aggregates by their key columns.
+func sortRows(rows []row) {
+	slices.SortFunc(rows, func(a, b row) int {
+		for i := range a {
+			if c := compareValues(a[i], b[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}
+
+func compareValues(a, b any) int {
+	switch a := a.(type) {
+	case string:
+		return strings.Compare(a, b.(string))
+	case calendar.Date:
+		return a.Compare(b.(calendar.Date))
+	case int64:
+		return cmp.Compare(a, b.(int64))
+	}
+	return 0
 }
 
 // head returns the head of the log once it includes every event appended

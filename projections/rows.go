@@ -68,17 +68,14 @@ const (
 	kindSLA        = "sla"
 )
 
-// allOffices is the office of the aggregates that sum every office.
-const allOffices = "*"
-
-// counts are changes of the dashboard aggregates: how many obligations or
-// office deadlines entered (positive) or left (negative) a status, by
-// office, kind, month of the fact, situation, status and day of the
-// change. A rebuild holds millions of them, so each key is packed into 64
-// bits and its strings are numbered.
+// counts are changes of the dashboard aggregates for all offices: how
+// many obligations or office deadlines entered (positive) or left
+// (negative) a status, by kind, month of the fact, situation, status and
+// day of the change. A rebuild holds hundreds of thousands of them, so
+// each key is packed into 64 bits and its strings are numbered.
 type counts struct {
-	n                             map[uint64]int64
-	offices, situations, statuses dict
+	n                    map[uint64]int64
+	situations, statuses dict
 }
 
 func newCounts() *counts { return &counts{n: map[uint64]int64{}} }
@@ -104,51 +101,45 @@ func (d *dict) id(name string) uint64 {
 
 // Bits of a packed key, from the lowest: day of the change (days since
 // 1900-01-01, 17 bits), month of the fact (months since January 1900, 12),
-// status (5), situation (5), kind (1), office (24).
+// status (8), situation (8), kind (1).
 var epoch = calendar.NewDate(1900, 1, 1)
 
-func (c *counts) add(office, kind string, fact calendar.Date, situation, status string, day calendar.Date, n int64) {
+func (c *counts) add(kind string, fact calendar.Date, situation, status string, day calendar.Date, n int64) {
 	k := uint64(0)
 	if kind == kindSLA {
 		k = 1
 	}
 	m := uint64((fact.Year()-1900)*12 + int(fact.Month()) - 1)
-	key := c.offices.id(office)<<41 | k<<40 | c.situations.id(situation)<<34 | c.statuses.id(status)<<29 |
-		m<<17 | uint64(epoch.DaysUntil(day))
+	key := k<<45 | c.situations.id(situation)<<37 | c.statuses.id(status)<<29 | m<<17 | uint64(epoch.DaysUntil(day))
 	c.n[key] += n
 }
 
 // each calls fn with every non-zero count.
-func (c *counts) each(fn func(office, kind, month, situation, status string, day calendar.Date, n int64)) {
+func (c *counts) each(fn func(kind, month, situation, status string, day calendar.Date, n int64)) {
 	for key, n := range c.n {
 		if n == 0 {
 			continue
 		}
 		kind := kindObligation
-		if key>>40&1 == 1 {
+		if key>>45&1 == 1 {
 			kind = kindSLA
 		}
 		m := int(key >> 17 & (1<<12 - 1))
 		month := fmt.Sprintf("%04d-%02d", 1900+m/12, m%12+1)
-		fn(c.offices.names[key>>41], kind, month, c.situations.names[key>>34&63], c.statuses.names[key>>29&31],
-			epoch.AddDays(int(key&(1<<17-1))), n)
+		fn(kind, month, c.situations.names[key>>37&255], c.statuses.names[key>>29&255], epoch.AddDays(int(key&(1<<17-1))), n)
 	}
 }
 
 // statDeltas adds to into the status changes of a case's obligations and
 // office deadlines, each counted sign times (1 to add a case's state, -1 to
-// take it away), for its office and for all offices.
+// take it away).
 func statDeltas(c *cases.Case, sign int64, into *counts) {
-	add := func(kind string, month, day calendar.Date, status string, n int64) {
-		into.add(c.Office, kind, month, string(c.Situation), status, day, n)
-		into.add(allOffices, kind, month, string(c.Situation), status, day, n)
-	}
-	change := func(kind string, month calendar.Date) func(day calendar.Date, from, to string) {
+	change := func(kind string, fact calendar.Date) func(day calendar.Date, from, to string) {
 		return func(day calendar.Date, from, to string) {
 			if from != "" {
-				add(kind, month, day, from, -sign)
+				into.add(kind, fact, string(c.Situation), from, day, -sign)
 			}
-			add(kind, month, day, to, sign)
+			into.add(kind, fact, string(c.Situation), to, day, sign)
 		}
 	}
 	for _, o := range c.Obligations {

@@ -57,6 +57,7 @@ var obligationTable = table{
 		"(office, due_on, case_id, seq) WHERE resolved_on IS NULL",
 		"(resolved_on)",
 		"(triggered_on)",
+		"(office, triggered_on)",
 	},
 }
 
@@ -80,25 +81,25 @@ var slaTable = table{
 		"track TEXT NOT NULL", "filed_on %DATE% NOT NULL", "due_on %DATE% NOT NULL", "ready_on %DATE%",
 		"office TEXT NOT NULL", "situation TEXT NOT NULL"},
 	key:     []string{"case_id", "seq"},
-	indexes: []string{"(office, due_on, case_id, seq)", "(filed_on)"},
+	indexes: []string{"(office, due_on, case_id, seq)", "(filed_on)", "(office, filed_on)"},
 }
 
 // The dashboard aggregates count status changes (see stats.go): how many
-// obligations (kind "obligation") or office deadlines (kind "sla") whose
-// fact happened in month entered (n > 0) or left (n < 0) a status, per day
-// of the change and, summed, per month of the change. Office "*" sums every office.
+// obligations (kind "obligation") or office deadlines (kind "sla") of all
+// offices whose fact happened in month entered (n > 0) or left (n < 0) a
+// status, per day of the change and, summed, per month of the change.
 var statDayTable = table{
 	name: "stat_day",
-	columns: []string{"office TEXT NOT NULL", "kind TEXT NOT NULL", "day %DATE% NOT NULL", "month TEXT NOT NULL",
+	columns: []string{"kind TEXT NOT NULL", "day %DATE% NOT NULL", "month TEXT NOT NULL",
 		"situation TEXT NOT NULL", "status TEXT NOT NULL", "n BIGINT NOT NULL"},
-	key: []string{"office", "kind", "day", "month", "situation", "status"},
+	key: []string{"kind", "day", "month", "situation", "status"},
 }
 
 var statMonthTable = table{
 	name: "stat_month",
-	columns: []string{"office TEXT NOT NULL", "kind TEXT NOT NULL", "month TEXT NOT NULL", "changed TEXT NOT NULL",
+	columns: []string{"kind TEXT NOT NULL", "month TEXT NOT NULL", "changed TEXT NOT NULL",
 		"situation TEXT NOT NULL", "status TEXT NOT NULL", "n BIGINT NOT NULL"},
-	key: []string{"office", "kind", "month", "changed", "situation", "status"},
+	key: []string{"kind", "month", "changed", "situation", "status"},
 }
 
 // tables are every read-model table of a generation.
@@ -116,12 +117,15 @@ func (t *table) columnNames() []string {
 
 // create returns the statements that create the table of a generation.
 func (t *table) create(d eventstore.Dialect, gen int64) []string {
-	date := "TEXT"
+	// On PostgreSQL text compares byte by byte ("C"), as on SQLite: ids
+	// and codes need no language's collation, and it is several times faster.
+	date, text := "TEXT", "TEXT"
 	if d.Name == eventstore.Postgres.Name {
-		date = "DATE"
+		date, text = "DATE", `TEXT COLLATE "C"`
 	}
 	name := t.physical(gen)
-	cols := strings.ReplaceAll(strings.Join(t.columns, ", "), "%DATE%", date)
+	cols := strings.Join(t.columns, ", ")
+	cols = strings.ReplaceAll(strings.ReplaceAll(cols, " TEXT", " "+text), "%DATE%", date)
 	stmts := []string{fmt.Sprintf("CREATE TABLE %s (%s, PRIMARY KEY (%s))", name, cols, strings.Join(t.key, ", "))}
 	for i, ix := range t.indexes {
 		stmts = append(stmts, fmt.Sprintf("CREATE INDEX %s_%d ON %s %s", name, i+1, name, ix))

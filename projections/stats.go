@@ -97,13 +97,18 @@ func dropZeros(c Counts) {
 	}
 }
 
-// aggregate calls add with the counts as of f.To of what happened from
-// f.From's month to f.To's, then takes away what happened in f.From's
-// month before f.From, counted from the rows (at most a month of them).
+// aggregate calls add with the counts as of f.To of the obligations and
+// office deadlines whose fact happened from f.From to f.To.
+//
+// For all offices it sums the aggregates: stat_month for changes before
+// f.To's month, stat_day for the days of f.To's month up to f.To, and takes
+// away what happened in f.From's month before f.From, counted from at most a
+// month of rows. One office is counted from its rows (an index of office and
+// fact day): spread over many offices, its aggregates would have about one
+// row per obligation and save nothing.
 func (r *Reader) aggregate(ctx context.Context, f StatsFilter, add func(kind, situation, month, status string, n int)) error {
-	office := f.Office
-	if office == "" {
-		office = allOffices
+	if f.Office != "" {
+		return r.count(ctx, f, f.From, f.To, f.Office, add)
 	}
 	fromMonth, toMonth := f.From.String()[:7], f.To.String()[:7]
 	firstOfTo := calendar.NewDate(f.To.Year(), f.To.Month(), 1)
@@ -112,11 +117,11 @@ func (r *Reader) aggregate(ctx context.Context, f StatsFilter, add func(kind, si
 		args []any
 	}{
 		{`SELECT kind, situation, month, status, SUM(n) FROM stat_month
-			WHERE office = $1 AND kind IN ('obligation', 'sla') AND month >= $2 AND month <= $3 AND changed < $3
-			GROUP BY kind, situation, month, status`, []any{office, fromMonth, toMonth}},
+			WHERE kind IN ('obligation', 'sla') AND month >= $1 AND month <= $2 AND changed < $2
+			GROUP BY kind, situation, month, status`, []any{fromMonth, toMonth}},
 		{`SELECT kind, situation, month, status, SUM(n) FROM stat_day
-			WHERE office = $1 AND kind IN ('obligation', 'sla') AND day >= $2 AND day <= $3 AND month >= $4 AND month <= $5
-			GROUP BY kind, situation, month, status`, []any{office, firstOfTo.String(), f.To.String(), fromMonth, toMonth}},
+			WHERE kind IN ('obligation', 'sla') AND day >= $1 AND day <= $2 AND month >= $3 AND month <= $4
+			GROUP BY kind, situation, month, status`, []any{firstOfTo.String(), f.To.String(), fromMonth, toMonth}},
 	}
 	for _, q := range queries {
 		if err := r.sum(ctx, q.q, q.args, add); err != nil {
@@ -127,7 +132,9 @@ func (r *Reader) aggregate(ctx context.Context, f StatsFilter, add func(kind, si
 	if firstOfFrom == f.From {
 		return nil
 	}
-	return r.before(ctx, f, firstOfFrom, func(kind, situation, month, status string, n int) { add(kind, situation, month, status, -n) })
+	return r.count(ctx, f, firstOfFrom, f.From.AddDays(-1), "", func(kind, situation, month, status string, n int) {
+		add(kind, situation, month, status, -n)
+	})
 }
 
 func (r *Reader) sum(ctx context.Context, q string, args []any, add func(kind, situation, month, status string, n int)) error {
@@ -149,17 +156,24 @@ func (r *Reader) sum(ctx context.Context, q string, args []any, add func(kind, s
 	return rows.Err()
 }
 
-// before counts, as of f.To, the obligations and office deadlines of
-// f.From's month whose fact happened before f.From.
-func (r *Reader) before(ctx context.Context, f StatsFilter, first calendar.Date, add func(kind, situation, month, status string, n int)) error {
-	w := newWhere(f.To, "triggered_on >= $1")
-	w.args[0] = first.String()
-	w.add("triggered_on < ?", f.From.String())
-	if f.Office != "" {
-		w.add("office = ?", f.Office)
+// count counts, as of f.To, the obligations and office deadlines (of one
+// office, or of all with office "") whose fact happened from first to last,
+// from their rows with the domain's StatusOn.
+func (r *Reader) count(ctx context.Context, f StatsFilter, first, last calendar.Date, office string,
+	add func(kind, situation, month, status string, n int)) error {
+	if last.After(f.To) {
+		last = f.To
 	}
+	in := func(col string) (string, []any) {
+		q, args := col+" >= $1 AND "+col+" <= $2", []any{first.String(), last.String()}
+		if office != "" {
+			q, args = q+" AND office = $3", append(args, office)
+		}
+		return q, args
+	}
+	cond, args := in("triggered_on")
 	rows, err := r.db.QueryContext(ctx, `SELECT situation, triggered_on, due_on, fulfilled_on, excused_on, judged_on
-		FROM obligation_view WHERE `+w.sql(), w.args...)
+		FROM obligation_view WHERE `+cond, args...)
 	if err != nil {
 		return err
 	}
@@ -174,20 +188,13 @@ func (r *Reader) before(ctx context.Context, f StatsFilter, first calendar.Date,
 		}
 		o := cases.Obligation{FulfilledOn: fulfilled.Date, ExcusedOn: excused.Date, JudgedOn: judged.Date}
 		o.TriggeredOn, o.Due = triggered.Date, due.Date
-		if !o.TriggeredOn.After(f.To) {
-			add(kindObligation, situation, o.TriggeredOn.String()[:7], string(o.StatusOn(f.To)), 1)
-		}
+		add(kindObligation, situation, o.TriggeredOn.String()[:7], string(o.StatusOn(f.To)), 1)
 	}
 	if err := rows.Close(); err != nil {
 		return err
 	}
-	w = newWhere(f.To, "filed_on >= $1")
-	w.args[0] = first.String()
-	w.add("filed_on < ?", f.From.String())
-	if f.Office != "" {
-		w.add("office = ?", f.Office)
-	}
-	rows, err = r.db.QueryContext(ctx, `SELECT situation, filed_on, due_on, ready_on FROM sla_view WHERE `+w.sql(), w.args...)
+	cond, args = in("filed_on")
+	rows, err = r.db.QueryContext(ctx, `SELECT situation, filed_on, due_on, ready_on FROM sla_view WHERE `+cond, args...)
 	if err != nil {
 		return err
 	}
@@ -201,9 +208,7 @@ func (r *Reader) before(ctx context.Context, f StatsFilter, first calendar.Date,
 			return err
 		}
 		d := cases.OfficeDeadline{FiledOn: filed.Date, Due: due.Date, ReadyOn: ready.Date}
-		if !d.FiledOn.After(f.To) {
-			add(kindSLA, situation, d.FiledOn.String()[:7], d.StatusOn(f.To), 1)
-		}
+		add(kindSLA, situation, d.FiledOn.String()[:7], d.StatusOn(f.To), 1)
 	}
 	return rows.Err()
 }
