@@ -84,11 +84,14 @@ func invalidUTF8Field(doc []byte, prefix string) string {
 		return strings.TrimSuffix(prefix, ".")
 	}
 	for name, raw := range fields {
-		if !utf8.ValidString(name) {
-			return prefix + strings.ToValidUTF8(name, "\uFFFD")
-		}
 		if !utf8.Valid(raw) {
 			return invalidUTF8Field(raw, prefix+name+".")
+		}
+	}
+	// The values are UTF-8, so a key was not: decoding replaced its bytes with U+FFFD.
+	for name := range fields {
+		if strings.ContainsRune(name, utf8.RuneError) {
+			return prefix + name
 		}
 	}
 	if prefix == "" {
