@@ -35,6 +35,12 @@ const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,das
 // the default timeouts unless others are given.
 func newStack(t testing.TB, db *eventstore.DB, today calendar.Date, timeouts ...handlers.Timeouts) *stack {
 	t.Helper()
+	return newStackWith(t, db, today, func(*handlers.Config) {}, timeouts...)
+}
+
+// newStackWith is newStack with a change to the server's configuration.
+func newStackWith(t testing.TB, db *eventstore.DB, today calendar.Date, configure func(*handlers.Config), timeouts ...handlers.Timeouts) *stack {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tok, err := handlers.ParseTokens(tokens)
 	if err != nil {
@@ -44,10 +50,12 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date, timeouts ...
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = pipeline.Run(ctx); close(done) }()
-	srv := handlers.New(handlers.Config{
+	cfg := handlers.Config{
 		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: projections.NewReader(db.SQL),
 		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: func() calendar.Date { return today }, Log: log,
-	})
+	}
+	configure(&cfg)
+	srv := handlers.New(cfg)
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Config = handlers.HTTPServer("", srv.Routes(), append(timeouts, handlers.Timeouts{})[0])
 	ts.Start()
