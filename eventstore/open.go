@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // the embedded store's driver
@@ -104,9 +106,13 @@ func OpenSQLiteWith(dataDir string, o Options) (*DB, error) {
 }
 
 // OpenPostgres opens a pgx pool on databaseURL and wraps it for database/sql.
-// The pool checks idle connections every few seconds and pings one idle for
-// over a second before handing it out, so that after a database restart the
-// dead connections are dropped instead of failing requests.
+//
+// After a database restart every pooled connection is dead, and each would
+// fail the request that drew it. So the first connection that hears the
+// server going away (SQLSTATE 57P01..57P03) empties the whole pool, and the
+// pool also pings a connection idle for over a second before handing it out
+// and checks idle ones every few seconds; the caller's one retry of a failed
+// statement then runs on a fresh connection.
 func OpenPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
@@ -116,15 +122,27 @@ func OpenPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	var pool atomic.Pointer[pgxpool.Pool]
+	closeOnFatal := cfg.ConnConfig.OnPgError
+	cfg.ConnConfig.OnPgError = func(c *pgconn.PgConn, pgErr *pgconn.PgError) bool {
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03": // admin shutdown, crash shutdown, cannot connect now
+			if p := pool.Load(); p != nil {
+				p.Reset()
+			}
+		}
+		return closeOnFatal == nil || closeOnFatal(c, pgErr)
+	}
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
+	pool.Store(p)
+	if err := p.Ping(ctx); err != nil {
+		p.Close()
 		return nil, fmt.Errorf("connect to postgres at %s: %w", redact(databaseURL), err)
 	}
-	return &DB{SQL: stdlib.OpenDBFromPool(pool), Dialect: Postgres, Where: redact(databaseURL), close: pool.Close}, nil
+	return &DB{SQL: stdlib.OpenDBFromPool(p), Dialect: Postgres, Where: redact(databaseURL), close: p.Close}, nil
 }
 
 // redact drops the password from a database URL.

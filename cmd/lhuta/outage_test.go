@@ -187,3 +187,41 @@ func TestAPostgresOutageAnswers503AndRecovers(t *testing.T) {
 			c["version"], len(c["flags"].([]any)), len(history), len(written))
 	}
 }
+
+// After PostgreSQL restarts, the very first read and write succeed: the
+// pool's connections died with the old server, and a request must not be
+// the one that finds out.
+func TestTheFirstRequestsAfterAPostgresRestartSucceed(t *testing.T) {
+	pg := testdb.NewServer(t)
+	t.Setenv("DATABASE_URL", pg.URL())
+	t.Setenv("LHUTA_TOKENS", "clerk-token=clerk:alice")
+	t.Setenv("LHUTA_CLOCK", "2026-04-10")
+	base, stop := start(t)
+	defer stop()
+	client := &http.Client{Timeout: 20 * time.Second}
+	opened := call(t, "POST", base+"/v1/cases", "clerk-token",
+		`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
+	id := opened["id"].(string)
+	report := `{"type":"IncidentReported","data":{"kind":"lost","reported_on":"2026-04-01","reported_to":"police"}}`
+	used := `{"type":"LostCardUsed","data":{"used_on":"2026-04-05"}}`
+	for i, body := range []string{report, used} {
+		// Several connections in the pool, all of which die with the server.
+		concurrent := make(chan answer, 8)
+		for range 8 {
+			go func() { concurrent <- send(client, "GET", base+"/v1/cases/"+id+"/events", "clerk-token", nil, "") }()
+		}
+		for range 8 {
+			<-concurrent
+		}
+		pg.Stop(t)
+		pg.Start(t)
+		if a := send(client, "GET", base+"/v1/cases/"+id+"/events", "clerk-token", nil, ""); a.status != 200 {
+			t.Errorf("restart %d: the first read answered %d %v %v", i+1, a.status, a.body, a.err)
+		}
+		pg.Stop(t)
+		pg.Start(t)
+		if a := send(client, "POST", base+"/v1/cases/"+id+"/events", "clerk-token", nil, body); a.status != 201 {
+			t.Errorf("restart %d: the first write answered %d %v %v", i+1, a.status, a.body, a.err)
+		}
+	}
+}
