@@ -60,11 +60,3 @@ func Unavailable(err error) bool {
 	}
 	return false
 }
-
-// NotSent reports whether err proves that a statement never reached the
-// database (a failed connect, or pgx's own verdict that it is safe to
-// retry), so that even a write may be repeated.
-func NotSent(err error) bool {
-	var connectErr *pgconn.ConnectError
-	return errors.As(err, &connectErr) || pgconn.SafeToRetry(err) || errors.Is(err, driver.ErrBadConn)
-}

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -83,7 +84,10 @@ func parseConfig(args []string) (config, error) {
 		}
 		c.lossReportThreshold = n
 	}
-	c.synchronous = os.Getenv("LHUTA_SQLITE_SYNCHRONOUS")
+	c.synchronous = strings.ToUpper(os.Getenv("LHUTA_SQLITE_SYNCHRONOUS"))
+	if c.synchronous != "" && c.synchronous != "FULL" && c.synchronous != "NORMAL" {
+		return c, fmt.Errorf("LHUTA_SQLITE_SYNCHRONOUS: %q is neither FULL (the default: every commit is synced) nor NORMAL", c.synchronous)
+	}
 	if v := os.Getenv("LHUTA_DB_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {

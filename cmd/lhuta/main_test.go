@@ -139,6 +139,16 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		t.Errorf("bad LHUTA_LOSS_REPORT_THRESHOLD: %v", err)
 	}
 	t.Setenv("LHUTA_LOSS_REPORT_THRESHOLD", "")
+	t.Setenv("LHUTA_DB_TIMEOUT", "soon")
+	if err := run(context.Background(), []string{"--data-dir", t.TempDir()}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_DB_TIMEOUT") {
+		t.Errorf("bad LHUTA_DB_TIMEOUT: %v", err)
+	}
+	t.Setenv("LHUTA_DB_TIMEOUT", "")
+	t.Setenv("LHUTA_SQLITE_SYNCHRONOUS", "OFF")
+	if err := run(context.Background(), []string{"--data-dir", t.TempDir()}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_SQLITE_SYNCHRONOUS") {
+		t.Errorf("bad LHUTA_SQLITE_SYNCHRONOUS: %v", err)
+	}
+	t.Setenv("LHUTA_SQLITE_SYNCHRONOUS", "")
 	t.Setenv("LHUTA_CLOCK", "2026-13-01")
 	if err := run(context.Background(), []string{"--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_CLOCK") {
 		t.Errorf("bad LHUTA_CLOCK: %v", err)
