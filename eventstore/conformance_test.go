@@ -342,23 +342,36 @@ func TestIdempotentRequestIsRecordedOnce(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		ctx := context.Background()
 		s := eventstore.NewSQLStore(db.SQL, db.Dialect)
-		meta := eventstore.IdempotentCorrelation("alice", "key-1")
-		first, err := s.Append(ctx, "a", 0, meta, ev("Opened", 1))
+		keyed := func(actor, key string) eventstore.Metadata {
+			return eventstore.Metadata{RecordedBy: actor, CorrelationID: "req-" + key,
+				Idempotency: &eventstore.Idempotency{Actor: actor, Key: key, RequestHash: "h-" + key}}
+		}
+		first, err := s.Append(ctx, "a", 0, keyed("alice", "key-1"), ev("Opened", 1))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Append(ctx, "b", 0, meta, ev("Opened", 2)); !errors.Is(err, eventstore.ErrDuplicateRequest) {
+		if _, err := s.Append(ctx, "b", 0, keyed("alice", "key-1"), ev("Opened", 2)); !errors.Is(err, eventstore.ErrDuplicateRequest) {
 			t.Fatalf("the same key again: %v, want ErrDuplicateRequest", err)
 		}
-		found, err := s.FindByCorrelation(ctx, meta.CorrelationID)
-		if err != nil || found.Position != first[0].Position || found.StreamID != "a" {
+		if _, err := s.Load(ctx, "b"); !errors.Is(err, eventstore.ErrNotFound) {
+			t.Fatalf("the refused duplicate left stream b behind: %v", err)
+		}
+		found, err := s.FindKey(ctx, "alice", "key-1")
+		if err != nil || found.Event.Position != first[0].Position || found.Event.StreamID != "a" || found.RequestHash != "h-key-1" {
 			t.Fatalf("find: %+v %v", found, err)
 		}
-		if _, err := s.Append(ctx, "c", 0, eventstore.IdempotentCorrelation("bob", "key-1"), ev("Opened", 3)); err != nil {
+		if _, err := s.Append(ctx, "c", 0, keyed("bob", "key-1"), ev("Opened", 3)); err != nil {
 			t.Fatalf("another actor's key of the same text: %v", err)
 		}
-		if _, err := s.FindByCorrelation(ctx, "idem:nobody:x"); !errors.Is(err, eventstore.ErrNotFound) {
-			t.Fatalf("unknown correlation: %v", err)
+		if _, err := s.FindKey(ctx, "nobody", "x"); !errors.Is(err, eventstore.ErrNotFound) {
+			t.Fatalf("unknown key: %v", err)
+		}
+		// A correlation id is only a label now: one that looks like the old
+		// idempotency prefix can be used by any number of appends.
+		for _, stream := range []string{"d", "e"} {
+			if _, err := s.Append(ctx, stream, 0, eventstore.Metadata{RecordedBy: "mallory", CorrelationID: "idem:alice:key-2"}, ev("Opened", 4)); err != nil {
+				t.Fatalf("a correlation id in the old idempotency namespace: %v", err)
+			}
 		}
 	})
 }

@@ -109,26 +109,15 @@ func (d Dialect) includesArgs(c Cursor, position int64) []any {
 // ignores it anyway.
 func txArg(c Cursor) string { return strconv.FormatUint(c.Tx, 10) }
 
-// uniqueViolation returns the name of the unique index err violates ("" if
-// it is no such error): events_idempotency for a repeated idempotent
-// request, anything else for a version taken by another writer.
-func (d Dialect) uniqueViolation(err error) string {
+// uniqueViolation reports whether err is a unique-key violation: a version
+// taken by another writer, or an idempotency key already recorded.
+func (d Dialect) uniqueViolation(err error) bool {
 	if err == nil {
-		return ""
+		return false
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		if pgErr.Code != "23505" {
-			return ""
-		}
-		return pgErr.ConstraintName
+		return pgErr.Code == "23505"
 	}
-	msg := err.Error()
-	switch {
-	case !strings.Contains(msg, "UNIQUE constraint failed"):
-		return ""
-	case strings.Contains(msg, "events.correlation_id"):
-		return "events_idempotency"
-	}
-	return "events_stream_version"
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }

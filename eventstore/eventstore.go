@@ -18,18 +18,9 @@ import (
 // else appended to the stream first. Nothing is written.
 var ErrConflict = errors.New("stream was changed by someone else (stale expected version)")
 
-// ErrDuplicateRequest is returned when an append's idempotent correlation id
-// (see IdempotentCorrelation) was already recorded. Nothing is written.
+// ErrDuplicateRequest is returned when an append's idempotency key (see
+// Idempotency) was already recorded. Nothing is written.
 var ErrDuplicateRequest = errors.New("this request was already recorded")
-
-// IdempotentCorrelation returns the metadata of a request sent by actor with
-// an Idempotency-Key: the store records at most one append, of one event,
-// under its correlation id.
-func IdempotentCorrelation(actor, key string) Metadata {
-	return Metadata{RecordedBy: actor, CorrelationID: idempotentPrefix + actor + ":" + key, Idempotent: true}
-}
-
-const idempotentPrefix = "idem:"
 
 // ErrNotFound is returned when a stream has no events.
 var ErrNotFound = errors.New("stream not found")
@@ -42,8 +33,25 @@ type Metadata struct {
 	RecordedBy    string    `json:"recorded_by"`
 	RecordedAt    time.Time `json:"recorded_at"`
 	CorrelationID string    `json:"correlation_id"`
-	// Idempotent marks a CorrelationID made by IdempotentCorrelation.
-	Idempotent bool `json:"-"`
+	// Idempotency, when set, records the append under a client's retry key;
+	// it is kept beside the event, not in it.
+	Idempotency *Idempotency `json:"-"`
+}
+
+// Idempotency is a client's retry key (the Idempotency-Key header), scoped
+// to the actor, and a digest of the request it was first sent with. The store
+// records at most one append, of one event, per actor and key.
+type Idempotency struct {
+	Actor       string
+	Key         string
+	RequestHash string
+}
+
+// Keyed is what an idempotency key recorded: the request's digest ("" for
+// keys recorded before digests were kept) and the event it appended.
+type Keyed struct {
+	RequestHash string
+	Event       Event
 }
 
 // NewEvent is an event about to be appended.
@@ -89,9 +97,8 @@ type Store interface {
 	// in reading order; only events whose place in that order is final are
 	// returned, so a reader that follows the log never skips one.
 	ReadLog(ctx context.Context, after Cursor, limit int) ([]Event, error)
-	// FindByCorrelation returns the last event recorded under a correlation
-	// id, or ErrNotFound.
-	FindByCorrelation(ctx context.Context, correlationID string) (Event, error)
+	// FindKey returns what an actor's idempotency key recorded, or ErrNotFound.
+	FindKey(ctx context.Context, actor, key string) (Keyed, error)
 	// Includes reports whether the log up to and including cursor c contains
 	// the event at the given position.
 	Includes(ctx context.Context, c Cursor, position int64) (bool, error)

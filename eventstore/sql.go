@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -20,21 +19,19 @@ func NewSQLStore(db *sql.DB, dialect Dialect) *SQLStore {
 	return &SQLStore{db: db, dialect: dialect}
 }
 
-// maxAnyRetries bounds how often an Append with expected = Any retries after
-// losing a race; each retry re-reads the version, so it only loops under contention.
-const maxAnyRetries = 10
-
-// Append implements Store.
+// Append implements Store. With expected = Any, an append that lost a race
+// is retried on the new version until it succeeds or ctx ends: each retry
+// follows another writer's commit, so contention delays it but never fails it.
 func (s *SQLStore) Append(ctx context.Context, streamID string, expected int64, meta Metadata, events ...NewEvent) ([]Event, error) {
 	if len(events) == 0 {
 		return nil, errors.New("append: no events")
 	}
-	if len(events) > 1 && strings.HasPrefix(meta.CorrelationID, idempotentPrefix) {
+	if len(events) > 1 && meta.Idempotency != nil {
 		return nil, errors.New("append: an idempotent request records one event")
 	}
-	for attempt := 0; ; attempt++ {
+	for {
 		recorded, err := s.append(ctx, streamID, expected, meta, events)
-		if errors.Is(err, ErrConflict) && expected == Any && attempt < maxAnyRetries {
+		if errors.Is(err, ErrConflict) && expected == Any && ctx.Err() == nil {
 			continue
 		}
 		if err != nil {
@@ -64,11 +61,7 @@ func (s *SQLStore) append(ctx context.Context, streamID string, expected int64, 
 			err := tx.QueryRowContext(ctx, s.dialect.insertEvent,
 				ev.StreamID, ev.Version, ev.Type, string(ev.Data), ev.RecordedBy, ev.RecordedAt, ev.CorrelationID,
 			).Scan(&ev.Position)
-			switch s.dialect.uniqueViolation(err) {
-			case "events_idempotency":
-				return ErrDuplicateRequest
-			case "":
-			default:
+			if s.dialect.uniqueViolation(err) {
 				return ErrConflict
 			}
 			if err != nil {
@@ -77,12 +70,22 @@ func (s *SQLStore) append(ctx context.Context, streamID string, expected int64, 
 			ev.Cursor = Cursor{Position: ev.Position}
 			recorded = append(recorded, ev)
 		}
+		if k := meta.Idempotency; k != nil {
+			_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (actor, idem_key, request_hash, stream_id, position)
+				VALUES ($1, $2, $3, $4, $5)`, k.Actor, k.Key, k.RequestHash, streamID, recorded[0].Position)
+			if s.dialect.uniqueViolation(err) {
+				return ErrDuplicateRequest
+			}
+			return err
+		}
 		return nil
 	})
 	return recorded, err
 }
 
-// InTx runs fn in a transaction on db, committing if it returns nil.
+// InTx runs fn in a transaction on db, committing if it returns nil. An
+// error that breaks the connection during COMMIT wraps ErrCommitUnknown;
+// any other error means nothing was committed.
 func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -92,7 +95,13 @@ func InTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		if Unavailable(err) {
+			return fmt.Errorf("%w: %w", ErrCommitUnknown, err)
+		}
+		return err
+	}
+	return nil
 }
 
 // Load implements Store.
@@ -111,13 +120,27 @@ func (s *SQLStore) Load(ctx context.Context, streamID string) ([]Event, error) {
 	return events, nil
 }
 
-// FindByCorrelation implements Store.
-func (s *SQLStore) FindByCorrelation(ctx context.Context, correlationID string) (Event, error) {
-	e, err := ScanEvent(s.db.QueryRowContext(ctx, s.dialect.selectEvents+` WHERE correlation_id = $1 ORDER BY position DESC LIMIT 1`, correlationID))
+// FindKey implements Store.
+func (s *SQLStore) FindKey(ctx context.Context, actor, key string) (Keyed, error) {
+	var (
+		k        Keyed
+		hash     sql.NullString
+		position int64
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT request_hash, position FROM idempotency_keys WHERE actor = $1 AND idem_key = $2`,
+		actor, key).Scan(&hash, &position)
 	if errors.Is(err, sql.ErrNoRows) {
-		return e, ErrNotFound
+		return k, ErrNotFound
 	}
-	return e, err
+	if err != nil {
+		return k, fmt.Errorf("find idempotency key: %w", err)
+	}
+	k.RequestHash = hash.String
+	k.Event, err = ScanEvent(s.db.QueryRowContext(ctx, s.dialect.selectEvents+` WHERE position = $1`, position))
+	if err != nil {
+		return k, fmt.Errorf("find the event of an idempotency key: %w", err)
+	}
+	return k, nil
 }
 
 // ReadLog implements Store.

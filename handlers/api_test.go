@@ -29,9 +29,17 @@ type stack struct {
 	server *handlers.Server
 }
 
-const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana"
+const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root"
 
-func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
+// newStack serves the API as lhuta serve does (handlers.HTTPServer), with
+// the default timeouts unless others are given.
+func newStack(t testing.TB, db *eventstore.DB, today calendar.Date, timeouts ...handlers.Timeouts) *stack {
+	t.Helper()
+	return newStackWith(t, db, today, func(*handlers.Config) {}, timeouts...)
+}
+
+// newStackWith is newStack with a change to the server's configuration.
+func newStackWith(t testing.TB, db *eventstore.DB, today calendar.Date, configure func(*handlers.Config), timeouts ...handlers.Timeouts) *stack {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tok, err := handlers.ParseTokens(tokens)
@@ -42,11 +50,15 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = pipeline.Run(ctx); close(done) }()
-	srv := handlers.New(handlers.Config{
+	cfg := handlers.Config{
 		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: projections.NewReader(db.SQL),
 		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: func() calendar.Date { return today }, Log: log,
-	})
-	ts := httptest.NewServer(srv.Routes())
+	}
+	configure(&cfg)
+	srv := handlers.New(cfg)
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Config = handlers.HTTPServer("", srv.Routes(), append(timeouts, handlers.Timeouts{})[0])
+	ts.Start()
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
 	t.Cleanup(func() { checkEqualsRebuild(t, db) })
 	return &stack{t: t, url: ts.URL, db: db, server: srv}

@@ -2,19 +2,24 @@ package handlers
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
-	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/projections"
 )
 
 // maxBody bounds a request body; a case event is a few hundred bytes.
@@ -25,42 +30,81 @@ func (s *Server) context(r *http.Request) cases.Context {
 	return cases.Context{Today: s.today(), Actor: id.Name, Role: id.Role, LossReportThreshold: s.lossReportThreshold}
 }
 
-// metadata describes who records a request's event; with an
-// Idempotency-Key the request is recorded at most once.
-func (s *Server) metadata(r *http.Request) eventstore.Metadata {
-	actor := identity(r).Name
-	meta := eventstore.Metadata{RecordedBy: actor, CorrelationID: r.Header.Get("X-Request-ID")}
-	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		meta = eventstore.IdempotentCorrelation(actor, key)
+// request describes who sends a write and under which request. With an
+// Idempotency-Key the request is recorded at most once, and the key is bound
+// to a digest of the method, the route's template, the case id and the body.
+func (s *Server) request(r *http.Request, body []byte) caserepo.Request {
+	route := ""
+	if cur := mux.CurrentRoute(r); cur != nil {
+		route, _ = cur.GetPathTemplate()
 	}
-	if meta.CorrelationID == "" {
-		meta.CorrelationID = uuid.NewString()
-	}
-	meta.RecordedAt = time.Now()
-	return meta
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n", r.Method, route, mux.Vars(r)["id"])
+	h.Write(body)
+	return caserepo.Request{Actor: identity(r).Name, Key: r.Header.Get("Idempotency-Key"),
+		RequestHash: hex.EncodeToString(h.Sum(nil)), CorrelationID: correlationID(r), RecordedAt: time.Now()}
 }
 
-// readBody returns the body of a write request, answering 400 itself if it
-// is not JSON or its Idempotency-Key is too long.
+// readBody returns the body of a write request, answering itself if it is
+// not UTF-8 JSON of at most maxBody bytes read in time, or its
+// Idempotency-Key is not 1–200 visible ASCII characters.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	if len(r.Header.Get("Idempotency-Key")) > maxKey {
-		badRequest(w, "Idempotency-Key", "must be at most 200 characters")
+	if key, given := r.Header.Get("Idempotency-Key"), len(r.Header.Values("Idempotency-Key")) > 0; given && !visibleASCII(key, maxKey) {
+		badRequest(w, "Idempotency-Key", "must be 1 to 200 visible ASCII characters (a UUID is fine)")
 		return nil, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		badRequest(w, "body", "could not be read (at most 1 MiB)")
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeProblem(w, Problem{Type: "/problems/invalid-input", Title: "Body too large", Status: http.StatusRequestEntityTooLarge,
+			Detail: "the body is larger than 1 MiB", Errors: []cases.FieldError{{Field: "body", Message: "must be at most 1 MiB"}}})
 		return nil, false
-	}
-	if !json.Valid(body) {
+	case err != nil:
+		badRequest(w, "body", "could not be read in time")
+		return nil, false
+	case !json.Valid(body):
 		badRequest(w, "body", "is not well-formed JSON")
+		return nil, false
+	case !utf8.Valid(body):
+		badRequest(w, invalidUTF8Field(body, ""), "is not valid UTF-8")
 		return nil, false
 	}
 	return body, true
 }
 
+// invalidUTF8Field names the first field of a JSON document whose key or
+// value holds bytes that are not UTF-8 ("citizen.full_name"), or "body".
+func invalidUTF8Field(doc []byte, prefix string) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(doc, &fields) != nil {
+		if prefix == "" {
+			return "body"
+		}
+		return strings.TrimSuffix(prefix, ".")
+	}
+	for name, raw := range fields {
+		if !utf8.Valid(raw) {
+			return invalidUTF8Field(raw, prefix+name+".")
+		}
+	}
+	// The values are UTF-8, so a key was not: decoding replaced its bytes with U+FFFD.
+	for name := range fields {
+		if strings.ContainsRune(name, utf8.RuneError) {
+			return prefix + name
+		}
+	}
+	if prefix == "" {
+		return "body"
+	}
+	return strings.TrimSuffix(prefix, ".")
+}
+
 // maxKey bounds an Idempotency-Key; a UUID is 36 characters.
 const maxKey = 200
+
+// maxType bounds an event type; the longest is 24 characters.
+const maxType = 64
 
 type written struct {
 	ID       string `json:"id,omitempty"`
@@ -78,7 +122,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	e, err := s.repo.Create(r.Context(), opened, s.metadata(r))
+	e, err := s.repo.Create(r.Context(), opened, s.request(r, body))
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -111,16 +155,22 @@ func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request) {
 	case req.Type == "":
 		badRequest(w, "type", "is required")
 		return
+	case !visibleASCII(req.Type, maxType):
+		badRequest(w, "type", "is not an event type (see API.md)")
+		return
 	case len(req.Data) == 0 || string(req.Data) == "null":
 		badRequest(w, "data", "is required")
 		return
+	case req.ExpectedVersion != nil && *req.ExpectedVersion < 0:
+		badRequest(w, "expected_version", "must be the case's current version, a whole number of 0 or more (leave it out to record on any version)")
+		return
 	}
-	expected := eventstore.Any
+	expected := caserepo.Any
 	if req.ExpectedVersion != nil {
 		expected = *req.ExpectedVersion
 	}
 	ctx := s.context(r)
-	e, err := s.repo.Update(r.Context(), mux.Vars(r)["id"], expected, s.metadata(r), func(c *cases.Case) (cases.Recorded, error) {
+	e, err := s.repo.Update(r.Context(), mux.Vars(r)["id"], expected, s.request(r, body), func(c *cases.Case) (cases.Recorded, error) {
 		return c.Record(req.Type, req.Data, ctx)
 	})
 	if err != nil {
@@ -178,7 +228,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	v, err := s.reader.Case(r.Context(), mux.Vars(r)["id"], asOf)
+	v, err := readTwice(r.Context(), func() (projections.CaseView, error) { return s.reader.Case(r.Context(), mux.Vars(r)["id"], asOf) })
 	if err != nil {
 		writeError(w, s.log, err)
 		return

@@ -42,8 +42,11 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	items, next, err := s.reader.Obligations(r.Context(), f)
-	s.writeList(w, items, next, err)
+	page, err := readTwice(r.Context(), func() (list[projections.ObligationItem], error) {
+		items, next, err := s.reader.Obligations(r.Context(), f)
+		return list[projections.ObligationItem]{items, next}, err
+	})
+	s.writeList(w, page.items, page.next, err)
 }
 
 func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
@@ -60,8 +63,17 @@ func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	items, next, err := s.reader.Flags(r.Context(), f)
-	s.writeList(w, items, next, err)
+	page, err := readTwice(r.Context(), func() (list[projections.FlagItem], error) {
+		items, next, err := s.reader.Flags(r.Context(), f)
+		return list[projections.FlagItem]{items, next}, err
+	})
+	s.writeList(w, page.items, page.next, err)
+}
+
+// list is one page of a list query.
+type list[T any] struct {
+	items []T
+	next  string
 }
 
 // limitParam reads the page size, answering 400 itself if it is not 1…maxLimit.
@@ -106,7 +118,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	if !s.waitMinPosition(w, r) {
 		return
 	}
-	st, err := s.reader.Stats(r.Context(), f)
+	st, err := readTwice(r.Context(), func() (projections.Stats, error) { return s.reader.Stats(r.Context(), f) })
 	if err != nil {
 		writeError(w, s.log, err)
 		return

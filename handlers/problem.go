@@ -1,13 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
@@ -63,19 +63,36 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Detail: forbidden.Reason})
 	case errors.Is(err, caserepo.ErrNotFound), errors.Is(err, projections.ErrCaseNotFound):
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such case"})
-	case errors.Is(err, eventstore.ErrConflict):
+	case errors.Is(err, caserepo.ErrConflict):
 		writeProblem(w, Problem{Type: "/problems/conflict", Title: "Stale expected_version", Status: http.StatusConflict,
 			Detail: err.Error() + "; reload the case and decide again",
 			Errors: []cases.FieldError{{Field: "expected_version", Message: "is stale"}}})
 	case errors.Is(err, caserepo.ErrKeyReused):
 		writeProblem(w, Problem{Type: "/problems/idempotency-key-reused", Status: http.StatusUnprocessableEntity,
-			Detail: err.Error(), Errors: []cases.FieldError{{Field: "Idempotency-Key", Message: "was already used for another case"}}})
+			Detail: err.Error(), Errors: []cases.FieldError{{Field: "Idempotency-Key",
+				Message: "was first sent with another request (another body, route or case); use a new key for a new request"}}})
 	case errors.Is(err, projections.ErrNotYet):
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, Problem{Type: "/problems/not-yet", Title: "Read models have not caught up", Status: http.StatusServiceUnavailable,
 			Detail: "the read models do not include min_position yet; retry shortly"})
+	case caserepo.Unavailable(err), errors.Is(err, context.Canceled):
+		log.Warn("database unavailable", "err", err)
+		w.Header().Set("Retry-After", retryAfter)
+		writeProblem(w, Problem{Type: "/problems/unavailable", Title: "Database unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "the database is unreachable or did not answer in time; retry later (a write retried with the same Idempotency-Key is recorded at most once)"})
 	default:
 		log.Error("request failed", "err", err)
 		writeProblem(w, Problem{Status: http.StatusInternalServerError, Detail: "internal error; it has been logged"})
 	}
+}
+
+// readTwice runs a read, once more if the database failed it: a read is
+// always safe to repeat, and a connection that died under it (a database
+// restart) has been replaced by then.
+func readTwice[T any](ctx context.Context, read func() (T, error)) (T, error) {
+	v, err := read()
+	if caserepo.Unavailable(err) && ctx.Err() == nil {
+		v, err = read()
+	}
+	return v, err
 }

@@ -32,6 +32,9 @@ type Server struct {
 	// MinPositionWait is how long a query with min_position waits for the
 	// read models before it answers 503.
 	MinPositionWait time.Duration
+	// dbTimeout bounds the database work of one request.
+	dbTimeout      time.Duration
+	metricsHandler http.Handler
 }
 
 // Config is what New needs.
@@ -47,39 +50,99 @@ type Config struct {
 	// loss report gets a review hint (0: the rulebook's default).
 	LossReportThreshold int
 	Log                 *slog.Logger
+	// DBTimeout bounds the database work of one request (0: DefaultDBTimeout);
+	// past it the request answers 503 instead of hanging on a hung database.
+	DBTimeout time.Duration
 }
+
+// DefaultDBTimeout is how long one request may wait for the database.
+const DefaultDBTimeout = 10 * time.Second
 
 // New returns a Server.
 func New(c Config) *Server {
-	return &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB, tokens: c.Tokens,
-		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(), MinPositionWait: 5 * time.Second}
+	if c.DBTimeout <= 0 {
+		c.DBTimeout = DefaultDBTimeout
+	}
+	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB, tokens: c.Tokens,
+		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(),
+		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout}
+	s.metricsHandler = promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+	return s
+}
+
+// Rule says who may use one route. Roles nil means public: no token needed.
+type Rule struct {
+	Method string
+	// Path is the route's template, as gorilla/mux spells it.
+	Path  string
+	Roles []cases.Role
+}
+
+type route struct {
+	Rule
+	handle http.HandlerFunc
+}
+
+// routes is the one place that says which routes exist and who may use
+// them; Routes is built from it, and a test walks the router to hold every
+// route to its rule.
+func (s *Server) routes() []route {
+	var (
+		readers = []cases.Role{cases.Clerk, cases.ComplianceOfficer}
+		// Who may record which event is the domain's rule (cases.Case.Record).
+		writers = []cases.Role{cases.Clerk, cases.ComplianceOfficer}
+		// Flags are suspicions of misdemeanours against named citizens: the
+		// compliance officer's work, not the counter's.
+		officers = []cases.Role{cases.ComplianceOfficer}
+		// Aggregates only: the one endpoint a dashboard's token reaches.
+		aggregates = []cases.Role{cases.Dashboard, cases.ComplianceOfficer, cases.Admin}
+	)
+	get, post := http.MethodGet, http.MethodPost
+	return []route{
+		{Rule{post, "/v1/cases", []cases.Role{cases.Clerk}}, s.openCase},
+		{Rule{post, "/v1/cases/{id}/events", writers}, s.recordEvent},
+		{Rule{get, "/v1/cases/{id}", readers}, s.getCase},
+		{Rule{get, "/v1/cases/{id}/events", readers}, s.getEvents},
+		{Rule{get, "/v1/obligations", readers}, s.listObligations},
+		{Rule{get, "/v1/flags", officers}, s.listFlags},
+		{Rule{get, "/v1/stats", aggregates}, s.stats},
+		{Rule{get, "/healthz", nil}, s.healthz},
+		{Rule{get, "/readyz", nil}, s.readyz},
+		{Rule{get, "/metrics", nil}, s.serveMetrics},
+	}
+}
+
+// Rules lists every route of the API and who may use it.
+func Rules() []Rule {
+	var rules []Rule
+	for _, rt := range (&Server{}).routes() {
+		rules = append(rules, rt.Rule)
+	}
+	return rules
 }
 
 // Routes returns the HTTP handler of the whole API.
 func (s *Server) Routes() http.Handler {
 	r := mux.NewRouter()
-	readers := []cases.Role{cases.Clerk, cases.ComplianceOfficer}
-	// Who may record which event is the domain's rule (cases.Case.Record).
-	writers := []cases.Role{cases.Clerk, cases.ComplianceOfficer}
-	r.HandleFunc("/v1/cases", s.allow(s.openCase, cases.Clerk)).Methods(http.MethodPost)
-	r.HandleFunc("/v1/cases/{id}/events", s.allow(s.recordEvent, writers...)).Methods(http.MethodPost)
-	r.HandleFunc("/v1/cases/{id}", s.allow(s.getCase, readers...)).Methods(http.MethodGet)
-	r.HandleFunc("/v1/cases/{id}/events", s.allow(s.getEvents, readers...)).Methods(http.MethodGet)
-	r.HandleFunc("/v1/obligations", s.allow(s.listObligations, readers...)).Methods(http.MethodGet)
-	r.HandleFunc("/v1/flags", s.allow(s.listFlags, readers...)).Methods(http.MethodGet)
-	// Aggregates only: the one endpoint a dashboard's token reaches.
-	r.HandleFunc("/v1/stats", s.allow(s.stats, cases.Dashboard, cases.ComplianceOfficer, cases.Admin)).Methods(http.MethodGet)
-	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
-	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
-	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	for _, rt := range s.routes() {
+		h := s.checkInput(rt.handle)
+		if rt.Roles != nil {
+			h = s.allow(h, rt.Roles...)
+		}
+		r.HandleFunc(rt.Path, h).Methods(rt.Method)
+	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such endpoint (see API.md)"})
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeProblem(w, Problem{Status: http.StatusMethodNotAllowed, Detail: "method not allowed on this endpoint"})
 	})
-	r.Use(s.observe)
+	r.Use(s.observe, s.correlate)
 	return r
+}
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	s.metricsHandler.ServeHTTP(w, r)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -88,10 +151,12 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.db.PingContext(r.Context()); err != nil {
+		w.Header().Set("Retry-After", retryAfter)
 		writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Detail: "database unreachable"})
 		return
 	}
 	if !s.pipeline.Running() {
+		w.Header().Set("Retry-After", retryAfter)
 		writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Detail: "projections are not running"})
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -50,6 +51,10 @@ type config struct {
 	lossReportThreshold int
 	// check makes rebuild compare instead of switching over.
 	check bool
+	// synchronous is LHUTA_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL.
+	synchronous string
+	// dbTimeout is LHUTA_DB_TIMEOUT, the database deadline of one request.
+	dbTimeout time.Duration
 }
 
 func parseConfig(args []string) (config, error) {
@@ -84,6 +89,17 @@ func parseConfig(args []string) (config, error) {
 		}
 		c.lossReportThreshold = n
 	}
+	c.synchronous = strings.ToUpper(os.Getenv("LHUTA_SQLITE_SYNCHRONOUS"))
+	if c.synchronous != "" && c.synchronous != "FULL" && c.synchronous != "NORMAL" {
+		return c, fmt.Errorf("LHUTA_SQLITE_SYNCHRONOUS: %q is neither FULL (the default: every commit is synced) nor NORMAL", c.synchronous)
+	}
+	if v := os.Getenv("LHUTA_DB_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+			return c, fmt.Errorf("LHUTA_DB_TIMEOUT: %q is not a duration from 100ms to 5m (e.g. 10s)", v)
+		}
+		c.dbTimeout = d
+	}
 	return c, nil
 }
 
@@ -105,7 +121,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	db, err := eventstore.Open(ctx, c.dataDir, c.databaseURL)
+	db, err := eventstore.OpenWith(ctx, c.dataDir, c.databaseURL, eventstore.Options{Synchronous: c.synchronous})
 	if err != nil {
 		return err
 	}
@@ -198,8 +214,9 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		Log:      log,
 
 		LossReportThreshold: c.lossReportThreshold,
+		DBTimeout:           c.dbTimeout,
 	})
-	httpSrv := &http.Server{Addr: c.addr, Handler: srv.Routes(), ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := handlers.HTTPServer(c.addr, srv.Routes(), handlers.DefaultTimeouts)
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- httpSrv.ListenAndServe() }()
 	log.Info("lhuta is listening", "addr", c.addr, "today", today().String())
@@ -242,6 +259,10 @@ func loadTokens(c config, log *slog.Logger) (handlers.Tokens, error) {
 		return handlers.ParseTokens(c.tokens)
 	}
 	path := filepath.Join(c.dataDir, "tokens")
+	if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o077 != 0 {
+		return handlers.Tokens{}, fmt.Errorf("tokens file %s is readable or writable by others (mode %04o); run: chmod 600 %s "+
+			"(and consider its tokens leaked)", path, info.Mode().Perm(), path)
+	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		b, err = newTokensFile(path)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,8 +139,69 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		t.Errorf("bad LHUTA_LOSS_REPORT_THRESHOLD: %v", err)
 	}
 	t.Setenv("LHUTA_LOSS_REPORT_THRESHOLD", "")
+	t.Setenv("LHUTA_DB_TIMEOUT", "soon")
+	if err := run(context.Background(), []string{"--data-dir", t.TempDir()}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_DB_TIMEOUT") {
+		t.Errorf("bad LHUTA_DB_TIMEOUT: %v", err)
+	}
+	t.Setenv("LHUTA_DB_TIMEOUT", "")
+	t.Setenv("LHUTA_SQLITE_SYNCHRONOUS", "OFF")
+	if err := run(context.Background(), []string{"--data-dir", t.TempDir()}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_SQLITE_SYNCHRONOUS") {
+		t.Errorf("bad LHUTA_SQLITE_SYNCHRONOUS: %v", err)
+	}
+	t.Setenv("LHUTA_SQLITE_SYNCHRONOUS", "")
 	t.Setenv("LHUTA_CLOCK", "2026-13-01")
 	if err := run(context.Background(), []string{"--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_CLOCK") {
 		t.Errorf("bad LHUTA_CLOCK: %v", err)
 	}
+}
+
+// Before: a tokens file anyone on the machine could read was used as it was.
+func TestATokensFileReadableByOthersIsRefused(t *testing.T) {
+	for _, env := range []string{"DATABASE_URL", "LHUTA_TOKENS"} {
+		t.Setenv(env, "")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tokens")
+	if err := os.WriteFile(path, []byte("t1=clerk:alice\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Were the file accepted, lhuta would serve until the context ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"--data-dir", dir, "--addr", "127.0.0.1:0"}, os.Stdout)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "chmod 600 "+path) {
+		t.Fatalf("a tokens file of mode 0644: %v, want a refusal naming the file and the chmod to run", err)
+	}
+}
+
+// Before: lhuta.db and its -wal and -shm files took the umask's mode
+// (typically 0644): every user of the machine could read personal data.
+func TestTheSQLiteFilesAreTheOwnersOnly(t *testing.T) {
+	for _, env := range []string{"DATABASE_URL", "LHUTA_TOKENS"} {
+		t.Setenv(env, "")
+	}
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	base, stop := start(t, "--data-dir", dir)
+	tokens, err := os.ReadFile(filepath.Join(dir, "tokens"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clerk, _, _ := strings.Cut(strings.Split(string(tokens), "\n")[1], "=")
+	call(t, "POST", base+"/v1/cases", clerk,
+		`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
+	for _, name := range []string{"lhuta.db", "lhuta.db-wal", "lhuta.db-shm", "tokens"} {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %04o, want the owner's only", name, info.Mode().Perm())
+		}
+	}
+	stop()
 }

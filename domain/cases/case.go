@@ -195,8 +195,6 @@ func Open(request []byte, ctx Context) (Recorded, error) {
 	}
 	if len(chk.invalid) == 0 {
 		cit := check{prefix: "citizen."}
-		raw, _ := json.Marshal(opened.Citizen)
-		decode(raw, &opened.Citizen, &cit, ctx.Today, calendar.Date{})
 		if opened.Citizen.BirthDate.After(ctx.Today) {
 			cit.refuse("birth_date", "%s is in the future", opened.Citizen.BirthDate)
 		}

@@ -8,7 +8,7 @@ import (
 // hard-to-overcome obstacle, limited legal capacity…); it raises no flag.
 type ObligationExcused struct {
 	Obligation string        `json:"obligation" fact:"required"`
-	Reason     string        `json:"reason" fact:"required"`
+	Reason     string        `json:"reason" fact:"required,text"`
 	ExcusedOn  calendar.Date `json:"excused_on,omitzero" fact:"past"`
 }
 
@@ -110,7 +110,7 @@ const CaseClosedType = "CaseClosed"
 // CaseClosed: a clerk closed the case; it takes no new facts afterwards,
 // though officers may still decide on its flags.
 type CaseClosed struct {
-	Reason   string        `json:"reason,omitempty"`
+	Reason   string        `json:"reason,omitempty" fact:"text"`
 	ClosedOn calendar.Date `json:"closed_on,omitzero" fact:"past"`
 }
 

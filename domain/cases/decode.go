@@ -8,6 +8,9 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 )
@@ -20,9 +23,13 @@ import (
 //	fact:"required"        must be present
 //	fact:"past"            a date of a fact: not after today, not before the citizen's birth
 //	fact:"server"          filled in by the service, never taken from the request
+//	fact:"text"            free text (a reason): up to MaxText characters, line breaks allowed
 //
-// Rule checks on "past" dates go to chk's rule errors, shape problems to its
-// invalid errors.
+// Every string is valid UTF-8 without control characters and at most
+// MaxLine characters (free text: see "text"); every date lies between
+// EarliestDate and LatestDate; a nested object (the citizen) is decoded by
+// the same rules, its fields named "citizen.full_name". Rule checks on "past"
+// dates go to chk's rule errors, shape problems to its invalid errors.
 func decode(raw []byte, dst any, chk *check, today, born calendar.Date) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
@@ -50,8 +57,29 @@ func decode(raw []byte, dst any, chk *check, today, born calendar.Date) {
 			}
 			continue
 		}
+		if !utf8.Valid(val) {
+			chk.bad(name, "is not valid UTF-8")
+			continue
+		}
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(calendar.Date{}) {
+			nested := check{prefix: chk.name(name) + "."}
+			decode(val, v.Field(i).Addr().Interface(), &nested, today, born)
+			chk.invalid = append(chk.invalid, nested.invalid...)
+			chk.rules = append(chk.rules, nested.rules...)
+			continue
+		}
 		if err := json.Unmarshal(val, v.Field(i).Addr().Interface()); err != nil {
 			chk.bad(name, "%s", fieldMessage(err))
+			continue
+		}
+		if v.Field(i).Kind() == reflect.String {
+			if msg := textProblem(v.Field(i).String(), slices.Contains(opts, "text")); msg != "" {
+				chk.bad(name, "%s", msg)
+				continue
+			}
+		}
+		if d, ok := v.Field(i).Interface().(calendar.Date); ok && (d.Before(EarliestDate) || d.After(LatestDate)) {
+			chk.bad(name, "%s is not a date between %s and %s", d, EarliestDate, LatestDate)
 			continue
 		}
 		if d, ok := v.Field(i).Interface().(calendar.Date); ok && slices.Contains(opts, "past") {
@@ -72,6 +100,45 @@ func decode(raw []byte, dst any, chk *check, today, born calendar.Date) {
 		}
 	}
 	slices.SortFunc(chk.invalid, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
+}
+
+// Bounds of the text and dates of a request.
+const (
+	// MaxLine bounds a single-line field (a name, an office, an id).
+	MaxLine = 200
+	// MaxText bounds a free-text field (a reason).
+	MaxText = 2000
+)
+
+// EarliestDate and LatestDate bound every date of a request: no citizen of
+// a living register was born before 1900, and no deadline lies past 2199.
+var (
+	EarliestDate = calendar.NewDate(1900, time.January, 1)
+	LatestDate   = calendar.NewDate(2199, time.December, 31)
+)
+
+// textProblem says what is wrong with a string field's value, or "". A
+// single-line field has no control characters at all (no tab, no line
+// break); free text may hold line breaks (LF, CR) but no other control
+// character. PostgreSQL refuses NUL where SQLite would store it, so both
+// refuse it here.
+func textProblem(s string, freeText bool) string {
+	max := MaxLine
+	if freeText {
+		max = MaxText
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Sprintf("is %d characters long; at most %d", n, max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(freeText && (r == '\n' || r == '\r')) {
+			if freeText {
+				return fmt.Sprintf("contains the control character %U; free text may hold line breaks but no other control character", r)
+			}
+			return fmt.Sprintf("contains the control character %U; it must be one line of printable text", r)
+		}
+	}
+	return ""
 }
 
 func fieldMessage(err error) string {

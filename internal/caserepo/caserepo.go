@@ -1,6 +1,7 @@
 // Package caserepo stores cases as event streams: it loads a case by folding
 // its events, lets the domain decide, and appends the result with optimistic
-// concurrency, so that the domain never sees a transaction.
+// concurrency, so that the domain never sees a transaction. It is the one
+// door for writes: handlers build a Request and never touch the store.
 package caserepo
 
 import (
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -18,9 +20,49 @@ import (
 // ErrNotFound is returned for an unknown case.
 var ErrNotFound = errors.New("case not found")
 
-// ErrKeyReused is returned when an Idempotency-Key already recorded an
-// event on another case.
+// ErrKeyReused is returned when an Idempotency-Key is sent with another
+// request than the one it first recorded (another body, route or case).
 var ErrKeyReused = errors.New("idempotency key reused")
+
+// ErrConflict is returned when the case is not at the expected version.
+var ErrConflict = eventstore.ErrConflict
+
+// ErrUnavailable wraps errors that say the database is down, unreachable or
+// too slow; the request may be sent again later.
+var ErrUnavailable = eventstore.ErrUnavailable
+
+// Any is the expected version that accepts whatever the case's version is.
+const Any = eventstore.Any
+
+// Request says who sends a write and under which request.
+type Request struct {
+	// Actor is the token's name; it is the recorded_by of the event.
+	Actor string
+	// Key is the Idempotency-Key header, "" for none; it is scoped to Actor.
+	Key string
+	// RequestHash is a digest of the request (method, route, case, body):
+	// a key is bound to the request it was first sent with.
+	RequestHash string
+	// CorrelationID ties the event to the request (X-Request-ID).
+	CorrelationID string
+	// RecordedAt is when the request was received.
+	RecordedAt time.Time
+}
+
+func (q Request) metadata() eventstore.Metadata {
+	m := eventstore.Metadata{RecordedBy: q.Actor, RecordedAt: q.RecordedAt, CorrelationID: q.CorrelationID}
+	if m.CorrelationID == "" {
+		m.CorrelationID = uuid.NewString()
+	}
+	if q.Key != "" {
+		m.Idempotency = &eventstore.Idempotency{Actor: q.Actor, Key: q.Key, RequestHash: q.RequestHash}
+	}
+	return m
+}
+
+// Unavailable reports whether err says the database is unavailable (see
+// eventstore.Unavailable), for the layers that read through other packages.
+func Unavailable(err error) bool { return eventstore.Unavailable(err) }
 
 // Repository keeps cases in an event store.
 type Repository struct{ store eventstore.Store }
@@ -29,73 +71,114 @@ type Repository struct{ store eventstore.Store }
 func New(store eventstore.Store) *Repository { return &Repository{store: store} }
 
 // Create opens a new case with its first event and returns the recorded event.
-func (r *Repository) Create(ctx context.Context, opened cases.Recorded, meta eventstore.Metadata) (eventstore.Event, error) {
-	if e, ok, err := r.replay(ctx, meta); ok || err != nil {
-		return e, err
-	}
-	e, err := r.append(ctx, uuid.NewString(), 0, meta, opened)
-	if errors.Is(err, eventstore.ErrDuplicateRequest) {
-		e, _, err = r.replay(ctx, meta)
-	}
-	return e, err
+func (r *Repository) Create(ctx context.Context, opened cases.Recorded, req Request) (eventstore.Event, error) {
+	return r.write(ctx, req, "", Any, func() (eventstore.Event, error) {
+		return r.append(ctx, uuid.NewString(), 0, req, opened)
+	})
 }
-
-// replay returns the event an earlier request with the same idempotent
-// correlation id recorded, if there was one: a retried request gets the first
-// answer and records nothing, even where the case's state would now refuse it.
-func (r *Repository) replay(ctx context.Context, meta eventstore.Metadata) (eventstore.Event, bool, error) {
-	if !meta.Idempotent {
-		return eventstore.Event{}, false, nil
-	}
-	e, err := r.store.FindByCorrelation(ctx, meta.CorrelationID)
-	if errors.Is(err, eventstore.ErrNotFound) {
-		return e, false, nil
-	}
-	return e, err == nil, err
-}
-
-// maxRetries bounds how often Update re-decides after another writer won
-// the race, when the client did not pin a version.
-const maxRetries = 5
 
 // Update loads a case, lets decide produce one event from its current state
-// and appends it. With expected = eventstore.Any a lost race is retried on
-// the new state; otherwise the case must be at expected or ErrConflict is
-// returned, and nothing is written.
-func (r *Repository) Update(ctx context.Context, id string, expected int64, meta eventstore.Metadata,
+// and appends it. With expected = Any a lost race is re-decided on the new
+// state until it succeeds or ctx ends; otherwise the case must be at expected
+// or ErrConflict is returned, and nothing is written.
+func (r *Repository) Update(ctx context.Context, id string, expected int64, req Request,
 	decide func(c *cases.Case) (cases.Recorded, error)) (eventstore.Event, error) {
-	if e, ok, err := r.replay(ctx, meta); ok || err != nil {
-		if ok && e.StreamID != id {
-			return eventstore.Event{}, fmt.Errorf("the Idempotency-Key was used for case %s: %w", e.StreamID, ErrKeyReused)
-		}
-		return e, err
-	}
-	for attempt := 0; ; attempt++ {
+	return r.write(ctx, req, id, expected, func() (eventstore.Event, error) {
 		c, err := r.Load(ctx, id)
 		if err != nil {
 			return eventstore.Event{}, err
 		}
-		if expected != eventstore.Any && c.Version != expected {
-			return eventstore.Event{}, fmt.Errorf("case %s is at version %d, not %d: %w", id, c.Version, expected, eventstore.ErrConflict)
+		if expected != Any && c.Version != expected {
+			return eventstore.Event{}, fmt.Errorf("case %s is at version %d, not %d: %w", id, c.Version, expected, ErrConflict)
 		}
 		rec, err := decide(c)
 		if err != nil {
 			return eventstore.Event{}, err
 		}
-		e, err := r.append(ctx, id, c.Version, meta, rec)
-		switch {
-		case errors.Is(err, eventstore.ErrConflict) && expected == eventstore.Any && attempt < maxRetries:
-			continue
-		case errors.Is(err, eventstore.ErrDuplicateRequest):
-			e, _, err = r.replay(ctx, meta)
-		}
+		return r.append(ctx, id, c.Version, req, rec)
+	})
+}
+
+// write runs one attempt after another of a request until one is final.
+//
+// A request with a key that already recorded gets the first answer, before
+// and after every attempt: retries of one request race, and the losers must
+// get the winner's answer, not a conflict or "already recorded" from a state
+// that already holds the winner's event. A lost race without a pinned
+// version is decided again on the new state; an attempt that failed on the
+// database is repeated once when it surely committed nothing.
+func (r *Repository) write(ctx context.Context, req Request, id string, expected int64, attempt func() (eventstore.Event, error)) (eventstore.Event, error) {
+	if e, ok, err := r.replay(ctx, req, id); ok || err != nil {
 		return e, err
 	}
+	repeated := false
+	for {
+		e, err := attempt()
+		if err == nil {
+			return e, nil
+		}
+		if prev, ok, rerr := r.replay(ctx, req, id); ok || rerr != nil {
+			return prev, rerr
+		}
+		switch {
+		case errors.Is(err, ErrConflict) && expected == Any:
+			if ctx.Err() != nil {
+				return eventstore.Event{}, fmt.Errorf("%w: gave up under contention: %w", ErrUnavailable, ctx.Err())
+			}
+			continue
+		case eventstore.Unavailable(err) && !errors.Is(err, eventstore.ErrCommitUnknown) && !repeated && ctx.Err() == nil:
+			repeated = true
+			continue
+		case eventstore.Unavailable(err):
+			return eventstore.Event{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		return eventstore.Event{}, err
+	}
+}
+
+// replay returns the event an earlier request with the same key recorded,
+// if there was one: a retried request gets the first answer and records
+// nothing, even where the case's state would now refuse it. The same key on
+// another request is ErrKeyReused. id is the case of an Update, "" for Create.
+func (r *Repository) replay(ctx context.Context, req Request, id string) (eventstore.Event, bool, error) {
+	if req.Key == "" {
+		return eventstore.Event{}, false, nil
+	}
+	k, err := read(ctx, func() (eventstore.Keyed, error) { return r.store.FindKey(ctx, req.Actor, req.Key) })
+	switch {
+	case errors.Is(err, eventstore.ErrNotFound):
+		return eventstore.Event{}, false, nil
+	case err != nil:
+		return eventstore.Event{}, false, err
+	}
+	same := k.RequestHash == req.RequestHash
+	if k.RequestHash == "" {
+		// Recorded before requests were hashed: the same kind of request on the same case.
+		same = (id == "" && k.Event.Version == 1) || (id != "" && k.Event.StreamID == id && k.Event.Version > 1)
+	}
+	if !same {
+		return eventstore.Event{}, false, fmt.Errorf("the Idempotency-Key %q was first sent with another request (recorded as version %d of case %s): %w",
+			req.Key, k.Event.Version, k.Event.StreamID, ErrKeyReused)
+	}
+	return k.Event, true, nil
+}
+
+// read runs a read, once more if the database failed it: a read is always
+// safe to repeat, and a connection that died under it is replaced by then.
+func read[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	v, err := fn()
+	if eventstore.Unavailable(err) && ctx.Err() == nil {
+		v, err = fn()
+	}
+	if eventstore.Unavailable(err) {
+		return v, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return v, err
 }
 
 // Load folds a case's events into its state.
 func (r *Repository) Load(ctx context.Context, id string) (*cases.Case, error) {
-	events, err := r.store.Load(ctx, id)
+	events, err := read(ctx, func() ([]eventstore.Event, error) { return r.store.Load(ctx, id) })
 	if errors.Is(err, eventstore.ErrNotFound) {
 		return nil, ErrNotFound
 	}
@@ -117,19 +200,19 @@ func Replay(c *cases.Case, events []eventstore.Event) error {
 
 // Events returns a case's history.
 func (r *Repository) Events(ctx context.Context, id string) ([]eventstore.Event, error) {
-	events, err := r.store.Load(ctx, id)
+	events, err := read(ctx, func() ([]eventstore.Event, error) { return r.store.Load(ctx, id) })
 	if errors.Is(err, eventstore.ErrNotFound) {
 		return nil, ErrNotFound
 	}
 	return events, err
 }
 
-func (r *Repository) append(ctx context.Context, id string, expected int64, meta eventstore.Metadata, rec cases.Recorded) (eventstore.Event, error) {
+func (r *Repository) append(ctx context.Context, id string, expected int64, req Request, rec cases.Recorded) (eventstore.Event, error) {
 	data, err := json.Marshal(rec.Data)
 	if err != nil {
 		return eventstore.Event{}, err
 	}
-	events, err := r.store.Append(ctx, id, expected, meta, eventstore.NewEvent{Type: rec.Type, Data: data})
+	events, err := r.store.Append(ctx, id, expected, req.metadata(), eventstore.NewEvent{Type: rec.Type, Data: data})
 	if err != nil {
 		return eventstore.Event{}, err
 	}

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/testdb"
+)
+
+// buildLhuta builds the lhuta binary into a temporary directory.
+func buildLhuta(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "lhuta")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// process is one lhuta serve process on a fixed address.
+type process struct {
+	t    *testing.T
+	bin  string
+	args []string
+	env  []string
+	addr string
+	log  string
+	cmd  *exec.Cmd
+	// exited is closed when the running process has exited.
+	exited chan struct{}
+}
+
+func (p *process) base() string { return "http://" + p.addr }
+
+func (p *process) start() {
+	p.t.Helper()
+	logf, err := os.OpenFile(p.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer logf.Close()
+	p.cmd = exec.Command(p.bin, append([]string{"serve", "--addr", p.addr}, p.args...)...)
+	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = p.env, logf, logf
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func(cmd *exec.Cmd) { _ = cmd.Wait(); close(exited) }(p.cmd)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-exited:
+			p.fatal("lhuta exited before it was ready")
+		default:
+		}
+		if resp, err := http.Get(p.base() + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				p.exited = exited
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			p.fatal("lhuta was not ready within 30 s")
+		}
+	}
+}
+
+func (p *process) fatal(msg string) {
+	p.t.Helper()
+	log, _ := os.ReadFile(p.log)
+	if len(log) > 4000 {
+		log = log[len(log)-4000:]
+	}
+	p.t.Fatalf("%s; its log ends:\n%s", msg, log)
+}
+
+// stop ends the process with sig (SIGKILL: a crash; SIGTERM: a shutdown).
+func (p *process) stop(sig syscall.Signal) {
+	p.t.Helper()
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		p.fatal("lhuta did not stop within 30 s")
+	}
+}
+
+// rebuild runs `lhuta rebuild` on the stopped store.
+func (p *process) rebuild() {
+	p.t.Helper()
+	cmd := exec.Command(p.bin, append([]string{"rebuild"}, p.args...)...)
+	cmd.Env = p.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		p.t.Fatalf("lhuta rebuild: %v\n%s", err, out)
+	}
+}
+
+// outcome is what a writer knows of one request: its answer, or nothing
+// (the connection broke: it may or may not have been recorded).
+type outcome struct {
+	status int
+	body   map[string]any
+	known  bool
+}
+
+// crashWriter sends a stream of requests, each with its own X-Request-ID
+// (the events' correlation id). A keyed writer retries each request under its
+// Idempotency-Key until it is answered; an unkeyed one cannot retry safely
+// and gives up on a request whose answer it lost.
+type crashWriter struct {
+	name  string
+	keyed bool
+	base  string
+	mu    *sync.Mutex
+	seen  map[string]outcome
+	bad   *[]string
+}
+
+func (w *crashWriter) post(client *http.Client, id, path, body string) (outcome, bool) {
+	headers := map[string]string{"X-Request-ID": id}
+	if w.keyed {
+		headers["Idempotency-Key"] = id
+	}
+	for giveUp := time.Now().Add(time.Minute); ; {
+		a := send(client, "POST", w.base+path, "clerk-token", headers, body)
+		o := outcome{status: a.status, body: a.body, known: a.err == nil && a.status != 503}
+		if o.known && a.status != 201 {
+			w.mu.Lock()
+			*w.bad = append(*w.bad, fmt.Sprintf("%s: %d %v", id, a.status, a.body))
+			w.mu.Unlock()
+		}
+		if o.known || !w.keyed {
+			w.mu.Lock()
+			w.seen[id] = o
+			w.mu.Unlock()
+			if !o.known {
+				time.Sleep(30 * time.Millisecond) // lhuta is down: do not spin
+			}
+			return o, o.known && o.status == 201
+		}
+		if time.Now().After(giveUp) {
+			w.mu.Lock()
+			*w.bad = append(*w.bad, id+": no answer for a minute")
+			w.seen[id] = o
+			w.mu.Unlock()
+			return o, false
+		}
+		time.Sleep(30 * time.Millisecond) // lhuta is down: retry the same request under its key
+	}
+}
+
+func (w *crashWriter) run(drain <-chan struct{}) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	for n := 0; ; n++ {
+		select {
+		case <-drain:
+			return
+		default:
+		}
+		id := fmt.Sprintf("%s-%d", w.name, n)
+		o, ok := w.post(client, id+"-open", "/v1/cases",
+			`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"`+id+`","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
+		if !ok {
+			continue
+		}
+		path := "/v1/cases/" + o.body["id"].(string) + "/events"
+		if _, ok := w.post(client, id+"-rep", path, `{"type":"IncidentReported","data":{"kind":"lost","reported_on":"2026-04-01","reported_to":"police"}}`); !ok {
+			continue
+		}
+		w.post(client, id+"-used", path, `{"type":"LostCardUsed","data":{"used_on":"2026-04-05"}}`)
+	}
+}
+
+// lhuta is killed with SIGKILL several times under writers with and without
+// Idempotency-Keys, and restarted: every request answered 201 is in the store
+// exactly once where its answer said, no request is stored twice, the read
+// models caught up with the last event and equal a fresh rebuild.
+func TestCrashesLoseNoAnsweredWriteAndRecordNoneTwice(t *testing.T) {
+	bin := buildLhuta(t)
+	for _, backend := range testdb.Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL=")
+			if backend == "postgres" {
+				env = append(env, "DATABASE_URL="+testdb.PostgresURL(t))
+			}
+			p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
+
+			var (
+				mu   sync.Mutex
+				seen = map[string]outcome{}
+				bad  []string
+				wg   sync.WaitGroup
+			)
+			drain := make(chan struct{})
+			answered := func() int {
+				mu.Lock()
+				defer mu.Unlock()
+				n := 0
+				for _, o := range seen {
+					if o.known {
+						n++
+					}
+				}
+				return n
+			}
+			p.start()
+			for i := range 4 {
+				w := &crashWriter{name: fmt.Sprintf("w%d", i), keyed: i%2 == 0, base: p.base(), mu: &mu, seen: seen, bad: &bad}
+				wg.Add(1)
+				go func() { defer wg.Done(); w.run(drain) }()
+			}
+			for crash := range 3 {
+				if crash > 0 {
+					p.start()
+				}
+				before := answered()
+				for deadline := time.Now().Add(30 * time.Second); answered() < before+40; time.Sleep(10 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						p.fatal(fmt.Sprintf("writers made no progress after start %d", crash+1))
+					}
+				}
+				p.stop(syscall.SIGKILL)
+			}
+			p.start()
+			close(drain) // the keyed writers finish the request they were retrying
+			wg.Wait()
+			p.stop(syscall.SIGTERM)
+			if len(bad) > 0 {
+				t.Errorf("answers other than 201 or 503:\n%s", strings.Join(bad, "\n"))
+			}
+
+			db, err := eventstore.Open(context.Background(), dir, envValue(env, "DATABASE_URL"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := db.SQL.Query(`SELECT correlation_id, stream_id, version, position FROM events`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type stored struct {
+				stream            string
+				version, position int64
+			}
+			byRequest := map[string][]stored{}
+			streams := map[string]bool{}
+			var last int64
+			for rows.Next() {
+				var id string
+				var s stored
+				if err := rows.Scan(&id, &s.stream, &s.version, &s.position); err != nil {
+					t.Fatal(err)
+				}
+				byRequest[id] = append(byRequest[id], s)
+				streams[s.stream] = true
+				last = max(last, s.position)
+			}
+			rows.Close()
+			db.Close()
+			unknown := 0
+			for id, o := range seen {
+				got := byRequest[id]
+				switch {
+				case len(got) > 1:
+					t.Errorf("request %s is stored %d times: %v", id, len(got), got)
+				case !o.known:
+					unknown++
+				case len(got) == 0:
+					t.Errorf("request %s answered %d %v but is not stored", id, o.status, o.body)
+				case int64(o.body["version"].(float64)) != got[0].version || int64(o.body["position"].(float64)) != got[0].position:
+					t.Errorf("request %s answered %v but is stored as %+v", id, o.body, got[0])
+				}
+			}
+			for id := range byRequest {
+				if _, ok := seen[id]; !ok {
+					t.Errorf("the store holds request %s, which no writer sent", id)
+				}
+			}
+			events := 0
+			for _, got := range byRequest {
+				events += len(got)
+			}
+			t.Logf("%d requests answered, %d lost their answer to a crash, %d events in %d cases",
+				len(seen)-unknown, unknown, events, len(streams))
+
+			read := func() map[string]any {
+				p.start()
+				defer p.stop(syscall.SIGTERM)
+				views := map[string]any{}
+				for id := range streams {
+					views[id] = getJSON(t, fmt.Sprintf("%s/v1/cases/%s?min_position=%d", p.base(), id, last))
+				}
+				var items []any
+				for cursor := ""; ; {
+					page := getJSON(t, fmt.Sprintf("%s/v1/obligations?limit=500&min_position=%d&cursor=%s", p.base(), last, cursor)).(map[string]any)
+					items = append(items, page["items"].([]any)...)
+					if cursor, _ = page["next_cursor"].(string); cursor == "" {
+						break
+					}
+				}
+				views["obligations"] = items
+				return views
+			}
+			live := read()
+			p.rebuild()
+			if rebuilt := read(); !reflect.DeepEqual(live, rebuilt) {
+				t.Errorf("the read models after the crashes differ from a fresh rebuild")
+				for k, v := range live {
+					if !reflect.DeepEqual(v, rebuilt[k]) {
+						t.Logf("%s:\n live    %v\n rebuilt %v", k, v, rebuilt[k])
+					}
+				}
+			}
+		})
+	}
+}
+
+func envValue(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
+			v = val
+		}
+	}
+	return v
+}
+
+func getJSON(t *testing.T, url string) any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer clerk-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, raw)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

@@ -1,0 +1,76 @@
+package eventstore_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/migrations"
+)
+
+// Keys recorded under the old scheme (correlation id "idem:<actor>:<key>")
+// still answer their retries after migration 00010, with no request digest;
+// an X-Request-ID that only looked like one is no key.
+func TestOldIdempotencyKeysSurviveTheMigration(t *testing.T) {
+	for _, backend := range testdb.Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			var (
+				db  *eventstore.DB
+				err error
+				d   = goose.DialectSQLite3
+			)
+			if backend == "postgres" {
+				db, err = eventstore.OpenPostgres(ctx, testdb.PostgresURL(t))
+				d = goose.DialectPostgres
+			} else {
+				db, err = eventstore.OpenSQLite(t.TempDir())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			p, err := goose.NewProvider(d, db.SQL, os.DirFS("../migrations/"+db.Dialect.Name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.UpTo(ctx, 4); err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range [][]any{
+				{"a", 1, "alice", "idem:alice:open-1"},
+				{"a", 2, "alice", "idem:alice:report:2"},
+				{"b", 1, "mallory", "idem:alice:claimed"},
+				{"c", 1, "bob", "req-1"},
+			} {
+				if _, err := db.SQL.ExecContext(ctx, `INSERT INTO events (stream_id, version, type, data, recorded_by, recorded_at, correlation_id)
+					VALUES ($1, $2, 'E', '{}', $3, CURRENT_TIMESTAMP, $4)`, row...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := migrations.Up(ctx, db.SQL, db.Dialect.Name); err != nil {
+				t.Fatal(err)
+			}
+			s := eventstore.NewSQLStore(db.SQL, db.Dialect)
+			for key, version := range map[string]int64{"open-1": 1, "report:2": 2} {
+				k, err := s.FindKey(ctx, "alice", key)
+				if err != nil || k.RequestHash != "" || k.Event.StreamID != "a" || k.Event.Version != version {
+					t.Errorf("alice's old key %s: %+v %v", key, k, err)
+				}
+			}
+			for _, key := range []string{"claimed", "alice:claimed"} {
+				if _, err := s.FindKey(ctx, "alice", key); err != eventstore.ErrNotFound {
+					t.Errorf("mallory's look-alike correlation id became alice's key %s: %v", key, err)
+				}
+				if _, err := s.FindKey(ctx, "mallory", key); err != eventstore.ErrNotFound {
+					t.Errorf("mallory's look-alike correlation id became her key %s: %v", key, err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,99 @@
+package handlers_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/testdb"
+)
+
+// Every route of the router has a declared rule (handlers.Rules), and the
+// rule is what the router enforces: 401 without a token or with a wrong one,
+// 403 for a role the rule leaves out, through to the handler for the others.
+// The routes come from walking the router itself, so a route added without
+// a rule fails here. Before: a clerk could list every flag.
+func TestEveryRouteEnforcesItsDeclaredRoles(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+		id, _ := s.openCase("id_card_incident", "1980-05-17")
+		router, ok := s.server.Routes().(*mux.Router)
+		if !ok {
+			t.Fatalf("Routes is a %T, not a *mux.Router", s.server.Routes())
+		}
+		rules := map[string]handlers.Rule{}
+		for _, r := range handlers.Rules() {
+			rules[r.Method+" "+r.Path] = r
+		}
+		walked := map[string]bool{}
+		err := router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+			path, err := route.GetPathTemplate()
+			if err != nil {
+				return err
+			}
+			methods, err := route.GetMethods()
+			if err != nil {
+				t.Errorf("route %s matches every method; each route names its method", path)
+				return nil
+			}
+			for _, m := range methods {
+				walked[m+" "+path] = true
+				if _, ok := rules[m+" "+path]; !ok {
+					t.Errorf("route %s %s has no rule in handlers.Rules", m, path)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(walked) == 0 {
+			t.Fatal("the walk found no routes")
+		}
+		tokens := map[cases.Role]string{cases.Clerk: "clerk-token", cases.ComplianceOfficer: "officer-token",
+			cases.Dashboard: "dash-token", cases.Admin: "admin-token"}
+		for key, rule := range rules {
+			if !walked[key] {
+				t.Errorf("rule %s has no route", key)
+				continue
+			}
+			path := strings.ReplaceAll(rule.Path, "{id}", id)
+			var body any
+			if rule.Method == http.MethodPost {
+				body = `{}`
+			}
+			if rule.Roles == nil {
+				if r := s.do(rule.Method, path, "", body); r.status == 401 || r.status == 403 {
+					t.Errorf("%s is public but answered %d without a token", key, r.status)
+				}
+				continue
+			}
+			if r := s.do(rule.Method, path, "", body); r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
+				t.Errorf("%s without a token: %d, want 401 with WWW-Authenticate", key, r.status)
+			}
+			if r := s.do(rule.Method, path, "not-a-token", body); r.status != 401 {
+				t.Errorf("%s with a wrong token: %d, want 401", key, r.status)
+			}
+			for role, token := range tokens {
+				r := s.do(rule.Method, path, token, body)
+				allowed := slices.Contains(rule.Roles, role)
+				switch {
+				case allowed && (r.status == 401 || r.status == 403):
+					t.Errorf("%s as %s: %d %s, want it allowed", key, role, r.status, r.raw)
+				case !allowed && r.status != 403:
+					t.Errorf("%s as %s: %d, want 403", key, role, r.status)
+				}
+			}
+		}
+		if rules["GET /v1/flags"].Roles == nil || slices.Contains(rules["GET /v1/flags"].Roles, cases.Clerk) {
+			t.Errorf("flags are for compliance officers: %v", rules["GET /v1/flags"].Roles)
+		}
+	})
+}
