@@ -14,6 +14,9 @@ type Dialect struct {
 	Name string
 
 	insertEvent  string
+	// insertChecked inserts one event at the stream's next version if the
+	// stream is at the expected version ($2, or any if negative).
+	insertChecked string
 	selectEvents string
 	readLog      string
 	includes     string
@@ -62,6 +65,11 @@ func newDialect(d Dialect, txColumn string) Dialect {
 	}
 	d.insertEvent = `INSERT INTO events (stream_id, version, type, data, recorded_by, recorded_at, correlation_id)
 		VALUES ($1, $2, $3, ` + data + `, $5, $6, $7) RETURNING position`
+	d.insertChecked = `INSERT INTO events (stream_id, version, type, data, recorded_by, recorded_at, correlation_id)
+		SELECT $1, cur.v + 1, $3, ` + data + `, $5, $6, $7
+		FROM (SELECT COALESCE(MAX(version), 0) AS v FROM events WHERE stream_id = $1) AS cur
+		WHERE $2::bigint < 0 OR cur.v = $2::bigint
+		RETURNING position, version`
 	d.selectEvents = `SELECT ` + cols + ` FROM events`
 	d.readLog = d.selectEvents + ` WHERE ` + d.After("$1", "$2") + ` AND ` + d.Visible + ` ORDER BY ` + d.LogOrder + ` LIMIT $3`
 	if d.tx {

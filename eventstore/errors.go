@@ -60,3 +60,14 @@ func Unavailable(err error) bool {
 	}
 	return false
 }
+
+// connectFailed reports whether a failed statement certainly did nothing:
+// the connection was never made, pgx knows nothing was sent, or the server
+// answered with an error.
+func connectFailed(err error) bool {
+	var (
+		connectErr *pgconn.ConnectError
+		pgErr      *pgconn.PgError
+	)
+	return errors.As(err, &connectErr) || errors.As(err, &pgErr) || pgconn.SafeToRetry(err)
+}

@@ -46,6 +46,9 @@ func (s *SQLStore) append(ctx context.Context, streamID string, expected int64, 
 		meta.RecordedAt = time.Now()
 	}
 	meta.RecordedAt = meta.RecordedAt.UTC()
+	if len(events) == 1 && meta.Idempotency == nil && s.dialect.tx {
+		return s.appendOne(ctx, streamID, expected, meta, events[0])
+	}
 	err = InTx(ctx, s.db, func(tx *sql.Tx) error {
 		var current int64
 		if err := tx.QueryRowContext(ctx,
@@ -81,6 +84,28 @@ func (s *SQLStore) append(ctx context.Context, streamID string, expected int64, 
 		return nil
 	})
 	return recorded, err
+}
+
+// appendOne appends one event in one statement on its own (PostgreSQL's
+// autocommit): the version check and the insert are one round trip, as
+// cheap as a plain INSERT. A version taken meanwhile violates the unique
+// key (stream_id, version), which is a conflict as in the transaction.
+func (s *SQLStore) appendOne(ctx context.Context, streamID string, expected int64, meta Metadata, e NewEvent) ([]Event, error) {
+	ev := Event{StreamID: streamID, Type: e.Type, Data: e.Data, Metadata: meta}
+	err := s.db.QueryRowContext(ctx, s.dialect.insertChecked,
+		streamID, expected, ev.Type, string(ev.Data), ev.RecordedBy, ev.RecordedAt, ev.CorrelationID,
+	).Scan(&ev.Position, &ev.Version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows), s.dialect.uniqueViolation(err):
+		return nil, ErrConflict
+	case err != nil && Unavailable(err) && !connectFailed(err):
+		// The statement may have committed before the connection broke.
+		return nil, fmt.Errorf("%w: %w", ErrCommitUnknown, err)
+	case err != nil:
+		return nil, err
+	}
+	ev.Cursor = Cursor{Position: ev.Position}
+	return []Event{ev}, nil
 }
 
 // InTx runs fn in a transaction on db, committing if it returns nil. An

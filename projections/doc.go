@@ -1,10 +1,11 @@
 // Package projections turns the event log into read models: each case's
-// current view and its obligations with their deadlines.
+// state and view, its obligations, flags and office deadlines, and the
+// dashboard aggregates.
 //
-// Events reach the read models through Watermill's SQL subscriber
-// (watermill-sql) reading the events table directly, on both backends, with
-// adapters in this package (see docs/decisions.md). Each message is handled
-// in the subscriber's transaction, so a read-model update and the consumer's
-// offset commit together; the update is also idempotent (keyed by the case's
-// version), because a nack does not undo what a handler wrote.
+// The Pipeline reads pages of the log through the event store's log reader
+// (commit-safe order) and folds each page in one transaction that also moves
+// the consumer group's offset; each case continues from the state stored
+// with its row, and only changed rows are written. Rebuild builds a new
+// generation of the tables beside the live one and switches the views over
+// in one short transaction (see docs/decisions.md).
 package projections
