@@ -494,7 +494,7 @@ func makeCase(seed uint64, i, n, offices int) (genCase, int, string) {
 	}
 
 	// The office's side: ready mostly within its deadline, then collected, and the case closed.
-	if filed && len(b.c.SLA) > 0 && b.chance(0.22) {
+	if filed && len(b.c.SLA) > 0 && b.chance(0.12) {
 		due := b.c.SLA[len(b.c.SLA)-1].Due
 		ready := due.AddDays(-r.IntN(8))
 		if b.chance(0.06) {

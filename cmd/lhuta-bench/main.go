@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,6 +72,7 @@ type options struct {
 	Keep        bool          `json:"keep"`
 	JSON        string        `json:"-"`
 	Verbose     bool          `json:"-"`
+	CPUProfile  string        `json:"-"`
 }
 
 func (o options) want(phase string) bool { return slices.Contains(o.Only, phase) }
@@ -88,11 +90,12 @@ func parseOptions(args []string) (options, error) {
 	fs.DurationVar(&o.QueryBudget, "query-budget", 90*time.Second, "time limit per query kind; fewer requests are measured past it")
 	clients := fs.String("clients", "1,8,32", "concurrent clients of the write phase")
 	fs.IntVar(&o.LagRate, "lag-rate", 500, "commands per second of the lag phase (open loop)")
-	fs.IntVar(&o.LagClients, "lag-clients", 16, "clients sharing the lag phase's schedule")
+	fs.IntVar(&o.LagClients, "lag-clients", 32, "clients sharing the lag phase's schedule")
 	fs.StringVar(&o.PG, "pg", defaultPostgres, "PostgreSQL admin URL; a fresh database lhuta_bench_<random> is created on it")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the benchmark database (or SQLite directory) at the end")
 	fs.StringVar(&o.JSON, "json", "", "also write all results as JSON to this file")
 	fs.BoolVar(&o.Verbose, "v", false, "log the service's warnings and errors to stderr")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -180,6 +183,17 @@ func run(ctx context.Context, args []string, out io.Writer) (*Results, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	res := &Results{Options: o, StartedAt: time.Now().UTC(), Machine: machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
 	level := slog.LevelError + 100

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -20,6 +22,8 @@ type QueryResult struct {
 	P99ms    float64 `json:"p99_ms"`
 	MeanMs   float64 `json:"mean_ms"`
 	MaxMs    float64 `json:"max_ms"`
+	// Items is the mean number of items a list answered (1 for a case or stats).
+	Items float64 `json:"items"`
 	// Truncated is set when the query's time budget ended it before -requests.
 	Truncated bool   `json:"truncated,omitempty"`
 	Error     string `json:"error,omitempty"`
@@ -74,6 +78,7 @@ func queriesPhase(ctx context.Context, s *service, samples []sampleCase, o optio
 		warm := max(3, o.Requests/10)
 		budget := time.Now().Add(o.QueryBudget)
 		var lat []time.Duration
+		items := 0
 		for i := 0; i < warm+o.Requests; i++ {
 			if i >= warm && time.Now().After(budget) && len(lat) > 0 {
 				res.Truncated = true
@@ -97,12 +102,21 @@ func queriesPhase(ctx context.Context, s *service, samples []sampleCase, o optio
 			}
 			if i >= warm {
 				lat = append(lat, took)
+				var list struct {
+					Items []json.RawMessage `json:"items"`
+				}
+				if json.Unmarshal(body, &list) == nil && list.Items != nil {
+					items += len(list.Items)
+				} else if !strings.Contains(path, "/v1/obligations") && !strings.Contains(path, "/v1/flags") {
+					items++
+				}
 			}
 		}
 		res.Requests = len(lat) + res.Failures
 		res.P50ms, res.P99ms, res.MeanMs, res.MaxMs = percentiles(lat)
-		fmt.Fprintf(out, "queries: %-28s %4d requests, p50 %7.2f ms, p99 %7.2f ms, %d failed%s\n",
-			q.name, res.Requests, res.P50ms, res.P99ms, res.Failures, map[bool]string{true: " (time budget reached)"}[res.Truncated])
+		res.Items = float64(items) / float64(max(1, len(lat)))
+		fmt.Fprintf(out, "queries: %-28s %4d requests, p50 %7.2f ms, p99 %7.2f ms, %5.1f items, %d failed%s\n",
+			q.name, res.Requests, res.P50ms, res.P99ms, res.Items, res.Failures, map[bool]string{true: " (time budget reached)"}[res.Truncated])
 		if res.Error != "" {
 			fmt.Fprintf(out, "queries:   first failure: %s\n", res.Error)
 		}

@@ -37,15 +37,15 @@ func printReport(out io.Writer, res *Results) {
 
 	if anyRun(res, func(r *Run) bool { return len(r.Queries) > 0 }) {
 		fmt.Fprintf(out, "\n### Queries (one client, over HTTP, after the rebuild)\n\n")
-		fmt.Fprintf(out, "| backend | cases | query | requests | failed | p50 ms | p99 ms | mean ms | max ms |\n|---|--:|---|--:|--:|--:|--:|--:|--:|\n")
+		fmt.Fprintf(out, "| backend | cases | query | requests | failed | items/answer | p50 ms | p99 ms | mean ms | max ms |\n|---|--:|---|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, r := range res.Runs {
 			for _, q := range r.Queries {
 				note := ""
 				if q.Truncated {
 					note = " (time budget)"
 				}
-				fmt.Fprintf(out, "| %s | %d | %s `%s` | %d%s | %d | %.2f | %.2f | %.2f | %.1f |\n", r.Backend, r.Cases, q.Name, q.Example,
-					q.Requests, note, q.Failures, q.P50ms, q.P99ms, q.MeanMs, q.MaxMs)
+				fmt.Fprintf(out, "| %s | %d | %s `%s` | %d%s | %d | %.1f | %.2f | %.2f | %.2f | %.1f |\n", r.Backend, r.Cases, q.Name, q.Example,
+					q.Requests, note, q.Failures, q.Items, q.P50ms, q.P99ms, q.MeanMs, q.MaxMs)
 			}
 		}
 	}
