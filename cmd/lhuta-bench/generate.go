@@ -119,8 +119,9 @@ func generate(ctx context.Context, db *eventstore.DB, n, offices int, seed uint6
 	slots := make(chan struct{}, workers+2)
 	var next atomic.Int64
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
+	// On an early return the workers stop at their next chunk.
+	defer func() { cancel(); wg.Wait() }()
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -141,7 +142,6 @@ func generate(ctx context.Context, db *eventstore.DB, n, offices int, seed uint6
 			}
 		}()
 	}
-	defer wg.Wait()
 
 	prog := newProgress(out, "generate")
 	var samples []sampleCase
