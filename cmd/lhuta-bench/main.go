@@ -274,8 +274,8 @@ func runOne(ctx context.Context, o options, n int, res *Results, log *slog.Logge
 		var err error
 		r.Generate, samples, err = generate(ctx, db, n, o.Offices, o.Seed, 20000, out)
 		if err == nil {
-			fmt.Fprintf(out, "generate: %d cases, %d events (%.2f per case), %.0f events/s\n",
-				n, r.Generate.Events, r.Generate.EventsPerCase, r.Generate.EventsPerSec)
+			fmt.Fprintf(out, "generate: %d cases, %d events (%.2f per case), %.0f events/s; %.1f of %.1f s in bulk inserts\n",
+				n, r.Generate.Events, r.Generate.EventsPerCase, r.Generate.EventsPerSec, r.Generate.InsertSeconds, r.Generate.Seconds)
 		}
 		return err
 	})
