@@ -13,13 +13,13 @@ import (
 type Dialect struct {
 	Name string
 
-	insertEvent  string
+	insertEvent string
 	// insertChecked inserts one event at the stream's next version if the
 	// stream is at the expected version ($2, or any if negative).
 	insertChecked string
-	selectEvents string
-	readLog      string
-	includes     string
+	selectEvents  string
+	readLog       string
+	includes      string
 	// LogOrder is the ORDER BY of the global log.
 	LogOrder string
 	// Visible is the WHERE condition that keeps back events whose place in

@@ -59,3 +59,13 @@ func (s *SQLStore) ReadStreams(ctx context.Context, upTo Cursor, after StreamPos
 	}
 	return scanEvents(rows)
 }
+
+// ReadLogIn is ReadLog inside the transaction tx, so that a reader that
+// locks its place in the log reads the page under the same lock.
+func (s *SQLStore) ReadLogIn(ctx context.Context, tx *sql.Tx, after Cursor, limit int) ([]Event, error) {
+	rows, err := tx.QueryContext(ctx, s.dialect.readLog, s.dialect.logArgs(after, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("read log after %v: %w", after, err)
+	}
+	return scanEvents(rows)
+}

@@ -18,14 +18,12 @@ const Group = "read_models"
 // ErrNotYet is returned by WaitFor when the read models have not caught up in time.
 var ErrNotYet = errors.New("read models have not caught up yet")
 
-// errMoved means another projector moved the offset while a page was read.
-var errMoved = errors.New("the projection offset moved meanwhile")
-
 // Pipeline follows the event log and folds it into the live read models,
-// a page of the log per transaction. The page is read through the store's
-// log reader (commit-safe order); the transaction locks the group's offset
-// row first, so two instances, or an instance and a rebuild's switch-over,
-// never project the same events at once, and always take locks in the same order.
+// a page of the log per transaction. The transaction locks the group's
+// offset row first and reads the page through the store's log reader
+// (commit-safe order), so two instances, or an instance and a rebuild's
+// switch-over, never project the same events at once, and always take
+// locks in the same order.
 type Pipeline struct {
 	db    *eventstore.DB
 	store *eventstore.SQLStore
@@ -38,6 +36,9 @@ type Pipeline struct {
 	PollInterval time.Duration
 	// BatchSize is how many events one transaction folds at most.
 	BatchSize int
+	// Gather is how long the pipeline waits after a nudge before it reads,
+	// so that under load one page folds the writes of many requests.
+	Gather time.Duration
 
 	running atomic.Bool
 	failing atomic.Bool
@@ -52,6 +53,7 @@ func New(db *eventstore.DB, log *slog.Logger) *Pipeline {
 		nudge:        make(chan struct{}, 1),
 		PollInterval: 200 * time.Millisecond,
 		BatchSize:    500,
+		Gather:       5 * time.Millisecond,
 	}
 }
 
@@ -101,28 +103,23 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-p.nudge:
+			time.Sleep(p.Gather)
 		case <-time.After(wait):
 		}
 	}
 }
 
-// Step folds the next page of the log, if any, and returns how many events it folded.
+// Step folds the next page of the log, if any, and returns how many events
+// it folded. The page is read under the lock of the group's offset row.
 func (p *Pipeline) Step(ctx context.Context) (int, error) {
-	from, err := p.Checkpoint(ctx)
-	if err != nil {
-		return 0, err
-	}
-	page, err := p.store.ReadLog(ctx, from, p.BatchSize)
-	if err != nil || len(page) == 0 {
-		return 0, err
-	}
-	err = eventstore.InTx(ctx, p.db.SQL, func(tx *sql.Tx) error {
-		at, err := lockOffset(ctx, tx, p.db.Dialect)
+	var page []eventstore.Event
+	err := eventstore.InTx(ctx, p.db.SQL, func(tx *sql.Tx) error {
+		from, err := lockOffset(ctx, tx, p.db.Dialect)
 		if err != nil {
 			return err
 		}
-		if at != from {
-			return errMoved
+		if page, err = p.store.ReadLogIn(ctx, tx, from, p.BatchSize); err != nil || len(page) == 0 {
+			return err
 		}
 		m, err := liveGeneration(ctx, tx)
 		if err != nil {
@@ -138,13 +135,10 @@ func (p *Pipeline) Step(ctx context.Context) (int, error) {
 		}
 		return setOffset(ctx, tx, p.db.Dialect, page[len(page)-1].Cursor)
 	})
-	switch {
-	case errors.Is(err, errMoved):
-		return 1, nil // someone else projected it: go on from where they got
-	case err != nil:
+	if err != nil && len(page) > 0 {
 		return 0, fmt.Errorf("project events %d…%d: %w", page[0].Position, page[len(page)-1].Position, err)
 	}
-	return len(page), nil
+	return len(page), err
 }
 
 // lockOffset reads the group's offset and locks its row until tx ends

@@ -3,10 +3,12 @@ package cases
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/lhuta/lhuta/domain"
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
 // SnapshotFormat is the version of the snapshot encoding: a snapshot of
@@ -46,7 +48,17 @@ type applicationSnapshot struct {
 // continue from it instead of replaying its stream from the first event.
 // It is meant only for storage: RestoreSnapshot is its one reader.
 func (c *Case) MarshalSnapshot() ([]byte, error) {
-	s := snapshot{Format: SnapshotFormat, Case: c, Seen: c.seen, FeeReason: c.feeReason, Incident: c.incident,
+	// Offences are kept by their code: the catalogue holds the rest.
+	stored := *c
+	stored.Obligations = slices.Clone(c.Obligations)
+	for i := range stored.Obligations {
+		stored.Obligations[i].Offence = rulebook.Offence{Code: c.Obligations[i].Offence.Code}
+	}
+	stored.Flags = slices.Clone(c.Flags)
+	for i := range stored.Flags {
+		stored.Flags[i].Offence = rulebook.Offence{Code: c.Flags[i].Offence.Code}
+	}
+	s := snapshot{Format: SnapshotFormat, Case: &stored, Seen: c.seen, FeeReason: c.feeReason, Incident: c.incident,
 		NoPermanentResidence: c.noPermanentResidence, CardAppliedOn: c.cardAppliedOn, FlagsRaised: c.flagsRaised}
 	for i, o := range c.Obligations {
 		if o.flag != "" {
@@ -73,6 +85,16 @@ func RestoreSnapshot(b []byte) (*Case, error) {
 		return nil, ErrSnapshotFormat
 	}
 	c := s.Case
+	for i := range c.Obligations {
+		if !offence(&c.Obligations[i].Offence) {
+			return nil, ErrSnapshotFormat
+		}
+	}
+	for i := range c.Flags {
+		if !offence(&c.Flags[i].Offence) {
+			return nil, ErrSnapshotFormat
+		}
+	}
 	c.seen, c.feeReason, c.incident = s.Seen, s.FeeReason, s.Incident
 	c.noPermanentResidence, c.cardAppliedOn, c.flagsRaised = s.NoPermanentResidence, s.CardAppliedOn, s.FlagsRaised
 	for i := range c.Obligations {
@@ -85,4 +107,15 @@ func RestoreSnapshot(b []byte) (*Case, error) {
 			a.LastCollectBy, a.NotCollectedFlag, a.SLA}
 	}
 	return c, nil
+}
+
+// offence fills in a stored offence from its code; false if the catalogue
+// no longer has it.
+func offence(o *rulebook.Offence) bool {
+	if o.Code == "" {
+		return true
+	}
+	full, ok := rulebook.OffenceByCode(o.Code)
+	*o = full
+	return ok
 }

@@ -3,6 +3,7 @@ package cases_test
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -42,8 +43,9 @@ func TestACaseRestoredFromASnapshotGoesOnAsTheOriginal(t *testing.T) {
 		}
 		a, _ := original.MarshalSnapshot()
 		b, _ := restored.MarshalSnapshot()
-		if !bytes.Equal(a, b) {
-			t.Fatalf("after %s the restored case differs:\noriginal %s\nrestored %s", s.typ, a, b)
+		if !bytes.Equal(a, b) || !reflect.DeepEqual(original.Flags, restored.Flags) ||
+			!reflect.DeepEqual(original.Obligations, restored.Obligations) {
+			t.Fatalf("after %s the restored case differs:\noriginal %s %+v\nrestored %s %+v", s.typ, a, original.Flags, b, restored.Flags)
 		}
 	}
 	flags := original.Flags

@@ -150,6 +150,18 @@ func (r Rulebook) Offence(code string) (Offence, bool) {
 	return Offence{}, false
 }
 
+// OffenceByCode looks an offence up by its Code in either rulebook: codes
+// are unique across both (16a1… under 328/1999, 65-… under 269/2021, 34a…
+// for passports).
+func OffenceByCode(code string) (Offence, bool) {
+	for _, r := range []Rulebook{{}, {modern: true}} {
+		if o, ok := r.Offence(code); ok {
+			return o, true
+		}
+	}
+	return Offence{}, false
+}
+
 // derived returns one of the five offences the service derives under both
 // laws, named by its letter under 328/1999 and its meaning under 269/2021.
 func (r Rulebook) derived(letter328, meaning269 string) Offence {
