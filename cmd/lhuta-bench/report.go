@@ -51,7 +51,7 @@ func printReport(out io.Writer, res *Results) {
 	}
 
 	if anyRun(res, func(r *Run) bool { return len(r.Writes) > 0 }) {
-		fmt.Fprintf(out, "\n### Writes (`POST /v1/cases`, closed loop) beside single-row INSERTs of CaseOpened-sized rows into a copy of `events`\n\n")
+		fmt.Fprintf(out, "\n### Writes (`POST /v1/cases`, closed loop) beside single-row INSERTs of CaseOpened-sized rows into a copy of `events` with all its rows and indexes\n\n")
 		fmt.Fprintf(out, "| backend | cases | clients | HTTP commands/s | HTTP p50 ms | HTTP p99 ms | failed | INSERTs/s | INSERT p50 ms | INSERT p99 ms | failed | HTTP ÷ INSERT | read models caught up after s |\n")
 		fmt.Fprintf(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, r := range res.Runs {
