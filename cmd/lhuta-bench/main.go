@@ -303,6 +303,17 @@ func runOne(ctx context.Context, o options, n int, res *Results, log *slog.Logge
 	if !needService {
 		return r, nil
 	}
+	// The service is measured in its steady state: after millions of rows
+	// were just loaded, autovacuum would otherwise run through the measurements.
+	if db.Dialect.Name == "postgres" {
+		err = phase("vacuum", func() error {
+			_, err := db.SQL.ExecContext(ctx, `VACUUM ANALYZE`)
+			return err
+		})
+		if err != nil {
+			return r, err
+		}
+	}
 
 	svc, err := startService(ctx, db, log)
 	if err != nil {
