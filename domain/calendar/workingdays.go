@@ -1,6 +1,8 @@
 package calendar
 
 import (
+	"sync"
+
 	"github.com/rickar/cal/v2"
 	"github.com/rickar/cal/v2/cz"
 )
@@ -62,7 +64,23 @@ func WorkingDaysAfter(d Date, n int) Date {
 	if n <= 0 {
 		return RollForward(d)
 	}
-	return DateOf(czech.WorkdaysFrom(d.Time(), n))
+	key := workdaysKey{d, n}
+	if due, ok := workdaysAfter.Load(key); ok {
+		return due.(Date)
+	}
+	due := DateOf(czech.WorkdaysFrom(d.Time(), n))
+	workdaysAfter.Store(key, due)
+	return due
+}
+
+// workdaysAfter remembers what WorkingDaysAfter counted: the answer for a
+// day never changes, and a rebuild of millions of cases asks about the same
+// few thousand days again and again.
+var workdaysAfter sync.Map
+
+type workdaysKey struct {
+	d Date
+	n int
 }
 
 // DaysAfter returns the last day of a deadline "within n days" of d: d + n

@@ -142,9 +142,11 @@ func (r Rulebook) Offences() []Offence {
 
 // Offence looks an offence up by its Code within this rulebook.
 func (r Rulebook) Offence(code string) (Offence, bool) {
-	for _, o := range r.Offences() {
-		if o.Code == code {
-			return o, true
+	for _, rules := range [][]offenceRule{r.catalogue(), passportOffences} {
+		for _, e := range rules {
+			if e.code == code {
+				return e.offence(), true
+			}
 		}
 	}
 	return Offence{}, false
