@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
@@ -219,16 +220,104 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	if err != nil {
 		return err
 	}
+	// On PostgreSQL two goroutines fold and COPY (the database takes the
+	// other core's slack); SQLite has one writer, so one is all it can use.
+	workers := 1
+	if db.Dialect.Name == eventstore.Postgres.Name {
+		workers = 2
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	runs := make(chan []eventstore.Event, workers)
+	stats := make([]*counts, workers)
+	for w := range workers {
+		stats[w] = newCounts()
+		g.Go(func() error {
+			sink := newLoader(gctx, db, b.gen)
+			for run := range runs {
+				if err := foldCases(run, sink, stats[w]); err != nil {
+					return errors.Join(err, sink.close())
+				}
+			}
+			return sink.close()
+		})
+	}
+	g.Go(func() error {
+		defer close(runs)
+		return readCases(gctx, b, head, report, runs)
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, c := range stats[1:] {
+		c.each(func(kind, month, situation, status string, day calendar.Date, n int64) {
+			fact, _ := calendar.ParseDate(month + "-01")
+			stats[0].add(kind, fact, situation, status, day, n)
+		})
+	}
+	day, month := statRows(stats[0])
+	// In key order, so that a table's rows lie in the order of its primary key.
+	sortRows(day)
+	sortRows(month)
 	sink := newLoader(ctx, db, b.gen)
-	stats := newCounts()
+	sink.add(&statDayTable, day...)
+	sink.add(&statMonthTable, month...)
+	if err := sink.close(); err != nil {
+		return err
+	}
+	b.at = head
+	return analyze(ctx, db, b.gen)
+}
+
+// readCases reads the log up to head stream by stream and sends it on in
+// runs of whole cases.
+func readCases(ctx context.Context, b *build, head eventstore.Cursor, report func(), runs chan<- []eventstore.Event) error {
 	var (
-		c     *cases.Case
 		after eventstore.StreamPosition
+		carry []eventstore.Event // the start of a case the next page goes on with
 	)
-	finish := func() error {
-		if c == nil {
+	for {
+		page, err := b.store.ReadStreams(ctx, head, after, rebuildPage)
+		if err != nil {
+			return err
+		}
+		last := len(page) < rebuildPage
+		run := append(carry, page...)
+		carry = nil
+		if !last {
+			after = eventstore.StreamPosition{StreamID: page[len(page)-1].StreamID, Version: page[len(page)-1].Version}
+			cut := len(run)
+			for cut > 0 && run[cut-1].StreamID == after.StreamID {
+				cut--
+			}
+			run, carry = run[:cut], slices.Clone(run[cut:])
+		}
+		if len(run) > 0 {
+			select {
+			case runs <- run:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		b.done += int64(len(page))
+		report()
+		if last {
 			return nil
 		}
+	}
+}
+
+// foldCases folds a run of whole cases, each once, and hands their rows to the sink.
+func foldCases(run []eventstore.Event, sink *loader, stats *counts) error {
+	for len(run) > 0 {
+		n := 1
+		for n < len(run) && run[n].StreamID == run[0].StreamID {
+			n++
+		}
+		c := &cases.Case{ID: run[0].StreamID}
+		if err := caserepo.Replay(c, run[:n]); err != nil {
+			return err
+		}
+		run = run[n:]
 		state, err := c.MarshalSnapshot()
 		if err != nil {
 			return err
@@ -239,45 +328,11 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 		sink.add(&obligationTable, r.obligations...)
 		sink.add(&flagTable, r.flags...)
 		sink.add(&slaTable, r.slas...)
-		return sink.err()
-	}
-	for {
-		page, err := b.store.ReadStreams(ctx, head, after, rebuildPage)
-		if err != nil {
-			return errors.Join(err, sink.close())
+		if err := sink.err(); err != nil {
+			return err
 		}
-		for _, e := range page {
-			if c == nil || c.ID != e.StreamID {
-				if err := finish(); err != nil {
-					return errors.Join(err, sink.close())
-				}
-				c = &cases.Case{ID: e.StreamID}
-			}
-			if err := caserepo.Replay(c, []eventstore.Event{e}); err != nil {
-				return errors.Join(err, sink.close())
-			}
-		}
-		b.done += int64(len(page))
-		report()
-		if len(page) < rebuildPage {
-			break
-		}
-		after = eventstore.StreamPosition{StreamID: page[len(page)-1].StreamID, Version: page[len(page)-1].Version}
 	}
-	if err := finish(); err != nil {
-		return errors.Join(err, sink.close())
-	}
-	day, month := statRows(stats)
-	// In key order, so that a table's rows lie in the order of its primary key.
-	sortRows(day)
-	sortRows(month)
-	sink.add(&statDayTable, day...)
-	sink.add(&statMonthTable, month...)
-	if err := sink.close(); err != nil {
-		return err
-	}
-	b.at = head
-	return analyze(ctx, db, b.gen)
+	return nil
 }
 
 // analyze gives PostgreSQL's planner the new tables' statistics before
@@ -357,10 +412,10 @@ type loadRows struct {
 }
 
 // loadChunk is how many rows one COPY or INSERT transaction writes.
-const loadChunk = 20000
+const loadChunk = 10000
 
 func newLoader(ctx context.Context, db *eventstore.DB, gen int64) *loader {
-	rows := make(chan loadRows, 4)
+	rows := make(chan loadRows, 2)
 	l := &loader{rows: rows, done: make(chan error, 1), pending: map[*table][]row{}}
 	go func() {
 		var err error
