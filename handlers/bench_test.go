@@ -19,7 +19,7 @@ var caseLength = 10
 // BenchmarkReadYourWrite records a fact and reads the case back with
 // min_position, as a clerk's client does; it reports the median and 99th
 // percentile of the read alone (the wait for the projection). Results are
-// written down in docs/performance.md.
+// written down in docs/PERFORMANCE.md.
 func BenchmarkReadYourWrite(b *testing.B) {
 	if n, err := strconv.Atoi(os.Getenv("LHUTA_BENCH_CASE_LENGTH")); err == nil && n > 0 {
 		caseLength = n

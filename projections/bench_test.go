@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkRebuild folds a log of 5 000 cases (12 500 events) into empty
-// read models and reports events per second; docs/performance.md has the results.
+// read models and reports events per second; docs/PERFORMANCE.md has the results.
 func BenchmarkRebuild(b *testing.B) {
 	for _, backend := range testdb.Backends {
 		b.Run(backend, func(b *testing.B) {

@@ -82,7 +82,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	p.running.Store(true)
 	defer p.running.Store(false)
 	for {
-		n, err := p.Step(ctx)
+		n, err := p.step(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -109,9 +109,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 }
 
-// Step folds the next page of the log, if any, and returns how many events
+// step folds the next page of the log, if any, and returns how many events
 // it folded. The page is read under the lock of the group's offset row.
-func (p *Pipeline) Step(ctx context.Context) (int, error) {
+func (p *Pipeline) step(ctx context.Context) (int, error) {
 	var page []eventstore.Event
 	err := eventstore.InTx(ctx, p.db.SQL, func(tx *sql.Tx) error {
 		from, err := lockOffset(ctx, tx, p.db.Dialect)
