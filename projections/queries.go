@@ -319,9 +319,9 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 		// The second part is read through the index of resolved_on (a
 		// materialized CTE): as of today it is empty, and a scan in due-date
 		// order would walk every resolved obligation to find that out.
-		q = `WITH resolved_later AS MATERIALIZED (SELECT ` + cols + ` FROM obligation_view WHERE resolved_on > $1 AND ` + w.sql() + `)
+		q = `WITH resolved_later AS MATERIALIZED (SELECT * FROM obligation_view WHERE resolved_on > $1)
 			SELECT ` + cols + ` FROM (SELECT ` + cols + ` FROM (SELECT ` + cols + ` FROM obligation_view WHERE resolved_on IS NULL AND ` + w.sql() + order + limit + `) AS pending
-			UNION ALL SELECT ` + cols + ` FROM resolved_later) AS o` + order + limit
+			UNION ALL SELECT ` + cols + ` FROM resolved_later WHERE ` + w.sql() + `) AS o` + order + limit
 	}
 	rows, err := r.db.QueryContext(ctx, q, w.args...)
 	if err != nil {

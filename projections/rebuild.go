@@ -335,12 +335,10 @@ func foldCases(run []eventstore.Event, sink *loader, stats *counts) error {
 	return nil
 }
 
-// analyze gives PostgreSQL's planner the new tables' statistics before
-// they answer queries (autovacuum would, but only some time later).
+// analyze gives the planner the new tables' statistics before they answer
+// queries (PostgreSQL's autovacuum would, but only some time later; SQLite
+// never does by itself).
 func analyze(ctx context.Context, db *eventstore.DB, gen int64) error {
-	if db.Dialect.Name != eventstore.Postgres.Name {
-		return nil
-	}
 	for _, t := range tables {
 		if _, err := db.SQL.ExecContext(ctx, "ANALYZE "+t.physical(gen)); err != nil {
 			return err
