@@ -37,7 +37,8 @@ type Pipeline struct {
 	// BatchSize is how many events one transaction folds at most.
 	BatchSize int
 	// Gather is how long the pipeline waits after a nudge before it reads,
-	// so that under load one page folds the writes of many requests.
+	// once pages hold more than one event: under load one page then folds
+	// the writes of many requests, while a lone write is folded at once.
 	Gather time.Duration
 
 	running atomic.Bool
@@ -81,10 +82,14 @@ func (p *Pipeline) Running() bool { return p.running.Load() && !p.failing.Load()
 func (p *Pipeline) Run(ctx context.Context) error {
 	p.running.Store(true)
 	defer p.running.Store(false)
+	last := 0
 	for {
 		n, err := p.step(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if n > 0 {
+			last = n
 		}
 		wait := time.Duration(0)
 		switch {
@@ -103,7 +108,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-p.nudge:
-			time.Sleep(p.Gather)
+			if last > 1 {
+				time.Sleep(p.Gather)
+			}
 		case <-time.After(wait):
 		}
 	}
