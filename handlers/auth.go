@@ -106,6 +106,9 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 				Detail: fmt.Sprintf("role %s may not do this", id.Role)})
 			return
 		}
+		if caller, ok := r.Context().Value(callerKey{}).(*Identity); ok {
+			*caller = id
+		}
 		h(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"database/sql"
 	"log/slog"
 	"net/http"
@@ -195,17 +196,33 @@ func (s *statusRecorder) WriteHeader(code int) {
 
 // observe counts and logs every request by its route template, never by
 // its path: paths carry case ids.
+//
+// Each request is logged with its request id and the name of the caller's
+// token: at DEBUG for the operations endpoints a monitor polls, at WARN for
+// a 5xx answer, at INFO otherwise.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		next.ServeHTTP(rec, r)
+		caller := new(Identity)
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
 		route := "unknown"
 		if cur := mux.CurrentRoute(r); cur != nil {
 			route, _ = cur.GetPathTemplate()
 		}
 		s.metrics.requests.WithLabelValues(route, http.StatusText(rec.code)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
-		s.log.Info("request", "method", r.Method, "route", route, "status", rec.code, "ms", time.Since(start).Milliseconds())
+		level := slog.LevelInfo
+		switch {
+		case rec.code >= 500:
+			level = slog.LevelWarn
+		case route == "/healthz" || route == "/readyz" || route == "/metrics":
+			level = slog.LevelDebug
+		}
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", rec.code,
+			"ms", time.Since(start).Milliseconds(), "request_id", rec.Header().Get("X-Request-ID"), "caller", caller.Name)
 	})
 }
+
+// callerKey holds, for observe, the identity that allow finds.
+type callerKey struct{}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -55,6 +56,8 @@ type config struct {
 	synchronous string
 	// dbTimeout is LHUTA_DB_TIMEOUT, the database deadline of one request.
 	dbTimeout time.Duration
+	// logFormat (text, json) and logLevel (debug, info, warn, error) shape the log.
+	logFormat, logLevel string
 }
 
 func parseConfig(args []string) (config, error) {
@@ -65,6 +68,8 @@ func parseConfig(args []string) (config, error) {
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", envOr("LHUTA_ADDR", ":8080"), "listen address (LHUTA_ADDR)")
 	fs.StringVar(&c.dataDir, "data-dir", envOr("LHUTA_DATA_DIR", "./data"), "directory of the embedded SQLite store (LHUTA_DATA_DIR)")
+	fs.StringVar(&c.logFormat, "log-format", envOr("LHUTA_LOG_FORMAT", "text"), "log format: text or json (LHUTA_LOG_FORMAT)")
+	fs.StringVar(&c.logLevel, "log-level", envOr("LHUTA_LOG_LEVEL", "info"), "least level logged: debug, info, warn or error (LHUTA_LOG_LEVEL)")
 	if c.command == "rebuild" {
 		fs.BoolVar(&c.check, "check", false, "build the read models beside the live ones, report how they differ, and discard them")
 	}
@@ -119,7 +124,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log, err := newLogger(os.Stderr, c.logFormat, c.logLevel)
+	if err != nil {
+		return err
+	}
 
 	db, err := eventstore.OpenWith(ctx, c.dataDir, c.databaseURL, eventstore.Options{Synchronous: c.synchronous})
 	if err != nil {
@@ -200,9 +208,13 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	if err != nil {
 		return err
 	}
+	// The projection runs until the HTTP server has finished its requests
+	// (a request may wait for it with min_position), not until the signal.
+	pipeCtx, stopPipeline := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPipeline()
 	pipeline := projections.New(db, log)
 	pipeErr := make(chan error, 1)
-	go func() { pipeErr <- pipeline.Run(ctx) }()
+	go func() { pipeErr <- pipeline.Run(pipeCtx) }()
 
 	srv := handlers.New(handlers.Config{
 		Repo:     caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)),
@@ -217,26 +229,64 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		DBTimeout:           c.dbTimeout,
 	})
 	httpSrv := handlers.HTTPServer(c.addr, srv.Routes(), handlers.DefaultTimeouts)
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		stopPipeline()
+		<-pipeErr
+		return fmt.Errorf("listen on %s: %w", c.addr, err)
+	}
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- httpSrv.ListenAndServe() }()
-	log.Info("lhuta is listening", "addr", c.addr, "today", today().String())
+	go func() { httpErr <- httpSrv.Serve(ln) }()
+	log.Info("lhuta is listening", "addr", ln.Addr().String(), "today", today().String())
 
+	pipelineDone := false
 	select {
 	case err = <-httpErr:
 	case err = <-pipeErr:
+		pipelineDone = true
 		if err == nil {
 			err = errors.New("projection pipeline stopped")
 		}
 	case <-ctx.Done():
+		log.Info("stopping: finishing the requests under way")
 	}
+	// Stop accepting and finish the requests under way, then stop the
+	// projection after its current page, then close the database (deferred).
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_ = httpSrv.Shutdown(shutdown)
+	if serr := httpSrv.Shutdown(shutdown); serr != nil && err == nil {
+		err = fmt.Errorf("shut the HTTP server down: %w", serr)
+	}
+	stopPipeline()
+	if !pipelineDone {
+		if perr := <-pipeErr; perr != nil && err == nil {
+			err = perr
+		}
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	if err != nil {
+		return err
+	}
 	log.Info("lhuta stopped")
-	return err
+	return nil
+}
+
+// newLogger returns the service's logger: text or JSON lines on w, from level on.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("LHUTA_LOG_LEVEL: %q is none of debug, info, warn, error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("LHUTA_LOG_FORMAT: %q is neither text nor json", format)
 }
 
 // clock returns today's Europe/Prague date, or LHUTA_CLOCK's fixed date.

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/testdb"
+)
+
+// SIGTERM under writes: lhuta stops accepting, finishes what it answers,
+// stops the projection, and exits 0 with no ERROR line; every write it
+// answered 201 is in the store.
+func TestSIGTERMUnderWritesExitsCleanly(t *testing.T) {
+	bin := buildLhuta(t)
+	for _, backend := range testdb.Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL=")
+			if backend == "postgres" {
+				env = append(env, "DATABASE_URL="+testdb.PostgresURL(t))
+			}
+			addr := freeAddr(t)
+			logPath := filepath.Join(dir, "log")
+			logf, err := os.Create(logPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer logf.Close()
+			cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dir)
+			cmd.Env, cmd.Stdout, cmd.Stderr = env, logf, logf
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			base := "http://" + addr
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				if resp, err := http.Get(base + "/readyz"); err == nil {
+					resp.Body.Close()
+					if resp.StatusCode == 200 {
+						break
+					}
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("lhuta was not ready within 30 s")
+				}
+			}
+
+			var (
+				mu       sync.Mutex
+				accepted []string
+				wg       sync.WaitGroup
+			)
+			stop := make(chan struct{})
+			body := `{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					client := &http.Client{Timeout: 10 * time.Second}
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						req, _ := http.NewRequest(http.MethodPost, base+"/v1/cases", strings.NewReader(body))
+						req.Header.Set("Authorization", "Bearer clerk-token")
+						resp, err := client.Do(req)
+						if err != nil {
+							return // the server has stopped accepting
+						}
+						var answer struct{ ID string }
+						_ = json.NewDecoder(resp.Body).Decode(&answer)
+						resp.Body.Close()
+						if resp.StatusCode == http.StatusCreated {
+							mu.Lock()
+							accepted = append(accepted, answer.ID)
+							mu.Unlock()
+						}
+					}
+				}()
+			}
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				mu.Lock()
+				n := len(accepted)
+				mu.Unlock()
+				if n >= 50 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("no writes accepted")
+				}
+			}
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			var exitErr error
+			select {
+			case exitErr = <-exited:
+			case <-time.After(30 * time.Second):
+				t.Fatal("lhuta did not stop within 30 s of SIGTERM")
+			}
+			close(stop)
+			wg.Wait()
+			log, _ := os.ReadFile(logPath)
+			if exitErr != nil {
+				t.Fatalf("lhuta exited with %v after SIGTERM; log:\n%s", exitErr, log)
+			}
+			if strings.Contains(string(log), "level=ERROR") || !strings.Contains(string(log), "lhuta stopped") {
+				t.Fatalf("the log of a clean shutdown has an ERROR line or no \"lhuta stopped\":\n%s", log)
+			}
+
+			db, err := eventstore.Open(context.Background(), dir, envValue(env, "DATABASE_URL"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			store := eventstore.NewSQLStore(db.SQL, db.Dialect)
+			for _, id := range accepted {
+				if events, err := store.Load(context.Background(), id); err != nil || len(events) != 1 {
+					t.Errorf("case %s was answered 201 but the store holds %d events (%v)", id, len(events), err)
+				}
+			}
+		})
+	}
+}
