@@ -17,6 +17,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,6 +53,8 @@ type config struct {
 	clock       string
 	// lossReportThreshold is LHUTA_LOSS_REPORT_THRESHOLD, in working days.
 	lossReportThreshold int
+	// rawThreshold and rawDBTimeout are those settings as given.
+	rawThreshold, rawDBTimeout string
 	// check makes rebuild compare instead of switching over.
 	check bool
 	// synchronous is LHUTA_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL.
@@ -60,52 +65,164 @@ type config struct {
 	logFormat, logLevel string
 }
 
-func parseConfig(args []string) (config, error) {
+// commands are lhuta's subcommands, each with what it does.
+var commands = []struct{ name, summary string }{
+	{"serve", "run the HTTP API and the projection (the default)"},
+	{"migrate", "apply the database schema and exit (serve and rebuild do it too)"},
+	{"rebuild", "rebuild the read models from the events beside the live ones, then switch over"},
+	{"version", "print the version"},
+	{"help", "print this help, or a command's: lhuta help COMMAND"},
+}
+
+// settings are the configuration each command takes, as a flag and as an
+// environment variable (the flag wins), in the order help lists them.
+type settingDef struct {
+	flag, env, def, usage string
+	commands              []string // the commands it applies to
+	field                 func(c *config) *string
+}
+
+var (
+	allDB     = []string{"serve", "migrate", "rebuild"}
+	serveOnly = []string{"serve"}
+)
+
+var settings = []settingDef{
+	{"addr", "LHUTA_ADDR", ":8080", "listen address", serveOnly, func(c *config) *string { return &c.addr }},
+	{"data-dir", "LHUTA_DATA_DIR", "./data", "directory of the embedded SQLite store (lhuta.db) and of the generated tokens file", allDB,
+		func(c *config) *string { return &c.dataDir }},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL (postgres://user@host:5432/db); when set, the embedded store is not used; a password in a flag shows in the process list, prefer the variable", allDB,
+		func(c *config) *string { return &c.databaseURL }},
+	{"sqlite-synchronous", "LHUTA_SQLITE_SYNCHRONOUS", "FULL", "SQLite durability: FULL syncs every commit, NORMAL may lose the last ones to a power cut", allDB,
+		func(c *config) *string { return &c.synchronous }},
+	{"tokens", "LHUTA_TOKENS", "", "bearer tokens, token=role:name pairs separated by commas (default: the tokens file in the data directory); a flag shows in the process list, prefer the variable or the file", serveOnly,
+		func(c *config) *string { return &c.tokens }},
+	{"clock", "LHUTA_CLOCK", "", "fix today (Europe/Prague) to YYYY-MM-DD, for tests, training and demos", serveOnly,
+		func(c *config) *string { return &c.clock }},
+	{"loss-report-threshold", "LHUTA_LOSS_REPORT_THRESHOLD", "3", "working days from discovering a loss to reporting it after which the report gets a review hint (1–60)", serveOnly,
+		func(c *config) *string { return &c.rawThreshold }},
+	{"db-timeout", "LHUTA_DB_TIMEOUT", "10s", "how long one request may wait for the database (100ms–5m)", serveOnly,
+		func(c *config) *string { return &c.rawDBTimeout }},
+	{"log-format", "LHUTA_LOG_FORMAT", "text", "log format: text or json", allDB, func(c *config) *string { return &c.logFormat }},
+	{"log-level", "LHUTA_LOG_LEVEL", "info", "least level logged: debug, info, warn or error", allDB, func(c *config) *string { return &c.logLevel }},
+}
+
+// errUsage is returned when help was asked for and printed.
+var errUsage = errors.New("usage printed")
+
+func parseConfig(args []string, out io.Writer) (config, error) {
 	c := config{command: "serve"}
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		c.command, args = args[0], args[1:]
 	}
+	switch c.command {
+	case "help":
+		if len(args) > 0 {
+			return c, usage(out, args[0])
+		}
+		return c, usage(out, "")
+	case "version":
+		fmt.Fprintln(out, versionLine())
+		return c, errUsage
+	case "serve", "migrate", "rebuild":
+	default:
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, version, help; see lhuta help)", c.command)
+	}
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
-	fs.StringVar(&c.addr, "addr", envOr("LHUTA_ADDR", ":8080"), "listen address (LHUTA_ADDR)")
-	fs.StringVar(&c.dataDir, "data-dir", envOr("LHUTA_DATA_DIR", "./data"), "directory of the embedded SQLite store (LHUTA_DATA_DIR)")
-	fs.StringVar(&c.logFormat, "log-format", envOr("LHUTA_LOG_FORMAT", "text"), "log format: text or json (LHUTA_LOG_FORMAT)")
-	fs.StringVar(&c.logLevel, "log-level", envOr("LHUTA_LOG_LEVEL", "info"), "least level logged: debug, info, warn or error (LHUTA_LOG_LEVEL)")
+	fs.SetOutput(io.Discard)
+	for _, st := range settings {
+		if slices.Contains(st.commands, c.command) {
+			fs.StringVar(st.field(&c), st.flag, envOr(st.env, st.def), st.usage)
+		}
+	}
 	if c.command == "rebuild" {
 		fs.BoolVar(&c.check, "check", false, "build the read models beside the live ones, report how they differ, and discard them")
 	}
-	if err := fs.Parse(args); err != nil {
-		return c, err
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return c, usage(out, c.command)
+	} else if err != nil {
+		return c, fmt.Errorf("%w (see lhuta help %s)", err, c.command)
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return c, fmt.Errorf("unexpected argument %q (see lhuta help %s)", fs.Arg(0), c.command)
 	}
-	switch c.command {
-	case "serve", "migrate", "rebuild":
-	default:
-		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild)", c.command)
+	if c.command != "serve" {
+		return c, c.checkCommon()
 	}
-	c.databaseURL = os.Getenv("DATABASE_URL")
-	c.tokens = os.Getenv("LHUTA_TOKENS")
-	c.clock = os.Getenv("LHUTA_CLOCK")
-	if v := os.Getenv("LHUTA_LOSS_REPORT_THRESHOLD"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 60 {
-			return c, fmt.Errorf("LHUTA_LOSS_REPORT_THRESHOLD: %q is not a number of working days from 1 to 60", v)
+	n, err := strconv.Atoi(c.rawThreshold)
+	if err != nil || n < 1 || n > 60 {
+		return c, fmt.Errorf("--loss-report-threshold (LHUTA_LOSS_REPORT_THRESHOLD): %q is not a number of working days from 1 to 60", c.rawThreshold)
+	}
+	c.lossReportThreshold = n
+	d, err := time.ParseDuration(c.rawDBTimeout)
+	if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+		return c, fmt.Errorf("--db-timeout (LHUTA_DB_TIMEOUT): %q is not a duration from 100ms to 5m (e.g. 10s)", c.rawDBTimeout)
+	}
+	c.dbTimeout = d
+	return c, c.checkCommon()
+}
+
+// checkCommon checks the settings every database command takes.
+func (c *config) checkCommon() error {
+	c.synchronous = strings.ToUpper(c.synchronous)
+	if c.synchronous != "FULL" && c.synchronous != "NORMAL" {
+		return fmt.Errorf("--sqlite-synchronous (LHUTA_SQLITE_SYNCHRONOUS): %q is neither FULL (the default: every commit is synced) nor NORMAL", c.synchronous)
+	}
+	return nil
+}
+
+// usage prints the help of one command, or of lhuta with "".
+func usage(out io.Writer, command string) error {
+	if command == "" {
+		fmt.Fprintln(out, "lhuta: deadlines of Czech municipal offices' life-situation cases (see README.md)")
+		fmt.Fprintln(out, "\nUsage: lhuta [COMMAND] [FLAGS]\n\nCommands:")
+		for _, cmd := range commands {
+			fmt.Fprintf(out, "  %-8s %s\n", cmd.name, cmd.summary)
 		}
-		c.lossReportThreshold = n
+		fmt.Fprintln(out, "\nEvery flag can also be set by its environment variable; the flag wins.")
+		fmt.Fprintln(out, "lhuta help COMMAND lists a command's flags.")
+		return errUsage
 	}
-	c.synchronous = strings.ToUpper(os.Getenv("LHUTA_SQLITE_SYNCHRONOUS"))
-	if c.synchronous != "" && c.synchronous != "FULL" && c.synchronous != "NORMAL" {
-		return c, fmt.Errorf("LHUTA_SQLITE_SYNCHRONOUS: %q is neither FULL (the default: every commit is synced) nor NORMAL", c.synchronous)
-	}
-	if v := os.Getenv("LHUTA_DB_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
-			return c, fmt.Errorf("LHUTA_DB_TIMEOUT: %q is not a duration from 100ms to 5m (e.g. 10s)", v)
+	known := false
+	for _, cmd := range commands {
+		if cmd.name == command {
+			known = true
+			fmt.Fprintf(out, "lhuta %s: %s\n", cmd.name, cmd.summary)
 		}
-		c.dbTimeout = d
 	}
-	return c, nil
+	if !known {
+		return fmt.Errorf("unknown command %q (see lhuta help)", command)
+	}
+	any := false
+	for _, st := range settings {
+		if !slices.Contains(st.commands, command) {
+			continue
+		}
+		if !any {
+			fmt.Fprintln(out, "\nFlags (environment variable, default):")
+			any = true
+		}
+		def := st.def
+		if def == "" {
+			def = "none"
+		}
+		fmt.Fprintf(out, "  --%s (%s, %s)\n      %s\n", st.flag, st.env, def, st.usage)
+	}
+	if command == "rebuild" {
+		fmt.Fprintln(out, "  --check\n      build the read models beside the live ones, report how they differ, and discard them")
+	}
+	return errUsage
+}
+
+// version is set at build time: go build -ldflags "-X main.version=1.2.3".
+var version = "devel"
+
+func versionLine() string {
+	goVersion := "unknown Go"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+	}
+	return fmt.Sprintf("lhuta %s (%s, %s/%s)", version, goVersion, runtime.GOOS, runtime.GOARCH)
 }
 
 func envOr(name, def string) string {
@@ -117,8 +234,8 @@ func envOr(name, def string) string {
 
 // run runs one command until it ends or ctx is cancelled (SIGINT, SIGTERM).
 func run(ctx context.Context, args []string, out io.Writer) error {
-	c, err := parseConfig(args)
-	if errors.Is(err, flag.ErrHelp) {
+	c, err := parseConfig(args, out)
+	if errors.Is(err, errUsage) {
 		return nil
 	}
 	if err != nil {
@@ -277,7 +394,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("LHUTA_LOG_LEVEL: %q is none of debug, info, warn, error", level)
+		return nil, fmt.Errorf("--log-level (LHUTA_LOG_LEVEL): %q is none of debug, info, warn, error", level)
 	}
 	opts := &slog.HandlerOptions{Level: l}
 	switch strings.ToLower(format) {
@@ -286,7 +403,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
-	return nil, fmt.Errorf("LHUTA_LOG_FORMAT: %q is neither text nor json", format)
+	return nil, fmt.Errorf("--log-format (LHUTA_LOG_FORMAT): %q is neither text nor json", format)
 }
 
 // clock returns today's Europe/Prague date, or LHUTA_CLOCK's fixed date.
