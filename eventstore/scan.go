@@ -69,3 +69,15 @@ func (s *SQLStore) ReadLogIn(ctx context.Context, tx *sql.Tx, after Cursor, limi
 	}
 	return scanEvents(rows)
 }
+
+// CountAfter returns how many events of the log come after the cursor c.
+func (s *SQLStore) CountAfter(ctx context.Context, c Cursor) (int64, error) {
+	var n int64
+	args := []any{c.Position}
+	tx := "0"
+	if s.dialect.tx {
+		tx, args = "$2", append(args, txArg(c))
+	}
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE `+s.dialect.After(tx, "$1"), args...).Scan(&n)
+	return n, err
+}

@@ -128,6 +128,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.pipeline.Nudge()
+	s.metrics.accepted.WithLabelValues(cases.CaseOpenedType).Inc()
 	w.Header().Set("Location", "/v1/cases/"+e.StreamID)
 	writeJSON(w, http.StatusCreated, written{ID: e.StreamID, Version: e.Version, Position: e.Position})
 }
@@ -178,6 +179,7 @@ func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.pipeline.Nudge()
+	s.metrics.accepted.WithLabelValues(e.Type).Inc()
 	writeJSON(w, http.StatusCreated, written{Version: e.Version, Position: e.Position})
 }
 

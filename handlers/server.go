@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -65,7 +66,7 @@ func New(c Config) *Server {
 		c.DBTimeout = DefaultDBTimeout
 	}
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB, tokens: c.Tokens,
-		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(),
+		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline),
 		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout}
 	s.metricsHandler = promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
 	return s
@@ -164,24 +165,74 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
+// metrics are the service's Prometheus metrics (docs/METRICS.md): low
+// cardinality, no ids in labels.
 type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	accepted *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(db *sql.DB, pipeline *projections.Pipeline) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "lhuta_http_requests_total", Help: "HTTP requests by route and status code.",
+			Name: "lhuta_http_requests_total", Help: "HTTP requests by route template and numeric status code.",
 		}, []string{"route", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "lhuta_http_request_duration_seconds", Help: "HTTP request duration by route.",
+			Name: "lhuta_http_request_duration_seconds", Help: "HTTP request duration by route template.",
 		}, []string{"route"}),
+		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lhuta_commands_accepted_total", Help: "Write requests answered 201, by the type of the event they record.",
+		}, []string{"type"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(m.requests, m.duration, m.accepted,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if db != nil {
+		m.registry.MustRegister(collectors.NewDBStatsCollector(db, "lhuta"))
+	}
+	if pipeline != nil {
+		m.registry.MustRegister(lagCollector{pipeline})
+	}
 	return m
+}
+
+// lagCollector reports the projection's place and lag, read once per scrape.
+type lagCollector struct{ pipeline *projections.Pipeline }
+
+var (
+	projectionPosition = prometheus.NewDesc("lhuta_projection_position", "Position of the last event folded into the read models.", nil, nil)
+	projectionLag      = prometheus.NewDesc("lhuta_projection_lag_events", "Events of the log not folded into the read models yet.", nil, nil)
+	projectionLagAge   = prometheus.NewDesc("lhuta_projection_lag_seconds", "Age of the oldest event not folded yet (0 when caught up).", nil, nil)
+	projectionFailing  = prometheus.NewDesc("lhuta_projection_failing", "1 while the projection's last page failed and is being retried.", nil, nil)
+	projectionUp       = prometheus.NewDesc("lhuta_projection_lag_up", "1 if the lag could be read from the database at this scrape.", nil, nil)
+)
+
+func (c lagCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{projectionPosition, projectionLag, projectionLagAge, projectionFailing, projectionUp} {
+		ch <- d
+	}
+}
+
+func (c lagCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	l, err := c.pipeline.Lag(ctx)
+	up, failing := 1.0, 0.0
+	if err != nil {
+		up = 0
+	}
+	if l.Failing || !c.pipeline.Running() {
+		failing = 1
+	}
+	ch <- prometheus.MustNewConstMetric(projectionUp, prometheus.GaugeValue, up)
+	ch <- prometheus.MustNewConstMetric(projectionFailing, prometheus.GaugeValue, failing)
+	if err == nil {
+		ch <- prometheus.MustNewConstMetric(projectionPosition, prometheus.GaugeValue, float64(l.Position))
+		ch <- prometheus.MustNewConstMetric(projectionLag, prometheus.GaugeValue, float64(l.Events))
+		ch <- prometheus.MustNewConstMetric(projectionLagAge, prometheus.GaugeValue, l.Seconds)
+	}
 }
 
 type statusRecorder struct {
@@ -210,7 +261,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if cur := mux.CurrentRoute(r); cur != nil {
 			route, _ = cur.GetPathTemplate()
 		}
-		s.metrics.requests.WithLabelValues(route, http.StatusText(rec.code)).Inc()
+		s.metrics.requests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		level := slog.LevelInfo
 		switch {

@@ -213,3 +213,33 @@ func (p *Pipeline) WaitFor(ctx context.Context, position int64, timeout time.Dur
 		}
 	}
 }
+
+// Lag is how far the read models are behind the log.
+type Lag struct {
+	// Position is the position of the last event folded.
+	Position int64
+	// Events is how many events of the log are not folded yet.
+	Events int64
+	// Seconds is how long ago the oldest of them was recorded (0 if none).
+	Seconds float64
+	// Failing reports that the last page failed and is being retried.
+	Failing bool
+}
+
+// Lag measures how far the read models are behind the log.
+func (p *Pipeline) Lag(ctx context.Context) (Lag, error) {
+	c, err := p.Checkpoint(ctx)
+	if err != nil {
+		return Lag{}, err
+	}
+	l := Lag{Position: c.Position, Failing: p.failing.Load()}
+	if l.Events, err = p.store.CountAfter(ctx, c); err != nil || l.Events == 0 {
+		return l, err
+	}
+	next, err := p.store.ReadLog(ctx, c, 1)
+	if err != nil || len(next) == 0 {
+		return l, err
+	}
+	l.Seconds = time.Since(next[0].RecordedAt).Seconds()
+	return l, nil
+}

@@ -1,0 +1,44 @@
+package handlers_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/testdb"
+)
+
+// /metrics says what an operator alerts on: accepted commands by event
+// type, the projection's position and lag, whether it fails, the database
+// pool, and requests by numeric status code; no case ids anywhere.
+func TestMetricsForAlerting(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+		id, _ := s.openCase("id_card_incident", "1980-05-17")
+		pos := s.record(id, "IncidentReported", map[string]any{"kind": "lost", "reported_on": "2026-04-01", "reported_to": "police"})
+		s.caseAt(id, pos, "2026-04-10") // waits until the projection holds the report
+		m := s.do("GET", "/metrics", "", nil).raw
+		for _, want := range []string{
+			`lhuta_commands_accepted_total{type="CaseOpened"} 1`,
+			`lhuta_commands_accepted_total{type="IncidentReported"} 1`,
+			`lhuta_http_requests_total{code="201",route="/v1/cases"} 1`,
+			`lhuta_projection_lag_events 0`,
+			`lhuta_projection_lag_seconds 0`,
+			`lhuta_projection_failing 0`,
+			`lhuta_projection_lag_up 1`,
+			`go_sql_max_open_connections{db_name="lhuta"}`,
+		} {
+			if !strings.Contains(m, want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
+		if !regexp.MustCompile(`(?m)^lhuta_projection_position [1-9]`).MatchString(m) {
+			t.Error("/metrics has no projection position past 0")
+		}
+		if strings.Contains(m, id) {
+			t.Error("/metrics names a case id")
+		}
+	})
+}
