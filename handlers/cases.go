@@ -157,7 +157,7 @@ func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "type", "is required")
 		return
 	case !visibleASCII(req.Type, maxType):
-		badRequest(w, "type", "is not an event type (see API.md)")
+		badRequest(w, "type", "is not an event type (see docs/API.md and the README)")
 		return
 	case len(req.Data) == 0 || string(req.Data) == "null":
 		badRequest(w, "data", "is required")
