@@ -79,6 +79,9 @@ func OpenSQLiteWith(dataDir string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(dataDir, "lhuta.db")
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // logged at start: say which file, wherever lhuta was started
+	}
 	// SQLite creates the -wal and -shm files with the mode of the database
 	// file, so the database file is made 0600 before SQLite opens it.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)

@@ -246,7 +246,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 
-	db, err := eventstore.OpenWith(ctx, c.dataDir, c.databaseURL, eventstore.Options{Synchronous: c.synchronous})
+	db, err := openDB(ctx, c, log)
 	if err != nil {
 		return err
 	}
@@ -390,6 +390,29 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	return nil
 }
 
+// startupWait bounds how long lhuta waits at start for a database that
+// cannot be reached yet (a PostgreSQL starting beside it, say).
+const startupWait = time.Minute
+
+// openDB opens the database, retrying with backoff for up to startupWait
+// while it is unreachable; any other error (a wrong password, a bad URL)
+// ends at once.
+func openDB(ctx context.Context, c config, log *slog.Logger) (*eventstore.DB, error) {
+	deadline := time.Now().Add(startupWait)
+	for wait := 500 * time.Millisecond; ; wait = min(2*wait, 8*time.Second) {
+		db, err := eventstore.OpenWith(ctx, c.dataDir, c.databaseURL, eventstore.Options{Synchronous: c.synchronous})
+		if err == nil || !eventstore.Unavailable(err) || time.Now().Add(wait).After(deadline) {
+			return db, err
+		}
+		log.Warn("the database cannot be reached yet; retrying", "err", err, "in", wait.String())
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
 // newLogger returns the service's logger: text or JSON lines on w, from level on.
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var l slog.Level
@@ -452,7 +475,9 @@ func newTokensFile(path string) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, err
 	}
-	content := "# lhuta bearer tokens, one token=role:name per line (same format as LHUTA_TOKENS)\n"
+	content := "# lhuta bearer tokens, one token=role:name per line (same format as LHUTA_TOKENS).\n" +
+		"# The name is recorded as recorded_by of every event the token writes: give each person a token\n" +
+		"# of their own and their name (e.g. 3f…=clerk:jana.novakova), then restart lhuta.\n"
 	for _, role := range []string{"clerk", "compliance_officer", "dashboard", "admin"} {
 		b := make([]byte, 16)
 		if _, err := rand.Read(b); err != nil {

@@ -134,3 +134,51 @@ func TestSIGTERMUnderWritesExitsCleanly(t *testing.T) {
 		})
 	}
 }
+
+// A PostgreSQL that is not up yet when lhuta starts (both started by one
+// boot) is waited for, with backoff, instead of lhuta exiting at once.
+func TestStartWaitsForAPostgresThatIsNotUpYet(t *testing.T) {
+	srv := testdb.NewServer(t)
+	srv.Stop(t)
+	bin := buildLhuta(t)
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	logPath := filepath.Join(dir, "log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dir)
+	cmd.Env = append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "DATABASE_URL="+srv.URL())
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); <-exited }()
+	time.Sleep(1500 * time.Millisecond)
+	select {
+	case err := <-exited:
+		log, _ := os.ReadFile(logPath)
+		t.Fatalf("lhuta exited (%v) while PostgreSQL was down instead of waiting; log:\n%s", err, log)
+	default:
+	}
+	srv.Start(t)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(logPath)
+			t.Fatalf("lhuta was not ready 30 s after PostgreSQL started; log:\n%s", log)
+		}
+	}
+	if log, _ := os.ReadFile(logPath); !strings.Contains(string(log), "cannot be reached yet; retrying") {
+		t.Errorf("the log does not say it waited for the database:\n%s", log)
+	}
+}
