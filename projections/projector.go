@@ -213,19 +213,19 @@ func (b *batch) flush(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen
 			}
 		}
 	}
-	if err := upsert(ctx, tx, d, gen, &caseTable, b.cases, false); err != nil {
+	if err := insertRows(ctx, tx, d, gen, &caseTable, b.cases, replaceRow); err != nil {
 		return err
 	}
 	for _, t := range []*table{&obligationTable, &flagTable, &slaTable} {
-		if err := upsert(ctx, tx, d, gen, t, b.upserts[t], false); err != nil {
+		if err := insertRows(ctx, tx, d, gen, t, b.upserts[t], replaceRow); err != nil {
 			return err
 		}
 	}
 	day, month := statRows(b.stats)
-	if err := upsert(ctx, tx, d, gen, &statDayTable, day, true); err != nil {
+	if err := insertRows(ctx, tx, d, gen, &statDayTable, day, addCount); err != nil {
 		return err
 	}
-	return upsert(ctx, tx, d, gen, &statMonthTable, month, true)
+	return insertRows(ctx, tx, d, gen, &statMonthTable, month, addCount)
 }
 
 // statRows turns counts into rows of stat_day and, summed by the month of
@@ -248,29 +248,37 @@ func statRows(c *counts) (day, month []row) {
 // rowsPerStatement is how many rows one multi-row statement writes.
 const rowsPerStatement = 500
 
-// upsert writes rows in multi-row INSERTs that replace rows of the same
-// key; with add, the last column (a count) is added to the stored one.
-func upsert(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, t *table, rows []row, add bool) error {
-	if len(rows) == 0 {
-		return nil
-	}
+// How insertRows treats a row whose key is taken already.
+type onConflict int
+
+const (
+	failOnConflict onConflict = iota // new rows only (a bulk load)
+	replaceRow                       // the row's values replace the stored ones
+	addCount                         // the last column, a count, is added to the stored one
+)
+
+// insertRows writes rows in multi-row INSERTs.
+func insertRows(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, t *table, rows []row, conflict onConflict) error {
 	cols := t.columnNames()
 	name := t.physical(gen)
-	var set []string
-	for _, c := range cols[len(t.key):] {
-		if add {
-			set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, name, c, c))
-		} else {
-			set = append(set, fmt.Sprintf("%s = excluded.%s", c, c))
+	suffix := ""
+	if conflict != failOnConflict {
+		var set []string
+		for _, c := range cols[len(t.key):] {
+			if conflict == addCount {
+				set = append(set, fmt.Sprintf("%s = %s.%s + excluded.%s", c, name, c, c))
+			} else {
+				set = append(set, fmt.Sprintf("%s = excluded.%s", c, c))
+			}
 		}
+		suffix = ` ON CONFLICT (` + strings.Join(t.key, ", ") + `) DO UPDATE SET ` + strings.Join(set, ", ")
 	}
 	for chunk := range chunks(rows, rowsPerStatement) {
 		args := make([]any, 0, len(chunk)*len(cols))
 		for _, r := range chunk {
 			args = append(args, bindRow(d, r)...)
 		}
-		q := `INSERT INTO ` + name + ` (` + strings.Join(cols, ", ") + `) VALUES ` + valuesList(d, len(chunk), len(cols)) +
-			` ON CONFLICT (` + strings.Join(t.key, ", ") + `) DO UPDATE SET ` + strings.Join(set, ", ")
+		q := `INSERT INTO ` + name + ` (` + strings.Join(cols, ", ") + `) VALUES ` + valuesList(d, len(chunk), len(cols)) + suffix
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("write %s: %w", t.name, err)
 		}
@@ -339,18 +347,3 @@ func chunks[T any](s []T, n int) func(yield func([]T) bool) {
 	}
 }
 
-// insertRows writes new rows in multi-row INSERTs.
-func insertRows(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, t *table, rows []row) error {
-	cols := t.columnNames()
-	for chunk := range chunks(rows, rowsPerStatement) {
-		args := make([]any, 0, len(chunk)*len(cols))
-		for _, r := range chunk {
-			args = append(args, bindRow(d, r)...)
-		}
-		q := `INSERT INTO ` + t.physical(gen) + ` (` + strings.Join(cols, ", ") + `) VALUES ` + valuesList(d, len(chunk), len(cols))
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("write %s: %w", t.name, err)
-		}
-	}
-	return nil
-}

@@ -467,7 +467,7 @@ func (l *loader) close() error {
 
 func writeRows(ctx context.Context, db *eventstore.DB, gen int64, t *table, rows []row) error {
 	if db.Dialect.Name != eventstore.Postgres.Name {
-		return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error { return insertRows(ctx, tx, db.Dialect, gen, t, rows) })
+		return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error { return insertRows(ctx, tx, db.Dialect, gen, t, rows, failOnConflict) })
 	}
 	conn, err := db.SQL.Conn(ctx)
 	if err != nil {
