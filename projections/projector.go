@@ -346,4 +346,3 @@ func chunks[T any](s []T, n int) func(yield func([]T) bool) {
 		}
 	}
 }
-
