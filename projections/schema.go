@@ -133,7 +133,7 @@ func (t *table) create(d eventstore.Dialect, gen int64) []string {
 	return stmts
 }
 
-// Meta is the row of read_model_generation: the live generation.
+// meta is the row of read_model_generation: the live generation.
 type meta struct {
 	generation int64
 	schema     int
