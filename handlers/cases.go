@@ -235,7 +235,20 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
+	s.audit(r, v.ID)
 	writeJSON(w, http.StatusOK, v)
+}
+
+// audit logs that a caller read a citizen's personal data (a case or its
+// history): who, which case, through which route, under which request id.
+func (s *Server) audit(r *http.Request, caseID string) {
+	route := ""
+	if cur := mux.CurrentRoute(r); cur != nil {
+		route, _ = cur.GetPathTemplate()
+	}
+	id := identity(r)
+	s.log.Info("personal data read", "audit", true, "actor", id.Name, "role", string(id.Role), "case_id", caseID,
+		"route", route, "request_id", correlationID(r))
 }
 
 type historyItem struct {
@@ -255,6 +268,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
+	s.audit(r, mux.Vars(r)["id"])
 	items := make([]historyItem, len(events))
 	for i, e := range events {
 		items[i] = historyItem{e.Type, e.Data, e.Version, e.Position, e.RecordedAt, e.RecordedBy}

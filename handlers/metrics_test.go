@@ -1,12 +1,15 @@
 package handlers_test
 
 import (
+	"bytes"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/testdb"
 )
 
@@ -41,4 +44,29 @@ func TestMetricsForAlerting(t *testing.T) {
 			t.Error("/metrics names a case id")
 		}
 	})
+}
+
+// Reading a case or its history (personal data) leaves an audit line with
+// the actor and the case; a list of obligations does not name the reader.
+func TestReadsOfPersonalDataAreAudited(t *testing.T) {
+	var logged bytes.Buffer
+	s := newStackWith(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10), func(c *handlers.Config) {
+		c.Log = slog.New(slog.NewTextHandler(&logged, nil))
+	})
+	id, pos := s.openCase("id_card_incident", "1980-05-17")
+	s.caseAt(id, pos, "2026-04-10")
+	if r := s.do("GET", "/v1/cases/"+id+"/events", "officer-token", nil); r.status != 200 {
+		t.Fatalf("history: %d", r.status)
+	}
+	lines := strings.Split(logged.String(), "\n")
+	var audits []string
+	for _, l := range lines {
+		if strings.Contains(l, "audit=true") {
+			audits = append(audits, l)
+		}
+	}
+	if len(audits) != 2 || !strings.Contains(audits[0], "actor=alice") || !strings.Contains(audits[0], "case_id="+id) ||
+		!strings.Contains(audits[1], "actor=bob") || !strings.Contains(audits[1], "route=/v1/cases/{id}/events") {
+		t.Fatalf("audit lines:\n%s", strings.Join(audits, "\n"))
+	}
 }
