@@ -70,6 +70,7 @@ var commands = []struct{ name, summary string }{
 	{"serve", "run the HTTP API and the projection (the default)"},
 	{"migrate", "apply the database schema and exit (serve and rebuild do it too)"},
 	{"rebuild", "rebuild the read models from the events beside the live ones, then switch over"},
+	{"healthcheck", "exit 0 if the service on --addr answers /healthz, else 1 (for container health checks)"},
 	{"version", "print the version"},
 	{"help", "print this help, or a command's: lhuta help COMMAND"},
 }
@@ -85,10 +86,11 @@ type settingDef struct {
 var (
 	allDB     = []string{"serve", "migrate", "rebuild"}
 	serveOnly = []string{"serve"}
+	withAddr  = []string{"serve", "healthcheck"}
 )
 
 var settings = []settingDef{
-	{"addr", "LHUTA_ADDR", ":8080", "listen address", serveOnly, func(c *config) *string { return &c.addr }},
+	{"addr", "LHUTA_ADDR", ":8080", "listen address", withAddr, func(c *config) *string { return &c.addr }},
 	{"data-dir", "LHUTA_DATA_DIR", "./data", "directory of the embedded SQLite store (lhuta.db) and of the generated tokens file", allDB,
 		func(c *config) *string { return &c.dataDir }},
 	{"database-url", "DATABASE_URL", "", "PostgreSQL URL (postgres://user@host:5432/db); when set, the embedded store is not used; a password in a flag shows in the process list, prefer the variable", allDB,
@@ -124,9 +126,9 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	case "version":
 		fmt.Fprintln(out, versionLine())
 		return c, errUsage
-	case "serve", "migrate", "rebuild":
+	case "serve", "migrate", "rebuild", "healthcheck":
 	default:
-		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, version, help; see lhuta help)", c.command)
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, healthcheck, version, help; see lhuta help)", c.command)
 	}
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -146,7 +148,10 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (see lhuta help %s)", fs.Arg(0), c.command)
 	}
-	if c.command != "serve" {
+	switch c.command {
+	case "healthcheck":
+		return c, nil
+	case "migrate", "rebuild":
 		return c, c.checkCommon()
 	}
 	n, err := strconv.Atoi(c.rawThreshold)
@@ -240,6 +245,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if c.command == "healthcheck" {
+		return healthcheck(ctx, c.addr, out)
 	}
 	log, err := newLogger(os.Stderr, c.logFormat, c.logLevel)
 	if err != nil {
@@ -387,6 +395,33 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		return err
 	}
 	log.Info("lhuta stopped")
+	return nil
+}
+
+// healthcheck asks the service listening on addr whether it is alive.
+func healthcheck(ctx context.Context, addr string, out io.Writer) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("healthcheck: --addr %q: %w", addr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %d", resp.StatusCode)
+	}
+	fmt.Fprintln(out, "alive")
 	return nil
 }
 

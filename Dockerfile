@@ -1,0 +1,21 @@
+# lhuta in a container: a static binary (the SQLite driver is pure Go) on a
+# distroless base, running as a non-root user.
+#   docker build -t lhuta .
+#   docker run -p 8080:8080 -v lhuta-data:/var/lib/lhuta lhuta
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=devel
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/lhuta ./cmd/lhuta
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/lhuta /lhuta
+ENV LHUTA_ADDR=:8080 LHUTA_DATA_DIR=/var/lib/lhuta
+VOLUME /var/lib/lhuta
+EXPOSE 8080
+USER nonroot:nonroot
+HEALTHCHECK --interval=30s --timeout=5s CMD ["/lhuta", "healthcheck"]
+ENTRYPOINT ["/lhuta"]
+CMD ["serve"]
