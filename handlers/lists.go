@@ -76,6 +76,27 @@ type list[T any] struct {
 	next  string
 }
 
+func (s *Server) listSLA(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := projections.SLAFilter{Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
+	var ok bool
+	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok {
+		return
+	}
+	if f.Status != "" && !slices.Contains(projections.SLAStatuses, f.Status) {
+		badRequest(w, "status", "must be one of open, met, breached")
+		return
+	}
+	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
+		return
+	}
+	page, err := readTwice(r.Context(), func() (list[projections.SLAItem], error) {
+		items, next, err := s.reader.SLA(r.Context(), f)
+		return list[projections.SLAItem]{items, next}, err
+	})
+	s.writeList(w, page.items, page.next, err)
+}
+
 // limitParam reads the page size, answering 400 itself if it is not 1…maxLimit.
 func limitParam(w http.ResponseWriter, r *http.Request) (int, bool) {
 	raw := r.URL.Query().Get("limit")

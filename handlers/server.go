@@ -107,6 +107,7 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/cases/{id}/events", readers}, s.getEvents},
 		{Rule{get, "/v1/obligations", readers}, s.listObligations},
 		{Rule{get, "/v1/flags", officers}, s.listFlags},
+		{Rule{get, "/v1/sla", officers}, s.listSLA},
 		{Rule{get, "/v1/stats", aggregates}, s.stats},
 		{Rule{get, "/healthz", nil}, s.healthz},
 		{Rule{get, "/readyz", nil}, s.readyz},

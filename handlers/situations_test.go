@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -651,6 +652,7 @@ func TestOfficeProcessingDeadlines(t *testing.T) {
 			}},
 			"name_change": {"NameChanged", func(filed string) map[string]any { return map[string]any{"decision_effective_on": filed} }},
 		}
+		var last int64
 		for _, c := range []struct {
 			name, situation, document, track, office, filed, due, ready string
 			// statuses as of the due day, the day after, and today
@@ -703,6 +705,26 @@ func TestOfficeProcessingDeadlines(t *testing.T) {
 					checkSLA(t, s.caseAt(id, pos, at.asOf), slaWant{c.document, c.track, c.filed, c.due, ready, at.status})
 				})
 			}
+			last = pos
+		}
+		// A compliance officer's list of breaches as of today holds the four late ones, by due date.
+		r := s.do("GET", fmt.Sprintf("/v1/sla?status=breached&min_position=%d", last), "officer-token", nil)
+		if r.status != 200 {
+			t.Fatalf("GET /v1/sla: %d %s", r.status, r.raw)
+		}
+		var dues []string
+		for _, it := range r.body["items"].([]any) {
+			item := it.(map[string]any)
+			if item["status"] != "breached" || item["case_id"] == "" {
+				t.Errorf("GET /v1/sla?status=breached listed %v", item)
+			}
+			dues = append(dues, item["due_on"].(string))
+		}
+		if want := []string{"2026-04-10", "2026-05-04", "2026-05-04", "2026-12-30"}; !slices.Equal(dues, want) {
+			t.Errorf("breached deadlines due %v, want %v", dues, want)
+		}
+		if r := s.do("GET", "/v1/sla", "clerk-token", nil); r.status != 403 {
+			t.Errorf("a clerk listing office deadlines got %d, want 403", r.status)
 		}
 	})
 }

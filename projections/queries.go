@@ -59,6 +59,8 @@ type FlagItem struct {
 
 // SLAItem is one office processing deadline as the API shows it.
 type SLAItem struct {
+	// CaseID is set in lists (GET /v1/sla), not within a case.
+	CaseID   string        `json:"case_id,omitempty"`
 	Deadline string        `json:"deadline"`
 	Document string        `json:"document"`
 	Track    string        `json:"track"`
@@ -149,15 +151,9 @@ func viewOf(c *cases.Case, asOf calendar.Date) (CaseView, error) {
 		}
 	}
 	for _, d := range c.SLA {
-		if d.FiledOn.After(asOf) {
-			continue
+		if !d.FiledOn.After(asOf) {
+			v.SLA = append(v.SLA, slaItem(d, asOf))
 		}
-		it := SLAItem{Deadline: "issue_document", Document: d.Document, Track: d.Track, FiledOn: d.FiledOn, DueOn: d.Due,
-			Status: d.StatusOn(asOf)}
-		if it.Status != cases.SLAOpen && !d.ReadyOn.IsZero() && !d.ReadyOn.After(asOf) {
-			it.ReadyOn = d.ReadyOn
-		}
-		v.SLA = append(v.SLA, it)
 	}
 	return v, nil
 }
@@ -349,6 +345,83 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 	}
 	last := items[f.Limit-1]
 	return items[:f.Limit], encodeCursor(last.DueOn.String(), last.CaseID, strconv.Itoa(seqs[f.Limit-1])), nil
+}
+
+// SLAFilter selects office processing deadlines for a list.
+type SLAFilter struct {
+	AsOf   calendar.Date
+	Status string
+	Office string
+	Limit  int
+	After  string // a cursor from a previous page
+}
+
+// SLAStatuses lists the statuses an office deadline can have.
+var SLAStatuses = []string{cases.SLAOpen, cases.SLAMet, cases.SLABreached}
+
+// SLA lists the office processing deadlines of applications filed by a day,
+// ordered by due date, a page at a time.
+func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error) {
+	w := newWhere(f.AsOf, "filed_on <= $1")
+	const readyBy = "(ready_on IS NOT NULL AND ready_on <= $1)"
+	switch f.Status {
+	case cases.SLAOpen:
+		w.cond("due_on >= $1 AND NOT " + readyBy)
+	case cases.SLAMet:
+		w.cond(readyBy + " AND ready_on <= due_on")
+	case cases.SLABreached:
+		w.cond("((" + readyBy + " AND ready_on > due_on) OR (due_on < $1 AND NOT " + readyBy + "))")
+	}
+	if f.Office != "" {
+		w.add("office = ?", f.Office)
+	}
+	if f.After != "" {
+		due, caseID, rawSeq, err := decodeCursor(f.After)
+		seq, convErr := strconv.Atoi(rawSeq)
+		if err != nil || convErr != nil {
+			return nil, "", ErrBadCursor
+		}
+		w.after("due_on", "seq", due, caseID, seq)
+	}
+	rows, err := r.db.QueryContext(ctx, `SELECT case_id, seq, document, track, filed_on, due_on, ready_on FROM sla_view WHERE `+
+		w.sql()+` ORDER BY due_on, case_id, seq`+w.limit(f.Limit), w.args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	items := []SLAItem{}
+	var seqs []int
+	for rows.Next() {
+		var (
+			d                 cases.OfficeDeadline
+			caseID            string
+			seq               int
+			filed, due, ready dbDate
+		)
+		if err := rows.Scan(&caseID, &seq, &d.Document, &d.Track, &filed, &due, &ready); err != nil {
+			return nil, "", err
+		}
+		d.FiledOn, d.Due, d.ReadyOn = filed.Date, due.Date, ready.Date
+		it := slaItem(d, f.AsOf)
+		it.CaseID = caseID
+		items = append(items, it)
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil || f.Limit <= 0 || len(items) <= f.Limit {
+		return items, "", err
+	}
+	last := items[f.Limit-1]
+	return items[:f.Limit], encodeCursor(last.DueOn.String(), last.CaseID, strconv.Itoa(seqs[f.Limit-1])), nil
+}
+
+// slaItem shows an office deadline as of a day.
+func slaItem(d cases.OfficeDeadline, asOf calendar.Date) SLAItem {
+	it := SLAItem{Deadline: "issue_document", Document: d.Document, Track: d.Track, FiledOn: d.FiledOn, DueOn: d.Due,
+		Status: d.StatusOn(asOf)}
+	if it.Status != cases.SLAOpen && !d.ReadyOn.IsZero() && !d.ReadyOn.After(asOf) {
+		it.ReadyOn = d.ReadyOn
+	}
+	return it
 }
 
 // dbDate scans a date column: a DATE on PostgreSQL, YYYY-MM-DD text on

@@ -81,7 +81,7 @@ var slaTable = table{
 		"track TEXT NOT NULL", "filed_on %DATE% NOT NULL", "due_on %DATE% NOT NULL", "ready_on %DATE%",
 		"office TEXT NOT NULL", "situation TEXT NOT NULL"},
 	key:     []string{"case_id", "seq"},
-	indexes: []string{"(office, due_on, case_id, seq)", "(filed_on)", "(office, filed_on)"},
+	indexes: []string{"(due_on, case_id, seq)", "(office, due_on, case_id, seq)", "(filed_on)", "(office, filed_on)"},
 }
 
 // The dashboard aggregates count status changes (see stats.go): how many

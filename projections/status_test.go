@@ -163,6 +163,22 @@ func TestFlagAndSLAStatusInSQLAgreeWithTheDomain(t *testing.T) {
 			if listed != raised {
 				t.Errorf("as of %s %d flags listed, %d raised", asOf, listed, raised)
 			}
+			listedSLA := 0
+			for _, st := range projections.SLAStatuses {
+				items, _, err := reader.SLA(ctx, projections.SLAFilter{AsOf: asOf, Status: st, Limit: 500})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, it := range items {
+					if it.Status != st {
+						t.Errorf("GET /v1/sla?status=%s as of %s lists a deadline the domain says is %s", st, asOf, it.Status)
+					}
+				}
+				listedSLA += len(items)
+			}
+			if listedSLA != len(deadlines) {
+				t.Errorf("as of %s the SLA statuses cover %d deadlines, want %d", asOf, listedSLA, len(deadlines))
+			}
 			v, err := reader.Case(ctx, "c", asOf)
 			if err != nil {
 				t.Fatal(err)
