@@ -46,7 +46,7 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 		items, next, err := s.reader.Obligations(r.Context(), f)
 		return list[projections.ObligationItem]{items, next}, err
 	})
-	s.writeList(w, page.items, page.next, err)
+	s.writeList(w, r, page.items, page.next, err)
 }
 
 func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
@@ -67,7 +67,7 @@ func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
 		items, next, err := s.reader.Flags(r.Context(), f)
 		return list[projections.FlagItem]{items, next}, err
 	})
-	s.writeList(w, page.items, page.next, err)
+	s.writeList(w, r, page.items, page.next, err)
 }
 
 // list is one page of a list query.
@@ -94,7 +94,7 @@ func (s *Server) listSLA(w http.ResponseWriter, r *http.Request) {
 		items, next, err := s.reader.SLA(r.Context(), f)
 		return list[projections.SLAItem]{items, next}, err
 	})
-	s.writeList(w, page.items, page.next, err)
+	s.writeList(w, r, page.items, page.next, err)
 }
 
 // limitParam reads the page size, answering 400 itself if it is not 1…maxLimit.
@@ -111,12 +111,14 @@ func limitParam(w http.ResponseWriter, r *http.Request) (int, bool) {
 	return n, true
 }
 
-func (s *Server) writeList(w http.ResponseWriter, items any, next string, err error) {
+func (s *Server) writeList(w http.ResponseWriter, r *http.Request, items any, next string, err error) {
 	switch {
 	case errors.Is(err, projections.ErrBadCursor):
 		badRequest(w, "cursor", err.Error())
 	case err != nil:
 		writeError(w, s.log, err)
+	case wantsCSV(r):
+		writeCSV(w, items, next)
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
 	}
@@ -142,6 +144,10 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	st, err := readTwice(r.Context(), func() (projections.Stats, error) { return s.reader.Stats(r.Context(), f) })
 	if err != nil {
 		writeError(w, s.log, err)
+		return
+	}
+	if wantsCSV(r) {
+		writeStatsCSV(w, st)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)

@@ -1,0 +1,123 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/projections"
+)
+
+// wantsCSV reports whether the client asked for CSV (Accept: text/csv).
+func wantsCSV(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		media, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(media, "text/csv") {
+			return true
+		}
+	}
+	return false
+}
+
+// writeCSV answers a list as CSV: one header row of the items' JSON field
+// names, one row per item, dates as YYYY-MM-DD and absent values empty.
+// The cursor of the next page, if any, is in the header Next-Cursor.
+func writeCSV(w http.ResponseWriter, items any, next string) {
+	v := reflect.ValueOf(items)
+	t := v.Type().Elem()
+	var header []string
+	var fields []int
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			header, fields = append(header, name), append(fields, i)
+		}
+	}
+	rows := [][]string{header}
+	for i := range v.Len() {
+		row := make([]string, len(fields))
+		for j, f := range fields {
+			row[j] = csvValue(v.Index(i).Field(f))
+		}
+		rows = append(rows, row)
+	}
+	writeRows(w, rows, next)
+}
+
+func writeRows(w http.ResponseWriter, rows [][]string, next string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	if next != "" {
+		w.Header().Set("Next-Cursor", next)
+	}
+	w.WriteHeader(http.StatusOK)
+	cw := csv.NewWriter(w)
+	_ = cw.WriteAll(rows)
+}
+
+func csvValue(v reflect.Value) string {
+	if d, ok := v.Interface().(calendar.Date); ok {
+		if d.IsZero() {
+			return ""
+		}
+		return d.String()
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return ""
+		}
+		return csvValue(v.Elem())
+	case reflect.String:
+		return v.String()
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool())
+	case reflect.Int, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10)
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// writeStatsCSV answers the dashboard figures as CSV rows of
+// (figure, key, status, count): the counts by status, by situation, by
+// month of the fact, and the office deadlines' outcomes.
+func writeStatsCSV(w http.ResponseWriter, st projections.Stats) {
+	rows := [][]string{{"figure", "key", "status", "count"}}
+	add := func(figure, key string, counts map[string]int) {
+		statuses := make([]string, 0, len(counts))
+		for s := range counts {
+			statuses = append(statuses, s)
+		}
+		slices.Sort(statuses)
+		for _, s := range statuses {
+			rows = append(rows, []string{figure, key, s, strconv.Itoa(counts[s])})
+		}
+	}
+	plain := func(c projections.Counts) map[string]int {
+		m := map[string]int{}
+		for s, n := range c {
+			m[string(s)] = n
+		}
+		return m
+	}
+	add("by_status", "", plain(st.ByStatus))
+	for _, group := range []struct {
+		figure string
+		by     map[string]projections.Counts
+	}{{"by_situation", st.BySituation}, {"by_month", st.ByMonth}} {
+		keys := make([]string, 0, len(group.by))
+		for k := range group.by {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			add(group.figure, k, plain(group.by[k]))
+		}
+	}
+	add("sla", "", st.SLA)
+	writeRows(w, rows, "")
+}
