@@ -80,7 +80,9 @@ func TestListsAndStatsAnswerCSV(t *testing.T) {
 		body, _ := get(t, s, "/v1/stats?from=2026-01-01", "dash-token", "text/csv")
 		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 		if err != nil || !slices.Equal(rows[0], []string{"figure", "key", "status", "count"}) ||
-			!slices.ContainsFunc(rows, func(r []string) bool { return slices.Equal(r, []string{"by_situation", "id_card_incident", "overdue", "3"}) }) {
+			!slices.ContainsFunc(rows, func(r []string) bool {
+				return slices.Equal(r, []string{"by_situation", "id_card_incident", "overdue", "3"})
+			}) {
 			t.Fatalf("stats as CSV: %v\n%s", err, body)
 		}
 	})
