@@ -156,3 +156,20 @@ func redact(databaseURL string) string {
 	}
 	return u.Redacted()
 }
+
+// Backup writes a consistent copy of the embedded SQLite store to file
+// (VACUUM INTO: safe while the service writes, unlike copying lhuta.db,
+// which misses what is still in the -wal file). PostgreSQL is backed up
+// with its own tools.
+func (db *DB) Backup(ctx context.Context, file string) error {
+	if db.Dialect.Name != SQLite.Name {
+		return errors.New("backup copies the embedded SQLite store; back PostgreSQL up with pg_dump -Fc \"$DATABASE_URL\" > FILE (restore: pg_restore -d URL FILE)")
+	}
+	if _, err := os.Stat(file); err == nil {
+		return fmt.Errorf("backup: %s exists already; choose a new file", file)
+	}
+	if _, err := db.SQL.ExecContext(ctx, `VACUUM INTO $1`, file); err != nil {
+		return fmt.Errorf("backup to %s: %w", file, err)
+	}
+	return os.Chmod(file, 0o600)
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -57,6 +58,8 @@ type config struct {
 	rawThreshold, rawDBTimeout string
 	// check makes rebuild compare instead of switching over.
 	check bool
+	// file is where backup and export write ("" or "-": standard output).
+	file string
 	// synchronous is LHUTA_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL.
 	synchronous string
 	// dbTimeout is LHUTA_DB_TIMEOUT, the database deadline of one request.
@@ -70,6 +73,8 @@ var commands = []struct{ name, summary string }{
 	{"serve", "run the HTTP API and the projection (the default)"},
 	{"migrate", "apply the database schema and exit (serve and rebuild do it too)"},
 	{"rebuild", "rebuild the read models from the events beside the live ones, then switch over"},
+	{"backup", "lhuta backup FILE: a consistent copy of the embedded SQLite store while it serves (PostgreSQL: pg_dump)"},
+	{"export", "lhuta export [FILE]: the event log as NDJSON, in log order, to FILE or standard output"},
 	{"healthcheck", "exit 0 if the service on --addr answers /healthz, else 1 (for container health checks)"},
 	{"version", "print the version"},
 	{"help", "print this help, or a command's: lhuta help COMMAND"},
@@ -84,7 +89,7 @@ type settingDef struct {
 }
 
 var (
-	allDB     = []string{"serve", "migrate", "rebuild"}
+	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export"}
 	serveOnly = []string{"serve"}
 	withAddr  = []string{"serve", "healthcheck"}
 )
@@ -126,9 +131,9 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	case "version":
 		fmt.Fprintln(out, versionLine())
 		return c, errUsage
-	case "serve", "migrate", "rebuild", "healthcheck":
+	case "serve", "migrate", "rebuild", "backup", "export", "healthcheck":
 	default:
-		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, healthcheck, version, help; see lhuta help)", c.command)
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, healthcheck, version, help; see lhuta help)", c.command)
 	}
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -145,13 +150,18 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	} else if err != nil {
 		return c, fmt.Errorf("%w (see lhuta help %s)", err, c.command)
 	}
-	if fs.NArg() > 0 {
+	switch {
+	case c.command == "backup" && fs.NArg() == 1, c.command == "export" && fs.NArg() <= 1:
+		c.file = fs.Arg(0)
+	case c.command == "backup":
+		return c, errors.New("backup needs the file to write: lhuta backup FILE")
+	case fs.NArg() > 0:
 		return c, fmt.Errorf("unexpected argument %q (see lhuta help %s)", fs.Arg(0), c.command)
 	}
 	switch c.command {
 	case "healthcheck":
 		return c, nil
-	case "migrate", "rebuild":
+	case "migrate", "rebuild", "backup", "export":
 		return c, c.checkCommon()
 	}
 	n, err := strconv.Atoi(c.rawThreshold)
@@ -277,8 +287,66 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	case "rebuild":
 		return rebuild(ctx, db, c.check, out)
+	case "backup":
+		if err := db.Backup(ctx, c.file); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "backup: %s written; to restore, stop lhuta and put it in place of %s (without -wal and -shm)\n", c.file, db.Where)
+		return nil
+	case "export":
+		return export(ctx, db, c.file, out)
 	}
 	return serve(ctx, c, db, log)
+}
+
+// export writes the event log as NDJSON, one event a line, in log order.
+func export(ctx context.Context, db *eventstore.DB, file string, out io.Writer) (err error) {
+	w := out
+	if file != "" && file != "-" {
+		f, err := os.OpenFile(file, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		w = f
+	}
+	type line struct {
+		StreamID      string          `json:"stream_id"`
+		Version       int64           `json:"version"`
+		Position      int64           `json:"position"`
+		Type          string          `json:"type"`
+		Data          json.RawMessage `json:"data"`
+		RecordedBy    string          `json:"recorded_by"`
+		RecordedAt    time.Time       `json:"recorded_at"`
+		CorrelationID string          `json:"correlation_id"`
+	}
+	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
+	enc := json.NewEncoder(w)
+	n := 0
+	for cursor := eventstore.Start; ; {
+		page, err := store.ReadLog(ctx, cursor, 5000)
+		if err != nil {
+			return fmt.Errorf("export after %d events: %w", n, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			if err := enc.Encode(line{e.StreamID, e.Version, e.Position, e.Type, e.Data, e.RecordedBy, e.RecordedAt, e.CorrelationID}); err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+		}
+		n += len(page)
+		cursor = page[len(page)-1].Cursor
+	}
+	if w != out {
+		fmt.Fprintf(out, "export: %d events written to %s\n", n, file)
+	}
+	return nil
 }
 
 func rebuild(ctx context.Context, db *eventstore.DB, check bool, out io.Writer) error {
