@@ -95,7 +95,7 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 				Detail: "send Authorization: Bearer <token>"})
 			return
 		}
-		id, ok := s.tokens.lookup(strings.TrimSpace(token))
+		id, ok := s.tokens.Load().lookup(strings.TrimSpace(token))
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta", error="invalid_token"`)
 			writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized, Detail: "unknown token"})

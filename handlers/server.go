@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -25,7 +26,7 @@ type Server struct {
 	reader   *projections.Reader
 	pipeline *projections.Pipeline
 	db       *sql.DB
-	tokens   Tokens
+	tokens   atomic.Pointer[Tokens]
 	today    func() calendar.Date
 	// lossReportThreshold is the § 16a(1)(e) review threshold in working days.
 	lossReportThreshold int
@@ -65,12 +66,17 @@ func New(c Config) *Server {
 	if c.DBTimeout <= 0 {
 		c.DBTimeout = DefaultDBTimeout
 	}
-	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB, tokens: c.Tokens,
+	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline),
 		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout}
 	s.metricsHandler = promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+	s.SetTokens(c.Tokens)
 	return s
 }
+
+// SetTokens replaces the bearer tokens the server accepts (on SIGHUP, say);
+// requests under way finish with the tokens they started with.
+func (s *Server) SetTokens(t Tokens) { s.tokens.Store(&t) }
 
 // Rule says who may use one route. Roles nil means public: no token needed.
 type Rule struct {

@@ -60,6 +60,8 @@ type config struct {
 	check bool
 	// file is where backup and export write ("" or "-": standard output).
 	file string
+	// tokenRole and tokenName are what lhuta token add adds.
+	tokenRole, tokenName string
 	// synchronous is LHUTA_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL.
 	synchronous string
 	// dbTimeout is LHUTA_DB_TIMEOUT, the database deadline of one request.
@@ -75,6 +77,7 @@ var commands = []struct{ name, summary string }{
 	{"rebuild", "rebuild the read models from the events beside the live ones, then switch over"},
 	{"backup", "lhuta backup FILE: a consistent copy of the embedded SQLite store while it serves (PostgreSQL: pg_dump)"},
 	{"export", "lhuta export [FILE]: the event log as NDJSON, in log order, to FILE or standard output"},
+	{"token", "lhuta token add ROLE NAME: a new bearer token in the tokens file, printed once (then SIGHUP or restart lhuta)"},
 	{"healthcheck", "exit 0 if the service on --addr answers /healthz, else 1 (for container health checks)"},
 	{"version", "print the version"},
 	{"help", "print this help, or a command's: lhuta help COMMAND"},
@@ -92,11 +95,12 @@ var (
 	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export"}
 	serveOnly = []string{"serve"}
 	withAddr  = []string{"serve", "healthcheck"}
+	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token"}
 )
 
 var settings = []settingDef{
 	{"addr", "LHUTA_ADDR", ":8080", "listen address", withAddr, func(c *config) *string { return &c.addr }},
-	{"data-dir", "LHUTA_DATA_DIR", "./data", "directory of the embedded SQLite store (lhuta.db) and of the generated tokens file", allDB,
+	{"data-dir", "LHUTA_DATA_DIR", "./data", "directory of the embedded SQLite store (lhuta.db) and of the generated tokens file", withDir,
 		func(c *config) *string { return &c.dataDir }},
 	{"database-url", "DATABASE_URL", "", "PostgreSQL URL (postgres://user@host:5432/db); when set, the embedded store is not used; a password in a flag shows in the process list, prefer the variable", allDB,
 		func(c *config) *string { return &c.databaseURL }},
@@ -131,9 +135,9 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	case "version":
 		fmt.Fprintln(out, versionLine())
 		return c, errUsage
-	case "serve", "migrate", "rebuild", "backup", "export", "healthcheck":
+	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck":
 	default:
-		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, healthcheck, version, help; see lhuta help)", c.command)
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, version, help; see lhuta help)", c.command)
 	}
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -144,6 +148,12 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	}
 	if c.command == "rebuild" {
 		fs.BoolVar(&c.check, "check", false, "build the read models beside the live ones, report how they differ, and discard them")
+	}
+	if c.command == "token" {
+		if len(args) < 3 || args[0] != "add" {
+			return c, errors.New("usage: lhuta token add ROLE NAME [--data-dir DIR] (roles: clerk, compliance_officer, dashboard, admin)")
+		}
+		c.tokenRole, c.tokenName, args = args[1], args[2], args[3:]
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return c, usage(out, c.command)
@@ -159,7 +169,7 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		return c, fmt.Errorf("unexpected argument %q (see lhuta help %s)", fs.Arg(0), c.command)
 	}
 	switch c.command {
-	case "healthcheck":
+	case "healthcheck", "token":
 		return c, nil
 	case "migrate", "rebuild", "backup", "export":
 		return c, c.checkCommon()
@@ -256,8 +266,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if c.command == "healthcheck" {
+	switch c.command {
+	case "healthcheck":
 		return healthcheck(ctx, c.addr, out)
+	case "token":
+		return addToken(c, out)
 	}
 	log, err := newLogger(os.Stderr, c.logFormat, c.logLevel)
 	if err != nil {
@@ -430,6 +443,25 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- httpSrv.Serve(ln) }()
+	reload := make(chan os.Signal, 1)
+	signal.Notify(reload, syscall.SIGHUP)
+	defer signal.Stop(reload)
+	go func() {
+		for {
+			select {
+			case <-pipeCtx.Done():
+				return
+			case <-reload:
+			}
+			t, err := loadTokens(c, log)
+			if err != nil {
+				log.Error("SIGHUP: the tokens were not reloaded; the old ones stay", "err", err)
+				continue
+			}
+			srv.SetTokens(t)
+			log.Info("SIGHUP: tokens reloaded", "count", t.Len())
+		}
+	}()
 	log.Info("lhuta is listening", "addr", ln.Addr().String(), "today", today().String())
 
 	pipelineDone := false
@@ -574,6 +606,53 @@ func loadTokens(c config, log *slog.Logger) (handlers.Tokens, error) {
 	return t, nil
 }
 
+// addToken appends a new random token for a person to the tokens file
+// (created as on first start if missing) and prints it once.
+func addToken(c config, out io.Writer) error {
+	token, err := randomToken()
+	if err != nil {
+		return err
+	}
+	entry := token + "=" + c.tokenRole + ":" + c.tokenName
+	if strings.ContainsAny(c.tokenName, "=,:#\n\r") || strings.TrimSpace(c.tokenName) != c.tokenName {
+		return fmt.Errorf("token name %q: use letters, digits, dots and dashes (no = , : # or spaces at the ends)", c.tokenName)
+	}
+	if _, err := handlers.ParseTokens(entry); err != nil {
+		return err
+	}
+	path := filepath.Join(c.dataDir, "tokens")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if _, err := newTokensFile(path); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("tokens file: %w", err)
+	}
+	if _, err := fmt.Fprintln(f, entry); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s\nadded to %s for %s (%s); give it to them only, then send lhuta SIGHUP or restart it\n",
+		token, path, c.tokenName, c.tokenRole)
+	if os.Getenv("LHUTA_TOKENS") != "" {
+		fmt.Fprintln(out, "note: LHUTA_TOKENS is set, so the service does not read the tokens file")
+	}
+	return nil
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
 func newTokensFile(path string) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, err
@@ -582,11 +661,11 @@ func newTokensFile(path string) ([]byte, error) {
 		"# The name is recorded as recorded_by of every event the token writes: give each person a token\n" +
 		"# of their own and their name (e.g. 3f…=clerk:jana.novakova), then restart lhuta.\n"
 	for _, role := range []string{"clerk", "compliance_officer", "dashboard", "admin"} {
-		b := make([]byte, 16)
-		if _, err := rand.Read(b); err != nil {
+		token, err := randomToken()
+		if err != nil {
 			return nil, err
 		}
-		content += hex.EncodeToString(b) + "=" + role + ":" + role + "\n"
+		content += token + "=" + role + ":" + role + "\n"
 	}
 	return []byte(content), os.WriteFile(path, []byte(content), 0o600)
 }

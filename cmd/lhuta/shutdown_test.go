@@ -182,3 +182,40 @@ func TestStartWaitsForAPostgresThatIsNotUpYet(t *testing.T) {
 		t.Errorf("the log does not say it waited for the database:\n%s", log)
 	}
 }
+
+// lhuta token add writes a token for a person; SIGHUP makes the running
+// service accept it without a restart.
+func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
+	bin := buildLhuta(t)
+	dir := t.TempDir()
+	env := append(os.Environ(), "LHUTA_TOKENS=", "DATABASE_URL=")
+	p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
+	p.start()
+	defer p.stop(syscall.SIGTERM)
+	cmd := exec.Command(bin, "token", "add", "clerk", "jana.novakova", "--data-dir", dir)
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("token add: %v", err)
+	}
+	token, _, _ := strings.Cut(string(out), "\n")
+	status := func() int {
+		req, _ := http.NewRequest("GET", p.base()+"/v1/obligations", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status(); got != 401 {
+		t.Fatalf("the new token before SIGHUP: %d, want 401", got)
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	for deadline := time.Now().Add(10 * time.Second); status() != 200; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			p.fatal("the new token was not accepted within 10 s of SIGHUP")
+		}
+	}
+}
