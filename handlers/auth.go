@@ -16,6 +16,8 @@ import (
 type Identity struct {
 	Role cases.Role
 	Name string
+	// Office, if set, is the one office whose cases the token may write.
+	Office string
 }
 
 // Tokens maps bearer tokens to identities. Only SHA-256 digests of the
@@ -27,8 +29,10 @@ type Tokens struct {
 
 var roles = []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, cases.Admin}
 
-// ParseTokens reads "token=role:name" pairs separated by commas or new lines
-// (API.md, LHUTA_TOKENS); a line starting with # is a comment.
+// ParseTokens reads "token=role:name" or "token=role:name:office" entries
+// separated by commas or new lines (LHUTA_TOKENS, docs/API.md); a line
+// starting with # is a comment. A token with an office writes only the cases
+// of that office.
 func ParseTokens(s string) (Tokens, error) {
 	var t Tokens
 	var pairs []string
@@ -44,14 +48,15 @@ func ParseTokens(s string) (Tokens, error) {
 		}
 		token, who, ok := strings.Cut(pair, "=")
 		role, name, ok2 := strings.Cut(who, ":")
-		if !ok || !ok2 || token == "" || name == "" {
-			return Tokens{}, fmt.Errorf("token entry %q is not token=role:name", redactToken(pair))
+		name, office, scoped := strings.Cut(name, ":")
+		if !ok || !ok2 || token == "" || name == "" || (scoped && strings.TrimSpace(office) == "") {
+			return Tokens{}, fmt.Errorf("token entry %q is not token=role:name or token=role:name:office", redactToken(pair))
 		}
 		if !slices.Contains(roles, cases.Role(role)) {
 			return Tokens{}, fmt.Errorf("token entry for %q has unknown role %q (known: clerk, compliance_officer, dashboard, admin)", name, role)
 		}
 		t.digests = append(t.digests, sha256.Sum256([]byte(token)))
-		t.ids = append(t.ids, Identity{cases.Role(role), name})
+		t.ids = append(t.ids, Identity{cases.Role(role), name, office})
 	}
 	return t, nil
 }

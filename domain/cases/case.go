@@ -41,6 +41,9 @@ type Context struct {
 	Today calendar.Date
 	Actor string
 	Role  Role
+	// Office, if set, is the only office whose cases the actor may open
+	// and record facts on (a clerk of one municipal office).
+	Office string
 	// LossReportThreshold is after how many working days from discovery a
 	// loss report gets a § 16a(1)(e) review hint; 0 means the default
 	// (rulebook.DefaultLossReportThreshold).
@@ -207,6 +210,9 @@ func Open(request []byte, ctx Context) (Recorded, error) {
 	if err := chk.err(); err != nil {
 		return Recorded{}, err
 	}
+	if ctx.Office != "" && opened.Office != ctx.Office {
+		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s records the cases of office %q, not of %q", ctx.Actor, ctx.Office, opened.Office)}
+	}
 	opened.OpenedOn = ctx.Today
 	return Recorded{Type: CaseOpenedType, Data: opened}, nil
 }
@@ -233,6 +239,8 @@ func (c *Case) Record(eventType string, data []byte, ctx Context) (Recorded, err
 		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s is a compliance officer's decision; role %q may not record it", eventType, ctx.Role)}
 	case !kind.officer && ctx.Role != Clerk:
 		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s is recorded by a clerk; role %q may not record it", eventType, ctx.Role)}
+	case ctx.Office != "" && c.Office != ctx.Office:
+		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s records the cases of office %q; this case is of %q", ctx.Actor, ctx.Office, c.Office)}
 	}
 	f := kind.new()
 	chk := check{prefix: "data."}
