@@ -659,7 +659,8 @@ func newTokensFile(path string) ([]byte, error) {
 	}
 	content := "# lhuta bearer tokens, one token=role:name per line (same format as LHUTA_TOKENS).\n" +
 		"# The name is recorded as recorded_by of every event the token writes: give each person a token\n" +
-		"# of their own and their name (e.g. 3f…=clerk:jana.novakova), then restart lhuta.\n"
+		"# of their own with their name after the role (clerk:jana.novakova) - lhuta token add does it -\n" +
+		"# then send lhuta SIGHUP or restart it.\n"
 	for _, role := range []string{"clerk", "compliance_officer", "dashboard", "admin"} {
 		token, err := randomToken()
 		if err != nil {
