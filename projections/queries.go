@@ -297,10 +297,9 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 		w.add("due_on <= ?", f.DueTo.String())
 	}
 	if f.After != "" {
-		due, caseID, rawSeq, err := decodeCursor(f.After)
-		seq, convErr := strconv.Atoi(rawSeq)
-		if err != nil || convErr != nil {
-			return nil, "", ErrBadCursor
+		due, caseID, seq, err := decodeSeqCursor(f.After)
+		if err != nil {
+			return nil, "", err
 		}
 		w.after("due_on", "seq", due, caseID, seq)
 	}
@@ -376,10 +375,9 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 		w.add("office = ?", f.Office)
 	}
 	if f.After != "" {
-		due, caseID, rawSeq, err := decodeCursor(f.After)
-		seq, convErr := strconv.Atoi(rawSeq)
-		if err != nil || convErr != nil {
-			return nil, "", ErrBadCursor
+		due, caseID, seq, err := decodeSeqCursor(f.After)
+		if err != nil {
+			return nil, "", err
 		}
 		w.after("due_on", "seq", due, caseID, seq)
 	}
@@ -454,6 +452,18 @@ func (d *dbDate) parse(s string) error {
 // and the item's id within the case.
 func encodeCursor(date, caseID, item string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(date + "|" + caseID + "|" + item))
+}
+
+// decodeSeqCursor decodes a cursor whose item is a sequence number.
+func decodeSeqCursor(s string) (date, caseID string, seq int, err error) {
+	date, caseID, raw, err := decodeCursor(s)
+	if err != nil {
+		return "", "", 0, err
+	}
+	if seq, err = strconv.Atoi(raw); err != nil {
+		return "", "", 0, ErrBadCursor
+	}
+	return date, caseID, seq, nil
 }
 
 func decodeCursor(s string) (date, caseID, item string, err error) {

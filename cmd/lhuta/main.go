@@ -338,6 +338,14 @@ func export(ctx context.Context, db *eventstore.DB, file string, out io.Writer) 
 		CorrelationID string          `json:"correlation_id"`
 	}
 	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
+	// Everything appended before the export starts is exported: on
+	// PostgreSQL a transaction open anywhere in the cluster holds the
+	// readable log back for a moment, so an empty page is the end only
+	// once the log's last event at the start is in.
+	var end int64
+	if err := db.SQL.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&end); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	enc := json.NewEncoder(w)
 	n := 0
 	for cursor := eventstore.Start; ; {
@@ -346,7 +354,19 @@ func export(ctx context.Context, db *eventstore.DB, file string, out io.Writer) 
 			return fmt.Errorf("export after %d events: %w", n, err)
 		}
 		if len(page) == 0 {
-			break
+			done, err := store.Includes(ctx, cursor, end)
+			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			if done || end == 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
+			continue
 		}
 		for _, e := range page {
 			if err := enc.Encode(line{e.StreamID, e.Version, e.Position, e.Type, e.Data, e.RecordedBy, e.RecordedAt, e.CorrelationID}); err != nil {

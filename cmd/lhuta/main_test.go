@@ -82,19 +82,7 @@ func TestServeWithNoConfigurationKeepsCasesAcrossRestarts(t *testing.T) {
 	t.Setenv("LHUTA_CLOCK", "2026-04-01")
 	dir := t.TempDir()
 	base, stop := start(t, "--data-dir", dir)
-	tokens, err := os.ReadFile(filepath.Join(dir, "tokens"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var clerk string
-	for _, line := range strings.Split(string(tokens), "\n") {
-		if tok, ok := strings.CutSuffix(line, "=clerk:clerk"); ok {
-			clerk = tok
-		}
-	}
-	if clerk == "" {
-		t.Fatalf("no clerk token in %s", tokens)
-	}
+	clerk := clerkToken(t, dir)
 	opened := call(t, "POST", base+"/v1/cases", clerk,
 		`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
 	id := opened["id"].(string)
@@ -187,16 +175,7 @@ func TestTheSQLiteFilesAreTheOwnersOnly(t *testing.T) {
 	defer syscall.Umask(old)
 	dir := t.TempDir()
 	base, stop := start(t, "--data-dir", dir)
-	tokens, err := os.ReadFile(filepath.Join(dir, "tokens"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var clerk string
-	for _, line := range strings.Split(string(tokens), "\n") {
-		if token, who, ok := strings.Cut(line, "="); ok && strings.HasPrefix(who, "clerk:") {
-			clerk = token
-		}
-	}
+	clerk := clerkToken(t, dir)
 	call(t, "POST", base+"/v1/cases", clerk,
 		`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
 	for _, name := range []string{"lhuta.db", "lhuta.db-wal", "lhuta.db-shm", "tokens"} {
@@ -209,4 +188,20 @@ func TestTheSQLiteFilesAreTheOwnersOnly(t *testing.T) {
 		}
 	}
 	stop()
+}
+
+// clerkToken returns the clerk's token of the tokens file lhuta made in dir.
+func clerkToken(t *testing.T, dir string) string {
+	t.Helper()
+	tokens, err := os.ReadFile(filepath.Join(dir, "tokens"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(tokens), "\n") {
+		if token, who, ok := strings.Cut(line, "="); ok && strings.HasPrefix(who, "clerk:") {
+			return token
+		}
+	}
+	t.Fatalf("no clerk token in %s", tokens)
+	return ""
 }
