@@ -39,8 +39,10 @@ type process struct {
 	addr string
 	log  string
 	cmd  *exec.Cmd
-	// exited is closed when the running process has exited.
-	exited chan struct{}
+	// exited is closed when the running process has exited, with exitErr
+	// what its Wait returned.
+	exited  chan struct{}
+	exitErr error
 }
 
 func (p *process) base() string { return "http://" + p.addr }
@@ -58,7 +60,7 @@ func (p *process) start() {
 		p.t.Fatal(err)
 	}
 	exited := make(chan struct{})
-	go func(cmd *exec.Cmd) { _ = cmd.Wait(); close(exited) }(p.cmd)
+	go func(cmd *exec.Cmd) { p.exitErr = cmd.Wait(); close(exited) }(p.cmd)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		select {
 		case <-exited:

@@ -30,32 +30,9 @@ func TestSIGTERMUnderWritesExitsCleanly(t *testing.T) {
 			if backend == "postgres" {
 				env = append(env, "DATABASE_URL="+testdb.PostgresURL(t))
 			}
-			addr := freeAddr(t)
-			logPath := filepath.Join(dir, "log")
-			logf, err := os.Create(logPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer logf.Close()
-			cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", dir)
-			cmd.Env, cmd.Stdout, cmd.Stderr = env, logf, logf
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			base := "http://" + addr
-			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-				if resp, err := http.Get(base + "/readyz"); err == nil {
-					resp.Body.Close()
-					if resp.StatusCode == 200 {
-						break
-					}
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("lhuta was not ready within 30 s")
-				}
-			}
+			p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
+			p.start()
+			base := p.base()
 
 			var (
 				mu       sync.Mutex
@@ -103,18 +80,12 @@ func TestSIGTERMUnderWritesExitsCleanly(t *testing.T) {
 					t.Fatal("no writes accepted")
 				}
 			}
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			var exitErr error
-			select {
-			case exitErr = <-exited:
-			case <-time.After(30 * time.Second):
-				t.Fatal("lhuta did not stop within 30 s of SIGTERM")
-			}
+			p.stop(syscall.SIGTERM)
 			close(stop)
 			wg.Wait()
-			log, _ := os.ReadFile(logPath)
-			if exitErr != nil {
-				t.Fatalf("lhuta exited with %v after SIGTERM; log:\n%s", exitErr, log)
+			log, _ := os.ReadFile(p.log)
+			if p.exitErr != nil {
+				t.Fatalf("lhuta exited with %v after SIGTERM; log:\n%s", p.exitErr, log)
 			}
 			if strings.Contains(string(log), "level=ERROR") || !strings.Contains(string(log), "lhuta stopped") {
 				t.Fatalf("the log of a clean shutdown has an ERROR line or no \"lhuta stopped\":\n%s", log)
