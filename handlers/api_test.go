@@ -57,7 +57,9 @@ func newStackWith(t testing.TB, db *eventstore.DB, today calendar.Date, configur
 	configure(&cfg)
 	srv := handlers.New(cfg)
 	ts := httptest.NewUnstartedServer(nil)
-	ts.Config = handlers.HTTPServer("", srv.Routes(), append(timeouts, handlers.Timeouts{})[0])
+	routes := srv.Routes()
+	// Every answer of every end-to-end test is held to the served OpenAPI document.
+	ts.Config = handlers.HTTPServer("", validating(t, servedContract(t, routes), routes), append(timeouts, handlers.Timeouts{})[0])
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
 	t.Cleanup(func() { checkEqualsRebuild(t, db) })

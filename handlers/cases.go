@@ -57,7 +57,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		writeProblem(w, Problem{Type: "/problems/invalid-input", Title: "Body too large", Status: http.StatusRequestEntityTooLarge,
+		writeProblem(w, Problem{Type: "/problems/too-large", Title: "Body too large", Status: http.StatusRequestEntityTooLarge,
 			Detail: "the body is larger than 1 MiB", Errors: []cases.FieldError{{Field: "body", Message: "must be at most 1 MiB"}}})
 		return nil, false
 	case err != nil:
@@ -157,7 +157,7 @@ func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "type", "is required")
 		return
 	case !visibleASCII(req.Type, maxType):
-		badRequest(w, "type", "is not an event type (see docs/API.md and the README)")
+		badRequest(w, "type", "is not an event type (see /v1/openapi.json)")
 		return
 	case len(req.Data) == 0 || string(req.Data) == "null":
 		badRequest(w, "data", "is required")

@@ -12,7 +12,8 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
-// Problem is an RFC 9457 problem document.
+// Problem is an RFC 9457 problem document. Its Type is the path of the
+// page that explains it (problemPages), never left out.
 type Problem struct {
 	Type   string             `json:"type"`
 	Title  string             `json:"title"`
@@ -28,9 +29,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {
-	if p.Type == "" {
-		p.Type = "about:blank"
-	}
 	if p.Title == "" {
 		p.Title = http.StatusText(p.Status)
 	}
@@ -82,7 +80,7 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 			Detail: "the database is unreachable or did not answer in time; retry later (a write retried with the same Idempotency-Key is recorded at most once)"})
 	default:
 		log.Error("request failed", "err", err)
-		writeProblem(w, Problem{Status: http.StatusInternalServerError, Detail: "internal error; it has been logged"})
+		writeProblem(w, Problem{Type: "/problems/internal-error", Status: http.StatusInternalServerError, Detail: "internal error; it has been logged"})
 	}
 }
 

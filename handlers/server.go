@@ -118,6 +118,8 @@ func (s *Server) routes() []route {
 		{Rule{get, "/healthz", nil}, s.healthz},
 		{Rule{get, "/readyz", nil}, s.readyz},
 		{Rule{get, "/metrics", nil}, s.serveMetrics},
+		{Rule{get, "/v1/openapi.json", nil}, s.openAPI},
+		{Rule{get, problemsPath + "{name}", nil}, s.problemType},
 	}
 }
 
@@ -141,10 +143,11 @@ func (s *Server) Routes() http.Handler {
 		r.HandleFunc(rt.Path, h).Methods(rt.Method)
 	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such endpoint (see docs/API.md)"})
+		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such endpoint (the API is described at /v1/openapi.json)"})
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeProblem(w, Problem{Status: http.StatusMethodNotAllowed, Detail: "method not allowed on this endpoint"})
+		writeProblem(w, Problem{Type: "/problems/method-not-allowed", Status: http.StatusMethodNotAllowed,
+			Detail: "method not allowed on this endpoint (the API is described at /v1/openapi.json)"})
 	})
 	r.Use(s.observe, s.correlate)
 	return r
@@ -161,12 +164,12 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.db.PingContext(r.Context()); err != nil {
 		w.Header().Set("Retry-After", retryAfter)
-		writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Detail: "database unreachable"})
+		writeProblem(w, Problem{Type: "/problems/not-ready", Title: "Not ready", Status: http.StatusServiceUnavailable, Detail: "database unreachable"})
 		return
 	}
 	if !s.pipeline.Running() {
 		w.Header().Set("Retry-After", retryAfter)
-		writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Detail: "projections are not running"})
+		writeProblem(w, Problem{Type: "/problems/not-ready", Title: "Not ready", Status: http.StatusServiceUnavailable, Detail: "projections are not running"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
