@@ -57,7 +57,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		writeProblem(w, Problem{Type: "/problems/too-large", Title: "Body too large", Status: http.StatusRequestEntityTooLarge,
+		writeProblem(w, Problem{Type: "/problems/too-large", Status: http.StatusRequestEntityTooLarge,
 			Detail: "the body is larger than 1 MiB", Errors: []cases.FieldError{{Field: "body", Message: "must be at most 1 MiB"}}})
 		return nil, false
 	case err != nil:

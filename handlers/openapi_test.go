@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -128,13 +129,19 @@ func validating(t testing.TB, c *contract, h http.Handler) http.Handler {
 }
 
 // check returns what is wrong with an answer, or "".
-func (c *contract) check(r *http.Request, status int, header http.Header, body []byte, problems []string) string {
+func (c *contract) check(r *http.Request, status int, header http.Header, body []byte, problems map[string]string) string {
 	if strings.HasPrefix(header.Get("Content-Type"), "application/problem+json") {
 		var p struct {
-			Type string `json:"type"`
+			Type  string `json:"type"`
+			Title string `json:"title"`
 		}
-		if err := json.Unmarshal(body, &p); err != nil || !slices.Contains(problems, p.Type) {
+		_ = json.Unmarshal(body, &p)
+		title, ok := problems[p.Type]
+		switch {
+		case !ok:
 			return "the problem's type " + strconv.Quote(p.Type) + " has no page (handlers/problems.go)"
+		case p.Title != title:
+			return "the problem's title " + strconv.Quote(p.Title) + " is not its type's, " + strconv.Quote(title)
 		}
 	}
 	route, params, err := c.router.FindRoute(r)
@@ -325,7 +332,7 @@ func TestTheDocumentsRequiredFieldsAreTheDomains(t *testing.T) {
 // and every page is of a type the code writes.
 func TestEveryProblemTypeResolves(t *testing.T) {
 	written := problemTypesInSource(t)
-	pages := handlers.ProblemTypes()
+	pages := slices.Sorted(maps.Keys(handlers.ProblemTypes()))
 	for _, typ := range written {
 		if !slices.Contains(pages, typ) {
 			t.Errorf("the code writes type %s, which has no page in handlers/problems.go", typ)
@@ -420,10 +427,11 @@ func TestTheContractCheckRefusesUndescribedAnswers(t *testing.T) {
 		{"health", "GET", "/healthz", 200, json, `{"status":"alive"}`, true},
 		{"a field the document lacks", "GET", "/v1/cases/3f1c9a3e-8a43-4d39-9a43-0f3d2b7c9e11/events", 200, json, `{"items":[],"extra":1}`, false},
 		{"a missing field", "POST", "/v1/cases", 201, json, `{"id":"3f1c9a3e-8a43-4d39-9a43-0f3d2b7c9e11","version":1}`, false},
-		{"an undocumented status", "GET", "/v1/obligations", 418, problem, `{"type":"/problems/not-found","title":"x","status":418}`, false},
+		{"an undocumented status", "GET", "/v1/obligations", 418, problem, `{"type":"/problems/not-found","title":"Not found","status":418}`, false},
 		{"a problem of no page", "GET", "/v1/obligations", 400, problem, `{"type":"about:blank","title":"Bad Request","status":400}`, false},
 		{"a bad date", "GET", "/v1/obligations", 200, json, `{"items":[{"case_id":"3f1c9a3e-8a43-4d39-9a43-0f3d2b7c9e11","obligation":"o","legal_basis":"b","triggered_on":"2026-02-30","due_on":"2026-03-01","status":"open","fulfilled_on":null}],"next_cursor":""}`, false},
-		{"an unknown path's 404", "GET", "/nowhere", 404, problem, `{"type":"/problems/not-found","title":"Not Found","status":404}`, true},
+		{"an unknown path's 404", "GET", "/nowhere", 404, problem, `{"type":"/problems/not-found","title":"Not found","status":404}`, true},
+		{"a title not its type's", "GET", "/nowhere", 404, problem, `{"type":"/problems/not-found","title":"Gone","status":404}`, false},
 		{"an unknown path's 200", "GET", "/nowhere", 200, json, `{}`, false},
 	} {
 		r := httptest.NewRequest(tc.method, tc.path, nil)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/internal/caserepo"
@@ -13,7 +14,8 @@ import (
 )
 
 // Problem is an RFC 9457 problem document. Its Type is the path of the
-// page that explains it (problemPages), never left out.
+// page that explains it (problemPages), never left out; its Title is the
+// page's.
 type Problem struct {
 	Type   string             `json:"type"`
 	Title  string             `json:"title"`
@@ -30,7 +32,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeProblem(w http.ResponseWriter, p Problem) {
 	if p.Title == "" {
-		p.Title = http.StatusText(p.Status)
+		p.Title = problemPages[strings.TrimPrefix(p.Type, problemsPath)].Title
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
@@ -39,7 +41,7 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 
 // badRequest answers 400 naming the field that is wrong.
 func badRequest(w http.ResponseWriter, field, message string) {
-	writeProblem(w, Problem{Type: "/problems/invalid-input", Title: "Invalid input", Status: http.StatusBadRequest,
+	writeProblem(w, Problem{Type: "/problems/invalid-input", Status: http.StatusBadRequest,
 		Detail: field + ": " + message, Errors: []cases.FieldError{{Field: field, Message: message}}})
 }
 
@@ -52,17 +54,17 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	)
 	switch {
 	case errors.As(err, &invalid):
-		writeProblem(w, Problem{Type: "/problems/invalid-input", Title: "Invalid input", Status: http.StatusBadRequest,
+		writeProblem(w, Problem{Type: "/problems/invalid-input", Status: http.StatusBadRequest,
 			Detail: invalid.Error(), Errors: invalid.Errors})
 	case errors.As(err, &rule):
-		writeProblem(w, Problem{Type: "/problems/not-allowed", Title: "Not allowed by the rules", Status: http.StatusUnprocessableEntity,
+		writeProblem(w, Problem{Type: "/problems/not-allowed", Status: http.StatusUnprocessableEntity,
 			Detail: rule.Error(), Errors: rule.Errors})
 	case errors.As(err, &forbidden):
 		writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Detail: forbidden.Reason})
 	case errors.Is(err, caserepo.ErrNotFound), errors.Is(err, projections.ErrCaseNotFound):
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such case"})
 	case errors.Is(err, caserepo.ErrConflict):
-		writeProblem(w, Problem{Type: "/problems/conflict", Title: "Stale expected_version", Status: http.StatusConflict,
+		writeProblem(w, Problem{Type: "/problems/conflict", Status: http.StatusConflict,
 			Detail: err.Error() + "; reload the case and decide again",
 			Errors: []cases.FieldError{{Field: "expected_version", Message: "is stale"}}})
 	case errors.Is(err, caserepo.ErrKeyReused):
@@ -71,12 +73,12 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 				Message: "was first sent with another request (another body, route or case); use a new key for a new request"}}})
 	case errors.Is(err, projections.ErrNotYet):
 		w.Header().Set("Retry-After", "1")
-		writeProblem(w, Problem{Type: "/problems/not-yet", Title: "Read models have not caught up", Status: http.StatusServiceUnavailable,
+		writeProblem(w, Problem{Type: "/problems/not-yet", Status: http.StatusServiceUnavailable,
 			Detail: "the read models do not include min_position yet; retry shortly"})
 	case caserepo.Unavailable(err), errors.Is(err, context.Canceled):
 		log.Warn("database unavailable", "err", err)
 		w.Header().Set("Retry-After", retryAfter)
-		writeProblem(w, Problem{Type: "/problems/unavailable", Title: "Database unavailable", Status: http.StatusServiceUnavailable,
+		writeProblem(w, Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the database is unreachable or did not answer in time; retry later (a write retried with the same Idempotency-Key is recorded at most once)"})
 	default:
 		log.Error("request failed", "err", err)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"html/template"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -65,13 +66,13 @@ var problemPages = map[string]problemPage{
 		"Retry later; report the X-Request-ID of the answer to the operators if it persists."},
 }
 
-// ProblemTypes lists the type of every problem the API answers with.
-func ProblemTypes() []string {
-	var types []string
-	for name := range problemPages {
-		types = append(types, problemsPath+name)
+// ProblemTypes returns the type of every problem the API answers with,
+// and its title.
+func ProblemTypes() map[string]string {
+	types := map[string]string{}
+	for name, page := range problemPages {
+		types[problemsPath+name] = page.Title
 	}
-	slices.Sort(types)
 	return types
 }
 
@@ -95,7 +96,7 @@ func (s *Server) problemType(w http.ResponseWriter, r *http.Request) {
 	page, ok := problemPages[name]
 	if !ok {
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound,
-			Detail: "no such problem type (known: " + strings.Join(ProblemTypes(), ", ") + ")"})
+			Detail: "no such problem type (known: " + strings.Join(slices.Sorted(maps.Keys(ProblemTypes())), ", ") + ")"})
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -164,12 +164,12 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.db.PingContext(r.Context()); err != nil {
 		w.Header().Set("Retry-After", retryAfter)
-		writeProblem(w, Problem{Type: "/problems/not-ready", Title: "Not ready", Status: http.StatusServiceUnavailable, Detail: "database unreachable"})
+		writeProblem(w, Problem{Type: "/problems/not-ready", Status: http.StatusServiceUnavailable, Detail: "database unreachable"})
 		return
 	}
 	if !s.pipeline.Running() {
 		w.Header().Set("Retry-After", retryAfter)
-		writeProblem(w, Problem{Type: "/problems/not-ready", Title: "Not ready", Status: http.StatusServiceUnavailable, Detail: "projections are not running"})
+		writeProblem(w, Problem{Type: "/problems/not-ready", Status: http.StatusServiceUnavailable, Detail: "projections are not running"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
