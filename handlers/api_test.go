@@ -27,6 +27,14 @@ type stack struct {
 	url    string
 	db     *eventstore.DB
 	server *handlers.Server
+	// answers reports the answers the OpenAPI document does not describe.
+	answers *reporter
+}
+
+// use makes t the test of the stack's requests (a fuzz target's input).
+func (s *stack) use(t testing.TB) {
+	s.t = t
+	s.answers.use(t)
 }
 
 const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root"
@@ -59,15 +67,15 @@ func newStackWith(t testing.TB, db *eventstore.DB, today calendar.Date, configur
 	ts := httptest.NewUnstartedServer(nil)
 	// Every answer of every end-to-end test is held to the served OpenAPI
 	// document; a benchmark measures the service alone.
-	routes := srv.Routes()
+	routes, answers := srv.Routes(), &reporter{t: t}
 	if _, bench := t.(*testing.B); !bench {
-		routes = validating(t, servedContract(t, routes), routes)
+		routes = validating(answers, servedContract(t, routes), routes)
 	}
 	ts.Config = handlers.HTTPServer("", routes, append(timeouts, handlers.Timeouts{})[0])
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
 	t.Cleanup(func() { checkEqualsRebuild(t, db) })
-	return &stack{t: t, url: ts.URL, db: db, server: srv}
+	return &stack{t: t, url: ts.URL, db: db, server: srv, answers: answers}
 }
 
 // checkEqualsRebuild holds what the live projection made of a test's

@@ -24,7 +24,7 @@ func FuzzObligationsCursor(f *testing.F) {
 		f.Add(c)
 	}
 	f.Fuzz(func(t *testing.T, cursor string) {
-		s.t = t
+		s.use(t)
 		r := s.do("GET", "/v1/obligations?limit=2&cursor="+url.QueryEscape(cursor), "clerk-token", nil)
 		if r.status != 200 && r.status != 400 {
 			t.Fatalf("cursor %q: %d %s", cursor, r.status, r.raw)

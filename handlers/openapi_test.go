@@ -110,7 +110,7 @@ func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // router); a path the document lacks must answer a 404 problem, a method
 // it lacks a 405 problem; every problem's type must be a page the service
 // serves. newStack puts it in front of every end-to-end test's server.
-func validating(t testing.TB, c *contract, h http.Handler) http.Handler {
+func validating(t *reporter, c *contract, h http.Handler) http.Handler {
 	problems := handlers.ProblemTypes()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tee := &teeWriter{ResponseWriter: w}
@@ -126,6 +126,25 @@ func validating(t testing.TB, c *contract, h http.Handler) http.Handler {
 			t.Errorf("%s %s answered %d, which handlers/openapi.json does not describe: %s\nbody: %s", r.Method, r.URL, tee.code, err, body)
 		}
 	})
+}
+
+// reporter fails the test a server's answers belong to; a fuzz target
+// changes it for each input.
+type reporter struct {
+	mu sync.Mutex
+	t  testing.TB
+}
+
+func (r *reporter) use(t testing.TB) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.t = t
+}
+
+func (r *reporter) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.t.Errorf(format, args...)
 }
 
 // check returns what is wrong with an answer, or "".
