@@ -460,3 +460,160 @@ func TestTheContractCheckRefusesUndescribedAnswers(t *testing.T) {
 		}
 	}
 }
+
+// Every query parameter and header a route's handler reads (through the
+// functions it calls) is a parameter of its operation in the document, and
+// a handler that answers CSV documents text/csv. The handlers' code is read
+// with go/ast; routes() and handlers.Rules() list the routes in one order.
+func TestEveryParameterTheCodeReadsIsDocumented(t *testing.T) {
+	c, err := loadContract(handlers.OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads, handlerNames := parametersInSource(t)
+	rules := handlers.Rules()
+	if len(handlerNames) != len(rules) {
+		t.Fatalf("found %d routes in routes(), handlers.Rules has %d", len(handlerNames), len(rules))
+	}
+	checked := 0
+	for i, rule := range rules {
+		item := c.doc.Paths.Value(rule.Path)
+		if item == nil || item.GetOperation(rule.Method) == nil {
+			continue // TestEveryRouteIsInTheDocumentAndViceVersa reports it
+		}
+		op := item.GetOperation(rule.Method)
+		documented := map[string]bool{}
+		for _, p := range append(item.Parameters, op.Parameters...) {
+			documented[p.Value.In+" "+p.Value.Name] = true
+		}
+		for _, param := range reads(handlerNames[i]) {
+			checked++
+			switch param {
+			case "header Authorization":
+			case "header Accept":
+				if op.Responses.Status(200) == nil || op.Responses.Status(200).Value.Content.Get("text/csv") == nil {
+					t.Errorf("%s %s answers CSV but its 200 documents no text/csv", rule.Method, rule.Path)
+				}
+			default:
+				if !documented[param] {
+					t.Errorf("%s %s reads %s, which its operation does not document", rule.Method, rule.Path, param)
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d parameters found in the handlers' code", checked)
+	}
+}
+
+// parametersInSource returns, for a handler's name, the parameters it and
+// the functions it calls read ("query as_of", "header Idempotency-Key"),
+// and the names of the handlers of routes(), in order. The middleware of
+// every route (correlate: X-Request-ID) counts for every handler.
+func parametersInSource(t *testing.T) (func(handler string) []string, []string) {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	direct := map[string][]string{}
+	calls := map[string][]string{}
+	var handlerNames []string
+	literal := func(e ast.Expr) (string, bool) {
+		if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			s, err := strconv.Unquote(lit.Value)
+			return s, err == nil
+		}
+		return "", false
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			me := fn.Name.Name
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.CompositeLit:
+					if arr, ok := n.Type.(*ast.ArrayType); ok && me == "routes" {
+						if id, ok := arr.Elt.(*ast.Ident); ok && id.Name == "route" {
+							for _, e := range n.Elts {
+								if rt, ok := e.(*ast.CompositeLit); ok && len(rt.Elts) == 2 {
+									if sel, ok := rt.Elts[1].(*ast.SelectorExpr); ok {
+										handlerNames = append(handlerNames, sel.Sel.Name)
+									}
+								}
+							}
+						}
+					}
+				case *ast.CallExpr:
+					switch fun := n.Fun.(type) {
+					case *ast.Ident:
+						calls[me] = append(calls[me], fun.Name)
+						if fun.Name == "dateParam" && len(n.Args) > 2 {
+							if p, ok := literal(n.Args[2]); ok {
+								direct[me] = append(direct[me], "query "+p)
+							}
+						}
+					case *ast.SelectorExpr:
+						calls[me] = append(calls[me], fun.Sel.Name)
+						if (fun.Sel.Name == "Get" || fun.Sel.Name == "Values") && len(n.Args) == 1 {
+							p, ok := literal(n.Args[0])
+							if !ok {
+								break
+							}
+							if recv, isSel := fun.X.(*ast.SelectorExpr); isSel && recv.Sel.Name == "Header" {
+								direct[me] = append(direct[me], "header "+p)
+							} else if _, isMap := fun.X.(*ast.Ident); isMap || isQueryCall(fun.X) {
+								direct[me] = append(direct[me], "query "+p)
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	reads := func(handler string) []string {
+		var out []string
+		seen := map[string]bool{}
+		var visit func(name string)
+		visit = func(name string) {
+			if seen[name] {
+				return
+			}
+			seen[name] = true
+			for _, p := range direct[name] {
+				if !slices.Contains(out, p) {
+					out = append(out, p)
+				}
+			}
+			for _, callee := range calls[name] {
+				visit(callee)
+			}
+		}
+		visit("correlate")
+		visit(handler)
+		return out
+	}
+	return reads, handlerNames
+}
+
+// isQueryCall reports whether e is a call of Query() (r.URL.Query()).
+func isQueryCall(e ast.Expr) bool {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "Query"
+}
