@@ -363,3 +363,38 @@ func TestGrafanaDashboardQueriesRunAsTheDashboardRole(t *testing.T) {
 		t.Fatalf("only %d of %d dashboard queries returned rows", withRows, len(queries))
 	}
 }
+
+// compose.yaml gives Grafana what the provisioning files expect: the
+// dashboards where the provider looks, the provisioning directory, and
+// every variable the data source reads.
+func TestComposeMountsTheGrafanaProvisioning(t *testing.T) {
+	read := func(parts ...string) string {
+		b, err := os.ReadFile(filepath.Join(append([]string{".."}, parts...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	compose := read("compose.yaml")
+	provider := read("deploy", "grafana", "provisioning", "dashboards", "lhuta.yaml")
+	datasource := read("deploy", "grafana", "provisioning", "datasources", "lhuta.yaml")
+	path := regexp.MustCompile(`(?m)^\s*path:\s*(\S+)`).FindStringSubmatch(provider)
+	if path == nil {
+		t.Fatal("the dashboard provider names no path")
+	}
+	for _, mount := range []string{"./deploy/grafana/dashboards:" + path[1] + ":ro", "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro",
+		"./deploy/grafana/dashboard-role.sql:"} {
+		if !strings.Contains(compose, mount) {
+			t.Errorf("compose.yaml does not mount %s", mount)
+		}
+	}
+	vars := regexp.MustCompile(`\$\{(\w+)\}`).FindAllStringSubmatch(datasource, -1)
+	if len(vars) == 0 {
+		t.Fatal("the data source reads no variables")
+	}
+	for _, v := range vars {
+		if !strings.Contains(compose, "      "+v[1]+":") {
+			t.Errorf("compose.yaml does not give Grafana %s", v[1])
+		}
+	}
+}
