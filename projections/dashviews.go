@@ -65,9 +65,16 @@ var dashViews = []struct{ name, query string }{
 }
 
 // dropDashViews drops the dashboard views, before the views they read are.
+// It first locks read_model_generation, which every switch of generation
+// writes: the views are always locked after it, so two of these
+// transactions (a rebuild's switch, a start's refresh) wait for each other
+// instead of deadlocking.
 func dropDashViews(ctx context.Context, q querier, d eventstore.Dialect) error {
 	if d.Name != eventstore.Postgres.Name {
 		return nil
+	}
+	if _, err := q.ExecContext(ctx, `LOCK TABLE read_model_generation IN EXCLUSIVE MODE`); err != nil {
+		return err
 	}
 	for _, v := range dashViews {
 		if _, err := q.ExecContext(ctx, "DROP VIEW IF EXISTS "+DashSchema+"."+v.name); err != nil {
@@ -97,10 +104,6 @@ func refreshDashViews(ctx context.Context, db *eventstore.DB) error {
 		return nil
 	}
 	return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
-		// Serialised with Prepare's and a rebuild's switch of generation.
-		if _, err := tx.ExecContext(ctx, `LOCK TABLE read_model_generation IN EXCLUSIVE MODE`); err != nil {
-			return err
-		}
 		if err := dropDashViews(ctx, tx, db.Dialect); err != nil {
 			return err
 		}
