@@ -201,6 +201,7 @@ func newMetrics(db *sql.DB, pipeline *projections.Pipeline) *metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		m.registry.MustRegister(collectors.NewDBStatsCollector(db, "lhuta"))
+		m.registry.MustRegister(rebuildCollector{db})
 	}
 	if pipeline != nil {
 		m.registry.MustRegister(lagCollector{pipeline})

@@ -87,7 +87,7 @@ func (p projector) states(ctx context.Context, tx *sql.Tx, ids []string) (map[st
 			}
 			states[id] = state
 		}
-		if err := rows.Close(); err != nil {
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return nil, err
 		}
 	}

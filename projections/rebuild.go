@@ -126,7 +126,11 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
 	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&total); err != nil {
 		return err
 	}
+	// Written for the serving process's /metrics (rebuildprogress.go).
+	pw := startProgress(ctx, db, b.gen, total)
+	defer pw.stop(ctx)
 	report := func() {
+		pw.report(ctx, b.done, max(total, b.done))
 		if progress != nil {
 			progress(b.done, max(total, b.done))
 		}

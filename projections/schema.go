@@ -162,8 +162,11 @@ type querier interface {
 // keeps the old tables answering while it builds).
 func Prepare(ctx context.Context, db *eventstore.DB) error {
 	m, err := liveGeneration(ctx, db.SQL)
-	if err != nil || m.schema == SchemaVersion {
+	if err != nil {
 		return err
+	}
+	if m.schema == SchemaVersion {
+		return refreshDashViews(ctx, db)
 	}
 	return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
 		// Instances starting together: one creates, the others find it done.
@@ -207,12 +210,18 @@ func dropGeneration(ctx context.Context, q querier, gen int64) error {
 
 // switchTo points the views at generation gen and records it as live.
 func switchTo(ctx context.Context, q querier, d eventstore.Dialect, old, gen int64) error {
+	if err := dropDashViews(ctx, q, d); err != nil {
+		return err
+	}
 	for _, t := range tables {
 		stmts := []string{"DROP VIEW IF EXISTS " + t.name,
 			fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", t.name, t.physical(gen))}
 		if err := execAll(ctx, q, stmts); err != nil {
 			return err
 		}
+	}
+	if err := createDashViews(ctx, q, d); err != nil {
+		return err
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM read_model_generation`); err != nil {
 		return err

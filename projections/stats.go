@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"errors"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
@@ -190,7 +191,7 @@ func (r *Reader) count(ctx context.Context, f StatsFilter, first, last calendar.
 		o.TriggeredOn, o.Due = triggered.Date, due.Date
 		add(kindObligation, situation, o.TriggeredOn.String()[:7], string(o.StatusOn(f.To)), 1)
 	}
-	if err := rows.Close(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
 	cond, args = in("filed_on")

@@ -83,12 +83,12 @@ func startService(ctx context.Context, db *eventstore.DB, log *slog.Logger) (*se
 		case err := <-pipeDone:
 			pipeDone <- err
 			s.close()
-			return nil, fmt.Errorf("projection pipeline stopped at start: %v", err)
+			return nil, fmt.Errorf("projection pipeline stopped at start: %w", err)
 		default:
 		}
 		if time.Now().After(deadline) {
 			s.close()
-			return nil, fmt.Errorf("service not ready after 30 s (last: %d %v)", status, err)
+			return nil, fmt.Errorf("service not ready after 30 s (last: %d %v)", status, err) //nolint:errorlint // err may be nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -537,7 +537,7 @@ func healthcheck(ctx context.Context, addr string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("healthcheck: %w", err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("healthcheck: /healthz answered %d", resp.StatusCode)
 	}
