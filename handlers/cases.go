@@ -128,7 +128,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.pipeline.Nudge()
-	s.metrics.accepted.WithLabelValues(cases.CaseOpenedType).Inc()
+	s.metrics.accepted.WithLabelValues(string(cases.CaseOpenedType)).Inc()
 	w.Header().Set("Location", "/v1/cases/"+e.StreamID)
 	writeJSON(w, http.StatusCreated, written{ID: e.StreamID, Version: e.Version, Position: e.Position})
 }
@@ -172,7 +172,7 @@ func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := s.context(r)
 	e, err := s.repo.Update(r.Context(), mux.Vars(r)["id"], expected, s.request(r, body), func(c *cases.Case) (cases.Recorded, error) {
-		return c.Record(req.Type, req.Data, ctx)
+		return c.Record(cases.EventType(req.Type), req.Data, ctx)
 	})
 	if err != nil {
 		writeError(w, s.log, err)

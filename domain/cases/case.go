@@ -60,7 +60,7 @@ type Citizen struct {
 
 // Recorded is an event a decision produced, ready to be appended.
 type Recorded struct {
-	Type string
+	Type EventType
 	Data any
 }
 
@@ -82,7 +82,7 @@ type Case struct {
 	Fee *fees.Fee
 
 	// seen holds the trigger facts recorded so far: each happens once a case.
-	seen map[string]calendar.Date
+	seen map[EventType]calendar.Date
 	// feeReason is why a new card is issued, from the case's trigger.
 	feeReason            fees.Reason
 	incident             IncidentKind
@@ -114,41 +114,41 @@ type eventKind struct {
 }
 
 // events maps each event type to its kind.
-var events = map[string]eventKind{
-	"IncidentReported":         {new: func() fact { return new(IncidentReported) }, trigger: true},
-	"OldCardFound":             {new: func() fact { return new(OldCardFound) }},
-	"OldCardSurrendered":       {new: func() fact { return new(OldCardSurrendered) }},
-	"LostCardUsed":             {new: func() fact { return new(LostCardUsed) }},
-	"ResidenceChangeReported":  {new: func() fact { return new(ResidenceChangeReported) }, trigger: true},
-	"ResidenceRecordCancelled": {new: func() fact { return new(ResidenceRecordCancelled) }, trigger: true},
-	"PermanentResidenceEnded":  {new: func() fact { return new(PermanentResidenceEnded) }, trigger: true},
-	"IDCardSurrendered":        {new: func() fact { return new(IDCardSurrendered) }},
-	"MaritalStatusChanged":     {new: func() fact { return new(MaritalStatusChanged) }, trigger: true},
-	"CitizenTurned15":          {new: func() fact { return new(CitizenTurned15) }, trigger: true},
-	"IDCardExpired":            {new: func() fact { return new(IDCardExpired) }, trigger: true},
-	"NameChanged":              {new: func() fact { return new(NameChanged) }, trigger: true},
-	"ApplicationFiled":         {new: func() fact { return new(ApplicationFiled) }},
-	"DocumentReady":            {new: func() fact { return new(DocumentReady) }},
-	"CollectionReminderSent":   {new: func() fact { return new(CollectionReminderSent) }},
-	"DocumentCollected":        {new: func() fact { return new(DocumentCollected) }},
-	"ObligationExcused":        {new: func() fact { return new(ObligationExcused) }, officer: true},
-	"FlagReviewed":             {new: func() fact { return new(FlagReviewed) }, officer: true},
-	CaseClosedType:             {new: func() fact { return new(CaseClosed) }},
+var events = map[EventType]eventKind{
+	IncidentReportedType:         {new: func() fact { return new(IncidentReported) }, trigger: true},
+	OldCardFoundType:             {new: func() fact { return new(OldCardFound) }},
+	OldCardSurrenderedType:       {new: func() fact { return new(OldCardSurrendered) }},
+	LostCardUsedType:             {new: func() fact { return new(LostCardUsed) }},
+	ResidenceChangeReportedType:  {new: func() fact { return new(ResidenceChangeReported) }, trigger: true},
+	ResidenceRecordCancelledType: {new: func() fact { return new(ResidenceRecordCancelled) }, trigger: true},
+	PermanentResidenceEndedType:  {new: func() fact { return new(PermanentResidenceEnded) }, trigger: true},
+	IDCardSurrenderedType:        {new: func() fact { return new(IDCardSurrendered) }},
+	MaritalStatusChangedType:     {new: func() fact { return new(MaritalStatusChanged) }, trigger: true},
+	CitizenTurned15Type:          {new: func() fact { return new(CitizenTurned15) }, trigger: true},
+	IDCardExpiredType:            {new: func() fact { return new(IDCardExpired) }, trigger: true},
+	NameChangedType:              {new: func() fact { return new(NameChanged) }, trigger: true},
+	ApplicationFiledType:         {new: func() fact { return new(ApplicationFiled) }},
+	DocumentReadyType:            {new: func() fact { return new(DocumentReady) }},
+	CollectionReminderSentType:   {new: func() fact { return new(CollectionReminderSent) }},
+	DocumentCollectedType:        {new: func() fact { return new(DocumentCollected) }},
+	ObligationExcusedType:        {new: func() fact { return new(ObligationExcused) }, officer: true},
+	FlagReviewedType:             {new: func() fact { return new(FlagReviewed) }, officer: true},
+	CaseClosedType:               {new: func() fact { return new(CaseClosed) }},
 }
 
 // common are the events every situation accepts: the application and
 // collection of a document, the officer's decisions and closing the case.
-var common = []string{"ApplicationFiled", "DocumentReady", "CollectionReminderSent", "DocumentCollected",
-	"ObligationExcused", "FlagReviewed", CaseClosedType}
+var common = []EventType{ApplicationFiledType, DocumentReadyType, CollectionReminderSentType, DocumentCollectedType,
+	ObligationExcusedType, FlagReviewedType, CaseClosedType}
 
 // situationEvents lists the events specific to each situation (RULES.md §5).
-var situationEvents = map[Situation][]string{
-	IDCardIncident:      {"IncidentReported", "OldCardFound", "OldCardSurrendered", "LostCardUsed"},
-	ResidenceChange:     {"ResidenceChangeReported", "ResidenceRecordCancelled", "PermanentResidenceEnded", "IDCardSurrendered"},
-	MaritalStatusChange: {"MaritalStatusChanged"},
-	FirstIDCard:         {"CitizenTurned15"},
-	IDCardExpiry:        {"IDCardExpired"},
-	NameChange:          {"NameChanged"},
+var situationEvents = map[Situation][]EventType{
+	IDCardIncident:      {IncidentReportedType, OldCardFoundType, OldCardSurrenderedType, LostCardUsedType},
+	ResidenceChange:     {ResidenceChangeReportedType, ResidenceRecordCancelledType, PermanentResidenceEndedType, IDCardSurrenderedType},
+	MaritalStatusChange: {MaritalStatusChangedType},
+	FirstIDCard:         {CitizenTurned15Type},
+	IDCardExpiry:        {IDCardExpiredType},
+	NameChange:          {NameChangedType},
 	PassportApplication: {},
 }
 
@@ -163,16 +163,13 @@ func Situations() []Situation {
 }
 
 // EventTypes lists the events a situation accepts, its own first.
-func EventTypes(s Situation) []string {
+func EventTypes(s Situation) []EventType {
 	own, ok := situationEvents[s]
 	if !ok {
 		return nil
 	}
 	return append(slices.Clone(own), common...)
 }
-
-// CaseOpenedType is the type of every case's first event.
-const CaseOpenedType = "CaseOpened"
 
 // CaseOpened is the first event of every case.
 type CaseOpened struct {
@@ -217,6 +214,14 @@ func Open(request []byte, ctx Context) (Recorded, error) {
 	return Recorded{Type: CaseOpenedType, Data: opened}, nil
 }
 
+func joinTypes(types []EventType) string {
+	names := make([]string, len(types))
+	for i, t := range types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
 func joinSituations() string {
 	names := make([]string, 0, len(situationEvents))
 	for _, s := range Situations() {
@@ -227,12 +232,12 @@ func joinSituations() string {
 
 // Record validates a fact someone wants to record on the case and returns the
 // event to append. The case is not changed: Replay does that once the event is stored.
-func (c *Case) Record(eventType string, data []byte, ctx Context) (Recorded, error) {
+func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, error) {
 	kind, known := events[eventType]
 	if !known || !slices.Contains(EventTypes(c.Situation), eventType) {
 		return Recorded{}, &InvalidError{[]FieldError{{"type", fmt.Sprintf(
 			"unknown event type %q for a %s case; allowed: %s",
-			eventType, c.Situation, strings.Join(EventTypes(c.Situation), ", "))}}}
+			eventType, c.Situation, joinTypes(EventTypes(c.Situation)))}}}
 	}
 	switch {
 	case kind.officer && ctx.Role != ComplianceOfficer:
@@ -265,7 +270,7 @@ func (c *Case) Record(eventType string, data []byte, ctx Context) (Recorded, err
 
 // applyEvent folds one stored event into the case. It fails only on an
 // event this version of lhuta cannot read.
-func (c *Case) applyEvent(eventType string, version int64, data []byte) error {
+func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error {
 	if eventType == CaseOpenedType {
 		var o CaseOpened
 		if err := json.Unmarshal(data, &o); err != nil {
@@ -300,9 +305,9 @@ func (c *Case) firstTrigger() calendar.Date {
 }
 
 // trigger records a trigger fact's date and the fee reason it gives.
-func (c *Case) trigger(eventType string, on calendar.Date, reason fees.Reason) {
+func (c *Case) trigger(eventType EventType, on calendar.Date, reason fees.Reason) {
 	if c.seen == nil {
-		c.seen = map[string]calendar.Date{}
+		c.seen = map[EventType]calendar.Date{}
 	}
 	c.seen[eventType] = on
 	if reason != "" {

@@ -104,9 +104,6 @@ func (e *FlagReviewed) apply(c *Case) {
 	}
 }
 
-// CaseClosedType is the type of the event that closes a case.
-const CaseClosedType = "CaseClosed"
-
 // CaseClosed: a clerk closed the case; it takes no new facts afterwards,
 // though officers may still decide on its flags.
 type CaseClosed struct {

@@ -19,7 +19,7 @@ func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
 }
 
 func (e *CitizenTurned15) apply(c *Case) {
-	c.trigger("CitizenTurned15", e.BirthdayOn, fees.ReasonFirstCard)
+	c.trigger(CitizenTurned15Type, e.BirthdayOn, fees.ReasonFirstCard)
 	c.oblige(rulebook.For(e.BirthdayOn).ApplyForFirstCard(e.BirthdayOn))
 }
 
@@ -32,7 +32,7 @@ type IDCardExpired struct {
 func (e *IDCardExpired) check(*Case, Context, *check) {}
 
 func (e *IDCardExpired) apply(c *Case) {
-	c.trigger("IDCardExpired", e.ExpiredOn, fees.ReasonExpiry)
+	c.trigger(IDCardExpiredType, e.ExpiredOn, fees.ReasonExpiry)
 	c.oblige(rulebook.For(e.ExpiredOn).ApplyForCardAfterExpiry(e.ExpiredOn))
 }
 
@@ -45,7 +45,7 @@ type NameChanged struct {
 func (e *NameChanged) check(*Case, Context, *check) {}
 
 func (e *NameChanged) apply(c *Case) {
-	c.trigger("NameChanged", e.DecisionEffectiveOn, fees.ReasonNameChange)
+	c.trigger(NameChangedType, e.DecisionEffectiveOn, fees.ReasonNameChange)
 	law := rulebook.For(e.DecisionEffectiveOn)
 	c.oblige(law.ApplyForCardAfterNameChange(e.DecisionEffectiveOn))
 	c.oldCardExpires(law, e.DecisionEffectiveOn, "change of name")

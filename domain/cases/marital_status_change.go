@@ -39,7 +39,7 @@ func (e *MaritalStatusChanged) check(_ *Case, _ Context, chk *check) {
 }
 
 func (e *MaritalStatusChanged) apply(c *Case) {
-	c.trigger("MaritalStatusChanged", e.DocumentReceivedOn, fees.ReasonMaritalStatusChange)
+	c.trigger(MaritalStatusChangedType, e.DocumentReceivedOn, fees.ReasonMaritalStatusChange)
 	law := rulebook.For(e.DocumentReceivedOn)
 	if duty, ok := law.ApplyForCardAfterMaritalChange(e.DocumentReceivedOn, *e.CardShowsMaritalStatus); ok {
 		c.oblige(duty)

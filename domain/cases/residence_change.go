@@ -20,7 +20,7 @@ type ResidenceChangeReported struct {
 func (e *ResidenceChangeReported) check(*Case, Context, *check) {}
 
 func (e *ResidenceChangeReported) apply(c *Case) {
-	c.trigger("ResidenceChangeReported", e.ReportedOn, fees.ReasonResidenceChange)
+	c.trigger(ResidenceChangeReportedType, e.ReportedOn, fees.ReasonResidenceChange)
 	law := rulebook.For(e.ReportedOn)
 	c.oblige(law.ApplyForCardAfterResidenceChange(e.ReportedOn))
 	c.oldCardExpires(law, e.ReportedOn, "change of permanent residence")
@@ -44,7 +44,7 @@ type ResidenceRecordCancelled struct {
 func (e *ResidenceRecordCancelled) check(*Case, Context, *check) {}
 
 func (e *ResidenceRecordCancelled) apply(c *Case) {
-	c.trigger("ResidenceRecordCancelled", e.DecisionEffectiveOn, fees.ReasonResidenceRecordCancelled)
+	c.trigger(ResidenceRecordCancelledType, e.DecisionEffectiveOn, fees.ReasonResidenceRecordCancelled)
 	c.oblige(rulebook.For(e.DecisionEffectiveOn).ApplyForCardAfterRecordCancelled(e.DecisionEffectiveOn))
 	c.Validity = append(c.Validity, Validity{"id_card", rulebook.CardValidityEndsOnRecordCancelled(e.DecisionEffectiveOn),
 		"the residence record was cancelled"})
@@ -60,7 +60,7 @@ type PermanentResidenceEnded struct {
 func (e *PermanentResidenceEnded) check(*Case, Context, *check) {}
 
 func (e *PermanentResidenceEnded) apply(c *Case) {
-	c.trigger("PermanentResidenceEnded", e.NotifiedOn, "")
+	c.trigger(PermanentResidenceEndedType, e.NotifiedOn, "")
 	c.noPermanentResidence = true
 	c.oblige(rulebook.For(e.NotifiedOn).SurrenderCardAfterResidenceEnded(e.NotifiedOn))
 }

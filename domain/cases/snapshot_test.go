@@ -16,8 +16,9 @@ func TestACaseRestoredFromASnapshotGoesOnAsTheOriginal(t *testing.T) {
 	ctx := cases.Context{Today: calendar.NewDate(2026, 7, 1), Actor: "alice", Role: cases.Clerk}
 	officer := cases.Context{Today: ctx.Today, Actor: "bob", Role: cases.ComplianceOfficer}
 	steps := []struct {
-		ctx       cases.Context
-		typ, data string
+		ctx  cases.Context
+		typ  cases.EventType
+		data string
 	}{
 		{ctx, "IncidentReported", `{"kind":"lost","reported_on":"2026-04-09","discovered_on":"2026-04-01","reported_to":"police"}`},
 		{ctx, "ApplicationFiled", `{"document":"id_card_chip","filed_on":"2026-05-20","track":"standard","filing_office":"municipal_office"}`},

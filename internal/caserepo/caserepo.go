@@ -193,7 +193,7 @@ func (r *Repository) Load(ctx context.Context, id string) (*cases.Case, error) {
 func Replay(c *cases.Case, events []eventstore.Event) error {
 	history := make([]cases.Event, len(events))
 	for i, e := range events {
-		history[i] = cases.Event{Type: e.Type, Version: e.Version, Data: e.Data}
+		history[i] = cases.Event{Type: cases.EventType(e.Type), Version: e.Version, Data: e.Data}
 	}
 	return c.Replay(history...)
 }
@@ -212,7 +212,7 @@ func (r *Repository) append(ctx context.Context, id string, expected int64, req 
 	if err != nil {
 		return eventstore.Event{}, err
 	}
-	events, err := r.store.Append(ctx, id, expected, req.metadata(), eventstore.NewEvent{Type: rec.Type, Data: data})
+	events, err := r.store.Append(ctx, id, expected, req.metadata(), eventstore.NewEvent{Type: string(rec.Type), Data: data})
 	if err != nil {
 		return eventstore.Event{}, err
 	}
