@@ -16,9 +16,6 @@ import (
 	"github.com/lhuta/lhuta/domain/cases"
 )
 
-// ErrCaseNotFound is returned for a case the read models do not hold.
-var ErrCaseNotFound = errors.New("case not found")
-
 // statusSQL is cases.Obligation.StatusOn written in SQL, to filter lists
 // by the statuses no index serves; $1 is the as-of date. A test holds the two equal.
 const statusSQL = `CASE
@@ -101,7 +98,7 @@ func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseV
 	var state []byte
 	err := r.db.QueryRowContext(ctx, `SELECT state FROM case_view WHERE case_id = $1`, id).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
-		return CaseView{AsOf: asOf}, ErrCaseNotFound
+		return CaseView{AsOf: asOf}, cases.ErrNotFound
 	}
 	if err != nil {
 		return CaseView{AsOf: asOf}, err
@@ -391,7 +388,7 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 	var seqs []int
 	for rows.Next() {
 		var (
-			d                 cases.OfficeDeadline
+			d                 cases.SLA
 			caseID            string
 			seq               int
 			filed, due, ready dbDate
@@ -413,7 +410,7 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 }
 
 // slaItem shows an office deadline as of a day.
-func slaItem(d cases.OfficeDeadline, asOf calendar.Date) SLAItem {
+func slaItem(d cases.SLA, asOf calendar.Date) SLAItem {
 	it := SLAItem{Deadline: "issue_document", Document: d.Document, Track: d.Track, FiledOn: d.FiledOn, DueOn: d.Due,
 		Status: d.StatusOn(asOf)}
 	if it.Status != cases.SLAOpen && !d.ReadyOn.IsZero() && !d.ReadyOn.After(asOf) {

@@ -73,7 +73,7 @@ func (e *ApplicationFiled) check(c *Case, _ Context, chk *check) {
 	case c.Situation != FirstIDCard && !c.firstTrigger().IsZero() && e.FiledOn.Before(c.firstTrigger()):
 		chk.refuse("filed_on", "%s is before the case's first fact (%s); an earlier application belongs to another case", e.FiledOn, c.firstTrigger())
 	}
-	if _, err := rulebook.ProcessingDeadline(e.Document, e.Track, e.FiledOn); err != nil {
+	if _, err := rulebook.SLADue(e.Document, e.Track, e.FiledOn); err != nil {
 		chk.refuse("track", "%v", err)
 		return
 	}
@@ -100,8 +100,8 @@ func (e *ApplicationFiled) apply(c *Case) {
 		c.cardAppliedOn = e.FiledOn
 		c.fulfil(rulebook.ObligationApplyForIDCard, e.FiledOn)
 	}
-	due, _ := rulebook.ProcessingDeadline(e.Document, e.Track, e.FiledOn)
-	c.SLA = append(c.SLA, OfficeDeadline{Document: string(e.Document), Track: string(e.Track), FiledOn: e.FiledOn, Due: due})
+	due, _ := rulebook.SLADue(e.Document, e.Track, e.FiledOn)
+	c.SLA = append(c.SLA, SLA{Document: string(e.Document), Track: string(e.Track), FiledOn: e.FiledOn, Due: due})
 	c.application = &application{document: e.Document, filedOn: e.FiledOn, sla: len(c.SLA) - 1}
 	c.Fee = nil
 	if fee, err := fees.Price(c.feeApplication(e, e.FiledOn.YearsSince(c.Citizen.BirthDate))); err == nil {

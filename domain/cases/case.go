@@ -75,7 +75,7 @@ type Case struct {
 	Version     int64
 	Obligations []Obligation
 	Flags       []Flag
-	SLA         []OfficeDeadline
+	SLA         []SLA
 	Validity    []Validity
 	// Fee is the fee fixed by the latest application; nil where the seeds
 	// state none or no application was filed.

@@ -97,8 +97,9 @@ const (
 	SLABreached = "breached"
 )
 
-// OfficeDeadline is the office's deadline to make a document (RULES.md §6).
-type OfficeDeadline struct {
+// SLA is the office's deadline to make a document (RULES.md §6: the
+// processing deadline; the API calls it "sla").
+type SLA struct {
 	Document string
 	Track    string
 	FiledOn  calendar.Date
@@ -107,7 +108,7 @@ type OfficeDeadline struct {
 }
 
 // StatusOn says whether the office met its deadline, as of asOf.
-func (d OfficeDeadline) StatusOn(asOf calendar.Date) string {
+func (d SLA) StatusOn(asOf calendar.Date) string {
 	switch {
 	case happened(d.ReadyOn, asOf):
 		if d.ReadyOn.After(d.Due) {

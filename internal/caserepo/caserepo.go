@@ -17,9 +17,6 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 )
 
-// ErrNotFound is returned for an unknown case.
-var ErrNotFound = errors.New("case not found")
-
 // ErrKeyReused is returned when an Idempotency-Key is sent with another
 // request than the one it first recorded (another body, route or case).
 var ErrKeyReused = errors.New("idempotency key reused")
@@ -180,7 +177,7 @@ func read[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 func (r *Repository) Load(ctx context.Context, id string) (*cases.Case, error) {
 	events, err := read(ctx, func() ([]eventstore.Event, error) { return r.store.Load(ctx, id) })
 	if errors.Is(err, eventstore.ErrNotFound) {
-		return nil, ErrNotFound
+		return nil, cases.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
@@ -202,7 +199,7 @@ func Replay(c *cases.Case, events []eventstore.Event) error {
 func (r *Repository) Events(ctx context.Context, id string) ([]eventstore.Event, error) {
 	events, err := read(ctx, func() ([]eventstore.Event, error) { return r.store.Load(ctx, id) })
 	if errors.Is(err, eventstore.ErrNotFound) {
-		return nil, ErrNotFound
+		return nil, cases.ErrNotFound
 	}
 	return events, err
 }
