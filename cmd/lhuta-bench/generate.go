@@ -544,7 +544,7 @@ func makeCase(seed uint64, i, n, offices int) (genCase, int, string) {
 		case u < 0.40:
 			on := f.RaisedOn.AddDays(r.IntN(20))
 			b.record("ObligationExcused", on, cases.ComplianceOfficer, map[string]any{"obligation": rulebook.ObligationApplyForIDCard,
-				"reason": "hospitalizace (překážka těžko překonatelná)", "excused_on": on.String()})
+				"reason": "hospitalizace (překážka těžko překonatelná)"})
 		}
 	}
 

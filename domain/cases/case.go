@@ -315,14 +315,20 @@ func (c *Case) trigger(eventType EventType, on calendar.Date, reason fees.Reason
 	}
 }
 
-// oblige adds an obligation, with the flag its missed deadline would raise.
-// A duty to apply for a card that an application already on the case meets
+// oblige adds an obligation, with the flag its missed deadline would raise:
+// none for a citizen under 15 on the day after the deadline, the day of the
+// act (RULES.md §7), and the obligation says why. A duty to apply for a card that an application already on the case meets
 // is fulfilled at once: the order in which a clerk records the facts must
 // not change the outcome.
 func (c *Case) oblige(d rulebook.Duty) {
 	o := Obligation{Duty: d}
 	if !d.Offence.IsZero() {
-		o.flag = c.raise(d.Offence, d.Due.AddDays(1), d.Obligation).ID
+		if f := c.raise(d.Offence, d.Due.AddDays(1), d.Obligation); f != nil {
+			o.flag = f.ID
+		} else {
+			o.NoFlag = fmt.Sprintf("no flag: the citizen is under %d on %s, the day after the deadline, and nobody under %d is liable for a misdemeanor (%s)",
+				rulebook.AgeOfLiability, d.Due.AddDays(1), rulebook.AgeOfLiability, rulebook.LiabilityBasis)
+		}
 	}
 	c.Obligations = append(c.Obligations, o)
 	if d.Obligation == rulebook.ObligationApplyForIDCard && !c.cardAppliedOn.IsZero() {
@@ -330,8 +336,13 @@ func (c *Case) oblige(d rulebook.Duty) {
 	}
 }
 
-// raise adds a flag and returns it.
+// raise adds a flag for an act on that day and returns it, or nil where the
+// citizen was under 15 that day: a child is not liable for a misdemeanor
+// (zákon 250/2016 Sb. § 5), so no flag is raised.
 func (c *Case) raise(o rulebook.Offence, on calendar.Date, obligation string) *Flag {
+	if !rulebook.Liable(c.Citizen.BirthDate, on) {
+		return nil
+	}
 	c.flagsRaised++
 	c.Flags = append(c.Flags, Flag{ID: fmt.Sprintf("%s-%d", o.Code, c.flagsRaised), Offence: o, RaisedOn: on, Obligation: obligation})
 	return &c.Flags[len(c.Flags)-1]

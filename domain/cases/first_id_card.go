@@ -7,9 +7,14 @@ import (
 )
 
 // CitizenTurned15: the citizen turned 15 and must apply for a first card
-// within 30 days (seed 003, § 16a(1)(l)).
+// within 30 days (seed 003, § 16a(1)(l)). Only a citizen with permanent
+// residence in the Czech Republic must have a card (seed 003: "Občanský
+// průkaz je povinen mít občan …, který dosáhl věku 15 let a má trvalý pobyt
+// na území České republiky"); without it there is no obligation.
 type CitizenTurned15 struct {
 	BirthdayOn calendar.Date `json:"birthday_on" fact:"required,past"`
+	// PermanentResidenceInCZ is true when left out.
+	PermanentResidenceInCZ *bool `json:"permanent_residence_in_cz,omitempty"`
 }
 
 func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
@@ -20,6 +25,10 @@ func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
 
 func (e *CitizenTurned15) apply(c *Case) {
 	c.trigger(CitizenTurned15Type, e.BirthdayOn, fees.ReasonFirstCard)
+	if e.PermanentResidenceInCZ != nil && !*e.PermanentResidenceInCZ {
+		c.noPermanentResidence = true
+		return
+	}
 	c.oblige(rulebook.For(e.BirthdayOn).ApplyForFirstCard(e.BirthdayOn))
 }
 

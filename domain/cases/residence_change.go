@@ -7,9 +7,9 @@ import (
 )
 
 // ResidenceChangeReported: the citizen reported a change of permanent
-// residence at the registration office (seeds 003, 004). They must apply for
-// a new card within 15 working days; under 269/2021 the old card also
-// expires 45 days after the change.
+// residence at the registration office (seeds 003, 004), for a fee of 50 Kč
+// (none under 15). They must apply for a new card within 15 working days;
+// under 269/2021 the old card also expires 45 days after the change.
 type ResidenceChangeReported struct {
 	ReportedOn calendar.Date `json:"reported_on" fact:"required,past"`
 	// RegistrationOffice names the registration office (ohlašovna) the
@@ -21,6 +21,12 @@ func (e *ResidenceChangeReported) check(*Case, Context, *check) {}
 
 func (e *ResidenceChangeReported) apply(c *Case) {
 	c.trigger(ResidenceChangeReportedType, e.ReportedOn, fees.ReasonResidenceChange)
+	// The case shows the fee of its latest fee-bearing fact: the report
+	// until a card is applied for, then the application's.
+	if c.application == nil {
+		fee := fees.ResidenceChangeReport(e.ReportedOn.YearsSince(c.Citizen.BirthDate))
+		c.Fee = &fee
+	}
 	law := rulebook.For(e.ReportedOn)
 	c.oblige(law.ApplyForCardAfterResidenceChange(e.ReportedOn))
 	c.oldCardExpires(law, e.ReportedOn, "change of permanent residence")

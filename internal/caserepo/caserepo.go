@@ -204,6 +204,39 @@ func (r *Repository) Events(ctx context.Context, id string) ([]eventstore.Event,
 	return events, err
 }
 
+// KnownAt returns a case's history as it stood at the instant t: its events
+// up to the first recorded after t (recorded_at, transaction time). Each
+// version is appended after the one before it, so what follows the first
+// event recorded after t was not there at t either. A case none of whose
+// events were recorded by t is cases.ErrNotFound.
+func (r *Repository) KnownAt(ctx context.Context, id string, t time.Time) ([]eventstore.Event, error) {
+	events, err := r.Events(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range events {
+		if e.RecordedAt.After(t) {
+			events = events[:i]
+			break
+		}
+	}
+	if len(events) == 0 {
+		return nil, cases.ErrNotFound
+	}
+	return events, nil
+}
+
+// LoadKnownAt folds the events of a case known at t (KnownAt) into its
+// state: the case as the office knew it then, through the one fold.
+func (r *Repository) LoadKnownAt(ctx context.Context, id string, t time.Time) (*cases.Case, error) {
+	events, err := r.KnownAt(ctx, id, t)
+	if err != nil {
+		return nil, err
+	}
+	c := &cases.Case{ID: id}
+	return c, Replay(c, events)
+}
+
 func (r *Repository) append(ctx context.Context, id string, expected int64, req Request, rec cases.Recorded) (eventstore.Event, error) {
 	data, err := json.Marshal(rec.Data)
 	if err != nil {
