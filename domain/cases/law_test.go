@@ -377,7 +377,7 @@ func TestExcuse(t *testing.T) {
 		{name: "an excuse after a fine is refused",
 			given: []fact{expiredOn1April, {typ: cases.FlagReviewedType, data: `{"flag":"65-late_application-1","decision":"fined","fine_czk":2000,"decided_on":"2026-05-01"}`}},
 			when:  excuse(""), err: "rule data.obligation",
-			asOf:  []day{{on: "2026-06-01", obligations: []string{"apply_for_id_card due 2026-04-24: judged"}, flags: []string{lateApplication + " raised 2026-04-25: fined"}}}},
+			asOf: []day{{on: "2026-06-01", obligations: []string{"apply_for_id_card due 2026-04-24: judged"}, flags: []string{lateApplication + " raised 2026-04-25: fined"}}}},
 	})
 }
 
