@@ -77,8 +77,9 @@ type Case struct {
 	Flags       []Flag
 	SLA         []SLA
 	Validity    []Validity
-	// Fee is the fee fixed by the latest application; nil where the seeds
-	// state none or no application was filed.
+	// Fee is the fee of the case's latest fee-bearing fact: a residence
+	// change report until a card is applied for, then the latest
+	// application's; nil where the seeds state none or there is no such fact.
 	Fee *fees.Fee
 
 	// seen holds the trigger facts recorded so far: each happens once a case.
