@@ -65,3 +65,19 @@ func TestASnapshotOfAnotherFormatIsNotRead(t *testing.T) {
 		t.Fatalf("a snapshot of another format gave %v, want ErrSnapshotFormat", err)
 	}
 }
+
+// A child's obligation keeps, through a snapshot, why it raises no flag.
+func TestASnapshotKeepsWhyAChildIsNotFlagged(t *testing.T) {
+	c := law{born: "2015-01-10", given: []fact{movedOn1April}}.run(t, cases.ResidenceChange)
+	snap, err := c.MarshalSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored, err := cases.RestoreSnapshot(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restored.Obligations[0].NoFlag == "" || restored.Obligations[0].NoFlag != c.Obligations[0].NoFlag || restored.Fee.Total() != 0 {
+		t.Fatalf("restored %+v, fee %+v; want %q", restored.Obligations, restored.Fee, c.Obligations[0].NoFlag)
+	}
+}
