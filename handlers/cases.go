@@ -18,6 +18,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
@@ -128,7 +129,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.pipeline.Nudge()
-	s.metrics.accepted.WithLabelValues(cases.CaseOpenedType).Inc()
+	s.metrics.accepted.WithLabelValues(string(cases.CaseOpenedType)).Inc()
 	w.Header().Set("Location", "/v1/cases/"+e.StreamID)
 	writeJSON(w, http.StatusCreated, written{ID: e.StreamID, Version: e.Version, Position: e.Position})
 }
@@ -172,7 +173,7 @@ func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := s.context(r)
 	e, err := s.repo.Update(r.Context(), mux.Vars(r)["id"], expected, s.request(r, body), func(c *cases.Case) (cases.Recorded, error) {
-		return c.Record(req.Type, req.Data, ctx)
+		return c.Record(cases.EventType(req.Type), req.Data, ctx)
 	})
 	if err != nil {
 		writeError(w, s.log, err)
@@ -225,12 +226,59 @@ func dateParam(w http.ResponseWriter, r *http.Request, name string, def calendar
 	return d, true
 }
 
+// knownAtParam reads the optional known_at query parameter (RULES.md §3,
+// two kinds of time): an RFC 3339 instant, or a date meaning the end of that
+// day in Europe/Prague. It answers 400 itself if it is neither.
+func knownAtParam(w http.ResponseWriter, r *http.Request) (t time.Time, given, ok bool) {
+	raw := r.URL.Query().Get("known_at")
+	if raw == "" {
+		return time.Time{}, false, true
+	}
+	if d, err := calendar.ParseDate(raw); err == nil {
+		next := d.AddDays(1)
+		return time.Date(next.Year(), next.Month(), next.Day(), 0, 0, 0, 0, calendar.Prague).Add(-time.Nanosecond), true, true
+	}
+	t, err := time.Parse(time.RFC3339Nano, raw)
+	if err != nil {
+		badRequest(w, "known_at", "must be an RFC 3339 instant (2026-03-01T12:00:00+01:00) or a date YYYY-MM-DD (the end of that day in Europe/Prague)")
+		return time.Time{}, false, false
+	}
+	return t, true, true
+}
+
+// asOfKnownAt reads as_of and known_at. Without as_of, a case known at an
+// instant is shown as of the Europe/Prague day of that instant, the office's
+// today then, but never later than the service's today (a fixed clock).
+func (s *Server) asOfKnownAt(w http.ResponseWriter, r *http.Request) (asOf calendar.Date, knownAt time.Time, known, ok bool) {
+	knownAt, known, ok = knownAtParam(w, r)
+	if !ok {
+		return
+	}
+	def := s.today()
+	if d := calendar.Today(knownAt); known && d.Before(def) {
+		def = d
+	}
+	asOf, ok = dateParam(w, r, "as_of", def)
+	return
+}
+
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
-	asOf, ok := dateParam(w, r, "as_of", s.today())
+	asOf, knownAt, known, ok := s.asOfKnownAt(w, r)
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	v, err := readTwice(r.Context(), func() (projections.CaseView, error) { return s.reader.Case(r.Context(), mux.Vars(r)["id"], asOf) })
+	v, err := readTwice(r.Context(), func() (projections.CaseView, error) {
+		if known {
+			// As the office knew it at known_at: the events recorded by
+			// then, through the one fold, never the read model of today.
+			c, err := s.repo.LoadKnownAt(r.Context(), mux.Vars(r)["id"], knownAt)
+			if err != nil {
+				return projections.CaseView{}, err
+			}
+			return projections.ViewOf(c, asOf)
+		}
+		return s.reader.Case(r.Context(), mux.Vars(r)["id"], asOf)
+	})
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -263,7 +311,19 @@ type historyItem struct {
 // getEvents answers from the event store itself: the history is the source
 // of truth and is never behind, so min_position is accepted but has nothing to wait for.
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
-	events, err := s.repo.Events(r.Context(), mux.Vars(r)["id"])
+	knownAt, known, ok := knownAtParam(w, r)
+	if !ok {
+		return
+	}
+	var (
+		events []eventstore.Event
+		err    error
+	)
+	if known {
+		events, err = s.repo.KnownAt(r.Context(), mux.Vars(r)["id"], knownAt)
+	} else {
+		events, err = s.repo.Events(r.Context(), mux.Vars(r)["id"])
+	}
 	if err != nil {
 		writeError(w, s.log, err)
 		return

@@ -26,7 +26,7 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 		After:     q.Get("cursor"),
 	}
 	var ok bool
-	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok {
+	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
 	}
 	if f.DueFrom, ok = dateParam(w, r, "due_from", calendar.Date{}); !ok {
@@ -53,7 +53,7 @@ func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := projections.FlagFilter{Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
-	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok {
+	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
 	}
 	if f.Status != "" && !slices.Contains(projections.FlagStatuses, f.Status) {
@@ -70,6 +70,17 @@ func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
 	s.writeList(w, r, page.items, page.next, err)
 }
 
+// notKnownAt refuses known_at on a list, answering 400 itself: the read
+// models behind the lists hold what is known now, and a list that ignored
+// known_at would pass today's knowledge off as the past's (docs/decisions.md).
+func notKnownAt(w http.ResponseWriter, r *http.Request) bool {
+	if r.URL.Query().Has("known_at") {
+		badRequest(w, "known_at", "is answered per case (GET /v1/cases/{id}?known_at=…); lists show what is known now")
+		return false
+	}
+	return true
+}
+
 // list is one page of a list query.
 type list[T any] struct {
 	items []T
@@ -80,7 +91,7 @@ func (s *Server) listSLA(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := projections.SLAFilter{Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
-	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok {
+	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
 	}
 	if f.Status != "" && !slices.Contains(projections.SLAStatuses, f.Status) {

@@ -282,7 +282,9 @@ func TestTheDocumentsRequiredFieldsAreTheDomains(t *testing.T) {
 	}
 	bySituation := map[cases.Situation][]string{}
 	for _, s := range cases.Situations() {
-		bySituation[s] = cases.EventTypes(s)
+		for _, e := range cases.EventTypes(s) {
+			bySituation[s] = append(bySituation[s], string(e))
+		}
 		for _, e := range bySituation[s] {
 			if !slices.Contains(domain, e) {
 				domain = append(domain, e)

@@ -61,7 +61,7 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 			Detail: rule.Error(), Errors: rule.Errors})
 	case errors.As(err, &forbidden):
 		writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Detail: forbidden.Reason})
-	case errors.Is(err, caserepo.ErrNotFound), errors.Is(err, projections.ErrCaseNotFound):
+	case errors.Is(err, cases.ErrNotFound):
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such case"})
 	case errors.Is(err, caserepo.ErrConflict):
 		writeProblem(w, Problem{Type: "/problems/conflict", Status: http.StatusConflict,

@@ -326,7 +326,7 @@ func TestResidenceChange(t *testing.T) {
 		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-09-21", "2026-10-13", "overdue", ""})
 		checkFlags(t, c, law269, flagWant{"65-late_application", "2026-10-14", "raised", nil, false})
 
-		// Excused by the compliance officer (no date of its own: read as of today): no flag.
+		// Excused by the compliance officer (no obstacle_from: excused from the day it arose): no flag.
 		excused, _ := s.openCase("residence_change", "1980-05-17")
 		s.record(excused, "ResidenceRecordCancelled", map[string]any{"decision_effective_on": "2026-09-21"})
 		pos = s.recordAs("officer-token", excused, "ObligationExcused", map[string]any{"obligation": "apply_for_id_card",

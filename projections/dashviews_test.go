@@ -216,7 +216,7 @@ func TestDashboardStatusesAreTheDomains(t *testing.T) {
 		if err := rows.Scan(&filed, &due, &ready); err != nil {
 			t.Fatal(err)
 		}
-		d := cases.OfficeDeadline{FiledOn: calendar.DateOf(filed), Due: calendar.DateOf(due), ReadyOn: nullDate(ready)}
+		d := cases.SLA{FiledOn: calendar.DateOf(filed), Due: calendar.DateOf(due), ReadyOn: nullDate(ready)}
 		want["sla "+d.StatusOn(today)]++
 	}
 	if err := rows.Close(); err != nil {

@@ -39,7 +39,7 @@ func seedCases(t testing.TB, db *eventstore.DB, n int) int64 {
 			Citizen: cases.Citizen{ID: fmt.Sprint("c", i), BirthDate: calendar.NewDate(1980, 1, 1), FullName: "Test"}, OpenedOn: day})
 		reported := day.AddDays(i % 40)
 		events := []eventstore.NewEvent{
-			{Type: cases.CaseOpenedType, Data: opened},
+			{Type: string(cases.CaseOpenedType), Data: opened},
 			{Type: "IncidentReported", Data: mustJSON(map[string]string{"kind": "lost", "reported_on": reported.String(), "reported_to": "police"})},
 		}
 		if i%2 == 0 {

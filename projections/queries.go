@@ -16,9 +16,6 @@ import (
 	"github.com/lhuta/lhuta/domain/cases"
 )
 
-// ErrCaseNotFound is returned for a case the read models do not hold.
-var ErrCaseNotFound = errors.New("case not found")
-
 // statusSQL is cases.Obligation.StatusOn written in SQL, to filter lists
 // by the statuses no index serves; $1 is the as-of date. A test holds the two equal.
 const statusSQL = `CASE
@@ -41,6 +38,14 @@ type ObligationItem struct {
 	DueOn       calendar.Date `json:"due_on"`
 	Status      cases.Status  `json:"status"`
 	FulfilledOn calendar.Date `json:"fulfilled_on"`
+}
+
+// CaseObligation is an obligation as a case shows it: the list's fields,
+// and why a missed deadline raises no flag where it raises none although
+// the law attaches an offence to it (a citizen under 15, RULES.md §7).
+type CaseObligation struct {
+	ObligationItem
+	NoFlag string `json:"no_flag,omitempty"`
 }
 
 // FlagItem is one misdemeanor flag as the API shows it.
@@ -81,7 +86,7 @@ type CaseView struct {
 	ClosedOn    calendar.Date    `json:"closed_on"`
 	AsOf        calendar.Date    `json:"as_of"`
 	Citizen     json.RawMessage  `json:"citizen"`
-	Obligations []ObligationItem `json:"obligations"`
+	Obligations []CaseObligation `json:"obligations"`
 	Flags       []FlagItem       `json:"flags"`
 	SLA         []SLAItem        `json:"sla"`
 	Validity    json.RawMessage  `json:"validity"`
@@ -101,7 +106,7 @@ func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseV
 	var state []byte
 	err := r.db.QueryRowContext(ctx, `SELECT state FROM case_view WHERE case_id = $1`, id).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
-		return CaseView{AsOf: asOf}, ErrCaseNotFound
+		return CaseView{AsOf: asOf}, cases.ErrNotFound
 	}
 	if err != nil {
 		return CaseView{AsOf: asOf}, err
@@ -110,13 +115,15 @@ func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseV
 	if err != nil {
 		return CaseView{AsOf: asOf}, fmt.Errorf("case %s: %w", id, err)
 	}
-	return viewOf(c, asOf)
+	return ViewOf(c, asOf)
 }
 
-// viewOf shows a case as of a day: facts dated later have not happened yet.
-func viewOf(c *cases.Case, asOf calendar.Date) (CaseView, error) {
+// ViewOf shows a case as of a day: facts dated later have not happened yet.
+// It is the one way a case state becomes the API's answer, whether the state
+// comes from the read model or from replaying the events known at a moment.
+func ViewOf(c *cases.Case, asOf calendar.Date) (CaseView, error) {
 	v := CaseView{ID: c.ID, Situation: string(c.Situation), Office: c.Office, Status: "open", Version: c.Version,
-		OpenedOn: c.OpenedOn, ClosedOn: c.ClosedOn, AsOf: asOf, Obligations: []ObligationItem{}, Flags: []FlagItem{},
+		OpenedOn: c.OpenedOn, ClosedOn: c.ClosedOn, AsOf: asOf, Obligations: []CaseObligation{}, Flags: []FlagItem{},
 		SLA: []SLAItem{}, Fee: json.RawMessage("null")}
 	if !c.ClosedOn.IsZero() && !c.ClosedOn.After(asOf) {
 		v.Status = "closed"
@@ -135,7 +142,7 @@ func viewOf(c *cases.Case, asOf calendar.Date) (CaseView, error) {
 	}
 	for _, o := range c.Obligations {
 		if !o.TriggeredOn.After(asOf) {
-			v.Obligations = append(v.Obligations, obligationItem(c.ID, o, asOf))
+			v.Obligations = append(v.Obligations, CaseObligation{obligationItem(c.ID, o, asOf), o.NoFlag})
 		}
 	}
 	flags := slices.Clone(c.Flags)
@@ -391,7 +398,7 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 	var seqs []int
 	for rows.Next() {
 		var (
-			d                 cases.OfficeDeadline
+			d                 cases.SLA
 			caseID            string
 			seq               int
 			filed, due, ready dbDate
@@ -413,7 +420,7 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 }
 
 // slaItem shows an office deadline as of a day.
-func slaItem(d cases.OfficeDeadline, asOf calendar.Date) SLAItem {
+func slaItem(d cases.SLA, asOf calendar.Date) SLAItem {
 	it := SLAItem{Deadline: "issue_document", Document: d.Document, Track: d.Track, FiledOn: d.FiledOn, DueOn: d.Due,
 		Status: d.StatusOn(asOf)}
 	if it.Status != cases.SLAOpen && !d.ReadyOn.IsZero() && !d.ReadyOn.After(asOf) {

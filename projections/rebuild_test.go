@@ -48,7 +48,7 @@ func TestStatsFromAggregatesEqualStatsCountedFromTheObligations(t *testing.T) {
 			c := &cases.Case{ID: fmt.Sprintf("case-%03d", i), Situation: situations[i%3], Office: fmt.Sprint("office-", i%4),
 				Version: 1, OpenedOn: triggered, Obligations: []cases.Obligation{o}}
 			if r.IntN(2) == 0 {
-				c.SLA = []cases.OfficeDeadline{{Document: "id_card", Track: "standard", FiledOn: triggered,
+				c.SLA = []cases.SLA{{Document: "id_card", Track: "standard", FiledOn: triggered,
 					Due: triggered.AddDays(30), ReadyOn: maybe(triggered, 50)}}
 			}
 			all = append(all, c)

@@ -208,7 +208,7 @@ func (r *Reader) count(ctx context.Context, f StatsFilter, first, last calendar.
 		if err := rows.Scan(&situation, &filed, &due, &ready); err != nil {
 			return err
 		}
-		d := cases.OfficeDeadline{FiledOn: filed.Date, Due: due.Date, ReadyOn: ready.Date}
+		d := cases.SLA{FiledOn: filed.Date, Due: due.Date, ReadyOn: ready.Date}
 		add(kindSLA, situation, d.FiledOn.String()[:7], d.StatusOn(f.To), 1)
 	}
 	return rows.Err()

@@ -118,7 +118,7 @@ func TestFlagAndSLAStatusInSQLAgreeWithTheDomain(t *testing.T) {
 			return base.AddDays(r.IntN(20))
 		}
 		flags := map[string]cases.Flag{}
-		var deadlines []cases.OfficeDeadline
+		var deadlines []cases.SLA
 		for i := range 60 {
 			f := cases.Flag{ID: fmt.Sprintf("f%02d", i), RaisedOn: base.AddDays(r.IntN(10)), DecidedOn: maybe(),
 				Decision: []cases.Decision{cases.Dismissed, cases.ProceedingsOpened, cases.Fined}[r.IntN(3)]}
@@ -126,7 +126,7 @@ func TestFlagAndSLAStatusInSQLAgreeWithTheDomain(t *testing.T) {
 				f.DecidedOn = f.RaisedOn
 			}
 			flags[f.ID] = f
-			deadlines = append(deadlines, cases.OfficeDeadline{Document: "id_card", Track: "standard", FiledOn: base,
+			deadlines = append(deadlines, cases.SLA{Document: "id_card", Track: "standard", FiledOn: base,
 				Due: base.AddDays(r.IntN(20)), ReadyOn: maybe()})
 		}
 		kase := &cases.Case{ID: "c", Situation: cases.IDCardExpiry, Office: "o", Version: 1, OpenedOn: calendar.NewDate(2026, 3, 1),

@@ -279,7 +279,7 @@ type caseBuilder struct {
 // record asks the domain to record a fact dated on (today being that day) and
 // folds the recorded event back into the case. A fact dated after the
 // benchmark's today has not happened yet and is not recorded.
-func (b *caseBuilder) record(typ string, on calendar.Date, role cases.Role, body any) bool {
+func (b *caseBuilder) record(typ cases.EventType, on calendar.Date, role cases.Role, body any) bool {
 	if on.After(benchToday) {
 		return false
 	}
@@ -318,7 +318,7 @@ func (b *caseBuilder) record(typ string, on calendar.Date, role cases.Role, body
 			at = prev.Add(time.Minute)
 		}
 	}
-	b.rows = append(b.rows, eventRow{stream: b.c.ID, version: version, typ: rec.Type, data: data, recordedBy: actor,
+	b.rows = append(b.rows, eventRow{stream: b.c.ID, version: version, typ: string(rec.Type), data: data, recordedBy: actor,
 		recordedAt: at, correlation: "bench-" + strconv.Itoa(b.index) + "-" + strconv.FormatInt(version, 10)})
 	return true
 }
@@ -544,7 +544,7 @@ func makeCase(seed uint64, i, n, offices int) (genCase, int, string) {
 		case u < 0.40:
 			on := f.RaisedOn.AddDays(r.IntN(20))
 			b.record("ObligationExcused", on, cases.ComplianceOfficer, map[string]any{"obligation": rulebook.ObligationApplyForIDCard,
-				"reason": "hospitalizace (překážka těžko překonatelná)", "excused_on": on.String()})
+				"reason": "hospitalizace (překážka těžko překonatelná)"})
 		}
 	}
 

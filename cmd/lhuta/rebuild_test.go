@@ -92,7 +92,7 @@ func seed(t *testing.T, db *eventstore.DB, n int) {
 	for i := range n {
 		reported := day.AddDays(i % 60)
 		_, err := store.Append(context.Background(), uuid.NewString(), 0, eventstore.Metadata{RecordedBy: "seed", CorrelationID: uuid.NewString()},
-			eventstore.NewEvent{Type: cases.CaseOpenedType, Data: js(cases.CaseOpened{Situation: cases.IDCardIncident,
+			eventstore.NewEvent{Type: string(cases.CaseOpenedType), Data: js(cases.CaseOpened{Situation: cases.IDCardIncident,
 				Office: fmt.Sprint("office-", i%5), OpenedOn: day,
 				Citizen: cases.Citizen{ID: fmt.Sprint("c", i), BirthDate: calendar.NewDate(1980, 1, 1), FullName: "Test"}})},
 			eventstore.NewEvent{Type: "IncidentReported", Data: js(map[string]string{"kind": "lost", "reported_on": reported.String(), "reported_to": "police"})},

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/lhuta/lhuta/domain"
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -43,6 +44,10 @@ type ApplicationFiled struct {
 	PickupOffice    domain.OfficeKind `json:"pickup_office,omitempty"`
 	ApplicantAge    *int              `json:"applicant_age,omitempty"`
 	ConsentAttached bool              `json:"consent_attached,omitempty"`
+	// ConsentObstacle is why the legal representative's consent to a
+	// passport for a citizen of 15 to 17 is not attached: obtaining it meets
+	// a hard-to-overcome obstacle (seed 004), so it is not needed.
+	ConsentObstacle string `json:"consent_obstacle,omitempty" fact:"text"`
 }
 
 var applicationOffices = []domain.OfficeKind{domain.MunicipalOffice, domain.RegistryOffice, domain.Embassy, domain.Ministry}
@@ -65,15 +70,20 @@ func (e *ApplicationFiled) check(c *Case, _ Context, chk *check) {
 		return
 	case e.ApplicantAge != nil && *e.ApplicantAge != age:
 		chk.refuse("applicant_age", "is %d, but the citizen born %s was %d on %s", *e.ApplicantAge, c.Citizen.BirthDate, age, e.FiledOn)
-	case e.Document == domain.Passport && age >= 15 && age < 18 && !e.ConsentAttached:
-		// Seed 004: a citizen aged 15 to 17 applies with the legal representative's consent.
-		chk.refuse("consent_attached", "the applicant is %d: a passport application needs the legal representative's consent attached", age)
+	case e.ConsentObstacle != "" && e.Document != domain.Passport:
+		chk.refuse("consent_obstacle", "is given on a passport application only (seed 004)")
+	case e.Document == domain.Passport && age >= 15 && age < 18 && !e.ConsentAttached && strings.TrimSpace(e.ConsentObstacle) == "":
+		// Seed 004: a citizen aged 15 to 17 applies with the legal
+		// representative's consent, unless obtaining it meets a
+		// hard-to-overcome obstacle.
+		chk.refuse("consent_attached", "the applicant is %d: a passport application needs the legal representative's consent attached, "+
+			"or consent_obstacle saying why obtaining it meets a hard-to-overcome obstacle", age)
 	case c.Situation == IDCardIncident && c.incident == "":
 		chk.rules = append(chk.rules, FieldError{"type", "record the IncidentReported before the application"})
 	case c.Situation != FirstIDCard && !c.firstTrigger().IsZero() && e.FiledOn.Before(c.firstTrigger()):
 		chk.refuse("filed_on", "%s is before the case's first fact (%s); an earlier application belongs to another case", e.FiledOn, c.firstTrigger())
 	}
-	if _, err := rulebook.ProcessingDeadline(e.Document, e.Track, e.FiledOn); err != nil {
+	if _, err := rulebook.SLADue(e.Document, e.Track, e.FiledOn); err != nil {
 		chk.refuse("track", "%v", err)
 		return
 	}
@@ -100,8 +110,8 @@ func (e *ApplicationFiled) apply(c *Case) {
 		c.cardAppliedOn = e.FiledOn
 		c.fulfil(rulebook.ObligationApplyForIDCard, e.FiledOn)
 	}
-	due, _ := rulebook.ProcessingDeadline(e.Document, e.Track, e.FiledOn)
-	c.SLA = append(c.SLA, OfficeDeadline{Document: string(e.Document), Track: string(e.Track), FiledOn: e.FiledOn, Due: due})
+	due, _ := rulebook.SLADue(e.Document, e.Track, e.FiledOn)
+	c.SLA = append(c.SLA, SLA{Document: string(e.Document), Track: string(e.Track), FiledOn: e.FiledOn, Due: due})
 	c.application = &application{document: e.Document, filedOn: e.FiledOn, sla: len(c.SLA) - 1}
 	c.Fee = nil
 	if fee, err := fees.Price(c.feeApplication(e, e.FiledOn.YearsSince(c.Citizen.BirthDate))); err == nil {
@@ -163,7 +173,9 @@ func (e *CollectionReminderSent) apply(c *Case) {
 		}
 		return
 	}
-	a.notCollectedFlag = c.raise(rulebook.For(e.SentOn).NotCollectedAfterReminders(), raisedOn, "").ID
+	if f := c.raise(rulebook.For(e.SentOn).NotCollectedAfterReminders(), raisedOn, ""); f != nil {
+		a.notCollectedFlag = f.ID
+	}
 }
 
 // DocumentCollected: the citizen collected the document.

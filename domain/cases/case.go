@@ -60,7 +60,7 @@ type Citizen struct {
 
 // Recorded is an event a decision produced, ready to be appended.
 type Recorded struct {
-	Type string
+	Type EventType
 	Data any
 }
 
@@ -75,14 +75,15 @@ type Case struct {
 	Version     int64
 	Obligations []Obligation
 	Flags       []Flag
-	SLA         []OfficeDeadline
+	SLA         []SLA
 	Validity    []Validity
-	// Fee is the fee fixed by the latest application; nil where the seeds
-	// state none or no application was filed.
+	// Fee is the fee of the case's latest fee-bearing fact: a residence
+	// change report until a card is applied for, then the latest
+	// application's; nil where the seeds state none or there is no such fact.
 	Fee *fees.Fee
 
 	// seen holds the trigger facts recorded so far: each happens once a case.
-	seen map[string]calendar.Date
+	seen map[EventType]calendar.Date
 	// feeReason is why a new card is issued, from the case's trigger.
 	feeReason            fees.Reason
 	incident             IncidentKind
@@ -114,41 +115,41 @@ type eventKind struct {
 }
 
 // events maps each event type to its kind.
-var events = map[string]eventKind{
-	"IncidentReported":         {new: func() fact { return new(IncidentReported) }, trigger: true},
-	"OldCardFound":             {new: func() fact { return new(OldCardFound) }},
-	"OldCardSurrendered":       {new: func() fact { return new(OldCardSurrendered) }},
-	"LostCardUsed":             {new: func() fact { return new(LostCardUsed) }},
-	"ResidenceChangeReported":  {new: func() fact { return new(ResidenceChangeReported) }, trigger: true},
-	"ResidenceRecordCancelled": {new: func() fact { return new(ResidenceRecordCancelled) }, trigger: true},
-	"PermanentResidenceEnded":  {new: func() fact { return new(PermanentResidenceEnded) }, trigger: true},
-	"IDCardSurrendered":        {new: func() fact { return new(IDCardSurrendered) }},
-	"MaritalStatusChanged":     {new: func() fact { return new(MaritalStatusChanged) }, trigger: true},
-	"CitizenTurned15":          {new: func() fact { return new(CitizenTurned15) }, trigger: true},
-	"IDCardExpired":            {new: func() fact { return new(IDCardExpired) }, trigger: true},
-	"NameChanged":              {new: func() fact { return new(NameChanged) }, trigger: true},
-	"ApplicationFiled":         {new: func() fact { return new(ApplicationFiled) }},
-	"DocumentReady":            {new: func() fact { return new(DocumentReady) }},
-	"CollectionReminderSent":   {new: func() fact { return new(CollectionReminderSent) }},
-	"DocumentCollected":        {new: func() fact { return new(DocumentCollected) }},
-	"ObligationExcused":        {new: func() fact { return new(ObligationExcused) }, officer: true},
-	"FlagReviewed":             {new: func() fact { return new(FlagReviewed) }, officer: true},
-	CaseClosedType:             {new: func() fact { return new(CaseClosed) }},
+var events = map[EventType]eventKind{
+	IncidentReportedType:         {new: func() fact { return new(IncidentReported) }, trigger: true},
+	OldCardFoundType:             {new: func() fact { return new(OldCardFound) }},
+	OldCardSurrenderedType:       {new: func() fact { return new(OldCardSurrendered) }},
+	LostCardUsedType:             {new: func() fact { return new(LostCardUsed) }},
+	ResidenceChangeReportedType:  {new: func() fact { return new(ResidenceChangeReported) }, trigger: true},
+	ResidenceRecordCancelledType: {new: func() fact { return new(ResidenceRecordCancelled) }, trigger: true},
+	PermanentResidenceEndedType:  {new: func() fact { return new(PermanentResidenceEnded) }, trigger: true},
+	IDCardSurrenderedType:        {new: func() fact { return new(IDCardSurrendered) }},
+	MaritalStatusChangedType:     {new: func() fact { return new(MaritalStatusChanged) }, trigger: true},
+	CitizenTurned15Type:          {new: func() fact { return new(CitizenTurned15) }, trigger: true},
+	IDCardExpiredType:            {new: func() fact { return new(IDCardExpired) }, trigger: true},
+	NameChangedType:              {new: func() fact { return new(NameChanged) }, trigger: true},
+	ApplicationFiledType:         {new: func() fact { return new(ApplicationFiled) }},
+	DocumentReadyType:            {new: func() fact { return new(DocumentReady) }},
+	CollectionReminderSentType:   {new: func() fact { return new(CollectionReminderSent) }},
+	DocumentCollectedType:        {new: func() fact { return new(DocumentCollected) }},
+	ObligationExcusedType:        {new: func() fact { return new(ObligationExcused) }, officer: true},
+	FlagReviewedType:             {new: func() fact { return new(FlagReviewed) }, officer: true},
+	CaseClosedType:               {new: func() fact { return new(CaseClosed) }},
 }
 
 // common are the events every situation accepts: the application and
 // collection of a document, the officer's decisions and closing the case.
-var common = []string{"ApplicationFiled", "DocumentReady", "CollectionReminderSent", "DocumentCollected",
-	"ObligationExcused", "FlagReviewed", CaseClosedType}
+var common = []EventType{ApplicationFiledType, DocumentReadyType, CollectionReminderSentType, DocumentCollectedType,
+	ObligationExcusedType, FlagReviewedType, CaseClosedType}
 
 // situationEvents lists the events specific to each situation (RULES.md §5).
-var situationEvents = map[Situation][]string{
-	IDCardIncident:      {"IncidentReported", "OldCardFound", "OldCardSurrendered", "LostCardUsed"},
-	ResidenceChange:     {"ResidenceChangeReported", "ResidenceRecordCancelled", "PermanentResidenceEnded", "IDCardSurrendered"},
-	MaritalStatusChange: {"MaritalStatusChanged"},
-	FirstIDCard:         {"CitizenTurned15"},
-	IDCardExpiry:        {"IDCardExpired"},
-	NameChange:          {"NameChanged"},
+var situationEvents = map[Situation][]EventType{
+	IDCardIncident:      {IncidentReportedType, OldCardFoundType, OldCardSurrenderedType, LostCardUsedType},
+	ResidenceChange:     {ResidenceChangeReportedType, ResidenceRecordCancelledType, PermanentResidenceEndedType, IDCardSurrenderedType},
+	MaritalStatusChange: {MaritalStatusChangedType},
+	FirstIDCard:         {CitizenTurned15Type},
+	IDCardExpiry:        {IDCardExpiredType},
+	NameChange:          {NameChangedType},
 	PassportApplication: {},
 }
 
@@ -163,16 +164,13 @@ func Situations() []Situation {
 }
 
 // EventTypes lists the events a situation accepts, its own first.
-func EventTypes(s Situation) []string {
+func EventTypes(s Situation) []EventType {
 	own, ok := situationEvents[s]
 	if !ok {
 		return nil
 	}
 	return append(slices.Clone(own), common...)
 }
-
-// CaseOpenedType is the type of every case's first event.
-const CaseOpenedType = "CaseOpened"
 
 // CaseOpened is the first event of every case.
 type CaseOpened struct {
@@ -217,6 +215,14 @@ func Open(request []byte, ctx Context) (Recorded, error) {
 	return Recorded{Type: CaseOpenedType, Data: opened}, nil
 }
 
+func joinTypes(types []EventType) string {
+	names := make([]string, len(types))
+	for i, t := range types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
 func joinSituations() string {
 	names := make([]string, 0, len(situationEvents))
 	for _, s := range Situations() {
@@ -227,12 +233,12 @@ func joinSituations() string {
 
 // Record validates a fact someone wants to record on the case and returns the
 // event to append. The case is not changed: Replay does that once the event is stored.
-func (c *Case) Record(eventType string, data []byte, ctx Context) (Recorded, error) {
+func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, error) {
 	kind, known := events[eventType]
 	if !known || !slices.Contains(EventTypes(c.Situation), eventType) {
 		return Recorded{}, &InvalidError{[]FieldError{{"type", fmt.Sprintf(
 			"unknown event type %q for a %s case; allowed: %s",
-			eventType, c.Situation, strings.Join(EventTypes(c.Situation), ", "))}}}
+			eventType, c.Situation, joinTypes(EventTypes(c.Situation)))}}}
 	}
 	switch {
 	case kind.officer && ctx.Role != ComplianceOfficer:
@@ -265,7 +271,7 @@ func (c *Case) Record(eventType string, data []byte, ctx Context) (Recorded, err
 
 // applyEvent folds one stored event into the case. It fails only on an
 // event this version of lhuta cannot read.
-func (c *Case) applyEvent(eventType string, version int64, data []byte) error {
+func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error {
 	if eventType == CaseOpenedType {
 		var o CaseOpened
 		if err := json.Unmarshal(data, &o); err != nil {
@@ -300,9 +306,9 @@ func (c *Case) firstTrigger() calendar.Date {
 }
 
 // trigger records a trigger fact's date and the fee reason it gives.
-func (c *Case) trigger(eventType string, on calendar.Date, reason fees.Reason) {
+func (c *Case) trigger(eventType EventType, on calendar.Date, reason fees.Reason) {
 	if c.seen == nil {
-		c.seen = map[string]calendar.Date{}
+		c.seen = map[EventType]calendar.Date{}
 	}
 	c.seen[eventType] = on
 	if reason != "" {
@@ -310,14 +316,20 @@ func (c *Case) trigger(eventType string, on calendar.Date, reason fees.Reason) {
 	}
 }
 
-// oblige adds an obligation, with the flag its missed deadline would raise.
-// A duty to apply for a card that an application already on the case meets
+// oblige adds an obligation, with the flag its missed deadline would raise:
+// none for a citizen under 15 on the day after the deadline, the day of the
+// act (RULES.md §7), and the obligation says why. A duty to apply for a card that an application already on the case meets
 // is fulfilled at once: the order in which a clerk records the facts must
 // not change the outcome.
 func (c *Case) oblige(d rulebook.Duty) {
 	o := Obligation{Duty: d}
 	if !d.Offence.IsZero() {
-		o.flag = c.raise(d.Offence, d.Due.AddDays(1), d.Obligation).ID
+		if f := c.raise(d.Offence, d.Due.AddDays(1), d.Obligation); f != nil {
+			o.flag = f.ID
+		} else {
+			o.NoFlag = fmt.Sprintf("no flag: the citizen is under %d on %s, the day after the deadline, and nobody under %d is liable for a misdemeanor (%s)",
+				rulebook.AgeOfLiability, d.Due.AddDays(1), rulebook.AgeOfLiability, rulebook.LiabilityBasis)
+		}
 	}
 	c.Obligations = append(c.Obligations, o)
 	if d.Obligation == rulebook.ObligationApplyForIDCard && !c.cardAppliedOn.IsZero() {
@@ -325,8 +337,13 @@ func (c *Case) oblige(d rulebook.Duty) {
 	}
 }
 
-// raise adds a flag and returns it.
+// raise adds a flag for an act on that day and returns it, or nil where the
+// citizen was under 15 that day: a child is not liable for a misdemeanor
+// (zákon 250/2016 Sb. § 5), so no flag is raised.
 func (c *Case) raise(o rulebook.Offence, on calendar.Date, obligation string) *Flag {
+	if !rulebook.Liable(c.Citizen.BirthDate, on) {
+		return nil
+	}
 	c.flagsRaised++
 	c.Flags = append(c.Flags, Flag{ID: fmt.Sprintf("%s-%d", o.Code, c.flagsRaised), Offence: o, RaisedOn: on, Obligation: obligation})
 	return &c.Flags[len(c.Flags)-1]

@@ -13,7 +13,7 @@ import (
 
 // record decides a fact on c and folds the resulting event into it, as the
 // repository does.
-func record(t *testing.T, c *cases.Case, ctx cases.Context, typ, data string) error {
+func record(t *testing.T, c *cases.Case, ctx cases.Context, typ cases.EventType, data string) error {
 	t.Helper()
 	rec, err := c.Record(typ, []byte(data), ctx)
 	if err != nil {
@@ -76,8 +76,9 @@ func TestServiceFieldsCannotBeSentByClients(t *testing.T) {
 }
 
 type step struct {
-	typ, data string
-	role      cases.Role
+	typ  cases.EventType
+	data string
+	role cases.Role
 }
 
 // play records steps on a new case of the situation and returns it; every

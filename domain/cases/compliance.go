@@ -6,16 +6,21 @@ import (
 
 // ObligationExcused: a compliance officer excused an obligation (a
 // hard-to-overcome obstacle, limited legal capacity…); it raises no flag.
+// The excuse is a fact about the past (RULES.md §5.4): its valid time is
+// ObstacleFrom, the day the obstacle began (by default the day the
+// obligation arose). Read as of any day from then on, the obligation is
+// excused and its flag is gone; read as the office knew it before the excuse
+// was recorded (known_at), it was overdue and flagged.
 type ObligationExcused struct {
-	Obligation string        `json:"obligation" fact:"required"`
-	Reason     string        `json:"reason" fact:"required,text"`
-	ExcusedOn  calendar.Date `json:"excused_on,omitzero" fact:"past"`
+	Obligation   string        `json:"obligation" fact:"required"`
+	Reason       string        `json:"reason" fact:"required,text"`
+	ObstacleFrom calendar.Date `json:"obstacle_from,omitzero" fact:"past"`
+	// ExcusedOn is read from events recorded before obstacle_from existed
+	// (the day the excuse was recorded, by default); it is no longer accepted.
+	ExcusedOn calendar.Date `json:"excused_on,omitzero" fact:"server"`
 }
 
-func (e *ObligationExcused) check(c *Case, ctx Context, chk *check) {
-	if e.ExcusedOn.IsZero() {
-		e.ExcusedOn = ctx.Today
-	}
+func (e *ObligationExcused) check(c *Case, _ Context, chk *check) {
 	o := c.excusable(e.Obligation)
 	if o == nil {
 		chk.refuse("obligation", "the case has no obligation %q that is unmet or was met late", e.Obligation)
@@ -25,7 +30,31 @@ func (e *ObligationExcused) check(c *Case, ctx Context, chk *check) {
 		chk.refuse("obligation", "its flag %s was decided on %s (%s); an excuse no longer undoes that", f.ID, f.DecidedOn, f.Decision)
 		return
 	}
-	notBefore(chk, "excused_on", e.ExcusedOn, o.TriggeredOn, "the obligation arose")
+	if e.ObstacleFrom.IsZero() {
+		e.ObstacleFrom = o.TriggeredOn
+	}
+	// An obstacle that began after the deadline did not keep the citizen
+	// from meeting it (docs/decisions.md).
+	if e.ObstacleFrom.After(o.Due) {
+		chk.refuse("obstacle_from", "%s is after the obligation's deadline (%s): an obstacle that began later does not excuse missing it", e.ObstacleFrom, o.Due)
+	}
+}
+
+// excusedFrom is the first day the excuse counts for o: its obstacle's
+// first day, or the day the obligation arose if the obstacle began before.
+// An event of the old shape carries excused_on instead; where that day is
+// after the deadline (the day of recording, by default) it says nothing
+// about the obstacle, and the excuse counts from the day the obligation arose,
+// so that the obligation and its flag agree on every day.
+func (e *ObligationExcused) excusedFrom(o *Obligation) calendar.Date {
+	from := e.ObstacleFrom
+	if from.IsZero() {
+		from = e.ExcusedOn
+	}
+	if from.IsZero() || from.Before(o.TriggeredOn) || from.After(o.Due) {
+		return o.TriggeredOn
+	}
+	return from
 }
 
 // excusable returns the latest obligation of that name that is pending or
@@ -45,7 +74,9 @@ func (e *ObligationExcused) apply(c *Case) {
 	if o == nil {
 		return
 	}
-	o.ExcusedOn = e.ExcusedOn
+	// The flag would be raised only the day after the deadline, on or after
+	// the excuse's first day, so it is never valid: it goes.
+	o.ExcusedOn = e.excusedFrom(o)
 	c.withdraw(o.flag)
 }
 
@@ -103,9 +134,6 @@ func (e *FlagReviewed) apply(c *Case) {
 		}
 	}
 }
-
-// CaseClosedType is the type of the event that closes a case.
-const CaseClosedType = "CaseClosed"
 
 // CaseClosed: a clerk closed the case; it takes no new facts afterwards,
 // though officers may still decide on its flags.

@@ -1,9 +1,14 @@
 package cases
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
+
+// ErrNotFound is the one error for a case that does not exist, whichever
+// layer (the event store, the read models) finds it missing.
+var ErrNotFound = errors.New("case not found")
 
 // FieldError says what is wrong with one field of a request.
 type FieldError struct {

@@ -7,9 +7,14 @@ import (
 )
 
 // CitizenTurned15: the citizen turned 15 and must apply for a first card
-// within 30 days (seed 003, § 16a(1)(l)).
+// within 30 days (seed 003, § 16a(1)(l)). Only a citizen with permanent
+// residence in the Czech Republic must have a card (seed 003: "Občanský
+// průkaz je povinen mít občan …, který dosáhl věku 15 let a má trvalý pobyt
+// na území České republiky"); without it there is no obligation.
 type CitizenTurned15 struct {
 	BirthdayOn calendar.Date `json:"birthday_on" fact:"required,past"`
+	// PermanentResidenceInCZ is true when left out.
+	PermanentResidenceInCZ *bool `json:"permanent_residence_in_cz,omitempty"`
 }
 
 func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
@@ -19,7 +24,11 @@ func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
 }
 
 func (e *CitizenTurned15) apply(c *Case) {
-	c.trigger("CitizenTurned15", e.BirthdayOn, fees.ReasonFirstCard)
+	c.trigger(CitizenTurned15Type, e.BirthdayOn, fees.ReasonFirstCard)
+	if e.PermanentResidenceInCZ != nil && !*e.PermanentResidenceInCZ {
+		c.noPermanentResidence = true
+		return
+	}
 	c.oblige(rulebook.For(e.BirthdayOn).ApplyForFirstCard(e.BirthdayOn))
 }
 
@@ -32,7 +41,7 @@ type IDCardExpired struct {
 func (e *IDCardExpired) check(*Case, Context, *check) {}
 
 func (e *IDCardExpired) apply(c *Case) {
-	c.trigger("IDCardExpired", e.ExpiredOn, fees.ReasonExpiry)
+	c.trigger(IDCardExpiredType, e.ExpiredOn, fees.ReasonExpiry)
 	c.oblige(rulebook.For(e.ExpiredOn).ApplyForCardAfterExpiry(e.ExpiredOn))
 }
 
@@ -45,7 +54,7 @@ type NameChanged struct {
 func (e *NameChanged) check(*Case, Context, *check) {}
 
 func (e *NameChanged) apply(c *Case) {
-	c.trigger("NameChanged", e.DecisionEffectiveOn, fees.ReasonNameChange)
+	c.trigger(NameChangedType, e.DecisionEffectiveOn, fees.ReasonNameChange)
 	law := rulebook.For(e.DecisionEffectiveOn)
 	c.oblige(law.ApplyForCardAfterNameChange(e.DecisionEffectiveOn))
 	c.oldCardExpires(law, e.DecisionEffectiveOn, "change of name")

@@ -66,7 +66,7 @@ func FuzzRecord(f *testing.F) {
 		if officer {
 			role = cases.ComplianceOfficer
 		}
-		rec, err := c.Record(eventType, data, cases.Context{Today: fuzzToday, Actor: "alice", Role: role})
+		rec, err := c.Record(cases.EventType(eventType), data, cases.Context{Today: fuzzToday, Actor: "alice", Role: role})
 		if err != nil {
 			return
 		}

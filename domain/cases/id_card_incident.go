@@ -46,7 +46,7 @@ func (e *IncidentReported) check(_ *Case, ctx Context, chk *check) {
 }
 
 func (e *IncidentReported) apply(c *Case) {
-	c.trigger("IncidentReported", e.ReportedOn, fees.Reason(e.Kind))
+	c.trigger(IncidentReportedType, e.ReportedOn, fees.Reason(e.Kind))
 	c.incident = e.Kind
 	law := rulebook.For(e.ReportedOn)
 	c.oblige(law.ApplyForCardAfterIncident(e.ReportedOn))
@@ -76,7 +76,7 @@ func (c *Case) cardWasLost(chk *check, field string) calendar.Date {
 		chk.refuse(field, "the case has no card reported lost or stolen")
 		return calendar.Date{}
 	}
-	return c.seen["IncidentReported"]
+	return c.seen[IncidentReportedType]
 }
 
 // OldCardFound: the citizen found the card reported lost or stolen; they

@@ -25,28 +25,42 @@ const (
 // marital status. Only a citizen whose card shows marital status must apply
 // for a new card, within 15 working days (seed 003: otherwise "nemá
 // povinnost"). A surname changed by marriage ends the passport's validity 3
-// months after the change (seed 004).
+// months after the day the surname changed (seed 004: "uplynutím 3 měsíců ode
+// dne změny příjmení"): SurnameChangedOn, where it is known.
 type MaritalStatusChanged struct {
 	Change                 MaritalChange `json:"change" fact:"required"`
 	DocumentReceivedOn     calendar.Date `json:"document_received_on" fact:"required,past"`
 	CardShowsMaritalStatus *bool         `json:"card_shows_marital_status" fact:"required"`
 	SurnameChanged         *bool         `json:"surname_changed" fact:"required"`
+	SurnameChangedOn       calendar.Date `json:"surname_changed_on,omitzero" fact:"past"`
 }
 
 func (e *MaritalStatusChanged) check(_ *Case, _ Context, chk *check) {
 	oneOf(chk, "change", e.Change, Marriage, Divorce, PartnershipRegistered, PartnershipDissolved,
 		Widowed, MarriageVoid, PartnershipVoid, SpouseDeclaredDead)
+	switch {
+	case e.SurnameChangedOn.IsZero():
+	case !*e.SurnameChanged:
+		chk.bad("surname_changed_on", "is only given when surname_changed is true")
+	case e.SurnameChangedOn.After(e.DocumentReceivedOn):
+		chk.refuse("surname_changed_on", "%s is after the document on the change was received (%s)", e.SurnameChangedOn, e.DocumentReceivedOn)
+	}
 }
 
 func (e *MaritalStatusChanged) apply(c *Case) {
-	c.trigger("MaritalStatusChanged", e.DocumentReceivedOn, fees.ReasonMaritalStatusChange)
+	c.trigger(MaritalStatusChangedType, e.DocumentReceivedOn, fees.ReasonMaritalStatusChange)
 	law := rulebook.For(e.DocumentReceivedOn)
 	if duty, ok := law.ApplyForCardAfterMaritalChange(e.DocumentReceivedOn, *e.CardShowsMaritalStatus); ok {
 		c.oblige(duty)
 		c.oldCardExpires(law, e.DocumentReceivedOn, "change of marital status")
 	}
 	if e.Change == Marriage && *e.SurnameChanged {
-		c.Validity = append(c.Validity, Validity{"passport", rulebook.PassportInvalidAfterSurnameChange(e.DocumentReceivedOn),
-			"the surname changed by marriage"})
+		if e.SurnameChangedOn.IsZero() {
+			c.Validity = append(c.Validity, Validity{"passport", rulebook.PassportInvalidAfterSurnameChange(e.DocumentReceivedOn),
+				"the surname changed by marriage; the day it changed is not known, so the 3 months are counted from document_received_on"})
+		} else {
+			c.Validity = append(c.Validity, Validity{"passport", rulebook.PassportInvalidAfterSurnameChange(e.SurnameChangedOn),
+				"the surname changed by marriage: 3 months from the day it changed (surname_changed_on)"})
+		}
 	}
 }

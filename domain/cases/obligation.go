@@ -25,9 +25,14 @@ var Statuses = []Status{StatusOpen, StatusOverdue, StatusMet, StatusMetLate, Sta
 type Obligation struct {
 	rulebook.Duty
 	FulfilledOn calendar.Date
-	ExcusedOn   calendar.Date
+	// ExcusedOn is the first day the obligation counts as excused: the
+	// excuse's obstacle_from (RULES.md §5.4), never before the obligation arose.
+	ExcusedOn calendar.Date
 	// JudgedOn is the day an officer opened proceedings or fined over it.
 	JudgedOn calendar.Date
+	// NoFlag says why missing the deadline raises no flag although the law
+	// attaches an offence to it (a citizen under 15); "" otherwise.
+	NoFlag string
 	// flag is the id of the flag a missed deadline raises, if any.
 	flag string
 }
@@ -97,8 +102,9 @@ const (
 	SLABreached = "breached"
 )
 
-// OfficeDeadline is the office's deadline to make a document (RULES.md §6).
-type OfficeDeadline struct {
+// SLA is the office's deadline to make a document (RULES.md §6: the
+// processing deadline; the API calls it "sla").
+type SLA struct {
 	Document string
 	Track    string
 	FiledOn  calendar.Date
@@ -107,7 +113,7 @@ type OfficeDeadline struct {
 }
 
 // StatusOn says whether the office met its deadline, as of asOf.
-func (d OfficeDeadline) StatusOn(asOf calendar.Date) string {
+func (d SLA) StatusOn(asOf calendar.Date) string {
 	switch {
 	case happened(d.ReadyOn, asOf):
 		if d.ReadyOn.After(d.Due) {

@@ -4,7 +4,7 @@ import "fmt"
 
 // Event is one stored event of a case's stream, as Replay reads it.
 type Event struct {
-	Type    string
+	Type    EventType
 	Version int64
 	Data    []byte
 }

@@ -7,9 +7,9 @@ import (
 )
 
 // ResidenceChangeReported: the citizen reported a change of permanent
-// residence at the registration office (seeds 003, 004). They must apply for
-// a new card within 15 working days; under 269/2021 the old card also
-// expires 45 days after the change.
+// residence at the registration office (seeds 003, 004), for a fee of 50 Kč
+// (none under 15). They must apply for a new card within 15 working days;
+// under 269/2021 the old card also expires 45 days after the change.
 type ResidenceChangeReported struct {
 	ReportedOn calendar.Date `json:"reported_on" fact:"required,past"`
 	// RegistrationOffice names the registration office (ohlašovna) the
@@ -20,7 +20,13 @@ type ResidenceChangeReported struct {
 func (e *ResidenceChangeReported) check(*Case, Context, *check) {}
 
 func (e *ResidenceChangeReported) apply(c *Case) {
-	c.trigger("ResidenceChangeReported", e.ReportedOn, fees.ReasonResidenceChange)
+	c.trigger(ResidenceChangeReportedType, e.ReportedOn, fees.ReasonResidenceChange)
+	// The case shows the fee of its latest fee-bearing fact: the report
+	// until a card is applied for, then the application's.
+	if c.application == nil {
+		fee := fees.ResidenceChangeReport(e.ReportedOn.YearsSince(c.Citizen.BirthDate))
+		c.Fee = &fee
+	}
 	law := rulebook.For(e.ReportedOn)
 	c.oblige(law.ApplyForCardAfterResidenceChange(e.ReportedOn))
 	c.oldCardExpires(law, e.ReportedOn, "change of permanent residence")
@@ -44,7 +50,7 @@ type ResidenceRecordCancelled struct {
 func (e *ResidenceRecordCancelled) check(*Case, Context, *check) {}
 
 func (e *ResidenceRecordCancelled) apply(c *Case) {
-	c.trigger("ResidenceRecordCancelled", e.DecisionEffectiveOn, fees.ReasonResidenceRecordCancelled)
+	c.trigger(ResidenceRecordCancelledType, e.DecisionEffectiveOn, fees.ReasonResidenceRecordCancelled)
 	c.oblige(rulebook.For(e.DecisionEffectiveOn).ApplyForCardAfterRecordCancelled(e.DecisionEffectiveOn))
 	c.Validity = append(c.Validity, Validity{"id_card", rulebook.CardValidityEndsOnRecordCancelled(e.DecisionEffectiveOn),
 		"the residence record was cancelled"})
@@ -60,7 +66,7 @@ type PermanentResidenceEnded struct {
 func (e *PermanentResidenceEnded) check(*Case, Context, *check) {}
 
 func (e *PermanentResidenceEnded) apply(c *Case) {
-	c.trigger("PermanentResidenceEnded", e.NotifiedOn, "")
+	c.trigger(PermanentResidenceEndedType, e.NotifiedOn, "")
 	c.noPermanentResidence = true
 	c.oblige(rulebook.For(e.NotifiedOn).SurrenderCardAfterResidenceEnded(e.NotifiedOn))
 }

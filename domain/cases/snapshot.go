@@ -14,23 +14,23 @@ import (
 // SnapshotFormat is the version of the snapshot encoding: a snapshot of
 // another format is not read (ErrSnapshotFormat), and the case is replayed
 // from its events instead. Bump it whenever the state of a Case changes shape.
-const SnapshotFormat = 1
+const SnapshotFormat = 2
 
 // ErrSnapshotFormat is returned for a snapshot written by another format.
 var ErrSnapshotFormat = errors.New("snapshot of another format")
 
 // snapshot is everything a Case holds, private state included, for storage.
 type snapshot struct {
-	Format               int                      `json:"format"`
-	Case                 *Case                    `json:"case"`
-	ObligationFlags      []string                 `json:"obligation_flags,omitempty"`
-	Seen                 map[string]calendar.Date `json:"seen,omitempty"`
-	FeeReason            fees.Reason              `json:"fee_reason,omitempty"`
-	Incident             IncidentKind             `json:"incident,omitempty"`
-	NoPermanentResidence bool                     `json:"no_permanent_residence,omitempty"`
-	Application          *applicationSnapshot     `json:"application,omitempty"`
-	CardAppliedOn        calendar.Date            `json:"card_applied_on,omitzero"`
-	FlagsRaised          int                      `json:"flags_raised,omitempty"`
+	Format               int                         `json:"format"`
+	Case                 *Case                       `json:"case"`
+	ObligationFlags      []string                    `json:"obligation_flags,omitempty"`
+	Seen                 map[EventType]calendar.Date `json:"seen,omitempty"`
+	FeeReason            fees.Reason                 `json:"fee_reason,omitempty"`
+	Incident             IncidentKind                `json:"incident,omitempty"`
+	NoPermanentResidence bool                        `json:"no_permanent_residence,omitempty"`
+	Application          *applicationSnapshot        `json:"application,omitempty"`
+	CardAppliedOn        calendar.Date               `json:"card_applied_on,omitzero"`
+	FlagsRaised          int                         `json:"flags_raised,omitempty"`
 }
 
 type applicationSnapshot struct {

@@ -16,8 +16,9 @@ func TestACaseRestoredFromASnapshotGoesOnAsTheOriginal(t *testing.T) {
 	ctx := cases.Context{Today: calendar.NewDate(2026, 7, 1), Actor: "alice", Role: cases.Clerk}
 	officer := cases.Context{Today: ctx.Today, Actor: "bob", Role: cases.ComplianceOfficer}
 	steps := []struct {
-		ctx       cases.Context
-		typ, data string
+		ctx  cases.Context
+		typ  cases.EventType
+		data string
 	}{
 		{ctx, "IncidentReported", `{"kind":"lost","reported_on":"2026-04-09","discovered_on":"2026-04-01","reported_to":"police"}`},
 		{ctx, "ApplicationFiled", `{"document":"id_card_chip","filed_on":"2026-05-20","track":"standard","filing_office":"municipal_office"}`},
@@ -62,5 +63,21 @@ func TestASnapshotOfAnotherFormatIsNotRead(t *testing.T) {
 	snap, _ := json.Marshal(map[string]any{"format": cases.SnapshotFormat + 1, "case": map[string]any{}})
 	if _, err := cases.RestoreSnapshot(snap); err != cases.ErrSnapshotFormat {
 		t.Fatalf("a snapshot of another format gave %v, want ErrSnapshotFormat", err)
+	}
+}
+
+// A child's obligation keeps, through a snapshot, why it raises no flag.
+func TestASnapshotKeepsWhyAChildIsNotFlagged(t *testing.T) {
+	c := law{born: "2015-01-10", given: []fact{movedOn1April}}.run(t, cases.ResidenceChange)
+	snap, err := c.MarshalSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored, err := cases.RestoreSnapshot(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restored.Obligations[0].NoFlag == "" || restored.Obligations[0].NoFlag != c.Obligations[0].NoFlag || restored.Fee.Total() != 0 {
+		t.Fatalf("restored %+v, fee %+v; want %q", restored.Obligations, restored.Fee, c.Obligations[0].NoFlag)
 	}
 }

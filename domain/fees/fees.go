@@ -88,13 +88,19 @@ func (f *Fee) add(p Part, amount int, reason string) {
 	f.Lines = append(f.Lines, Line{Part: p, AmountCZK: amount, Reason: reason})
 }
 
-// ResidenceChangeReportFee returns the fee in Kč for reporting a change of
-// permanent residence: 50 Kč, nothing for a citizen under 15 (seeds 003, 004).
-func ResidenceChangeReportFee(age int) int {
+// ResidenceChangeReport returns the fee for reporting a change of permanent
+// residence at the registration office, paid when it is reported: 50 Kč,
+// nothing for a citizen under 15 on that day (seeds 003, 004: "Za ohlášení
+// změny trvalého pobytu se hradí správní poplatek ve výši 50 Kč, za občany
+// mladší 15 let se správní poplatek nehradí").
+func ResidenceChangeReport(age int) Fee {
+	var f Fee
 	if age < 15 {
-		return 0
+		f.add(PartFiling, 0, "no fee: reporting a change of permanent residence for a citizen under 15 (seeds 003, 004)")
+	} else {
+		f.add(PartFiling, 50, "reporting a change of permanent residence: 50 Kč (seeds 003, 004)")
 	}
-	return 50
+	return f
 }
 
 // Price returns the fee for an application, or an error wrapping

@@ -471,9 +471,11 @@ func TestResidenceChangeReportFee(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := fees.ResidenceChangeReportFee(tt.age); got != tt.want {
-				t.Errorf("ResidenceChangeReportFee(%d) = %d, want %d", tt.age, got, tt.want)
+			f := fees.ResidenceChangeReport(tt.age)
+			if f.Total() != tt.want || f.AtFiling != tt.want || len(f.Lines) != 1 || f.Lines[0].AmountCZK != tt.want {
+				t.Errorf("ResidenceChangeReport(%d) = %+v, want %d Kč at filing in one line", tt.age, f, tt.want)
 			}
+			checkLines(t, f)
 		})
 	}
 }

@@ -40,10 +40,10 @@ func ExampleRulebook_Offence() {
 	// Output: zákon 328/1999 Sb., § 16a odst. 1 písm. n) 15000
 }
 
-func ExampleProcessingDeadline() {
-	ready, _ := rulebook.ProcessingDeadline(domain.Passport, domain.TwentyFourHours, calendar.NewDate(2026, time.April, 2))
+func ExampleSLADue() {
+	ready, _ := rulebook.SLADue(domain.Passport, domain.TwentyFourHours, calendar.NewDate(2026, time.April, 2))
 	fmt.Println(ready)
-	_, err := rulebook.ProcessingDeadline(domain.IDCardTemporary, domain.TwentyFourHours, calendar.NewDate(2026, time.April, 2))
+	_, err := rulebook.SLADue(domain.IDCardTemporary, domain.TwentyFourHours, calendar.NewDate(2026, time.April, 2))
 	fmt.Println(err)
 	// Output:
 	// 2026-04-07

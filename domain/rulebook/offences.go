@@ -220,3 +220,15 @@ const DefaultLossReportThreshold = 3
 func LateLossReport(discoveredOn, reportedOn calendar.Date, thresholdWorkingDays int) bool {
 	return reportedOn.After(calendar.WorkingDaysAfter(discoveredOn, thresholdWorkingDays))
 }
+
+// AgeOfLiability is the age from which a person is liable for a
+// misdemeanor: nobody who was under 15 on the day of the act is (zákon
+// 250/2016 Sb. § 5).
+const AgeOfLiability = 15
+
+// LiabilityBasis is the legal basis of AgeOfLiability.
+const LiabilityBasis = "zákon 250/2016 Sb., § 5"
+
+// Liable reports whether someone born on birth is liable for a misdemeanor
+// committed on actOn: whether they were 15 or older that day.
+func Liable(birth, actOn calendar.Date) bool { return actOn.YearsSince(birth) >= AgeOfLiability }

@@ -160,3 +160,21 @@ func TestLateLossReport(t *testing.T) {
 		}
 	}
 }
+
+// Nobody under 15 on the day of the act is liable (zákon 250/2016 Sb. § 5).
+func TestLiableFromTheFifteenthBirthday(t *testing.T) {
+	born := calendar.NewDate(2011, 4, 25)
+	for _, tc := range []struct {
+		act    calendar.Date
+		liable bool
+	}{
+		{calendar.NewDate(2026, 4, 24), false},
+		{calendar.NewDate(2026, 4, 25), true},
+		{calendar.NewDate(2030, 1, 1), true},
+		{calendar.NewDate(2015, 1, 1), false},
+	} {
+		if got := rulebook.Liable(born, tc.act); got != tc.liable {
+			t.Errorf("born %s, act on %s: liable %v, want %v", born, tc.act, got, tc.liable)
+		}
+	}
+}

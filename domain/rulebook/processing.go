@@ -18,10 +18,10 @@ type processing struct {
 	track domain.Track
 }
 
-// processingDeadlines are the office's deadlines from the day of filing
+// slaDeadlines are the office's processing deadlines (SLA) from the day of filing
 // (RULES.md §6). Deadlines in days roll off weekends and holidays like any
 // deadline (správní řád § 40).
-var processingDeadlines = map[processing]func(calendar.Date) calendar.Date{
+var slaDeadlines = map[processing]func(calendar.Date) calendar.Date{
 	// Seeds 002, 003: "vyhotoví ve standardní lhůtě do 30 dnů ode dne podání žádosti".
 	{domain.IDCard, domain.Standard}:     daysAfter(30),
 	{domain.IDCardChip, domain.Standard}: daysAfter(30),
@@ -49,12 +49,12 @@ func workingDaysAfter(n int) func(calendar.Date) calendar.Date {
 	return func(d calendar.Date) calendar.Date { return calendar.WorkingDaysAfter(d, n) }
 }
 
-// ProcessingDeadline returns the last day by which the office must have the
+// SLADue returns the last day by which the office must have the
 // document ready when the application was filed on filedOn (RULES.md §6);
 // missing it is an SLA breach. A combination the seeds do not offer is an
 // error wrapping ErrTrackNotOffered.
-func ProcessingDeadline(doc domain.Document, track domain.Track, filedOn calendar.Date) (calendar.Date, error) {
-	deadline, ok := processingDeadlines[processing{doc, track}]
+func SLADue(doc domain.Document, track domain.Track, filedOn calendar.Date) (calendar.Date, error) {
+	deadline, ok := slaDeadlines[processing{doc, track}]
 	if !ok {
 		return calendar.Date{}, fmt.Errorf("rulebook: %s on track %s: %w", describe(doc), describe(track), ErrTrackNotOffered)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
-func TestProcessingDeadline(t *testing.T) {
+func TestSLADue(t *testing.T) {
 	cases := []struct {
 		name  string
 		doc   domain.Document
@@ -52,9 +52,9 @@ func TestProcessingDeadline(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := rulebook.ProcessingDeadline(c.doc, c.track, c.filed)
+			got, err := rulebook.SLADue(c.doc, c.track, c.filed)
 			if err != nil || got != c.ready {
-				t.Errorf("ProcessingDeadline(%s, %s, %s) = %s (%s), %v; want %s", c.doc, c.track, c.filed, got, got.Weekday(), err, c.ready)
+				t.Errorf("SLADue(%s, %s, %s) = %s (%s), %v; want %s", c.doc, c.track, c.filed, got, got.Weekday(), err, c.ready)
 			}
 		})
 	}
@@ -77,7 +77,7 @@ func TestProcessingTracksNotOffered(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := rulebook.ProcessingDeadline(c.doc, c.track, d(2026, time.April, 1))
+			_, err := rulebook.SLADue(c.doc, c.track, d(2026, time.April, 1))
 			if !errors.Is(err, rulebook.ErrTrackNotOffered) {
 				t.Fatalf("error = %v, want ErrTrackNotOffered", err)
 			}

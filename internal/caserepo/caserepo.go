@@ -17,9 +17,6 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 )
 
-// ErrNotFound is returned for an unknown case.
-var ErrNotFound = errors.New("case not found")
-
 // ErrKeyReused is returned when an Idempotency-Key is sent with another
 // request than the one it first recorded (another body, route or case).
 var ErrKeyReused = errors.New("idempotency key reused")
@@ -180,7 +177,7 @@ func read[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 func (r *Repository) Load(ctx context.Context, id string) (*cases.Case, error) {
 	events, err := read(ctx, func() ([]eventstore.Event, error) { return r.store.Load(ctx, id) })
 	if errors.Is(err, eventstore.ErrNotFound) {
-		return nil, ErrNotFound
+		return nil, cases.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
@@ -193,7 +190,7 @@ func (r *Repository) Load(ctx context.Context, id string) (*cases.Case, error) {
 func Replay(c *cases.Case, events []eventstore.Event) error {
 	history := make([]cases.Event, len(events))
 	for i, e := range events {
-		history[i] = cases.Event{Type: e.Type, Version: e.Version, Data: e.Data}
+		history[i] = cases.Event{Type: cases.EventType(e.Type), Version: e.Version, Data: e.Data}
 	}
 	return c.Replay(history...)
 }
@@ -202,9 +199,42 @@ func Replay(c *cases.Case, events []eventstore.Event) error {
 func (r *Repository) Events(ctx context.Context, id string) ([]eventstore.Event, error) {
 	events, err := read(ctx, func() ([]eventstore.Event, error) { return r.store.Load(ctx, id) })
 	if errors.Is(err, eventstore.ErrNotFound) {
-		return nil, ErrNotFound
+		return nil, cases.ErrNotFound
 	}
 	return events, err
+}
+
+// KnownAt returns a case's history as it stood at the instant t: its events
+// up to the first recorded after t (recorded_at, transaction time). Each
+// version is appended after the one before it, so what follows the first
+// event recorded after t was not there at t either. A case none of whose
+// events were recorded by t is cases.ErrNotFound.
+func (r *Repository) KnownAt(ctx context.Context, id string, t time.Time) ([]eventstore.Event, error) {
+	events, err := r.Events(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range events {
+		if e.RecordedAt.After(t) {
+			events = events[:i]
+			break
+		}
+	}
+	if len(events) == 0 {
+		return nil, cases.ErrNotFound
+	}
+	return events, nil
+}
+
+// LoadKnownAt folds the events of a case known at t (KnownAt) into its
+// state: the case as the office knew it then, through the one fold.
+func (r *Repository) LoadKnownAt(ctx context.Context, id string, t time.Time) (*cases.Case, error) {
+	events, err := r.KnownAt(ctx, id, t)
+	if err != nil {
+		return nil, err
+	}
+	c := &cases.Case{ID: id}
+	return c, Replay(c, events)
 }
 
 func (r *Repository) append(ctx context.Context, id string, expected int64, req Request, rec cases.Recorded) (eventstore.Event, error) {
@@ -212,7 +242,7 @@ func (r *Repository) append(ctx context.Context, id string, expected int64, req 
 	if err != nil {
 		return eventstore.Event{}, err
 	}
-	events, err := r.store.Append(ctx, id, expected, req.metadata(), eventstore.NewEvent{Type: rec.Type, Data: data})
+	events, err := r.store.Append(ctx, id, expected, req.metadata(), eventstore.NewEvent{Type: string(rec.Type), Data: data})
 	if err != nil {
 		return eventstore.Event{}, err
 	}

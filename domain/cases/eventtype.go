@@ -1,0 +1,30 @@
+package cases
+
+// EventType names a kind of event on a case's stream; the names are the
+// public contract of the API (RULES.md §5). Code names an event type only
+// through these constants, so that a misspelt one does not compile.
+type EventType string
+
+// Event types.
+const (
+	CaseOpenedType               EventType = "CaseOpened"
+	IncidentReportedType         EventType = "IncidentReported"
+	OldCardFoundType             EventType = "OldCardFound"
+	OldCardSurrenderedType       EventType = "OldCardSurrendered"
+	LostCardUsedType             EventType = "LostCardUsed"
+	ResidenceChangeReportedType  EventType = "ResidenceChangeReported"
+	ResidenceRecordCancelledType EventType = "ResidenceRecordCancelled"
+	PermanentResidenceEndedType  EventType = "PermanentResidenceEnded"
+	IDCardSurrenderedType        EventType = "IDCardSurrendered"
+	MaritalStatusChangedType     EventType = "MaritalStatusChanged"
+	CitizenTurned15Type          EventType = "CitizenTurned15"
+	IDCardExpiredType            EventType = "IDCardExpired"
+	NameChangedType              EventType = "NameChanged"
+	ApplicationFiledType         EventType = "ApplicationFiled"
+	DocumentReadyType            EventType = "DocumentReady"
+	CollectionReminderSentType   EventType = "CollectionReminderSent"
+	DocumentCollectedType        EventType = "DocumentCollected"
+	ObligationExcusedType        EventType = "ObligationExcused"
+	FlagReviewedType             EventType = "FlagReviewed"
+	CaseClosedType               EventType = "CaseClosed"
+)
