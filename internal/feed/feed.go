@@ -45,6 +45,9 @@ type Config struct {
 	// BatchSize is how many events one step publishes before it records
 	// how far it got: what a crash may publish twice (default 500).
 	BatchSize int
+	// Poll is how long the forwarder waits for new events once it has
+	// published all there were (default 20 ms): the feed's added lag.
+	Poll time.Duration
 	// Duplicates is the stream's de-duplication window (default 10 min): a
 	// forwarder restarted within it repeats nothing in the stream.
 	Duplicates time.Duration
@@ -59,6 +62,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = 500
+	}
+	if c.Poll <= 0 {
+		c.Poll = 20 * time.Millisecond
 	}
 	if c.Duplicates <= 0 {
 		c.Duplicates = 10 * time.Minute
@@ -97,7 +103,6 @@ type Forwarder struct {
 	afterPublish func(e eventstore.Event)
 
 	published atomic.Int64
-	position  atomic.Int64
 	connected atomic.Bool
 }
 
@@ -166,7 +171,7 @@ func (f *Forwarder) follow(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-time.After(100 * time.Millisecond):
+			case <-time.After(f.cfg.Poll):
 			}
 		}
 	}
@@ -210,7 +215,6 @@ func (f *Forwarder) step(ctx context.Context, pub message.Publisher) (int, error
 			return 0, fmt.Errorf("publish event %d: %w", e.Position, err)
 		}
 		f.published.Add(1)
-		f.position.Store(e.Position)
 		if f.afterPublish != nil {
 			f.afterPublish(e)
 		}
