@@ -136,7 +136,9 @@ func percentile(v []float64, p float64) float64 {
 
 // BenchmarkFeedLag: 500 commands/s open loop for 10 s into one lhuta on
 // PostgreSQL with the feed on; for each, from its 201 until a subscriber
-// of the feed's subjects receives it.
+// of the feed's subjects receives it. The database is a server of the
+// benchmark's own (testdb.NewServer, fsync off): on the shared test server
+// other databases' transactions hold the readable log back (docs/decisions.md).
 func BenchmarkFeedLag(b *testing.B) {
 	const rate = 500
 	bin := buildLhutaB(b)
@@ -166,7 +168,7 @@ func BenchmarkFeedLag(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL="+testdb.PostgresURL(b),
+	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL="+testdb.NewServer(b).URL(),
 		"LHUTA_NATS_URL=nats://127.0.0.1:4222", "LHUTA_NATS_STREAM="+stream, "LHUTA_NATS_SUBJECT="+subject)
 	base, stop := startB(b, bin, env)
 	defer stop()

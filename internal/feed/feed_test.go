@@ -22,7 +22,7 @@ import (
 
 // natsURL is the test NATS server (LHUTA_TEST_NATS, else 127.0.0.1:4222);
 // without one the test is skipped, except in CI (CI=true), where it fails.
-func natsURL(t *testing.T) string {
+func natsURL(t testing.TB) string {
 	t.Helper()
 	url := os.Getenv("LHUTA_TEST_NATS")
 	if url == "" {
@@ -44,23 +44,25 @@ func testConfig(t *testing.T, url string) Config {
 	t.Helper()
 	id := strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
 	cfg := Config{URL: url, Stream: "LHUTA_TEST_" + id, Subject: "lhuta.test" + id, BatchSize: 50}
-	t.Cleanup(func() {
-		nc, err := nats.Connect(url)
-		if err != nil {
-			return
-		}
-		defer nc.Close()
-		if js, err := nc.JetStream(); err == nil {
-			_ = js.DeleteStream(cfg.Stream)
-		}
-	})
+	t.Cleanup(func() { testConfigCleanup(url, cfg.Stream) })
 	return cfg
+}
+
+func testConfigCleanup(url, stream string) {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return
+	}
+	defer nc.Close()
+	if js, err := nc.JetStream(); err == nil {
+		_ = js.DeleteStream(stream)
+	}
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // burst appends cases of three events each, from several writers at once.
-func burst(t *testing.T, store *eventstore.SQLStore, writers, casesEach int) {
+func burst(t testing.TB, store *eventstore.SQLStore, writers, casesEach int) {
 	t.Helper()
 	var wg sync.WaitGroup
 	for w := range writers {
