@@ -40,6 +40,8 @@ type Server struct {
 	metricsHandler http.Handler
 	// projecting reports whether this instance runs the projection (nil: it always does).
 	projecting func() bool
+	// readDB is the replica queries read, or nil.
+	readDB *sql.DB
 }
 
 // Config is what New needs.
@@ -64,6 +66,8 @@ type Config struct {
 	Projecting func() bool
 	// Collectors are further metrics to serve at /metrics (the event feed's).
 	Collectors []prometheus.Collector
+	// ReadDB is the streaming replica that Reader queries, if any; /readyz checks it too.
+	ReadDB *sql.DB
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -76,7 +80,7 @@ func New(c Config) *Server {
 	}
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
-		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting}
+		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}
@@ -175,6 +179,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", retryAfter)
 		writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Detail: "database unreachable"})
 		return
+	}
+	if s.readDB != nil {
+		if err := s.readDB.PingContext(r.Context()); err != nil {
+			w.Header().Set("Retry-After", retryAfter)
+			writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Detail: "read replica unreachable"})
+			return
+		}
 	}
 	if s.projecting != nil && !s.projecting() {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "projection": "standby"})

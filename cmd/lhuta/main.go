@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -504,6 +505,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		Reader:     projections.NewReader(reads.SQL),
 		Projecting: projecting.Held,
 		Collectors: collectors,
+		ReadDB:     readDB(reads, db),
 		Pipeline:   pipeline,
 		DB:         db.SQL,
 		Tokens:     tokens,
@@ -575,6 +577,14 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	}
 	log.Info("lhuta stopped")
 	return nil
+}
+
+// readDB is the replica's pool when queries read one, else nil.
+func readDB(reads, db *eventstore.DB) *sql.DB {
+	if reads == db {
+		return nil
+	}
+	return reads.SQL
 }
 
 // healthcheck asks the service listening on addr whether it is alive.

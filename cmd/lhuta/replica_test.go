@@ -18,6 +18,7 @@ import (
 // min_position waits until the replica has replayed the write. While the
 // replica's replay is paused, the write is accepted by the primary and the
 // query answers 503 with Retry-After; once replay resumes it returns the write.
+// With the replica stopped, /readyz answers 503.
 func TestMinPositionReadsThroughAStreamingReplica(t *testing.T) {
 	bin := buildLhuta(t)
 	primary := testdb.NewServer(t)
@@ -79,6 +80,19 @@ func TestMinPositionReadsThroughAStreamingReplica(t *testing.T) {
 	a = send(client, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%d", p.base(), id, pos), "clerk-token", nil, "")
 	if a.err != nil || a.status != 200 || a.body["id"] != id {
 		t.Fatalf("read through the replica after replay resumed: %v %d %v", a.err, a.status, a.body)
+	}
+
+	// The replica stops: the instance is not ready (its queries would fail).
+	replicaDB.Close()
+	replica.Stop(t)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		a = send(client, "GET", p.base()+"/readyz", "", nil, "")
+		if a.status == 503 && a.retryAfter != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz with the replica stopped: %v %d %v, want 503", a.err, a.status, a.body)
+		}
 	}
 }
 
