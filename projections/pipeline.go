@@ -23,7 +23,10 @@ var ErrNotYet = errors.New("read models have not caught up yet")
 // offset row first and reads the page through the store's log reader
 // (commit-safe order), so two instances, or an instance and a rebuild's
 // switch-over, never project the same events at once, and always take
-// locks in the same order.
+// locks in the same order. lhuta serve runs it only on the instance that
+// holds the projection's lease (internal/lease), so among several instances
+// one projects and the others wait; the row lock is what keeps the read
+// models right if an old holder overlaps the new one for a moment.
 type Pipeline struct {
 	db    *eventstore.DB
 	store *eventstore.SQLStore
