@@ -38,6 +38,10 @@ type Server struct {
 	// dbTimeout bounds the database work of one request.
 	dbTimeout      time.Duration
 	metricsHandler http.Handler
+	// projecting reports whether this instance runs the projection (nil: it always does).
+	projecting func() bool
+	// readDB is the replica queries read, or nil.
+	readDB *sql.DB
 }
 
 // Config is what New needs.
@@ -56,6 +60,14 @@ type Config struct {
 	// DBTimeout bounds the database work of one request (0: DefaultDBTimeout);
 	// past it the request answers 503 instead of hanging on a hung database.
 	DBTimeout time.Duration
+	// Projecting reports whether this instance holds the projection's lease
+	// (nil: it always does, as the only instance). A standby is ready: it
+	// writes, and its queries wait for the projecting instance's work.
+	Projecting func() bool
+	// Collectors are further metrics to serve at /metrics (the event feed's).
+	Collectors []prometheus.Collector
+	// ReadDB is the streaming replica that Reader queries, if any; /readyz checks it too.
+	ReadDB *sql.DB
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -67,8 +79,12 @@ func New(c Config) *Server {
 		c.DBTimeout = DefaultDBTimeout
 	}
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
-		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline),
-		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout}
+		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
+		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB}
+	if c.Projecting != nil {
+		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
+	}
+	s.metrics.registry.MustRegister(c.Collectors...)
 	s.metricsHandler = promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
 	s.SetTokens(c.Tokens)
 	return s
@@ -167,12 +183,39 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, Problem{Type: "/problems/not-ready", Status: http.StatusServiceUnavailable, Detail: "database unreachable"})
 		return
 	}
+	if s.readDB != nil {
+		if err := s.readDB.PingContext(r.Context()); err != nil {
+			w.Header().Set("Retry-After", retryAfter)
+			writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Detail: "read replica unreachable"})
+			return
+		}
+	}
+	if s.projecting != nil && !s.projecting() {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "projection": "standby"})
+		return
+	}
 	if !s.pipeline.Running() {
 		w.Header().Set("Retry-After", retryAfter)
 		writeProblem(w, Problem{Type: "/problems/not-ready", Status: http.StatusServiceUnavailable, Detail: "projections are not running"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "projection": "projecting"})
+}
+
+// leaderCollector reports whether this instance projects.
+type leaderCollector struct{ projecting func() bool }
+
+var projectionLeader = prometheus.NewDesc("lhuta_projection_leader",
+	"1 on the instance that holds the projection's lease and runs the projection (and the event feed), 0 on a standby.", nil, nil)
+
+func (c leaderCollector) Describe(ch chan<- *prometheus.Desc) { ch <- projectionLeader }
+
+func (c leaderCollector) Collect(ch chan<- prometheus.Metric) {
+	v := 0.0
+	if c.projecting() {
+		v = 1
+	}
+	ch <- prometheus.MustNewConstMetric(projectionLeader, prometheus.GaugeValue, v)
 }
 
 // metrics are the service's Prometheus metrics (docs/METRICS.md): low
@@ -184,7 +227,7 @@ type metrics struct {
 	accepted *prometheus.CounterVec
 }
 
-func newMetrics(db *sql.DB, pipeline *projections.Pipeline) *metrics {
+func newMetrics(db *sql.DB, pipeline *projections.Pipeline, projecting func() bool) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -204,13 +247,16 @@ func newMetrics(db *sql.DB, pipeline *projections.Pipeline) *metrics {
 		m.registry.MustRegister(rebuildCollector{db})
 	}
 	if pipeline != nil {
-		m.registry.MustRegister(lagCollector{pipeline})
+		m.registry.MustRegister(lagCollector{pipeline, projecting})
 	}
 	return m
 }
 
 // lagCollector reports the projection's place and lag, read once per scrape.
-type lagCollector struct{ pipeline *projections.Pipeline }
+type lagCollector struct {
+	pipeline   *projections.Pipeline
+	projecting func() bool // nil: always
+}
 
 var (
 	projectionPosition = prometheus.NewDesc("lhuta_projection_position", "Position of the last event folded into the read models.", nil, nil)
@@ -234,8 +280,8 @@ func (c lagCollector) Collect(ch chan<- prometheus.Metric) {
 	if err != nil {
 		up = 0
 	}
-	if l.Failing || !c.pipeline.Running() {
-		failing = 1
+	if (l.Failing || !c.pipeline.Running()) && (c.projecting == nil || c.projecting()) {
+		failing = 1 // a standby's projection is not failing: it waits for the lease
 	}
 	ch <- prometheus.MustNewConstMetric(projectionUp, prometheus.GaugeValue, up)
 	ch <- prometheus.MustNewConstMetric(projectionFailing, prometheus.GaugeValue, failing)

@@ -23,7 +23,10 @@ var ErrNotYet = errors.New("read models have not caught up yet")
 // offset row first and reads the page through the store's log reader
 // (commit-safe order), so two instances, or an instance and a rebuild's
 // switch-over, never project the same events at once, and always take
-// locks in the same order.
+// locks in the same order. lhuta serve runs it only on the instance that
+// holds the projection's lease (internal/lease), so among several instances
+// one projects and the others wait; the row lock is what keeps the read
+// models right if an old holder overlaps the new one for a moment.
 type Pipeline struct {
 	db    *eventstore.DB
 	store *eventstore.SQLStore
@@ -43,6 +46,11 @@ type Pipeline struct {
 
 	running atomic.Bool
 	failing atomic.Bool
+
+	// reads and readStore are where Checkpoint, Includes and WaitFor look:
+	// the primary, or a streaming replica (see ReadFrom).
+	reads     *sql.DB
+	readStore *eventstore.SQLStore
 }
 
 // New returns a pipeline that projects db's log into its read models.
@@ -55,7 +63,19 @@ func New(db *eventstore.DB, log *slog.Logger) *Pipeline {
 		PollInterval: 200 * time.Millisecond,
 		BatchSize:    500,
 		Gather:       5 * time.Millisecond,
+		reads:        db.SQL,
+		readStore:    eventstore.NewSQLStore(db.SQL, db.Dialect),
 	}
+}
+
+// ReadFrom makes Checkpoint, Includes and WaitFor read the read models'
+// offset and the log on replica, a PostgreSQL streaming replica of db that
+// queries are sent to: a query that waits for min_position then waits
+// until the replica has replayed the read models up to it. The offset row
+// and the events it covers reach the replica in the same WAL, in order.
+func (p *Pipeline) ReadFrom(replica *eventstore.DB) *Pipeline {
+	p.reads, p.readStore = replica.SQL, eventstore.NewSQLStore(replica.SQL, replica.Dialect)
+	return p
 }
 
 // WithFault makes the pipeline call fault with each page after folding it
@@ -177,9 +197,10 @@ func setOffset(ctx context.Context, q querier, d eventstore.Dialect, c eventstor
 	return err
 }
 
-// Checkpoint returns how far the read models have got in the log.
+// Checkpoint returns how far the read models that queries read (those on
+// the replica, with ReadFrom) have got in the log.
 func (p *Pipeline) Checkpoint(ctx context.Context) (eventstore.Cursor, error) {
-	return readOffset(ctx, p.db.SQL, p.db.Dialect, "")
+	return readOffset(ctx, p.reads, p.db.Dialect, "")
 }
 
 // Includes reports whether the read models include the event at position.
@@ -188,7 +209,7 @@ func (p *Pipeline) Includes(ctx context.Context, position int64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return p.store.Includes(ctx, c, position)
+	return p.readStore.Includes(ctx, c, position)
 }
 
 // WaitFor waits until the read models include the event at position, or
@@ -226,9 +247,9 @@ type Lag struct {
 	Failing bool
 }
 
-// Lag measures how far the read models are behind the log.
+// Lag measures how far the read models are behind the log, on the primary.
 func (p *Pipeline) Lag(ctx context.Context) (Lag, error) {
-	c, err := p.Checkpoint(ctx)
+	c, err := readOffset(ctx, p.db.SQL, p.db.Dialect, "")
 	if err != nil {
 		return Lag{}, err
 	}

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -23,13 +24,18 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/feed"
+	"github.com/lhuta/lhuta/internal/lease"
 	"github.com/lhuta/lhuta/migrations"
 	"github.com/lhuta/lhuta/projections"
 )
@@ -68,6 +74,11 @@ type config struct {
 	dbTimeout time.Duration
 	// logFormat (text, json) and logLevel (debug, info, warn, error) shape the log.
 	logFormat, logLevel string
+	// databaseReadURL is DATABASE_READ_URL, a streaming replica that queries read.
+	databaseReadURL string
+	// natsURL, natsStream, natsSubject and rawNatsPersonal configure the event feed.
+	natsURL, natsStream, natsSubject, rawNatsPersonal string
+	natsPersonal                                      bool
 }
 
 // commands are lhuta's subcommands, each with what it does.
@@ -116,6 +127,16 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.rawDBTimeout }},
 	{"log-format", "LHUTA_LOG_FORMAT", "text", "log format: text or json", allDB, func(c *config) *string { return &c.logFormat }},
 	{"log-level", "LHUTA_LOG_LEVEL", "info", "least level logged: debug, info, warn or error", allDB, func(c *config) *string { return &c.logLevel }},
+	{"database-read-url", "DATABASE_READ_URL", "", "PostgreSQL streaming replica of DATABASE_URL that queries read (min_position waits for the replica); writes and the projection stay on DATABASE_URL", serveOnly,
+		func(c *config) *string { return &c.databaseReadURL }},
+	{"nats-url", "LHUTA_NATS_URL", "", "NATS server with JetStream (nats://host:4222) the event log is published to; the feed is off without it", serveOnly,
+		func(c *config) *string { return &c.natsURL }},
+	{"nats-stream", "LHUTA_NATS_STREAM", "LHUTA_EVENTS", "JetStream stream of the event feed (created if missing)", serveOnly,
+		func(c *config) *string { return &c.natsStream }},
+	{"nats-subject", "LHUTA_NATS_SUBJECT", "lhuta.events", "subject prefix of the event feed: events go to PREFIX.<situation>.<EventType>", serveOnly,
+		func(c *config) *string { return &c.natsSubject }},
+	{"nats-personal-data", "LHUTA_NATS_PERSONAL_DATA", "false", "true puts the citizen block, free-text reasons and the clerk's name into the feed's payloads (only for subscribers allowed to see them)", serveOnly,
+		func(c *config) *string { return &c.rawNatsPersonal }},
 }
 
 // errUsage is returned when help was asked for and printed.
@@ -184,6 +205,12 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		return c, fmt.Errorf("--db-timeout (LHUTA_DB_TIMEOUT): %q is not a duration from 100ms to 5m (e.g. 10s)", c.rawDBTimeout)
 	}
 	c.dbTimeout = d
+	if c.natsPersonal, err = strconv.ParseBool(c.rawNatsPersonal); err != nil {
+		return c, fmt.Errorf("--nats-personal-data (LHUTA_NATS_PERSONAL_DATA): %q is neither true nor false", c.rawNatsPersonal)
+	}
+	if c.databaseReadURL != "" && c.databaseURL == "" {
+		return c, errors.New("--database-read-url (DATABASE_READ_URL) is a replica of PostgreSQL: set DATABASE_URL too")
+	}
 	return c, c.checkCommon()
 }
 
@@ -439,17 +466,51 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	pipeCtx, stopPipeline := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopPipeline()
 	pipeline := projections.New(db, log)
+	reads := db
+	if c.databaseReadURL != "" {
+		rc := c
+		rc.databaseURL = c.databaseReadURL
+		if reads, err = openDB(ctx, rc, log); err != nil {
+			return fmt.Errorf("DATABASE_READ_URL: %w", err)
+		}
+		defer reads.Close()
+		pipeline.ReadFrom(reads)
+		log.Info("queries read the replica", "where", reads.Where)
+	}
+	var collectors []prometheus.Collector
+	var forwarder *feed.Forwarder
+	if c.natsURL != "" {
+		forwarder = feed.New(db, feed.Config{URL: c.natsURL, Stream: c.natsStream, Subject: c.natsSubject, PersonalData: c.natsPersonal}, log)
+		collectors = append(collectors, forwarder.Collector())
+	}
+	// One instance of all those on the database projects (and feeds): the
+	// one holding the lease; the others stand by and take over when it dies.
+	projecting := lease.New(db, "projections", log)
 	pipeErr := make(chan error, 1)
-	go func() { pipeErr <- pipeline.Run(pipeCtx) }()
+	go func() {
+		pipeErr <- projecting.Run(pipeCtx, func(ctx context.Context) {
+			var wg sync.WaitGroup
+			if forwarder != nil {
+				wg.Go(func() { _ = forwarder.Run(ctx) })
+			}
+			if err := pipeline.Run(ctx); err != nil {
+				log.Error("projection stopped", "err", err)
+			}
+			wg.Wait()
+		})
+	}()
 
 	srv := handlers.New(handlers.Config{
-		Repo:     caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)),
-		Reader:   projections.NewReader(db.SQL),
-		Pipeline: pipeline,
-		DB:       db.SQL,
-		Tokens:   tokens,
-		Today:    today,
-		Log:      log,
+		Repo:       caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)),
+		Reader:     projections.NewReader(reads.SQL),
+		Projecting: projecting.Held,
+		Collectors: collectors,
+		ReadDB:     readDB(reads, db),
+		Pipeline:   pipeline,
+		DB:         db.SQL,
+		Tokens:     tokens,
+		Today:      today,
+		Log:        log,
 
 		LossReportThreshold: c.lossReportThreshold,
 		DBTimeout:           c.dbTimeout,
@@ -516,6 +577,14 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	}
 	log.Info("lhuta stopped")
 	return nil
+}
+
+// readDB is the replica's pool when queries read one, else nil.
+func readDB(reads, db *eventstore.DB) *sql.DB {
+	if reads == db {
+		return nil
+	}
+	return reads.SQL
 }
 
 // healthcheck asks the service listening on addr whether it is alive.

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+)
+
+// lhuta serve with LHUTA_NATS_URL publishes what it records on the stream
+// and subjects configured, without the citizen's data.
+func TestServePublishesTheFeed(t *testing.T) {
+	url := os.Getenv("LHUTA_TEST_NATS")
+	if url == "" {
+		url = "nats://127.0.0.1:4222"
+	}
+	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "nats://"), 2*time.Second); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("NATS with JetStream is required in CI but unreachable at %s: %v", url, err)
+		}
+		t.Skipf("NATS unreachable at %s (%v); set CI=true to make this a failure", url, err)
+	} else {
+		c.Close()
+	}
+	id := strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	stream, subject := "LHUTA_TEST_"+id, "lhuta.test"+id
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := nc.JetStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = js.DeleteStream(stream) }()
+
+	dir := t.TempDir()
+	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL=",
+		"LHUTA_NATS_URL="+url, "LHUTA_NATS_STREAM="+stream, "LHUTA_NATS_SUBJECT="+subject)
+	p := &process{t: t, bin: buildLhuta(t), args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
+	p.start()
+	defer p.stop(syscall.SIGTERM)
+	client := &http.Client{Timeout: 10 * time.Second}
+	a := send(client, "POST", p.base()+"/v1/cases", "clerk-token", nil,
+		`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
+	if a.status != 201 {
+		t.Fatalf("open: %d %v", a.status, a.body)
+	}
+	caseID := a.body["id"].(string)
+	if a := send(client, "POST", p.base()+"/v1/cases/"+caseID+"/events", "clerk-token", nil,
+		`{"type":"IncidentReported","data":{"kind":"stolen","reported_on":"2026-04-09","reported_to":"police"}}`); a.status != 201 {
+		t.Fatalf("report: %d %v", a.status, a.body)
+	}
+
+	var sub *nats.Subscription
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if sub, err = js.SubscribeSync(subject+".>", nats.OrderedConsumer(), nats.DeliverAll()); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			p.fatal(fmt.Sprintf("the feed's stream did not appear: %v", err))
+		}
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	for v, typ := range []string{"CaseOpened", "IncidentReported"} {
+		msg, err := sub.NextMsg(10 * time.Second)
+		if err != nil {
+			p.fatal(fmt.Sprintf("event %d not published: %v", v+1, err))
+		}
+		var m struct {
+			CaseID  string          `json:"case_id"`
+			Version int             `json:"version"`
+			Data    json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(msg.Data, &m); err != nil {
+			t.Fatal(err)
+		}
+		if msg.Subject != subject+".id_card_incident."+typ || m.CaseID != caseID || m.Version != v+1 {
+			t.Errorf("message %d: %s %+v", v+1, msg.Subject, m)
+		}
+		if strings.Contains(string(msg.Data), "Nováková") || strings.Contains(string(msg.Data), "alice") {
+			t.Errorf("message %d carries personal data: %s", v+1, msg.Data)
+		}
+	}
+}
