@@ -186,7 +186,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.readDB != nil {
 		if err := s.readDB.PingContext(r.Context()); err != nil {
 			w.Header().Set("Retry-After", retryAfter)
-			writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Detail: "read replica unreachable"})
+			writeProblem(w, Problem{Type: "/problems/not-ready", Status: http.StatusServiceUnavailable, Detail: "read replica unreachable"})
 			return
 		}
 	}
