@@ -103,7 +103,7 @@ type bar struct {
 // barChart draws a horizontal bar chart as SVG; the same figures are in a
 // table beside it for screen readers and printing.
 func barChart(title string, bars []bar, max float64) template.HTML {
-	const rowH, labelW, barW = 26, 190, 360
+	const rowH, labelW, barW = 26, 230, 300
 	if max <= 0 {
 		max = 1
 	}
@@ -115,12 +115,21 @@ func barChart(title string, bars []bar, max float64) template.HTML {
 	for i, br := range bars {
 		y := 5 + i*rowH
 		w := int(br.Value / max * barW)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" class="chart-label">%s</text>`, labelW-8, y+17, html.EscapeString(br.Label))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" class="chart-label">%s</text>`, labelW-8, y+17, html.EscapeString(shorten(br.Label, 32)))
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" class="chart-bar"/>`, labelW, y+3, max0(w, 1), rowH-8)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="chart-value">%s</text>`, labelW+max0(w, 1)+6, y+17, html.EscapeString(br.Text))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// shorten cuts a label to n characters; the table under the chart has it whole.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func max0(a, b int) int {

@@ -341,7 +341,7 @@ func (con *Console) recordForm(r *http.Request, c projections.CaseView, eventTyp
 		case "fine_czk":
 			if fl := chosenFlag(c, ff, r); fl != nil && fl.MaxFineCZK != nil {
 				ff.Max = strconv.FormatInt(*fl.MaxFineCZK, 10)
-				ff.Hint = fmt.Sprintf("Jen při rozhodnutí „uložena pokuta“; nejvýše %d Kč (%s).", *fl.MaxFineCZK, fl.LegalBasis)
+				ff.Hint = fmt.Sprintf("Jen při rozhodnutí „uložena pokuta“; nejvýše %s (%s).", czk(fl.MaxFineCZK), fl.LegalBasis)
 			} else {
 				ff.Hint = "Jen při rozhodnutí „uložena pokuta“; strop pokuty hlídá pravidlo přestupku."
 			}
@@ -478,7 +478,7 @@ type cell struct{ Text, Href, Class string }
 // listQuery copies the filters given (non-empty) and the paging into the API's query.
 func listQuery(r *http.Request, names ...string) url.Values {
 	q := url.Values{}
-	for _, k := range append(names, "limit", "cursor") {
+	for _, k := range append(names, "limit", "cursor", "min_position") {
 		if v := strings.TrimSpace(r.URL.Query().Get(k)); v != "" {
 			q.Set(k, v)
 		}

@@ -1,7 +1,9 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -30,6 +32,7 @@ type stack struct {
 	db     *eventstore.DB
 	server *handlers.Server
 	today  atomic.Pointer[calendar.Date]
+	lastID string
 }
 
 func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
@@ -148,4 +151,56 @@ func (b *browser) signIn(token string) string {
 		b.t.Fatalf("sign in with %s: %d %s", token, p.status, p.body)
 	}
 	return csrf(b.t, b.get(p.location))
+}
+
+// api calls the JSON API directly, as another client of the same service
+// would; it returns the position of a write.
+func (s *stack) api(method, path, token string, body any) int64 {
+	s.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, s.url+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID       string `json:"id"`
+		Position int64  `json:"position"`
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &out) != nil {
+		s.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out.ID != "" {
+		s.lastID = out.ID
+	}
+	return out.Position
+}
+
+// seed records a few cases of two offices through the API, for the lists
+// and the dashboard to show; it returns the last write's position.
+func (s *stack) seed() int64 {
+	s.t.Helper()
+	var pos int64
+	open := func(situation, office, name string) string {
+		s.api("POST", "/v1/cases", "clerk-token", map[string]any{"situation": situation, "office": office,
+			"citizen": map[string]string{"id": "c-" + name, "birth_date": "1985-06-01", "full_name": name}})
+		return s.lastID
+	}
+	record := func(id, typ string, data map[string]any) {
+		pos = s.api("POST", "/v1/cases/"+id+"/events", "clerk-token", map[string]any{"type": typ, "data": data})
+	}
+	incident := func(on string) map[string]any {
+		return map[string]any{"kind": "lost", "reported_on": on, "reported_to": "municipal_office"}
+	}
+	record(open("id_card_incident", "Brno", "Petr Svoboda"), "IncidentReported", incident("2026-01-12"))
+	record(open("residence_change", "Brno", "Eva Dvořáková"), "ResidenceChangeReported", map[string]any{"reported_on": "2026-02-10", "registration_office": "Brno-střed"})
+	record(open("name_change", "Brno", "Marie Černá"), "NameChanged", map[string]any{"decision_effective_on": "2026-03-02"})
+	id := open("id_card_incident", "Praha 1", "Tomáš Procházka")
+	record(id, "IncidentReported", incident("2026-02-16"))
+	record(id, "ApplicationFiled", map[string]any{"document": "id_card_chip", "filed_on": "2026-02-20", "track": "standard", "filing_office": "municipal_office"})
+	record(open("id_card_incident", "Praha 1", "Lucie Veselá"), "IncidentReported", incident("2026-04-20"))
+	return pos
 }

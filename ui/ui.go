@@ -231,8 +231,12 @@ func (con *Console) home(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, startPage(s.who.Role), http.StatusSeeOther)
 }
 
-// startPage is where a role starts: the first page of the menu it may use.
+// startPage is where a role starts: a compliance officer (who may list the
+// flags) at the overdue list, anyone else at the first page of their menu.
 func startPage(role cases.Role) string {
+	if may(role, "GET", "/v1/flags") {
+		return "/ui/obligations"
+	}
 	for _, item := range menu(role) {
 		return item.Href
 	}
@@ -339,7 +343,7 @@ func menu(role cases.Role) []menuItem {
 		}
 	}
 	add("GET", "/v1/cases/{id}", "/ui/cases", "Případy")
-	add("GET", "/v1/obligations", "/ui/obligations", "Lhůty po splatnosti")
+	add("GET", "/v1/obligations", "/ui/obligations", "Lhůty občanů")
 	add("GET", "/v1/flags", "/ui/flags", "Podezření z přestupků")
 	add("GET", "/v1/sla", "/ui/sla", "Lhůty úřadu")
 	add("GET", "/v1/stats", "/ui/dashboard", "Přehledy")

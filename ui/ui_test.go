@@ -211,3 +211,51 @@ func TestCSVDownload(t *testing.T) {
 		t.Errorf("a bad filter: %d, want 400 naming as_of", p.status)
 	}
 }
+
+var flagLink = regexp.MustCompile(`type=FlagReviewed&amp;flag=([^"&]+)`)
+
+var fieldError = regexp.MustCompile(`(?s)id="f-fine_czk-error">(.*?)</span>\s*</div>`)
+
+// TestFineCap: the decision form shows the cap of the offence's rule and
+// the API's refusal of a fine above it next to the field; nothing is
+// stored until the fine is within the cap (zákon 328/1999 § 16a: 10 000 Kč).
+func TestFineCap(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), calendar.NewDate(2021, time.May, 3))
+	clerk := st.browser()
+	token := clerk.signIn("clerk-token")
+	p := clerk.do(http.MethodPost, "/ui/cases", url.Values{"csrf": {token}, "situation": {"id_card_incident"},
+		"office": {"Praha 1"}, "citizen.full_name": {"Jan Novák"}, "citizen.id": {"c-2"}, "citizen.birth_date": {"1970-01-01"}})
+	id := caseLink.FindStringSubmatch(p.location)[1]
+	if p := clerk.do(http.MethodPost, "/ui/cases/"+id+"/record", url.Values{"csrf": {token}, "type": {"IncidentReported"},
+		"kind": {"stolen"}, "reported_on": {"2021-03-01"}, "reported_to": {"police"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("report: %d %s", p.status, p.body)
+	}
+
+	b := st.browser()
+	token = b.signIn("officer-token")
+	m := flagLink.FindStringSubmatch(b.get("/ui/flags").body)
+	if m == nil {
+		t.Fatal("no flag to decide on the flags page")
+	}
+	flag, _ := url.QueryUnescape(m[1])
+	form := b.get("/ui/cases/" + id + "/record?type=FlagReviewed&flag=" + url.QueryEscape(flag))
+	if !strings.Contains(form.body, "nejvýše 10\u00a0000 Kč") || !strings.Contains(form.body, `data-max="10000"`) {
+		t.Errorf("the form does not show the cap:\n%s", form.body)
+	}
+	decide := url.Values{"csrf": {token}, "type": {"FlagReviewed"}, "flag": {flag}, "decision": {"fined"}, "fine_czk": {"10001"}, "decided_on": {"2021-05-03"}}
+	before := st.head()
+	p = b.do(http.MethodPost, "/ui/cases/"+id+"/record", decide)
+	if e := fieldError.FindStringSubmatch(p.body); p.status != http.StatusUnprocessableEntity || e == nil || !strings.Contains(e[1], "10000") {
+		t.Errorf("a fine over the cap: %d, error next to the fine %q", p.status, e)
+	}
+	if st.head() != before {
+		t.Error("a refused fine was stored")
+	}
+	decide.Set("fine_czk", "10000")
+	if p := b.do(http.MethodPost, "/ui/cases/"+id+"/record", decide); p.status != http.StatusSeeOther {
+		t.Fatalf("a fine at the cap: %d %s", p.status, p.body)
+	}
+	if p := b.get("/ui/cases/" + id); !strings.Contains(p.body, "uložena pokuta") || !strings.Contains(p.body, "10\u00a0000 Kč") {
+		t.Errorf("the case does not show the fine:\n%s", p.body)
+	}
+}
