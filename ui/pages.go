@@ -251,9 +251,10 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Months = months(p.Case)
 	p.Saved = r.URL.Query().Get("saved") != ""
-	if may(s.who.Role, "POST", "/v1/cases/{id}/events") && p.Case.Status != "closed" {
+	if may(s.who.Role, "POST", "/v1/cases/{id}/events") {
 		for _, t := range cases.EventTypes(cases.Situation(p.Case.Situation)) {
-			if _, officer, ok := cases.Contract(t); ok && officer == (s.who.Role == cases.ComplianceOfficer) {
+			// A closed case takes no new facts; officers still decide on its flags.
+			if _, officer, ok := cases.Contract(t); ok && officer == (s.who.Role == cases.ComplianceOfficer) && (officer || p.Case.Status != "closed") {
 				p.Record = append(p.Record, option{t, label(t)})
 			}
 		}
@@ -343,7 +344,7 @@ func (con *Console) recordForm(r *http.Request, c projections.CaseView, eventTyp
 				ff.Max = strconv.FormatInt(*fl.MaxFineCZK, 10)
 				ff.Hint = fmt.Sprintf("Jen při rozhodnutí „uložena pokuta“; nejvýše %s (%s).", czk(fl.MaxFineCZK), fl.LegalBasis)
 			} else {
-				ff.Hint = "Jen při rozhodnutí „uložena pokuta“; strop pokuty hlídá pravidlo přestupku."
+				ff.Hint = "Jen při rozhodnutí „uložena pokuta“; strop pokuty za tento přestupek pravidla neuvádějí, služba jej proto nekontroluje."
 			}
 		}
 		f.Fields = append(f.Fields, ff)

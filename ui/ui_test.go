@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -229,6 +230,8 @@ func TestFineCap(t *testing.T) {
 	if p := clerk.do(http.MethodPost, "/ui/cases/"+id+"/record", url.Values{"csrf": {token}, "type": {"IncidentReported"},
 		"kind": {"stolen"}, "reported_on": {"2021-03-01"}, "reported_to": {"police"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("report: %d %s", p.status, p.body)
+	} else {
+		clerk.get(p.location) // waits for the read models to include the report (min_position)
 	}
 
 	b := st.browser()
@@ -257,5 +260,30 @@ func TestFineCap(t *testing.T) {
 	}
 	if p := b.get("/ui/cases/" + id); !strings.Contains(p.body, "uložena pokuta") || !strings.Contains(p.body, "10\u00a0000 Kč") {
 		t.Errorf("the case does not show the fine:\n%s", p.body)
+	}
+}
+
+// TestInsecureWarning: over plain HTTP from another host the browser would
+// drop the Secure session cookie; the sign-in page says so.
+func TestInsecureWarning(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), today)
+	for host, warned := range map[string]bool{"lhuta.example:8080": true, "localhost:8080": false, "127.0.0.1:8080": false} {
+		req, _ := http.NewRequest(http.MethodGet, st.url+"/ui/login", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body strings.Builder
+		_, _ = io.Copy(&body, resp.Body)
+		resp.Body.Close()
+		if got := strings.Contains(body.String(), "přes HTTPS"); got != warned {
+			t.Errorf("sign-in page at %s warns: %v, want %v", host, got, warned)
+		}
+		for _, c := range resp.Cookies() {
+			if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/ui/" {
+				t.Errorf("cookie %s: %+v", c.Name, c)
+			}
+		}
 	}
 }
