@@ -76,6 +76,7 @@ func (f *form) attach(p problem, prefix string) {
 
 type findData struct {
 	Query, Error string
+	Recent       []recentCase
 	Situations   []option
 	CanOpen      bool
 }
@@ -91,7 +92,7 @@ func situationOptions() []option {
 func (con *Console) findPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	d := findData{Query: q, Situations: situationOptions(), CanOpen: may(s.who.Role, "POST", "/v1/cases")}
+	d := findData{Query: q, Situations: situationOptions(), CanOpen: may(s.who.Role, "POST", "/v1/cases"), Recent: con.recentCases(s)}
 	if !may(s.who.Role, "GET", "/v1/cases/{id}") {
 		con.fail(w, r, s, http.StatusForbidden, "K této stránce nemáte oprávnění.")
 		return
@@ -259,6 +260,7 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	con.remember(s, recentCase{ID: p.Case.ID, Citizen: p.Citizen.FullName, Situation: label(p.Case.Situation)})
 	con.render(w, r, http.StatusOK, "case", s, label(p.Case.Situation)+" – "+p.Citizen.FullName, p)
 }
 

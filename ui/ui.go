@@ -88,6 +88,31 @@ type session struct {
 	// console makes for them waits for the read models to include it
 	// (min_position), so a user never sees a page older than their own write.
 	written int64
+	// recent are the cases the user opened last, newest first, for the
+	// case search: the API has no search by citizen.
+	recent []recentCase
+}
+
+type recentCase struct{ ID, Citizen, Situation string }
+
+// maxRecent bounds a session's list of recent cases.
+const maxRecent = 10
+
+// remember puts a case at the top of the session's recent cases.
+func (con *Console) remember(s *session, c recentCase) {
+	con.mu.Lock()
+	defer con.mu.Unlock()
+	s.recent = slices.DeleteFunc(s.recent, func(r recentCase) bool { return r.ID == c.ID })
+	s.recent = append([]recentCase{c}, s.recent...)
+	if len(s.recent) > maxRecent {
+		s.recent = s.recent[:maxRecent]
+	}
+}
+
+func (con *Console) recentCases(s *session) []recentCase {
+	con.mu.Lock()
+	defer con.mu.Unlock()
+	return slices.Clone(s.recent)
 }
 
 // Mount returns a handler that serves the console under /ui/ and the API

@@ -86,6 +86,9 @@ func TestCSRF(t *testing.T) {
 		}
 		// The same form with the token is accepted: the refusals above were the token's.
 		id := openIncident(t, b, token, "Jana Nováková")
+		if p := b.get("/ui/cases"); !strings.Contains(p.body, "Jana Nováková") || !strings.Contains(p.body, `href="/ui/cases/`+id+`"`) {
+			t.Errorf("the case search does not list the case just opened:\n%s", p.body)
+		}
 
 		// Recording an event without the token stores nothing either.
 		before = st.head()
