@@ -154,6 +154,9 @@ func New(c Config) *Console {
 	m.HandleFunc("GET /ui/sla", con.signedIn(con.slaPage))
 	m.HandleFunc("GET /ui/sla.csv", con.signedIn(con.csv("/v1/sla", "lhuty-uradu")))
 	m.HandleFunc("GET /ui/dashboard", con.signedIn(con.dashboardPage))
+	m.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
+		con.fail(w, r, con.session(r), http.StatusNotFound, "Taková stránka v konzoli není.")
+	})
 	con.mux = m
 	return con
 }

@@ -211,6 +211,12 @@ func TestCSVDownload(t *testing.T) {
 	if p := b.get("/ui/obligations.csv?status=overdue&as_of=2026-04-21"); strings.Contains(p.body, id) {
 		t.Errorf("not yet overdue on its last day, but listed:\n%s", p.body)
 	}
+	if p := b.get("/ui/no-such-page"); p.status != http.StatusNotFound || !strings.Contains(p.body, "Taková stránka") {
+		t.Errorf("an unknown page: %d", p.status)
+	}
+	if p := b.get("/v1/no-such-endpoint"); p.status != http.StatusNotFound || !strings.Contains(p.body, "problems/not-found") {
+		t.Errorf("the API behind the console: %d %s", p.status, p.body)
+	}
 	if p := b.get("/ui/obligations?as_of=2026-13-01"); p.status != http.StatusBadRequest || !strings.Contains(p.body, "as_of") {
 		t.Errorf("a bad filter: %d, want 400 naming as_of", p.status)
 	}
