@@ -243,7 +243,7 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 			At: e.RecordedAt.In(calendar.Prague).Format("2. 1. 2006 15:04")}
 		var data map[string]any
 		_ = json.Unmarshal(e.Data, &data)
-		if e.Type != cases.CaseOpenedType {
+		if e.Type != string(cases.CaseOpenedType) {
 			for _, k := range sortedKeys(data) {
 				it.Data = append(it.Data, option{Value: display(k, data[k]), Label: label(k)})
 			}
@@ -253,7 +253,8 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	p.Months = months(p.Case)
 	p.Saved = r.URL.Query().Get("saved") != ""
 	if may(s.who.Role, "POST", "/v1/cases/{id}/events") {
-		for _, t := range cases.EventTypes(cases.Situation(p.Case.Situation)) {
+		for _, et := range cases.EventTypes(cases.Situation(p.Case.Situation)) {
+			t := string(et)
 			// A closed case takes no new facts; officers still decide on its flags.
 			if _, officer, ok := cases.Contract(t); ok && officer == (s.who.Role == cases.ComplianceOfficer) && (officer || p.Case.Status != "closed") {
 				p.Record = append(p.Record, option{t, label(t)})
@@ -307,7 +308,11 @@ func czechDate(d calendar.Date) string {
 
 func (con *Console) recordForm(r *http.Request, c projections.CaseView, eventType string) (form, bool) {
 	fields, _, ok := cases.Contract(eventType)
-	if !ok || !slices.Contains(cases.EventTypes(cases.Situation(c.Situation)), eventType) {
+	accepted := false
+	for _, t := range cases.EventTypes(cases.Situation(c.Situation)) {
+		accepted = accepted || string(t) == eventType
+	}
+	if !ok || !accepted {
 		return form{}, false
 	}
 	f := form{Action: "/ui/cases/" + c.ID + "/record", Submit: "Zaznamenat", Idem: uuid.NewString(), Version: c.Version, Type: eventType}

@@ -24,8 +24,13 @@ type Field struct {
 // is a compliance officer's decision (else a clerk records it). ok is false
 // for an unknown type or the case's first event, which Open takes.
 func Contract(eventType string) (fields []Field, officer bool, ok bool) {
-	kind, known := events[eventType]
-	if !known {
+	var kind eventKind
+	for name, k := range events {
+		if string(name) == eventType {
+			kind, ok = k, true
+		}
+	}
+	if !ok {
 		return nil, false, false
 	}
 	t := reflect.TypeOf(kind.new()).Elem()

@@ -10,7 +10,7 @@ import (
 func TestContract(t *testing.T) {
 	for _, s := range Situations() {
 		for _, e := range EventTypes(s) {
-			if fields, _, ok := Contract(e); !ok || (len(fields) == 0 && e != CaseClosedType) {
+			if fields, _, ok := Contract(string(e)); !ok || (len(fields) == 0 && e != CaseClosedType) {
 				t.Errorf("%s: %s has no contract (%v)", s, e, fields)
 			}
 		}
@@ -28,7 +28,7 @@ func TestContract(t *testing.T) {
 	if i := slices.IndexFunc(fields, func(f Field) bool { return f.Name == "card_shows_marital_status" }); i < 0 || fields[i].Kind != "bool" {
 		t.Errorf("MaritalStatusChanged: %+v", fields)
 	}
-	if _, _, ok := Contract(CaseOpenedType); ok {
+	if _, _, ok := Contract(string(CaseOpenedType)); ok {
 		t.Error("CaseOpened is Open's, not an event to record")
 	}
 	if _, _, ok := Contract("NoSuchEvent"); ok {
