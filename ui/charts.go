@@ -2,8 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"html"
-	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -100,27 +98,34 @@ type bar struct {
 	Text  string
 }
 
-// barChart draws a horizontal bar chart as SVG; the same figures are in a
-// table beside it for screen readers and printing.
-func barChart(title string, bars []bar, max float64) template.HTML {
+// svgChart is a horizontal bar chart, drawn as SVG by the dashboard's
+// template; the same figures are in a table beneath it for screen readers
+// and printing.
+type svgChart struct {
+	ID, Title string
+	W, H      int
+	Rows      []svgRow
+}
+
+type svgRow struct {
+	Label, Text            string
+	LabelX, ValueX, TextY  int
+	BarX, BarY, BarW, BarH int
+}
+
+func barChart(title string, bars []bar, max float64) svgChart {
 	const rowH, labelW, barW = 26, 230, 300
 	if max <= 0 {
 		max = 1
 	}
-	h := rowH*len(bars) + 10
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-labelledby="t-%s" viewBox="0 0 %d %d" width="%d" height="%d" xmlns="http://www.w3.org/2000/svg">`,
-		id(title), labelW+barW+90, h, labelW+barW+90, h)
-	fmt.Fprintf(&b, `<title id="t-%s">%s</title>`, id(title), html.EscapeString(title))
+	c := svgChart{ID: id(title), Title: title, W: labelW + barW + 90, H: rowH*len(bars) + 10}
 	for i, br := range bars {
 		y := 5 + i*rowH
-		w := int(br.Value / max * barW)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" class="chart-label">%s</text>`, labelW-8, y+17, html.EscapeString(shorten(br.Label, 32)))
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" class="chart-bar"/>`, labelW, y+3, max0(w, 1), rowH-8)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="chart-value">%s</text>`, labelW+max0(w, 1)+6, y+17, html.EscapeString(br.Text))
+		w := max0(int(br.Value/max*barW), 1)
+		c.Rows = append(c.Rows, svgRow{Label: shorten(br.Label, 32), Text: br.Text, LabelX: labelW - 8, ValueX: labelW + w + 6,
+			TextY: y + 17, BarX: labelW, BarY: y + 3, BarW: w, BarH: rowH - 8})
 	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	return c
 }
 
 // shorten cuts a label to n characters; the table under the chart has it whole.
@@ -151,7 +156,7 @@ func id(s string) string {
 
 type chart struct {
 	Title string
-	SVG   template.HTML
+	SVG   svgChart
 	Bars  []bar
 	Note  string
 }

@@ -1,7 +1,5 @@
 package ui
 
-import "strings"
-
 // The console's Czech words for the API's names. Legal terms follow the
 // glossary of the domain rules (RULES.md §2). These are labels only: what a
 // value means and whether it is allowed is decided by the domain behind the
@@ -181,6 +179,3 @@ func valueLabel(field, value string) string {
 
 var czechMonths = []string{"leden", "únor", "březen", "duben", "květen", "červen", "červenec", "srpen",
 	"září", "říjen", "listopad", "prosinec"}
-
-// fieldLabel labels a form field named by the API ("data.reported_on").
-func fieldLabel(name string) string { return label(strings.TrimPrefix(name, "data.")) }

@@ -99,7 +99,7 @@ func (con *Console) findPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if q != "" {
 		if u, err := uuid.Parse(q); err == nil {
-			http.Redirect(w, r, "/ui/cases/"+u.String(), http.StatusSeeOther)
+			http.Redirect(w, r, "/ui/cases/"+u.String(), http.StatusSeeOther) //nolint:gosec // a path of the console with a parsed UUID
 			return
 		}
 		d.Error = "Číslo případu je identifikátor UUID (např. 0b6f…-…), jak jej ukazuje stránka případu a seznamy lhůt."
