@@ -38,6 +38,7 @@ import (
 	"github.com/lhuta/lhuta/internal/lease"
 	"github.com/lhuta/lhuta/migrations"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/ui"
 )
 
 func main() {
@@ -515,7 +516,9 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		LossReportThreshold: c.lossReportThreshold,
 		DBTimeout:           c.dbTimeout,
 	})
-	httpSrv := handlers.HTTPServer(c.addr, srv.Routes(), handlers.DefaultTimeouts)
+	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
+	console := ui.Config{Identify: srv.Identify, Today: today, Log: log}
+	httpSrv := handlers.HTTPServer(c.addr, ui.Mount(srv.Routes(), console), handlers.DefaultTimeouts)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		stopPipeline()

@@ -1,0 +1,64 @@
+package cases
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+)
+
+// Field describes one field of an event's data as the API takes it, read
+// from the fact's struct tags (see decode): what a form for the event asks.
+type Field struct {
+	// Name is the field's JSON name ("reported_on").
+	Name string
+	// Kind is "date", "bool", "number", "line" (one line of text) or "text"
+	// (free text with line breaks).
+	Kind string
+	// Required fields must be given; Past dates may not lie after today.
+	Required, Past bool
+}
+
+// Contract describes an event type: the fields of its data and whether it
+// is a compliance officer's decision (else a clerk records it). ok is false
+// for an unknown type or the case's first event, which Open takes.
+func Contract(eventType string) (fields []Field, officer bool, ok bool) {
+	var kind eventKind
+	for name, k := range events {
+		if string(name) == eventType {
+			kind, ok = k, true
+		}
+	}
+	if !ok {
+		return nil, false, false
+	}
+	t := reflect.TypeOf(kind.new()).Elem()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		opts := strings.Split(f.Tag.Get("fact"), ",")
+		if name == "" || name == "-" || slices.Contains(opts, "server") {
+			continue
+		}
+		field := Field{Name: name, Required: slices.Contains(opts, "required"), Past: slices.Contains(opts, "past")}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case ft == reflect.TypeOf(calendar.Date{}):
+			field.Kind = "date"
+		case ft.Kind() == reflect.Bool:
+			field.Kind = "bool"
+		case ft.Kind() == reflect.Int || ft.Kind() == reflect.Int64:
+			field.Kind = "number"
+		case slices.Contains(opts, "text"):
+			field.Kind = "text"
+		default:
+			field.Kind = "line"
+		}
+		fields = append(fields, field)
+	}
+	return fields, kind.officer, true
+}

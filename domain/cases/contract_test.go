@@ -1,0 +1,37 @@
+package cases
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestContract: every event a situation takes is described, from the same
+// struct tags the decoder reads.
+func TestContract(t *testing.T) {
+	for _, s := range Situations() {
+		for _, e := range EventTypes(s) {
+			if fields, _, ok := Contract(string(e)); !ok || (len(fields) == 0 && e != CaseClosedType) {
+				t.Errorf("%s: %s has no contract (%v)", s, e, fields)
+			}
+		}
+	}
+	fields, officer, _ := Contract("IncidentReported")
+	want := []Field{{"kind", "line", true, false}, {"reported_on", "date", true, true},
+		{"discovered_on", "date", false, true}, {"reported_to", "line", true, false}}
+	if officer || !slices.Equal(fields, want) {
+		t.Errorf("IncidentReported: officer %v, fields %+v", officer, fields)
+	}
+	if _, officer, _ := Contract("FlagReviewed"); !officer {
+		t.Error("FlagReviewed is an officer's decision")
+	}
+	fields, _, _ = Contract("MaritalStatusChanged")
+	if i := slices.IndexFunc(fields, func(f Field) bool { return f.Name == "card_shows_marital_status" }); i < 0 || fields[i].Kind != "bool" {
+		t.Errorf("MaritalStatusChanged: %+v", fields)
+	}
+	if _, _, ok := Contract(string(CaseOpenedType)); ok {
+		t.Error("CaseOpened is Open's, not an event to record")
+	}
+	if _, _, ok := Contract("NoSuchEvent"); ok {
+		t.Error("an unknown event has a contract")
+	}
+}

@@ -1,0 +1,181 @@
+package ui
+
+// The console's Czech words for the API's names. Legal terms follow the
+// glossary of the domain rules (RULES.md §2). These are labels only: what a
+// value means and whether it is allowed is decided by the domain behind the
+// API, and a name without a label is shown as the API spells it.
+var labels = map[string]string{
+	// Situations (životní situace).
+	"id_card_incident":      "Ztráta, odcizení, poškození nebo zničení OP",
+	"residence_change":      "Změna trvalého pobytu",
+	"marital_status_change": "Změna rodinného stavu",
+	"first_id_card":         "První občanský průkaz (15 let)",
+	"id_card_expiry":        "Skončení platnosti OP",
+	"name_change":           "Změna jména nebo příjmení",
+	"passport_application":  "Žádost o cestovní pas",
+
+	// Event types.
+	"CaseOpened":               "Případ založen",
+	"IncidentReported":         "Ohlášení ztráty, odcizení, poškození nebo zničení OP",
+	"OldCardFound":             "Nalezení ztraceného OP",
+	"OldCardSurrendered":       "Odevzdání nalezeného OP",
+	"LostCardUsed":             "Použití OP ohlášeného jako ztracený",
+	"ResidenceChangeReported":  "Ohlášení změny trvalého pobytu",
+	"ResidenceRecordCancelled": "Zrušení údaje o místě trvalého pobytu",
+	"PermanentResidenceEnded":  "Ukončení trvalého pobytu v ČR",
+	"IDCardSurrendered":        "Odevzdání OP",
+	"MaritalStatusChanged":     "Změna rodinného stavu",
+	"CitizenTurned15":          "Dovršení 15 let",
+	"IDCardExpired":            "Skončení platnosti OP",
+	"NameChanged":              "Změna jména nebo příjmení",
+	"ApplicationFiled":         "Podání žádosti o doklad",
+	"DocumentReady":            "Doklad připraven k vydání",
+	"CollectionReminderSent":   "Výzva k převzetí dokladu",
+	"DocumentCollected":        "Převzetí dokladu",
+	"ObligationExcused":        "Prominutí povinnosti (překážka těžko překonatelná)",
+	"FlagReviewed":             "Rozhodnutí o podezření z přestupku",
+	"CaseClosed":               "Uzavření případu",
+
+	// Fields.
+	"situation":                     "Životní situace",
+	"office":                        "Úřad",
+	"citizen.id":                    "Identifikátor občana",
+	"citizen.full_name":             "Jméno a příjmení",
+	"citizen.birth_date":            "Datum narození",
+	"citizen.birth_number":          "Rodné číslo (nepovinné)",
+	"kind":                          "Co se stalo",
+	"reported_on":                   "Datum ohlášení",
+	"discovered_on":                 "Datum zjištění",
+	"reported_to":                   "Ohlášeno u",
+	"found_on":                      "Datum nalezení",
+	"surrendered_on":                "Datum odevzdání",
+	"used_on":                       "Datum použití",
+	"registration_office":           "Ohlašovna",
+	"decision_effective_on":         "Datum nabytí právní moci rozhodnutí",
+	"notified_on":                   "Datum oznámení",
+	"change":                        "Změna",
+	"document_received_on":          "Datum převzetí dokladu o změně",
+	"card_shows_marital_status":     "OP uvádí rodinný stav",
+	"surname_changed":               "Změnilo se příjmení",
+	"surname_changed_on":            "Datum změny příjmení",
+	"birthday_on":                   "Datum 15. narozenin",
+	"permanent_residence_in_cz":     "Trvalý pobyt v ČR",
+	"expired_on":                    "Datum skončení platnosti",
+	"document":                      "Doklad",
+	"filed_on":                      "Datum podání",
+	"track":                         "Lhůta vyřízení",
+	"filing_office":                 "Úřad podání",
+	"pickup_office":                 "Úřad převzetí",
+	"applicant_age":                 "Věk žadatele (let)",
+	"consent_attached":              "Souhlas zákonného zástupce přiložen",
+	"consent_obstacle":              "Překážka souhlasu zákonného zástupce",
+	"ready_on":                      "Datum připravení",
+	"sent_on":                       "Datum odeslání výzvy",
+	"collect_by":                    "Převzít do",
+	"collected_on":                  "Datum převzetí",
+	"obligation":                    "Povinnost",
+	"reason":                        "Důvod",
+	"excused_on":                    "Datum prominutí",
+	"obstacle_from":                 "Překážka od",
+	"flag":                          "Podezření z přestupku",
+	"decision":                      "Rozhodnutí",
+	"fine_czk":                      "Pokuta (Kč)",
+	"decided_on":                    "Datum rozhodnutí",
+	"closed_on":                     "Datum uzavření",
+	"review_threshold_working_days": "Práh pro pozdní ohlášení (pracovní dny)",
+
+	// Values.
+	"lost":                   "ztráta",
+	"stolen":                 "odcizení",
+	"damaged":                "poškození",
+	"destroyed":              "zničení",
+	"certificate_misuse":     "zneužití potvrzení o OP",
+	"municipal_office":       "obecní úřad obce s rozšířenou působností (ORP)",
+	"registry_office":        "matriční úřad",
+	"registration_office_v":  "ohlašovna",
+	"police":                 "Policie ČR",
+	"embassy":                "zastupitelský úřad (ZÚ)",
+	"ministry":               "Ministerstvo vnitra (MV)",
+	"id_card":                "OP se strojově čitelnými údaji",
+	"id_card_chip":           "OP s kontaktním čipem",
+	"id_card_temporary":      "OP bez strojově čitelných údajů",
+	"passport":               "cestovní pas",
+	"standard":               "běžná",
+	"five_working_days":      "do 5 pracovních dnů",
+	"twenty_four_hours":      "do 24 hodin",
+	"embassy_track":          "zastupitelský úřad",
+	"marriage":               "uzavření manželství",
+	"divorce":                "rozvod",
+	"partnership_registered": "vznik registrovaného partnerství",
+	"partnership_dissolved":  "zrušení registrovaného partnerství",
+	"widowed":                "ovdovění",
+	"marriage_void":          "neplatnost manželství",
+	"partnership_void":       "neplatnost partnerství",
+	"spouse_declared_dead":   "prohlášení manžela za mrtvého",
+	"dismissed":              "odloženo",
+	"proceedings_opened":     "zahájeno řízení",
+	"fined":                  "uložena pokuta",
+	"raised":                 "k posouzení",
+
+	// Obligations and statuses.
+	"apply_for_id_card":    "Požádat o nový OP",
+	"surrender_id_card":    "Odevzdat OP",
+	"surrender_found_card": "Odevzdat nalezený OP",
+	"open":                 "běží",
+	"overdue":              "po lhůtě",
+	"met":                  "splněno včas",
+	"met_late":             "splněno pozdě",
+	"excused":              "prominuto",
+	"judged":               "rozhodnuto",
+	"closed":               "uzavřen",
+	"breached":             "překročena",
+
+	// Roles.
+	"clerk":              "referent",
+	"compliance_officer": "kontrolor",
+	"dashboard":          "přehledy",
+	"admin":              "správce",
+
+	"loss_certificate": "Potvrzení o občanském průkazu",
+
+	// Fee parts.
+	"filing":     "při podání",
+	"collection": "při převzetí",
+}
+
+// choices are the values a select offers for an enumerated field; the
+// domain checks the value (a value it refuses comes back as a field error).
+var choices = map[string][]string{
+	"kind":          {"lost", "stolen", "damaged", "destroyed", "certificate_misuse"},
+	"reported_to":   {"municipal_office", "registry_office", "police", "embassy", "ministry"},
+	"document":      {"id_card", "id_card_chip", "id_card_temporary", "passport"},
+	"track":         {"standard", "five_working_days", "twenty_four_hours", "embassy"},
+	"filing_office": {"municipal_office", "registry_office", "embassy", "ministry"},
+	"pickup_office": {"municipal_office", "registry_office", "embassy", "ministry"},
+	"change": {"marriage", "divorce", "partnership_registered", "partnership_dissolved", "widowed",
+		"marriage_void", "partnership_void", "spouse_declared_dead"},
+	"decision": {"dismissed", "proceedings_opened", "fined"},
+}
+
+// label returns the Czech label of an API name, or the name itself.
+func label(name string) string {
+	if l, ok := labels[name]; ok {
+		return l
+	}
+	return name
+}
+
+// valueLabel labels a field's value: a few values mean different things
+// in different fields.
+func valueLabel(field, value string) string {
+	switch {
+	case field == "track" && value == "embassy":
+		return labels["embassy_track"]
+	case value == "registration_office":
+		return labels["registration_office_v"]
+	}
+	return label(value)
+}
+
+var czechMonths = []string{"leden", "únor", "březen", "duben", "květen", "červen", "červenec", "srpen",
+	"září", "říjen", "listopad", "prosinec"}

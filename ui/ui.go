@@ -1,0 +1,563 @@
+// Package ui is lhuta's web console for clerks, compliance officers and
+// dashboards (docs/CONSOLE.md): server-rendered Czech pages under /ui/,
+// html/template with embedded assets and no JavaScript.
+//
+// The console holds no rules of its own. Every page and every form goes
+// through the HTTP API's handlers in-process, with the signed-in user's
+// bearer token: the API authenticates the token, its route table decides
+// what the role may do, the domain decides and validates, the write door
+// (internal/caserepo) stores and the read models answer. What the console
+// shows is what the API answered; a refusal is the API's problem document,
+// its field errors shown next to the form's fields.
+package ui
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/handlers"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// Config is what the console needs.
+type Config struct {
+	// API is the HTTP API's handler (handlers.Server.Routes); every page
+	// calls it in-process with the user's token.
+	API http.Handler
+	// Identify says whose a token is (handlers.Server.Identify), for the
+	// sign-in form.
+	Identify func(token string) (handlers.Identity, bool)
+	// Today returns the service's today, the same clock the API uses; the
+	// console uses it only to prefill dates in forms.
+	Today func() calendar.Date
+	Log   *slog.Logger
+}
+
+// SessionCookie is the name of the console's session cookie.
+const SessionCookie = "lhuta_session"
+
+// loginCookie carries the sign-in form's CSRF token (double submit) before
+// there is a session.
+const loginCookie = "lhuta_login"
+
+// sessionLifetime is how long a session lasts from sign-in.
+const sessionLifetime = 10 * time.Hour
+
+// Console serves /ui/.
+type Console struct {
+	cfg   Config
+	pages map[string]*template.Template
+	mux   *http.ServeMux
+
+	mu       sync.Mutex
+	sessions map[string]*session
+}
+
+// session is one signed-in user. The bearer token stays on the server: the
+// cookie holds only a random session id.
+type session struct {
+	token   string
+	who     handlers.Identity
+	csrf    string
+	expires time.Time
+	// written is the position of the user's latest write: every query the
+	// console makes for them waits for the read models to include it
+	// (min_position), so a user never sees a page older than their own write.
+	written int64
+	// recent are the cases the user opened last, newest first, for the
+	// case search: the API has no search by citizen.
+	recent []recentCase
+}
+
+type recentCase struct{ ID, Citizen, Situation string }
+
+// maxRecent bounds a session's list of recent cases.
+const maxRecent = 10
+
+// remember puts a case at the top of the session's recent cases.
+func (con *Console) remember(s *session, c recentCase) {
+	con.mu.Lock()
+	defer con.mu.Unlock()
+	s.recent = slices.DeleteFunc(s.recent, func(r recentCase) bool { return r.ID == c.ID })
+	s.recent = append([]recentCase{c}, s.recent...)
+	if len(s.recent) > maxRecent {
+		s.recent = s.recent[:maxRecent]
+	}
+}
+
+func (con *Console) recentCases(s *session) []recentCase {
+	con.mu.Lock()
+	defer con.mu.Unlock()
+	return slices.Clone(s.recent)
+}
+
+// Mount returns a handler that serves the console under /ui/ and the API
+// (api) everywhere else.
+func Mount(api http.Handler, c Config) http.Handler {
+	c.API = api
+	root := http.NewServeMux()
+	root.Handle("/ui/", New(c))
+	root.Handle("/", api)
+	return root
+}
+
+// New returns the console.
+func New(c Config) *Console {
+	if c.Log == nil {
+		c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Today == nil {
+		c.Today = func() calendar.Date { return calendar.Today(time.Now()) }
+	}
+	con := &Console{cfg: c, sessions: map[string]*session{}, pages: parsePages()}
+	m := http.NewServeMux()
+	assets, _ := fs.Sub(assetFS, "assets")
+	m.Handle("GET /ui/assets/", http.StripPrefix("/ui/assets/", http.FileServerFS(assets)))
+	m.HandleFunc("GET /ui/{$}", con.home)
+	m.HandleFunc("GET /ui/login", con.loginPage)
+	m.HandleFunc("POST /ui/login", con.login)
+	m.HandleFunc("POST /ui/logout", con.signedIn(con.logout))
+	m.HandleFunc("GET /ui/cases", con.signedIn(con.findPage))
+	m.HandleFunc("GET /ui/cases/new", con.signedIn(con.newCasePage))
+	m.HandleFunc("POST /ui/cases", con.signedIn(con.openCase))
+	m.HandleFunc("GET /ui/cases/{id}", con.signedIn(con.casePage))
+	m.HandleFunc("GET /ui/cases/{id}/record", con.signedIn(con.recordPage))
+	m.HandleFunc("POST /ui/cases/{id}/record", con.signedIn(con.record))
+	m.HandleFunc("GET /ui/obligations", con.signedIn(con.obligationsPage))
+	m.HandleFunc("GET /ui/obligations.csv", con.signedIn(con.csv("/v1/obligations", "lhuty")))
+	m.HandleFunc("GET /ui/flags", con.signedIn(con.flagsPage))
+	m.HandleFunc("GET /ui/flags.csv", con.signedIn(con.csv("/v1/flags", "prestupky")))
+	m.HandleFunc("GET /ui/sla", con.signedIn(con.slaPage))
+	m.HandleFunc("GET /ui/sla.csv", con.signedIn(con.csv("/v1/sla", "lhuty-uradu")))
+	m.HandleFunc("GET /ui/dashboard", con.signedIn(con.dashboardPage))
+	m.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
+		con.fail(w, r, con.session(r), http.StatusNotFound, "Taková stránka v konzoli není.")
+	})
+	con.mux = m
+	return con
+}
+
+func (con *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	// No script runs on these pages, none is embedded and none is framed.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	if !strings.HasPrefix(r.URL.Path, "/ui/assets/") {
+		// Pages hold personal data: never cached.
+		h.Set("Cache-Control", "no-store")
+	}
+	if r.Method == http.MethodPost && !sameOrigin(r) {
+		con.fail(w, r, nil, http.StatusForbidden, "Formulář nepochází z této stránky (kontrola původu požadavku).")
+		return
+	}
+	con.mux.ServeHTTP(w, r)
+}
+
+// sameOrigin refuses a cross-site post outright where the browser says
+// where it comes from (Origin, or Sec-Fetch-Site); the CSRF token is the
+// check that does not depend on those headers.
+func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" || origin == "null" {
+		return origin == ""
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host == r.Host
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// setCookie sets a console cookie: Secure, HttpOnly, SameSite=Strict and
+// limited to /ui/. Browsers accept a Secure cookie over plain HTTP only
+// from localhost; anywhere else the console must be served over HTTPS.
+func setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/ui/", MaxAge: maxAge,
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+}
+
+func (con *Console) session(r *http.Request) *session {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return nil
+	}
+	con.mu.Lock()
+	defer con.mu.Unlock()
+	s := con.sessions[c.Value]
+	if s != nil && time.Now().After(s.expires) {
+		delete(con.sessions, c.Value)
+		return nil
+	}
+	return s
+}
+
+type sessionKey struct{}
+
+func current(r *http.Request) *session { return r.Context().Value(sessionKey{}).(*session) }
+
+// signedIn lets only signed-in users through (others go to the sign-in
+// form) and holds every post to the session's CSRF token.
+func (con *Console) signedIn(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s := con.session(r)
+		if s == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/ui/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			con.fail(w, r, nil, http.StatusUnauthorized, "Nejste přihlášeni (nebo přihlášení vypršelo). Přihlaste se znovu.")
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrf)) != 1 {
+				con.fail(w, r, s, http.StatusForbidden, "Formulář nemá platný bezpečnostní token (CSRF). Načtěte stránku znovu a odešlete jej znovu.")
+				return
+			}
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, s)))
+	}
+}
+
+func (con *Console) home(w http.ResponseWriter, r *http.Request) {
+	s := con.session(r)
+	if s == nil {
+		http.Redirect(w, r, "/ui/login", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, startPage(s.who.Role), http.StatusSeeOther)
+}
+
+// startPage is where a role starts: a compliance officer (who may list the
+// flags) at the overdue list, anyone else at the first page of their menu.
+func startPage(role cases.Role) string {
+	if may(role, "GET", "/v1/flags") {
+		return "/ui/obligations"
+	}
+	for _, item := range menu(role) {
+		return item.Href
+	}
+	return "/ui/login"
+}
+
+type loginData struct {
+	CSRF, Next, Error string
+	Insecure          bool
+}
+
+func (con *Console) loginPage(w http.ResponseWriter, r *http.Request) {
+	csrf := randomToken()
+	setCookie(w, loginCookie, csrf, 3600)
+	con.render(w, r, http.StatusOK, "login", nil, "Přihlášení", loginData{CSRF: csrf, Next: safeNext(r.URL.Query().Get("next")), Insecure: !secureContext(r)})
+}
+
+// secureContext reports whether a browser will keep a Secure cookie from
+// this request: over HTTPS, or from localhost.
+func secureContext(r *http.Request) bool {
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || (ip != nil && ip.IsLoopback())
+}
+
+// safeNext keeps a post-sign-in redirect within the console.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/ui/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return ""
+	}
+	return next
+}
+
+func (con *Console) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	c, err := r.Cookie(loginCookie)
+	if err != nil || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(c.Value)) != 1 {
+		con.fail(w, r, nil, http.StatusForbidden, "Přihlašovací formulář nemá platný bezpečnostní token (CSRF). Načtěte stránku znovu.")
+		return
+	}
+	next := safeNext(r.PostFormValue("next"))
+	who, ok := con.cfg.Identify(strings.TrimSpace(r.PostFormValue("token")))
+	if !ok {
+		csrf := randomToken()
+		setCookie(w, loginCookie, csrf, 3600)
+		con.render(w, r, http.StatusUnauthorized, "login", nil, "Přihlášení",
+			loginData{CSRF: csrf, Next: next, Error: "Neznámý přístupový token.", Insecure: !secureContext(r)})
+		return
+	}
+	id := randomToken()
+	con.mu.Lock()
+	now := time.Now()
+	for k, s := range con.sessions {
+		if now.After(s.expires) {
+			delete(con.sessions, k)
+		}
+	}
+	con.sessions[id] = &session{token: strings.TrimSpace(r.PostFormValue("token")), who: who, csrf: randomToken(), expires: now.Add(sessionLifetime)}
+	con.mu.Unlock()
+	setCookie(w, loginCookie, "", -1)
+	setCookie(w, SessionCookie, id, 0)
+	con.cfg.Log.Info("console sign-in", "actor", who.Name, "role", string(who.Role))
+	if next == "" {
+		next = startPage(who.Role)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (con *Console) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		con.mu.Lock()
+		delete(con.sessions, c.Value)
+		con.mu.Unlock()
+	}
+	setCookie(w, SessionCookie, "", -1)
+	http.Redirect(w, r, "/ui/login", http.StatusSeeOther)
+}
+
+// may reports whether the role may use an API route, from the API's own
+// route table: the console shows what the API allows.
+func may(role cases.Role, method, path string) bool {
+	for _, rule := range handlers.Rules() {
+		if rule.Method == method && rule.Path == path {
+			return rule.Roles == nil || slices.Contains(rule.Roles, role)
+		}
+	}
+	return false
+}
+
+type menuItem struct{ Href, Label string }
+
+// menu lists the pages a role may open, each behind the API route it reads.
+func menu(role cases.Role) []menuItem {
+	var items []menuItem
+	add := func(method, path, href, label string) {
+		if may(role, method, path) {
+			items = append(items, menuItem{href, label})
+		}
+	}
+	add("GET", "/v1/cases/{id}", "/ui/cases", "Případy")
+	add("GET", "/v1/obligations", "/ui/obligations", "Lhůty občanů")
+	add("GET", "/v1/flags", "/ui/flags", "Podezření z přestupků")
+	add("GET", "/v1/sla", "/ui/sla", "Lhůty úřadu")
+	add("GET", "/v1/stats", "/ui/dashboard", "Přehledy")
+	return items
+}
+
+// answer is what the API answered one in-process call.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// problem is the API's RFC 9457 problem document.
+type problem struct {
+	Type   string             `json:"type"`
+	Title  string             `json:"title"`
+	Status int                `json:"status"`
+	Detail string             `json:"detail"`
+	Errors []cases.FieldError `json:"errors"`
+}
+
+func (a answer) problem() problem {
+	var p problem
+	_ = json.Unmarshal(a.body, &p)
+	if p.Status == 0 {
+		p.Status = a.status
+	}
+	return p
+}
+
+// recorder is the http.ResponseWriter of an in-process API call.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (rec *recorder) Header() http.Header { return rec.header }
+func (rec *recorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	return rec.body.Write(b)
+}
+func (rec *recorder) WriteHeader(code int) {
+	if rec.status == 0 {
+		rec.status = code
+	}
+}
+
+// call sends one request to the API in-process, as the signed-in user.
+func (con *Console) call(r *http.Request, method, path string, query url.Values, body any, header map[string]string) answer {
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	s := current(r)
+	if method == http.MethodGet && query.Get("min_position") == "" {
+		con.mu.Lock()
+		pos := s.written
+		con.mu.Unlock()
+		if pos > 0 {
+			query = cloneValues(query)
+			query.Set("min_position", strconv.FormatInt(pos, 10))
+		}
+	}
+	u := path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(r.Context(), method, u, rd)
+	if err != nil {
+		return answer{status: http.StatusBadRequest, body: []byte(`{"detail":"bad request"}`)}
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		if v != "" {
+			req.Header.Set(k, v)
+		}
+	}
+	req.RemoteAddr = r.RemoteAddr
+	rec := &recorder{header: http.Header{}}
+	con.cfg.API.ServeHTTP(rec, req)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	if method == http.MethodPost && rec.status == http.StatusCreated {
+		var out written
+		if json.Unmarshal(rec.body.Bytes(), &out) == nil {
+			con.mu.Lock()
+			s.written = max(s.written, out.Position)
+			con.mu.Unlock()
+		}
+	}
+	return answer{status: rec.status, header: rec.header, body: rec.body.Bytes()}
+}
+
+// get calls a query of the API and decodes its JSON answer into v. It
+// answers the page itself and returns false on anything but 200.
+func (con *Console) get(w http.ResponseWriter, r *http.Request, path string, query url.Values, v any) bool {
+	a := con.call(r, http.MethodGet, path, query, nil, nil)
+	if a.status != http.StatusOK {
+		con.refused(w, r, a)
+		return false
+	}
+	if err := json.Unmarshal(a.body, v); err != nil {
+		con.cfg.Log.Error("console: unreadable API answer", "path", path, "err", err)
+		con.fail(w, r, current(r), http.StatusInternalServerError, "Odpověď služby nelze přečíst.")
+		return false
+	}
+	return true
+}
+
+// refused shows the API's refusal as a page; an unknown or revoked token
+// ends the session.
+func (con *Console) refused(w http.ResponseWriter, r *http.Request, a answer) {
+	p := a.problem()
+	s := current(r)
+	msg := ""
+	switch a.status {
+	case http.StatusUnauthorized:
+		con.mu.Lock()
+		for k, v := range con.sessions {
+			if v == s {
+				delete(con.sessions, k)
+			}
+		}
+		con.mu.Unlock()
+		setCookie(w, SessionCookie, "", -1)
+		s = nil
+		msg = "Váš přístupový token už neplatí. Přihlaste se znovu."
+	case http.StatusForbidden:
+		msg = "K této stránce nemáte oprávnění."
+	case http.StatusNotFound:
+		msg = "Nenalezeno."
+	case http.StatusServiceUnavailable:
+		if ra := a.header.Get("Retry-After"); ra != "" {
+			w.Header().Set("Retry-After", ra)
+		}
+		msg = "Služba je dočasně nedostupná nebo data ještě nejsou aktuální; zkuste to za chvíli znovu."
+	default:
+		msg = "Požadavek byl odmítnut."
+	}
+	con.render(w, r, a.status, "error", s, "Chyba", errorData{Message: msg, Detail: p.Detail, Errors: p.Errors})
+}
+
+type errorData struct {
+	Message, Detail string
+	Errors          []cases.FieldError
+}
+
+func (con *Console) fail(w http.ResponseWriter, r *http.Request, s *session, status int, msg string) {
+	con.render(w, r, status, "error", s, "Chyba", errorData{Message: msg})
+}
+
+// page is what every template gets.
+type page struct {
+	Title string
+	User  *handlers.Identity
+	Menu  []menuItem
+	Path  string
+	CSRF  string
+	Data  any
+}
+
+func (con *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, title string, data any) {
+	p := page{Title: title, Path: r.URL.Path, Data: data}
+	if s != nil {
+		who := s.who
+		p.User, p.Menu, p.CSRF = &who, menu(who.Role), s.csrf
+	}
+	var buf bytes.Buffer
+	if err := con.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		con.cfg.Log.Error("console: template failed", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// pathID is the {id} of the console's route, as the API's route spells it.
+func pathID(r *http.Request) string { return url.PathEscape(r.PathValue("id")) }

@@ -1,0 +1,298 @@
+package ui_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/testdb"
+)
+
+var today = calendar.NewDate(2026, time.March, 30)
+
+var caseLink = regexp.MustCompile(`/ui/cases/([0-9a-f-]{36})\?min_position=\d+`)
+
+// openIncident opens an ID card incident case through the console and
+// records its report; it returns the case id.
+func openIncident(t *testing.T, b *browser, token, name string) string {
+	t.Helper()
+	p := b.do(http.MethodPost, "/ui/cases", url.Values{"csrf": {token}, "idem": {"open-" + url.QueryEscape(name)}, "situation": {"id_card_incident"},
+		"office": {"Praha 1"}, "citizen.full_name": {name}, "citizen.id": {"c-" + name}, "citizen.birth_date": {"1980-05-17"}})
+	m := caseLink.FindStringSubmatch(p.location)
+	if p.status != http.StatusSeeOther || m == nil {
+		t.Fatalf("open a case: %d %q %s", p.status, p.location, p.body)
+	}
+	id := m[1]
+	p = b.do(http.MethodPost, "/ui/cases/"+id+"/record", url.Values{"csrf": {token}, "idem": {"report-" + url.QueryEscape(name)}, "type": {"IncidentReported"},
+		"version": {"1"}, "kind": {"lost"}, "reported_on": {"2026-03-27"}, "reported_to": {"police"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("record the report: %d %s", p.status, p.body)
+	}
+	if p := b.get(p.location); p.status != http.StatusOK || !strings.Contains(p.body, "21. 4. 2026") {
+		t.Fatalf("the case page after the report: %d\n%s", p.status, p.body)
+	}
+	return id
+}
+
+// TestCSRF: a form posted without the session's CSRF token, with another
+// session's, or from another origin is refused and stores nothing.
+func TestCSRF(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		st := newStack(t, db, today)
+		b := st.browser()
+
+		// The sign-in form is held to its own token (double submit).
+		if p := b.do(http.MethodPost, "/ui/login", url.Values{"token": {"clerk-token"}}); p.status != http.StatusForbidden {
+			t.Errorf("sign-in without the CSRF token: %d, want 403", p.status)
+		}
+		token := b.signIn("clerk-token")
+		other := st.browser().signIn("clerk-token")
+
+		open := url.Values{"situation": {"id_card_incident"}, "office": {"Praha 1"}, "citizen.full_name": {"Jana Nováková"},
+			"citizen.id": {"c-1"}, "citizen.birth_date": {"1980-05-17"}}
+		before := st.head()
+		for name, csrf := range map[string]string{"no token": "", "a wrong token": "x" + token, "another session's token": other} {
+			form := url.Values{}
+			for k, v := range open {
+				form[k] = v
+			}
+			if csrf != "" {
+				form.Set("csrf", csrf)
+			}
+			p := b.do(http.MethodPost, "/ui/cases", form)
+			if p.status != http.StatusForbidden || !strings.Contains(p.body, "CSRF") {
+				t.Errorf("open a case with %s: %d, want 403 naming CSRF\n%s", name, p.status, p.body)
+			}
+		}
+		// Another site's page posting with a stolen token is refused by its Origin.
+		b.origin = "http://evil.example"
+		open.Set("csrf", token)
+		if p := b.do(http.MethodPost, "/ui/cases", open); p.status != http.StatusForbidden {
+			t.Errorf("a cross-origin post: %d, want 403", p.status)
+		}
+		if p := b.do(http.MethodPost, "/ui/logout", url.Values{"csrf": {token}}); p.status != http.StatusForbidden {
+			t.Errorf("a cross-origin sign-out: %d, want 403", p.status)
+		}
+		b.origin = ""
+		if after := st.head(); after != before {
+			t.Errorf("refused posts stored events: head %v → %v", before, after)
+		}
+		// The same form with the token is accepted: the refusals above were the token's.
+		id := openIncident(t, b, token, "Jana Nováková")
+		if p := b.get("/ui/cases"); !strings.Contains(p.body, "Jana Nováková") || !strings.Contains(p.body, `href="/ui/cases/`+id+`"`) {
+			t.Errorf("the case search does not list the case just opened:\n%s", p.body)
+		}
+
+		// Recording an event without the token stores nothing either.
+		before = st.head()
+		p := b.do(http.MethodPost, "/ui/cases/"+id+"/record", url.Values{"type": {"LostCardUsed"}, "used_on": {"2026-03-28"}})
+		if p.status != http.StatusForbidden || st.head() != before {
+			t.Errorf("record without the CSRF token: %d, head %v → %v", p.status, before, st.head())
+		}
+
+		// Sign-out needs the token too, and ends the session.
+		if p := b.do(http.MethodPost, "/ui/logout", nil); p.status != http.StatusForbidden {
+			t.Errorf("sign-out without the CSRF token: %d, want 403", p.status)
+		}
+		if p := b.do(http.MethodPost, "/ui/logout", url.Values{"csrf": {token}}); p.status != http.StatusSeeOther {
+			t.Errorf("sign-out: %d", p.status)
+		}
+		if p := b.get("/ui/cases/" + id); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/ui/login") {
+			t.Errorf("the case after sign-out: %d %q, want the sign-in form", p.status, p.location)
+		}
+	})
+}
+
+// TestDashboardSeesNoPersonalData: a dashboard token reaches the
+// dashboard and nothing else; no page it can open shows a name, a case id
+// or a birth number.
+func TestDashboardSeesNoPersonalData(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		st := newStack(t, db, today)
+		clerk := st.browser()
+		name := "Jana Nováková"
+		id := openIncident(t, clerk, clerk.signIn("clerk-token"), name)
+
+		for _, token := range []string{"dash-token", "admin-token"} {
+			b := st.browser()
+			csrf := b.signIn(token)
+			p := b.get("/ui/")
+			if p.location != "/ui/dashboard" {
+				t.Errorf("%s starts at %q, want /ui/dashboard", token, p.location)
+			}
+			p = b.get("/ui/dashboard?offices=Praha+1")
+			if p.status != http.StatusOK || !strings.Contains(p.body, "<svg") {
+				t.Errorf("%s: dashboard %d without a chart\n%s", token, p.status, p.body)
+			}
+			personal := []string{name, id, "c-" + name}
+			for _, path := range []string{"/ui/cases", "/ui/cases?q=" + id, "/ui/cases/" + id, "/ui/cases/" + id + "?as_of=2026-04-30",
+				"/ui/cases/" + id + "/record?type=OldCardFound", "/ui/cases/" + id + "/record?type=FlagReviewed", "/ui/cases/new",
+				"/ui/obligations", "/ui/obligations?status=", "/ui/obligations.csv?status=", "/ui/flags", "/ui/flags.csv",
+				"/ui/sla", "/ui/sla.csv", "/ui/dashboard", "/ui/dashboard?offices=Praha+1"} {
+				p := b.get(path)
+				for _, s := range personal {
+					if strings.Contains(p.body, s) || strings.Contains(p.location, s) {
+						t.Errorf("%s: %s shows %q (%d)", token, path, s, p.status)
+					}
+				}
+				if p.status == http.StatusOK && !strings.HasPrefix(path, "/ui/dashboard") {
+					t.Errorf("%s: %s answered 200; only the dashboard is theirs", token, path)
+				}
+			}
+			before := st.head()
+			for _, post := range []struct {
+				path string
+				form url.Values
+			}{
+				{"/ui/cases/" + id + "/record", url.Values{"csrf": {csrf}, "type": {"OldCardFound"}, "found_on": {"2026-03-28"}}},
+				{"/ui/cases", url.Values{"csrf": {csrf}, "situation": {"first_id_card"}, "office": {"Praha 1"},
+					"citizen.full_name": {"X"}, "citizen.id": {"x"}, "citizen.birth_date": {"2011-01-01"}}},
+			} {
+				if p := b.do(http.MethodPost, post.path, post.form); p.status != http.StatusForbidden || strings.Contains(p.body, name) {
+					t.Errorf("%s: POST %s: %d, want 403", token, post.path, p.status)
+				}
+			}
+			if st.head() != before {
+				t.Errorf("%s stored events", token)
+			}
+		}
+	})
+}
+
+// TestRevokedToken: a session ends when its token is no longer accepted
+// (tokens reloaded on SIGHUP), at the next page.
+func TestRevokedToken(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), today)
+	b := st.browser()
+	b.signIn("clerk-token")
+	if p := b.get("/ui/obligations"); p.status != http.StatusOK {
+		t.Fatalf("obligations: %d", p.status)
+	}
+	tok, err := handlers.ParseTokens("officer-token=compliance_officer:bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.server.SetTokens(tok)
+	if p := b.get("/ui/obligations"); p.status != http.StatusUnauthorized {
+		t.Errorf("with a revoked token: %d, want 401", p.status)
+	}
+	if p := b.get("/ui/obligations"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/ui/login") {
+		t.Errorf("after a revoked token the session is gone: %d %q", p.status, p.location)
+	}
+	if p := b.do(http.MethodPost, "/ui/login", url.Values{"csrf": {csrf(t, b.get("/ui/login"))}, "token": {"clerk-token"}}); p.status != http.StatusUnauthorized {
+		t.Errorf("sign-in with the revoked token: %d, want 401", p.status)
+	}
+}
+
+// TestCSVDownload: the officer's list downloads as the API's CSV, with the
+// same filters.
+func TestCSVDownload(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), today)
+	clerk := st.browser()
+	id := openIncident(t, clerk, clerk.signIn("clerk-token"), "Jana Nováková")
+	b := st.browser()
+	b.signIn("officer-token")
+	p := b.get("/ui/obligations.csv?status=overdue&as_of=2026-04-22")
+	if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(p.header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("CSV: %d %v", p.status, p.header)
+	}
+	lines := strings.Split(strings.TrimSpace(p.body), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "case_id,") || !strings.Contains(lines[1], id) || !strings.Contains(lines[1], "2026-04-21") {
+		t.Errorf("CSV body:\n%s", p.body)
+	}
+	if p := b.get("/ui/obligations.csv?status=overdue&as_of=2026-04-21"); strings.Contains(p.body, id) {
+		t.Errorf("not yet overdue on its last day, but listed:\n%s", p.body)
+	}
+	if p := b.get("/ui/no-such-page"); p.status != http.StatusNotFound || !strings.Contains(p.body, "Taková stránka") {
+		t.Errorf("an unknown page: %d", p.status)
+	}
+	if p := b.get("/v1/no-such-endpoint"); p.status != http.StatusNotFound || !strings.Contains(p.body, "problems/not-found") {
+		t.Errorf("the API behind the console: %d %s", p.status, p.body)
+	}
+	if p := b.get("/ui/obligations?as_of=2026-13-01"); p.status != http.StatusBadRequest || !strings.Contains(p.body, "as_of") {
+		t.Errorf("a bad filter: %d, want 400 naming as_of", p.status)
+	}
+}
+
+var flagLink = regexp.MustCompile(`type=FlagReviewed&amp;flag=([^"&]+)`)
+
+var fieldError = regexp.MustCompile(`(?s)id="f-fine_czk-error">(.*?)</span>\s*</div>`)
+
+// TestFineCap: the decision form shows the cap of the offence's rule and
+// the API's refusal of a fine above it next to the field; nothing is
+// stored until the fine is within the cap (zákon 328/1999 § 16a: 10 000 Kč).
+func TestFineCap(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), calendar.NewDate(2021, time.May, 3))
+	clerk := st.browser()
+	token := clerk.signIn("clerk-token")
+	p := clerk.do(http.MethodPost, "/ui/cases", url.Values{"csrf": {token}, "situation": {"id_card_incident"},
+		"office": {"Praha 1"}, "citizen.full_name": {"Jan Novák"}, "citizen.id": {"c-2"}, "citizen.birth_date": {"1970-01-01"}})
+	id := caseLink.FindStringSubmatch(p.location)[1]
+	if p := clerk.do(http.MethodPost, "/ui/cases/"+id+"/record", url.Values{"csrf": {token}, "type": {"IncidentReported"},
+		"kind": {"stolen"}, "reported_on": {"2021-03-01"}, "reported_to": {"police"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("report: %d %s", p.status, p.body)
+	} else {
+		clerk.get(p.location) // waits for the read models to include the report (min_position)
+	}
+
+	b := st.browser()
+	token = b.signIn("officer-token")
+	m := flagLink.FindStringSubmatch(b.get("/ui/flags").body)
+	if m == nil {
+		t.Fatal("no flag to decide on the flags page")
+	}
+	flag, _ := url.QueryUnescape(m[1])
+	form := b.get("/ui/cases/" + id + "/record?type=FlagReviewed&flag=" + url.QueryEscape(flag))
+	if !strings.Contains(form.body, "nejvýše 10\u00a0000 Kč") || !strings.Contains(form.body, `data-max="10000"`) {
+		t.Errorf("the form does not show the cap:\n%s", form.body)
+	}
+	decide := url.Values{"csrf": {token}, "type": {"FlagReviewed"}, "flag": {flag}, "decision": {"fined"}, "fine_czk": {"10001"}, "decided_on": {"2021-05-03"}}
+	before := st.head()
+	p = b.do(http.MethodPost, "/ui/cases/"+id+"/record", decide)
+	if e := fieldError.FindStringSubmatch(p.body); p.status != http.StatusUnprocessableEntity || e == nil || !strings.Contains(e[1], "10000") {
+		t.Errorf("a fine over the cap: %d, error next to the fine %q", p.status, e)
+	}
+	if st.head() != before {
+		t.Error("a refused fine was stored")
+	}
+	decide.Set("fine_czk", "10000")
+	if p := b.do(http.MethodPost, "/ui/cases/"+id+"/record", decide); p.status != http.StatusSeeOther {
+		t.Fatalf("a fine at the cap: %d %s", p.status, p.body)
+	}
+	if p := b.get("/ui/cases/" + id); !strings.Contains(p.body, "uložena pokuta") || !strings.Contains(p.body, "10\u00a0000 Kč") {
+		t.Errorf("the case does not show the fine:\n%s", p.body)
+	}
+}
+
+// TestInsecureWarning: over plain HTTP from another host the browser would
+// drop the Secure session cookie; the sign-in page says so.
+func TestInsecureWarning(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), today)
+	for host, warned := range map[string]bool{"lhuta.example:8080": true, "localhost:8080": false, "127.0.0.1:8080": false} {
+		req, _ := http.NewRequest(http.MethodGet, st.url+"/ui/login", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body strings.Builder
+		_, _ = io.Copy(&body, resp.Body)
+		resp.Body.Close()
+		if got := strings.Contains(body.String(), "přes HTTPS"); got != warned {
+			t.Errorf("sign-in page at %s warns: %v, want %v", host, got, warned)
+		}
+		for _, c := range resp.Cookies() {
+			if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/ui/" {
+				t.Errorf("cookie %s: %+v", c.Name, c)
+			}
+		}
+	}
+}
