@@ -201,8 +201,8 @@ func TestKnownAtAnswersWhatTheOfficeShowedThen(t *testing.T) {
 		pos = s.recordAs("officer-token", id, "ObligationExcused", map[string]any{"obligation": "apply_for_id_card",
 			"reason": "hospitalizace (překážka těžko překonatelná)"})
 		afterExcuse := read(id, pos)
-		pos = s.record(id, "ApplicationFiled", application("id_card_chip", "2026-05-25", "standard", "municipal_office"))
-		pos = s.record(id, "DocumentReady", map[string]any{"ready_on": "2026-05-30"})
+		s.record(id, "ApplicationFiled", application("id_card_chip", "2026-05-25", "standard", "municipal_office"))
+		s.record(id, "DocumentReady", map[string]any{"ready_on": "2026-05-30"})
 		s.record(id, "CaseClosed", map[string]any{"reason": "card issued"})
 
 		for name, then := range map[string]answers{"before the excuse": beforeExcuse, "after the excuse": afterExcuse} {

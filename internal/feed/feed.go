@@ -134,7 +134,7 @@ func (f *Forwarder) Run(ctx context.Context) error {
 		}
 		wait = min(2*wait, 15*time.Second)
 	}
-	return nil
+	return nil //nolint:nilerr // stopping is not a failure: what follow returned was logged and retried
 }
 
 // follow connects and publishes until ctx ends or something fails.
@@ -202,7 +202,7 @@ func (f *Forwarder) step(ctx context.Context, pub message.Publisher) (int, error
 	}
 	for _, e := range page {
 		if ctx.Err() != nil {
-			return 0, nil // stopped mid-batch: the rest is published after the restart
+			return 0, nil //nolint:nilerr // stopped mid-batch: the rest is published after the restart
 		}
 		subject, payload, err := f.message(ctx, e)
 		if err != nil {

@@ -43,7 +43,7 @@ type Lease struct {
 // never share a lease).
 func New(db *eventstore.DB, name string, log *slog.Logger) *Lease {
 	h := fnv.New64a()
-	h.Write([]byte("lhuta lease " + name))
+	_, _ = h.Write([]byte("lhuta lease " + name)) // a hash.Hash never fails to write
 	l := &Lease{db: db, name: name, key: int64(h.Sum64()), log: log, Interval: time.Second, CheckTimeout: 2 * time.Second}
 	if db.Dialect.Name != eventstore.Postgres.Name {
 		l.held.Store(true)
