@@ -203,7 +203,7 @@ func TestKnownAtAnswersWhatTheOfficeShowedThen(t *testing.T) {
 		afterExcuse := read(id, pos)
 		s.record(id, "ApplicationFiled", application("id_card_chip", "2026-05-25", "standard", "municipal_office"))
 		s.record(id, "DocumentReady", map[string]any{"ready_on": "2026-05-30"})
-		s.record(id, "CaseClosed", map[string]any{"reason": "card issued"})
+		pos = s.record(id, "CaseClosed", map[string]any{"reason": "card issued"})
 
 		for name, then := range map[string]answers{"before the excuse": beforeExcuse, "after the excuse": afterExcuse} {
 			got := knownAt(id, then.at)

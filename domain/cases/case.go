@@ -177,7 +177,7 @@ type CaseOpened struct {
 	Situation Situation     `json:"situation" fact:"required"`
 	Office    string        `json:"office" fact:"required"`
 	Citizen   Citizen       `json:"citizen" fact:"required"`
-	OpenedOn  calendar.Date `json:"opened_on"`
+	OpenedOn  calendar.Date `json:"opened_on" fact:"server"`
 }
 
 // Open validates a request to open a case (API.md, POST /v1/cases) and

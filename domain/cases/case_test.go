@@ -75,6 +75,26 @@ func TestServiceFieldsCannotBeSentByClients(t *testing.T) {
 	}
 }
 
+// A case is opened on the service's today: a client cannot backdate it.
+func TestTheOpeningDayIsTheServicesToday(t *testing.T) {
+	ctx := cases.Context{Today: calendar.NewDate(2026, 4, 10), Role: cases.Clerk}
+	request := `{"situation":"id_card_incident","office":"Praha 1","opened_on":"2020-01-01",
+		"citizen":{"id":"1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`
+	_, err := cases.Open([]byte(request), ctx)
+	var invalid *cases.InvalidError
+	if !errors.As(err, &invalid) || len(invalid.Errors) != 1 || invalid.Errors[0].Field != "opened_on" {
+		t.Fatalf("opened_on sent by a client: got %v, want a field error on opened_on", err)
+	}
+	rec, err := cases.Open([]byte(`{"situation":"id_card_incident","office":"Praha 1",
+		"citizen":{"id":"1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`), ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Data.(cases.CaseOpened).OpenedOn; got != ctx.Today {
+		t.Fatalf("opened on %s, want the service's today %s", got, ctx.Today)
+	}
+}
+
 type step struct {
 	typ  cases.EventType
 	data string
