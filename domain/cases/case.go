@@ -8,6 +8,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
@@ -48,6 +49,9 @@ type Context struct {
 	// loss report gets a § 16a(1)(e) review hint; 0 means the default
 	// (rulebook.DefaultLossReportThreshold).
 	LossReportThreshold int
+	// Offices are the offices' payment terms (fee schedules, accounts);
+	// nil means the built-in ones (money.Builtin).
+	Offices *money.Offices
 }
 
 // Citizen is the person whose case it is.
@@ -80,6 +84,11 @@ type Case struct {
 	// Fee is the fee fixed by the latest application; nil where the seeds
 	// state none or no application was filed.
 	Fee *fees.Fee
+	// Local fees and payments (local_fee.go, payments.go).
+	LocalFees  []Liability
+	Exemptions []Exemption
+	Increases  []Increase
+	Payments   []Payment
 
 	// seen holds the trigger facts recorded so far: each happens once a case.
 	seen map[string]calendar.Date
@@ -139,7 +148,7 @@ var events = map[string]eventKind{
 // common are the events every situation accepts: the application and
 // collection of a document, the officer's decisions and closing the case.
 var common = []string{"ApplicationFiled", "DocumentReady", "CollectionReminderSent", "DocumentCollected",
-	"ObligationExcused", "FlagReviewed", CaseClosedType}
+	"ObligationExcused", "FlagReviewed", CaseClosedType, PaymentReceivedType}
 
 // situationEvents lists the events specific to each situation (RULES.md §5).
 var situationEvents = map[Situation][]string{
@@ -150,6 +159,7 @@ var situationEvents = map[Situation][]string{
 	IDCardExpiry:        {"IDCardExpired"},
 	NameChange:          {"NameChanged"},
 	PassportApplication: {},
+	LocalFee:            {LocalFeeLiabilityAroseType, LocalFeeLiabilityEndedType, LocalFeeExemptionGrantedType, LocalFeeIncreasedType},
 }
 
 // Situations lists the known situations in a stable order.
