@@ -16,6 +16,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
@@ -38,6 +39,8 @@ type Server struct {
 	// dbTimeout bounds the database work of one request.
 	dbTimeout      time.Duration
 	metricsHandler http.Handler
+	// offices are the offices' payment terms (nil: the built-in ones).
+	offices *money.Offices
 }
 
 // Config is what New needs.
@@ -56,6 +59,9 @@ type Config struct {
 	// DBTimeout bounds the database work of one request (0: DefaultDBTimeout);
 	// past it the request answers 503 instead of hanging on a hung database.
 	DBTimeout time.Duration
+	// Offices are the offices' payment terms: fee schedules, accounts
+	// (nil: the built-in ones, money.Builtin).
+	Offices *money.Offices
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -68,7 +74,7 @@ func New(c Config) *Server {
 	}
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline),
-		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout}
+		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, offices: c.Offices}
 	s.metricsHandler = promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
 	s.SetTokens(c.Tokens)
 	return s
@@ -115,6 +121,10 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/flags", officers}, s.listFlags},
 		{Rule{get, "/v1/sla", officers}, s.listSLA},
 		{Rule{get, "/v1/stats", aggregates}, s.stats},
+		{Rule{get, "/v1/payments", readers}, s.listPayments},
+		{Rule{get, "/v1/citizens/{citizen_id}/payments", readers}, s.citizenPayments},
+		{Rule{get, "/v1/payments/{id}/qr.svg", readers}, s.paymentQR},
+		{Rule{get, "/v1/payments/{id}/qr.png", readers}, s.paymentQR},
 		{Rule{get, "/healthz", nil}, s.healthz},
 		{Rule{get, "/readyz", nil}, s.readyz},
 		{Rule{get, "/metrics", nil}, s.serveMetrics},
