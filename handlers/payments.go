@@ -80,14 +80,14 @@ const (
 	qrQuietZone = 4
 )
 
-// paymentQR answers GET /v1/payments/{id}/qr.svg and qr.png: the QR Platba
+// paymentQR answers GET /v1/payments/{payment_id}/qr.svg and qr.png: the QR Platba
 // image of the obligation's spayd string, as of as_of (what is still owed).
 func (s *Server) paymentQR(w http.ResponseWriter, r *http.Request) {
 	asOf, ok := dateParam(w, r, "as_of", s.today())
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	id := mux.Vars(r)["id"]
+	id := mux.Vars(r)["payment_id"]
 	it, err := readTwice(r.Context(), func() (projections.PaymentItem, error) { return s.reader.Payment(r.Context(), id, asOf) })
 	switch {
 	case errors.Is(err, projections.ErrPaymentNotFound):

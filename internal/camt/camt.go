@@ -67,7 +67,7 @@ type ntry struct {
 		Value string `xml:",chardata"`
 		Ccy   string `xml:"Ccy,attr"`
 	} `xml:"Amt"`
-	CdtDbtInd   string `xml:"CdtDbtInd"`
+	CdtDbtInd string `xml:"CdtDbtInd"`
 	// Sts is text in camt.053.001.02, a code inside Cd from version .08 on.
 	Sts struct {
 		Text string `xml:",chardata"`
