@@ -100,8 +100,10 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 	done := make(chan error, 1)
 	go func() { done <- pipeline.Run(pipeCtx) }()
 	defer func() { stop(); <-done }()
-	if err := pipeline.WaitFor(ctx, head.Position, 10*time.Minute); err != nil {
-		return fmt.Errorf("bring the read models up to date: %w", err)
+	if head.Position > 0 {
+		if err := pipeline.WaitFor(ctx, head.Position, 10*time.Minute); err != nil {
+			return fmt.Errorf("bring the read models up to date: %w", err)
+		}
 	}
 	reader := projections.NewReader(db.SQL).WithOffices(offices)
 	payers, err := reader.Payers(ctx, office.Code)
