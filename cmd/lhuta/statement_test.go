@@ -33,7 +33,9 @@ func openPayer(t *testing.T, repo *caserepo.Repository, ctx cases.Context, citiz
 	}
 	data, _ := json.Marshal(liability)
 	if _, err := repo.Update(context.Background(), e.StreamID, caserepo.Any, caserepo.Request{Actor: "alice", RecordedAt: time.Now()},
-		func(c *cases.Case) (cases.Recorded, error) { return c.Record(cases.LocalFeeLiabilityAroseType, data, ctx) }); err != nil {
+		func(c *cases.Case) (cases.Recorded, error) {
+			return c.Record(cases.LocalFeeLiabilityAroseType, data, ctx)
+		}); err != nil {
 		t.Fatal(err)
 	}
 	return e.StreamID

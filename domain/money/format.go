@@ -10,7 +10,7 @@ import (
 // The format of fee schedules and offices files is line based, so that every
 // problem names its line:
 //
-//	# a comment, from "#" at the start of a line (after spaces)
+//	# a comment, from "#" at the start of a line, or after a space or tab
 //	[section]            a section header; some sections take a name: [fee waste]
 //	key = value          a setting of the current section; the value runs to
 //	                     the end of the line, spaces around it trimmed
@@ -74,6 +74,11 @@ func parseFile(name string, src []byte) (*file, error) {
 		}
 		if r := strings.IndexFunc(text, func(r rune) bool { return unicode.IsControl(r) && r != '\t' }); r >= 0 {
 			return nil, f.errorf(n, "holds a control character")
+		}
+		if i := strings.IndexAny(text, " \t"); i >= 0 {
+			if c := strings.Index(text[i:], "#"); c >= 0 && strings.ContainsAny(text[i+c-1:i+c], " \t") {
+				text = strings.TrimSpace(text[:i+c])
+			}
 		}
 		if strings.HasPrefix(text, "[") {
 			if !strings.HasSuffix(text, "]") {

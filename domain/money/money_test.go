@@ -1,7 +1,10 @@
 package money_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -234,5 +237,34 @@ func TestOffices(t *testing.T) {
 	}
 	if _, err := money.ParseOffices("offices.txt", []byte("\xff"), nil); err == nil {
 		t.Error("not UTF-8")
+	}
+}
+
+// README's example offices file and schedule are valid.
+func TestREADMEExamples(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```ini\n(.*?)```").FindAllSubmatch(readme, -1)
+	if len(blocks) != 2 {
+		t.Fatalf("README has %d ini blocks, want the offices file and a schedule", len(blocks))
+	}
+	s, err := money.ParseSchedule("hora-2024.txt", blocks[1][1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.SpecificSymbol != "1340" || s.Account.String() != "19-2000145399/0800" || len(s.Rules) != 2 {
+		t.Errorf("schedule: %+v", s)
+	}
+	o, err := money.ParseOffices("offices.txt", blocks[0][1], func(name string) ([]byte, error) {
+		return bytes.Replace(blocks[1][1], []byte("2024-01-01"), []byte(name[5:9]+"-01-01"), 1), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hora, _ := o.Office("hora")
+	if hora.FineDueDays != 30 || len(hora.Schedules) != 2 || hora.Transfer != nil || hora.Account == nil {
+		t.Errorf("office: %+v", hora)
 	}
 }
