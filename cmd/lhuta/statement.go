@@ -90,18 +90,20 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 	}
 
 	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
-	head, err := store.Head(ctx)
-	if err != nil {
+	// Matching reads the read models: bring them up to the log's last event
+	// first (not to the readable head, which on PostgreSQL a transaction
+	// open anywhere in the cluster may hold back; see docs/decisions.md).
+	var last int64
+	if err := db.SQL.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&last); err != nil {
 		return err
 	}
-	// Matching reads the read models: bring them up to the log's head first.
 	pipeCtx, stop := context.WithCancel(ctx)
 	pipeline := projections.New(db, log)
 	done := make(chan error, 1)
 	go func() { done <- pipeline.Run(pipeCtx) }()
 	defer func() { stop(); <-done }()
-	if head.Position > 0 {
-		if err := pipeline.WaitFor(ctx, head.Position, 10*time.Minute); err != nil {
+	if last > 0 {
+		if err := pipeline.WaitFor(ctx, last, 10*time.Minute); err != nil {
 			return fmt.Errorf("bring the read models up to date: %w", err)
 		}
 	}
@@ -141,7 +143,7 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 			continue
 		case err != nil:
 			return fmt.Errorf("entry %d (%s): %w; the entries before it are recorded, and importing the file again records only the rest", cr.Entry, cr.Reference, err)
-		case e.Position <= head.Position:
+		case e.Position <= last:
 			already++ // an earlier import's write, answered again
 		default:
 			recorded++
