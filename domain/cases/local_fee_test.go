@@ -466,3 +466,38 @@ func TestMoneySurvivesASnapshot(t *testing.T) {
 		t.Errorf("before %+v\nafter %+v", a, z)
 	}
 }
+
+// Any event type and data on a local_fee case is decided without a panic,
+// and what is recorded replays to payment obligations without one.
+func FuzzLocalFeeRecord(f *testing.F) {
+	f.Add(LocalFeeLiabilityAroseType, []byte(arose("2026-01-15")), false)
+	f.Add(LocalFeeLiabilityAroseType, []byte(`{"fee":"dog","arose_on":"2025-12-01","basis":"owner","house_number":"12","village_part":"Vepřek","dogs":3}`), false)
+	f.Add(LocalFeeExemptionGrantedType, []byte(`{"fee":"waste","reason":"abroad","from":"2026-01-01"}`), false)
+	f.Add(LocalFeeIncreasedType, []byte(`{"fee":"waste","year":2025,"amount_czk":3600,"decided_on":"2026-03-31"}`), true)
+	f.Add(PaymentReceivedType, []byte(`{"amount_czk":700,"paid_on":"2026-03-05","variable_symbol":"1541","bank_reference":"X"}`), false)
+	f.Add(LocalFeeLiabilityEndedType, []byte(`{"fee":"waste","ended_on":"2026-03-05"}`), false)
+	f.Fuzz(func(t *testing.T, typ string, data []byte, officer bool) {
+		c := feeCase(day(1950, 5, 17))
+		ctx := clerkOn(day(2026, 4, 1))
+		must(t, c, ctx, LocalFeeLiabilityAroseType, arose("2025-01-15"))
+		if officer {
+			ctx = officerOn(day(2026, 4, 1))
+		}
+		rec, err := c.Record(typ, data, ctx)
+		if err != nil {
+			return
+		}
+		b, err := json.Marshal(rec.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Replay(Event{Type: rec.Type, Version: c.Version + 1, Data: b}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range c.PaymentObligations(day(2027, 1, 1), nil) {
+			if p.OwedCZK < 0 || p.PaidCZK < 0 || p.OwedCZK > p.AmountCZK {
+				t.Fatalf("impossible sums: %+v", p)
+			}
+		}
+	})
+}

@@ -268,3 +268,16 @@ func TestREADMEExamples(t *testing.T) {
 		t.Errorf("office: %+v", hora)
 	}
 }
+
+// Any file is parsed or refused with a line within it, never a panic.
+func FuzzParseSchedule(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte("[schedule]\nx = 1 # c\n[fee dog]\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		_, err := money.ParseSchedule("f.txt", src)
+		var fe *money.FormatError
+		if err != nil && (!errors.As(err, &fe) || fe.Line < 0 || fe.Line > bytes.Count(src, []byte("\n"))+1) {
+			t.Fatalf("%v", err)
+		}
+	})
+}

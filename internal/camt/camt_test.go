@@ -1,6 +1,7 @@
 package camt_test
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"strings"
@@ -86,4 +87,25 @@ func TestVariableSymbolForms(t *testing.T) {
 			t.Errorf("%s: %+v, want VS %q", tt.details, c, tt.vs)
 		}
 	}
+}
+
+// Any input is read or refused as malformed, never a panic.
+func FuzzParse(f *testing.F) {
+	raw, err := os.ReadFile("testdata/statement.xml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(raw)
+	f.Add([]byte(`<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy="CZK">1</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry></Stmt></BkToCstmrStmt></Document>`))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		st, err := camt.Parse(bytes.NewReader(src))
+		if err != nil && !errors.Is(err, camt.ErrMalformed) {
+			t.Fatal(err)
+		}
+		for _, c := range st.Credits {
+			if c.AmountCZK <= 0 || c.Reference == "" {
+				t.Fatalf("credit %+v", c)
+			}
+		}
+	})
 }
