@@ -21,12 +21,18 @@ import (
 // may owe money (payer_view) and which bank payments are recorded
 // (bank_payment_view), so that a query folds no case it need not.
 
-// payerTable holds one row per case that may owe money (cases.Case.MayOwe).
+// payerTable holds one row per case that may owe money, with the span in
+// which its obligations can arise (cases.Case.OwingSpan): arises_until is
+// NULL while a liability lasts; fee_only marks a case whose only possible
+// obligation is an administrative fee, which counts only at offices that
+// accept transfers. money is what the obligations are computed from
+// (cases.Case.MarshalMoney), a smaller read than the case's whole state.
 var payerTable = table{
-	name:    "payer_view",
-	columns: []string{"case_id TEXT NOT NULL", "office TEXT NOT NULL", "citizen_id TEXT NOT NULL"},
+	name: "payer_view",
+	columns: []string{"case_id TEXT NOT NULL", "office TEXT NOT NULL", "citizen_id TEXT NOT NULL",
+		"fee_only BOOLEAN NOT NULL", "arises_from %DATE% NOT NULL", "arises_until %DATE%", "money TEXT NOT NULL"},
 	key:     []string{"case_id"},
-	indexes: []string{"(office, case_id)", "(citizen_id)"},
+	indexes: []string{"(office, case_id)", "(citizen_id)", "(arises_from)"},
 }
 
 // bankRefTable holds the bank reference of every payment recorded with one.
@@ -39,8 +45,10 @@ var bankRefTable = table{
 
 // paymentRows derives a case's rows of payer_view and bank_payment_view.
 func paymentRows(c *cases.Case, r *caseRows) {
-	if c.MayOwe() {
-		r.payers = append(r.payers, row{c.ID, c.Office, c.Citizen.ID})
+	if s, ok := c.OwingSpan(); ok {
+		// Plain structs of strings, numbers and dates: Marshal cannot fail.
+		money, _ := c.MarshalMoney()
+		r.payers = append(r.payers, row{c.ID, c.Office, c.Citizen.ID, s.FeeOnly, s.From, date(s.Until), string(money)})
 	}
 	seen := map[string]bool{}
 	for _, p := range c.Payments {
@@ -63,6 +71,24 @@ func (r *Reader) terms() *money.Offices {
 		return money.Builtin()
 	}
 	return r.offices
+}
+
+// payers returns the FROM and WHERE of a query of payer_view, the WHERE leaving out cases whose only possible obligation is
+// an administrative fee at an office that takes none by transfer; its
+// conditions use parameters from $n on, whose values it appends to args.
+func (r *Reader) payers(n int, args []any) (string, []any) {
+	var transfer []string
+	for _, code := range r.terms().Codes() {
+		if o, _ := r.terms().Office(code); o.Transfer != nil {
+			args = append(args, code)
+			transfer = append(transfer, fmt.Sprintf("$%d", n+len(transfer)))
+		}
+	}
+	cond := "NOT p.fee_only"
+	if len(transfer) > 0 {
+		cond = "(NOT p.fee_only OR p.office IN (" + strings.Join(transfer, ", ") + "))"
+	}
+	return ` FROM payer_view p WHERE ` + cond, args
 }
 
 // PaymentItem is one payment obligation as the API shows it (API.md,
@@ -136,15 +162,17 @@ func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, 
 	items := []PaymentItem{}
 	from, op := afterCase, ">="
 	for {
-		q, args := `SELECT p.case_id, c.state FROM payer_view p JOIN case_view c ON c.case_id = p.case_id WHERE p.case_id `+op+` $1`, []any{from}
+		src, args := r.payers(3, []any{from, f.AsOf.String()})
+		q := `SELECT p.case_id, p.money` + src + ` AND p.case_id ` + op + ` $1 AND p.arises_from <= $2`
 		if f.Office != "" {
-			q, args = q+` AND p.office = $2`, append(args, f.Office)
+			args = append(args, f.Office)
+			q += fmt.Sprintf(` AND p.office = $%d`, len(args))
 		}
 		args = append(args, payersPage)
 		q += fmt.Sprintf(` ORDER BY p.case_id LIMIT $%d`, len(args))
 		n := 0
 		last := ""
-		err := r.eachCase(ctx, q, args, func(c *cases.Case) bool {
+		err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
 			n++
 			last = c.ID
 			skipping := c.ID == afterCase && afterItem != ""
@@ -178,6 +206,16 @@ func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, 
 // eachCase calls fn with the case of every row (case_id, state) of a query
 // until fn returns false.
 func (r *Reader) eachCase(ctx context.Context, q string, args []any, fn func(c *cases.Case) bool) error {
+	return r.each(ctx, q, args, cases.RestoreSnapshot, fn)
+}
+
+// eachPayer calls fn with the money state of every row (case_id, money) of
+// a query until fn returns false.
+func (r *Reader) eachPayer(ctx context.Context, q string, args []any, fn func(c *cases.Case) bool) error {
+	return r.each(ctx, q, args, cases.RestoreMoney, fn)
+}
+
+func (r *Reader) each(ctx context.Context, q string, args []any, restore func([]byte) (*cases.Case, error), fn func(c *cases.Case) bool) error {
 	rows, err := r.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -191,7 +229,7 @@ func (r *Reader) eachCase(ctx context.Context, q string, args []any, fn func(c *
 		if err := rows.Scan(&id, &state); err != nil {
 			return err
 		}
-		c, err := cases.RestoreSnapshot(state)
+		c, err := restore(state)
 		if err != nil {
 			return fmt.Errorf("case %s: %w", id, err)
 		}
@@ -206,8 +244,8 @@ func (r *Reader) eachCase(ctx context.Context, q string, args []any, fn func(c *
 // the counter.
 func (r *Reader) CitizenPayments(ctx context.Context, citizenID string, asOf calendar.Date) ([]PaymentItem, error) {
 	items := []PaymentItem{}
-	err := r.eachCase(ctx, `SELECT p.case_id, c.state FROM payer_view p JOIN case_view c ON c.case_id = p.case_id
-		WHERE p.citizen_id = $1 ORDER BY p.case_id`, []any{citizenID}, func(c *cases.Case) bool {
+	from, args := r.payers(2, []any{citizenID})
+	err := r.eachPayer(ctx, `SELECT p.case_id, p.money`+from+` AND p.citizen_id = $1 ORDER BY p.case_id`, args, func(c *cases.Case) bool {
 		for _, p := range c.PaymentObligations(asOf, r.terms()) {
 			items = append(items, paymentItem(c, p))
 		}
@@ -248,8 +286,8 @@ func (r *Reader) Payment(ctx context.Context, id string, asOf calendar.Date) (Pa
 // bank payments to them.
 func (r *Reader) Payers(ctx context.Context, office string) ([]*cases.Case, error) {
 	var out []*cases.Case
-	err := r.eachCase(ctx, `SELECT p.case_id, c.state FROM payer_view p JOIN case_view c ON c.case_id = p.case_id
-		WHERE p.office = $1 ORDER BY p.case_id`, []any{office}, func(c *cases.Case) bool {
+	from, args := r.payers(2, []any{office})
+	err := r.eachPayer(ctx, `SELECT p.case_id, p.money`+from+` AND p.office = $1 ORDER BY p.case_id`, args, func(c *cases.Case) bool {
 		out = append(out, c)
 		return true
 	})
@@ -306,12 +344,16 @@ func (t *Totals) add(p cases.PaymentObligation, asOf calendar.Date) {
 // they stand on f.To, by status, kind and month of the due date.
 func (r *Reader) PaymentTotals(ctx context.Context, f StatsFilter) (PaymentTotals, error) {
 	t := PaymentTotals{ByStatus: map[cases.PaymentStatus]int{}, ByKind: map[cases.PaymentKind]Totals{}, ByMonth: map[string]Totals{}}
-	q, args := `SELECT p.case_id, c.state FROM payer_view p JOIN case_view c ON c.case_id = p.case_id`, []any{}
+	// An obligation is due at most a year or so after it arises (a fine's
+	// fine_due_days is at most 366, moved off a few non-working days).
+	from, args := r.payers(3, []any{f.To.String(), f.From.AddDays(-380).String()})
+	q := `SELECT p.case_id, p.money` + from + ` AND p.arises_from <= $1 AND (p.arises_until IS NULL OR p.arises_until >= $2)`
 	if f.Office != "" {
-		q, args = q+` WHERE p.office = $1`, append(args, f.Office)
+		args = append(args, f.Office)
+		q += fmt.Sprintf(` AND p.office = $%d`, len(args))
 	}
-	err := r.eachCase(ctx, q, args, func(c *cases.Case) bool {
-		for _, p := range c.PaymentObligations(f.To, r.terms()) {
+	err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
+		for _, p := range c.PaymentAmounts(f.To, r.terms()) {
 			if p.DueOn.Before(f.From) || p.DueOn.After(f.To) {
 				continue
 			}

@@ -331,8 +331,16 @@ func TestLiabilityIsCheckedAgainstTheSchedule(t *testing.T) {
 	other := feeCase(day(1980, 5, 17))
 	other.Office = "praha-1"
 	refused(t, do(t, other, ctx, LocalFeeLiabilityAroseType, arose("2026-01-01")), "data.arose_on")
-	if other.MayOwe() {
+	if _, ok := other.OwingSpan(); ok {
 		t.Error("a case without money facts may owe")
+	}
+	other.LocalFees = []Liability{{AroseOn: day(2025, 3, 1), EndedOn: day(2025, 6, 1)}, {AroseOn: day(2024, 1, 1), EndedOn: day(2024, 2, 1)}}
+	if s, ok := other.OwingSpan(); !ok || s != (Span{From: day(2024, 1, 1), Until: day(2025, 6, 1)}) {
+		t.Errorf("ended liabilities: %+v", s)
+	}
+	other.LocalFees = append(other.LocalFees, Liability{AroseOn: day(2025, 9, 1)})
+	if s, _ := other.OwingSpan(); !s.Until.IsZero() {
+		t.Errorf("a lasting liability: %+v", s)
 	}
 }
 
@@ -397,8 +405,11 @@ func TestFinesAndTransferFees(t *testing.T) {
 		Flags: []Flag{{ID: "c-1", Decision: Fined, FineCZK: 2000, DecidedOn: day(2026, 4, 10)},
 			{ID: "d-2", Decision: Dismissed, DecidedOn: day(2026, 4, 10)}},
 		Fee: &fees.Fee{AtFiling: 500}, application: &application{filedOn: day(2026, 4, 1)}}
-	if !c.MayOwe() {
-		t.Fatal("a fined case may owe")
+	if s, ok := c.OwingSpan(); !ok || s != (Span{From: day(2026, 4, 1), Until: day(2026, 4, 10)}) {
+		t.Fatalf("a fined case with a fee: %+v %v", s, ok)
+	}
+	if s, ok := (&Case{Fee: c.Fee, application: c.application}).OwingSpan(); !ok || !s.FeeOnly {
+		t.Errorf("a fee only: %+v %v", s, ok)
 	}
 	ps := c.PaymentObligations(day(2026, 5, 1), offices)
 	if len(ps) != 2 {
@@ -464,6 +475,45 @@ func TestMoneySurvivesASnapshot(t *testing.T) {
 	a, z := c.PaymentObligations(day(2027, 3, 1), nil), back.PaymentObligations(day(2027, 3, 1), nil)
 	if len(a) != 2 || len(z) != 2 || a[0] != z[0] || a[1] != z[1] || a[1].Status != PaymentExcused {
 		t.Errorf("before %+v\nafter %+v", a, z)
+	}
+}
+
+// The money state alone gives the same obligations as the whole case: fee
+// years, a fine and a transfer fee.
+func TestMoneyStateGivesTheSameObligations(t *testing.T) {
+	offices := horaOffices(t)
+	c := feeCase(day(1973, 10, 28))
+	c.Office, c.Citizen.BirthNumber = "hora", "736028/5163"
+	ctx := clerkOn(day(2026, 5, 1))
+	ctx.Offices = offices
+	must(t, c, ctx, LocalFeeLiabilityAroseType, `{"fee":"waste","arose_on":"2025-04-10","basis":"resident","house_number":"5"}`)
+	must(t, c, ctx, PaymentReceivedType, `{"amount_czk":300,"paid_on":"2026-03-01","variable_symbol":"775"}`)
+	c.Flags = []Flag{{ID: "c-1", Decision: Fined, FineCZK: 2000, DecidedOn: day(2026, 4, 10)}, {ID: "c-2", Decision: Dismissed}}
+	c.Fee, c.application = &fees.Fee{AtFiling: 500}, &application{filedOn: day(2026, 4, 1)}
+	b, err := c.MarshalMoney()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := RestoreMoney(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, z := c.PaymentObligations(day(2026, 5, 1), offices), back.PaymentObligations(day(2026, 5, 1), offices)
+	if len(a) != 4 || len(z) != len(a) {
+		t.Fatalf("before %+v\nafter %+v", a, z)
+	}
+	lean := back.PaymentAmounts(day(2026, 5, 1), offices)
+	for i := range a {
+		if a[i] != z[i] {
+			t.Errorf("%d: before %+v\nafter %+v", i, a[i], z[i])
+		}
+		if l := lean[i]; l.AmountCZK != a[i].AmountCZK || l.PaidCZK != a[i].PaidCZK || l.OwedCZK != a[i].OwedCZK ||
+			l.Status != a[i].Status || l.DueOn != a[i].DueOn || l.Kind != a[i].Kind || l.CreditCZK != a[i].CreditCZK {
+			t.Errorf("%d: amounts %+v, obligations %+v", i, l, a[i])
+		}
+	}
+	if _, err := RestoreMoney([]byte("[")); err == nil {
+		t.Error("garbage restored")
 	}
 }
 

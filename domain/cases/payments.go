@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/fees"
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/domain/payment"
 )
@@ -84,13 +86,24 @@ type PaymentObligation struct {
 // obligation with that symbol. offices gives the offices' terms (fee
 // schedules, accounts, the fine due days); nil means the built-in ones.
 func (c *Case) PaymentObligations(asOf calendar.Date, offices *money.Offices) []PaymentObligation {
+	return c.obligations(asOf, offices, true)
+}
+
+// PaymentAmounts is PaymentObligations without what only a reader needs
+// (the basis, the message, the account and the QR Platba string of fines
+// and fees), for summing many cases' obligations.
+func (c *Case) PaymentAmounts(asOf calendar.Date, offices *money.Offices) []PaymentObligation {
+	return c.obligations(asOf, offices, false)
+}
+
+func (c *Case) obligations(asOf calendar.Date, offices *money.Offices, explain bool) []PaymentObligation {
 	if offices == nil {
 		offices = builtinOffices
 	}
 	office, _ := offices.Office(c.Office)
 	var out []PaymentObligation
 	out = append(out, c.localFeeYears(asOf, office)...)
-	out = append(out, c.fines(asOf, office)...)
+	out = append(out, c.fines(asOf, office, explain)...)
 	out = append(out, c.transferFee(asOf, office)...)
 	slices.SortStableFunc(out, func(a, b PaymentObligation) int {
 		if n := a.DueOn.Compare(b.DueOn); n != 0 {
@@ -100,23 +113,45 @@ func (c *Case) PaymentObligations(asOf calendar.Date, offices *money.Offices) []
 	})
 	c.settle(out, asOf)
 	for i := range out {
-		out[i].finish(asOf)
+		out[i].finish(asOf, explain)
 	}
 	return out
 }
 
-// MayOwe reports whether the case has facts that can give payment
-// obligations: a local fee, a fine, or a fixed administrative fee.
-func (c *Case) MayOwe() bool {
-	if len(c.LocalFees) > 0 || c.Fee != nil && c.Fee.Total() > 0 {
-		return true
+// Span says when a case's payment obligations can arise, whatever the
+// offices' terms: from the first day one can exist to the last one can
+// arise (zero while a liability lasts); FeeOnly is set when only an
+// administrative fee can give one, which counts only where the office
+// accepts it by transfer.
+type Span struct {
+	From, Until calendar.Date
+	FeeOnly     bool
+}
+
+// OwingSpan returns the case's span; ok is false when nothing can be owed.
+func (c *Case) OwingSpan() (s Span, ok bool) {
+	widen := func(from, until calendar.Date) {
+		if !ok || from.Before(s.From) {
+			s.From = from
+		}
+		if !ok || (!s.Until.IsZero() && (until.IsZero() || until.After(s.Until))) {
+			s.Until = until
+		}
+		ok = true
+	}
+	for _, l := range c.LocalFees {
+		widen(l.AroseOn, l.EndedOn)
 	}
 	for _, f := range c.Flags {
 		if f.Decision == Fined {
-			return true
+			widen(f.DecidedOn, f.DecidedOn)
 		}
 	}
-	return false
+	s.FeeOnly = !ok
+	if c.Fee != nil && c.Fee.Total() > 0 && c.application != nil {
+		widen(c.application.filedOn, c.application.filedOn)
+	}
+	return s, ok
 }
 
 // localFeeYears gives one obligation per fee and year in which a liability
@@ -221,7 +256,7 @@ func dutyMonths(l Liability, year int) int {
 
 // fines gives an obligation for each flag an officer decided with a fine,
 // due the office's fine_due_days after the decision (office policy).
-func (c *Case) fines(asOf calendar.Date, office *money.Office) []PaymentObligation {
+func (c *Case) fines(asOf calendar.Date, office *money.Office, explain bool) []PaymentObligation {
 	var out []PaymentObligation
 	days := money.DefaultFineDueDays
 	if office != nil {
@@ -232,9 +267,13 @@ func (c *Case) fines(asOf calendar.Date, office *money.Office) []PaymentObligati
 			continue
 		}
 		p := PaymentObligation{ID: "fine-" + f.ID, Kind: KindFine, ArisesOn: f.DecidedOn, AmountCZK: f.FineCZK,
-			DueOn: calendar.DaysAfter(f.DecidedOn, days), VariableSymbol: c.fineVS(),
-			Message: money.Clip("pokuta " + surname(c.Citizen.FullName))}
+			DueOn: calendar.DaysAfter(f.DecidedOn, days), VariableSymbol: c.fineVS()}
 		p.baseCZK = p.AmountCZK
+		if !explain {
+			out = append(out, p)
+			continue
+		}
+		p.Message = money.Clip("pokuta " + surname(c.Citizen.FullName))
 		p.Basis = fmt.Sprintf("fine of %d Kč decided on %s on flag %s (%s); due date: office policy, %d days after the decision, moved off non-working days (the seeds state none); variable symbol: office policy, derived from the case",
 			f.FineCZK, f.DecidedOn, f.ID, f.Offence.LegalBasis, days)
 		if office != nil && office.Account != nil {
@@ -321,7 +360,7 @@ func (c *Case) settle(obs []PaymentObligation, asOf calendar.Date) {
 }
 
 // finish sets the status as of asOf and the QR Platba string of what is owed.
-func (p *PaymentObligation) finish(asOf calendar.Date) {
+func (p *PaymentObligation) finish(asOf calendar.Date, explain bool) {
 	owed := p.AmountCZK - p.PaidCZK
 	switch {
 	case p.Status == PaymentExcused:
@@ -340,7 +379,7 @@ func (p *PaymentObligation) finish(asOf calendar.Date) {
 		p.Status = PaymentUnpaid
 	}
 	p.OwedCZK = max(owed, 0)
-	if p.OwedCZK == 0 || p.IBAN == "" {
+	if p.OwedCZK == 0 || p.IBAN == "" || !explain {
 		return
 	}
 	qr, err := payment.SPAYD(payment.Payment{IBAN: p.IBAN, AmountCZK: p.OwedCZK, Due: p.DueOn, VariableSymbol: p.VariableSymbol,
@@ -348,4 +387,64 @@ func (p *PaymentObligation) finish(asOf calendar.Date) {
 	if err == nil {
 		p.SPAYD = qr
 	}
+}
+
+// moneyState is the part of a case that its payment obligations are
+// computed from, for storage beside the case (a smaller read than the
+// whole snapshot when many cases are summed).
+type moneyState struct {
+	ID         string        `json:"id"`
+	Office     string        `json:"office"`
+	Citizen    Citizen       `json:"citizen"`
+	LocalFees  []Liability   `json:"local_fees,omitempty"`
+	Exemptions []Exemption   `json:"exemptions,omitempty"`
+	Increases  []Increase    `json:"increases,omitempty"`
+	Payments   []Payment     `json:"payments,omitempty"`
+	Fines      []moneyFine   `json:"fines,omitempty"`
+	FeeCZK     int           `json:"fee_czk,omitempty"`
+	FiledOn    calendar.Date `json:"filed_on,omitzero"`
+}
+
+type moneyFine struct {
+	Flag       string        `json:"flag"`
+	FineCZK    int           `json:"fine_czk"`
+	DecidedOn  calendar.Date `json:"decided_on"`
+	LegalBasis string        `json:"legal_basis"`
+}
+
+// MarshalMoney encodes what the case's payment obligations are computed
+// from; RestoreMoney gives back a case whose PaymentObligations are the
+// same (and that holds nothing else).
+func (c *Case) MarshalMoney() ([]byte, error) {
+	m := moneyState{ID: c.ID, Office: c.Office, Citizen: c.Citizen, LocalFees: c.LocalFees, Exemptions: c.Exemptions,
+		Increases: c.Increases, Payments: c.Payments}
+	for _, f := range c.Flags {
+		if f.Decision == Fined {
+			m.Fines = append(m.Fines, moneyFine{f.ID, f.FineCZK, f.DecidedOn, f.Offence.LegalBasis})
+		}
+	}
+	if c.Fee != nil && c.application != nil {
+		m.FeeCZK, m.FiledOn = c.Fee.Total(), c.application.filedOn
+	}
+	return json.Marshal(m)
+}
+
+// RestoreMoney decodes what MarshalMoney wrote.
+func RestoreMoney(b []byte) (*Case, error) {
+	var m moneyState
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	c := &Case{ID: m.ID, Office: m.Office, Citizen: m.Citizen, LocalFees: m.LocalFees, Exemptions: m.Exemptions,
+		Increases: m.Increases, Payments: m.Payments}
+	for _, f := range m.Fines {
+		fl := Flag{ID: f.Flag, Decision: Fined, FineCZK: f.FineCZK, DecidedOn: f.DecidedOn}
+		fl.Offence.LegalBasis = f.LegalBasis
+		c.Flags = append(c.Flags, fl)
+	}
+	if !m.FiledOn.IsZero() {
+		c.Fee = &fees.Fee{AtFiling: m.FeeCZK}
+		c.application = &application{filedOn: m.FiledOn}
+	}
+	return c, nil
 }

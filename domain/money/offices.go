@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/lhuta/lhuta/domain/payment"
 )
@@ -73,8 +74,11 @@ func BuiltinSchedule(name string) (*Schedule, error) {
 }
 
 // Builtin returns the offices lhuta knows without configuration: nova-ves,
-// with Nová Ves's fee schedule of seed 004.
-func Builtin() *Offices {
+// with Nová Ves's fee schedule of seed 004. They are read once; the caller
+// must not change them.
+func Builtin() *Offices { return builtinOffices() }
+
+var builtinOffices = sync.OnceValue(func() *Offices {
 	src, err := builtin.ReadFile("builtin/offices.txt")
 	if err == nil {
 		var o *Offices
@@ -83,7 +87,7 @@ func Builtin() *Offices {
 		}
 	}
 	panic("the built-in offices file is invalid: " + err.Error()) // a test holds it valid
-}
+})
 
 // ParseOffices reads an offices file:
 //
