@@ -28,7 +28,8 @@ const maxBody = 1 << 20
 
 func (s *Server) context(r *http.Request) cases.Context {
 	id := identity(r)
-	return cases.Context{Today: s.today(), Actor: id.Name, Role: id.Role, Office: id.Office, LossReportThreshold: s.lossReportThreshold}
+	return cases.Context{Today: s.today(), Actor: id.Name, Role: id.Role, Office: id.Office, LossReportThreshold: s.lossReportThreshold,
+		Offices: s.offices}
 }
 
 // request describes who sends a write and under which request. With an

@@ -119,5 +119,6 @@ func writeStatsCSV(w http.ResponseWriter, st projections.Stats) {
 		}
 	}
 	add("sla", "", st.SLA)
+	rows = append(rows, paymentStatsRows(st.Payments)...)
 	writeRows(w, rows, "")
 }

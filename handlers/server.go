@@ -16,6 +16,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
@@ -42,6 +43,8 @@ type Server struct {
 	projecting func() bool
 	// readDB is the replica queries read, or nil.
 	readDB *sql.DB
+	// offices are the offices' payment terms (nil: the built-in ones).
+	offices *money.Offices
 }
 
 // Config is what New needs.
@@ -68,6 +71,9 @@ type Config struct {
 	Collectors []prometheus.Collector
 	// ReadDB is the streaming replica that Reader queries, if any; /readyz checks it too.
 	ReadDB *sql.DB
+	// Offices are the offices' payment terms: fee schedules, accounts
+	// (nil: the built-in ones, money.Builtin).
+	Offices *money.Offices
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -80,7 +86,7 @@ func New(c Config) *Server {
 	}
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
-		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB}
+		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}
@@ -131,6 +137,10 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/flags", officers}, s.listFlags},
 		{Rule{get, "/v1/sla", officers}, s.listSLA},
 		{Rule{get, "/v1/stats", aggregates}, s.stats},
+		{Rule{get, "/v1/payments", readers}, s.listPayments},
+		{Rule{get, "/v1/citizens/{citizen_id}/payments", readers}, s.citizenPayments},
+		{Rule{get, "/v1/payments/{payment_id}/qr.svg", readers}, s.paymentQR},
+		{Rule{get, "/v1/payments/{payment_id}/qr.png", readers}, s.paymentQR},
 		{Rule{get, "/healthz", nil}, s.healthz},
 		{Rule{get, "/readyz", nil}, s.readyz},
 		{Rule{get, "/metrics", nil}, s.serveMetrics},

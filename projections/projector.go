@@ -126,6 +126,9 @@ func (p projector) previous(ctx context.Context, id string, state []byte, first 
 	return c, true, caserepo.Replay(c, events)
 }
 
+// caseTables are the tables whose rows belong to one case each.
+var caseTables = []*table{&obligationTable, &flagTable, &slaTable, &payerTable, &bankRefTable}
+
 // batch collects the rows a page changes, for one round of multi-row statements.
 type batch struct {
 	cases    []row
@@ -155,6 +158,8 @@ func (b *batch) change(before caseRows, next *cases.Case, replace bool) error {
 	b.diff(&obligationTable, before.obligations, after.obligations, replace)
 	b.diff(&flagTable, before.flags, after.flags, replace)
 	b.diff(&slaTable, before.slas, after.slas, replace)
+	b.diff(&payerTable, before.payers, after.payers, replace)
+	b.diff(&bankRefTable, before.bankRefs, after.bankRefs, replace)
 	return nil
 }
 
@@ -194,7 +199,7 @@ func sameRow(a, b row) bool {
 // flush writes the batch in tx.
 func (b *batch) flush(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64) error {
 	if len(b.replaced) > 0 {
-		for _, t := range []*table{&obligationTable, &flagTable, &slaTable} {
+		for _, t := range caseTables {
 			for chunk := range chunks(b.replaced, 500) {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.physical(gen)+` WHERE case_id IN (`+placeholders(1, len(chunk))+`)`, chunk...); err != nil {
 					return err
@@ -202,7 +207,7 @@ func (b *batch) flush(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen
 			}
 		}
 	}
-	for _, t := range []*table{&obligationTable, &flagTable, &slaTable} {
+	for _, t := range caseTables {
 		for _, key := range b.deletes[t] {
 			conds := make([]string, len(t.key))
 			for i, k := range t.key {
@@ -216,7 +221,7 @@ func (b *batch) flush(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen
 	if err := insertRows(ctx, tx, d, gen, &caseTable, b.cases, replaceRow); err != nil {
 		return err
 	}
-	for _, t := range []*table{&obligationTable, &flagTable, &slaTable} {
+	for _, t := range caseTables {
 		if err := insertRows(ctx, tx, d, gen, t, b.upserts[t], replaceRow); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/domain/money"
 )
 
 // statusSQL is cases.Obligation.StatusOn written in SQL, to filter lists
@@ -95,7 +96,11 @@ type CaseView struct {
 }
 
 // Reader answers queries from the read models.
-type Reader struct{ db *sql.DB }
+type Reader struct {
+	db *sql.DB
+	// offices are the payment terms of the offices (payments.go).
+	offices *money.Offices
+}
 
 // NewReader returns a Reader on db.
 func NewReader(db *sql.DB) *Reader { return &Reader{db: db} }

@@ -332,6 +332,8 @@ func foldCases(run []eventstore.Event, sink *loader, stats *counts) error {
 		sink.add(&obligationTable, r.obligations...)
 		sink.add(&flagTable, r.flags...)
 		sink.add(&slaTable, r.slas...)
+		sink.add(&payerTable, r.payers...)
+		sink.add(&bankRefTable, r.bankRefs...)
 		if err := sink.err(); err != nil {
 			return err
 		}

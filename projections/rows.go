@@ -13,6 +13,7 @@ type row []any
 // caseRows are the rows a case's state gives in each table (but the stats).
 type caseRows struct {
 	obligations, flags, slas []row
+	payers, bankRefs         []row // payments.go
 }
 
 // date is a nullable date column's value: NULL for the zero date.
@@ -47,6 +48,7 @@ func rowsOf(c *cases.Case) caseRows {
 	for i, d := range c.SLA {
 		r.slas = append(r.slas, row{c.ID, i + 1, d.Document, d.Track, d.FiledOn, d.Due, date(d.ReadyOn), c.Office, string(c.Situation)})
 	}
+	paymentRows(c, &r)
 	return r
 }
 

@@ -35,6 +35,8 @@ type Stats struct {
 	OnTimeRate  *float64       `json:"on_time_rate"`
 	SLA         map[string]int `json:"sla"`
 	SLABreaches int            `json:"sla_breaches"`
+	// Payments are the payment obligations due from From to To (payments.go).
+	Payments PaymentTotals `json:"payments"`
 }
 
 // Stats counts obligations by situation, status and month of their fact,

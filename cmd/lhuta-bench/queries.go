@@ -60,6 +60,10 @@ func queries(o options, samples []sampleCase) []query {
 		}},
 		{"flags, all offices", officerToken, func(*rand.Rand) string { return "/v1/flags?limit=100" }},
 		{"flags, one office", officerToken, func(r *rand.Rand) string { return "/v1/flags?limit=100&office=" + o.randomOffice(r) }},
+		{"payments, overdue fines, one office", officerToken, func(r *rand.Rand) string {
+			return "/v1/payments?status=overdue&kind=fine&limit=100&office=" + o.randomOffice(r)
+		}},
+		{"payments, all offices", officerToken, func(*rand.Rand) string { return "/v1/payments?limit=100" }},
 		{"stats, 2025", dashboardToken, func(*rand.Rand) string { return "/v1/stats?from=2025-01-01&to=2025-12-31" }},
 		{"stats, all time", dashboardToken, func(*rand.Rand) string { return "/v1/stats?from=2016-01-01" }},
 		{"stats, 2025, one office", dashboardToken, func(r *rand.Rand) string {

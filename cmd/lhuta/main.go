@@ -80,6 +80,9 @@ type config struct {
 	// natsURL, natsStream, natsSubject and rawNatsPersonal configure the event feed.
 	natsURL, natsStream, natsSubject, rawNatsPersonal string
 	natsPersonal                                      bool
+	// offices is LHUTA_OFFICES, the offices file ("" for the built-in ones);
+	// office is import-statement's --office, and file its statement.
+	offices, office string
 }
 
 // commands are lhuta's subcommands, each with what it does.
@@ -90,6 +93,7 @@ var commands = []struct{ name, summary string }{
 	{"backup", "lhuta backup FILE: a consistent copy of the embedded SQLite store while it serves (PostgreSQL: pg_dump)"},
 	{"export", "lhuta export [FILE]: the event log as NDJSON, in log order, to FILE or standard output"},
 	{"token", "lhuta token add ROLE NAME: a new bearer token in the tokens file, printed once (then SIGHUP or restart lhuta)"},
+	{"import-statement", "lhuta import-statement --office CODE FILE: record the credits of a camt.053 bank statement as payments"},
 	{"healthcheck", "exit 0 if the service on --addr answers /healthz, else 1 (for container health checks)"},
 	{"version", "print the version"},
 	{"help", "print this help, or a command's: lhuta help COMMAND"},
@@ -104,10 +108,11 @@ type settingDef struct {
 }
 
 var (
-	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export"}
+	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export", "import-statement"}
 	serveOnly = []string{"serve"}
 	withAddr  = []string{"serve", "healthcheck"}
-	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token"}
+	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement"}
+	withMoney = []string{"serve", "import-statement"}
 )
 
 var settings = []settingDef{
@@ -120,12 +125,14 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.synchronous }},
 	{"tokens", "LHUTA_TOKENS", "", "bearer tokens, token=role:name pairs separated by commas (default: the tokens file in the data directory); a flag shows in the process list, prefer the variable or the file", serveOnly,
 		func(c *config) *string { return &c.tokens }},
-	{"clock", "LHUTA_CLOCK", "", "fix today (Europe/Prague) to YYYY-MM-DD, for tests, training and demos", serveOnly,
+	{"clock", "LHUTA_CLOCK", "", "fix today (Europe/Prague) to YYYY-MM-DD, for tests, training and demos", withMoney,
 		func(c *config) *string { return &c.clock }},
 	{"loss-report-threshold", "LHUTA_LOSS_REPORT_THRESHOLD", "3", "working days from discovering a loss to reporting it after which the report gets a review hint (1–60)", serveOnly,
 		func(c *config) *string { return &c.rawThreshold }},
 	{"db-timeout", "LHUTA_DB_TIMEOUT", "10s", "how long one request may wait for the database (100ms–5m)", serveOnly,
 		func(c *config) *string { return &c.rawDBTimeout }},
+	{"offices", "LHUTA_OFFICES", "", "offices file: each office's code, name, account and fee schedules (default: the built-in office nova-ves)", withMoney,
+		func(c *config) *string { return &c.offices }},
 	{"log-format", "LHUTA_LOG_FORMAT", "text", "log format: text or json", allDB, func(c *config) *string { return &c.logFormat }},
 	{"log-level", "LHUTA_LOG_LEVEL", "info", "least level logged: debug, info, warn or error", allDB, func(c *config) *string { return &c.logLevel }},
 	{"database-read-url", "DATABASE_READ_URL", "", "PostgreSQL streaming replica of DATABASE_URL that queries read (min_position waits for the replica); writes and the projection stay on DATABASE_URL", serveOnly,
@@ -157,9 +164,9 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	case "version":
 		fmt.Fprintln(out, versionLine())
 		return c, errUsage
-	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck":
+	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement":
 	default:
-		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, version, help; see lhuta help)", c.command)
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, import-statement, version, help; see lhuta help)", c.command)
 	}
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -170,6 +177,9 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	}
 	if c.command == "rebuild" {
 		fs.BoolVar(&c.check, "check", false, "build the read models beside the live ones, report how they differ, and discard them")
+	}
+	if c.command == "import-statement" {
+		fs.StringVar(&c.office, "office", "", "code of the office whose account the statement is of")
 	}
 	if c.command == "token" {
 		if len(args) < 3 || args[0] != "add" {
@@ -187,6 +197,11 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		c.file = fs.Arg(0)
 	case c.command == "backup":
 		return c, errors.New("backup needs the file to write: lhuta backup FILE")
+	case c.command == "import-statement" && (fs.NArg() != 1 || c.office == ""):
+		return c, errors.New("usage: lhuta import-statement --office CODE FILE (a camt.053 XML statement)")
+	case c.command == "import-statement":
+		c.file = fs.Arg(0)
+		return c, c.checkCommon()
 	case fs.NArg() > 0:
 		return c, fmt.Errorf("unexpected argument %q (see lhuta help %s)", fs.Arg(0), c.command)
 	}
@@ -336,6 +351,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	case "export":
 		return export(ctx, db, c.file, out)
+	case "import-statement":
+		return importStatement(ctx, c, db, log, out)
 	}
 	return serve(ctx, c, db, log)
 }
@@ -462,6 +479,10 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	if err != nil {
 		return err
 	}
+	offices, err := loadOffices(c.offices)
+	if err != nil {
+		return err
+	}
 	// The projection runs until the HTTP server has finished its requests
 	// (a request may wait for it with min_position), not until the signal.
 	pipeCtx, stopPipeline := context.WithCancel(context.WithoutCancel(ctx))
@@ -503,7 +524,8 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 
 	srv := handlers.New(handlers.Config{
 		Repo:       caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)),
-		Reader:     projections.NewReader(reads.SQL),
+		Reader:     projections.NewReader(reads.SQL).WithOffices(offices),
+		Offices:    offices,
 		Projecting: projecting.Held,
 		Collectors: collectors,
 		ReadDB:     readDB(reads, db),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
@@ -48,6 +49,9 @@ type Context struct {
 	// loss report gets a § 16a(1)(e) review hint; 0 means the default
 	// (rulebook.DefaultLossReportThreshold).
 	LossReportThreshold int
+	// Offices are the offices' payment terms (fee schedules, accounts);
+	// nil means the built-in ones (money.Builtin).
+	Offices *money.Offices
 }
 
 // Citizen is the person whose case it is.
@@ -81,6 +85,11 @@ type Case struct {
 	// change report until a card is applied for, then the latest
 	// application's; nil where the seeds state none or there is no such fact.
 	Fee *fees.Fee
+	// Local fees and payments (local_fee.go, payments.go).
+	LocalFees  []Liability
+	Exemptions []Exemption
+	Increases  []Increase
+	Payments   []Payment
 
 	// seen holds the trigger facts recorded so far: each happens once a case.
 	seen map[EventType]calendar.Date
@@ -135,12 +144,17 @@ var events = map[EventType]eventKind{
 	ObligationExcusedType:        {new: func() fact { return new(ObligationExcused) }, officer: true},
 	FlagReviewedType:             {new: func() fact { return new(FlagReviewed) }, officer: true},
 	CaseClosedType:               {new: func() fact { return new(CaseClosed) }},
+	LocalFeeLiabilityAroseType:   {new: func() fact { return new(LocalFeeLiabilityArose) }},
+	LocalFeeLiabilityEndedType:   {new: func() fact { return new(LocalFeeLiabilityEnded) }},
+	LocalFeeExemptionGrantedType: {new: func() fact { return new(LocalFeeExemptionGranted) }},
+	LocalFeeIncreasedType:        {new: func() fact { return new(LocalFeeIncreased) }, officer: true},
+	PaymentReceivedType:          {new: func() fact { return new(PaymentReceived) }},
 }
 
 // common are the events every situation accepts: the application and
 // collection of a document, the officer's decisions and closing the case.
 var common = []EventType{ApplicationFiledType, DocumentReadyType, CollectionReminderSentType, DocumentCollectedType,
-	ObligationExcusedType, FlagReviewedType, CaseClosedType}
+	ObligationExcusedType, FlagReviewedType, CaseClosedType, PaymentReceivedType}
 
 // situationEvents lists the events specific to each situation (RULES.md §5).
 var situationEvents = map[Situation][]EventType{
@@ -151,6 +165,7 @@ var situationEvents = map[Situation][]EventType{
 	IDCardExpiry:        {IDCardExpiredType},
 	NameChange:          {NameChangedType},
 	PassportApplication: {},
+	LocalFee:            {LocalFeeLiabilityAroseType, LocalFeeLiabilityEndedType, LocalFeeExemptionGrantedType, LocalFeeIncreasedType},
 }
 
 // Situations lists the known situations in a stable order.

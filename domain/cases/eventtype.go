@@ -27,4 +27,10 @@ const (
 	ObligationExcusedType        EventType = "ObligationExcused"
 	FlagReviewedType             EventType = "FlagReviewed"
 	CaseClosedType               EventType = "CaseClosed"
+	// local_fee (RULES.md §9); PaymentReceived is taken by every situation.
+	LocalFeeLiabilityAroseType   EventType = "LocalFeeLiabilityArose"
+	LocalFeeLiabilityEndedType   EventType = "LocalFeeLiabilityEnded"
+	LocalFeeExemptionGrantedType EventType = "LocalFeeExemptionGranted"
+	LocalFeeIncreasedType        EventType = "LocalFeeIncreased"
+	PaymentReceivedType          EventType = "PaymentReceived"
 )

@@ -30,6 +30,9 @@ type Payment struct {
 	Due calendar.Date
 	// VariableSymbol is up to 10 digits; "" leaves it out.
 	VariableSymbol string
+	// SpecificSymbol is up to 10 digits; "" leaves it out (RULES.md §9: X-SS
+	// where a specific symbol is set).
+	SpecificSymbol string
 	// Message for the recipient, up to 60 characters; "" leaves it out.
 	Message string
 }
@@ -49,6 +52,9 @@ func SPAYD(p Payment) (string, error) {
 	if p.VariableSymbol != "" && !isDigits(p.VariableSymbol, 1, maxVSDigits) {
 		return "", fmt.Errorf("%w: variable symbol: %q is not 1 to %d digits", ErrPayment, p.VariableSymbol, maxVSDigits)
 	}
+	if p.SpecificSymbol != "" && !isDigits(p.SpecificSymbol, 1, maxVSDigits) {
+		return "", fmt.Errorf("%w: specific symbol: %q is not 1 to %d digits", ErrPayment, p.SpecificSymbol, maxVSDigits)
+	}
 	if err := checkMessage(p.Message); err != nil {
 		return "", err
 	}
@@ -59,6 +65,9 @@ func SPAYD(p Payment) (string, error) {
 	}
 	if p.VariableSymbol != "" {
 		parts = append(parts, "X-VS:"+p.VariableSymbol)
+	}
+	if p.SpecificSymbol != "" {
+		parts = append(parts, "X-SS:"+p.SpecificSymbol)
 	}
 	if p.Message != "" {
 		parts = append(parts, "MSG:"+p.Message)

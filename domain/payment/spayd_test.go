@@ -38,6 +38,10 @@ func TestSPAYD(t *testing.T) {
 		{"variable symbol with leading zeros kept",
 			payment.Payment{IBAN: office, AmountCZK: 50, VariableSymbol: "0001"},
 			"SPD*1.0*ACC:CZ6508000000192000145399*AM:50.00*CC:CZK*X-VS:0001"},
+		{"administrative fee to the Ministry (seed 004): VS 1111 + birth-number suffix, specific symbol 433",
+			payment.Payment{IBAN: "CZ4707100037110008920071", AmountCZK: 50, VariableSymbol: "11116823", SpecificSymbol: "433",
+				Message: "Jana Novakova"},
+			"SPD*1.0*ACC:CZ4707100037110008920071*AM:50.00*CC:CZK*X-VS:11116823*X-SS:433*MSG:Jana Novakova"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +73,7 @@ func TestSPAYDRefuses(t *testing.T) {
 		{"variable symbol of 11 digits", func(p *payment.Payment) { p.VariableSymbol = "12345678901" }, nil},
 		{"variable symbol with letters", func(p *payment.Payment) { p.VariableSymbol = "OP1541" }, nil},
 		{"variable symbol with an asterisk", func(p *payment.Payment) { p.VariableSymbol = "15*41" }, nil},
+		{"specific symbol with letters", func(p *payment.Payment) { p.SpecificSymbol = "SS433" }, nil},
 		{"variable symbol with a space", func(p *payment.Payment) { p.VariableSymbol = "154 1" }, nil},
 		{"message of 61 characters", func(p *payment.Payment) { p.Message = strings.Repeat("a", 61) }, nil},
 		{"message with an asterisk", func(p *payment.Payment) { p.Message = "Poplatek *OP*" }, nil},

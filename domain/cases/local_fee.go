@@ -1,0 +1,315 @@
+package cases
+
+import (
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/money"
+)
+
+// LocalFee is the situation of one payer's local fees in one municipality
+// (RULES.md §9; seeds 000, 004): a case per payer and municipality.
+const LocalFee Situation = "local_fee"
+
+// Liability is a period in which a payer owes a local fee.
+type Liability struct {
+	Fee         money.Fee     `json:"fee"`
+	AroseOn     calendar.Date `json:"arose_on"`
+	EndedOn     calendar.Date `json:"ended_on,omitzero"`
+	Basis       string        `json:"basis"`
+	HouseNumber string        `json:"house_number,omitempty"`
+	VillagePart string        `json:"village_part,omitempty"`
+	Dogs        int           `json:"dogs,omitempty"`
+}
+
+// active reports whether the liability has not ended.
+func (l Liability) active() bool { return l.EndedOn.IsZero() }
+
+// Exemption frees a payer of a fee from a day to a day (open-ended without To).
+type Exemption struct {
+	Fee    money.Fee     `json:"fee"`
+	Reason string        `json:"reason"`
+	From   calendar.Date `json:"from"`
+	To     calendar.Date `json:"to,omitzero"`
+}
+
+// covers reports whether the exemption covers every day from a to b.
+func (e Exemption) covers(a, b calendar.Date) bool {
+	return !e.From.After(a) && (e.To.IsZero() || !e.To.Before(b))
+}
+
+// Increase is an officer's decision to raise an unpaid year's fee.
+type Increase struct {
+	Fee       money.Fee     `json:"fee"`
+	Year      int           `json:"year"`
+	AmountCZK int           `json:"amount_czk"`
+	DecidedOn calendar.Date `json:"decided_on"`
+}
+
+// Payment is money received, by bank or at the cash desk.
+type Payment struct {
+	AmountCZK      int           `json:"amount_czk"`
+	PaidOn         calendar.Date `json:"paid_on"`
+	VariableSymbol string        `json:"variable_symbol"`
+	BankReference  string        `json:"bank_reference,omitempty"`
+}
+
+// offices returns the payment terms the context knows, or the built-in ones.
+func (ctx Context) offices() *money.Offices {
+	if ctx.Offices != nil {
+		return ctx.Offices
+	}
+	return builtinOffices
+}
+
+var builtinOffices = money.Builtin()
+
+// schedule returns the fee schedule of the case's office in force on a day.
+func (c *Case) schedule(ctx Context, chk *check, field string, on calendar.Date) *money.Schedule {
+	o, ok := ctx.offices().Office(c.Office)
+	if !ok || len(o.Schedules) == 0 {
+		chk.refuse(field, "office %q keeps no local fees: it has no fee schedule configured", c.Office)
+		return nil
+	}
+	s, ok := o.Schedules.For(on)
+	if !ok {
+		chk.refuse(field, "no fee schedule of office %q is in force on %s", c.Office, on)
+	}
+	return s
+}
+
+// liability returns the latest liability for a fee, or nil.
+func (c *Case) liability(fee money.Fee) *Liability {
+	for i := len(c.LocalFees) - 1; i >= 0; i-- {
+		if c.LocalFees[i].Fee == fee {
+			return &c.LocalFees[i]
+		}
+	}
+	return nil
+}
+
+// LocalFeeLiabilityArose: the payer's duty to pay a local fee arose (moving
+// in, buying a house where nobody is registered, getting a dog…).
+type LocalFeeLiabilityArose struct {
+	Fee     money.Fee     `json:"fee" fact:"required"`
+	AroseOn calendar.Date `json:"arose_on" fact:"required,past"`
+	// Basis is the schedule's payer category.
+	Basis       string `json:"basis" fact:"required"`
+	HouseNumber string `json:"house_number,omitempty"`
+	VillagePart string `json:"village_part,omitempty"`
+	// Dogs is how many dogs, for the dog fee.
+	Dogs int `json:"dogs,omitempty"`
+}
+
+func (e *LocalFeeLiabilityArose) check(c *Case, ctx Context, chk *check) {
+	oneOf(chk, "fee", e.Fee, money.Fees...)
+	switch {
+	case e.Fee == money.Dog && e.Dogs < 1:
+		chk.bad("dogs", "is required for the dog fee: how many dogs, at least 1")
+	case e.Fee != money.Dog && e.Dogs != 0:
+		chk.bad("dogs", "is only given for the dog fee")
+	case e.Dogs > 100:
+		chk.bad("dogs", "%d dogs is more than a payer's register holds (at most 100)", e.Dogs)
+	}
+	if len(chk.invalid) > 0 {
+		return
+	}
+	s := c.schedule(ctx, chk, "arose_on", e.AroseOn)
+	if s == nil {
+		return
+	}
+	rule, ok := s.Rule(e.Fee)
+	if !ok {
+		chk.refuse("fee", "the fee schedule of %s sets no %s fee", s.Municipality, e.Fee)
+		return
+	}
+	if _, ok := rule.Category(e.Basis); !ok {
+		chk.refuse("basis", "%q is not a payer category of the %s fee of %s; categories: %s", e.Basis, e.Fee, s.Municipality, money.Codes(rule.Categories))
+	}
+	if _, err := s.VariableSymbolOf(money.Payer{HouseNumber: e.HouseNumber, VillagePart: e.VillagePart}); err != nil {
+		chk.refuse("house_number", "the variable symbol cannot be made: %v", err)
+	}
+	if l := c.liability(e.Fee); l != nil {
+		if l.active() {
+			chk.refuse("fee", "the %s fee is already owed since %s; record LocalFeeLiabilityEnded first", e.Fee, l.AroseOn)
+		} else {
+			notBefore(chk, "arose_on", e.AroseOn, l.EndedOn, "the previous liability ended")
+		}
+	}
+}
+
+func (e *LocalFeeLiabilityArose) apply(c *Case) {
+	c.LocalFees = append(c.LocalFees, Liability{Fee: e.Fee, AroseOn: e.AroseOn, Basis: e.Basis,
+		HouseNumber: e.HouseNumber, VillagePart: e.VillagePart, Dogs: e.Dogs})
+}
+
+// LocalFeeLiabilityEnded: the duty ended (moving away, the dog's death…).
+type LocalFeeLiabilityEnded struct {
+	Fee     money.Fee     `json:"fee" fact:"required"`
+	EndedOn calendar.Date `json:"ended_on" fact:"required,past"`
+}
+
+func (e *LocalFeeLiabilityEnded) check(c *Case, _ Context, chk *check) {
+	oneOf(chk, "fee", e.Fee, money.Fees...)
+	if len(chk.invalid) > 0 {
+		return
+	}
+	l := c.liability(e.Fee)
+	if l == nil || !l.active() {
+		chk.refuse("fee", "the case has no %s fee owed that could end", e.Fee)
+		return
+	}
+	notBefore(chk, "ended_on", e.EndedOn, l.AroseOn, "the liability arose")
+}
+
+func (e *LocalFeeLiabilityEnded) apply(c *Case) {
+	if l := c.liability(e.Fee); l != nil && l.active() {
+		l.EndedOn = e.EndedOn
+	}
+}
+
+// LocalFeeExemptionGranted: the payer is exempt for a reason of the schedule
+// (seed 004 lists eight for waste); a fee year the exemption covers whole is excused.
+type LocalFeeExemptionGranted struct {
+	Fee    money.Fee     `json:"fee" fact:"required"`
+	Reason string        `json:"reason" fact:"required"`
+	From   calendar.Date `json:"from" fact:"required"`
+	To     calendar.Date `json:"to,omitzero"`
+}
+
+func (e *LocalFeeExemptionGranted) check(c *Case, ctx Context, chk *check) {
+	oneOf(chk, "fee", e.Fee, money.Fees...)
+	if !e.To.IsZero() && e.To.Before(e.From) {
+		chk.bad("to", "%s is before from (%s)", e.To, e.From)
+	}
+	if len(chk.invalid) > 0 {
+		return
+	}
+	if c.liability(e.Fee) == nil {
+		chk.refuse("fee", "the case owes no %s fee to be exempt from (record LocalFeeLiabilityArose first)", e.Fee)
+		return
+	}
+	s := c.schedule(ctx, chk, "from", e.From)
+	if s == nil {
+		return
+	}
+	rule, ok := s.Rule(e.Fee)
+	if !ok {
+		chk.refuse("fee", "the fee schedule of %s in force on %s sets no %s fee", s.Municipality, e.From, e.Fee)
+		return
+	}
+	if _, ok := rule.Exemption(e.Reason); !ok {
+		chk.refuse("reason", "%q is not an exemption of the %s fee of %s; reasons: %s", e.Reason, e.Fee, s.Municipality, money.Codes(rule.Exemptions))
+	}
+}
+
+func (e *LocalFeeExemptionGranted) apply(c *Case) {
+	c.Exemptions = append(c.Exemptions, Exemption{Fee: e.Fee, Reason: e.Reason, From: e.From, To: e.To})
+}
+
+// MaxIncrease is how many times the fee an officer may raise an unpaid
+// local fee to (zákon 565/1990 Sb. § 11, RULES.md §9).
+const MaxIncrease = 3
+
+// LocalFeeIncreased: an officer raised a year's fee that was not paid in
+// time, to at most three times the fee; never automatic.
+type LocalFeeIncreased struct {
+	Fee       money.Fee     `json:"fee" fact:"required"`
+	Year      int           `json:"year" fact:"required"`
+	AmountCZK int           `json:"amount_czk" fact:"required"`
+	DecidedOn calendar.Date `json:"decided_on" fact:"required,past"`
+}
+
+func (e *LocalFeeIncreased) check(c *Case, ctx Context, chk *check) {
+	oneOf(chk, "fee", e.Fee, money.Fees...)
+	if e.AmountCZK <= 0 {
+		chk.bad("amount_czk", "must be a positive amount in Kč")
+	}
+	if len(chk.invalid) > 0 {
+		return
+	}
+	var year *PaymentObligation
+	for _, p := range c.PaymentObligations(e.DecidedOn, ctx.offices()) {
+		if p.Kind == KindLocalFee && p.Fee == string(e.Fee) && p.Year == e.Year {
+			year = &p
+		}
+	}
+	switch {
+	case year == nil:
+		chk.refuse("year", "the case owes no %s fee for %d as of %s", e.Fee, e.Year, e.DecidedOn)
+	case year.Status == PaymentExcused:
+		chk.refuse("year", "the %s fee for %d is excused", e.Fee, e.Year)
+	case year.Status != PaymentOverdue && year.Status != PaymentPartiallyPaid || !e.DecidedOn.After(year.DueOn):
+		chk.refuse("year", "the %s fee for %d was not left unpaid past its due date %s (status %s on %s); only such a fee may be raised",
+			e.Fee, e.Year, year.DueOn, year.Status, e.DecidedOn)
+	case e.AmountCZK > MaxIncrease*year.baseCZK:
+		chk.refuse("amount_czk", "%d Kč is more than %d × the fee of %d Kč (zákon 565/1990 Sb. § 11)", e.AmountCZK, MaxIncrease, year.baseCZK)
+	case e.AmountCZK <= year.baseCZK:
+		chk.refuse("amount_czk", "%d Kč does not raise the fee of %d Kč", e.AmountCZK, year.baseCZK)
+	}
+}
+
+func (e *LocalFeeIncreased) apply(c *Case) {
+	c.Increases = append(c.Increases, Increase{Fee: e.Fee, Year: e.Year, AmountCZK: e.AmountCZK, DecidedOn: e.DecidedOn})
+}
+
+// PaymentReceived: money came in for an obligation of the case, identified
+// by its variable symbol; a payment whose bank_reference the case already
+// holds is the same payment and is never counted twice.
+type PaymentReceived struct {
+	AmountCZK      int           `json:"amount_czk" fact:"required"`
+	PaidOn         calendar.Date `json:"paid_on" fact:"required,past"`
+	VariableSymbol string        `json:"variable_symbol" fact:"required"`
+	BankReference  string        `json:"bank_reference,omitempty"`
+}
+
+func (e *PaymentReceived) check(c *Case, ctx Context, chk *check) {
+	if e.AmountCZK <= 0 {
+		chk.bad("amount_czk", "must be a positive amount in Kč")
+	}
+	if !digits(e.VariableSymbol, 10) {
+		chk.bad("variable_symbol", "%q is not 1 to 10 digits", e.VariableSymbol)
+	}
+	if len(chk.invalid) > 0 {
+		return
+	}
+	if p := c.paymentByReference(e.BankReference); p != nil {
+		chk.refuse("bank_reference", "the payment %s was already recorded (%d Kč on %s)", e.BankReference, p.AmountCZK, p.PaidOn)
+		return
+	}
+	for _, p := range c.PaymentObligations(ctx.Today, ctx.offices()) {
+		if p.VariableSymbol == e.VariableSymbol {
+			return
+		}
+	}
+	chk.refuse("variable_symbol", "no payment obligation of the case has the variable symbol %s", e.VariableSymbol)
+}
+
+func (e *PaymentReceived) apply(c *Case) {
+	if c.paymentByReference(e.BankReference) != nil {
+		return
+	}
+	c.Payments = append(c.Payments, Payment{AmountCZK: e.AmountCZK, PaidOn: e.PaidOn, VariableSymbol: e.VariableSymbol, BankReference: e.BankReference})
+}
+
+func (c *Case) paymentByReference(ref string) *Payment {
+	if ref == "" {
+		return nil
+	}
+	for i := range c.Payments {
+		if c.Payments[i].BankReference == ref {
+			return &c.Payments[i]
+		}
+	}
+	return nil
+}
+
+func digits(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,450 @@
+package cases
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/domain/payment"
+)
+
+// PaymentKind is what a payment obligation is for (RULES.md §9).
+type PaymentKind string
+
+// Kinds of payment obligation.
+const (
+	KindLocalFee          PaymentKind = "local_fee"
+	KindFine              PaymentKind = "fine"
+	KindAdministrativeFee PaymentKind = "administrative_fee"
+)
+
+// PaymentKinds lists the kinds, for validating queries.
+var PaymentKinds = []PaymentKind{KindLocalFee, KindFine, KindAdministrativeFee}
+
+// PaymentStatus is where a payment obligation stands on a day.
+type PaymentStatus string
+
+// Statuses of a payment obligation as of a day T.
+const (
+	PaymentUnpaid        PaymentStatus = "unpaid"         // nothing paid, due date not passed
+	PaymentOverdue       PaymentStatus = "overdue"        // nothing paid, due date passed
+	PaymentPartiallyPaid PaymentStatus = "partially_paid" // some paid, the rest still owed
+	PaymentPaid          PaymentStatus = "paid"           // paid in full by the due date
+	PaymentPaidLate      PaymentStatus = "paid_late"      // paid in full after the due date
+	PaymentExcused       PaymentStatus = "excused"        // an exemption covers it
+)
+
+// PaymentStatuses lists every status, for validating queries.
+var PaymentStatuses = []PaymentStatus{PaymentUnpaid, PaymentOverdue, PaymentPartiallyPaid, PaymentPaid, PaymentPaidLate, PaymentExcused}
+
+// PaymentObligation is money the citizen owes an office, as of a day.
+type PaymentObligation struct {
+	// ID names the obligation within its case: "waste-2026", "fine-c-1", "fee".
+	ID   string
+	Kind PaymentKind
+	// Fee is the local fee (waste, dog); "" for other kinds.
+	Fee string
+	// Year is the fee year of a local fee; 0 for other kinds.
+	Year int
+	// ArisesOn is the day the obligation exists from.
+	ArisesOn  calendar.Date
+	AmountCZK int
+	// PaidCZK is what the payments up to the day settled of it, credit included.
+	PaidCZK int
+	// OwedCZK is what is still owed (0 once paid or excused).
+	OwedCZK int
+	// CreditCZK is what was paid beyond the amount.
+	CreditCZK int
+	DueOn     calendar.Date
+	// PaidOn is the day the last payment that completed it came in.
+	PaidOn         calendar.Date
+	Status         PaymentStatus
+	Account        string
+	IBAN           string
+	VariableSymbol string
+	SpecificSymbol string
+	Message        string
+	// SPAYD is the QR Platba string of what is still owed; "" when nothing is.
+	SPAYD string
+	// Basis explains the amount and the due date, and says what is office policy.
+	Basis string
+
+	baseCZK int // the amount before an officer's increase
+}
+
+// PaymentObligations returns the case's payment obligations as of a day,
+// oldest due first, with what the payments received up to that day settled:
+// each payment settles the oldest obligation with its variable symbol that
+// is still owed, then the next; what is left over is credit on the newest
+// obligation with that symbol. offices gives the offices' terms (fee
+// schedules, accounts, the fine due days); nil means the built-in ones.
+func (c *Case) PaymentObligations(asOf calendar.Date, offices *money.Offices) []PaymentObligation {
+	return c.obligations(asOf, offices, true)
+}
+
+// PaymentAmounts is PaymentObligations without what only a reader needs
+// (the basis, the message, the account and the QR Platba string of fines
+// and fees), for summing many cases' obligations.
+func (c *Case) PaymentAmounts(asOf calendar.Date, offices *money.Offices) []PaymentObligation {
+	return c.obligations(asOf, offices, false)
+}
+
+func (c *Case) obligations(asOf calendar.Date, offices *money.Offices, explain bool) []PaymentObligation {
+	if offices == nil {
+		offices = builtinOffices
+	}
+	office, _ := offices.Office(c.Office)
+	var out []PaymentObligation
+	out = append(out, c.localFeeYears(asOf, office)...)
+	out = append(out, c.fines(asOf, office, explain)...)
+	out = append(out, c.transferFee(asOf, office)...)
+	slices.SortStableFunc(out, func(a, b PaymentObligation) int {
+		if n := a.DueOn.Compare(b.DueOn); n != 0 {
+			return n
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	c.settle(out, asOf)
+	for i := range out {
+		out[i].finish(asOf, explain)
+	}
+	return out
+}
+
+// Span says when a case's payment obligations can arise, whatever the
+// offices' terms: from the first day one can exist to the last one can
+// arise (zero while a liability lasts); FeeOnly is set when only an
+// administrative fee can give one, which counts only where the office
+// accepts it by transfer.
+type Span struct {
+	From, Until calendar.Date
+	FeeOnly     bool
+}
+
+// OwingSpan returns the case's span; ok is false when nothing can be owed.
+func (c *Case) OwingSpan() (s Span, ok bool) {
+	widen := func(from, until calendar.Date) {
+		if !ok || from.Before(s.From) {
+			s.From = from
+		}
+		if !ok || (!s.Until.IsZero() && (until.IsZero() || until.After(s.Until))) {
+			s.Until = until
+		}
+		ok = true
+	}
+	for _, l := range c.LocalFees {
+		widen(l.AroseOn, l.EndedOn)
+	}
+	for _, f := range c.Flags {
+		if f.Decision == Fined {
+			widen(f.DecidedOn, f.DecidedOn)
+		}
+	}
+	s.FeeOnly = !ok
+	if c.Fee != nil && c.Fee.Total() > 0 && c.application != nil {
+		widen(c.application.filedOn, c.application.filedOn)
+	}
+	return s, ok
+}
+
+// localFeeYears gives one obligation per fee and year in which a liability
+// lasted, up to the year of asOf: a duty arising during a year owes that
+// year (all of it with proration none), and a second liability of the same
+// fee within a year adds no second obligation for it.
+func (c *Case) localFeeYears(asOf calendar.Date, office *money.Office) []PaymentObligation {
+	var out []PaymentObligation
+	done := map[string]bool{}
+	for _, l := range c.LocalFees {
+		last := asOf.Year()
+		if !l.EndedOn.IsZero() && l.EndedOn.Year() < last {
+			last = l.EndedOn.Year()
+		}
+		for year := l.AroseOn.Year(); year <= last; year++ {
+			id := fmt.Sprintf("%s-%d", l.Fee, year)
+			arises := calendar.NewDate(year, time.January, 1)
+			if year == l.AroseOn.Year() {
+				arises = l.AroseOn
+			}
+			if done[id] || arises.After(asOf) {
+				continue
+			}
+			done[id] = true
+			out = append(out, c.feeYear(l, year, arises, asOf, office, id))
+		}
+	}
+	return out
+}
+
+func (c *Case) feeYear(l Liability, year int, arises, asOf calendar.Date, office *money.Office, id string) PaymentObligation {
+	p := PaymentObligation{ID: id, Kind: KindLocalFee, Fee: string(l.Fee), Year: year, ArisesOn: arises}
+	var s *money.Schedule
+	if office != nil {
+		s, _ = office.Schedules.For(arises)
+	}
+	var rule *money.Rule
+	if s != nil {
+		rule, _ = s.Rule(l.Fee)
+	}
+	if rule == nil {
+		p.DueOn = arises
+		p.Basis = fmt.Sprintf("local fee %s for %d: office %q has no fee schedule setting it on %s; nothing can be asked", l.Fee, year, c.Office, arises)
+		return p
+	}
+	var basis []string
+	basis = append(basis, fmt.Sprintf("local fee %s (%s) for %d under zákon 565/1990 Sb., fee schedule of %s valid from %s; payer category %s",
+		l.Fee, rule.Title, year, s.Municipality, s.ValidFrom, l.Basis))
+	age := arises.YearsSince(c.Citizen.BirthDate)
+	amount := rule.YearAmount(l.Dogs, age)
+	basis = append(basis, amount.Reason)
+	if rule.FreeOlderThan != nil {
+		basis = append(basis, fmt.Sprintf("the payer's age (%d) is judged on %s: the schedule does not say which day, so 1 January of the fee year or the day the duty arose, if later", age, arises))
+	}
+	p.AmountCZK = amount.CZK
+	if s.Proration == money.ProrationMonthly {
+		months := dutyMonths(l, year)
+		p.AmountCZK = (amount.CZK*months + 6) / 12
+		basis = append(basis, fmt.Sprintf("proration monthly: %d of 12 months, %d Kč", months, p.AmountCZK))
+	} else {
+		basis = append(basis, "proration none: the whole year's amount")
+	}
+	p.baseCZK = p.AmountCZK
+	for _, in := range c.Increases {
+		if in.Fee == l.Fee && in.Year == year && !in.DecidedOn.After(asOf) {
+			p.AmountCZK = in.AmountCZK
+			basis = append(basis, fmt.Sprintf("raised to %d Kč by an officer's decision of %s (zákon 565/1990 Sb. § 11, at most %d×)", in.AmountCZK, in.DecidedOn, MaxIncrease))
+		}
+	}
+	due, dueWhy := rule.Due(year, arises)
+	p.DueOn = due
+	basis = append(basis, dueWhy)
+	first, last := arises, calendar.NewDate(year, time.December, 31)
+	if !l.EndedOn.IsZero() && l.EndedOn.Year() == year {
+		last = l.EndedOn
+	}
+	for _, e := range c.Exemptions {
+		if e.Fee == l.Fee && e.covers(first, last) {
+			p.Status = PaymentExcused
+			basis = append(basis, fmt.Sprintf("excused: exemption %s from %s covers the whole duty of the year", e.Reason, e.From))
+		}
+	}
+	p.Account, p.IBAN, p.SpecificSymbol = s.Account.String(), s.Account.IBAN(), s.SpecificSymbol
+	p.VariableSymbol, _ = s.VariableSymbolOf(money.Payer{HouseNumber: l.HouseNumber, VillagePart: l.VillagePart})
+	p.Message = s.MessageOf(money.Payer{FullName: c.Citizen.FullName, Fee: l.Fee, Year: year})
+	p.Basis = strings.Join(basis, "; ")
+	return p
+}
+
+// dutyMonths counts the calendar months of a year in which a liability lasts
+// at least one day.
+func dutyMonths(l Liability, year int) int {
+	from, to := time.January, time.December
+	if l.AroseOn.Year() == year {
+		from = l.AroseOn.Month()
+	}
+	if !l.EndedOn.IsZero() && l.EndedOn.Year() == year {
+		to = l.EndedOn.Month()
+	}
+	return int(to-from) + 1
+}
+
+// fines gives an obligation for each flag an officer decided with a fine,
+// due the office's fine_due_days after the decision (office policy).
+func (c *Case) fines(asOf calendar.Date, office *money.Office, explain bool) []PaymentObligation {
+	var out []PaymentObligation
+	days := money.DefaultFineDueDays
+	if office != nil {
+		days = office.FineDueDays
+	}
+	for _, f := range c.Flags {
+		if f.Decision != Fined || f.DecidedOn.After(asOf) {
+			continue
+		}
+		p := PaymentObligation{ID: "fine-" + f.ID, Kind: KindFine, ArisesOn: f.DecidedOn, AmountCZK: f.FineCZK,
+			DueOn: calendar.DaysAfter(f.DecidedOn, days), VariableSymbol: c.fineVS()}
+		p.baseCZK = p.AmountCZK
+		if !explain {
+			out = append(out, p)
+			continue
+		}
+		p.Message = money.Clip("pokuta " + surname(c.Citizen.FullName))
+		p.Basis = fmt.Sprintf("fine of %d Kč decided on %s on flag %s (%s); due date: office policy, %d days after the decision, moved off non-working days (the seeds state none); variable symbol: office policy, derived from the case",
+			f.FineCZK, f.DecidedOn, f.ID, f.Offence.LegalBasis, days)
+		if office != nil && office.Account != nil {
+			p.Account, p.IBAN = office.Account.String(), office.Account.IBAN()
+		} else {
+			p.Basis += fmt.Sprintf("; office %q names no account for fines", c.Office)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// fineVS is the variable symbol of the case's fines, office policy where
+// the seeds state none: 10 digits derived from the case id, so that a bank
+// payment finds its case; it cannot be mistaken for a local fee's symbol of
+// a house number and a digit.
+func (c *Case) fineVS() string {
+	h := fnv.New64a()
+	h.Write([]byte(c.ID))
+	return strconv.FormatUint(1_000_000_000+h.Sum64()%9_000_000_000, 10)
+}
+
+// transferFee gives the application's administrative fee as an obligation
+// where the office accepts such fees by transfer (seed 004): due the day the
+// application was filed, VS the office's prefix + the birth number's suffix.
+func (c *Case) transferFee(asOf calendar.Date, office *money.Office) []PaymentObligation {
+	if office == nil || office.Transfer == nil || c.Fee == nil || c.Fee.Total() <= 0 || c.application == nil || c.application.filedOn.After(asOf) {
+		return nil
+	}
+	t := office.Transfer
+	p := PaymentObligation{ID: "fee", Kind: KindAdministrativeFee, ArisesOn: c.application.filedOn, AmountCZK: c.Fee.Total(),
+		DueOn: c.application.filedOn, Account: t.Account.String(), IBAN: t.Account.IBAN(), SpecificSymbol: t.SpecificSymbol,
+		Message: money.Clip(strings.Join(strings.Fields(c.Citizen.FullName), " "))}
+	p.baseCZK = p.AmountCZK
+	p.Basis = fmt.Sprintf("administrative fee of %d Kč for the application of %s (zákon 634/2004 Sb.), paid by transfer: office %q accepts it; due when filed",
+		p.AmountCZK, c.application.filedOn, c.Office)
+	if bn := strings.ReplaceAll(c.Citizen.BirthNumber, "/", ""); len(bn) >= 9 {
+		p.VariableSymbol = t.VSPrefix + bn[6:]
+	} else {
+		p.Basis += "; no birth number on the case, so no variable symbol (VS = prefix + the birth number's suffix)"
+	}
+	return []PaymentObligation{p}
+}
+
+func surname(full string) string {
+	names := strings.Fields(full)
+	if len(names) == 0 {
+		return ""
+	}
+	return names[len(names)-1]
+}
+
+// settle spreads the payments received up to asOf over the obligations
+// (sorted oldest due first), in the order they were paid.
+func (c *Case) settle(obs []PaymentObligation, asOf calendar.Date) {
+	pays := slices.Clone(c.Payments)
+	slices.SortStableFunc(pays, func(a, b Payment) int { return a.PaidOn.Compare(b.PaidOn) })
+	for _, pay := range pays {
+		if pay.PaidOn.After(asOf) {
+			continue
+		}
+		left := pay.AmountCZK
+		newest := -1
+		for i := range obs {
+			o := &obs[i]
+			if o.VariableSymbol != pay.VariableSymbol || o.Status == PaymentExcused {
+				continue
+			}
+			newest = i
+			if owed := o.AmountCZK - o.PaidCZK; owed > 0 && left > 0 {
+				take := min(owed, left)
+				o.PaidCZK += take
+				left -= take
+				if o.PaidCZK >= o.AmountCZK {
+					o.PaidOn = pay.PaidOn
+				}
+			}
+		}
+		if left > 0 && newest >= 0 {
+			obs[newest].PaidCZK += left
+			obs[newest].CreditCZK += left
+		}
+	}
+}
+
+// finish sets the status as of asOf and the QR Platba string of what is owed.
+func (p *PaymentObligation) finish(asOf calendar.Date, explain bool) {
+	owed := p.AmountCZK - p.PaidCZK
+	switch {
+	case p.Status == PaymentExcused:
+		owed = 0
+	case owed <= 0 && p.PaidOn.IsZero():
+		p.Status = PaymentPaid // nothing to pay (0 Kč)
+	case owed <= 0 && p.PaidOn.After(p.DueOn):
+		p.Status = PaymentPaidLate
+	case owed <= 0:
+		p.Status = PaymentPaid
+	case p.PaidCZK > 0:
+		p.Status = PaymentPartiallyPaid
+	case asOf.After(p.DueOn):
+		p.Status = PaymentOverdue
+	default:
+		p.Status = PaymentUnpaid
+	}
+	p.OwedCZK = max(owed, 0)
+	if p.OwedCZK == 0 || p.IBAN == "" || !explain {
+		return
+	}
+	qr, err := payment.SPAYD(payment.Payment{IBAN: p.IBAN, AmountCZK: p.OwedCZK, Due: p.DueOn, VariableSymbol: p.VariableSymbol,
+		SpecificSymbol: p.SpecificSymbol, Message: p.Message})
+	if err == nil {
+		p.SPAYD = qr
+	}
+}
+
+// moneyState is the part of a case that its payment obligations are
+// computed from, for storage beside the case (a smaller read than the
+// whole snapshot when many cases are summed).
+type moneyState struct {
+	ID         string        `json:"id"`
+	Office     string        `json:"office"`
+	Citizen    Citizen       `json:"citizen"`
+	LocalFees  []Liability   `json:"local_fees,omitempty"`
+	Exemptions []Exemption   `json:"exemptions,omitempty"`
+	Increases  []Increase    `json:"increases,omitempty"`
+	Payments   []Payment     `json:"payments,omitempty"`
+	Fines      []moneyFine   `json:"fines,omitempty"`
+	FeeCZK     int           `json:"fee_czk,omitempty"`
+	FiledOn    calendar.Date `json:"filed_on,omitzero"`
+}
+
+type moneyFine struct {
+	Flag       string        `json:"flag"`
+	FineCZK    int           `json:"fine_czk"`
+	DecidedOn  calendar.Date `json:"decided_on"`
+	LegalBasis string        `json:"legal_basis"`
+}
+
+// MarshalMoney encodes what the case's payment obligations are computed
+// from; RestoreMoney gives back a case whose PaymentObligations are the
+// same (and that holds nothing else).
+func (c *Case) MarshalMoney() ([]byte, error) {
+	m := moneyState{ID: c.ID, Office: c.Office, Citizen: c.Citizen, LocalFees: c.LocalFees, Exemptions: c.Exemptions,
+		Increases: c.Increases, Payments: c.Payments}
+	for _, f := range c.Flags {
+		if f.Decision == Fined {
+			m.Fines = append(m.Fines, moneyFine{f.ID, f.FineCZK, f.DecidedOn, f.Offence.LegalBasis})
+		}
+	}
+	if c.Fee != nil && c.application != nil {
+		m.FeeCZK, m.FiledOn = c.Fee.Total(), c.application.filedOn
+	}
+	return json.Marshal(m)
+}
+
+// RestoreMoney decodes what MarshalMoney wrote.
+func RestoreMoney(b []byte) (*Case, error) {
+	var m moneyState
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	c := &Case{ID: m.ID, Office: m.Office, Citizen: m.Citizen, LocalFees: m.LocalFees, Exemptions: m.Exemptions,
+		Increases: m.Increases, Payments: m.Payments}
+	for _, f := range m.Fines {
+		fl := Flag{ID: f.Flag, Decision: Fined, FineCZK: f.FineCZK, DecidedOn: f.DecidedOn}
+		fl.Offence.LegalBasis = f.LegalBasis
+		c.Flags = append(c.Flags, fl)
+	}
+	if !m.FiledOn.IsZero() {
+		c.Fee = &fees.Fee{AtFiling: m.FeeCZK}
+		c.application = &application{filedOn: m.FiledOn}
+	}
+	return c, nil
+}

@@ -1,0 +1,319 @@
+package handlers_test
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/testdb"
+)
+
+// payer opens a local_fee case at Nová Ves (the built-in office) for a citizen.
+func (s *stack) payer(citizen, birth, name string) string {
+	s.t.Helper()
+	r := s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": "local_fee", "office": "nova-ves",
+		"citizen": map[string]string{"id": citizen, "birth_date": birth, "full_name": name}})
+	if r.status != 201 {
+		s.t.Fatalf("open case: %d %s", r.status, r.raw)
+	}
+	return r.body["id"].(string)
+}
+
+func (s *stack) payments(path, token string, position int64) []map[string]any {
+	s.t.Helper()
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	r := s.do("GET", fmt.Sprintf("%s%smin_position=%d", path, sep, position), token, nil)
+	if r.status != 200 {
+		s.t.Fatalf("GET %s: %d %s", path, r.status, r.raw)
+	}
+	var out []map[string]any
+	for _, it := range r.body["items"].([]any) {
+		out = append(out, it.(map[string]any))
+	}
+	return out
+}
+
+func (s *stack) get(path, token string) (int, http.Header, []byte) {
+	s.t.Helper()
+	req, _ := http.NewRequest("GET", s.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// decodeQR reads a QR code image back to its text with a QR reader.
+func decodeQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decode the QR code: %v", err)
+	}
+	return res.GetText()
+}
+
+var svgModule = regexp.MustCompile(`M(\d+) (\d+)h1v1h-1z`)
+
+// rasterSVG draws the modules of a QR code in lhuta's SVG at 6 pixels each.
+func rasterSVG(t *testing.T, svg []byte) image.Image {
+	t.Helper()
+	m := regexp.MustCompile(`viewBox="0 0 (\d+) (\d+)"`).FindSubmatch(svg)
+	if m == nil {
+		t.Fatalf("no viewBox in %s", svg)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	const px = 6
+	img := image.NewGray(image.Rect(0, 0, n*px, n*px))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for _, mod := range svgModule.FindAllSubmatch(svg, -1) {
+		x, _ := strconv.Atoi(string(mod[1]))
+		y, _ := strconv.Atoi(string(mod[2]))
+		for dy := range px {
+			for dx := range px {
+				img.SetGray(x*px+dx, y*px+dy, color.Gray{0})
+			}
+		}
+	}
+	return img
+}
+
+// Seed 004 through the API: a resident of Nová Ves 154 whose duty arose on
+// 15 Jan 2026 owes 1 200 Kč by 28 Feb 2026 to 0460043319/0800 with VS 1541.
+func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 3, 10))
+		id := s.payer("p-1", "1980-05-17", "Jana Nováková")
+		pos := s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
+			"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})
+		items := s.payments("/v1/payments?as_of=2026-02-01", "clerk-token", pos)
+		const spayd = "SPD*1.0*ACC:CZ6308000000000460043319*AM:1200.00*CC:CZK*DT:20260228*X-VS:1541*MSG:Nováková"
+		if len(items) != 1 {
+			t.Fatalf("got %v", items)
+		}
+		it := items[0]
+		if it["id"] != id+".waste-2026" || it["case_id"] != id || it["kind"] != "local_fee" || it["fee"] != "waste" ||
+			it["year"] != 2026.0 || it["amount_czk"] != 1200.0 || it["paid_czk"] != 0.0 || it["due_on"] != "2026-02-28" ||
+			it["status"] != "unpaid" || it["account"] != "460043319/0800" || it["iban"] != "CZ6308000000000460043319" ||
+			it["variable_symbol"] != "1541" || it["specific_symbol"] != "" || it["message"] != "Nováková" || it["spayd"] != spayd {
+			t.Fatalf("got %v", it)
+		}
+		if got := s.payments("/v1/payments?as_of=2026-03-10&status=overdue", "officer-token", pos); len(got) != 1 {
+			t.Fatalf("overdue list: %v", got)
+		}
+
+		pos = s.record(id, "PaymentReceived", map[string]any{"amount_czk": 500, "paid_on": "2026-02-20",
+			"variable_symbol": "1541", "bank_reference": "B-1"})
+		it = s.payments("/v1/citizens/p-1/payments?as_of=2026-03-10", "clerk-token", pos)[0]
+		if it["status"] != "partially_paid" || it["paid_czk"] != 500.0 || it["owed_czk"] != 700.0 ||
+			!strings.Contains(it["spayd"].(string), "*AM:700.00*") {
+			t.Fatalf("after 500 Kč: %v", it)
+		}
+		r := s.do("POST", "/v1/cases/"+id+"/events", "clerk-token", map[string]any{"type": "PaymentReceived",
+			"data": map[string]any{"amount_czk": 500, "paid_on": "2026-02-20", "variable_symbol": "1541", "bank_reference": "B-1"}})
+		if r.status != 422 || !strings.Contains(r.raw, "data.bank_reference") {
+			t.Fatalf("the same bank payment again: %d %s", r.status, r.raw)
+		}
+
+		// The QR image holds exactly the spayd string.
+		for _, ext := range []string{"png", "svg"} {
+			code, header, body := s.get("/v1/payments/"+it["id"].(string)+"/qr."+ext+"?as_of=2026-03-10", "clerk-token")
+			if code != 200 {
+				t.Fatalf("qr.%s: %d %s", ext, code, body)
+			}
+			var img image.Image
+			if ext == "png" {
+				if header.Get("Content-Type") != "image/png" {
+					t.Errorf("content type %q", header.Get("Content-Type"))
+				}
+				var err error
+				if img, err = png.Decode(bytes.NewReader(body)); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				if header.Get("Content-Type") != "image/svg+xml" {
+					t.Errorf("content type %q", header.Get("Content-Type"))
+				}
+				img = rasterSVG(t, body)
+			}
+			if got := decodeQR(t, img); got != it["spayd"] {
+				t.Errorf("qr.%s decodes to %q, want %q", ext, got, it["spayd"])
+			}
+		}
+		if code, _, body := s.get("/v1/payments/"+id+".waste-2031/qr.png", "clerk-token"); code != 404 {
+			t.Errorf("unknown payment: %d %s", code, body)
+		}
+		if code, _, _ := s.get("/v1/payments/"+it["id"].(string)+"/qr.png", "dash-token"); code != 403 {
+			t.Errorf("a dashboard reading a QR code: %d", code)
+		}
+
+		// An increase above three times the fee is refused; a clerk may not raise it.
+		raise := map[string]any{"type": "LocalFeeIncreased", "data": map[string]any{"fee": "waste", "year": 2026, "amount_czk": 3700, "decided_on": "2026-03-09"}}
+		if r := s.do("POST", "/v1/cases/"+id+"/events", "officer-token", raise); r.status != 422 || !strings.Contains(r.raw, "data.amount_czk") {
+			t.Fatalf("raise to 3700 Kč: %d %s", r.status, r.raw)
+		}
+		if r := s.do("POST", "/v1/cases/"+id+"/events", "clerk-token", raise); r.status != 403 {
+			t.Fatalf("a clerk raising: %d %s", r.status, r.raw)
+		}
+		raise["data"].(map[string]any)["amount_czk"] = 3600
+		r = s.do("POST", "/v1/cases/"+id+"/events", "officer-token", raise)
+		if r.status != 201 {
+			t.Fatalf("raise to 3600 Kč: %d %s", r.status, r.raw)
+		}
+		pos = int64(r.body["position"].(float64))
+		pos = s.record(id, "PaymentReceived", map[string]any{"amount_czk": 3100, "paid_on": "2026-03-10", "variable_symbol": "1541"})
+		it = s.payments("/v1/payments?as_of=2026-03-10", "clerk-token", pos)[0]
+		if it["status"] != "paid_late" || it["amount_czk"] != 3600.0 || it["credit_czk"] != 0.0 || it["spayd"] != "" {
+			t.Fatalf("paid after the increase: %v", it)
+		}
+		if code, _, _ := s.get("/v1/payments/"+it["id"].(string)+"/qr.svg?as_of=2026-03-10", "clerk-token"); code != 404 {
+			t.Errorf("QR of a paid obligation: %d", code)
+		}
+
+		// A dog owner aged 66 owes nothing; two dogs cost 200 + 300.
+		old := s.payer("p-2", "1959-11-02", "Karel Starý")
+		s.record(old, "LocalFeeLiabilityArose", map[string]any{"fee": "dog", "arose_on": "2026-01-05", "basis": "owner",
+			"house_number": "12", "village_part": "Vepřek", "dogs": 1})
+		young := s.payer("p-3", "1990-01-01", "Petr Mladý")
+		pos = s.record(young, "LocalFeeLiabilityArose", map[string]any{"fee": "dog", "arose_on": "2026-01-05", "basis": "owner",
+			"house_number": "7", "village_part": "Miřejovice", "dogs": 2})
+		if it := s.payments("/v1/citizens/p-2/payments?as_of=2026-03-10", "clerk-token", pos); len(it) != 1 || it[0]["amount_czk"] != 0.0 || it[0]["status"] != "paid" {
+			t.Errorf("owner aged 66: %v", it)
+		}
+		if it := s.payments("/v1/citizens/p-3/payments?as_of=2026-03-10", "clerk-token", pos); len(it) != 1 || it[0]["amount_czk"] != 500.0 || it[0]["variable_symbol"] != "75" {
+			t.Errorf("two dogs: %v", it)
+		}
+
+		// Pages of one item, then the list as CSV.
+		var ids []string
+		cursor := ""
+		for range 5 {
+			r := s.do("GET", "/v1/payments?as_of=2026-03-10&limit=1&cursor="+cursor, "clerk-token", nil)
+			if r.status != 200 {
+				t.Fatalf("page: %d %s", r.status, r.raw)
+			}
+			for _, it := range r.body["items"].([]any) {
+				ids = append(ids, it.(map[string]any)["id"].(string))
+			}
+			if cursor = r.body["next_cursor"].(string); cursor == "" {
+				break
+			}
+		}
+		if len(ids) != 3 || ids[0] == ids[1] || ids[1] == ids[2] {
+			t.Errorf("pages gave %v, want the 3 obligations once each", ids)
+		}
+		req, _ := http.NewRequest("GET", s.url+"/v1/payments?as_of=2026-03-10&status=paid", nil)
+		req.Header.Set("Authorization", "Bearer clerk-token")
+		req.Header.Set("Accept", "text/csv")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		csv, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+		if !strings.HasPrefix(lines[0], "id,case_id,office,kind,fee,year,amount_czk,paid_czk,") || len(lines) != 2 {
+			t.Errorf("CSV: %s", csv)
+		}
+
+		for _, bad := range []string{"status=open", "kind=tax", "as_of=2026-02-30", "limit=0", "cursor=xyz"} {
+			if r := s.do("GET", "/v1/payments?"+bad, "clerk-token", nil); r.status != 400 {
+				t.Errorf("%s: %d %s", bad, r.status, r.raw)
+			}
+		}
+		if r := s.do("GET", "/v1/payments", "dash-token", nil); r.status != 403 {
+			t.Errorf("dashboard on the payments list: %d", r.status)
+		}
+
+		// Payment totals in the stats, without personal data.
+		r = s.do("GET", fmt.Sprintf("/v1/stats?from=2026-01-01&to=2026-03-10&min_position=%d", pos), "dash-token", nil)
+		p, _ := r.body["payments"].(map[string]any)
+		if r.status != 200 || p["obligations"] != 3.0 || p["due_czk"] != 4100.0 || p["paid_czk"] != 3600.0 || p["owed_czk"] != 500.0 ||
+			p["overdue_czk"] != 500.0 || p["by_kind"].(map[string]any)["local_fee"] == nil || p["by_month"].(map[string]any)["2026-02"] == nil {
+			t.Fatalf("stats: %d %v", r.status, p)
+		}
+		req, _ = http.NewRequest("GET", s.url+"/v1/stats?from=2026-01-01&to=2026-03-10", nil)
+		req.Header.Set("Authorization", "Bearer dash-token")
+		req.Header.Set("Accept", "text/csv")
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		statsCSV, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(statsCSV), "payments_by_kind,local_fee,due_czk,4100") {
+			t.Errorf("stats CSV: %s", statsCSV)
+		}
+		for _, personal := range []string{"Nováková", "Starý", "Mladý", "p-1", "p-2", "p-3", id, old, young, "1541", "1980-05-17"} {
+			if strings.Contains(r.raw, personal) || strings.Contains(string(statsCSV), personal) {
+				t.Errorf("the stats hold %q", personal)
+			}
+		}
+	})
+}
+
+// A fine from FlagReviewed is a payment obligation due 30 days after the
+// decision (office policy), on the compliance officer's overdue list of fines.
+func TestFinesAreOnTheOverdueListOfPayments(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 4, 20))
+		r := s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": "id_card_incident", "office": "nova-ves",
+			"citizen": map[string]string{"id": "f-1", "birth_date": "1980-05-17", "full_name": "Jana Nováková"}})
+		id := r.body["id"].(string)
+		pos := s.record(id, "IncidentReported", map[string]any{"kind": "lost", "reported_on": "2026-01-05", "reported_to": "municipal_office"})
+		c := s.do("GET", fmt.Sprintf("/v1/cases/%s?min_position=%d", id, pos), "officer-token", nil)
+		flags := c.body["flags"].([]any)
+		if len(flags) == 0 {
+			t.Fatalf("no flag: %s", c.raw)
+		}
+		flag := flags[0].(map[string]any)["id"].(string)
+		r = s.do("POST", "/v1/cases/"+id+"/events", "officer-token", map[string]any{"type": "FlagReviewed",
+			"data": map[string]any{"flag": flag, "decision": "fined", "fine_czk": 2000, "decided_on": "2026-03-02"}})
+		if r.status != 201 {
+			t.Fatalf("fine: %d %s", r.status, r.raw)
+		}
+		pos = int64(r.body["position"].(float64))
+		items := s.payments("/v1/payments?as_of=2026-04-20&status=overdue&kind=fine", "officer-token", pos)
+		if len(items) != 1 {
+			t.Fatalf("overdue fines: %v", items)
+		}
+		it := items[0]
+		// 2 Mar 2026 + 30 days = 1 Apr 2026, a Wednesday.
+		if it["kind"] != "fine" || it["amount_czk"] != 2000.0 || it["due_on"] != "2026-04-01" || it["fee"] != nil || it["year"] != nil ||
+			it["iban"] != "CZ6308000000000460043319" || !strings.Contains(it["basis"].(string), "office policy") {
+			t.Fatalf("fine: %v", it)
+		}
+		if got := s.payments("/v1/payments?as_of=2026-04-20&status=overdue&kind=local_fee", "officer-token", pos); len(got) != 0 {
+			t.Errorf("local fees: %v", got)
+		}
+		pos = s.record(id, "PaymentReceived", map[string]any{"amount_czk": 2000, "paid_on": "2026-03-20", "variable_symbol": it["variable_symbol"]})
+		if got := s.payments("/v1/payments?as_of=2026-04-20&kind=fine", "officer-token", pos); got[0]["status"] != "paid" {
+			t.Errorf("after paying: %v", got)
+		}
+	})
+}

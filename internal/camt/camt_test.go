@@ -1,0 +1,111 @@
+package camt_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/internal/camt"
+)
+
+func TestSampleStatement(t *testing.T) {
+	f, err := os.Open("testdata/statement.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := camt.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []camt.Credit{
+		{1, 1200, calendar.NewDate(2026, 2, 20), "260220-0000001", "1541", "PLATCE A"},
+		{2, 500, calendar.NewDate(2026, 2, 23), "260223-0000002", "1244", "PLATCE B"},
+		{4, 700, calendar.NewDate(2026, 2, 25), "260225-0000004", "9999", "PLATCE C"},
+		{5, 300, calendar.NewDate(2026, 2, 26), "260226-0000005", "", "PLATCE D"},
+	}
+	if st.IBAN != "CZ6308000000000460043319" || st.ID != "0460043319-2026-02" || len(st.Credits) != len(want) {
+		t.Fatalf("got %+v", st)
+	}
+	for i, c := range st.Credits {
+		if c != want[i] {
+			t.Errorf("credit %d: %+v, want %+v", i, c, want[i])
+		}
+	}
+}
+
+func TestMalformedStatementsNameTheProblem(t *testing.T) {
+	entry := func(body string) string {
+		return `<Document><BkToCstmrStmt><Stmt><Id>s</Id><Ntry>` + body + `</Ntry></Stmt></BkToCstmrStmt></Document>`
+	}
+	ok := `<Amt Ccy="CZK">100</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-01-05</Dt></BookgDt><AcctSvcrRef>R1</AcctSvcrRef>`
+	if st, err := camt.Parse(strings.NewReader(entry(ok))); err != nil || len(st.Credits) != 1 || st.Credits[0].VariableSymbol != "" {
+		t.Fatalf("a minimal credit: %+v, %v", st, err)
+	}
+	tests := []struct{ name, xml, says string }{
+		{"not XML", "<Document><BkToCstmrStmt>", "not well-formed"},
+		{"not a statement", "<Document></Document>", "no BkToCstmrStmt"},
+		{"two statements", "<Document><BkToCstmrStmt><Stmt/><Stmt/></BkToCstmrStmt></Document>", "2 statements"},
+		{"euro", entry(strings.Replace(ok, "CZK", "EUR", 1)), `entry 1: amount in "EUR"`},
+		{"halers", entry(strings.Replace(ok, ">100<", ">100.50<", 1)), "whole number of Kč"},
+		{"no amount", entry(strings.Replace(ok, ">100<", "><", 1)), "amount"},
+		{"zero", entry(strings.Replace(ok, ">100<", ">0.00<", 1)), "zero"},
+		{"bad date", entry(strings.Replace(ok, "2026-01-05", "2026-02-30", 1)), "booking date"},
+		{"no reference", entry(strings.Replace(ok, "<AcctSvcrRef>R1</AcctSvcrRef>", "", 1)), "no bank reference"},
+		{"bad indicator", entry(strings.Replace(ok, "CRDT", "CREDIT", 1)), "CdtDbtInd"},
+		{"same reference twice", `<Document><BkToCstmrStmt><Stmt><Ntry>` + ok + `</Ntry><Ntry>` + ok + `</Ntry></Stmt></BkToCstmrStmt></Document>`, "same reference"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := camt.Parse(strings.NewReader(tt.xml))
+			if !errors.Is(err, camt.ErrMalformed) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("got %v, want ErrMalformed saying %q", err, tt.says)
+			}
+		})
+	}
+}
+
+func TestVariableSymbolForms(t *testing.T) {
+	for _, tt := range []struct{ details, vs string }{
+		{`<RmtInf><Strd><CdtrRefInf><Ref>VS:0001541</Ref></CdtrRefInf></Strd></RmtInf>`, "1541"},
+		{`<Refs><EndToEndId>VS1541</EndToEndId></Refs>`, "1541"},
+		{`<Refs><EndToEndId>/VS1541/SS123</EndToEndId></Refs>`, "1541"},
+		{`<RmtInf><Ustrd>platba VS: 1541 odpad</Ustrd></RmtInf>`, "1541"},
+		{`<RmtInf><Ustrd>1541</Ustrd></RmtInf>`, ""},
+		{`<Refs><EndToEndId>INV1541</EndToEndId></Refs>`, ""},
+	} {
+		xml := `<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy="CZK">1</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><DtTm>2026-01-05T10:00:00</DtTm></BookgDt>` +
+			`<NtryDtls><TxDtls><Refs><AcctSvcrRef>R</AcctSvcrRef></Refs></TxDtls><TxDtls>` + tt.details + `<RltdPties><Dbtr><Pty><Nm>X</Nm></Pty></Dbtr></RltdPties></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>`
+		st, err := camt.Parse(strings.NewReader(xml))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.details, err)
+		}
+		if c := st.Credits[0]; c.VariableSymbol != tt.vs || c.Reference != "R" || c.CounterParty != "X" || c.BookedOn != calendar.NewDate(2026, 1, 5) {
+			t.Errorf("%s: %+v, want VS %q", tt.details, c, tt.vs)
+		}
+	}
+}
+
+// Any input is read or refused as malformed, never a panic.
+func FuzzParse(f *testing.F) {
+	raw, err := os.ReadFile("testdata/statement.xml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(raw)
+	f.Add([]byte(`<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy="CZK">1</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry></Stmt></BkToCstmrStmt></Document>`))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		st, err := camt.Parse(bytes.NewReader(src))
+		if err != nil && !errors.Is(err, camt.ErrMalformed) {
+			t.Fatal(err)
+		}
+		for _, c := range st.Credits {
+			if c.AmountCZK <= 0 || c.Reference == "" {
+				t.Fatalf("credit %+v", c)
+			}
+		}
+	})
+}

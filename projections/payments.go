@@ -1,0 +1,386 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/domain/money"
+)
+
+// Payment obligations are not stored row by row: their amounts, due dates
+// and statuses depend on the day asked about (a liability owes a new year
+// every 1 January) and on the offices' terms (fee schedules, accounts),
+// which are configuration. The domain computes them from a case's state
+// (cases.Case.PaymentObligations); the read models only say which cases
+// may owe money (payer_view) and which bank payments are recorded
+// (bank_payment_view), so that a query folds no case it need not.
+
+// payerTable holds one row per case that may owe money, with the span in
+// which its obligations can arise (cases.Case.OwingSpan): arises_until is
+// NULL while a liability lasts; fee_only marks a case whose only possible
+// obligation is an administrative fee, which counts only at offices that
+// accept transfers. money is what the obligations are computed from
+// (cases.Case.MarshalMoney), a smaller read than the case's whole state.
+var payerTable = table{
+	name: "payer_view",
+	columns: []string{"case_id TEXT NOT NULL", "office TEXT NOT NULL", "citizen_id TEXT NOT NULL",
+		"fee_only BOOLEAN NOT NULL", "arises_from %DATE% NOT NULL", "arises_until %DATE%", "money TEXT NOT NULL"},
+	key:     []string{"case_id"},
+	indexes: []string{"(office, case_id)", "(citizen_id)", "(arises_from)"},
+}
+
+// bankRefTable holds the bank reference of every payment recorded with one.
+var bankRefTable = table{
+	name:    "bank_payment_view",
+	columns: []string{"case_id TEXT NOT NULL", "bank_reference TEXT NOT NULL", "office TEXT NOT NULL"},
+	key:     []string{"case_id", "bank_reference"},
+	indexes: []string{"(bank_reference)"},
+}
+
+// paymentRows derives a case's rows of payer_view and bank_payment_view.
+func paymentRows(c *cases.Case, r *caseRows) {
+	if s, ok := c.OwingSpan(); ok {
+		// Plain structs of strings, numbers and dates: Marshal cannot fail.
+		money, _ := c.MarshalMoney()
+		r.payers = append(r.payers, row{c.ID, c.Office, c.Citizen.ID, s.FeeOnly, s.From, date(s.Until), string(money)})
+	}
+	seen := map[string]bool{}
+	for _, p := range c.Payments {
+		if p.BankReference != "" && !seen[p.BankReference] {
+			seen[p.BankReference] = true
+			r.bankRefs = append(r.bankRefs, row{c.ID, p.BankReference, c.Office})
+		}
+	}
+}
+
+// WithOffices sets the offices' payment terms the payment queries use
+// (nil: the built-in ones) and returns r.
+func (r *Reader) WithOffices(o *money.Offices) *Reader {
+	r.offices = o
+	return r
+}
+
+func (r *Reader) terms() *money.Offices {
+	if r.offices == nil {
+		return money.Builtin()
+	}
+	return r.offices
+}
+
+// payers returns the FROM and WHERE of a query of payer_view, the WHERE leaving out cases whose only possible obligation is
+// an administrative fee at an office that takes none by transfer; its
+// conditions use parameters from $n on, whose values it appends to args.
+func (r *Reader) payers(n int, args []any) (string, []any) {
+	var transfer []string
+	for _, code := range r.terms().Codes() {
+		if o, _ := r.terms().Office(code); o.Transfer != nil {
+			args = append(args, code)
+			transfer = append(transfer, fmt.Sprintf("$%d", n+len(transfer)))
+		}
+	}
+	cond := "NOT p.fee_only"
+	if len(transfer) > 0 {
+		cond = "(NOT p.fee_only OR p.office IN (" + strings.Join(transfer, ", ") + "))"
+	}
+	return ` FROM payer_view p WHERE ` + cond, args
+}
+
+// PaymentItem is one payment obligation as the API shows it (API.md,
+// GET /v1/payments).
+type PaymentItem struct {
+	ID        string              `json:"id"`
+	CaseID    string              `json:"case_id"`
+	Office    string              `json:"office"`
+	Kind      cases.PaymentKind   `json:"kind"`
+	Fee       *string             `json:"fee"`
+	Year      *int                `json:"year"`
+	AmountCZK int                 `json:"amount_czk"`
+	PaidCZK   int                 `json:"paid_czk"`
+	OwedCZK   int                 `json:"owed_czk"`
+	CreditCZK int                 `json:"credit_czk"`
+	DueOn     calendar.Date       `json:"due_on"`
+	PaidOn    calendar.Date       `json:"paid_on"`
+	Status    cases.PaymentStatus `json:"status"`
+	Account   string              `json:"account"`
+	IBAN      string              `json:"iban"`
+	VS        string              `json:"variable_symbol"`
+	SS        string              `json:"specific_symbol"`
+	Message   string              `json:"message"`
+	SPAYD     string              `json:"spayd"`
+	Basis     string              `json:"basis"`
+}
+
+// PaymentItemID is the id of a case's payment obligation in the API:
+// "<case id>.<obligation id>" (case ids hold no dots).
+func PaymentItemID(caseID, obligation string) string { return caseID + "." + obligation }
+
+func paymentItem(c *cases.Case, p cases.PaymentObligation) PaymentItem {
+	it := PaymentItem{ID: PaymentItemID(c.ID, p.ID), CaseID: c.ID, Office: c.Office, Kind: p.Kind, AmountCZK: p.AmountCZK,
+		PaidCZK: p.PaidCZK, OwedCZK: p.OwedCZK, CreditCZK: p.CreditCZK, DueOn: p.DueOn, PaidOn: p.PaidOn, Status: p.Status,
+		Account: p.Account, IBAN: p.IBAN, VS: p.VariableSymbol, SS: p.SpecificSymbol, Message: p.Message, SPAYD: p.SPAYD, Basis: p.Basis}
+	if p.Fee != "" {
+		fee, year := p.Fee, p.Year
+		it.Fee, it.Year = &fee, &year
+	}
+	return it
+}
+
+// PaymentFilter selects payment obligations for a list.
+type PaymentFilter struct {
+	AsOf   calendar.Date
+	Status cases.PaymentStatus
+	Kind   cases.PaymentKind
+	Office string
+	Limit  int
+	After  string // a cursor from a previous page
+}
+
+func (f PaymentFilter) keep(p cases.PaymentObligation) bool {
+	return (f.Status == "" || p.Status == f.Status) && (f.Kind == "" || p.Kind == f.Kind)
+}
+
+// payersPage is how many cases one query of a payment list reads.
+const payersPage = 200
+
+// Payments lists payment obligations as of a day, by case and within a
+// case oldest due first, a page at a time.
+func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, string, error) {
+	afterCase, afterItem := "", ""
+	if f.After != "" {
+		kind, caseID, item, err := decodeCursor(f.After)
+		if err != nil || kind != "p" {
+			return nil, "", ErrBadCursor
+		}
+		afterCase, afterItem = caseID, item
+	}
+	items := []PaymentItem{}
+	from, op := afterCase, ">="
+	for {
+		src, args := r.payers(3, []any{from, f.AsOf.String()})
+		q := `SELECT p.case_id, p.money` + src + ` AND p.case_id ` + op + ` $1 AND p.arises_from <= $2`
+		if f.Office != "" {
+			args = append(args, f.Office)
+			q += fmt.Sprintf(` AND p.office = $%d`, len(args))
+		}
+		args = append(args, payersPage)
+		q += fmt.Sprintf(` ORDER BY p.case_id LIMIT $%d`, len(args))
+		n := 0
+		last := ""
+		err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
+			n++
+			last = c.ID
+			skipping := c.ID == afterCase && afterItem != ""
+			for _, p := range c.PaymentObligations(f.AsOf, r.terms()) {
+				if skipping {
+					skipping = p.ID != afterItem
+					continue
+				}
+				if f.keep(p) {
+					items = append(items, paymentItem(c, p))
+				}
+			}
+			return f.Limit <= 0 || len(items) <= f.Limit
+		})
+		if err != nil {
+			return nil, "", err
+		}
+		if n < payersPage || (f.Limit > 0 && len(items) > f.Limit) {
+			break
+		}
+		from, op = last, ">"
+	}
+	if f.Limit <= 0 || len(items) <= f.Limit {
+		return items, "", nil
+	}
+	lastItem := items[f.Limit-1]
+	_, obligation, _ := strings.Cut(lastItem.ID, ".")
+	return items[:f.Limit], encodeCursor("p", lastItem.CaseID, obligation), nil
+}
+
+// eachCase calls fn with the case of every row (case_id, state) of a query
+// until fn returns false.
+func (r *Reader) eachCase(ctx context.Context, q string, args []any, fn func(c *cases.Case) bool) error {
+	return r.each(ctx, q, args, cases.RestoreSnapshot, fn)
+}
+
+// eachPayer calls fn with the money state of every row (case_id, money) of
+// a query until fn returns false.
+func (r *Reader) eachPayer(ctx context.Context, q string, args []any, fn func(c *cases.Case) bool) error {
+	return r.each(ctx, q, args, cases.RestoreMoney, fn)
+}
+
+func (r *Reader) each(ctx context.Context, q string, args []any, restore func([]byte) (*cases.Case, error), fn func(c *cases.Case) bool) error {
+	rows, err := r.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id    string
+			state []byte
+		)
+		if err := rows.Scan(&id, &state); err != nil {
+			return err
+		}
+		c, err := restore(state)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", id, err)
+		}
+		if !fn(c) {
+			break
+		}
+	}
+	return rows.Err()
+}
+
+// CitizenPayments lists one citizen's payment obligations as of a day, for
+// the counter.
+func (r *Reader) CitizenPayments(ctx context.Context, citizenID string, asOf calendar.Date) ([]PaymentItem, error) {
+	items := []PaymentItem{}
+	from, args := r.payers(2, []any{citizenID})
+	err := r.eachPayer(ctx, `SELECT p.case_id, p.money`+from+` AND p.citizen_id = $1 ORDER BY p.case_id`, args, func(c *cases.Case) bool {
+		for _, p := range c.PaymentObligations(asOf, r.terms()) {
+			items = append(items, paymentItem(c, p))
+		}
+		return true
+	})
+	return items, err
+}
+
+// ErrPaymentNotFound is returned for a payment obligation that does not exist.
+var ErrPaymentNotFound = errors.New("payment obligation not found")
+
+// Payment returns one payment obligation as of a day.
+func (r *Reader) Payment(ctx context.Context, id string, asOf calendar.Date) (PaymentItem, error) {
+	caseID, obligation, ok := strings.Cut(id, ".")
+	if !ok {
+		return PaymentItem{}, ErrPaymentNotFound
+	}
+	var found *PaymentItem
+	err := r.eachCase(ctx, `SELECT case_id, state FROM case_view WHERE case_id = $1`, []any{caseID}, func(c *cases.Case) bool {
+		for _, p := range c.PaymentObligations(asOf, r.terms()) {
+			if p.ID == obligation {
+				it := paymentItem(c, p)
+				found = &it
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return PaymentItem{}, err
+	}
+	if found == nil {
+		return PaymentItem{}, ErrPaymentNotFound
+	}
+	return *found, nil
+}
+
+// Payers returns the cases of an office that may owe money, for matching
+// bank payments to them.
+func (r *Reader) Payers(ctx context.Context, office string) ([]*cases.Case, error) {
+	var out []*cases.Case
+	from, args := r.payers(2, []any{office})
+	err := r.eachPayer(ctx, `SELECT p.case_id, p.money`+from+` AND p.office = $1 ORDER BY p.case_id`, args, func(c *cases.Case) bool {
+		out = append(out, c)
+		return true
+	})
+	return out, err
+}
+
+// BankPayment returns the case that holds a bank payment of an office, if one does.
+func (r *Reader) BankPayment(ctx context.Context, office, reference string) (string, bool, error) {
+	var caseID string
+	err := r.db.QueryRowContext(ctx, `SELECT case_id FROM bank_payment_view WHERE bank_reference = $1 AND office = $2
+		ORDER BY case_id LIMIT 1`, reference, office).Scan(&caseID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return caseID, err == nil, err
+}
+
+// PaymentTotals are the dashboard's payment figures: no names, birth
+// numbers, citizen or case ids.
+type PaymentTotals struct {
+	Totals
+	ByStatus map[cases.PaymentStatus]int  `json:"by_status"`
+	ByKind   map[cases.PaymentKind]Totals `json:"by_kind"`
+	// ByMonth is by the month of the due date.
+	ByMonth map[string]Totals `json:"by_month"`
+}
+
+// Totals count payment obligations and sum their amounts in Kč.
+type Totals struct {
+	Obligations int `json:"obligations"`
+	// DueCZK is what the obligations ask for, PaidCZK what was paid of it
+	// (credit left out), OwedCZK what is still owed and OverdueCZK the part
+	// of that whose due date has passed.
+	DueCZK     int `json:"due_czk"`
+	PaidCZK    int `json:"paid_czk"`
+	OwedCZK    int `json:"owed_czk"`
+	OverdueCZK int `json:"overdue_czk"`
+}
+
+func (t *Totals) add(p cases.PaymentObligation, asOf calendar.Date) {
+	t.Obligations++
+	if p.Status == cases.PaymentExcused {
+		return
+	}
+	t.DueCZK += p.AmountCZK
+	t.PaidCZK += p.PaidCZK - p.CreditCZK
+	t.OwedCZK += p.OwedCZK
+	if asOf.After(p.DueOn) {
+		t.OverdueCZK += p.OwedCZK
+	}
+}
+
+// PaymentTotals sums the payment obligations due from f.From to f.To as
+// they stand on f.To, by status, kind and month of the due date.
+func (r *Reader) PaymentTotals(ctx context.Context, f StatsFilter) (PaymentTotals, error) {
+	t := PaymentTotals{ByStatus: map[cases.PaymentStatus]int{}, ByKind: map[cases.PaymentKind]Totals{}, ByMonth: map[string]Totals{}}
+	// An obligation is due at most a year or so after it arises (a fine's
+	// fine_due_days is at most 366, moved off a few non-working days).
+	from, args := r.payers(3, []any{f.To.String(), f.From.AddDays(-380).String()})
+	q := `SELECT p.case_id, p.money` + from + ` AND p.arises_from <= $1 AND (p.arises_until IS NULL OR p.arises_until >= $2)`
+	if f.Office != "" {
+		args = append(args, f.Office)
+		q += fmt.Sprintf(` AND p.office = $%d`, len(args))
+	}
+	err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
+		for _, p := range c.PaymentAmounts(f.To, r.terms()) {
+			if p.DueOn.Before(f.From) || p.DueOn.After(f.To) {
+				continue
+			}
+			t.Totals.add(p, f.To)
+			t.ByStatus[p.Status]++
+			k := t.ByKind[p.Kind]
+			k.add(p, f.To)
+			t.ByKind[p.Kind] = k
+			m := t.ByMonth[p.DueOn.String()[:7]]
+			m.add(p, f.To)
+			t.ByMonth[p.DueOn.String()[:7]] = m
+		}
+		return true
+	})
+	return t, err
+}
+
+// PaymentStatusNames lists the statuses of a payment obligation, for errors.
+func PaymentStatusNames() string {
+	names := make([]string, len(cases.PaymentStatuses))
+	for i, s := range cases.PaymentStatuses {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
+}
+
+// ValidPaymentStatus reports whether s is a payment obligation's status.
+func ValidPaymentStatus(s string) bool {
+	return slices.Contains(cases.PaymentStatuses, cases.PaymentStatus(s))
+}
