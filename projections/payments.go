@@ -357,7 +357,7 @@ func (r *Reader) PaymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 			if p.DueOn.Before(f.From) || p.DueOn.After(f.To) {
 				continue
 			}
-			t.Totals.add(p, f.To)
+			t.add(p, f.To)
 			t.ByStatus[p.Status]++
 			k := t.ByKind[p.Kind]
 			k.add(p, f.To)

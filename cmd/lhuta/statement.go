@@ -81,7 +81,7 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 		return err
 	}
 	st, err := camt.Parse(f)
-	f.Close()
+	_ = f.Close() // read only: closing cannot lose data
 	if err != nil {
 		return fmt.Errorf("%s: %w; nothing was recorded", c.file, err)
 	}
@@ -101,7 +101,12 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 	pipeline := projections.New(db, log)
 	done := make(chan error, 1)
 	go func() { done <- pipeline.Run(pipeCtx) }()
-	defer func() { stop(); <-done }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			log.Warn("projection stopped", "err", err)
+		}
+	}()
 	if last > 0 {
 		if err := pipeline.WaitFor(ctx, last, 10*time.Minute); err != nil {
 			return fmt.Errorf("bring the read models up to date: %w", err)

@@ -779,7 +779,7 @@ func TestReplayRefusesWhatItCannotRead(t *testing.T) {
 // The vocabulary of situations and their events.
 func TestSituationsAndTheirEvents(t *testing.T) {
 	all := cases.Situations()
-	if len(all) != 7 || !slices.IsSorted(all) {
+	if len(all) != 8 || !slices.IsSorted(all) { // RULES.md §5's seven and §9's local_fee
 		t.Fatalf("situations %v", all)
 	}
 	for _, s := range all {

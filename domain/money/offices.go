@@ -147,11 +147,11 @@ func ParseOffices(name string, src []byte, load func(file string) ([]byte, error
 				o.Schedules = append(o.Schedules, s)
 			}
 		}
-		if t, err := f.transfer(sec); err != nil {
+		t, err := f.transfer(sec)
+		if err != nil {
 			return nil, err
-		} else {
-			o.Transfer = t
 		}
+		o.Transfer = t
 		if err := f.unknown(sec); err != nil {
 			return nil, err
 		}

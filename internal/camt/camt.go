@@ -95,7 +95,7 @@ func Parse(r io.Reader) (Statement, error) {
 	var doc document
 	dec := xml.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&doc); err != nil {
-		return Statement{}, fmt.Errorf("%w: not well-formed XML of a camt.053 Document: %v", ErrMalformed, err)
+		return Statement{}, fmt.Errorf("%w: not well-formed XML of a camt.053 Document: %w", ErrMalformed, err)
 	}
 	switch {
 	case len(doc.Stmts) == 0:
@@ -118,7 +118,7 @@ func Parse(r io.Reader) (Statement, error) {
 		}
 		c, err := credit(n, e)
 		if err != nil {
-			return Statement{}, fmt.Errorf("%w: entry %d: %v", ErrMalformed, n, err)
+			return Statement{}, fmt.Errorf("%w: entry %d: %w", ErrMalformed, n, err)
 		}
 		out.Credits = append(out.Credits, c)
 	}
@@ -152,7 +152,7 @@ func credit(n int, e ntry) (Credit, error) {
 		date = strings.TrimSpace(e.BookgDtTm)[:10]
 	}
 	if c.BookedOn, err = calendar.ParseDate(date); err != nil {
-		return c, fmt.Errorf("booking date %q: %v", date, err)
+		return c, fmt.Errorf("booking date %q: %w", date, err)
 	}
 	c.Reference = strings.TrimSpace(e.AcctSvcrRef)
 	for _, tx := range e.TxDtls {
