@@ -147,6 +147,19 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.rawNatsPersonal }},
 }
 
+// ownFlags are the flags of a single command, with no environment variable.
+var ownFlags = []struct {
+	command, name, usage string
+	field                func(*config) any // *bool or *string
+}{
+	{"rebuild", "check", "build the read models beside the live ones, report how they differ, and discard them",
+		func(c *config) any { return &c.check }},
+	{"import-statement", "office", "code of the office whose account the statement is of (required)",
+		func(c *config) any { return &c.office }},
+	{"token", "office", "limit the token's writes to the cases of this office (token=role:name:office)",
+		func(c *config) any { return &c.office }},
+}
+
 // errUsage is returned when help was asked for and printed.
 var errUsage = errors.New("usage printed")
 
@@ -175,15 +188,20 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 			fs.StringVar(st.field(&c), st.flag, envOr(st.env, st.def), st.usage)
 		}
 	}
-	if c.command == "rebuild" {
-		fs.BoolVar(&c.check, "check", false, "build the read models beside the live ones, report how they differ, and discard them")
-	}
-	if c.command == "import-statement" {
-		fs.StringVar(&c.office, "office", "", "code of the office whose account the statement is of")
+	for _, f := range ownFlags {
+		if f.command != c.command {
+			continue
+		}
+		switch v := f.field(&c).(type) {
+		case *bool:
+			fs.BoolVar(v, f.name, false, f.usage)
+		case *string:
+			fs.StringVar(v, f.name, "", f.usage)
+		}
 	}
 	if c.command == "token" {
 		if len(args) < 3 || args[0] != "add" {
-			return c, errors.New("usage: lhuta token add ROLE NAME [--data-dir DIR] (roles: clerk, compliance_officer, dashboard, admin)")
+			return c, errors.New("usage: lhuta token add ROLE NAME [--office CODE] [--data-dir DIR] (roles: clerk, compliance_officer, dashboard, admin)")
 		}
 		c.tokenRole, c.tokenName, args = args[1], args[2], args[3:]
 	}
@@ -244,8 +262,12 @@ func usage(out io.Writer, command string) error {
 	if command == "" {
 		fmt.Fprintln(out, "lhuta: deadlines of Czech municipal offices' life-situation cases (see README.md)")
 		fmt.Fprintln(out, "\nUsage: lhuta [COMMAND] [FLAGS]\n\nCommands:")
+		width := 0
 		for _, cmd := range commands {
-			fmt.Fprintf(out, "  %-8s %s\n", cmd.name, cmd.summary)
+			width = max(width, len(cmd.name))
+		}
+		for _, cmd := range commands {
+			fmt.Fprintf(out, "  %-*s  %s\n", width, cmd.name, cmd.summary)
 		}
 		fmt.Fprintln(out, "\nEvery flag can also be set by its environment variable; the flag wins.")
 		fmt.Fprintln(out, "lhuta help COMMAND lists a command's flags.")
@@ -276,8 +298,14 @@ func usage(out io.Writer, command string) error {
 		}
 		fmt.Fprintf(out, "  --%s (%s, %s)\n      %s\n", st.flag, st.env, def, st.usage)
 	}
-	if command == "rebuild" {
-		fmt.Fprintln(out, "  --check\n      build the read models beside the live ones, report how they differ, and discard them")
+	for _, f := range ownFlags {
+		if f.command == command {
+			if !any {
+				fmt.Fprintln(out, "\nFlags (environment variable, default):")
+				any = true
+			}
+			fmt.Fprintf(out, "  --%s\n      %s\n", f.name, f.usage)
+		}
 	}
 	return errUsage
 }
@@ -731,6 +759,12 @@ func addToken(c config, out io.Writer) error {
 	if strings.ContainsAny(c.tokenName, "=,:#\n\r") || strings.TrimSpace(c.tokenName) != c.tokenName {
 		return fmt.Errorf("token name %q: use letters, digits, dots and dashes (no = , : # or spaces at the ends)", c.tokenName)
 	}
+	if c.office != "" {
+		if strings.ContainsAny(c.office, "=,:#\n\r") || strings.TrimSpace(c.office) != c.office {
+			return fmt.Errorf("--office %q: an office code has no = , : # or spaces at the ends", c.office)
+		}
+		entry += ":" + c.office
+	}
 	if _, err := handlers.ParseTokens(entry); err != nil {
 		return err
 	}
@@ -751,8 +785,12 @@ func addToken(c config, out io.Writer) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
+	scope := c.tokenRole
+	if c.office != "" {
+		scope += ", office " + c.office
+	}
 	fmt.Fprintf(out, "%s\nadded to %s for %s (%s); give it to them only, then send lhuta SIGHUP or restart it\n",
-		token, path, c.tokenName, c.tokenRole)
+		token, path, c.tokenName, scope)
 	if os.Getenv("LHUTA_TOKENS") != "" {
 		fmt.Fprintln(out, "note: LHUTA_TOKENS is set, so the service does not read the tokens file")
 	}

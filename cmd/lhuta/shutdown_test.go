@@ -170,6 +170,13 @@ func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
 		t.Fatalf("token add: %v", err)
 	}
 	token, _, _ := strings.Cut(string(out), "\n")
+	cmd = exec.Command(bin, "token", "add", "clerk", "petr.svoboda", "--office", "CZ0412", "--data-dir", dir)
+	cmd.Env = env
+	out, err = cmd.Output()
+	if err != nil {
+		t.Fatalf("token add --office: %v", err)
+	}
+	scoped, _, _ := strings.Cut(string(out), "\n")
 	status := func() int {
 		req, _ := http.NewRequest("GET", p.base()+"/v1/obligations", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -188,5 +195,23 @@ func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
 		if time.Now().After(deadline) {
 			p.fatal("the new token was not accepted within 10 s of SIGHUP")
 		}
+	}
+	// The token added with --office opens cases of its office only.
+	open := func(office string) int {
+		body := `{"situation":"id_card_incident","office":"` + office + `","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`
+		req, _ := http.NewRequest("POST", p.base()+"/v1/cases", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+scoped)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := open("CZ0806"); got != 403 {
+		t.Errorf("a CZ0412 token opening a case of CZ0806: %d, want 403", got)
+	}
+	if got := open("CZ0412"); got != 201 {
+		t.Errorf("a CZ0412 token opening a case of CZ0412: %d, want 201", got)
 	}
 }
