@@ -64,6 +64,7 @@ var eventColumns = []string{"stream_id", "version", "type", "data", "recorded_by
 // models against: what the domain says the case is after its events.
 type sampleCase struct {
 	ID          string `json:"id"`
+	Citizen     string `json:"citizen"`
 	Situation   string `json:"situation"`
 	Office      string `json:"office"`
 	Version     int64  `json:"version"`
@@ -382,7 +383,8 @@ var situations = []struct {
 	s      cases.Situation
 	weight float64
 }{
-	{cases.IDCardIncident, 0.55},
+	{cases.IDCardIncident, 0.49},
+	{cases.LocalFee, 0.06},
 	{cases.ResidenceChange, 0.12},
 	{cases.IDCardExpiry, 0.12},
 	{cases.FirstIDCard, 0.07},
@@ -430,6 +432,13 @@ func makeCase(seed uint64, i, n, offices int) (genCase, int, string) {
 	b := &caseBuilder{r: r, index: i, c: &cases.Case{ID: caseID(r)}}
 	sit := pickSituation(r)
 	office := officeName(r, offices)
+	if sit == cases.LocalFee {
+		if day.Before(localFeesFrom) {
+			sit = cases.IDCardIncident // Nová Ves's schedule is in force from 2023
+		} else {
+			office = localFeeOffice
+		}
+	}
 
 	birth := firstDay.AddYears(-70).AddDays(r.IntN(365 * 52)) // born 1946–1998
 	if sit == cases.FirstIDCard {
@@ -473,6 +482,8 @@ func makeCase(seed uint64, i, n, offices int) (genCase, int, string) {
 		b.record("NameChanged", day, cases.Clerk, map[string]any{"decision_effective_on": day.String()})
 	case cases.PassportApplication:
 		document = "passport"
+	case cases.LocalFee:
+		payLocalFees(b, day)
 	}
 
 	// The application: mostly on time, about one in ten late, one in twenty never.
@@ -552,8 +563,62 @@ func makeCase(seed uint64, i, n, offices int) (genCase, int, string) {
 	if b.c.Closed() && !b.c.ClosedOn.After(benchToday) {
 		status = "closed"
 	}
-	return genCase{rows: b.rows, sample: sampleCase{ID: b.c.ID, Situation: string(b.c.Situation), Office: b.c.Office,
+	return genCase{rows: b.rows, sample: sampleCase{ID: b.c.ID, Citizen: b.c.Citizen.ID, Situation: string(b.c.Situation), Office: b.c.Office,
 		Version: b.c.Version, Status: status, Obligations: len(b.c.Obligations)}}, b.refused, b.lastErr
+}
+
+// The local-fee payers live in the one office with a built-in fee schedule.
+var (
+	localFeeOffice = "nova-ves"
+	localFeesFrom  = calendar.NewDate(2023, 1, 1)
+	villageParts   = []string{"Nová Ves", "Nové Ouholice", "Staré Ouholice", "Vepřek", "Miřejovice"}
+)
+
+// payLocalFees records a payer's waste fee (and, for one in three, dogs) from
+// day on, and each year's payment: mostly on time, one in ten late, one in
+// ten never. The amounts are the schedule's, so most years end paid.
+func payLocalFees(b *caseBuilder, day calendar.Date) {
+	r := b.r
+	house, part := 1+r.IntN(400), 1+r.IntN(len(villageParts))
+	where := map[string]any{"house_number": strconv.Itoa(house), "village_part": villageParts[part-1]}
+	arose := func(fee string, extra map[string]any) {
+		body := map[string]any{"fee": fee, "arose_on": day.String()}
+		for k, v := range where {
+			body[k] = v
+		}
+		for k, v := range extra {
+			body[k] = v
+		}
+		b.record(cases.LocalFeeLiabilityAroseType, day, cases.Clerk, body)
+	}
+	arose("waste", map[string]any{"basis": "permanent_residence"})
+	yearly := 1200
+	if b.chance(1.0 / 3) {
+		dogs := 1 + r.IntN(2)
+		arose("dog", map[string]any{"basis": "owner", "dogs": dogs})
+		yearly += 200 + 300*(dogs-1)
+	}
+	vs := strconv.Itoa(house) + strconv.Itoa(part)
+	for year := day.Year(); year <= benchToday.Year(); year++ {
+		due := calendar.NewDate(year, 2, 28)
+		if year == day.Year() && day.After(due) {
+			due = day.AddDays(30)
+		}
+		var paid calendar.Date
+		switch u := r.Float64(); {
+		case u < 0.8:
+			paid = due.AddDays(-r.IntN(20))
+		case u < 0.9:
+			paid = due.AddDays(1 + r.IntN(60))
+		default:
+			continue
+		}
+		if paid.Before(day) {
+			paid = day
+		}
+		b.record(cases.PaymentReceivedType, paid, cases.Clerk, map[string]any{"amount_czk": yearly, "paid_on": paid.String(),
+			"variable_symbol": vs, "bank_reference": fmt.Sprintf("bench-%d-%d", b.index, year)})
+	}
 }
 
 // applyDue returns the due day of the case's pending duty to apply for a card.

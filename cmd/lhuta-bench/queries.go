@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lhuta/lhuta/domain/cases"
 )
 
 // QueryResult is the latency of one kind of query, one client at a time.
@@ -64,12 +66,29 @@ func queries(o options, samples []sampleCase) []query {
 			return "/v1/payments?status=overdue&kind=fine&limit=100&office=" + o.randomOffice(r)
 		}},
 		{"payments, all offices", officerToken, func(*rand.Rand) string { return "/v1/payments?limit=100" }},
+		{"payments, overdue local fees", officerToken, func(*rand.Rand) string {
+			return "/v1/payments?status=overdue&kind=local_fee&limit=100&office=" + localFeeOffice
+		}},
+		{"payments of a citizen", clerkToken, func(r *rand.Rand) string {
+			return "/v1/citizens/" + payer(samples, r) + "/payments"
+		}},
 		{"stats, 2025", dashboardToken, func(*rand.Rand) string { return "/v1/stats?from=2025-01-01&to=2025-12-31" }},
 		{"stats, all time", dashboardToken, func(*rand.Rand) string { return "/v1/stats?from=2016-01-01" }},
 		{"stats, 2025, one office", dashboardToken, func(r *rand.Rand) string {
 			return "/v1/stats?from=2025-01-01&to=2025-12-31&office=" + o.randomOffice(r)
 		}},
 	}
+}
+
+// payer returns the citizen of a random sampled local-fee case (of any
+// case where the samples hold none).
+func payer(samples []sampleCase, r *rand.Rand) string {
+	for range 100 {
+		if c := samples[r.IntN(len(samples))]; c.Situation == string(cases.LocalFee) {
+			return c.Citizen
+		}
+	}
+	return samples[r.IntN(len(samples))].Citizen
 }
 
 // queriesPhase measures each query's latency over -requests requests, one
