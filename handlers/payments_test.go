@@ -185,7 +185,6 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 		if r.status != 201 {
 			t.Fatalf("raise to 3600 Kč: %d %s", r.status, r.raw)
 		}
-		pos = int64(r.body["position"].(float64))
 		pos = s.record(id, "PaymentReceived", map[string]any{"amount_czk": 3100, "paid_on": "2026-03-10", "variable_symbol": "1541"})
 		it = s.payments("/v1/payments?as_of=2026-03-10", "clerk-token", pos)[0]
 		if it["status"] != "paid_late" || it["amount_czk"] != 3600.0 || it["credit_czk"] != 0.0 || it["spayd"] != "" {
