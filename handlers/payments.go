@@ -23,7 +23,7 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 	f := projections.PaymentFilter{Status: cases.PaymentStatus(q.Get("status")), Kind: cases.PaymentKind(q.Get("kind")),
 		Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
-	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok {
+	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
 	}
 	if f.Status != "" && !projections.ValidPaymentStatus(string(f.Status)) {
@@ -48,7 +48,7 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 // citizen owes, for the counter.
 func (s *Server) citizenPayments(w http.ResponseWriter, r *http.Request) {
 	asOf, ok := dateParam(w, r, "as_of", s.today())
-	if !ok || !s.waitMinPosition(w, r) {
+	if !ok || !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
 		return
 	}
 	citizen := mux.Vars(r)["citizen_id"]
