@@ -273,6 +273,30 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 				t.Errorf("the stats hold %q", personal)
 			}
 		}
+
+		// The totals are computed from every payer: a dashboard asking again
+		// within projections.TotalsFresh gets the last answer, a read with
+		// min_position computes them afresh (and answers the next ones).
+		pos = s.record(young, "PaymentReceived", map[string]any{"amount_czk": 500, "paid_on": "2026-03-05", "variable_symbol": "75"})
+		s.payments("/v1/payments", "clerk-token", pos)
+		totals := func(query string) map[string]any {
+			t.Helper()
+			r := s.do("GET", "/v1/stats?from=2026-01-01&to=2026-03-10"+query, "dash-token", nil)
+			p, _ := r.body["payments"].(map[string]any)
+			if r.status != 200 || p == nil {
+				t.Fatalf("stats%s: %d %s", query, r.status, r.raw)
+			}
+			return p
+		}
+		if p := totals(""); p["paid_czk"] != 3600.0 || p["owed_czk"] != 500.0 {
+			t.Errorf("stats asked again at once: %v, want the last answer (paid 3600, owed 500)", p)
+		}
+		if p := totals(fmt.Sprintf("&min_position=%d", pos)); p["paid_czk"] != 4100.0 || p["owed_czk"] != 0.0 || p["overdue_czk"] != 0.0 {
+			t.Errorf("stats with min_position of the payment: %v, want paid 4100, nothing owed", p)
+		}
+		if p := totals(""); p["paid_czk"] != 4100.0 {
+			t.Errorf("stats after a fresh answer: %v, want it (paid 4100)", p)
+		}
 	})
 }
 

@@ -29,9 +29,13 @@ const dashToday = `(SELECT (now() AT TIME ZONE 'Europe/Prague')::date AS today) 
 
 // dashViews are the dashboard views by name, in dependency-free order.
 var dashViews = []struct{ name, query string }{
-	// One row per office, situation, state and day opened (closed).
-	{"cases", `SELECT office, situation, state, opened_on, closed_on, COUNT(*) AS n
-		FROM case_view GROUP BY office, situation, state, opened_on, closed_on`},
+	// Cases by office, situation, status today (open, closed) and the days
+	// they were opened and closed.
+	{"cases", `SELECT office, situation,
+		CASE WHEN closed_on IS NOT NULL AND closed_on <= t.today THEN 'closed' ELSE 'open' END AS status,
+		opened_on, closed_on, COUNT(*) AS n
+		FROM case_view, ` + dashToday + `
+		GROUP BY office, situation, status, opened_on, closed_on`},
 	// Obligations by office, situation, obligation, dates and status today
 	// (statusSQL: open, overdue, met, met_late, excused, judged).
 	{"obligations", `SELECT office, situation, obligation, legal_basis, triggered_on, due_on,

@@ -180,6 +180,48 @@ func TestDashboardViewsSurviveRebuildsAndTheRoleReadsOnlyThem(t *testing.T) {
 	if err := rows.Err(); err != nil || cols == 0 {
 		t.Fatalf("columns of schema dash: %d, %v", cols, err)
 	}
+	// Nor a value: no case id, no citizen, nothing of a case's stored state.
+	var leaks []string
+	caseRows, err := db.SQL.QueryContext(ctx, `SELECT case_id FROM case_view`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for caseRows.Next() {
+		var id string
+		if err := caseRows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		leaks = append(leaks, id)
+	}
+	if err := caseRows.Err(); err != nil || len(leaks) == 0 {
+		t.Fatalf("case ids: %d, %v", len(leaks), err)
+	}
+	_ = caseRows.Close()
+	leaks = append(leaks, "full_name", "birth_date", "birth_number", "citizen")
+	for _, v := range views {
+		rows, err := asRole.QueryContext(ctx, `SELECT v::text FROM `+v+` v`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var text string
+			if err := rows.Scan(&text); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			for _, leak := range leaks {
+				if strings.Contains(text, leak) {
+					t.Errorf("%s holds %q: %s", v, leak, text)
+					break
+				}
+			}
+		}
+		_ = rows.Close()
+		if n == 0 && !strings.HasSuffix(v, ".stats") {
+			t.Errorf("%s is empty: the check above proves nothing for it", v)
+		}
+	}
 }
 
 // The statuses of the views are the domain's, as of today in Prague.

@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
@@ -340,9 +344,85 @@ func (t *Totals) add(p cases.PaymentObligation, asOf calendar.Date) {
 	}
 }
 
+// TotalsFresh is how long payment totals computed for one period and office
+// answer again for the same. They are computed from every payer of the
+// period (cases.Case.PaymentAmounts), which takes about a second at a
+// million cases (docs/PERFORMANCE.md), while a dashboard asks the same
+// figures every few seconds; the rest of the stats comes from aggregates.
+const TotalsFresh = 30 * time.Second
+
+// totalsCache holds the latest payment totals per filter; one computation
+// runs per filter at a time, shared by those asking meanwhile.
+type totalsCache struct {
+	mu      sync.Mutex
+	entries map[StatsFilter]totalsEntry
+	flight  singleflight.Group
+}
+
+type totalsEntry struct {
+	at     time.Time
+	totals PaymentTotals
+}
+
+func newTotalsCache() *totalsCache { return &totalsCache{entries: map[StatsFilter]totalsEntry{}} }
+
+func (c *totalsCache) get(f StatsFilter, now time.Time) (PaymentTotals, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[f]
+	return e.totals, ok && now.Sub(e.at) < TotalsFresh
+}
+
+func (c *totalsCache) put(f StatsFilter, t PaymentTotals, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= 1000 { // many periods asked once: keep what is fresh
+		for k, e := range c.entries {
+			if at.Sub(e.at) >= TotalsFresh {
+				delete(c.entries, k)
+			}
+		}
+		if len(c.entries) >= 1000 {
+			clear(c.entries)
+		}
+	}
+	if e, ok := c.entries[f]; !ok || !e.at.After(at) {
+		c.entries[f] = totalsEntry{at: at, totals: t}
+	}
+}
+
 // PaymentTotals sums the payment obligations due from f.From to f.To as
-// they stand on f.To, by status, kind and month of the due date.
-func (r *Reader) PaymentTotals(ctx context.Context, f StatsFilter) (PaymentTotals, error) {
+// they stand on f.To, by status, kind and month of the due date. Unless
+// fresh is set, totals computed less than TotalsFresh ago for the same
+// filter may answer (a read that must include its own writes, with
+// min_position, sets fresh); the answer is shared, not to be modified.
+func (r *Reader) PaymentTotals(ctx context.Context, f StatsFilter, fresh bool) (PaymentTotals, error) {
+	if fresh {
+		at := time.Now()
+		t, err := r.paymentTotals(ctx, f)
+		if err == nil {
+			r.totals.put(f, t, at)
+		}
+		return t, err
+	}
+	if t, ok := r.totals.get(f, time.Now()); ok {
+		return t, nil
+	}
+	v, err, _ := r.totals.flight.Do(fmt.Sprint(f.From, f.To, f.Office), func() (any, error) {
+		at := time.Now()
+		t, err := r.paymentTotals(context.WithoutCancel(ctx), f)
+		if err == nil {
+			r.totals.put(f, t, at)
+		}
+		return t, err
+	})
+	if err != nil {
+		return PaymentTotals{}, err
+	}
+	return v.(PaymentTotals), nil
+}
+
+func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotals, error) {
 	t := PaymentTotals{ByStatus: map[cases.PaymentStatus]int{}, ByKind: map[cases.PaymentKind]Totals{}, ByMonth: map[string]Totals{}}
 	// An obligation is due at most a year or so after it arises (a fine's
 	// fine_due_days is at most 366, moved off a few non-working days).

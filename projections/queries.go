@@ -100,10 +100,12 @@ type Reader struct {
 	db *sql.DB
 	// offices are the payment terms of the offices (payments.go).
 	offices *money.Offices
+	// totals keeps recent payment totals of the dashboards (payments.go).
+	totals *totalsCache
 }
 
 // NewReader returns a Reader on db.
-func NewReader(db *sql.DB) *Reader { return &Reader{db: db} }
+func NewReader(db *sql.DB) *Reader { return &Reader{db: db, totals: newTotalsCache()} }
 
 // Case returns a case with its obligations, flags and office deadlines as
 // of a day, from the state stored with its row.
