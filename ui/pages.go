@@ -197,9 +197,12 @@ type casePage struct {
 	Months   []month
 	Record   []option
 	Saved    bool
-	// Payments is where the payment obligations and their QR Platba slips
-	// will be shown (RULES.md §9); nothing fills it yet.
-	Payments any
+	// KnownAt is the instant (or day) the case is shown as the office knew
+	// it then; "" for what is known now.
+	KnownAt string
+	// Payments are the case's payment obligations as of the page's day,
+	// with their QR Platba images and slips (RULES.md §9).
+	Payments []payment
 }
 
 // Total is the fee's whole amount.
@@ -213,14 +216,19 @@ func (p casePage) Total() int {
 func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := url.Values{}
-	for _, k := range []string{"as_of", "min_position"} {
-		if v := r.URL.Query().Get(k); v != "" {
+	for _, k := range []string{"as_of", "known_at", "min_position"} {
+		if v := strings.TrimSpace(r.URL.Query().Get(k)); v != "" {
 			q.Set(k, v)
 		}
 	}
 	var p casePage
 	if !con.get(w, r, "/v1/cases/"+pathID(r), q, &p.Case) {
 		return
+	}
+	p.KnownAt = q.Get("known_at")
+	events := url.Values{}
+	if p.KnownAt != "" {
+		events.Set("known_at", p.KnownAt)
 	}
 	var history struct {
 		Items []struct {
@@ -231,7 +239,7 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 			RecordedBy string          `json:"recorded_by"`
 		} `json:"items"`
 	}
-	if !con.get(w, r, "/v1/cases/"+pathID(r)+"/events", nil, &history) {
+	if !con.get(w, r, "/v1/cases/"+pathID(r)+"/events", events, &history) {
 		return
 	}
 	_ = json.Unmarshal(p.Case.Citizen, &p.Citizen)
@@ -252,7 +260,10 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Months = months(p.Case)
 	p.Saved = r.URL.Query().Get("saved") != ""
-	if may(s.who.Role, "POST", "/v1/cases/{id}/events") {
+	p.Payments = con.casePayments(r, p.Case, p.Citizen.ID)
+	// A case as the office knew it then is history: facts are recorded on
+	// the case as it is now.
+	if may(s.who.Role, "POST", "/v1/cases/{id}/events") && p.KnownAt == "" {
 		for _, et := range cases.EventTypes(cases.Situation(p.Case.Situation)) {
 			t := string(et)
 			// A closed case takes no new facts; officers still decide on its flags.
@@ -670,7 +681,7 @@ func shortID(id string) string {
 // csv downloads a list as the API's CSV.
 func (con *Console) csv(path, name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		q := listQuery(r, "as_of", "status", "office", "situation", "due_from", "due_to")
+		q := listQuery(r, "as_of", "status", "kind", "office", "situation", "due_from", "due_to")
 		a := con.call(r, http.MethodGet, path, q, nil, map[string]string{"Accept": "text/csv"})
 		if a.status != http.StatusOK {
 			con.refused(w, r, a)
