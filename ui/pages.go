@@ -383,7 +383,11 @@ func chosenFlag(c projections.CaseView, _ formField, r *http.Request) *projectio
 
 func (con *Console) loadCase(w http.ResponseWriter, r *http.Request) (projections.CaseView, bool) {
 	var c projections.CaseView
-	ok := con.get(w, r, "/v1/cases/"+pathID(r), nil, &c)
+	q := url.Values{}
+	if v := r.URL.Query().Get("min_position"); v != "" {
+		q.Set("min_position", v)
+	}
+	ok := con.get(w, r, "/v1/cases/"+pathID(r), q, &c)
 	return c, ok
 }
 

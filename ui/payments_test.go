@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +167,50 @@ func TestKnownAt(t *testing.T) {
 	}
 	if p := b.get("/ui/cases/" + id + "?known_at=yesterday"); p.status != http.StatusBadRequest || !strings.Contains(p.body, "known_at") {
 		t.Errorf("a bad known_at: %d", p.status)
+	}
+}
+
+// TestNoFlagAndNewFields: a child's missed deadline says on the case page
+// why it raises no flag (no_flag), and the event forms carry the optional
+// fields the contract gained (obstacle_from, consent_obstacle,
+// permanent_residence_in_cz, surname_changed_on), labelled in Czech.
+func TestNoFlagAndNewFields(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, time.May, 1))
+	st.api("POST", "/v1/cases", "clerk-token", map[string]any{"situation": "residence_change", "office": "Praha 1",
+		"citizen": map[string]string{"id": "c-child", "birth_date": "2015-01-10", "full_name": "Karel Malý"}})
+	child := st.lastID
+	pos := st.api("POST", "/v1/cases/"+child+"/events", "clerk-token", map[string]any{"type": "ResidenceChangeReported",
+		"data": map[string]any{"reported_on": "2026-04-01", "registration_office": "Praha 1"}})
+	b := st.browser()
+	b.signIn("clerk-token")
+	p := b.get("/ui/cases/" + child + "?min_position=" + strconv.FormatInt(pos, 10))
+	if !strings.Contains(p.body, `class="noflag"`) || !strings.Contains(p.body, "Bez podezření z přestupku") || !strings.Contains(p.body, "under 15") {
+		t.Errorf("the child's overdue obligation does not say why it raises no flag:\n%s", p.body)
+	}
+	st.api("POST", "/v1/cases", "clerk-token", map[string]any{"situation": "residence_change", "office": "Praha 1",
+		"citizen": map[string]string{"id": "c-adult", "birth_date": "1980-01-10", "full_name": "Karel Velký"}})
+	adult := st.lastID
+	pos = st.api("POST", "/v1/cases/"+adult+"/events", "clerk-token", map[string]any{"type": "ResidenceChangeReported",
+		"data": map[string]any{"reported_on": "2026-04-01", "registration_office": "Praha 1"}})
+	if p := b.get("/ui/cases/" + adult + "?min_position=" + strconv.FormatInt(pos, 10)); strings.Contains(p.body, `class="noflag"`) {
+		t.Error("an adult's obligation says it raises no flag")
+	}
+
+	for _, c := range []struct{ situation, birth, event, field, label string }{
+		{"passport_application", "2012-01-10", "ApplicationFiled", "consent_obstacle", "Překážka souhlasu zákonného zástupce"},
+		{"first_id_card", "2011-01-10", "CitizenTurned15", "permanent_residence_in_cz", "Trvalý pobyt v ČR"},
+		{"marital_status_change", "1980-01-10", "MaritalStatusChanged", "surname_changed_on", "Datum změny příjmení"},
+	} {
+		pos := st.api("POST", "/v1/cases", "clerk-token", map[string]any{"situation": c.situation, "office": "Praha 1",
+			"citizen": map[string]string{"id": "c-" + c.event, "birth_date": c.birth, "full_name": "Eva Nová"}})
+		p := b.get("/ui/cases/" + st.lastID + "/record?type=" + c.event + "&min_position=" + strconv.FormatInt(pos, 10))
+		if p.status != http.StatusOK || !strings.Contains(p.body, `id="f-`+c.field+`"`) || !strings.Contains(p.body, c.label) {
+			t.Errorf("%s form: %d, no field %s labelled %q\n%s", c.event, p.status, c.field, c.label, p.body)
+		}
+	}
+	officer := st.browser()
+	officer.signIn("officer-token")
+	if p := officer.get("/ui/cases/" + child + "/record?type=ObligationExcused"); !strings.Contains(p.body, `id="f-obstacle_from"`) || !strings.Contains(p.body, "Překážka od") {
+		t.Errorf("ObligationExcused form without obstacle_from:\n%s", p.body)
 	}
 }
