@@ -92,13 +92,15 @@ func (con *Console) citizenPayments(r *http.Request, citizen, asOf string) ([]pr
 // casePayments are the case's payment obligations as of the case page's
 // day. The API lists payments by citizen (the counter's query): the
 // console keeps those of this case.
-func (con *Console) casePayments(r *http.Request, c projections.CaseView, citizen string) []payment {
+// It returns false where the API did not answer them (the page says so).
+func (con *Console) casePayments(r *http.Request, c projections.CaseView, citizen string) ([]payment, bool) {
 	if !may(current(r).who.Role, "GET", "/v1/citizens/{citizen_id}/payments") || citizen == "" {
-		return nil
+		return nil, true
 	}
-	items, _, ok := con.citizenPayments(r, citizen, c.AsOf.String())
+	items, a, ok := con.citizenPayments(r, citizen, c.AsOf.String())
 	if !ok {
-		return nil
+		con.cfg.Log.Warn("console: the case's payments not read", "status", a.status)
+		return nil, false
 	}
 	var mine []projections.PaymentItem
 	for _, it := range items {
@@ -106,7 +108,7 @@ func (con *Console) casePayments(r *http.Request, c projections.CaseView, citize
 			mine = append(mine, it)
 		}
 	}
-	return con.payments(mine, c.AsOf.String())
+	return con.payments(mine, c.AsOf.String()), true
 }
 
 // paymentQR serves the QR Platba image of what is still owed, from the
