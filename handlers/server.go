@@ -139,6 +139,7 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/stats", aggregates}, s.stats},
 		{Rule{get, "/v1/payments", readers}, s.listPayments},
 		{Rule{get, "/v1/citizens/{citizen_id}/payments", readers}, s.citizenPayments},
+		{Rule{get, "/v1/citizens/{citizen_id}/cases", readers}, s.citizenCases},
 		{Rule{get, "/v1/payments/{payment_id}/qr.svg", readers}, s.paymentQR},
 		{Rule{get, "/v1/payments/{payment_id}/qr.png", readers}, s.paymentQR},
 		{Rule{get, "/healthz", nil}, s.healthz},

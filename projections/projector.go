@@ -164,7 +164,7 @@ func (b *batch) change(before caseRows, next *cases.Case, replace bool) error {
 }
 
 func caseRow(c *cases.Case, state []byte) row {
-	return row{c.ID, string(c.Situation), c.Office, c.Version, c.OpenedOn, date(c.ClosedOn), string(state)}
+	return row{c.ID, string(c.Situation), c.Office, c.Version, c.OpenedOn, date(c.ClosedOn), string(state), c.Citizen.ID}
 }
 
 func (b *batch) diff(t *table, before, after []row, replace bool) {

@@ -16,7 +16,7 @@ import (
 // service that finds another version starts a new generation and projects
 // the log into it, and `lhuta rebuild` builds one beside the old, which
 // answers until the switch.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // A generation is one complete set of read-model tables, named
 // <table>_g<generation>. Queries read the views named <table>, which point
@@ -31,12 +31,15 @@ type table struct {
 	indexes []string
 }
 
-// caseTable holds one row per case with the state the case continues from.
+// caseTable holds one row per case with the state the case continues from,
+// and the citizen's id to find a citizen's cases by (schema 4).
 var caseTable = table{
 	name: "case_view",
 	columns: []string{"case_id TEXT NOT NULL", "situation TEXT NOT NULL", "office TEXT NOT NULL",
-		"version BIGINT NOT NULL", "opened_on %DATE% NOT NULL", "closed_on %DATE%", "state TEXT NOT NULL"},
-	key: []string{"case_id"},
+		"version BIGINT NOT NULL", "opened_on %DATE% NOT NULL", "closed_on %DATE%", "state TEXT NOT NULL",
+		"citizen_id TEXT NOT NULL"},
+	key:     []string{"case_id"},
+	indexes: []string{"(citizen_id, case_id)"},
 }
 
 // obligationTable holds one row per obligation. resolved_on is the first

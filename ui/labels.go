@@ -13,6 +13,7 @@ var labels = map[string]string{
 	"id_card_expiry":        "Skončení platnosti OP",
 	"name_change":           "Změna jména nebo příjmení",
 	"passport_application":  "Žádost o cestovní pas",
+	"local_fee":             "Místní poplatek",
 
 	// Event types.
 	"CaseOpened":               "Případ založen",
@@ -35,6 +36,11 @@ var labels = map[string]string{
 	"ObligationExcused":        "Prominutí povinnosti (překážka těžko překonatelná)",
 	"FlagReviewed":             "Rozhodnutí o podezření z přestupku",
 	"CaseClosed":               "Uzavření případu",
+	"LocalFeeLiabilityArose":   "Vznik poplatkové povinnosti",
+	"LocalFeeLiabilityEnded":   "Zánik poplatkové povinnosti",
+	"LocalFeeExemptionGranted": "Osvobození od poplatku",
+	"LocalFeeIncreased":        "Zvýšení neuhrazeného poplatku (§ 11 zákona o místních poplatcích)",
+	"PaymentReceived":          "Přijatá platba",
 
 	// Fields.
 	"situation":                     "Životní situace",
@@ -83,6 +89,20 @@ var labels = map[string]string{
 	"decided_on":                    "Datum rozhodnutí",
 	"closed_on":                     "Datum uzavření",
 	"review_threshold_working_days": "Práh pro pozdní ohlášení (pracovní dny)",
+	"fee":                           "Poplatek",
+	"arose_on":                      "Datum vzniku povinnosti",
+	"basis":                         "Kategorie poplatníka (podle vyhlášky)",
+	"house_number":                  "Číslo popisné",
+	"village_part":                  "Část obce",
+	"dogs":                          "Počet psů",
+	"ended_on":                      "Datum zániku povinnosti",
+	"from":                          "Od",
+	"to":                            "Do (nepovinné)",
+	"year":                          "Rok",
+	"amount_czk":                    "Částka (Kč)",
+	"paid_on":                       "Datum platby",
+	"variable_symbol":               "Variabilní symbol (VS)",
+	"bank_reference":                "Identifikace platby v bance (nepovinné)",
 
 	// Values.
 	"lost":                   "ztráta",
@@ -116,6 +136,8 @@ var labels = map[string]string{
 	"proceedings_opened":     "zahájeno řízení",
 	"fined":                  "uložena pokuta",
 	"raised":                 "k posouzení",
+	"waste":                  "poplatek za komunální odpad",
+	"dog":                    "poplatek ze psů",
 
 	// Obligations and statuses.
 	"apply_for_id_card":    "Požádat o nový OP",
@@ -129,6 +151,13 @@ var labels = map[string]string{
 	"judged":               "rozhodnuto",
 	"closed":               "uzavřen",
 	"breached":             "překročena",
+	// Payment statuses and kinds.
+	"unpaid":             "nezaplaceno (před splatností)",
+	"partially_paid":     "zaplaceno částečně",
+	"paid":               "zaplaceno",
+	"paid_late":          "zaplaceno po splatnosti",
+	"fine":               "pokuta",
+	"administrative_fee": "správní poplatek",
 
 	// Roles.
 	"clerk":              "referent",
@@ -155,6 +184,7 @@ var choices = map[string][]string{
 	"change": {"marriage", "divorce", "partnership_registered", "partnership_dissolved", "widowed",
 		"marriage_void", "partnership_void", "spouse_declared_dead"},
 	"decision": {"dismissed", "proceedings_opened", "fined"},
+	"fee":      {"waste", "dog"},
 }
 
 // label returns the Czech label of an API name, or the name itself.

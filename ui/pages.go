@@ -197,9 +197,14 @@ type casePage struct {
 	Months   []month
 	Record   []option
 	Saved    bool
-	// Payments is where the payment obligations and their QR Platba slips
-	// will be shown (RULES.md §9); nothing fills it yet.
-	Payments any
+	// KnownAt is the instant (or day) the case is shown as the office knew
+	// it then; "" for what is known now.
+	KnownAt string
+	// Payments are the case's payment obligations as of the page's day,
+	// with their QR Platba images and slips (RULES.md §9).
+	Payments []payment
+	// PaymentsUnread: the API did not answer the payments (the page says so).
+	PaymentsUnread bool
 }
 
 // Total is the fee's whole amount.
@@ -213,14 +218,19 @@ func (p casePage) Total() int {
 func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := url.Values{}
-	for _, k := range []string{"as_of", "min_position"} {
-		if v := r.URL.Query().Get(k); v != "" {
+	for _, k := range []string{"as_of", "known_at", "min_position"} {
+		if v := strings.TrimSpace(r.URL.Query().Get(k)); v != "" {
 			q.Set(k, v)
 		}
 	}
 	var p casePage
 	if !con.get(w, r, "/v1/cases/"+pathID(r), q, &p.Case) {
 		return
+	}
+	p.KnownAt = q.Get("known_at")
+	events := url.Values{}
+	if p.KnownAt != "" {
+		events.Set("known_at", p.KnownAt)
 	}
 	var history struct {
 		Items []struct {
@@ -231,7 +241,7 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 			RecordedBy string          `json:"recorded_by"`
 		} `json:"items"`
 	}
-	if !con.get(w, r, "/v1/cases/"+pathID(r)+"/events", nil, &history) {
+	if !con.get(w, r, "/v1/cases/"+pathID(r)+"/events", events, &history) {
 		return
 	}
 	_ = json.Unmarshal(p.Case.Citizen, &p.Citizen)
@@ -252,7 +262,12 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Months = months(p.Case)
 	p.Saved = r.URL.Query().Get("saved") != ""
-	if may(s.who.Role, "POST", "/v1/cases/{id}/events") {
+	var paymentsRead bool
+	p.Payments, paymentsRead = con.casePayments(r, p.Case, p.Citizen.ID)
+	p.PaymentsUnread = !paymentsRead
+	// A case as the office knew it then is history: facts are recorded on
+	// the case as it is now.
+	if may(s.who.Role, "POST", "/v1/cases/{id}/events") && p.KnownAt == "" {
 		for _, et := range cases.EventTypes(cases.Situation(p.Case.Situation)) {
 			t := string(et)
 			// A closed case takes no new facts; officers still decide on its flags.
@@ -372,7 +387,11 @@ func chosenFlag(c projections.CaseView, _ formField, r *http.Request) *projectio
 
 func (con *Console) loadCase(w http.ResponseWriter, r *http.Request) (projections.CaseView, bool) {
 	var c projections.CaseView
-	ok := con.get(w, r, "/v1/cases/"+pathID(r), nil, &c)
+	q := url.Values{}
+	if v := r.URL.Query().Get("min_position"); v != "" {
+		q.Set("min_position", v)
+	}
+	ok := con.get(w, r, "/v1/cases/"+pathID(r), q, &c)
 	return c, ok
 }
 
@@ -670,7 +689,7 @@ func shortID(id string) string {
 // csv downloads a list as the API's CSV.
 func (con *Console) csv(path, name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		q := listQuery(r, "as_of", "status", "office", "situation", "due_from", "due_to")
+		q := listQuery(r, "as_of", "status", "kind", "office", "situation", "due_from", "due_to")
 		a := con.call(r, http.MethodGet, path, q, nil, map[string]string{"Accept": "text/csv"})
 		if a.status != http.StatusOK {
 			con.refused(w, r, a)

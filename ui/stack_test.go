@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
@@ -54,7 +55,7 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: clock, Log: log,
 	})
 	ts := httptest.NewUnstartedServer(nil)
-	ts.Config = handlers.HTTPServer("", ui.Mount(srv.Routes(), ui.Config{Identify: srv.Identify, Today: clock, Log: log}), handlers.Timeouts{})
+	ts.Config = handlers.HTTPServer("", ui.Mount(srv.Routes(), ui.Config{Identify: srv.Identify, Today: clock, Log: log, Offices: money.Builtin()}), handlers.Timeouts{})
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
 	st.url, st.server = ts.URL, srv

@@ -12,6 +12,7 @@ var funcs = template.FuncMap{
 	"czk":        czk,
 	"thousands":  func(n int) string { return thousands(int64(n)) },
 	"hasPrefix":  strings.HasPrefix,
+	"kc":         func(n int) string { return thousands(int64(n)) + "\u00a0Kč" },
 	"hasFieldErrors": func(fields []formField) bool {
 		for _, f := range fields {
 			if f.Error != "" {
@@ -24,7 +25,7 @@ var funcs = template.FuncMap{
 
 // pageNames are the console's pages, each a template of its own on the
 // common layout.
-var pageNames = []string{"login", "error", "find", "form", "case", "list", "dashboard"}
+var pageNames = []string{"login", "error", "find", "form", "case", "list", "dashboard", "citizen", "slip"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}

@@ -34,6 +34,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/handlers"
 )
 
@@ -55,6 +56,9 @@ type Config struct {
 	// console uses it only to prefill dates in forms.
 	Today func() calendar.Date
 	Log   *slog.Logger
+	// Offices are the offices' payment terms, for the payee's name on a
+	// payment slip; without them a slip names the office by its code.
+	Offices *money.Offices
 }
 
 // SessionCookie is the name of the console's session cookie.
@@ -149,6 +153,11 @@ func New(c Config) *Console {
 	m.HandleFunc("POST /ui/cases/{id}/record", con.signedIn(con.record))
 	m.HandleFunc("GET /ui/obligations", con.signedIn(con.obligationsPage))
 	m.HandleFunc("GET /ui/obligations.csv", con.signedIn(con.csv("/v1/obligations", "lhuty")))
+	m.HandleFunc("GET /ui/payments", con.signedIn(con.paymentsPage))
+	m.HandleFunc("GET /ui/payments.csv", con.signedIn(con.csv("/v1/payments", "platby")))
+	m.HandleFunc("GET /ui/payments/{id}/qr.svg", con.signedIn(con.paymentQR))
+	m.HandleFunc("GET /ui/payments/{id}/slip", con.signedIn(con.slipPage))
+	m.HandleFunc("GET /ui/citizens", con.signedIn(con.citizensPage))
 	m.HandleFunc("GET /ui/flags", con.signedIn(con.flagsPage))
 	m.HandleFunc("GET /ui/flags.csv", con.signedIn(con.csv("/v1/flags", "prestupky")))
 	m.HandleFunc("GET /ui/sla", con.signedIn(con.slaPage))
@@ -371,7 +380,9 @@ func menu(role cases.Role) []menuItem {
 		}
 	}
 	add("GET", "/v1/cases/{id}", "/ui/cases", "Případy")
+	add("GET", "/v1/citizens/{citizen_id}/cases", "/ui/citizens", "Občané")
 	add("GET", "/v1/obligations", "/ui/obligations", "Lhůty občanů")
+	add("GET", "/v1/payments", "/ui/payments", "Platby")
 	add("GET", "/v1/flags", "/ui/flags", "Podezření z přestupků")
 	add("GET", "/v1/sla", "/ui/sla", "Lhůty úřadu")
 	add("GET", "/v1/stats", "/ui/dashboard", "Přehledy")

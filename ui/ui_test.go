@@ -112,13 +112,17 @@ func TestCSRF(t *testing.T) {
 
 // TestDashboardSeesNoPersonalData: a dashboard token reaches the
 // dashboard and nothing else; no page it can open shows a name, a case id
-// or a birth number.
+// or a birth number: not the cases, the lists, nor the payments (the fee
+// department's list, a QR code, a slip, the counter's page by citizen).
 func TestDashboardSeesNoPersonalData(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		st := newStack(t, db, today)
 		clerk := st.browser()
 		name := "Jana Nováková"
-		id := openIncident(t, clerk, clerk.signIn("clerk-token"), name)
+		clerkToken := clerk.signIn("clerk-token")
+		id := openIncident(t, clerk, clerkToken, name)
+		fee := openLocalFee(t, clerk, clerkToken, "p-154")
+		payment := url.PathEscape(fee + ".waste-2026")
 
 		for _, token := range []string{"dash-token", "admin-token"} {
 			b := st.browser()
@@ -131,11 +135,14 @@ func TestDashboardSeesNoPersonalData(t *testing.T) {
 			if p.status != http.StatusOK || !strings.Contains(p.body, "<svg") {
 				t.Errorf("%s: dashboard %d without a chart\n%s", token, p.status, p.body)
 			}
-			personal := []string{name, id, "c-" + name}
+			personal := []string{name, id, "c-" + name, fee, "p-154"}
 			for _, path := range []string{"/ui/cases", "/ui/cases?q=" + id, "/ui/cases/" + id, "/ui/cases/" + id + "?as_of=2026-04-30",
 				"/ui/cases/" + id + "/record?type=OldCardFound", "/ui/cases/" + id + "/record?type=FlagReviewed", "/ui/cases/new",
 				"/ui/obligations", "/ui/obligations?status=", "/ui/obligations.csv?status=", "/ui/flags", "/ui/flags.csv",
-				"/ui/sla", "/ui/sla.csv", "/ui/dashboard", "/ui/dashboard?offices=Praha+1"} {
+				"/ui/sla", "/ui/sla.csv", "/ui/dashboard", "/ui/dashboard?offices=Praha+1",
+				"/ui/cases/" + fee, "/ui/payments", "/ui/payments?status=unpaid&kind=local_fee", "/ui/payments.csv",
+				"/ui/payments/" + payment + "/qr.svg", "/ui/payments/" + payment + "/slip", "/ui/citizens", "/ui/citizens?id=p-154",
+				"/ui/cases/" + fee + "/record?type=PaymentReceived", "/ui/cases/" + fee + "/record?type=LocalFeeIncreased"} {
 				p := b.get(path)
 				for _, s := range personal {
 					if strings.Contains(p.body, s) || strings.Contains(p.location, s) {
@@ -152,6 +159,8 @@ func TestDashboardSeesNoPersonalData(t *testing.T) {
 				form url.Values
 			}{
 				{"/ui/cases/" + id + "/record", url.Values{"csrf": {csrf}, "type": {"OldCardFound"}, "found_on": {"2026-03-28"}}},
+				{"/ui/cases/" + fee + "/record", url.Values{"csrf": {csrf}, "type": {"PaymentReceived"}, "amount_czk": {"1200"},
+					"paid_on": {"2026-03-28"}, "variable_symbol": {"1541"}}},
 				{"/ui/cases", url.Values{"csrf": {csrf}, "situation": {"first_id_card"}, "office": {"Praha 1"},
 					"citizen.full_name": {"X"}, "citizen.id": {"x"}, "citizen.birth_date": {"2011-01-01"}}},
 			} {

@@ -567,7 +567,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		DBTimeout:           c.dbTimeout,
 	})
 	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
-	console := ui.Config{Identify: srv.Identify, Today: today, Log: log}
+	console := ui.Config{Identify: srv.Identify, Today: today, Log: log, Offices: offices}
 	httpSrv := handlers.HTTPServer(c.addr, ui.Mount(srv.Routes(), console), handlers.DefaultTimeouts)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

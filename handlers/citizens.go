@@ -1,0 +1,31 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lhuta/lhuta/projections"
+)
+
+// citizenCases answers GET /v1/citizens/{citizen_id}/cases: the cases
+// opened for one citizen (the citizen.id they were opened with), oldest
+// first, for finding a citizen at the counter. Each case listed is logged
+// as a personal-data read, as a case read is.
+func (s *Server) citizenCases(w http.ResponseWriter, r *http.Request) {
+	if !s.waitMinPosition(w, r) {
+		return
+	}
+	citizen := mux.Vars(r)["citizen_id"]
+	items, err := readTwice(r.Context(), func() ([]projections.CitizenCase, error) {
+		return s.reader.CitizenCases(r.Context(), citizen, s.today())
+	})
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	for _, it := range items {
+		s.audit(r, it.CaseID)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}

@@ -1,0 +1,44 @@
+package projections
+
+import (
+	"context"
+	"errors"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+)
+
+// CitizenCase is one of a citizen's cases, for finding it at the counter.
+type CitizenCase struct {
+	CaseID    string        `json:"case_id"`
+	Situation string        `json:"situation"`
+	Office    string        `json:"office"`
+	Status    string        `json:"status"`
+	OpenedOn  calendar.Date `json:"opened_on"`
+}
+
+// CitizenCases lists the cases opened for a citizen (the citizen.id they
+// were opened with), oldest first; status is open or closed as of asOf.
+func (r *Reader) CitizenCases(ctx context.Context, citizenID string, asOf calendar.Date) ([]CitizenCase, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT case_id, situation, office, opened_on, closed_on FROM case_view
+		WHERE citizen_id = $1 ORDER BY opened_on, case_id`, citizenID)
+	if err != nil {
+		return nil, err
+	}
+	items := []CitizenCase{}
+	for rows.Next() {
+		var (
+			it             CitizenCase
+			opened, closed dbDate
+		)
+		if err := rows.Scan(&it.CaseID, &it.Situation, &it.Office, &opened, &closed); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		it.OpenedOn, it.Status = opened.Date, "open"
+		if !closed.IsZero() && !closed.After(asOf) {
+			it.Status = "closed"
+		}
+		items = append(items, it)
+	}
+	return items, errors.Join(rows.Err(), rows.Close())
+}
