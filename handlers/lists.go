@@ -154,7 +154,9 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := readTwice(r.Context(), func() (projections.Stats, error) { return s.reader.Stats(r.Context(), f) })
 	if err == nil {
-		st.Payments, err = readTwice(r.Context(), func() (projections.PaymentTotals, error) { return s.reader.PaymentTotals(r.Context(), f, r.URL.Query().Has("min_position")) })
+		st.Payments, err = readTwice(r.Context(), func() (projections.PaymentTotals, error) {
+			return s.reader.PaymentTotals(r.Context(), f, r.URL.Query().Has("min_position"))
+		})
 	}
 	if err != nil {
 		writeError(w, s.log, err)
