@@ -18,6 +18,26 @@ type Field struct {
 	Kind string
 	// Required fields must be given; Past dates may not lie after today.
 	Required, Past bool
+	// Personal fields say something about the person beyond the case's
+	// facts: free text, an address, an exemption's reason (fact:"personal").
+	Personal bool
+}
+
+// PersonalFields lists the keys of an event's data that are personal
+// data, for those who may not receive it (the event feed): the citizen of
+// CaseOpened, and the Personal fields of the other events.
+func PersonalFields(eventType EventType) []string {
+	if eventType == CaseOpenedType {
+		return []string{"citizen"}
+	}
+	fields, _, _ := Contract(string(eventType))
+	var names []string
+	for _, f := range fields {
+		if f.Personal {
+			names = append(names, f.Name)
+		}
+	}
+	return names
 }
 
 // Contract describes an event type: the fields of its data and whether it
@@ -41,7 +61,8 @@ func Contract(eventType string) (fields []Field, officer bool, ok bool) {
 		if name == "" || name == "-" || slices.Contains(opts, "server") {
 			continue
 		}
-		field := Field{Name: name, Required: slices.Contains(opts, "required"), Past: slices.Contains(opts, "past")}
+		field := Field{Name: name, Required: slices.Contains(opts, "required"), Past: slices.Contains(opts, "past"),
+			Personal: slices.Contains(opts, "text") || slices.Contains(opts, "personal")}
 		ft := f.Type
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()

@@ -16,8 +16,8 @@ func TestContract(t *testing.T) {
 		}
 	}
 	fields, officer, _ := Contract("IncidentReported")
-	want := []Field{{"kind", "line", true, false}, {"reported_on", "date", true, true},
-		{"discovered_on", "date", false, true}, {"reported_to", "line", true, false}}
+	want := []Field{{"kind", "line", true, false, false}, {"reported_on", "date", true, true, false},
+		{"discovered_on", "date", false, true, false}, {"reported_to", "line", true, false, false}}
 	if officer || !slices.Equal(fields, want) {
 		t.Errorf("IncidentReported: officer %v, fields %+v", officer, fields)
 	}
@@ -33,5 +33,23 @@ func TestContract(t *testing.T) {
 	}
 	if _, _, ok := Contract("NoSuchEvent"); ok {
 		t.Error("an unknown event has a contract")
+	}
+}
+
+// What the event feed leaves out where personal data may not go.
+func TestPersonalFields(t *testing.T) {
+	for typ, want := range map[EventType][]string{
+		CaseOpenedType:               {"citizen"},
+		IncidentReportedType:         nil,
+		ObligationExcusedType:        {"reason"},
+		CaseClosedType:               {"reason"},
+		ApplicationFiledType:         {"consent_obstacle"},
+		LocalFeeLiabilityAroseType:   {"house_number", "village_part"},
+		LocalFeeExemptionGrantedType: {"reason"},
+		PaymentReceivedType:          {"variable_symbol"},
+	} {
+		if got := PersonalFields(typ); !slices.Equal(got, want) {
+			t.Errorf("%s: personal fields %v, want %v", typ, got, want)
+		}
 	}
 }

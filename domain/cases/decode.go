@@ -24,6 +24,8 @@ import (
 //	fact:"past"            a date of a fact: not after today, not before the citizen's birth
 //	fact:"server"          filled in by the service, never taken from the request
 //	fact:"text"            free text (a reason): up to MaxText characters, line breaks allowed
+//	fact:"personal"        says something about the person (an address, an exemption's
+//	                       reason): left out where personal data may not go (PersonalFields)
 //
 // Every string is valid UTF-8 without control characters and at most
 // MaxLine characters (free text: see "text"); every date lies between

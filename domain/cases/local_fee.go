@@ -93,8 +93,8 @@ type LocalFeeLiabilityArose struct {
 	AroseOn calendar.Date `json:"arose_on" fact:"required,past"`
 	// Basis is the schedule's payer category.
 	Basis       string `json:"basis" fact:"required"`
-	HouseNumber string `json:"house_number,omitempty"`
-	VillagePart string `json:"village_part,omitempty"`
+	HouseNumber string `json:"house_number,omitempty" fact:"personal"`
+	VillagePart string `json:"village_part,omitempty" fact:"personal"`
 	// Dogs is how many dogs, for the dog fee.
 	Dogs int `json:"dogs,omitempty"`
 }
@@ -170,7 +170,7 @@ func (e *LocalFeeLiabilityEnded) apply(c *Case) {
 // (seed 004 lists eight for waste); a fee year the exemption covers whole is excused.
 type LocalFeeExemptionGranted struct {
 	Fee    money.Fee     `json:"fee" fact:"required"`
-	Reason string        `json:"reason" fact:"required"`
+	Reason string        `json:"reason" fact:"required,personal"`
 	From   calendar.Date `json:"from" fact:"required"`
 	To     calendar.Date `json:"to,omitzero"`
 }
@@ -257,7 +257,7 @@ func (e *LocalFeeIncreased) apply(c *Case) {
 type PaymentReceived struct {
 	AmountCZK      int           `json:"amount_czk" fact:"required"`
 	PaidOn         calendar.Date `json:"paid_on" fact:"required,past"`
-	VariableSymbol string        `json:"variable_symbol" fact:"required"`
+	VariableSymbol string        `json:"variable_symbol" fact:"required,personal"`
 	BankReference  string        `json:"bank_reference,omitempty"`
 }
 

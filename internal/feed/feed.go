@@ -27,6 +27,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/nats-io/nats.go"
 
+	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
 )
 
@@ -85,10 +86,6 @@ type Message struct {
 	CorrelationID string    `json:"correlation_id"`
 }
 
-// personalFields are the keys of an event's data that are personal data:
-// the citizen block of CaseOpened (id, name, birth date, birth number) and
-// free-text reasons, which a clerk may fill with anything about the person.
-var personalFields = []string{"citizen", "reason"}
 
 // Forwarder follows the log and publishes it.
 type Forwarder struct {
@@ -232,20 +229,24 @@ func (f *Forwarder) message(ctx context.Context, e eventstore.Event) (string, []
 		Data: e.Data, RecordedAt: e.RecordedAt, CorrelationID: e.CorrelationID}
 	if f.cfg.PersonalData {
 		m.RecordedBy = e.RecordedBy
-	} else if m.Data, err = withoutPersonalData(e.Data); err != nil {
+	} else if m.Data, err = withoutPersonalData(cases.EventType(e.Type), e.Data); err != nil {
 		return "", nil, fmt.Errorf("event %d: %w", e.Position, err)
 	}
 	payload, err := json.Marshal(m)
 	return f.cfg.Subject + "." + token(situation) + "." + token(e.Type), payload, err
 }
 
-// withoutPersonalData drops the personal fields of an event's data.
-func withoutPersonalData(data json.RawMessage) (json.RawMessage, error) {
+// withoutPersonalData drops the personal fields of an event's data, as the
+// domain marks them (cases.PersonalFields): the citizen block of
+// CaseOpened (id, name, birth date, birth number), free-text reasons, which
+// a clerk may fill with anything about the person, an address, a variable
+// symbol made of it, an exemption's reason.
+func withoutPersonalData(eventType cases.EventType, data json.RawMessage) (json.RawMessage, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
 		return nil, err
 	}
-	for _, k := range personalFields {
+	for _, k := range cases.PersonalFields(eventType) {
 		delete(fields, k)
 	}
 	return json.Marshal(fields)
