@@ -86,7 +86,6 @@ type Message struct {
 	CorrelationID string    `json:"correlation_id"`
 }
 
-
 // Forwarder follows the log and publishes it.
 type Forwarder struct {
 	db    *eventstore.DB
