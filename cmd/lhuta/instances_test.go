@@ -292,20 +292,7 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 	// (and every event after the read models' offset in log order, which on
 	// PostgreSQL may have a lower position than the last: none is left)
 	store, pipe := eventstore.NewSQLStore(db.SQL, db.Dialect), projections.New(db, nil)
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		c, err := pipe.Checkpoint(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n, err := store.CountAfter(context.Background(), c); err != nil {
-			t.Fatal(err)
-		} else if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the read models did not catch up with the log within 30 s")
-		}
-	}
+	testdb.WaitDrained(t, store, pipe.Checkpoint, 30*time.Second, "the read models catching up with the log")
 	diffs, err := projections.Check(context.Background(), db, nil)
 	if err != nil {
 		t.Fatal(err)

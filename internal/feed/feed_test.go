@@ -124,20 +124,7 @@ func TestRestartMidBurstPublishesEveryEventOnce(t *testing.T) {
 		// Every event appended is published: none is left after the
 		// feed's offset (on PostgreSQL the readable log may lag behind the
 		// last commit while another transaction runs anywhere in the cluster).
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			c, err := second.offset(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n, err := store.CountAfter(context.Background(), c); err != nil {
-				t.Fatal(err)
-			} else if n == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the second forwarder did not publish the whole log within 30 s")
-			}
-		}
+		testdb.WaitDrained(t, store, second.offset, 30*time.Second, "the second forwarder publishing the whole log")
 		stop2()
 		<-done
 

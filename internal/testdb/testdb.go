@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx" for the admin connection
@@ -115,5 +116,31 @@ func migrate(t testing.TB, db *eventstore.DB) {
 	}
 	if err := projections.Prepare(context.Background(), db); err != nil {
 		t.Fatal(fmt.Errorf("%s: %w", db.Dialect.Name, err))
+	}
+}
+
+// WaitDrained waits until no event of store's log comes after the cursor
+// that checkpoint returns (a consumer's offset: the read models', the
+// feed's), failing the test with what after timeout. It waits for the log
+// in its own order, not for the highest position: on PostgreSQL an event
+// committed later may hold a lower position.
+func WaitDrained(t testing.TB, store *eventstore.SQLStore, checkpoint func(context.Context) (eventstore.Cursor, error), timeout time.Duration, what string) {
+	t.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(20 * time.Millisecond) {
+		c, err := checkpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := store.CountAfter(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d events still after the offset %v after %s", what, n, c, timeout)
+		}
 	}
 }
