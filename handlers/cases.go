@@ -276,7 +276,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return projections.CaseView{}, err
 			}
-			return projections.ViewOf(c, asOf)
+			return projections.ViewOf(c, asOf, s.offices)
 		}
 		return s.reader.Case(r.Context(), mux.Vars(r)["id"], asOf)
 	})

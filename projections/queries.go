@@ -93,6 +93,8 @@ type CaseView struct {
 	Validity    json.RawMessage  `json:"validity"`
 	// Fee is the fee fixed by the latest application, null where none is known.
 	Fee json.RawMessage `json:"fee"`
+	// Payments are the case's payment obligations as of AsOf (RULES.md §9).
+	Payments []PaymentItem `json:"payments"`
 }
 
 // Reader answers queries from the read models.
@@ -122,16 +124,23 @@ func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseV
 	if err != nil {
 		return CaseView{AsOf: asOf}, fmt.Errorf("case %s: %w", id, err)
 	}
-	return ViewOf(c, asOf)
+	return ViewOf(c, asOf, r.terms())
 }
 
 // ViewOf shows a case as of a day: facts dated later have not happened yet.
+// Its payment obligations follow the offices' terms (nil: the built-in ones).
 // It is the one way a case state becomes the API's answer, whether the state
 // comes from the read model or from replaying the events known at a moment.
-func ViewOf(c *cases.Case, asOf calendar.Date) (CaseView, error) {
+func ViewOf(c *cases.Case, asOf calendar.Date, offices *money.Offices) (CaseView, error) {
 	v := CaseView{ID: c.ID, Situation: string(c.Situation), Office: c.Office, Status: "open", Version: c.Version,
 		OpenedOn: c.OpenedOn, ClosedOn: c.ClosedOn, AsOf: asOf, Obligations: []CaseObligation{}, Flags: []FlagItem{},
-		SLA: []SLAItem{}, Fee: json.RawMessage("null")}
+		SLA: []SLAItem{}, Fee: json.RawMessage("null"), Payments: []PaymentItem{}}
+	if offices == nil {
+		offices = money.Builtin()
+	}
+	for _, p := range c.PaymentObligations(asOf, offices) {
+		v.Payments = append(v.Payments, paymentItem(c, p))
+	}
 	if !c.ClosedOn.IsZero() && !c.ClosedOn.After(asOf) {
 		v.Status = "closed"
 	}

@@ -203,8 +203,6 @@ type casePage struct {
 	// Payments are the case's payment obligations as of the page's day,
 	// with their QR Platba images and slips (RULES.md §9).
 	Payments []payment
-	// PaymentsUnread: the API did not answer the payments (the page says so).
-	PaymentsUnread bool
 }
 
 // Total is the fee's whole amount.
@@ -262,9 +260,7 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Months = months(p.Case)
 	p.Saved = r.URL.Query().Get("saved") != ""
-	var paymentsRead bool
-	p.Payments, paymentsRead = con.casePayments(r, p.Case, p.Citizen.ID)
-	p.PaymentsUnread = !paymentsRead
+	p.Payments = con.casePayments(p.Case)
 	// A case as the office knew it then is history: facts are recorded on
 	// the case as it is now.
 	if may(s.who.Role, "POST", "/v1/cases/{id}/events") && p.KnownAt == "" {

@@ -90,25 +90,9 @@ func (con *Console) citizenPayments(r *http.Request, citizen, asOf string) ([]pr
 }
 
 // casePayments are the case's payment obligations as of the case page's
-// day. The API lists payments by citizen (the counter's query): the
-// console keeps those of this case.
-// It returns false where the API did not answer them (the page says so).
-func (con *Console) casePayments(r *http.Request, c projections.CaseView, citizen string) ([]payment, bool) {
-	if !may(current(r).who.Role, "GET", "/v1/citizens/{citizen_id}/payments") || citizen == "" {
-		return nil, true
-	}
-	items, a, ok := con.citizenPayments(r, citizen, c.AsOf.String())
-	if !ok {
-		con.cfg.Log.Warn("console: the case's payments not read", "status", a.status)
-		return nil, false
-	}
-	var mine []projections.PaymentItem
-	for _, it := range items {
-		if it.CaseID == c.ID {
-			mine = append(mine, it)
-		}
-	}
-	return con.payments(mine, c.AsOf.String()), true
+// day, as the API's case answer holds them.
+func (con *Console) casePayments(c projections.CaseView) []payment {
+	return con.payments(c.Payments, c.AsOf.String())
 }
 
 // paymentQR serves the QR Platba image of what is still owed, from the
