@@ -126,6 +126,11 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 		if got := s.payments("/v1/payments?as_of=2026-03-10&status=overdue", "officer-token", pos); len(got) != 1 {
 			t.Fatalf("overdue list: %v", got)
 		}
+		// The case's answer holds the same obligation.
+		c := s.do("GET", fmt.Sprintf("/v1/cases/%s?as_of=2026-02-01&min_position=%d", id, pos), "clerk-token", nil)
+		if ps, _ := c.body["payments"].([]any); c.status != 200 || len(ps) != 1 || ps[0].(map[string]any)["spayd"] != spayd {
+			t.Fatalf("the case's payments: %d %v", c.status, c.body["payments"])
+		}
 
 		pos = s.record(id, "PaymentReceived", map[string]any{"amount_czk": 500, "paid_on": "2026-02-20",
 			"variable_symbol": "1541", "bank_reference": "B-1"})
