@@ -41,6 +41,17 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 		items, next, err := s.reader.Payments(r.Context(), f)
 		return list[projections.PaymentItem]{items, next}, err
 	})
+	if err == nil {
+		// An item names its payer (the message for the recipient is the
+		// surname): each case listed is a read of personal data.
+		seen := map[string]bool{}
+		for _, it := range page.items {
+			if !seen[it.CaseID] {
+				seen[it.CaseID] = true
+				s.audit(r, it.CaseID)
+			}
+		}
+	}
 	s.writeList(w, r, page.items, page.next, err)
 }
 

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/testdb"
 )
 
@@ -342,6 +344,35 @@ func TestFinesAreOnTheOverdueListOfPayments(t *testing.T) {
 		pos = s.record(id, "PaymentReceived", map[string]any{"amount_czk": 2000, "paid_on": "2026-03-20", "variable_symbol": it["variable_symbol"]})
 		if got := s.payments("/v1/payments?as_of=2026-04-20&kind=fine", "officer-token", pos); got[0]["status"] != "paid" {
 			t.Errorf("after paying: %v", got)
+		}
+	})
+}
+
+// An item of the payments list names its payer (the message is the
+// surname), so each case it lists is an audited personal-data read.
+func TestThePaymentsListIsAnAuditedRead(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		var logged bytes.Buffer
+		s := newStackWith(t, db, calendar.NewDate(2026, 3, 10), func(c *handlers.Config) {
+			c.Log = slog.New(slog.NewTextHandler(&logged, nil))
+		})
+		id := s.payer("p-1", "1980-05-17", "Jana Nováková")
+		pos := s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
+			"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})
+		if items := s.payments("/v1/payments", "officer-token", pos); len(items) != 1 || items[0]["message"] != "Nováková" {
+			t.Fatalf("payments: %v", items)
+		}
+		audited := 0
+		for _, l := range strings.Split(logged.String(), "\n") {
+			if strings.Contains(l, "audit=true") && strings.Contains(l, "route=/v1/payments ") {
+				audited++
+				if !strings.Contains(l, "case_id="+id) || !strings.Contains(l, "actor=bob") {
+					t.Errorf("audit line: %s", l)
+				}
+			}
+		}
+		if audited != 1 {
+			t.Errorf("%d audit lines for the payments list, want 1:\n%s", audited, logged.String())
 		}
 	})
 }
