@@ -148,13 +148,16 @@ func OpenPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 	return &DB{SQL: stdlib.OpenDBFromPool(p), Dialect: Postgres, Where: redact(databaseURL), close: p.Close}, nil
 }
 
-// redact drops the password from a database URL.
+// redact says which database a connection string names, without its
+// password in whatever form it comes (a URL's user part, a password=
+// parameter, the key=value form): only user, host, port and database.
 func redact(databaseURL string) string {
-	u, err := url.Parse(databaseURL)
+	c, err := pgconn.ParseConfig(databaseURL)
 	if err != nil {
-		return "postgres"
+		return "postgres (an unreadable connection string)"
 	}
-	return u.Redacted()
+	u := url.URL{Scheme: "postgres", User: url.User(c.User), Host: fmt.Sprintf("%s:%d", c.Host, c.Port), Path: "/" + c.Database}
+	return u.String()
 }
 
 // Backup writes a consistent copy of the embedded SQLite store to file
