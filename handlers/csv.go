@@ -55,8 +55,27 @@ func writeRows(w http.ResponseWriter, rows [][]string, next string) {
 		w.Header().Set("Next-Cursor", next)
 	}
 	w.WriteHeader(http.StatusOK)
+	for _, row := range rows {
+		for i, cell := range row {
+			row[i] = inert(cell)
+		}
+	}
 	cw := csv.NewWriter(w)
 	_ = cw.WriteAll(rows)
+}
+
+// inert keeps a spreadsheet from reading a cell as a formula (CSV
+// injection: a citizen's name or an office typed as =HYPERLINK(…)): a cell
+// that begins with = + - @, a tab or a carriage return, and is not a
+// number, gets a leading apostrophe, which spreadsheets show as text.
+func inert(cell string) string {
+	if cell == "" || !strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return cell
+	}
+	if _, err := strconv.ParseFloat(cell, 64); err == nil {
+		return cell
+	}
+	return "'" + cell
 }
 
 func csvValue(v reflect.Value) string {

