@@ -224,7 +224,13 @@ func (con *Console) session(r *http.Request) *session {
 	con.mu.Lock()
 	defer con.mu.Unlock()
 	s := con.sessions[c.Value]
-	if s != nil && time.Now().After(s.expires) {
+	if s == nil {
+		return nil
+	}
+	// A session ends when it expires, and at once when its token is no
+	// longer accepted as the same person and role (tokens reloaded on
+	// SIGHUP), even on a page that asks the API nothing.
+	if who, ok := con.cfg.Identify(s.token); !ok || who != s.who || time.Now().After(s.expires) {
 		delete(con.sessions, c.Value)
 		return nil
 	}

@@ -41,6 +41,7 @@ func TestPersonalFields(t *testing.T) {
 	for typ, want := range map[EventType][]string{
 		CaseOpenedType:               {"citizen"},
 		IncidentReportedType:         nil,
+		CitizenTurned15Type:          {"birthday_on"},
 		ObligationExcusedType:        {"reason"},
 		CaseClosedType:               {"reason"},
 		ApplicationFiledType:         {"consent_obstacle"},

@@ -12,7 +12,7 @@ import (
 // průkaz je povinen mít občan …, který dosáhl věku 15 let a má trvalý pobyt
 // na území České republiky"); without it there is no obligation.
 type CitizenTurned15 struct {
-	BirthdayOn calendar.Date `json:"birthday_on" fact:"required,past"`
+	BirthdayOn calendar.Date `json:"birthday_on" fact:"required,past,personal"` // the birth date, 15 years on
 	// PermanentResidenceInCZ is true when left out.
 	PermanentResidenceInCZ *bool `json:"permanent_residence_in_cz,omitempty"`
 }
