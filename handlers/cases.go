@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -290,13 +291,18 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 
 // audit logs that a caller read a citizen's personal data (a case or its
 // history): who, which case, through which route, under which request id.
+// LevelAudit is the level of the audit log's lines: above every level a
+// log can be set to (LHUTA_LOG_LEVEL error included), so that no setting
+// silences the record of who read whose personal data.
+const LevelAudit = slog.LevelError + 4
+
 func (s *Server) audit(r *http.Request, caseID string) {
 	route := ""
 	if cur := mux.CurrentRoute(r); cur != nil {
 		route, _ = cur.GetPathTemplate()
 	}
 	id := identity(r)
-	s.log.Info("personal data read", "audit", true, "actor", id.Name, "role", string(id.Role), "case_id", caseID,
+	s.log.Log(r.Context(), LevelAudit, "personal data read", "audit", true, "actor", id.Name, "role", string(id.Role), "case_id", caseID,
 		"route", route, "request_id", correlationID(r))
 }
 
