@@ -85,7 +85,10 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 	if err != nil {
 		return fmt.Errorf("%s: %w; nothing was recorded", c.file, err)
 	}
-	if st.IBAN != "" && !officeAccount(office, st.IBAN) {
+	if st.IBAN == "" {
+		return fmt.Errorf("%s: the statement names no IBAN of its account (Stmt/Acct/Id/IBAN), so it cannot be told to be office %s's; nothing was recorded", c.file, office.Code)
+	}
+	if !officeAccount(office, st.IBAN) {
 		return fmt.Errorf("%s: the statement is of account %s, which is not an account of office %s; nothing was recorded", c.file, st.IBAN, office.Code)
 	}
 

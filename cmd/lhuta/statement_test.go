@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +125,11 @@ func TestImportStatementTwice(t *testing.T) {
 			}
 			if _, err := importIt(filepath.Join(t.TempDir(), "missing.xml")); err == nil {
 				t.Error("a missing file")
+			}
+			noIBAN := filepath.Join(t.TempDir(), "no-iban.xml")
+			os.WriteFile(noIBAN, regexp.MustCompile(`<IBAN>[^<]*</IBAN>`).ReplaceAll(raw, []byte(`<Othr><Id>0460043319</Id></Othr>`)), 0o600)
+			if _, err := importIt(noIBAN); err == nil || !strings.Contains(err.Error(), "names no IBAN") {
+				t.Errorf("a statement without an IBAN: %v", err)
 			}
 			if countEvents(t, db) != events {
 				t.Errorf("a failed import recorded events")
