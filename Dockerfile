@@ -9,9 +9,13 @@ RUN go mod download
 COPY . .
 ARG VERSION=devel
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/lhuta ./cmd/lhuta
+# The data directory exists in the image, owned by the user lhuta runs as,
+# so that a new named volume mounted there starts with that owner.
+RUN mkdir -p /out/data && chmod 0700 /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/lhuta /lhuta
+COPY --from=build --chown=nonroot:nonroot /out/data /var/lib/lhuta
 ENV LHUTA_ADDR=:8080 LHUTA_DATA_DIR=/var/lib/lhuta
 VOLUME /var/lib/lhuta
 EXPOSE 8080

@@ -168,11 +168,22 @@ func (db *DB) Backup(ctx context.Context, file string) error {
 	if db.Dialect.Name != SQLite.Name {
 		return errors.New("backup copies the embedded SQLite store; back PostgreSQL up with pg_dump -Fc \"$DATABASE_URL\" > FILE (restore: pg_restore -d URL FILE)")
 	}
-	if _, err := os.Stat(file); err == nil {
+	// The copy holds every citizen's data: it is created empty, exclusively
+	// and readable by the owner only, before SQLite writes into it (VACUUM
+	// INTO takes an existing empty file), never world-readable meanwhile.
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("backup: %s exists already; choose a new file", file)
 	}
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
 	if _, err := db.SQL.ExecContext(ctx, `VACUUM INTO $1`, file); err != nil {
+		_ = os.Remove(file)
 		return fmt.Errorf("backup to %s: %w", file, err)
 	}
-	return os.Chmod(file, 0o600)
+	return nil
 }

@@ -33,6 +33,9 @@ func TestBackupRestoresToTheSameAnswers(t *testing.T) {
 	if err := run(context.Background(), []string{"backup", "--data-dir", dir, backup}, &out); err != nil {
 		t.Fatalf("backup while serving: %v", err)
 	}
+	if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the backup file: %v, mode %v; want 0600 (it holds every citizen's data)", err, fi.Mode())
+	}
 	stop()
 	if err := run(context.Background(), []string{"backup", "--data-dir", dir, backup}, &out); err == nil {
 		t.Error("a backup over an existing file: no error")

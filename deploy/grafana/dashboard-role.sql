@@ -21,6 +21,9 @@ BEGIN
 END
 $$;
 ALTER ROLE lhuta_dashboard SET default_transaction_read_only = on;
+-- A dashboard's query may not hold the database for long or open many sessions.
+ALTER ROLE lhuta_dashboard SET statement_timeout = '30s';
+ALTER ROLE lhuta_dashboard CONNECTION LIMIT 10;
 GRANT USAGE ON SCHEMA dash TO lhuta_dashboard;
 GRANT SELECT ON ALL TABLES IN SCHEMA dash TO lhuta_dashboard;
 ALTER DEFAULT PRIVILEGES IN SCHEMA dash GRANT SELECT ON TABLES TO lhuta_dashboard;
