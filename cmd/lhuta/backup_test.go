@@ -33,8 +33,10 @@ func TestBackupRestoresToTheSameAnswers(t *testing.T) {
 	if err := run(context.Background(), []string{"backup", "--data-dir", dir, backup}, &out); err != nil {
 		t.Fatalf("backup while serving: %v", err)
 	}
-	if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("the backup file: %v, mode %v; want 0600 (it holds every citizen's data)", err, fi.Mode())
+	if fi, err := os.Stat(backup); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the backup file has mode %v; want 0600 (it holds every citizen's data)", fi.Mode().Perm())
 	}
 	stop()
 	if err := run(context.Background(), []string{"backup", "--data-dir", dir, backup}, &out); err == nil {
