@@ -180,12 +180,13 @@ func TestDogs(t *testing.T) {
 		})
 	}
 	// The dog fee of a duty arising after 28 Feb: the schedule states only
-	// the yearly due date.
+	// the yearly due date, and nothing is due before the duty exists, so it
+	// is due on the day the duty arose (not overdue that day).
 	c := feeCase(day(1980, 5, 17))
 	must(t, c, clerkOn(day(2026, 6, 1)), LocalFeeLiabilityAroseType,
 		`{"fee":"dog","arose_on":"2026-06-01","basis":"owner","house_number":"12","village_part":"Vepřek","dogs":1}`)
-	if p := only(t, c, day(2026, 6, 1)); p.DueOn != day(2026, 2, 28) || !strings.Contains(p.Basis, "states no other due date") {
-		t.Errorf("got due %s, basis %q", p.DueOn, p.Basis)
+	if p := only(t, c, day(2026, 6, 1)); p.DueOn != day(2026, 6, 1) || p.Status != PaymentUnpaid || !strings.Contains(p.Basis, "the day the duty arose") {
+		t.Errorf("got due %s, %s, basis %q", p.DueOn, p.Status, p.Basis)
 	}
 }
 
@@ -389,9 +390,9 @@ func TestAnOfficesOwnScheduleProratesByMonth(t *testing.T) {
 	ctx.Offices = offices
 	must(t, c, ctx, LocalFeeLiabilityAroseType, `{"fee":"waste","arose_on":"2026-04-10","basis":"resident","house_number":"5"}`)
 	p := c.PaymentObligations(day(2026, 5, 1), offices)[0]
-	want := "SPD*1.0*ACC:CZ6508000000192000145399*AM:900.00*CC:CZK*DT:20260331*X-VS:775*X-SS:1340*MSG:waste 2026 Jana Nováková"
+	want := "SPD*1.0*ACC:CZ6508000000192000145399*AM:900.00*CC:CZK*DT:20260410*X-VS:775*X-SS:1340*MSG:waste 2026 Jana Nováková"
 	if p.AmountCZK != 900 || p.SPAYD != want || p.Status != PaymentOverdue {
-		t.Errorf("got %+v\nwant 9 of 12 months, 900 Kč, due 31 Mar (no later due date stated), %s", p, want)
+		t.Errorf("got %+v\nwant 9 of 12 months, 900 Kč, due 10 Apr, the day it arose (no later due date stated), %s", p, want)
 	}
 	if !strings.Contains(p.Basis, "9 of 12 months") {
 		t.Errorf("basis %q", p.Basis)

@@ -138,7 +138,11 @@ func (r *Rule) Due(year int, arises calendar.Date) (calendar.Date, string) {
 			"due %d days after the duty arose on %s (moved off non-working days)", r.DueAfterArisingDays, arises)
 	}
 	if arises.After(fixed) {
-		return fixed, fmt.Sprintf("due %s: the schedule states no other due date for a duty arising after it", fixed)
+		// Nothing is due before the duty exists: the schedule states no due
+		// date for a duty arising after the yearly one, so it is due on the
+		// day it arises (the earliest reading; an office's schedule states
+		// due_after_arising_days where its bylaw gives one).
+		return arises, fmt.Sprintf("due %s, the day the duty arose: the schedule states no due date for a duty arising after %s", arises, fixed)
 	}
 	return fixed, fmt.Sprintf("due %s", fixed)
 }
