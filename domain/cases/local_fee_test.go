@@ -223,6 +223,20 @@ func TestExemptionForTheWholeYearExcusesIt(t *testing.T) {
 	invalid(t, err, "data.to")
 }
 
+// A year paid and excused afterwards keeps the money as credit (RULES.md
+// §9: an overpayment shows as a credit); it is never lost.
+func TestAPaymentForAYearExcusedLaterIsCredit(t *testing.T) {
+	c := feeCase(day(1980, 5, 17))
+	ctx := clerkOn(day(2025, 6, 1))
+	must(t, c, ctx, LocalFeeLiabilityAroseType, arose("2025-01-10"))
+	must(t, c, ctx, PaymentReceivedType, `{"amount_czk":1200,"paid_on":"2025-02-20","variable_symbol":"1541"}`)
+	must(t, c, ctx, LocalFeeExemptionGrantedType, `{"fee":"waste","reason":"abroad","from":"2025-01-01","to":"2025-12-31"}`)
+	p := only(t, c, day(2025, 6, 1))
+	if p.Status != PaymentExcused || p.PaidCZK != 1200 || p.CreditCZK != 1200 || p.OwedCZK != 0 {
+		t.Errorf("got %+v, want excused with the 1 200 Kč paid as credit", p)
+	}
+}
+
 func TestPartialLateAndOldestFirst(t *testing.T) {
 	c := feeCase(day(1980, 5, 17))
 	ctx := clerkOn(day(2026, 4, 1))

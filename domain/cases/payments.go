@@ -336,10 +336,14 @@ func (c *Case) settle(obs []PaymentObligation, asOf calendar.Date) {
 			continue
 		}
 		left := pay.AmountCZK
-		newest := -1
+		newest, newestExcused := -1, -1
 		for i := range obs {
 			o := &obs[i]
-			if o.VariableSymbol != pay.VariableSymbol || o.Status == PaymentExcused {
+			if o.VariableSymbol != pay.VariableSymbol {
+				continue
+			}
+			if o.Status == PaymentExcused {
+				newestExcused = i
 				continue
 			}
 			newest = i
@@ -351,6 +355,10 @@ func (c *Case) settle(obs []PaymentObligation, asOf calendar.Date) {
 					o.PaidOn = pay.PaidOn
 				}
 			}
+		}
+		if newest < 0 {
+			// Paid for a year excused since: the money is credit, not lost.
+			newest = newestExcused
 		}
 		if left > 0 && newest >= 0 {
 			obs[newest].PaidCZK += left
