@@ -21,6 +21,10 @@ type application struct {
 	// notCollectedFlag is the § 16a(1)(d) flag after repeated reminders.
 	notCollectedFlag string
 	sla              int
+	// priced is what the application's fee was priced from, so that a
+	// trigger recorded after it reprices it (the order in which a clerk
+	// records the facts must not change the fee).
+	priced fees.Application
 }
 
 // pendingApplication returns the application filed and not yet collected.
@@ -112,9 +116,28 @@ func (e *ApplicationFiled) apply(c *Case) {
 	}
 	due, _ := rulebook.SLADue(e.Document, e.Track, e.FiledOn)
 	c.SLA = append(c.SLA, SLA{Document: string(e.Document), Track: string(e.Track), FiledOn: e.FiledOn, Due: due})
-	c.application = &application{document: e.Document, filedOn: e.FiledOn, sla: len(c.SLA) - 1}
+	c.application = &application{document: e.Document, filedOn: e.FiledOn, sla: len(c.SLA) - 1,
+		priced: c.feeApplication(e, e.FiledOn.YearsSince(c.Citizen.BirthDate))}
+	c.reprice()
+}
+
+// reprice prices the latest application with what the case knows now: the
+// reason its trigger gives and the citizen's residence, whichever was
+// recorded first.
+func (c *Case) reprice() {
+	if c.application == nil || c.application.priced.Document == "" {
+		return
+	}
+	a := &c.application.priced
+	if a.Document != domain.Passport {
+		a.Reason = c.feeReason
+		if a.Reason == "" {
+			a.Reason = fees.ReasonOwnRequest
+		}
+	}
+	a.PermanentResidenceInCZ = !c.noPermanentResidence
 	c.Fee = nil
-	if fee, err := fees.Price(c.feeApplication(e, e.FiledOn.YearsSince(c.Citizen.BirthDate))); err == nil {
+	if fee, err := fees.Price(*a); err == nil {
 		c.Fee = &fee
 	}
 }

@@ -305,6 +305,9 @@ func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error
 		return fmt.Errorf("read %s: %w", eventType, err)
 	}
 	f.apply(c)
+	if kind.trigger {
+		c.reprice()
+	}
 	c.Version = version
 	return nil
 }

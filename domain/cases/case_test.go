@@ -220,3 +220,37 @@ func TestFirstCardAppliedForBeforeTheBirthday(t *testing.T) {
 		t.Fatalf("statuses %v, %d flags", got, raisedBy(c, today))
 	}
 }
+
+// The fee of an application does not depend on whether the clerk recorded
+// the application or the fact behind it first (a first card at 15 is
+// free, a card after a residence change too; RULES.md §8).
+func TestTheFeeDoesNotDependOnTheOrderOfTheFacts(t *testing.T) {
+	for _, tt := range []struct {
+		situation cases.Situation
+		born      calendar.Date
+		trigger   step
+		filedOn   string
+	}{
+		{cases.FirstIDCard, calendar.NewDate(2008, 5, 10), step{typ: cases.CitizenTurned15Type, data: `{"birthday_on":"2023-05-10"}`}, "2023-05-12"},
+		{cases.ResidenceChange, calendar.NewDate(1980, 5, 17), step{typ: cases.ResidenceChangeReportedType,
+			data: `{"reported_on":"2026-04-01","registration_office":"registration_office"}`}, "2026-04-02"},
+	} {
+		fee := func(steps ...step) string {
+			t.Helper()
+			c := &cases.Case{ID: "c", Situation: tt.situation, Version: 1,
+				Citizen: cases.Citizen{ID: "1", BirthDate: tt.born, FullName: "Jana Nováková"}}
+			for _, s := range steps {
+				if err := record(t, c, cases.Context{Today: calendar.NewDate(2026, 6, 1), Actor: "x", Role: cases.Clerk}, s.typ, s.data); err != nil {
+					t.Fatalf("%s %s: %v", tt.situation, s.typ, err)
+				}
+			}
+			b, _ := json.Marshal(c.Fee)
+			return string(b)
+		}
+		triggerFirst := fee(tt.trigger, filed(tt.filedOn))
+		applicationFirst := fee(filed(tt.filedOn), tt.trigger)
+		if triggerFirst != applicationFirst {
+			t.Errorf("%s: fee %s with the fact first, %s with the application first", tt.situation, triggerFirst, applicationFirst)
+		}
+	}
+}

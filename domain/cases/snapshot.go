@@ -34,14 +34,15 @@ type snapshot struct {
 }
 
 type applicationSnapshot struct {
-	Document         domain.Document `json:"document"`
-	FiledOn          calendar.Date   `json:"filed_on"`
-	ReadyOn          calendar.Date   `json:"ready_on,omitzero"`
-	CollectedOn      calendar.Date   `json:"collected_on,omitzero"`
-	Reminders        int             `json:"reminders,omitempty"`
-	LastCollectBy    calendar.Date   `json:"last_collect_by,omitzero"`
-	NotCollectedFlag string          `json:"not_collected_flag,omitempty"`
-	SLA              int             `json:"sla"`
+	Document         domain.Document  `json:"document"`
+	FiledOn          calendar.Date    `json:"filed_on"`
+	ReadyOn          calendar.Date    `json:"ready_on,omitzero"`
+	CollectedOn      calendar.Date    `json:"collected_on,omitzero"`
+	Reminders        int              `json:"reminders,omitempty"`
+	LastCollectBy    calendar.Date    `json:"last_collect_by,omitzero"`
+	NotCollectedFlag string           `json:"not_collected_flag,omitempty"`
+	SLA              int              `json:"sla"`
+	Priced           fees.Application `json:"priced"`
 }
 
 // MarshalSnapshot encodes the whole state of the case, so that a case can
@@ -70,7 +71,7 @@ func (c *Case) MarshalSnapshot() ([]byte, error) {
 	}
 	if a := c.application; a != nil {
 		s.Application = &applicationSnapshot{a.document, a.filedOn, a.readyOn, a.collectedOn, a.reminders,
-			a.lastCollectBy, a.notCollectedFlag, a.sla}
+			a.lastCollectBy, a.notCollectedFlag, a.sla, a.priced}
 	}
 	return json.Marshal(s)
 }
@@ -104,7 +105,7 @@ func RestoreSnapshot(b []byte) (*Case, error) {
 	}
 	if a := s.Application; a != nil {
 		c.application = &application{a.Document, a.FiledOn, a.ReadyOn, a.CollectedOn, a.Reminders,
-			a.LastCollectBy, a.NotCollectedFlag, a.SLA}
+			a.LastCollectBy, a.NotCollectedFlag, a.SLA, a.Priced}
 	}
 	return c, nil
 }
