@@ -29,38 +29,42 @@ const dashToday = `(SELECT (now() AT TIME ZONE 'Europe/Prague')::date AS today) 
 
 // dashViews are the dashboard views by name, in dependency-free order.
 var dashViews = []struct{ name, query string }{
-	// Cases by office, situation, status today (open, closed) and the days
+	// Every view counts by month, never by day: a day's row of a small office
+	// (a 15th birthday, the day a card was lost) could single a person out.
+	//
+	// Cases by office, situation, status today (open, closed) and the months
 	// they were opened and closed.
 	{"cases", `SELECT office, situation,
 		CASE WHEN closed_on IS NOT NULL AND closed_on <= t.today THEN 'closed' ELSE 'open' END AS status,
-		opened_on, closed_on, COUNT(*) AS n
+		date_trunc('month', opened_on)::date AS opened_month, date_trunc('month', closed_on)::date AS closed_month,
+		COUNT(*) AS n
 		FROM case_view, ` + dashToday + `
-		GROUP BY office, situation, status, opened_on, closed_on`},
-	// Obligations by office, situation, obligation, dates and status today
-	// (statusSQL: open, overdue, met, met_late, excused, judged).
-	{"obligations", `SELECT office, situation, obligation, legal_basis, triggered_on, due_on,
+		GROUP BY office, situation, status, opened_month, closed_month`},
+	// Obligations by office, situation, obligation, month due and status
+	// today (statusSQL: open, overdue, met, met_late, excused, judged).
+	{"obligations", `SELECT office, situation, obligation, legal_basis,
 		date_trunc('month', due_on)::date AS due_month, ` + strings.ReplaceAll(statusSQL, "$1", "t.today") + ` AS status,
 		COUNT(*) AS n
 		FROM obligation_view, ` + dashToday + `
-		GROUP BY office, situation, obligation, legal_basis, triggered_on, due_on, status`},
-	// Misdemeanor flags by offence, day raised and status today (raised,
+		GROUP BY office, situation, obligation, legal_basis, due_month, status`},
+	// Misdemeanor flags by offence, month raised and status today (raised,
 	// dismissed, proceedings_opened, fined), with the sum of the fines.
-	{"flags", `SELECT office, situation, offence, legal_basis, review_only, raised_on,
+	{"flags", `SELECT office, situation, offence, legal_basis, review_only,
 		date_trunc('month', raised_on)::date AS raised_month,
 		CASE WHEN decided_on IS NOT NULL AND decided_on <= t.today THEN decision ELSE 'raised' END AS status,
 		COUNT(*) AS n, COALESCE(SUM(fine_czk) FILTER (WHERE decided_on <= t.today), 0) AS fines_czk
 		FROM flag_view, ` + dashToday + `
-		GROUP BY office, situation, offence, legal_basis, review_only, raised_on, status`},
-	// Office deadlines (SLA) by document, track, dates and status today
+		GROUP BY office, situation, offence, legal_basis, review_only, raised_month, status`},
+	// Office deadlines (SLA) by document, track, month due and status today
 	// (open, met, breached).
-	{"sla", `SELECT office, situation, document, track, filed_on, due_on,
+	{"sla", `SELECT office, situation, document, track,
 		date_trunc('month', due_on)::date AS due_month,
 		CASE WHEN ready_on IS NOT NULL AND ready_on <= t.today THEN
 			CASE WHEN ready_on > due_on THEN 'breached' ELSE 'met' END
 		WHEN t.today > due_on THEN 'breached' ELSE 'open' END AS status,
 		COUNT(*) AS n
 		FROM sla_view, ` + dashToday + `
-		GROUP BY office, situation, document, track, filed_on, due_on, status`},
+		GROUP BY office, situation, document, track, due_month, status`},
 	// The all-office aggregates behind GET /v1/stats: per kind, month of
 	// the fact, month of the change, situation and status, how many entered
 	// (n > 0) or left (n < 0) the status; summed over changed <= M, the
