@@ -209,7 +209,7 @@ func match(payers []*cases.Case, cr camt.Credit, today calendar.Date, offices *m
 	for i, c := range payers {
 		has := false
 		for _, p := range c.PaymentObligations(today, offices) {
-			if p.VariableSymbol != cr.VariableSymbol {
+			if !cases.SameVariableSymbol(p.VariableSymbol, cr.VariableSymbol) {
 				continue
 			}
 			has = true

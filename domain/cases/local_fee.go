@@ -1,6 +1,8 @@
 package cases
 
 import (
+	"strings"
+
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
 )
@@ -276,7 +278,7 @@ func (e *PaymentReceived) check(c *Case, ctx Context, chk *check) {
 		return
 	}
 	for _, p := range c.PaymentObligations(ctx.Today, ctx.offices()) {
-		if p.VariableSymbol == e.VariableSymbol {
+		if SameVariableSymbol(p.VariableSymbol, e.VariableSymbol) {
 			return
 		}
 	}
@@ -300,6 +302,12 @@ func (c *Case) paymentByReference(ref string) *Payment {
 		}
 	}
 	return nil
+}
+
+// SameVariableSymbol reports whether two variable symbols are the same: a
+// variable symbol is a number, so the 01541 a bank may show is 1541.
+func SameVariableSymbol(a, b string) bool {
+	return strings.TrimLeft(a, "0") == strings.TrimLeft(b, "0")
 }
 
 func digits(s string, max int) bool {

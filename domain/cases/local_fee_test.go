@@ -566,3 +566,14 @@ func FuzzLocalFeeRecord(f *testing.F) {
 		}
 	})
 }
+
+// A variable symbol is a number: 01541 from a bank is 1541.
+func TestAVariableSymbolWithLeadingZerosIsTheSame(t *testing.T) {
+	c := feeCase(day(1980, 5, 17))
+	ctx := clerkOn(day(2026, 3, 1))
+	must(t, c, ctx, LocalFeeLiabilityAroseType, arose("2026-01-15"))
+	must(t, c, ctx, PaymentReceivedType, `{"amount_czk":1200,"paid_on":"2026-02-20","variable_symbol":"0001541"}`)
+	if p := only(t, c, day(2026, 3, 1)); p.Status != PaymentPaid || p.PaidCZK != 1200 {
+		t.Errorf("got %+v, want paid by the payment with VS 0001541", p)
+	}
+}

@@ -339,7 +339,7 @@ func (c *Case) settle(obs []PaymentObligation, asOf calendar.Date) {
 		newest, newestExcused := -1, -1
 		for i := range obs {
 			o := &obs[i]
-			if o.VariableSymbol != pay.VariableSymbol {
+			if !SameVariableSymbol(o.VariableSymbol, pay.VariableSymbol) {
 				continue
 			}
 			if o.Status == PaymentExcused {
