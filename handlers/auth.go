@@ -93,6 +93,9 @@ func identity(r *http.Request) Identity {
 // allow wraps h so that only bearers of a token with one of the roles reach it.
 func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// What a token may read (citizens' data among it) is kept by no
+		// cache, the browser's included.
+		w.Header().Set("Cache-Control", "no-store")
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta"`)

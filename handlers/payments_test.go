@@ -375,5 +375,11 @@ func TestThePaymentsListIsAnAuditedRead(t *testing.T) {
 		if audited != 1 {
 			t.Errorf("%d audit lines for the payments list, want 1:\n%s", audited, logged.String())
 		}
+		// No cache keeps what a token read.
+		for _, path := range []string{"/v1/payments", "/v1/cases/" + id, "/v1/citizens/p-1/payments"} {
+			if r := s.do("GET", path, "officer-token", nil); r.status != 200 || r.header.Get("Cache-Control") != "no-store" {
+				t.Errorf("GET %s: %d, Cache-Control %q, want no-store", path, r.status, r.header.Get("Cache-Control"))
+			}
+		}
 	})
 }
