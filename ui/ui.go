@@ -329,6 +329,7 @@ func (con *Console) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	who, ok := con.cfg.Identify(strings.TrimSpace(r.PostFormValue("token")))
 	if !ok {
+		con.cfg.Log.Warn("console sign-in refused: unknown token", "remote", r.RemoteAddr)
 		csrf := randomToken()
 		setCookie(w, loginCookie, csrf, 3600)
 		con.render(w, r, http.StatusUnauthorized, "login", nil, "Přihlášení",
@@ -347,7 +348,7 @@ func (con *Console) login(w http.ResponseWriter, r *http.Request) {
 	con.mu.Unlock()
 	setCookie(w, loginCookie, "", -1)
 	setCookie(w, SessionCookie, id, 0)
-	con.cfg.Log.Info("console sign-in", "actor", who.Name, "role", string(who.Role))
+	con.cfg.Log.Info("console sign-in", "actor", who.Name, "role", string(who.Role), "remote", r.RemoteAddr)
 	if next == "" {
 		next = startPage(who.Role)
 	}
