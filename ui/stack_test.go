@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
@@ -33,6 +34,8 @@ type stack struct {
 	db     *eventstore.DB
 	server *handlers.Server
 	today  atomic.Pointer[calendar.Date]
+	// now, if set, is the console's clock for sessions.
+	now    atomic.Pointer[time.Time]
 	lastID string
 }
 
@@ -55,7 +58,13 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: clock, Log: log,
 	})
 	ts := httptest.NewUnstartedServer(nil)
-	ts.Config = handlers.HTTPServer("", ui.Mount(srv.Routes(), ui.Config{Identify: srv.Identify, Today: clock, Log: log, Offices: money.Builtin()}), handlers.Timeouts{})
+	ts.Config = handlers.HTTPServer("", ui.Mount(srv.Routes(), ui.Config{Identify: srv.Identify, Today: clock, Log: log, Offices: money.Builtin(),
+		Now: func() time.Time {
+			if p := st.now.Load(); p != nil {
+				return *p
+			}
+			return time.Now()
+		}}), handlers.Timeouts{})
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
 	st.url, st.server = ts.URL, srv

@@ -59,6 +59,8 @@ type Config struct {
 	// Offices are the offices' payment terms, for the payee's name on a
 	// payment slip; without them a slip names the office by its code.
 	Offices *money.Offices
+	// Now is the clock sessions expire by (nil: time.Now).
+	Now func() time.Time
 }
 
 // SessionCookie is the name of the console's session cookie.
@@ -68,8 +70,12 @@ const SessionCookie = "lhuta_session"
 // there is a session.
 const loginCookie = "lhuta_login"
 
-// sessionLifetime is how long a session lasts from sign-in.
-const sessionLifetime = 10 * time.Hour
+// sessionLifetime is how long a session lasts from sign-in, and sessionIdle
+// how long it lasts without a page (a counter PC left signed in).
+const (
+	sessionLifetime = 10 * time.Hour
+	sessionIdle     = 30 * time.Minute
+)
 
 // Console serves /ui/.
 type Console struct {
@@ -88,6 +94,8 @@ type session struct {
 	who     handlers.Identity
 	csrf    string
 	expires time.Time
+	// seen is when the session last asked for a page.
+	seen time.Time
 	// written is the position of the user's latest write: every query the
 	// console makes for them waits for the read models to include it
 	// (min_position), so a user never sees a page older than their own write.
@@ -136,6 +144,9 @@ func New(c Config) *Console {
 	}
 	if c.Today == nil {
 		c.Today = func() calendar.Date { return calendar.Today(time.Now()) }
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	con := &Console{cfg: c, sessions: map[string]*session{}, pages: parsePages()}
 	m := http.NewServeMux()
@@ -230,10 +241,12 @@ func (con *Console) session(r *http.Request) *session {
 	// A session ends when it expires, and at once when its token is no
 	// longer accepted as the same person and role (tokens reloaded on
 	// SIGHUP), even on a page that asks the API nothing.
-	if who, ok := con.cfg.Identify(s.token); !ok || who != s.who || time.Now().After(s.expires) {
+	now := con.cfg.Now()
+	if who, ok := con.cfg.Identify(s.token); !ok || who != s.who || now.After(s.expires) || now.Sub(s.seen) > sessionIdle {
 		delete(con.sessions, c.Value)
 		return nil
 	}
+	s.seen = now
 	return s
 }
 
@@ -338,13 +351,13 @@ func (con *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	id := randomToken()
 	con.mu.Lock()
-	now := time.Now()
+	now := con.cfg.Now()
 	for k, s := range con.sessions {
-		if now.After(s.expires) {
+		if now.After(s.expires) || now.Sub(s.seen) > sessionIdle {
 			delete(con.sessions, k)
 		}
 	}
-	con.sessions[id] = &session{token: strings.TrimSpace(r.PostFormValue("token")), who: who, csrf: randomToken(), expires: now.Add(sessionLifetime)}
+	con.sessions[id] = &session{token: strings.TrimSpace(r.PostFormValue("token")), who: who, csrf: randomToken(), expires: now.Add(sessionLifetime), seen: now}
 	con.mu.Unlock()
 	setCookie(w, loginCookie, "", -1)
 	setCookie(w, SessionCookie, id, 0)

@@ -306,3 +306,25 @@ func TestInsecureWarning(t *testing.T) {
 		}
 	}
 }
+
+// A session ends after 30 minutes without a page (a counter PC left signed
+// in), and each page keeps it alive.
+func TestAnIdleSessionEnds(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), today)
+	b := st.browser()
+	start := time.Now()
+	st.now.Store(&start)
+	b.signIn("clerk-token")
+	for _, after := range []time.Duration{29 * time.Minute, 58 * time.Minute} {
+		at := start.Add(after)
+		st.now.Store(&at)
+		if p := b.get("/ui/cases"); p.status != http.StatusOK {
+			t.Fatalf("a page %s after sign-in, each within 30 minutes of the last: %d", after, p.status)
+		}
+	}
+	idle := start.Add(58*time.Minute + 31*time.Minute)
+	st.now.Store(&idle)
+	if p := b.get("/ui/cases"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/ui/login") {
+		t.Errorf("31 minutes without a page: %d %q, want the sign-in form", p.status, p.location)
+	}
+}
