@@ -13,7 +13,7 @@ import (
 // first, for finding a citizen at the counter. Each case listed is logged
 // as a personal-data read, as a case read is.
 func (s *Server) citizenCases(w http.ResponseWriter, r *http.Request) {
-	if !s.waitMinPosition(w, r) {
+	if !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
 		return
 	}
 	citizen := mux.Vars(r)["citizen_id"]

@@ -241,7 +241,7 @@ func TestKnownAtAnswersWhatTheOfficeShowedThen(t *testing.T) {
 		// Bad input is a problem naming known_at; lists do not take it.
 		for _, path := range []string{"/v1/cases/" + id + "?known_at=yesterday", "/v1/cases/" + id + "/events?known_at=2026-13-01",
 			"/v1/obligations?known_at=2026-05-01", "/v1/flags?known_at=2026-05-01", "/v1/sla?known_at=2026-05-01",
-			"/v1/payments?known_at=2026-05-01", "/v1/citizens/c-1/payments?known_at=2026-05-01"} {
+			"/v1/payments?known_at=2026-05-01", "/v1/citizens/c-1/payments?known_at=2026-05-01", "/v1/citizens/c-1/cases?known_at=2026-05-01"} {
 			if r := s.do("GET", path, "officer-token", nil); r.status != 400 || fieldOf(r) != "known_at" {
 				t.Errorf("GET %s: %d %s", path, r.status, r.raw)
 			}
