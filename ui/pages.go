@@ -499,6 +499,19 @@ type listPage struct {
 type cell struct{ Text, Href, Class string }
 
 // listQuery copies the filters given (non-empty) and the paging into the API's query.
+// apiPage is one page of an API list.
+type apiPage[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next_cursor"`
+}
+
+// defaultStatus filters a list to status where the user chose none.
+func defaultStatus[S ~string](r *http.Request, q url.Values, status S) {
+	if _, given := r.URL.Query()["status"]; !given {
+		q.Set("status", string(status))
+	}
+}
+
 func listQuery(r *http.Request, names ...string) url.Values {
 	q := url.Values{}
 	for _, k := range append(names, "limit", "cursor", "min_position") {
@@ -561,13 +574,8 @@ func cloneValues(q url.Values) url.Values {
 func (con *Console) obligationsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := listQuery(r, "as_of", "status", "office", "situation", "due_from", "due_to")
-	if _, given := r.URL.Query()["status"]; !given {
-		q.Set("status", "overdue")
-	}
-	var list struct {
-		Items []projections.ObligationItem `json:"items"`
-		Next  string                       `json:"next_cursor"`
-	}
+	defaultStatus(r, q, "overdue")
+	var list apiPage[projections.ObligationItem]
 	if !con.get(w, r, "/v1/obligations", q, &list) {
 		return
 	}
@@ -593,13 +601,8 @@ func (con *Console) obligationsPage(w http.ResponseWriter, r *http.Request) {
 func (con *Console) flagsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := listQuery(r, "as_of", "status", "office")
-	if _, given := r.URL.Query()["status"]; !given {
-		q.Set("status", cases.FlagRaised)
-	}
-	var list struct {
-		Items []projections.FlagItem `json:"items"`
-		Next  string                 `json:"next_cursor"`
-	}
+	defaultStatus(r, q, cases.FlagRaised)
+	var list apiPage[projections.FlagItem]
 	if !con.get(w, r, "/v1/flags", q, &list) {
 		return
 	}
@@ -629,13 +632,8 @@ func (con *Console) flagsPage(w http.ResponseWriter, r *http.Request) {
 func (con *Console) slaPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := listQuery(r, "as_of", "status", "office")
-	if _, given := r.URL.Query()["status"]; !given {
-		q.Set("status", "breached")
-	}
-	var list struct {
-		Items []projections.SLAItem `json:"items"`
-		Next  string                `json:"next_cursor"`
-	}
+	defaultStatus(r, q, "breached")
+	var list apiPage[projections.SLAItem]
 	if !con.get(w, r, "/v1/sla", q, &list) {
 		return
 	}

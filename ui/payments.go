@@ -75,9 +75,7 @@ func (con *Console) payments(items []projections.PaymentItem, asOf string) []pay
 // citizenPayments asks the API for a citizen's payment obligations as of a
 // day ("" for today); ok is false where the role may not (nothing is shown).
 func (con *Console) citizenPayments(r *http.Request, citizen, asOf string) ([]projections.PaymentItem, answer, bool) {
-	var list struct {
-		Items []projections.PaymentItem `json:"items"`
-	}
+	var list apiPage[projections.PaymentItem]
 	q := url.Values{}
 	if asOf != "" {
 		q.Set("as_of", asOf)
@@ -153,10 +151,7 @@ func (con *Console) slipPage(w http.ResponseWriter, r *http.Request) {
 func (con *Console) paymentsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := listQuery(r, "as_of", "status", "kind", "office")
-	var list struct {
-		Items []projections.PaymentItem `json:"items"`
-		Next  string                    `json:"next_cursor"`
-	}
+	var list apiPage[projections.PaymentItem]
 	if !con.get(w, r, "/v1/payments", q, &list) {
 		return
 	}
@@ -221,9 +216,7 @@ func (con *Console) citizensPage(w http.ResponseWriter, r *http.Request) {
 		CanPayments: may(s.who.Role, "GET", "/v1/citizens/{citizen_id}/payments")}
 	if d.ID != "" {
 		d.Searched = true
-		var list struct {
-			Items []projections.CitizenCase `json:"items"`
-		}
+		var list apiPage[projections.CitizenCase]
 		if !con.get(w, r, "/v1/citizens/"+url.PathEscape(d.ID)+"/cases", nil, &list) {
 			return
 		}
