@@ -5,6 +5,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/domain/payment"
 )
 
 // LocalFee is the situation of one payer's local fees in one municipality
@@ -267,7 +268,7 @@ func (e *PaymentReceived) check(c *Case, ctx Context, chk *check) {
 	if e.AmountCZK <= 0 {
 		chk.bad("amount_czk", "must be a positive amount in Kč")
 	}
-	if !digits(e.VariableSymbol, 10) {
+	if !payment.IsDigits(e.VariableSymbol, 1, 10) {
 		chk.bad("variable_symbol", "%q is not 1 to 10 digits", e.VariableSymbol)
 	}
 	if len(chk.invalid) > 0 {
@@ -308,16 +309,4 @@ func (c *Case) paymentByReference(ref string) *Payment {
 // variable symbol is a number, so the 01541 a bank may show is 1541.
 func SameVariableSymbol(a, b string) bool {
 	return strings.TrimLeft(a, "0") == strings.TrimLeft(b, "0")
-}
-
-func digits(s string, max int) bool {
-	if s == "" || len(s) > max {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -201,12 +201,12 @@ func (f *file) transfer(sec *section) (*Transfer, error) {
 			}
 			t.Account = a
 		case "transfer.variable_symbol_prefix":
-			if !isDigits(st.value, 1, 6) {
+			if !payment.IsDigits(st.value, 1, 6) {
 				return nil, f.errorf(st.line, "transfer.variable_symbol_prefix %q is not 1 to 6 digits", st.value)
 			}
 			t.VSPrefix = st.value
 		case "transfer.specific_symbol":
-			if !isDigits(st.value, 1, 10) {
+			if !payment.IsDigits(st.value, 1, 10) {
 				return nil, f.errorf(st.line, "transfer.specific_symbol %q is not 1 to 10 digits", st.value)
 			}
 			t.SpecificSymbol = st.value

@@ -211,11 +211,11 @@ func (s *Schedule) VariableSymbolOf(p Payer) (string, error) {
 	if strings.Contains(s.VariableSymbol, "{village_part}") && !ok {
 		return "", fmt.Errorf("village_part %q is not a part of %s (%s)", p.VillagePart, s.Municipality, s.PartNames())
 	}
-	if strings.Contains(s.VariableSymbol, "{house_number}") && !isDigits(p.HouseNumber, 1, 8) {
+	if strings.Contains(s.VariableSymbol, "{house_number}") && !payment.IsDigits(p.HouseNumber, 1, 8) {
 		return "", fmt.Errorf("house_number %q is not a house number of 1 to 8 digits", p.HouseNumber)
 	}
 	vs := strings.NewReplacer("{house_number}", strings.TrimLeft(p.HouseNumber, "0"), "{village_part}", part.Digit).Replace(s.VariableSymbol)
-	if !isDigits(vs, 1, 10) {
+	if !payment.IsDigits(vs, 1, 10) {
 		return "", fmt.Errorf("the variable symbol %q is not 1 to 10 digits", vs)
 	}
 	return vs, nil
@@ -242,18 +242,6 @@ func Clip(m string) string {
 		m = m[:len(m)-size]
 	}
 	return strings.TrimSpace(m)
-}
-
-func isDigits(s string, min, max int) bool {
-	if len(s) < min || len(s) > max {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // ParseSchedule reads a fee schedule. name is the file's name, used in errors
@@ -356,13 +344,13 @@ func (f *file) scheduleHead(sec *section, s *Schedule) error {
 		return f.errorf(st.line, "account: %v", err)
 	}
 	if st, ok := sec.get("specific_symbol"); ok && st.value != "" {
-		if !isDigits(st.value, 1, 10) {
+		if !payment.IsDigits(st.value, 1, 10) {
 			return f.errorf(st.line, "specific_symbol %q is not 1 to 10 digits", st.value)
 		}
 		s.SpecificSymbol = st.value
 	}
 	st = get("variable_symbol")
-	if rest := strings.NewReplacer(vsPlaceholders[0], "1", vsPlaceholders[1], "1").Replace(st.value); !isDigits(rest, 1, 10) {
+	if rest := strings.NewReplacer(vsPlaceholders[0], "1", vsPlaceholders[1], "1").Replace(st.value); !payment.IsDigits(rest, 1, 10) {
 		return f.errorf(st.line, "variable_symbol %q may hold only digits and the placeholders %s", st.value, strings.Join(vsPlaceholders, " "))
 	}
 	s.VariableSymbol = st.value
@@ -381,7 +369,7 @@ func (f *file) scheduleHead(sec *section, s *Schedule) error {
 
 func (f *file) parts(sec *section, s *Schedule) error {
 	for _, st := range sec.withPrefix("") {
-		if !isDigits(st.key, 1, 1) {
+		if !payment.IsDigits(st.key, 1, 1) {
 			return f.errorf(st.line, "a part of the municipality is one digit = its name, not %q", st.key)
 		}
 		if st.value == "" {

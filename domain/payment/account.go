@@ -36,17 +36,17 @@ func ParseAccount(s string) (Account, error) {
 	if !ok {
 		return Account{}, fmt.Errorf("%w: %q has no bank code after a slash", ErrAccount, s)
 	}
-	if !isDigits(bank, 4, 4) {
+	if !IsDigits(bank, 4, 4) {
 		return Account{}, fmt.Errorf("%w: the bank code %q is not 4 digits", ErrAccount, bank)
 	}
 	prefix, number, hasPrefix := strings.Cut(rest, "-")
 	if !hasPrefix {
 		prefix, number = "", rest
 	}
-	if hasPrefix && !isDigits(prefix, 1, 6) {
+	if hasPrefix && !IsDigits(prefix, 1, 6) {
 		return Account{}, fmt.Errorf("%w: the prefix %q is not 1 to 6 digits", ErrAccount, prefix)
 	}
-	if !isDigits(number, 2, 10) {
+	if !IsDigits(number, 2, 10) {
 		return Account{}, fmt.Errorf("%w: the number %q is not 2 to 10 digits", ErrAccount, number)
 	}
 	return newAccount(prefix, number, bank)
@@ -79,8 +79,8 @@ func weighted(digits string, weights []int) bool {
 	return sum%11 == 0
 }
 
-// isDigits reports whether s is between min and max ASCII digits long.
-func isDigits(s string, min, max int) bool {
+// IsDigits reports whether s is between min and max ASCII digits long.
+func IsDigits(s string, min, max int) bool {
 	if len(s) < min || len(s) > max {
 		return false
 	}

@@ -38,7 +38,7 @@ func ValidIBAN(s string) error {
 
 // validCzechIBAN checks the Czech BBAN: bank code (4), prefix (6), number (10).
 func validCzechIBAN(s string) error {
-	if len(s) != 24 || !isDigits(s[4:], 20, 20) {
+	if len(s) != 24 || !IsDigits(s[4:], 20, 20) {
 		return fmt.Errorf("%w: a Czech IBAN is CZ and 22 digits, %q is not", ErrIBAN, s)
 	}
 	if _, err := newAccount(s[8:14], s[14:], s[4:8]); err != nil {

@@ -49,10 +49,10 @@ func SPAYD(p Payment) (string, error) {
 	if p.AmountCZK <= 0 || len(amount) > maxAmountChars {
 		return "", fmt.Errorf("%w: amount: %d Kč is not between 1 and 9 999 999 Kč (at most %d characters)", ErrPayment, p.AmountCZK, maxAmountChars)
 	}
-	if p.VariableSymbol != "" && !isDigits(p.VariableSymbol, 1, maxVSDigits) {
+	if p.VariableSymbol != "" && !IsDigits(p.VariableSymbol, 1, maxVSDigits) {
 		return "", fmt.Errorf("%w: variable symbol: %q is not 1 to %d digits", ErrPayment, p.VariableSymbol, maxVSDigits)
 	}
-	if p.SpecificSymbol != "" && !isDigits(p.SpecificSymbol, 1, maxVSDigits) {
+	if p.SpecificSymbol != "" && !IsDigits(p.SpecificSymbol, 1, maxVSDigits) {
 		return "", fmt.Errorf("%w: specific symbol: %q is not 1 to %d digits", ErrPayment, p.SpecificSymbol, maxVSDigits)
 	}
 	if err := checkMessage(p.Message); err != nil {
