@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 )
@@ -26,30 +27,27 @@ type Field struct {
 // PersonalFields lists the keys of an event's data that are personal
 // data, for those who may not receive it (the event feed): the citizen of
 // CaseOpened, and the Personal fields of the other events.
-func PersonalFields(eventType EventType) []string {
-	if eventType == CaseOpenedType {
-		return []string{"citizen"}
-	}
-	fields, _, _ := Contract(string(eventType))
-	var names []string
-	for _, f := range fields {
-		if f.Personal {
-			names = append(names, f.Name)
+func PersonalFields(eventType EventType) []string { return personalFields()[eventType] }
+
+// personalFields reads the struct tags once: the feed asks for every event.
+var personalFields = sync.OnceValue(func() map[EventType][]string {
+	m := map[EventType][]string{CaseOpenedType: {"citizen"}}
+	for t := range events {
+		fields, _, _ := Contract(string(t))
+		for _, f := range fields {
+			if f.Personal {
+				m[t] = append(m[t], f.Name)
+			}
 		}
 	}
-	return names
-}
+	return m
+})
 
 // Contract describes an event type: the fields of its data and whether it
 // is a compliance officer's decision (else a clerk records it). ok is false
 // for an unknown type or the case's first event, which Open takes.
 func Contract(eventType string) (fields []Field, officer bool, ok bool) {
-	var kind eventKind
-	for name, k := range events {
-		if string(name) == eventType {
-			kind, ok = k, true
-		}
-	}
+	kind, ok := events[EventType(eventType)]
 	if !ok {
 		return nil, false, false
 	}
