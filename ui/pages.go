@@ -260,7 +260,7 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Months = months(p.Case)
 	p.Saved = r.URL.Query().Get("saved") != ""
-	p.Payments = con.casePayments(p.Case)
+	p.Payments = con.payments(p.Case.Payments, p.Case.AsOf.String())
 	// A case as the office knew it then is history: facts are recorded on
 	// the case as it is now.
 	if may(s.who.Role, "POST", "/v1/cases/{id}/events") && p.KnownAt == "" {

@@ -87,12 +87,6 @@ func (con *Console) citizenPayments(r *http.Request, citizen, asOf string) ([]pr
 	return list.Items, a, true
 }
 
-// casePayments are the case's payment obligations as of the case page's
-// day, as the API's case answer holds them.
-func (con *Console) casePayments(c projections.CaseView) []payment {
-	return con.payments(c.Payments, c.AsOf.String())
-}
-
 // paymentQR serves the QR Platba image of what is still owed, from the
 // API's qr.svg (the page's img-src is 'self').
 func (con *Console) paymentQR(w http.ResponseWriter, r *http.Request) {
@@ -131,12 +125,7 @@ func (con *Console) slipPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = json.Unmarshal(p.Case.Citizen, &p.Citizen)
-	items, a, ok := con.citizenPayments(r, p.Citizen.ID, p.Case.AsOf.String())
-	if !ok {
-		con.refused(w, r, a)
-		return
-	}
-	for _, it := range con.payments(items, p.Case.AsOf.String()) {
+	for _, it := range con.payments(p.Case.Payments, p.Case.AsOf.String()) {
 		if it.ID == id && it.Owes() {
 			p.Payment = it
 			con.render(w, r, http.StatusOK, "slip", s, "Platební údaje – "+p.Citizen.FullName, p)
