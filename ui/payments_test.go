@@ -130,7 +130,7 @@ func TestPayments(t *testing.T) {
 			t.Errorf("the officer is not offered LocalFeeIncreased:\n%s", p.body)
 		}
 		form := officer.get("/ui/cases/" + id + "/record?type=LocalFeeIncreased")
-		for _, f := range []string{`id="f-fee"`, `id="f-year"`, `id="f-amount_czk"`, `id="f-decided_on"`} {
+		for _, f := range []string{`id="f-fee"`, `id="f-year"`, `id="f-increase_czk"`, `id="f-decided_on"`, `id="f-due_on"`, `id="f-reason"`} {
 			if !strings.Contains(form.body, f) {
 				t.Errorf("the increase form lacks %s", f)
 			}
@@ -138,7 +138,8 @@ func TestPayments(t *testing.T) {
 		// Paid in full: there is nothing unpaid to raise, and the API says so next to a field.
 		before := st.head()
 		p = officer.do(http.MethodPost, "/ui/cases/"+id+"/record", url.Values{"csrf": {otoken}, "idem": {"inc-1"}, "type": {"LocalFeeIncreased"},
-			"fee": {"waste"}, "year": {"2026"}, "amount_czk": {"2400"}, "decided_on": {"2026-02-02"}})
+			"fee": {"waste"}, "year": {"2026"}, "increase_czk": {"2400"}, "decided_on": {"2026-02-02"}, "due_on": {"2026-02-20"},
+			"reason": {"no answer to two written reminders"}})
 		if p.status == http.StatusSeeOther || !strings.Contains(p.body, "Nic nebylo uloženo") || st.head() != before {
 			t.Errorf("raising a paid fee: %d, head %v → %v", p.status, before, st.head())
 		}

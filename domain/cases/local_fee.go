@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -39,12 +40,18 @@ func (e Exemption) covers(a, b calendar.Date) bool {
 	return !e.From.After(a) && (e.To.IsZero() || !e.To.Before(b))
 }
 
-// Increase is an officer's decision to raise an unpaid year's fee.
+// Increase is an officer's decision to raise the part of a year's fee not
+// paid by its due date; it is owed as an obligation of its own (payments.go).
 type Increase struct {
-	Fee       money.Fee     `json:"fee"`
-	Year      int           `json:"year"`
-	AmountCZK int           `json:"amount_czk"`
-	DecidedOn calendar.Date `json:"decided_on"`
+	Fee         money.Fee     `json:"fee"`
+	Year        int           `json:"year"`
+	IncreaseCZK int           `json:"increase_czk"`
+	DecidedOn   calendar.Date `json:"decided_on"`
+	DueOn       calendar.Date `json:"due_on"`
+	// FormerTotalCZK is the year's new total of a decision recorded under
+	// the former contract (upcast.go); its increase is that total less the
+	// year's fee, resolved where the fee is known (Case.increases).
+	FormerTotalCZK int `json:"former_total_czk,omitempty"`
 }
 
 // Payment is money received, by bank or at the cash desk.
@@ -208,50 +215,80 @@ func (e *LocalFeeExemptionGranted) apply(c *Case) {
 	c.Exemptions = append(c.Exemptions, Exemption{Fee: e.Fee, Reason: e.Reason, From: e.From, To: e.To})
 }
 
-// MaxIncrease is how many times the fee an officer may raise an unpaid
-// local fee to (zákon 565/1990 Sb. § 11, RULES.md §9).
-const MaxIncrease = 3
+// MaxIncrease is how many times the part of a fee not paid by its due date
+// an officer may raise it by: to at most three times that part, so by at
+// most twice it (zákon 565/1990 Sb. § 11(3), docs/LAW.md §9.1).
+const MaxIncrease = 2
 
-// LocalFeeIncreased: an officer raised a year's fee that was not paid in
-// time, to at most three times the fee; never automatic.
+// LocalFeeIncreased: an officer decided to raise the part of a year's fee
+// not paid by its due date; never automatic. The decision gives its reasons
+// (NSS 1 Afs 3/2016: being late alone is no reason) and a due date of its own.
 type LocalFeeIncreased struct {
-	Fee       money.Fee     `json:"fee" fact:"required"`
-	Year      int           `json:"year" fact:"required"`
-	AmountCZK int           `json:"amount_czk" fact:"required"`
-	DecidedOn calendar.Date `json:"decided_on" fact:"required,past"`
+	Fee         money.Fee     `json:"fee" fact:"required"`
+	Year        int           `json:"year" fact:"required"`
+	IncreaseCZK int           `json:"increase_czk" fact:"required"`
+	DecidedOn   calendar.Date `json:"decided_on" fact:"required,past"`
+	DueOn       calendar.Date `json:"due_on" fact:"required"`
+	Reason      string        `json:"reason" fact:"required,text"`
+	// FormerTotalCZK is set only by the upcast of an event stored under the
+	// former contract (amount_czk, the year's new total); a request cannot
+	// give it.
+	FormerTotalCZK int `json:"former_total_czk,omitempty" fact:"server"`
 }
 
 func (e *LocalFeeIncreased) check(c *Case, ctx Context, chk *check) {
 	oneOf(chk, "fee", e.Fee, money.Fees...)
-	if e.AmountCZK <= 0 {
-		chk.bad("amount_czk", "must be a positive amount in Kč")
-	}
+	checkAmount(chk, "increase_czk", e.IncreaseCZK)
 	if len(chk.invalid) > 0 {
 		return
 	}
-	var year *PaymentObligation
-	for _, p := range c.PaymentObligations(e.DecidedOn, ctx.offices()) {
-		if p.Kind == KindLocalFee && p.Fee == string(e.Fee) && p.Year == e.Year {
-			year = &p
+	id := feeYearID(e.Fee, e.Year)
+	obs := c.PaymentObligations(e.DecidedOn, ctx.offices())
+	year, ok := obligationByID(obs, id)
+	switch {
+	case !ok:
+		chk.refuse("year", "the case owes no %s fee for %d as of %s", e.Fee, e.Year, e.DecidedOn)
+		return
+	case year.Status == PaymentExcused:
+		chk.refuse("year", "the %s fee for %d is excused", e.Fee, e.Year)
+		return
+	case !e.DecidedOn.After(year.DueOn):
+		chk.refuse("decided_on", "%s is not after the due date %s of the %s fee for %d: only the part not paid by the due date may be raised",
+			e.DecidedOn, year.DueOn, e.Fee, e.Year)
+		return
+	case e.DueOn.Before(e.DecidedOn):
+		chk.refuse("due_on", "%s is before the decision (%s)", e.DueOn, e.DecidedOn)
+		return
+	}
+	atDue, _ := obligationByID(c.PaymentObligations(year.DueOn, ctx.offices()), id)
+	unpaid := atDue.OwedCZK
+	raised := 0
+	for _, p := range obs {
+		if p.increase && p.Fee == string(e.Fee) && p.Year == e.Year {
+			raised += p.AmountCZK
 		}
 	}
 	switch {
-	case year == nil:
-		chk.refuse("year", "the case owes no %s fee for %d as of %s", e.Fee, e.Year, e.DecidedOn)
-	case year.Status == PaymentExcused:
-		chk.refuse("year", "the %s fee for %d is excused", e.Fee, e.Year)
-	case year.Status != PaymentOverdue && year.Status != PaymentPartiallyPaid || !e.DecidedOn.After(year.DueOn):
-		chk.refuse("year", "the %s fee for %d was not left unpaid past its due date %s (status %s on %s); only such a fee may be raised",
-			e.Fee, e.Year, year.DueOn, year.Status, e.DecidedOn)
-	case e.AmountCZK > MaxIncrease*year.baseCZK:
-		chk.refuse("amount_czk", "%d Kč is more than %d × the fee of %d Kč (zákon 565/1990 Sb. § 11)", e.AmountCZK, MaxIncrease, year.baseCZK)
-	case e.AmountCZK <= year.baseCZK:
-		chk.refuse("amount_czk", "%d Kč does not raise the fee of %d Kč", e.AmountCZK, year.baseCZK)
+	case unpaid == 0:
+		chk.refuse("year", "the %s fee for %d (%d Kč) was paid in full by its due date %s: a fee paid on time cannot be increased (zákon 565/1990 Sb. § 11(3))",
+			e.Fee, e.Year, year.AmountCZK, year.DueOn)
+	case raised+e.IncreaseCZK > MaxIncrease*unpaid:
+		chk.refuse("increase_czk", "%d Kč is more than the increase allowed: at most %d × the %d Kč not paid by the due date %s, %d Kč%s (zákon 565/1990 Sb. § 11(3))",
+			e.IncreaseCZK, MaxIncrease, unpaid, year.DueOn, MaxIncrease*unpaid, raisedBefore(raised))
 	}
 }
 
+// raisedBefore says what earlier decisions already raised the year by.
+func raisedBefore(czk int) string {
+	if czk == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", of which earlier decisions raised %d Kč", czk)
+}
+
 func (e *LocalFeeIncreased) apply(c *Case) {
-	c.Increases = append(c.Increases, Increase{Fee: e.Fee, Year: e.Year, AmountCZK: e.AmountCZK, DecidedOn: e.DecidedOn})
+	c.Increases = append(c.Increases, Increase{Fee: e.Fee, Year: e.Year, IncreaseCZK: e.IncreaseCZK, DecidedOn: e.DecidedOn,
+		DueOn: e.DueOn, FormerTotalCZK: e.FormerTotalCZK})
 }
 
 // PaymentReceived: money came in for an obligation of the case, identified
@@ -265,9 +302,7 @@ type PaymentReceived struct {
 }
 
 func (e *PaymentReceived) check(c *Case, ctx Context, chk *check) {
-	if e.AmountCZK <= 0 {
-		chk.bad("amount_czk", "must be a positive amount in Kč")
-	}
+	checkAmount(chk, "amount_czk", e.AmountCZK)
 	if !payment.IsDigits(e.VariableSymbol, 1, 10) {
 		chk.bad("variable_symbol", "%q is not 1 to 10 digits", e.VariableSymbol)
 	}

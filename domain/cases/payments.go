@@ -39,10 +39,14 @@ const (
 	PaymentPaid          PaymentStatus = "paid"           // paid in full by the due date
 	PaymentPaidLate      PaymentStatus = "paid_late"      // paid in full after the due date
 	PaymentExcused       PaymentStatus = "excused"        // an exemption covers it
+	// PaymentBlocking is an administrative fee not yet paid: the office does
+	// not act until it is (zákon 634/2004 Sb. § 5(2)), so it is never
+	// overdue and never increased (docs/LAW.md §9).
+	PaymentBlocking PaymentStatus = "blocking"
 )
 
 // PaymentStatuses lists every status, for validating queries.
-var PaymentStatuses = []PaymentStatus{PaymentUnpaid, PaymentOverdue, PaymentPartiallyPaid, PaymentPaid, PaymentPaidLate, PaymentExcused}
+var PaymentStatuses = []PaymentStatus{PaymentUnpaid, PaymentOverdue, PaymentPartiallyPaid, PaymentPaid, PaymentPaidLate, PaymentExcused, PaymentBlocking}
 
 // PaymentObligation is money the citizen owes an office, as of a day.
 type PaymentObligation struct {
@@ -76,14 +80,16 @@ type PaymentObligation struct {
 	// Basis explains the amount and the due date, and says what is office policy.
 	Basis string
 
-	baseCZK int // the amount before an officer's increase
+	// increase marks an officer's increase of a fee year (LocalFeeIncreased).
+	increase bool
 }
 
 // PaymentObligations returns the case's payment obligations as of a day,
 // oldest due first, with what the payments received up to that day settled:
-// each payment settles the oldest obligation with its variable symbol that
-// is still owed, then the next; what is left over is credit on the newest
-// obligation with that symbol. offices gives the offices' terms (fee
+// a payment equal to what one obligation with its variable symbol still owes
+// settles that one; any other settles the oldest obligation with its symbol
+// that is still owed, then the next; what is left over is credit on the
+// newest obligation with that symbol. offices gives the offices' terms (fee
 // schedules, accounts, the fine due days); nil means the built-in ones.
 func (c *Case) PaymentObligations(asOf calendar.Date, offices *money.Offices) []PaymentObligation {
 	return c.obligations(asOf, offices, true)
@@ -102,7 +108,9 @@ func (c *Case) obligations(asOf calendar.Date, offices *money.Offices, explain b
 	}
 	office, _ := offices.Office(c.Office)
 	var out []PaymentObligation
-	out = append(out, c.localFeeYears(asOf, office)...)
+	years := c.localFeeYears(asOf, office)
+	out = append(out, years...)
+	out = append(out, c.increases(asOf, years)...)
 	out = append(out, c.fines(asOf, office, explain)...)
 	out = append(out, c.transferFee(asOf, office)...)
 	slices.SortStableFunc(out, func(a, b PaymentObligation) int {
@@ -214,13 +222,6 @@ func (c *Case) feeYear(l Liability, year int, arises, asOf calendar.Date, office
 	} else {
 		basis = append(basis, "proration none: the whole year's amount")
 	}
-	p.baseCZK = p.AmountCZK
-	for _, in := range c.Increases {
-		if in.Fee == l.Fee && in.Year == year && !in.DecidedOn.After(asOf) {
-			p.AmountCZK = in.AmountCZK
-			basis = append(basis, fmt.Sprintf("raised to %d Kč by an officer's decision of %s (zákon 565/1990 Sb. § 11, at most %d×)", in.AmountCZK, in.DecidedOn, MaxIncrease))
-		}
-	}
 	due, dueWhy := rule.Due(year, arises)
 	p.DueOn = due
 	basis = append(basis, dueWhy)
@@ -268,7 +269,6 @@ func (c *Case) fines(asOf calendar.Date, office *money.Office, explain bool) []P
 		}
 		p := PaymentObligation{ID: "fine-" + f.ID, Kind: KindFine, ArisesOn: f.DecidedOn, AmountCZK: f.FineCZK,
 			DueOn: calendar.DaysAfter(f.DecidedOn, days), VariableSymbol: c.fineVS()}
-		p.baseCZK = p.AmountCZK
 		if !explain {
 			out = append(out, p)
 			continue
@@ -296,26 +296,118 @@ func (c *Case) fineVS() string {
 	return strconv.FormatUint(1_000_000_000+h.Sum64()%9_000_000_000, 10)
 }
 
-// transferFee gives the application's administrative fee as an obligation
-// where the office accepts such fees by transfer (seed 004): due the day the
-// application was filed, VS the office's prefix + the birth number's suffix.
+// transferFee gives the application's administrative fee as obligations
+// where the office accepts such fees by transfer (seed 004): the filing part
+// due the day the application was filed, the collection part (the second
+// part of a split fast-track fee, +100 Kč for collection at another office)
+// due before the document is handed over; VS the office's prefix + the
+// birth number's suffix (docs/LAW.md §9).
 func (c *Case) transferFee(asOf calendar.Date, office *money.Office) []PaymentObligation {
 	if office == nil || office.Transfer == nil || c.Fee == nil || c.Fee.Total() <= 0 || c.application == nil || c.application.filedOn.After(asOf) {
 		return nil
 	}
-	t := office.Transfer
-	p := PaymentObligation{ID: "fee", Kind: KindAdministrativeFee, ArisesOn: c.application.filedOn, AmountCZK: c.Fee.Total(),
-		DueOn: c.application.filedOn, Account: t.Account.String(), IBAN: t.Account.IBAN(), SpecificSymbol: t.SpecificSymbol,
-		Message: money.Clip(strings.Join(strings.Fields(c.Citizen.FullName), " "))}
-	p.baseCZK = p.AmountCZK
-	p.Basis = fmt.Sprintf("administrative fee of %d Kč for the application of %s (zákon 634/2004 Sb.), paid by transfer: office %q accepts it; due when filed",
-		p.AmountCZK, c.application.filedOn, c.Office)
+	t, filed := office.Transfer, c.application.filedOn
+	common := PaymentObligation{Kind: KindAdministrativeFee, ArisesOn: filed, Account: t.Account.String(), IBAN: t.Account.IBAN(),
+		SpecificSymbol: t.SpecificSymbol, Message: money.Clip(strings.Join(strings.Fields(c.Citizen.FullName), " "))}
+	accepted := fmt.Sprintf("paid by transfer: office %q accepts it; the office does not act until it is paid (zákon 634/2004 Sb. § 5(2)), so it is blocking while unpaid, never overdue", c.Office)
+	noVS := ""
 	if bn := strings.ReplaceAll(c.Citizen.BirthNumber, "/", ""); len(bn) >= 9 {
-		p.VariableSymbol = t.VSPrefix + bn[6:]
+		common.VariableSymbol = t.VSPrefix + bn[6:]
 	} else {
-		p.Basis += "; no birth number on the case, so no variable symbol (VS = prefix + the birth number's suffix)"
+		noVS = "; no birth number on the case, so no variable symbol (VS = prefix + the birth number's suffix)"
 	}
-	return []PaymentObligation{p}
+	var out []PaymentObligation
+	if c.Fee.AtFiling > 0 {
+		p := common
+		p.ID, p.AmountCZK, p.DueOn = "fee", c.Fee.AtFiling, filed
+		p.Basis = fmt.Sprintf("administrative fee of %d Kč for the application of %s (zákon 634/2004 Sb.), the part due when the application is filed; %s%s",
+			p.AmountCZK, filed, accepted, noVS)
+		out = append(out, p)
+	}
+	if c.Fee.AtCollection > 0 {
+		p := common
+		due, when := c.collectionDue()
+		p.ID, p.AmountCZK, p.DueOn = feeCollectionID, c.Fee.AtCollection, due
+		p.Basis = fmt.Sprintf("administrative fee of %d Kč for the application of %s (zákon 634/2004 Sb.), the part due before the document is handed over (%s); %s; the document is not handed over until it is paid%s",
+			p.AmountCZK, filed, when, accepted, noVS)
+		out = append(out, p)
+	}
+	return out
+}
+
+// feeCollectionID names the collection part of an application's fee.
+const feeCollectionID = "fee-collection"
+
+// collectionDue is the due date of the collection part of an application's
+// fee: the document is handed over once it is ready, so the part is due by
+// the day it is ready, and until then by the office processing deadline,
+// when it is expected.
+func (c *Case) collectionDue() (calendar.Date, string) {
+	a := c.application
+	if !a.readyOn.IsZero() {
+		return a.readyOn, fmt.Sprintf("the document is ready since %s", a.readyOn)
+	}
+	if a.sla < len(c.SLA) {
+		return c.SLA[a.sla].Due, fmt.Sprintf("the document is expected by the office processing deadline %s", c.SLA[a.sla].Due)
+	}
+	return a.filedOn, "payable from the filing"
+}
+
+// increases gives an obligation for each officer's decision raising a fee
+// year (LocalFeeIncreased), due on the decision's due date. The increase is
+// an obligation of its own beside the year's fee, as the fee department
+// books it: the fee keeps its due date and status, the increase has its own.
+// A decision recorded under the former contract gave the year's new total:
+// its increase is that total less the year's fee (upcast.go).
+func (c *Case) increases(asOf calendar.Date, years []PaymentObligation) []PaymentObligation {
+	var out []PaymentObligation
+	n := map[string]int{}
+	for _, in := range c.Increases {
+		if in.DecidedOn.After(asOf) {
+			continue
+		}
+		id := feeYearID(in.Fee, in.Year)
+		year, ok := obligationByID(years, id)
+		if !ok {
+			continue
+		}
+		n[id]++
+		p := year
+		p.ID, p.ArisesOn, p.AmountCZK, p.DueOn, p.increase = fmt.Sprintf("%s-increase-%d", id, n[id]), in.DecidedOn, in.IncreaseCZK, in.DueOn, true
+		p.Basis = fmt.Sprintf("increase of the %s fee for %d by %d Kč, decided by an officer on %s, due %s: the part not paid by the due date %s may be raised to at most three times itself (zákon 565/1990 Sb. § 11(3))",
+			in.Fee, in.Year, in.IncreaseCZK, in.DecidedOn, in.DueOn, year.DueOn)
+		if in.FormerTotalCZK > 0 {
+			p.AmountCZK = max(in.FormerTotalCZK-year.AmountCZK, 0)
+			p.Basis = fmt.Sprintf("increase of the %s fee for %d decided by an officer on %s, recorded as the year's new total of %d Kč: %d Kč beyond the year's fee of %d Kč, due when decided (zákon 565/1990 Sb. § 11(3))",
+				in.Fee, in.Year, in.DecidedOn, in.FormerTotalCZK, p.AmountCZK, year.AmountCZK)
+		}
+		if year.Status == PaymentExcused {
+			p.Basis += "; excused with the year's fee"
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// feeYearID names the obligation of a local fee for a year ("waste-2026").
+func feeYearID(fee money.Fee, year int) string { return fmt.Sprintf("%s-%d", fee, year) }
+
+// obligationByID finds an obligation by its ID.
+func obligationByID(obs []PaymentObligation, id string) (PaymentObligation, bool) {
+	for _, p := range obs {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return PaymentObligation{}, false
+}
+
+// checkAmount refuses an amount of a request that is not whole Kč from
+// money.MinCZK to money.MaxCZK (API.md, Money integrity).
+func checkAmount(chk *check, field string, czk int) {
+	if !money.InBounds(czk) {
+		chk.bad(field, "%d Kč is not an amount from %d to %d Kč", czk, money.MinCZK, money.MaxCZK)
+	}
 }
 
 func surname(full string) string {
@@ -327,12 +419,20 @@ func surname(full string) string {
 }
 
 // settle spreads the payments received up to asOf over the obligations
-// (sorted oldest due first), in the order they were paid.
+// (sorted oldest due first), in the order they were paid. Within one case
+// a payment equal to what one obligation with its variable symbol still
+// owes settles that obligation: 1 200 Kč is the year's waste fee, not 500 Kč
+// of dog fee and 700 Kč of waste (docs/LAW.md §9.1). Any other payment
+// settles the oldest owed first.
 func (c *Case) settle(obs []PaymentObligation, asOf calendar.Date) {
 	pays := slices.Clone(c.Payments)
 	slices.SortStableFunc(pays, func(a, b Payment) int { return a.PaidOn.Compare(b.PaidOn) })
 	for _, pay := range pays {
 		if pay.PaidOn.After(asOf) {
+			continue
+		}
+		if i := owingExactly(obs, pay); i >= 0 {
+			obs[i].PaidCZK, obs[i].PaidOn = obs[i].AmountCZK, pay.PaidOn
 			continue
 		}
 		left := pay.AmountCZK
@@ -361,10 +461,36 @@ func (c *Case) settle(obs []PaymentObligation, asOf calendar.Date) {
 			newest = newestExcused
 		}
 		if left > 0 && newest >= 0 {
-			obs[newest].PaidCZK += left
-			obs[newest].CreditCZK += left
+			credit(&obs[newest], left, pay)
 		}
 	}
+}
+
+// owingExactly returns the oldest obligation with the payment's variable
+// symbol that still owes exactly its amount, or -1.
+func owingExactly(obs []PaymentObligation, pay Payment) int {
+	for i, o := range obs {
+		if o.Status != PaymentExcused && SameVariableSymbol(o.VariableSymbol, pay.VariableSymbol) && o.AmountCZK-o.PaidCZK == pay.AmountCZK {
+			return i
+		}
+	}
+	return -1
+}
+
+// credit adds what a payment left over to an obligation as credit. A sum
+// that cannot be represented (a payment stored before amounts were bounded)
+// is not counted, and the obligation says so: a figure is right or an
+// error, never a wrapped number.
+func credit(o *PaymentObligation, czk int, pay Payment) {
+	paid, err := money.Add(o.PaidCZK, czk)
+	if err == nil {
+		o.CreditCZK, err = money.Add(o.CreditCZK, czk)
+	}
+	if err != nil {
+		o.Basis += fmt.Sprintf("; %d Kč left over of the payment of %s is not counted: %v", czk, pay.PaidOn, err)
+		return
+	}
+	o.PaidCZK = paid
 }
 
 // finish sets the status as of asOf and the QR Platba string of what is owed.
@@ -373,12 +499,14 @@ func (p *PaymentObligation) finish(asOf calendar.Date, explain bool) {
 	switch {
 	case p.Status == PaymentExcused:
 		owed = 0
-	case owed <= 0 && p.PaidOn.IsZero():
-		p.Status = PaymentPaid // nothing to pay (0 Kč)
+	case owed <= 0 && (p.PaidOn.IsZero() || p.Kind == KindAdministrativeFee):
+		p.Status = PaymentPaid // nothing to pay (0 Kč), or a fee that has no lateness
 	case owed <= 0 && p.PaidOn.After(p.DueOn):
 		p.Status = PaymentPaidLate
 	case owed <= 0:
 		p.Status = PaymentPaid
+	case p.Kind == KindAdministrativeFee:
+		p.Status = PaymentBlocking
 	case p.PaidCZK > 0:
 		p.Status = PaymentPartiallyPaid
 	case asOf.After(p.DueOn):
@@ -390,7 +518,7 @@ func (p *PaymentObligation) finish(asOf calendar.Date, explain bool) {
 	if p.OwedCZK == 0 || p.IBAN == "" || !explain {
 		return
 	}
-	qr, err := payment.SPAYD(payment.Payment{IBAN: p.IBAN, AmountCZK: p.OwedCZK, Due: p.DueOn, VariableSymbol: p.VariableSymbol,
+	qr, err := payment.SPAYD(payment.Payment{IBAN: p.IBAN, AmountCZK: p.OwedCZK, Due: p.DueOn, AsOf: asOf, VariableSymbol: p.VariableSymbol,
 		SpecificSymbol: p.SpecificSymbol, Message: p.Message})
 	if err == nil {
 		p.SPAYD = qr
@@ -401,16 +529,20 @@ func (p *PaymentObligation) finish(asOf calendar.Date, explain bool) {
 // computed from, for storage beside the case (a smaller read than the
 // whole snapshot when many cases are summed).
 type moneyState struct {
-	ID         string        `json:"id"`
-	Office     string        `json:"office"`
-	Citizen    Citizen       `json:"citizen"`
-	LocalFees  []Liability   `json:"local_fees,omitempty"`
-	Exemptions []Exemption   `json:"exemptions,omitempty"`
-	Increases  []Increase    `json:"increases,omitempty"`
-	Payments   []Payment     `json:"payments,omitempty"`
-	Fines      []moneyFine   `json:"fines,omitempty"`
-	FeeCZK     int           `json:"fee_czk,omitempty"`
-	FiledOn    calendar.Date `json:"filed_on,omitzero"`
+	ID         string      `json:"id"`
+	Office     string      `json:"office"`
+	Citizen    Citizen     `json:"citizen"`
+	LocalFees  []Liability `json:"local_fees,omitempty"`
+	Exemptions []Exemption `json:"exemptions,omitempty"`
+	Increases  []Increase  `json:"increases,omitempty"`
+	Payments   []Payment   `json:"payments,omitempty"`
+	Fines      []moneyFine `json:"fines,omitempty"`
+	FeeCZK     int         `json:"fee_czk,omitempty"`
+	// FeeCollectionCZK is the fee's collection part, due by CollectionDueOn.
+	FeeCollectionCZK int           `json:"fee_collection_czk,omitempty"`
+	FiledOn          calendar.Date `json:"filed_on,omitzero"`
+	ReadyOn          calendar.Date `json:"ready_on,omitzero"`
+	ExpectedOn       calendar.Date `json:"expected_on,omitzero"`
 }
 
 type moneyFine struct {
@@ -432,7 +564,10 @@ func (c *Case) MarshalMoney() ([]byte, error) {
 		}
 	}
 	if c.Fee != nil && c.application != nil {
-		m.FeeCZK, m.FiledOn = c.Fee.Total(), c.application.filedOn
+		m.FeeCZK, m.FeeCollectionCZK, m.FiledOn, m.ReadyOn = c.Fee.AtFiling, c.Fee.AtCollection, c.application.filedOn, c.application.readyOn
+		if c.application.sla < len(c.SLA) {
+			m.ExpectedOn = c.SLA[c.application.sla].Due
+		}
 	}
 	return json.Marshal(m)
 }
@@ -451,8 +586,9 @@ func RestoreMoney(b []byte) (*Case, error) {
 		c.Flags = append(c.Flags, fl)
 	}
 	if !m.FiledOn.IsZero() {
-		c.Fee = &fees.Fee{AtFiling: m.FeeCZK}
-		c.application = &application{filedOn: m.FiledOn}
+		c.Fee = &fees.Fee{AtFiling: m.FeeCZK, AtCollection: m.FeeCollectionCZK}
+		c.application = &application{filedOn: m.FiledOn, readyOn: m.ReadyOn}
+		c.SLA = []SLA{{FiledOn: m.FiledOn, Due: m.ExpectedOn}}
 	}
 	return c, nil
 }
