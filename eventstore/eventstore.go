@@ -9,6 +9,7 @@ package eventstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"time"
@@ -91,6 +92,10 @@ type Store interface {
 	// stream's current version must equal expected (0 for a new stream), or
 	// ErrConflict is returned and nothing is written.
 	Append(ctx context.Context, streamID string, expected int64, meta Metadata, events ...NewEvent) ([]Event, error)
+	// AppendWith appends the event prepare returns, in one transaction with
+	// what prepare writes in tx first (see SQLStore.AppendWith).
+	AppendWith(ctx context.Context, streamID string, expected int64, meta Metadata,
+		prepare func(ctx context.Context, tx *sql.Tx) (NewEvent, error)) ([]Event, error)
 	// Load returns a stream's events in version order, or ErrNotFound.
 	Load(ctx context.Context, streamID string) ([]Event, error)
 	// ReadLog returns up to limit events of the global log after the cursor,

@@ -49,6 +49,36 @@ func (s *SQLStore) append(ctx context.Context, streamID string, expected int64, 
 	if len(events) == 1 && meta.Idempotency == nil && s.dialect.tx {
 		return s.appendOne(ctx, streamID, expected, meta, events[0])
 	}
+	return s.appendTx(ctx, streamID, expected, meta, func(context.Context, *sql.Tx) ([]NewEvent, error) { return events, nil })
+}
+
+// AppendWith appends like Append the one event prepare returns, in one
+// transaction with what prepare writes first: what must be unique across
+// streams (a case's reference, a citizen's identity) is written together
+// with the event, or neither is. prepare runs again on each retry.
+func (s *SQLStore) AppendWith(ctx context.Context, streamID string, expected int64, meta Metadata,
+	prepare func(ctx context.Context, tx *sql.Tx) (NewEvent, error)) ([]Event, error) {
+	if meta.RecordedAt.IsZero() {
+		meta.RecordedAt = time.Now()
+	}
+	meta.RecordedAt = meta.RecordedAt.UTC()
+	for {
+		recorded, err := s.appendTx(ctx, streamID, expected, meta, func(ctx context.Context, tx *sql.Tx) ([]NewEvent, error) {
+			e, err := prepare(ctx, tx)
+			return []NewEvent{e}, err
+		})
+		if errors.Is(err, ErrConflict) && expected == Any && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("append to %s: %w", streamID, err)
+		}
+		return recorded, nil
+	}
+}
+
+func (s *SQLStore) appendTx(ctx context.Context, streamID string, expected int64, meta Metadata,
+	prepare func(ctx context.Context, tx *sql.Tx) ([]NewEvent, error)) (recorded []Event, err error) {
 	err = InTx(ctx, s.db, func(tx *sql.Tx) error {
 		var current int64
 		if err := tx.QueryRowContext(ctx,
@@ -58,6 +88,10 @@ func (s *SQLStore) append(ctx context.Context, streamID string, expected int64, 
 		}
 		if expected != Any && current != expected {
 			return ErrConflict
+		}
+		events, err := prepare(ctx, tx)
+		if err != nil {
+			return err
 		}
 		for i, e := range events {
 			ev := Event{StreamID: streamID, Version: current + int64(i) + 1, Type: e.Type, Data: e.Data, Metadata: meta}

@@ -16,8 +16,38 @@ import (
 type Identity struct {
 	Role cases.Role
 	Name string
-	// Office, if set, is the one office whose cases the token may write.
-	Office string
+	// Offices, if set, are the only offices whose cases, citizens, payments
+	// and figures the token may read and write; "*" (cases.AllOffices) is
+	// every office, for regional supervision. A token without offices is
+	// unscoped and, as before scopes applied to reads, reaches every office.
+	Offices []string
+}
+
+// Scope returns the offices the identity is limited to, nil for every office.
+func (id Identity) Scope() []string {
+	if len(id.Offices) == 0 || slices.Contains(id.Offices, cases.AllOffices) {
+		return nil
+	}
+	return id.Offices
+}
+
+// Sees reports whether the identity may see the cases of office.
+func (id Identity) Sees(office string) bool {
+	return id.Scope() == nil || slices.Contains(id.Offices, office)
+}
+
+// Same reports whether two identities are the same person with the same
+// role and offices.
+func (id Identity) Same(o Identity) bool {
+	return id.Role == o.Role && id.Name == o.Name && slices.Equal(id.Offices, o.Offices)
+}
+
+// HomeOffice is the one office the identity is bound to, or "".
+func (id Identity) HomeOffice() string {
+	if s := id.Scope(); len(s) == 1 {
+		return s[0]
+	}
+	return ""
 }
 
 // Tokens maps bearer tokens to identities. Only SHA-256 digests of the
@@ -29,10 +59,11 @@ type Tokens struct {
 
 var roles = []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, cases.Admin}
 
-// ParseTokens reads "token=role:name" or "token=role:name:office" entries
+// ParseTokens reads "token=role:name" or "token=role:name:offices" entries
 // separated by commas or new lines (LHUTA_TOKENS, docs/API.md); a line
-// starting with # is a comment. A token with an office writes only the cases
-// of that office.
+// starting with # is a comment. offices is one office code, several joined
+// by "|" ("nova-ves|stara-ves"), or "*" for every office; a token with
+// offices reads and writes only the cases of those offices.
 func ParseTokens(s string) (Tokens, error) {
 	var t Tokens
 	var pairs []string
@@ -49,14 +80,18 @@ func ParseTokens(s string) (Tokens, error) {
 		token, who, ok := strings.Cut(pair, "=")
 		role, name, ok2 := strings.Cut(who, ":")
 		name, office, scoped := strings.Cut(name, ":")
-		if !ok || !ok2 || token == "" || name == "" || (scoped && strings.TrimSpace(office) == "") {
-			return Tokens{}, fmt.Errorf("token entry %q is not token=role:name or token=role:name:office", redactToken(pair))
+		var offices []string
+		if scoped {
+			offices = strings.Split(office, "|")
+		}
+		if !ok || !ok2 || token == "" || name == "" || slices.ContainsFunc(offices, func(o string) bool { return strings.TrimSpace(o) == "" }) {
+			return Tokens{}, fmt.Errorf("token entry %q is not token=role:name or token=role:name:office[|office…] (or :* for every office)", redactToken(pair))
 		}
 		if !slices.Contains(roles, cases.Role(role)) {
 			return Tokens{}, fmt.Errorf("token entry for %q has unknown role %q (known: clerk, compliance_officer, dashboard, admin)", name, role)
 		}
 		t.digests = append(t.digests, sha256.Sum256([]byte(token)))
-		t.ids = append(t.ids, Identity{cases.Role(role), name, office})
+		t.ids = append(t.ids, Identity{cases.Role(role), name, offices})
 	}
 	return t, nil
 }

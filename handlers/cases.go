@@ -29,8 +29,8 @@ const maxBody = 1 << 20
 
 func (s *Server) context(r *http.Request) cases.Context {
 	id := identity(r)
-	return cases.Context{Today: s.today(), Actor: id.Name, Role: id.Role, Office: id.Office, LossReportThreshold: s.lossReportThreshold,
-		Offices: s.offices}
+	return cases.Context{Today: s.today(), Actor: id.Name, Role: id.Role, Scope: id.Scope(), LossReportThreshold: s.lossReportThreshold,
+		Offices: s.offices, KnownOffices: s.knownOffices}
 }
 
 // request describes who sends a write and under which request. With an
@@ -110,7 +110,9 @@ const maxKey = 200
 const maxType = 64
 
 type written struct {
-	ID       string `json:"id,omitempty"`
+	ID string `json:"id,omitempty"`
+	// Reference is the new case's <office>/<year>/<sequence>.
+	Reference string `json:"reference,omitempty"`
 	Version  int64  `json:"version"`
 	Position int64  `json:"position"`
 }
@@ -133,7 +135,12 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 	s.pipeline.Nudge()
 	s.metrics.accepted.WithLabelValues(string(cases.CaseOpenedType)).Inc()
 	w.Header().Set("Location", "/v1/cases/"+e.StreamID)
-	writeJSON(w, http.StatusCreated, written{ID: e.StreamID, Version: e.Version, Position: e.Position})
+	var recorded cases.CaseOpened
+	if err := json.Unmarshal(e.Data, &recorded); err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, written{ID: e.StreamID, Reference: recorded.Reference, Version: e.Version, Position: e.Position})
 }
 
 // eventRequest is the body of POST /v1/cases/{id}/events.
@@ -281,6 +288,9 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.reader.Case(r.Context(), mux.Vars(r)["id"], asOf)
 	})
+	if err == nil && !identity(r).Sees(v.Office) {
+		err = cases.ErrNotFound // another office's case is not there for this token, not forbidden
+	}
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -330,6 +340,9 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		events, err = s.repo.KnownAt(r.Context(), mux.Vars(r)["id"], knownAt)
 	} else {
 		events, err = s.repo.Events(r.Context(), mux.Vars(r)["id"])
+	}
+	if err == nil && !s.seesStream(r, events) {
+		err = cases.ErrNotFound
 	}
 	if err != nil {
 		writeError(w, s.log, err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -16,9 +17,9 @@ func (s *Server) citizenCases(w http.ResponseWriter, r *http.Request) {
 	if !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
 		return
 	}
-	citizen := mux.Vars(r)["citizen_id"]
+	citizen := cases.NormalizeCitizenID(mux.Vars(r)["citizen_id"])
 	items, err := readTwice(r.Context(), func() ([]projections.CitizenCase, error) {
-		return s.reader.CitizenCases(r.Context(), citizen, s.today())
+		return s.reader.CitizenCases(r.Context(), citizen, s.today(), scope(r))
 	})
 	if err != nil {
 		writeError(w, s.log, err)

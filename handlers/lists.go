@@ -20,6 +20,7 @@ const (
 func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := projections.ObligationFilter{
+		Scope:     scope(r),
 		Status:    cases.Status(q.Get("status")),
 		Office:    q.Get("office"),
 		Situation: q.Get("situation"),
@@ -51,7 +52,7 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := projections.FlagFilter{Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
+	f := projections.FlagFilter{Scope: scope(r), Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
 	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
@@ -89,7 +90,7 @@ type list[T any] struct {
 
 func (s *Server) listSLA(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := projections.SLAFilter{Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
+	f := projections.SLAFilter{Scope: scope(r), Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
 	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
@@ -152,6 +153,10 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	if !s.waitMinPosition(w, r) {
 		return
 	}
+	var inScope bool
+	// Another office's figures: none for this token, as for an office with no cases.
+	f.Offices, inScope = statsOffices(r, f.Office)
+	f.Nothing = !inScope
 	st, err := readTwice(r.Context(), func() (projections.Stats, error) { return s.reader.Stats(r.Context(), f) })
 	if err == nil {
 		st.Payments, err = readTwice(r.Context(), func() (projections.PaymentTotals, error) {

@@ -20,7 +20,7 @@ import (
 // overdue list of fines is ?status=overdue&kind=fine.
 func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := projections.PaymentFilter{Status: cases.PaymentStatus(q.Get("status")), Kind: cases.PaymentKind(q.Get("kind")),
+	f := projections.PaymentFilter{Scope: scope(r), Status: cases.PaymentStatus(q.Get("status")), Kind: cases.PaymentKind(q.Get("kind")),
 		Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
 	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
@@ -62,9 +62,9 @@ func (s *Server) citizenPayments(w http.ResponseWriter, r *http.Request) {
 	if !ok || !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
 		return
 	}
-	citizen := mux.Vars(r)["citizen_id"]
+	citizen := cases.NormalizeCitizenID(mux.Vars(r)["citizen_id"])
 	items, err := readTwice(r.Context(), func() ([]projections.PaymentItem, error) {
-		return s.reader.CitizenPayments(r.Context(), citizen, asOf)
+		return s.reader.CitizenPayments(r.Context(), citizen, asOf, scope(r))
 	})
 	if err != nil {
 		writeError(w, s.log, err)
@@ -100,6 +100,9 @@ func (s *Server) paymentQR(w http.ResponseWriter, r *http.Request) {
 	}
 	id := mux.Vars(r)["payment_id"]
 	it, err := readTwice(r.Context(), func() (projections.PaymentItem, error) { return s.reader.Payment(r.Context(), id, asOf) })
+	if err == nil && !identity(r).Sees(it.Office) {
+		err = projections.ErrPaymentNotFound
+	}
 	switch {
 	case errors.Is(err, projections.ErrPaymentNotFound):
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such payment obligation"})

@@ -51,6 +51,7 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		invalid   *cases.InvalidError
 		rule      *cases.RuleError
 		forbidden *cases.ForbiddenError
+		mismatch  *cases.MismatchError
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -59,6 +60,9 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	case errors.As(err, &rule):
 		writeProblem(w, Problem{Type: "/problems/not-allowed", Status: http.StatusUnprocessableEntity,
 			Detail: rule.Error(), Errors: rule.Errors})
+	case errors.As(err, &mismatch):
+		writeProblem(w, Problem{Type: "/problems/identity-mismatch", Status: http.StatusConflict,
+			Detail: mismatch.Error(), Errors: mismatch.Errors})
 	case errors.As(err, &forbidden):
 		writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Detail: forbidden.Reason})
 	case errors.Is(err, cases.ErrNotFound):

@@ -45,6 +45,8 @@ type Server struct {
 	readDB *sql.DB
 	// offices are the offices' payment terms (nil: the built-in ones).
 	offices *money.Offices
+	// knownOffices are the offices cases may be opened for (nil: any).
+	knownOffices []string
 }
 
 // Config is what New needs.
@@ -74,6 +76,9 @@ type Config struct {
 	// Offices are the offices' payment terms: fee schedules, accounts
 	// (nil: the built-in ones, money.Builtin).
 	Offices *money.Offices
+	// KnownOffices are the offices configured (LHUTA_OFFICES): a case for
+	// another office is refused (422). Nil accepts any office code.
+	KnownOffices []string
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -86,7 +91,8 @@ func New(c Config) *Server {
 	}
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
-		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices}
+		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
+		knownOffices: c.KnownOffices}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}
@@ -130,6 +136,7 @@ func (s *Server) routes() []route {
 	get, post := http.MethodGet, http.MethodPost
 	return []route{
 		{Rule{post, "/v1/cases", []cases.Role{cases.Clerk}}, s.openCase},
+		{Rule{get, "/v1/cases", readers}, s.listCases},
 		{Rule{post, "/v1/cases/{id}/events", writers}, s.recordEvent},
 		{Rule{get, "/v1/cases/{id}", readers}, s.getCase},
 		{Rule{get, "/v1/cases/{id}/events", readers}, s.getEvents},
@@ -140,6 +147,8 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/payments", readers}, s.listPayments},
 		{Rule{get, "/v1/citizens/{citizen_id}/payments", readers}, s.citizenPayments},
 		{Rule{get, "/v1/citizens/{citizen_id}/cases", readers}, s.citizenCases},
+		{Rule{get, "/v1/citizens", readers}, s.findCitizens},
+		{Rule{get, "/v1/worklist", readers}, s.worklist},
 		{Rule{get, "/v1/payments/{payment_id}/qr.svg", readers}, s.paymentQR},
 		{Rule{get, "/v1/payments/{payment_id}/qr.png", readers}, s.paymentQR},
 		{Rule{get, "/healthz", nil}, s.healthz},

@@ -10,6 +10,8 @@ import (
 // CitizenCase is one of a citizen's cases, for finding it at the counter.
 type CitizenCase struct {
 	CaseID    string        `json:"case_id"`
+	Reference string        `json:"reference"`
+	FullName  string        `json:"full_name"`
 	Situation string        `json:"situation"`
 	Office    string        `json:"office"`
 	Status    string        `json:"status"`
@@ -17,10 +19,14 @@ type CitizenCase struct {
 }
 
 // CitizenCases lists the cases opened for a citizen (the citizen.id they
-// were opened with), oldest first; status is open or closed as of asOf.
-func (r *Reader) CitizenCases(ctx context.Context, citizenID string, asOf calendar.Date) ([]CitizenCase, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT case_id, situation, office, opened_on, closed_on FROM case_view
-		WHERE citizen_id = $1 ORDER BY opened_on, case_id`, citizenID)
+// were opened with) at the offices of scope (nil: all), oldest first;
+// status is open or closed as of asOf.
+func (r *Reader) CitizenCases(ctx context.Context, citizenID string, asOf calendar.Date, scope []string) ([]CitizenCase, error) {
+	w := &where{}
+	w.add("citizen_id = ?", citizenID)
+	w.scope(scope)
+	rows, err := r.db.QueryContext(ctx, `SELECT case_id, reference, full_name, situation, office, opened_on, closed_on FROM case_view
+		WHERE `+w.sql()+` ORDER BY opened_on, case_id`, w.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +36,7 @@ func (r *Reader) CitizenCases(ctx context.Context, citizenID string, asOf calend
 			it             CitizenCase
 			opened, closed dbDate
 		)
-		if err := rows.Scan(&it.CaseID, &it.Situation, &it.Office, &opened, &closed); err != nil {
+		if err := rows.Scan(&it.CaseID, &it.Reference, &it.FullName, &it.Situation, &it.Office, &opened, &closed); err != nil {
 			_ = rows.Close()
 			return nil, err
 		}

@@ -137,6 +137,8 @@ func paymentItem(c *cases.Case, p cases.PaymentObligation) PaymentItem {
 
 // PaymentFilter selects payment obligations for a list.
 type PaymentFilter struct {
+	// Scope, if not nil, keeps the obligations of these offices only.
+	Scope  []string
 	AsOf   calendar.Date
 	Status cases.PaymentStatus
 	Kind   cases.PaymentKind
@@ -171,6 +173,11 @@ func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, 
 		if f.Office != "" {
 			args = append(args, f.Office)
 			q += fmt.Sprintf(` AND p.office = $%d`, len(args))
+		}
+		if f.Scope != nil {
+			w := &where{args: args}
+			w.scope(f.Scope)
+			q, args = q+" AND "+strings.ReplaceAll(w.sql(), "office IN", "p.office IN"), w.args
 		}
 		args = append(args, payersPage)
 		q += fmt.Sprintf(` ORDER BY p.case_id LIMIT $%d`, len(args))
@@ -244,12 +251,15 @@ func (r *Reader) each(ctx context.Context, q string, args []any, restore func([]
 	return rows.Err()
 }
 
-// CitizenPayments lists one citizen's payment obligations as of a day, for
-// the counter.
-func (r *Reader) CitizenPayments(ctx context.Context, citizenID string, asOf calendar.Date) ([]PaymentItem, error) {
+// CitizenPayments lists one citizen's payment obligations as of a day at
+// the offices of scope (nil: all), for the counter.
+func (r *Reader) CitizenPayments(ctx context.Context, citizenID string, asOf calendar.Date, scope []string) ([]PaymentItem, error) {
 	items := []PaymentItem{}
 	from, args := r.payers(2, []any{citizenID})
 	err := r.eachPayer(ctx, `SELECT p.case_id, p.money`+from+` AND p.citizen_id = $1 ORDER BY p.case_id`, args, func(c *cases.Case) bool {
+		if scope != nil && !slices.Contains(scope, c.Office) {
+			return true
+		}
 		for _, p := range c.PaymentObligations(asOf, r.terms()) {
 			items = append(items, paymentItem(c, p))
 		}
@@ -408,7 +418,7 @@ func (r *Reader) PaymentTotals(ctx context.Context, f StatsFilter, fresh bool) (
 	if t, ok := r.totals.get(f, time.Now()); ok {
 		return t, nil
 	}
-	v, err, _ := r.totals.flight.Do(fmt.Sprint(f.From, f.To, f.Office), func() (any, error) {
+	v, err, _ := r.totals.flight.Do(fmt.Sprint(f.From, f.To, f.Office, f.Offices, f.Nothing), func() (any, error) {
 		at := time.Now()
 		t, err := r.paymentTotals(context.WithoutCancel(ctx), f)
 		if err == nil {
@@ -424,6 +434,9 @@ func (r *Reader) PaymentTotals(ctx context.Context, f StatsFilter, fresh bool) (
 
 func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotals, error) {
 	t := PaymentTotals{ByStatus: map[cases.PaymentStatus]int{}, ByKind: map[cases.PaymentKind]Totals{}, ByMonth: map[string]Totals{}}
+	if f.Nothing {
+		return t, nil
+	}
 	// An obligation is due at most a year or so after it arises (a fine's
 	// fine_due_days is at most 366, moved off a few non-working days).
 	from, args := r.payers(3, []any{f.To.String(), f.From.AddDays(-380).String()})
@@ -431,6 +444,11 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 	if f.Office != "" {
 		args = append(args, f.Office)
 		q += fmt.Sprintf(` AND p.office = $%d`, len(args))
+	}
+	if f.Offices != "" {
+		w := &where{args: args}
+		w.scope(strings.Split(f.Offices, ","))
+		q, args = q+" AND "+strings.ReplaceAll(w.sql(), "office IN", "p.office IN"), w.args
 	}
 	err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
 		for _, p := range c.PaymentAmounts(f.To, r.terms()) {

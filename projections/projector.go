@@ -164,7 +164,8 @@ func (b *batch) change(before caseRows, next *cases.Case, replace bool) error {
 }
 
 func caseRow(c *cases.Case, state []byte) row {
-	return row{c.ID, string(c.Situation), c.Office, c.Version, c.OpenedOn, date(c.ClosedOn), string(state), c.Citizen.ID}
+	return row{c.ID, string(c.Situation), c.Office, c.Version, c.OpenedOn, date(c.ClosedOn), string(state), c.Citizen.ID,
+		c.Reference, c.Assignee, c.Citizen.FullName, NameKey(c.Citizen.FullName), c.Citizen.BirthDate, birthNumberDigits(c.Citizen.BirthNumber)}
 }
 
 func (b *batch) diff(t *table, before, after []row, replace bool) {

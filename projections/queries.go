@@ -32,7 +32,10 @@ const pendingOn = `(resolved_on IS NULL OR resolved_on > $1)`
 
 // ObligationItem is one obligation as the API shows it.
 type ObligationItem struct {
-	CaseID      string        `json:"case_id"`
+	CaseID string `json:"case_id"`
+	// Reference and FullName name the case and its citizen in lists, not within a case.
+	Reference   string        `json:"reference,omitempty"`
+	FullName    string        `json:"full_name,omitempty"`
 	Obligation  string        `json:"obligation"`
 	LegalBasis  string        `json:"legal_basis"`
 	TriggeredOn calendar.Date `json:"triggered_on"`
@@ -51,8 +54,11 @@ type CaseObligation struct {
 
 // FlagItem is one misdemeanor flag as the API shows it.
 type FlagItem struct {
-	ID         string        `json:"id"`
-	CaseID     string        `json:"case_id"`
+	ID     string `json:"id"`
+	CaseID string `json:"case_id"`
+	// Reference and FullName name the case and its citizen in lists, not within a case.
+	Reference  string        `json:"reference,omitempty"`
+	FullName   string        `json:"full_name,omitempty"`
 	Offence    string        `json:"offence"`
 	LegalBasis string        `json:"legal_basis"`
 	MaxFineCZK *int64        `json:"max_fine_czk"`
@@ -66,8 +72,10 @@ type FlagItem struct {
 // SLAItem is one office processing deadline as the API shows it.
 type SLAItem struct {
 	// CaseID is set in lists (GET /v1/sla), not within a case.
-	CaseID   string        `json:"case_id,omitempty"`
-	Deadline string        `json:"deadline"`
+	CaseID    string `json:"case_id,omitempty"`
+	Reference string `json:"reference,omitempty"`
+	FullName  string `json:"full_name,omitempty"`
+	Deadline  string `json:"deadline"`
 	Document string        `json:"document"`
 	Track    string        `json:"track"`
 	FiledOn  calendar.Date `json:"filed_on"`
@@ -78,7 +86,9 @@ type SLAItem struct {
 
 // CaseView is one case as the API shows it.
 type CaseView struct {
-	ID          string           `json:"id"`
+	ID string `json:"id"`
+	// Reference is the number people say aloud: <office>/<year>/<sequence>.
+	Reference   string           `json:"reference"`
 	Situation   string           `json:"situation"`
 	Office      string           `json:"office"`
 	Status      string           `json:"status"`
@@ -95,6 +105,8 @@ type CaseView struct {
 	Fee json.RawMessage `json:"fee"`
 	// Payments are the case's payment obligations as of AsOf (RULES.md §9).
 	Payments []PaymentItem `json:"payments"`
+	// Assignee is the staff member the case is assigned to, "" for none.
+	Assignee string `json:"assignee"`
 }
 
 // Reader answers queries from the read models.
@@ -132,7 +144,7 @@ func (r *Reader) Case(ctx context.Context, id string, asOf calendar.Date) (CaseV
 // It is the one way a case state becomes the API's answer, whether the state
 // comes from the read model or from replaying the events known at a moment.
 func ViewOf(c *cases.Case, asOf calendar.Date, offices *money.Offices) (CaseView, error) {
-	v := CaseView{ID: c.ID, Situation: string(c.Situation), Office: c.Office, Status: "open", Version: c.Version,
+	v := CaseView{ID: c.ID, Reference: c.Reference, Assignee: c.Assignee, Situation: string(c.Situation), Office: c.Office, Status: "open", Version: c.Version,
 		OpenedOn: c.OpenedOn, ClosedOn: c.ClosedOn, AsOf: asOf, Obligations: []CaseObligation{}, Flags: []FlagItem{},
 		SLA: []SLAItem{}, Fee: json.RawMessage("null"), Payments: []PaymentItem{}}
 	if offices == nil {
@@ -209,6 +221,8 @@ func flagItem(caseID string, f cases.Flag, asOf calendar.Date) FlagItem {
 
 // FlagFilter selects flags for a list.
 type FlagFilter struct {
+	// Scope, if not nil, keeps the items of these offices only (a token's offices).
+	Scope []string
 	AsOf   calendar.Date
 	Status string
 	Office string
@@ -232,6 +246,7 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 	if f.Office != "" {
 		w.add("office = ?", f.Office)
 	}
+	w.scope(f.Scope)
 	if f.After != "" {
 		raised, caseID, flagID, err := decodeCursor(f.After)
 		if err != nil {
@@ -239,7 +254,7 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 		}
 		w.after("raised_on", "flag_id", raised, caseID, flagID)
 	}
-	q := `SELECT case_id, flag_id, offence, legal_basis, max_fine_czk, review_only, raised_on, decision, fine_czk, decided_on
+	q := `SELECT case_id, flag_id, offence, legal_basis, max_fine_czk, review_only, raised_on, decision, fine_czk, decided_on, reference, full_name
 		FROM flag_view WHERE ` + w.sql() + ` ORDER BY raised_on, case_id, flag_id` + w.limit(f.Limit)
 	rows, err := r.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
@@ -254,9 +269,10 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 			raised, decided dbDate
 			maxFine, fine   sql.NullInt64
 			decision        sql.NullString
+			ref, name       string
 		)
 		if err := rows.Scan(&caseID, &fl.ID, &fl.Offence.Code, &fl.Offence.LegalBasis, &maxFine, &fl.Offence.ReviewOnly,
-			&raised, &decision, &fine, &decided); err != nil {
+			&raised, &decision, &fine, &decided, &ref, &name); err != nil {
 			return nil, "", err
 		}
 		fl.RaisedOn, fl.DecidedOn, fl.Decision = raised.Date, decided.Date, cases.Decision(decision.String)
@@ -265,7 +281,9 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 			m := int(maxFine.Int64)
 			fl.Offence.MaxFineCZK = &m
 		}
-		items = append(items, flagItem(caseID, fl, f.AsOf))
+		it := flagItem(caseID, fl, f.AsOf)
+		it.Reference, it.FullName = ref, name
+		items = append(items, it)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", err
@@ -279,6 +297,8 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 
 // ObligationFilter selects obligations for a list.
 type ObligationFilter struct {
+	// Scope, if not nil, keeps the items of these offices only (a token's offices).
+	Scope []string
 	AsOf           calendar.Date
 	Status         cases.Status
 	Office         string
@@ -310,6 +330,7 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 	if f.Office != "" {
 		w.add("office = ?", f.Office)
 	}
+	w.scope(f.Scope)
 	if f.Situation != "" {
 		w.add("situation = ?", f.Situation)
 	}
@@ -326,7 +347,7 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 		}
 		w.after("due_on", "seq", due, caseID, seq)
 	}
-	const cols = `case_id, seq, obligation, legal_basis, triggered_on, due_on, fulfilled_on, excused_on, judged_on`
+	const cols = `case_id, seq, obligation, legal_basis, triggered_on, due_on, fulfilled_on, excused_on, judged_on, reference, full_name`
 	const order = ` ORDER BY due_on, case_id, seq`
 	limit := w.limit(f.Limit)
 	q := `SELECT ` + cols + ` FROM obligation_view WHERE ` + w.sql() + order + limit
@@ -354,12 +375,15 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 			caseID                                     string
 			seq                                        int
 			triggered, due, fulfilled, excused, judged dbDate
+			ref, name                                  string
 		)
-		if err := rows.Scan(&caseID, &seq, &o.Obligation, &o.LegalBasis, &triggered, &due, &fulfilled, &excused, &judged); err != nil {
+		if err := rows.Scan(&caseID, &seq, &o.Obligation, &o.LegalBasis, &triggered, &due, &fulfilled, &excused, &judged, &ref, &name); err != nil {
 			return nil, "", err
 		}
 		o.TriggeredOn, o.Due, o.FulfilledOn, o.ExcusedOn, o.JudgedOn = triggered.Date, due.Date, fulfilled.Date, excused.Date, judged.Date
-		items = append(items, obligationItem(caseID, o, f.AsOf))
+		it := obligationItem(caseID, o, f.AsOf)
+		it.Reference, it.FullName = ref, name
+		items = append(items, it)
 		seqs = append(seqs, seq)
 	}
 	if err := rows.Err(); err != nil || f.Limit <= 0 || len(items) <= f.Limit {
@@ -371,6 +395,8 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 
 // SLAFilter selects office processing deadlines for a list.
 type SLAFilter struct {
+	// Scope, if not nil, keeps the items of these offices only (a token's offices).
+	Scope []string
 	AsOf   calendar.Date
 	Status string
 	Office string
@@ -397,6 +423,7 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 	if f.Office != "" {
 		w.add("office = ?", f.Office)
 	}
+	w.scope(f.Scope)
 	if f.After != "" {
 		due, caseID, seq, err := decodeSeqCursor(f.After)
 		if err != nil {
@@ -404,7 +431,7 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 		}
 		w.after("due_on", "seq", due, caseID, seq)
 	}
-	rows, err := r.db.QueryContext(ctx, `SELECT case_id, seq, document, track, filed_on, due_on, ready_on FROM sla_view WHERE `+
+	rows, err := r.db.QueryContext(ctx, `SELECT case_id, seq, document, track, filed_on, due_on, ready_on, reference, full_name FROM sla_view WHERE `+
 		w.sql()+` ORDER BY due_on, case_id, seq`+w.limit(f.Limit), w.args...)
 	if err != nil {
 		return nil, "", err
@@ -418,13 +445,14 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 			caseID            string
 			seq               int
 			filed, due, ready dbDate
+			ref, name         string
 		)
-		if err := rows.Scan(&caseID, &seq, &d.Document, &d.Track, &filed, &due, &ready); err != nil {
+		if err := rows.Scan(&caseID, &seq, &d.Document, &d.Track, &filed, &due, &ready, &ref, &name); err != nil {
 			return nil, "", err
 		}
 		d.FiledOn, d.Due, d.ReadyOn = filed.Date, due.Date, ready.Date
 		it := slaItem(d, f.AsOf)
-		it.CaseID = caseID
+		it.CaseID, it.Reference, it.FullName = caseID, ref, name
 		items = append(items, it)
 		seqs = append(seqs, seq)
 	}
@@ -525,6 +553,24 @@ func (w *where) after(dateCol, itemCol string, date, caseID string, item any) {
 	w.conds = append(w.conds, fmt.Sprintf(
 		"(%[4]s > $%[1]d OR (%[4]s = $%[1]d AND (case_id > $%[2]d OR (case_id = $%[2]d AND %[5]s > $%[3]d))))",
 		n+1, n+2, n+3, dateCol, itemCol))
+}
+
+// scope keeps the rows of the offices of a scope: nil keeps every row, an
+// empty scope none.
+func (w *where) scope(offices []string) {
+	if offices == nil {
+		return
+	}
+	if len(offices) == 0 {
+		w.cond("1 = 0")
+		return
+	}
+	marks := make([]string, len(offices))
+	for i, o := range offices {
+		w.args = append(w.args, o)
+		marks[i] = fmt.Sprintf("$%d", len(w.args))
+	}
+	w.cond("office IN (" + strings.Join(marks, ", ") + ")")
 }
 
 func (w *where) sql() string { return strings.Join(w.conds, " AND ") }

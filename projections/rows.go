@@ -29,7 +29,8 @@ func rowsOf(c *cases.Case) caseRows {
 	var r caseRows
 	for i, o := range c.Obligations {
 		r.obligations = append(r.obligations, row{c.ID, i + 1, o.Obligation, o.LegalBasis, o.TriggeredOn, o.Due,
-			date(o.FulfilledOn), date(o.ExcusedOn), date(o.JudgedOn), date(resolvedOn(o)), c.Office, string(c.Situation)})
+			date(o.FulfilledOn), date(o.ExcusedOn), date(o.JudgedOn), date(resolvedOn(o)), c.Office, string(c.Situation),
+			c.Reference, c.Citizen.FullName, c.Assignee})
 	}
 	for _, f := range c.Flags {
 		var maxFine, fine, decision any
@@ -43,10 +44,11 @@ func rowsOf(c *cases.Case) caseRows {
 			decision = string(f.Decision)
 		}
 		r.flags = append(r.flags, row{c.ID, f.ID, f.Offence.Code, f.Offence.LegalBasis, maxFine, f.Offence.ReviewOnly,
-			f.RaisedOn, f.Obligation, decision, fine, date(f.DecidedOn), c.Office, string(c.Situation)})
+			f.RaisedOn, f.Obligation, decision, fine, date(f.DecidedOn), c.Office, string(c.Situation), c.Reference, c.Citizen.FullName})
 	}
 	for i, d := range c.SLA {
-		r.slas = append(r.slas, row{c.ID, i + 1, d.Document, d.Track, d.FiledOn, d.Due, date(d.ReadyOn), c.Office, string(c.Situation)})
+		r.slas = append(r.slas, row{c.ID, i + 1, d.Document, d.Track, d.FiledOn, d.Due, date(d.ReadyOn), c.Office, string(c.Situation),
+			c.Reference, c.Citizen.FullName, c.Assignee})
 	}
 	paymentRows(c, &r)
 	return r

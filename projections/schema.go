@@ -16,7 +16,7 @@ import (
 // service that finds another version starts a new generation and projects
 // the log into it, and `lhuta rebuild` builds one beside the old, which
 // answers until the switch.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // A generation is one complete set of read-model tables, named
 // <table>_g<generation>. Queries read the views named <table>, which point
@@ -32,14 +32,17 @@ type table struct {
 }
 
 // caseTable holds one row per case with the state the case continues from,
-// and the citizen's id to find a citizen's cases by (schema 4).
+// the citizen's id to find a citizen's cases by (schema 4), and the case's
+// reference, assignee and citizen to find and list cases by (schema 7):
+// name_key is the name folded for search (people.go), birth_number its digits.
 var caseTable = table{
 	name: "case_view",
 	columns: []string{"case_id TEXT NOT NULL", "situation TEXT NOT NULL", "office TEXT NOT NULL",
 		"version BIGINT NOT NULL", "opened_on %DATE% NOT NULL", "closed_on %DATE%", "state TEXT NOT NULL",
-		"citizen_id TEXT NOT NULL"},
+		"citizen_id TEXT NOT NULL", "reference TEXT NOT NULL", "assignee TEXT NOT NULL", "full_name TEXT NOT NULL",
+		"name_key TEXT NOT NULL", "birth_date %DATE% NOT NULL", "birth_number TEXT NOT NULL"},
 	key:     []string{"case_id"},
-	indexes: []string{"(citizen_id, case_id)"},
+	indexes: []string{"(citizen_id, case_id)", "(reference)", "(birth_date)", "(birth_number)", "(assignee)"},
 }
 
 // obligationTable holds one row per obligation. resolved_on is the first
@@ -51,9 +54,11 @@ var obligationTable = table{
 	columns: []string{"case_id TEXT NOT NULL", "seq INTEGER NOT NULL", "obligation TEXT NOT NULL",
 		"legal_basis TEXT NOT NULL", "triggered_on %DATE% NOT NULL", "due_on %DATE% NOT NULL",
 		"fulfilled_on %DATE%", "excused_on %DATE%", "judged_on %DATE%", "resolved_on %DATE%",
-		"office TEXT NOT NULL", "situation TEXT NOT NULL"},
+		"office TEXT NOT NULL", "situation TEXT NOT NULL", "reference TEXT NOT NULL", "full_name TEXT NOT NULL",
+		"assignee TEXT NOT NULL"},
 	key: []string{"case_id", "seq"},
 	indexes: []string{
+		"(assignee, due_on)",
 		"(due_on, case_id, seq)",
 		"(office, due_on, case_id, seq)",
 		"(due_on, case_id, seq) WHERE resolved_on IS NULL",
@@ -69,7 +74,8 @@ var flagTable = table{
 	columns: []string{"case_id TEXT NOT NULL", "flag_id TEXT NOT NULL", "offence TEXT NOT NULL",
 		"legal_basis TEXT NOT NULL", "max_fine_czk INTEGER", "review_only BOOLEAN NOT NULL",
 		"raised_on %DATE% NOT NULL", "obligation TEXT NOT NULL", "decision TEXT", "fine_czk INTEGER",
-		"decided_on %DATE%", "office TEXT NOT NULL", "situation TEXT NOT NULL"},
+		"decided_on %DATE%", "office TEXT NOT NULL", "situation TEXT NOT NULL", "reference TEXT NOT NULL",
+		"full_name TEXT NOT NULL"},
 	key: []string{"case_id", "flag_id"},
 	indexes: []string{
 		"(raised_on, case_id, flag_id)",
@@ -82,9 +88,10 @@ var slaTable = table{
 	name: "sla_view",
 	columns: []string{"case_id TEXT NOT NULL", "seq INTEGER NOT NULL", "document TEXT NOT NULL",
 		"track TEXT NOT NULL", "filed_on %DATE% NOT NULL", "due_on %DATE% NOT NULL", "ready_on %DATE%",
-		"office TEXT NOT NULL", "situation TEXT NOT NULL"},
+		"office TEXT NOT NULL", "situation TEXT NOT NULL", "reference TEXT NOT NULL", "full_name TEXT NOT NULL",
+		"assignee TEXT NOT NULL"},
 	key:     []string{"case_id", "seq"},
-	indexes: []string{"(due_on, case_id, seq)", "(office, due_on, case_id, seq)", "(filed_on)", "(office, filed_on)"},
+	indexes: []string{"(due_on, case_id, seq)", "(office, due_on, case_id, seq)", "(filed_on)", "(office, filed_on)", "(assignee, due_on)"},
 }
 
 // The dashboard aggregates count status changes (see stats.go): how many

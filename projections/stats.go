@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
@@ -14,6 +15,11 @@ import (
 type StatsFilter struct {
 	From, To calendar.Date
 	Office   string
+	// Offices, if not "", are the comma-separated codes of the only offices
+	// counted (a token's scope; a string, so that a filter is a cache key).
+	Offices string
+	// Nothing counts nothing: the office asked for is out of the caller's scope.
+	Nothing bool
 }
 
 // Counts maps a status to how many obligations have it.
@@ -110,7 +116,10 @@ func dropZeros(c Counts) {
 // fact day): spread over many offices, its aggregates would have about one
 // row per obligation and save nothing.
 func (r *Reader) aggregate(ctx context.Context, f StatsFilter, add func(kind, situation, month, status string, n int)) error {
-	if f.Office != "" {
+	if f.Nothing {
+		return nil
+	}
+	if f.Office != "" || f.Offices != "" {
 		return r.count(ctx, f, f.From, f.To, f.Office, add)
 	}
 	fromMonth, toMonth := f.From.String()[:7], f.To.String()[:7]
@@ -171,6 +180,11 @@ func (r *Reader) count(ctx context.Context, f StatsFilter, first, last calendar.
 		q, args := col+" >= $1 AND "+col+" <= $2", []any{first.String(), last.String()}
 		if office != "" {
 			q, args = q+" AND office = $3", append(args, office)
+		}
+		if f.Offices != "" {
+			w := &where{args: args}
+			w.scope(strings.Split(f.Offices, ","))
+			q, args = q+" AND "+w.sql(), w.args
 		}
 		return q, args
 	}

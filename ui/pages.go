@@ -114,7 +114,7 @@ func (con *Console) findPage(w http.ResponseWriter, r *http.Request) {
 func (con *Console) openCaseForm(r *http.Request, situation string) form {
 	s := current(r)
 	f := form{Action: "/ui/cases", Submit: "Založit případ", Idem: uuid.NewString()}
-	office := s.who.Office
+	office := s.who.HomeOffice()
 	f.Fields = []formField{
 		{Name: "situation", Kind: "select", Required: true, Value: situation, Options: situationOptions()},
 		{Name: "office", Kind: "line", Required: true, Value: office},

@@ -242,7 +242,7 @@ func (con *Console) session(r *http.Request) *session {
 	// longer accepted as the same person and role (tokens reloaded on
 	// SIGHUP), even on a page that asks the API nothing.
 	now := con.cfg.Now()
-	if who, ok := con.cfg.Identify(s.token); !ok || who != s.who || now.After(s.expires) || now.Sub(s.seen) > sessionIdle {
+	if who, ok := con.cfg.Identify(s.token); !ok || !who.Same(s.who) || now.After(s.expires) || now.Sub(s.seen) > sessionIdle {
 		delete(con.sessions, c.Value)
 		return nil
 	}

@@ -143,7 +143,7 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 			continue
 		}
 		e, err := record(ctx, repo, office.Code, payers[i].ID, cr, cases.Context{Today: today(), Actor: statementActor,
-			Role: cases.Clerk, Office: office.Code, Offices: offices})
+			Role: cases.Clerk, Scope: []string{office.Code}, Offices: offices})
 		var rule *cases.RuleError
 		switch {
 		case errors.As(err, &rule):

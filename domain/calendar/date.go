@@ -3,6 +3,9 @@ package calendar
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Prague must load on hosts without a zone database
 )
@@ -162,4 +165,32 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	*d = p
 	return nil
+}
+
+// czechDate is a date as Czech people write it: "1. 4. 1980" or "1.4.1980".
+var czechDate = regexp.MustCompile(`^([0-9]{1,2})\.\s*([0-9]{1,2})\.\s*([0-9]{4})$`)
+
+// ParseCzechDate reads a date written the Czech way ("1. 4. 1980",
+// "1.4.1980") or as YYYY-MM-DD.
+func ParseCzechDate(s string) (Date, error) {
+	s = strings.TrimSpace(s)
+	m := czechDate.FindStringSubmatch(s)
+	if m == nil {
+		return ParseDate(s)
+	}
+	day, _ := strconv.Atoi(m[1])
+	month, _ := strconv.Atoi(m[2])
+	d, err := ParseDate(fmt.Sprintf("%s-%02d-%02d", m[3], month, day))
+	if err != nil {
+		return Date{}, fmt.Errorf("%q is not a date that exists (d. m. rrrr or YYYY-MM-DD)", s)
+	}
+	return d, nil
+}
+
+// Czech writes a date the Czech way, "1. 4. 1980"; "" for the zero date.
+func (d Date) Czech() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%d. %d. %d", d.d, int(d.m), d.y)
 }

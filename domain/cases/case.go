@@ -42,9 +42,13 @@ type Context struct {
 	Today calendar.Date
 	Actor string
 	Role  Role
-	// Office, if set, is the only office whose cases the actor may open
-	// and record facts on (a clerk of one municipal office).
-	Office string
+	// Scope, if set, are the only offices whose cases the actor may open
+	// and record facts on (a clerk of one municipal office); nil, or "*"
+	// among them (regional supervision), means every office.
+	Scope []string
+	// KnownOffices are the offices configured (LHUTA_OFFICES): a case is
+	// opened only for one of them. Nil accepts any office code (a demo, tests).
+	KnownOffices []string
 	// LossReportThreshold is after how many working days from discovery a
 	// loss report gets a § 16a(1)(e) review hint; 0 means the default
 	// (rulebook.DefaultLossReportThreshold).
@@ -52,6 +56,14 @@ type Context struct {
 	// Offices are the offices' payment terms (fee schedules, accounts);
 	// nil means the built-in ones (money.Builtin).
 	Offices *money.Offices
+}
+
+// AllOffices is the office scope of regional supervision: every office.
+const AllOffices = "*"
+
+// MayWrite reports whether the actor may write the cases of office.
+func (ctx Context) MayWrite(office string) bool {
+	return len(ctx.Scope) == 0 || slices.Contains(ctx.Scope, AllOffices) || slices.Contains(ctx.Scope, office)
 }
 
 // Citizen is the person whose case it is.
@@ -70,7 +82,11 @@ type Recorded struct {
 
 // Case is the state of one case, folded from its events.
 type Case struct {
-	ID          string
+	ID string
+	// Reference is the number people say aloud, <office>/<year>/<sequence>,
+	// given when the case is opened (by the store, CaseOpened.Reference) or,
+	// for a case opened before references existed, by CaseReferenceAssigned.
+	Reference   string
 	Situation   Situation
 	Office      string
 	Citizen     Citizen
@@ -90,6 +106,8 @@ type Case struct {
 	Exemptions []Exemption
 	Increases  []Increase
 	Payments   []Payment
+	// Assignee is the staff member the case is assigned to, "" for none (assignment.go).
+	Assignee string
 
 	// seen holds the trigger facts recorded so far: each happens once a case.
 	seen map[EventType]calendar.Date
@@ -121,6 +139,10 @@ type eventKind struct {
 	officer bool
 	// trigger marks a fact that starts the case's duties and happens once.
 	trigger bool
+	// staff marks a fact either role that writes may record (an assignment).
+	staff bool
+	// system marks an event the service records itself, never taken by the API.
+	system bool
 }
 
 // events maps each event type to its kind.
@@ -149,12 +171,17 @@ var events = map[EventType]eventKind{
 	LocalFeeExemptionGrantedType: {new: func() fact { return new(LocalFeeExemptionGranted) }},
 	LocalFeeIncreasedType:        {new: func() fact { return new(LocalFeeIncreased) }, officer: true},
 	PaymentReceivedType:          {new: func() fact { return new(PaymentReceived) }},
+	CitizenCorrectedType:         {new: func() fact { return new(CitizenCorrected) }},
+	CaseAssignedType:             {new: func() fact { return new(CaseAssigned) }, staff: true},
+	CaseUnassignedType:           {new: func() fact { return new(CaseUnassigned) }, staff: true},
+	CaseReferenceAssignedType:    {new: func() fact { return new(CaseReferenceAssigned) }, system: true},
 }
 
 // common are the events every situation accepts: the application and
 // collection of a document, the officer's decisions and closing the case.
 var common = []EventType{ApplicationFiledType, DocumentReadyType, CollectionReminderSentType, DocumentCollectedType,
-	ObligationExcusedType, FlagReviewedType, CaseClosedType, PaymentReceivedType}
+	ObligationExcusedType, FlagReviewedType, CaseClosedType, PaymentReceivedType,
+	CitizenCorrectedType, CaseAssignedType, CaseUnassignedType}
 
 // situationEvents lists the events specific to each situation (RULES.md §5).
 var situationEvents = map[Situation][]EventType{
@@ -193,6 +220,15 @@ type CaseOpened struct {
 	Office    string        `json:"office" fact:"required"`
 	Citizen   Citizen       `json:"citizen" fact:"required"`
 	OpenedOn  calendar.Date `json:"opened_on" fact:"server"`
+	// Reference is given by the store in the transaction that appends the
+	// event (caserepo): the next number of the office and year of opening.
+	Reference string `json:"reference,omitempty" fact:"server"`
+}
+
+// ReferenceOf returns the reference <office>/<year>/<sequence> of the
+// sequence-th case an office opened in a year: five digits, zero-padded.
+func ReferenceOf(office string, year, sequence int) string {
+	return fmt.Sprintf("%s/%d/%05d", office, year, sequence)
 }
 
 // Open validates a request to open a case (API.md, POST /v1/cases) and
@@ -206,6 +242,14 @@ func Open(request []byte, ctx Context) (Recorded, error) {
 		chk    check
 	)
 	decode(request, &opened, &chk, ctx.Today, calendar.Date{})
+	if raw := opened.Citizen.ID; raw != "" {
+		if opened.Citizen.ID = NormalizeCitizenID(raw); opened.Citizen.ID == "" {
+			chk.bad("citizen.id", "holds no visible character")
+		}
+	}
+	if ctx.KnownOffices != nil && opened.Office != "" && !slices.Contains(ctx.KnownOffices, opened.Office) {
+		chk.refuse("office", "%q is not an office configured here (LHUTA_OFFICES); configured: %s", opened.Office, strings.Join(ctx.KnownOffices, ", "))
+	}
 	if _, ok := situationEvents[opened.Situation]; opened.Situation != "" && !ok {
 		chk.bad("situation", "unknown situation %q; known: %s", opened.Situation, joinSituations())
 	}
@@ -223,8 +267,8 @@ func Open(request []byte, ctx Context) (Recorded, error) {
 	if err := chk.err(); err != nil {
 		return Recorded{}, err
 	}
-	if ctx.Office != "" && opened.Office != ctx.Office {
-		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s records the cases of office %q, not of %q", ctx.Actor, ctx.Office, opened.Office)}
+	if !ctx.MayWrite(opened.Office) {
+		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s records the cases of %s, not of %q", ctx.Actor, strings.Join(ctx.Scope, ", "), opened.Office)}
 	}
 	opened.OpenedOn = ctx.Today
 	return Recorded{Type: CaseOpenedType, Data: opened}, nil
@@ -250,18 +294,22 @@ func joinSituations() string {
 // event to append. The case is not changed: Replay does that once the event is stored.
 func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, error) {
 	kind, known := events[eventType]
-	if !known || !slices.Contains(EventTypes(c.Situation), eventType) {
+	if !known || kind.system || !slices.Contains(EventTypes(c.Situation), eventType) {
 		return Recorded{}, &InvalidError{[]FieldError{{"type", fmt.Sprintf(
 			"unknown event type %q for a %s case; allowed: %s",
 			eventType, c.Situation, joinTypes(EventTypes(c.Situation)))}}}
 	}
 	switch {
+	case kind.staff && ctx.Role != Clerk && ctx.Role != ComplianceOfficer:
+		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s is recorded by a clerk or a compliance officer; role %q may not record it", eventType, ctx.Role)}
+	case kind.staff:
 	case kind.officer && ctx.Role != ComplianceOfficer:
 		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s is a compliance officer's decision; role %q may not record it", eventType, ctx.Role)}
 	case !kind.officer && ctx.Role != Clerk:
 		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s is recorded by a clerk; role %q may not record it", eventType, ctx.Role)}
-	case ctx.Office != "" && c.Office != ctx.Office:
-		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s records the cases of office %q; this case is of %q", ctx.Actor, ctx.Office, c.Office)}
+	}
+	if !ctx.MayWrite(c.Office) {
+		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s records the cases of %s; this case is of %q", ctx.Actor, strings.Join(ctx.Scope, ", "), c.Office)}
 	}
 	f := kind.new()
 	chk := check{prefix: "data."}
@@ -296,7 +344,7 @@ func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error
 		if err := json.Unmarshal(data, &o); err != nil {
 			return fmt.Errorf("read %s: %w", eventType, err)
 		}
-		c.Situation, c.Office, c.Citizen, c.OpenedOn = o.Situation, o.Office, o.Citizen, o.OpenedOn
+		c.Situation, c.Office, c.Citizen, c.OpenedOn, c.Reference = o.Situation, o.Office, o.Citizen, o.OpenedOn, o.Reference
 		c.Version = version
 		return nil
 	}

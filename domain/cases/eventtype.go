@@ -33,4 +33,9 @@ const (
 	LocalFeeExemptionGrantedType EventType = "LocalFeeExemptionGranted"
 	LocalFeeIncreasedType        EventType = "LocalFeeIncreased"
 	PaymentReceivedType          EventType = "PaymentReceived"
+	// People at the counter: who the citizen is, who works on the case.
+	CitizenCorrectedType      EventType = "CitizenCorrected"
+	CaseAssignedType          EventType = "CaseAssigned"
+	CaseUnassignedType        EventType = "CaseUnassigned"
+	CaseReferenceAssignedType EventType = "CaseReferenceAssigned"
 )

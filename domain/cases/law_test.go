@@ -76,7 +76,10 @@ func d(s string) calendar.Date {
 var officerFacts = []cases.EventType{cases.ObligationExcusedType, cases.FlagReviewedType}
 
 func (f fact) context() cases.Context {
-	ctx := cases.Context{Today: d(lawToday), Actor: "alice", Role: f.role, Office: f.office}
+	ctx := cases.Context{Today: d(lawToday), Actor: "alice", Role: f.role}
+	if f.office != "" {
+		ctx.Scope = []string{f.office}
+	}
 	if f.today != "" {
 		ctx.Today = d(f.today)
 	}
@@ -730,7 +733,7 @@ func TestOpen(t *testing.T) {
 		{"an officer does not", `{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c","birth_date":"1980-05-17","full_name":"J"}}`,
 			cases.Context{Today: today, Role: cases.ComplianceOfficer}, "forbidden"},
 		{"nor a clerk of another office", `{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c","birth_date":"1980-05-17","full_name":"J"}}`,
-			cases.Context{Today: today, Role: cases.Clerk, Office: "Brno"}, "forbidden"},
+			cases.Context{Today: today, Role: cases.Clerk, Scope: []string{"Brno"}}, "forbidden"},
 		{"an unknown situation", `{"situation":"wedding","office":"Praha 1","citizen":{"id":"c","birth_date":"1980-05-17","full_name":"J"}}`, clerk, "invalid situation"},
 		{"a citizen not yet born", `{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c","birth_date":"2026-05-17","full_name":"J"}}`, clerk, "rule citizen.birth_date"},
 		{"a birth number that fails its check", `{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c","birth_date":"1980-05-17","full_name":"J","birth_number":"800517/0018"}}`, clerk, "invalid citizen.birth_number"},

@@ -6,6 +6,7 @@ package caserepo
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,10 +68,26 @@ type Repository struct{ store eventstore.Store }
 // New returns a Repository on store.
 func New(store eventstore.Store) *Repository { return &Repository{store: store} }
 
-// Create opens a new case with its first event and returns the recorded event.
+// Create opens a new case with its first event and returns the recorded
+// event. In the transaction of the append, the case gets its reference
+// (the next of its office and year of opening) and its citizen is checked
+// against the identity the citizen id is known by: a *cases.MismatchError
+// if they differ, and nothing is written.
 func (r *Repository) Create(ctx context.Context, opened cases.Recorded, req Request) (eventstore.Event, error) {
+	o, ok := opened.Data.(cases.CaseOpened)
+	if !ok {
+		return eventstore.Event{}, fmt.Errorf("create: the first event is %s, not CaseOpened", opened.Type)
+	}
 	return r.write(ctx, req, "", Any, func() (eventstore.Event, error) {
-		return r.append(ctx, uuid.NewString(), 0, req, opened)
+		return r.appendWith(ctx, uuid.NewString(), 0, req, func(ctx context.Context, tx *sql.Tx) (cases.Recorded, error) {
+			if err := knowCitizen(ctx, tx, o.Citizen); err != nil {
+				return cases.Recorded{}, err
+			}
+			ref, err := nextReference(ctx, tx, o.Office, o.OpenedOn.Year())
+			opened := o
+			opened.Reference = ref
+			return cases.Recorded{Type: cases.CaseOpenedType, Data: opened}, err
+		})
 	})
 }
 
@@ -91,6 +108,12 @@ func (r *Repository) Update(ctx context.Context, id string, expected int64, req 
 		rec, err := decide(c)
 		if err != nil {
 			return eventstore.Event{}, err
+		}
+		if cit, ok := cases.CorrectedCitizen(c, rec); ok {
+			// The identity the citizen id is known by changes with the event, or not at all.
+			return r.appendWith(ctx, id, c.Version, req, func(ctx context.Context, tx *sql.Tx) (cases.Recorded, error) {
+				return rec, correctCitizen(ctx, tx, cit)
+			})
 		}
 		return r.append(ctx, id, c.Version, req, rec)
 	})
@@ -235,6 +258,24 @@ func (r *Repository) LoadKnownAt(ctx context.Context, id string, t time.Time) (*
 	}
 	c := &cases.Case{ID: id}
 	return c, Replay(c, events)
+}
+
+// appendWith appends the event prepare decides in the transaction where
+// prepare writes what must change with it.
+func (r *Repository) appendWith(ctx context.Context, id string, expected int64, req Request,
+	prepare func(ctx context.Context, tx *sql.Tx) (cases.Recorded, error)) (eventstore.Event, error) {
+	events, err := r.store.AppendWith(ctx, id, expected, req.metadata(), func(ctx context.Context, tx *sql.Tx) (eventstore.NewEvent, error) {
+		rec, err := prepare(ctx, tx)
+		if err != nil {
+			return eventstore.NewEvent{}, err
+		}
+		data, err := json.Marshal(rec.Data)
+		return eventstore.NewEvent{Type: string(rec.Type), Data: data}, err
+	})
+	if err != nil {
+		return eventstore.Event{}, err
+	}
+	return events[0], nil
 }
 
 func (r *Repository) append(ctx context.Context, id string, expected int64, req Request, rec cases.Recorded) (eventstore.Event, error) {

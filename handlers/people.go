@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/projections"
+)
+
+// listCases answers GET /v1/cases: the cases in the caller's scope by date
+// of opening, or the one case of ?reference=. Items name the citizen, so
+// each case listed is logged as a personal-data read.
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := projections.CaseFilter{Scope: scope(r), Reference: strings.TrimSpace(q.Get("reference")), Office: q.Get("office"), After: q.Get("cursor")}
+	var ok bool
+	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
+		return
+	}
+	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
+		return
+	}
+	page, err := readTwice(r.Context(), func() (list[projections.CaseItem], error) {
+		items, next, err := s.reader.Cases(r.Context(), f)
+		return list[projections.CaseItem]{items, next}, err
+	})
+	if err == nil {
+		for _, it := range page.items {
+			s.audit(r, it.ID)
+		}
+	}
+	s.writeList(w, r, page.items, page.next, err)
+}
+
+// birthNumberQuery is what a birth number looks like in a search: six
+// digits, an optional slash, three or four digits.
+var birthNumberQuery = regexp.MustCompile(`^[0-9]{6}/?[0-9]{3,4}$`)
+
+// maxCitizens bounds the citizens one search answers.
+const maxCitizens = 50
+
+// findCitizens answers GET /v1/citizens?q=: citizens of the caller's
+// offices by birth date (d. m. rrrr, d.m.rrrr or YYYY-MM-DD), birth number,
+// or a part of the name (accents and case ignored). Each case of each
+// citizen found is logged as a personal-data read.
+func (s *Server) findCitizens(w http.ResponseWriter, r *http.Request) {
+	raw := strings.TrimSpace(r.URL.Query().Get("q"))
+	query := projections.CitizenQuery{Scope: scope(r), Limit: maxCitizens}
+	switch {
+	case len([]rune(raw)) < 2:
+		badRequest(w, "q", "give at least 2 characters of a name, a birth date (1. 4. 1980) or a birth number")
+		return
+	case len(raw) > 200:
+		badRequest(w, "q", "is longer than 200 bytes")
+		return
+	case birthNumberQuery.MatchString(raw):
+		query.BirthNumber = raw
+	default:
+		if d, err := calendar.ParseCzechDate(raw); err == nil {
+			query.BirthDate = d
+		} else if strings.ContainsAny(raw, "0123456789") {
+			badRequest(w, "q", "is neither a date that exists (d. m. rrrr or YYYY-MM-DD) nor a birth number (######/####)")
+			return
+		} else {
+			query.Name = raw
+		}
+	}
+	if !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
+		return
+	}
+	found, err := readTwice(r.Context(), func() ([]projections.Citizen, error) { return s.reader.Citizens(r.Context(), query) })
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	for _, c := range found {
+		for _, id := range c.Cases {
+			s.audit(r, id)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": found})
+}
+
+// dueSoonDays is how many working days ahead due_soon looks.
+const dueSoonDays = 5
+
+var workStatuses = []string{projections.WorkOverdue, projections.WorkDueSoon, projections.WorkOpen}
+
+// worklist answers GET /v1/worklist?assignee=me|<name>|none&status=…: the
+// pending obligations and office deadlines of the cases assigned to
+// someone (or to nobody) in the caller's scope, soonest due first.
+func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := projections.WorklistFilter{Scope: scope(r), Status: q.Get("status")}
+	switch a := strings.TrimSpace(q.Get("assignee")); a {
+	case "", "me":
+		f.Assignee = identity(r).Name
+	case "none":
+	default:
+		f.Assignee = a
+	}
+	if f.Status != "" && !slices.Contains(workStatuses, f.Status) {
+		badRequest(w, "status", "must be one of overdue, due_soon, open")
+		return
+	}
+	var ok bool
+	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
+		return
+	}
+	f.DueSoonBy = calendar.WorkingDaysAfter(f.AsOf, dueSoonDays)
+	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
+		return
+	}
+	items, err := readTwice(r.Context(), func() ([]projections.WorkItem, error) { return s.reader.Worklist(r.Context(), f) })
+	if err == nil {
+		seen := map[string]bool{}
+		for _, it := range items {
+			if !seen[it.CaseID] {
+				seen[it.CaseID] = true
+				s.audit(r, it.CaseID)
+			}
+		}
+	}
+	s.writeList(w, r, items, "", err)
+}
