@@ -128,8 +128,13 @@ func (s *stack) do(method, path, token string, body any) response {
 
 func (s *stack) openCase(situation, birth string) (id string, position int64) {
 	s.t.Helper()
+	// One citizen id is one person: a citizen born another day is another citizen.
+	citizen := "c-1"
+	if birth != "1980-05-17" {
+		citizen = "c-" + birth
+	}
 	r := s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": situation, "office": "Praha 1",
-		"citizen": map[string]string{"id": "c-1", "birth_date": birth, "full_name": "Jana Nováková"}})
+		"citizen": map[string]string{"id": citizen, "birth_date": birth, "full_name": "Jana Nováková"}})
 	if r.status != 201 {
 		s.t.Fatalf("open case: %d %s", r.status, r.raw)
 	}
@@ -419,7 +424,7 @@ func TestIdempotencyKeyRecordsARetriedRequestOnce(t *testing.T) {
 			return out
 		}
 		opening := map[string]any{"situation": "id_card_expiry", "office": "Praha 1",
-			"citizen": map[string]string{"id": "c-1", "birth_date": "1970-01-01", "full_name": "Jan Novák"}}
+			"citizen": map[string]string{"id": "c-2", "birth_date": "1970-01-01", "full_name": "Jan Novák"}}
 		answers := make(chan response, 8)
 		for range 8 { // a client retrying impatiently
 			go func() { answers <- post("/v1/cases", "open-1", opening) }()

@@ -146,7 +146,7 @@ func TestConcurrentRetriesOfOneRequestAllGetTheFirstAnswer(t *testing.T) {
 			}
 		}
 		opening := map[string]any{"situation": "id_card_expiry", "office": "Praha 1",
-			"citizen": map[string]string{"id": "c-1", "birth_date": "1970-01-01", "full_name": "Jan Novák"}}
+			"citizen": map[string]string{"id": "c-2", "birth_date": "1970-01-01", "full_name": "Jan Novák"}}
 		before := s.eventCount()
 		answers := concurrently(20, func(int) response {
 			return s.send("POST", "/v1/cases", "clerk-token", map[string]string{"Idempotency-Key": "open-1"}, opening)
@@ -196,7 +196,7 @@ func TestAnIdempotencyKeyIsBoundToItsRequest(t *testing.T) {
 			{"another body", "/v1/cases/" + id + "/events", used("2026-04-06")},
 			{"another case", "/v1/cases/" + other + "/events", used("2026-04-05")},
 			{"another route", "/v1/cases", map[string]any{"situation": "id_card_expiry", "office": "Praha 1",
-				"citizen": map[string]string{"id": "c-1", "birth_date": "1970-01-01", "full_name": "Jan Novák"}}},
+				"citizen": map[string]string{"id": "c-2", "birth_date": "1970-01-01", "full_name": "Jan Novák"}}},
 		} {
 			r := s.send("POST", c.path, "clerk-token", key, c.body)
 			errs, _ := r.body["errors"].([]any)
