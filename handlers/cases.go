@@ -113,8 +113,8 @@ type written struct {
 	ID string `json:"id,omitempty"`
 	// Reference is the new case's <office>/<year>/<sequence>.
 	Reference string `json:"reference,omitempty"`
-	Version  int64  `json:"version"`
-	Position int64  `json:"position"`
+	Version   int64  `json:"version"`
+	Position  int64  `json:"position"`
 }
 
 func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {

@@ -72,16 +72,16 @@ type FlagItem struct {
 // SLAItem is one office processing deadline as the API shows it.
 type SLAItem struct {
 	// CaseID is set in lists (GET /v1/sla), not within a case.
-	CaseID    string `json:"case_id,omitempty"`
-	Reference string `json:"reference,omitempty"`
-	FullName  string `json:"full_name,omitempty"`
-	Deadline  string `json:"deadline"`
-	Document string        `json:"document"`
-	Track    string        `json:"track"`
-	FiledOn  calendar.Date `json:"filed_on"`
-	DueOn    calendar.Date `json:"due_on"`
-	ReadyOn  calendar.Date `json:"ready_on"`
-	Status   string        `json:"status"`
+	CaseID    string        `json:"case_id,omitempty"`
+	Reference string        `json:"reference,omitempty"`
+	FullName  string        `json:"full_name,omitempty"`
+	Deadline  string        `json:"deadline"`
+	Document  string        `json:"document"`
+	Track     string        `json:"track"`
+	FiledOn   calendar.Date `json:"filed_on"`
+	DueOn     calendar.Date `json:"due_on"`
+	ReadyOn   calendar.Date `json:"ready_on"`
+	Status    string        `json:"status"`
 }
 
 // CaseView is one case as the API shows it.
@@ -222,7 +222,7 @@ func flagItem(caseID string, f cases.Flag, asOf calendar.Date) FlagItem {
 // FlagFilter selects flags for a list.
 type FlagFilter struct {
 	// Scope, if not nil, keeps the items of these offices only (a token's offices).
-	Scope []string
+	Scope  []string
 	AsOf   calendar.Date
 	Status string
 	Office string
@@ -298,7 +298,7 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 // ObligationFilter selects obligations for a list.
 type ObligationFilter struct {
 	// Scope, if not nil, keeps the items of these offices only (a token's offices).
-	Scope []string
+	Scope          []string
 	AsOf           calendar.Date
 	Status         cases.Status
 	Office         string
@@ -396,7 +396,7 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 // SLAFilter selects office processing deadlines for a list.
 type SLAFilter struct {
 	// Scope, if not nil, keeps the items of these offices only (a token's offices).
-	Scope []string
+	Scope  []string
 	AsOf   calendar.Date
 	Status string
 	Office string
