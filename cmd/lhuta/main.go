@@ -511,6 +511,12 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	if err != nil {
 		return err
 	}
+	var knownOffices []string
+	if c.offices != "" {
+		knownOffices = offices.Codes()
+	} else {
+		log.Warn("LHUTA_OFFICES is not set: cases are opened for any office code (set it in production, so that no office is created by a typo)")
+	}
 	// The projection runs until the HTTP server has finished its requests
 	// (a request may wait for it with min_position), not until the signal.
 	pipeCtx, stopPipeline := context.WithCancel(context.WithoutCancel(ctx))
@@ -565,6 +571,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 
 		LossReportThreshold: c.lossReportThreshold,
 		DBTimeout:           c.dbTimeout,
+		KnownOffices:        knownOffices,
 	})
 	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
 	console := ui.Config{Identify: srv.Identify, Today: today, Log: log, Offices: offices}
