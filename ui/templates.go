@@ -12,6 +12,7 @@ var funcs = template.FuncMap{
 	"czk":        czk,
 	"thousands":  func(n int) string { return thousands(int64(n)) },
 	"hasPrefix":  strings.HasPrefix,
+	"join":       strings.Join,
 	"kc":         func(n int) string { return thousands(int64(n)) + "\u00a0Kč" },
 	"hasFieldErrors": func(fields []formField) bool {
 		for _, f := range fields {
