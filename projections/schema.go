@@ -16,7 +16,7 @@ import (
 // service that finds another version starts a new generation and projects
 // the log into it, and `lhuta rebuild` builds one beside the old, which
 // answers until the switch.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // A generation is one complete set of read-model tables, named
 // <table>_g<generation>. Queries read the views named <table>, which point
