@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -400,54 +399,9 @@ func export(ctx context.Context, db *eventstore.DB, file string, out io.Writer) 
 		}()
 		w = f
 	}
-	type line struct {
-		StreamID      string          `json:"stream_id"`
-		Version       int64           `json:"version"`
-		Position      int64           `json:"position"`
-		Type          string          `json:"type"`
-		Data          json.RawMessage `json:"data"`
-		RecordedBy    string          `json:"recorded_by"`
-		RecordedAt    time.Time       `json:"recorded_at"`
-		CorrelationID string          `json:"correlation_id"`
-	}
-	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
-	// Everything appended before the export starts is exported: on
-	// PostgreSQL a transaction open anywhere in the cluster holds the
-	// readable log back for a moment, so an empty page is the end only
-	// once the log's last event at the start is in.
-	var end int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&end); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	enc := json.NewEncoder(w)
-	n := 0
-	for cursor := eventstore.Start; ; {
-		page, err := store.ReadLog(ctx, cursor, 5000)
-		if err != nil {
-			return fmt.Errorf("export after %d events: %w", n, err)
-		}
-		if len(page) == 0 {
-			done, err := store.Includes(ctx, cursor, end)
-			if err != nil {
-				return fmt.Errorf("export: %w", err)
-			}
-			if done || end == 0 {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(10 * time.Millisecond):
-			}
-			continue
-		}
-		for _, e := range page {
-			if err := enc.Encode(line{e.StreamID, e.Version, e.Position, e.Type, e.Data, e.RecordedBy, e.RecordedAt, e.CorrelationID}); err != nil {
-				return fmt.Errorf("export: %w", err)
-			}
-		}
-		n += len(page)
-		cursor = page[len(page)-1].Cursor
+	n, err := eventstore.NewSQLStore(db.SQL, db.Dialect).Export(ctx, w)
+	if err != nil {
+		return err
 	}
 	if w != out {
 		fmt.Fprintf(out, "export: %d events written to %s\n", n, file)
