@@ -10,7 +10,6 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/internal/caserepo"
 )
 
 // projector folds pages of the log into one generation of the read models.
@@ -53,7 +52,7 @@ func (p projector) apply(ctx context.Context, tx *sql.Tx, page []eventstore.Even
 		// the case itself is the only copy of its state.
 		before := rowsOf(c)
 		statDeltas(c, -1, b.stats)
-		if err := caserepo.Replay(c, events); err != nil {
+		if err := replay(c, events); err != nil {
 			return err
 		}
 		if err := b.change(before, c, replace); err != nil {
@@ -123,7 +122,7 @@ func (p projector) previous(ctx context.Context, id string, state []byte, first 
 			break
 		}
 	}
-	return c, true, caserepo.Replay(c, events)
+	return c, true, replay(c, events)
 }
 
 // caseTables are the tables whose rows belong to one case each.
@@ -350,4 +349,15 @@ func chunks[T any](s []T, n int) func(yield func([]T) bool) {
 			s = s[k:]
 		}
 	}
+}
+
+// replay folds recorded events of c's stream into c through the one fold,
+// cases.Case.Replay: the read side reads the log through the store, so it
+// hands the domain the store's events itself.
+func replay(c *cases.Case, events []eventstore.Event) error {
+	history := make([]cases.Event, len(events))
+	for i, e := range events {
+		history[i] = cases.Event{Type: cases.EventType(e.Type), Version: e.Version, Data: e.Data}
+	}
+	return c.Replay(history...)
 }

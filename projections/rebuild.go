@@ -5,21 +5,16 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/internal/caserepo"
 )
 
 // Progress is told how many events a rebuild has folded, of about how many.
@@ -122,8 +117,8 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
 			_ = dropGeneration(context.WithoutCancel(ctx), db.SQL, b.gen)
 		}
 	}()
-	var total int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&total); err != nil {
+	total, err := b.store.CountAfter(ctx, eventstore.Start)
+	if err != nil {
 		return err
 	}
 	// Written for the serving process's /metrics (rebuildprogress.go).
@@ -220,7 +215,7 @@ func catchUp(ctx context.Context, tx *sql.Tx, store *eventstore.SQLStore, p proj
 // multi-row INSERTs on SQLite, in short transactions so that the live
 // service goes on writing.
 func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) error {
-	head, err := head(ctx, db, b.store)
+	head, err := b.store.Head(ctx)
 	if err != nil {
 		return err
 	}
@@ -318,7 +313,7 @@ func foldCases(run []eventstore.Event, sink *loader, stats *counts) error {
 			n++
 		}
 		c := &cases.Case{ID: run[0].StreamID}
-		if err := caserepo.Replay(c, run[:n]); err != nil {
+		if err := replay(c, run[:n]); err != nil {
 			return err
 		}
 		run = run[n:]
@@ -375,30 +370,6 @@ func compareValues(a, b any) int {
 		return cmp.Compare(a, b.(int64))
 	}
 	return 0
-}
-
-// head returns the head of the log once it includes every event appended
-// before the rebuild started: on PostgreSQL a transaction still open
-// anywhere in the cluster holds the readable log back for a moment.
-func head(ctx context.Context, db *eventstore.DB, store *eventstore.SQLStore) (eventstore.Cursor, error) {
-	var end int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&end); err != nil {
-		return eventstore.Start, err
-	}
-	for {
-		h, err := store.Head(ctx)
-		if err != nil || end == 0 {
-			return h, err
-		}
-		if ok, err := store.Includes(ctx, h, end); ok || err != nil {
-			return h, err
-		}
-		select {
-		case <-ctx.Done():
-			return h, ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
 }
 
 // loader writes rows into a generation's tables in bulk, on a goroutine of
@@ -475,21 +446,10 @@ func writeRows(ctx context.Context, db *eventstore.DB, gen int64, t *table, rows
 	if db.Dialect.Name != eventstore.Postgres.Name {
 		return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error { return insertRows(ctx, tx, db.Dialect, gen, t, rows, failOnConflict) })
 	}
-	conn, err := db.SQL.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(c any) error {
-		pc := c.(*stdlib.Conn).Conn()
-		_, err := pc.CopyFrom(ctx, pgx.Identifier{t.physical(gen)}, t.columnNames(), pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-			return bindRow(db.Dialect, rows[i]), nil
-		}))
-		if err != nil {
-			return fmt.Errorf("copy into %s: %w", t.name, err)
-		}
-		return nil
+	_, err := db.CopyFrom(ctx, t.physical(gen), t.columnNames(), len(rows), func(i int) ([]any, error) {
+		return bindRow(db.Dialect, rows[i]), nil
 	})
+	return err
 }
 
 // lockRebuild makes sure only one rebuild of a database runs: a
