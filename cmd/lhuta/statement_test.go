@@ -89,13 +89,13 @@ func TestImportStatementTwice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(out, "4 credits; 2 recorded, 0 recorded before, 2 not matched") ||
+			if !strings.Contains(out, "4 credits; 2 recorded, 0 recorded before; 2 unmatched credits listed, 0 listed before") ||
 				!strings.Contains(out, "2026-02-25  700         9999             PLATCE C") || !strings.Contains(out, "no variable symbol") {
 				t.Fatalf("first import:\n%s", out)
 			}
 			events := countEvents(t, db)
 			out, err = importIt(sample)
-			if err != nil || !strings.Contains(out, "0 recorded, 2 recorded before, 2 not matched") || countEvents(t, db) != events {
+			if err != nil || !strings.Contains(out, "0 recorded, 2 recorded before; 0 unmatched credits listed, 2 listed before") || countEvents(t, db) != events {
 				t.Fatalf("second import (%d events, want %d): %v\n%s", countEvents(t, db), events, err, out)
 			}
 
