@@ -18,6 +18,7 @@ import (
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/credits"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -45,6 +46,8 @@ type Server struct {
 	readDB *sql.DB
 	// offices are the offices' payment terms (nil: the built-in ones).
 	offices *money.Offices
+	// credits is the ledger of bank statement credits, on the primary database.
+	credits *credits.Ledger
 }
 
 // Config is what New needs.
@@ -86,7 +89,8 @@ func New(c Config) *Server {
 	}
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
-		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices}
+		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
+		credits: credits.New(c.DB)}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}
@@ -126,6 +130,8 @@ func (s *Server) routes() []route {
 		officers = []cases.Role{cases.ComplianceOfficer}
 		// Aggregates only: the one endpoint a dashboard's token reaches.
 		aggregates = []cases.Role{cases.Dashboard, cases.ComplianceOfficer, cases.Admin}
+		// The fee department: clerks at the counter and compliance officers.
+		feeDepartment = []cases.Role{cases.Clerk, cases.ComplianceOfficer}
 	)
 	get, post := http.MethodGet, http.MethodPost
 	return []route{
@@ -142,6 +148,9 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/citizens/{citizen_id}/cases", readers}, s.citizenCases},
 		{Rule{get, "/v1/payments/{payment_id}/qr.svg", readers}, s.paymentQR},
 		{Rule{get, "/v1/payments/{payment_id}/qr.png", readers}, s.paymentQR},
+		{Rule{get, "/v1/unmatched-credits", feeDepartment}, s.listUnmatchedCredits},
+		{Rule{post, "/v1/unmatched-credits/{credit_id}/assign", feeDepartment}, s.assignCredit},
+		{Rule{post, "/v1/unmatched-credits/{credit_id}/return", feeDepartment}, s.returnCredit},
 		{Rule{get, "/healthz", nil}, s.healthz},
 		{Rule{get, "/readyz", nil}, s.readyz},
 		{Rule{get, "/metrics", nil}, s.serveMetrics},

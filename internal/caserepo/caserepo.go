@@ -70,11 +70,13 @@ type Event struct {
 	RecordedBy string          `json:"recorded_by"`
 	// StreamID is the case's id, its stream in the store.
 	StreamID string `json:"-"`
+	// CorrelationID names the request (or import run) that recorded it.
+	CorrelationID string `json:"-"`
 }
 
 func eventOf(e eventstore.Event) Event {
 	return Event{Type: e.Type, Data: e.Data, Version: e.Version, Position: e.Position, RecordedAt: e.RecordedAt,
-		RecordedBy: e.RecordedBy, StreamID: e.StreamID}
+		RecordedBy: e.RecordedBy, StreamID: e.StreamID, CorrelationID: e.CorrelationID}
 }
 
 // Unavailable reports whether err says the database is unavailable (see
