@@ -36,7 +36,7 @@ var commands = []struct{ name, summary string }{
 	{"backup", "lhuta backup FILE: a consistent copy of the embedded SQLite store while it serves (PostgreSQL: pg_dump)"},
 	{"export", "lhuta export [FILE]: the event log as NDJSON, in log order, to FILE or standard output"},
 	{"token", "lhuta token add ROLE NAME: a new bearer token in the tokens file, printed once (then SIGHUP or restart lhuta)"},
-	{"import-statement", "lhuta import-statement --office CODE FILE: record the credits of a camt.053 bank statement as payments"},
+	{"import-statement", "lhuta import-statement --office CODE FILE: record each credit of a camt.053 bank statement as a payment on the one case it names (by VS and surname or a unique amount), or list it as an unmatched credit"},
 	{"healthcheck", "exit 0 if the service on --addr answers /healthz, else 1 (for container health checks)"},
 	{"version", "print the version"},
 	{"help", "print this help, or a command's: lhuta help COMMAND"},

@@ -28,6 +28,7 @@ import (
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/money"
 )
 
 // ErrMalformed means the file is not a camt.053 statement lhuta can read.
@@ -46,10 +47,10 @@ var ErrTooLarge = errors.New("bank statement too large")
 // while it is checked.
 const MaxSize = 50 << 20
 
-// MaxAmountCZK is the largest amount of one entry, in whole Kč (docs/API.md,
-// money integrity): a larger one is a bank's or a forger's error, refused
-// before any sum could overflow.
-const MaxAmountCZK = 100_000_000
+// MaxAmountCZK is the largest amount of one entry, in whole Kč: the bound of
+// every amount lhuta takes (money.MaxCZK); a larger one is a bank's or a
+// forger's error, refused before any sum could overflow.
+const MaxAmountCZK = money.MaxCZK
 
 // Statement is a bank statement's account and its credits.
 type Statement struct {
