@@ -19,8 +19,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +31,7 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/buildinfo"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/lease"
@@ -175,7 +174,7 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		}
 		return c, usage(out, "")
 	case "version":
-		fmt.Fprintln(out, versionLine())
+		fmt.Fprintln(out, buildinfo.Get())
 		return c, errUsage
 	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement":
 	default:
@@ -308,17 +307,6 @@ func usage(out io.Writer, command string) error {
 		}
 	}
 	return errUsage
-}
-
-// version is set at build time: go build -ldflags "-X main.version=1.2.3".
-var version = "devel"
-
-func versionLine() string {
-	goVersion := "unknown Go"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		goVersion = bi.GoVersion
-	}
-	return fmt.Sprintf("lhuta %s (%s, %s/%s)", version, goVersion, runtime.GOOS, runtime.GOARCH)
 }
 
 func envOr(name, def string) string {
@@ -739,7 +727,7 @@ func loadTokens(c config, log *slog.Logger) (handlers.Tokens, error) {
 	if errors.Is(err, os.ErrNotExist) {
 		b, err = newTokensFile(path)
 		if err == nil {
-			log.Info("LHUTA_TOKENS is not set: created one token per role", "file", path)
+			logGeneratedTokens(log, path, b)
 		}
 	}
 	if err != nil {
