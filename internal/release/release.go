@@ -57,7 +57,7 @@ func Build(ctx context.Context, o Options) (*Artefacts, error) {
 	if len(o.Arches) == 0 {
 		o.Arches = []string{"amd64", "arm64"}
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+	if err := os.MkdirAll(o.Out, 0o755); err != nil { //nolint:gosec // artefacts to publish
 		return nil, err
 	}
 	if entries, err := os.ReadDir(o.Out); err != nil {
@@ -143,7 +143,7 @@ func WriteChecksums(path string, files []string) error {
 		}
 		fmt.Fprintf(&b, "%s  %s\n", sum, filepath.Base(f))
 	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	return os.WriteFile(path, []byte(b.String()), 0o644) //nolint:gosec // published with the artefacts
 }
 
 func sha256File(path string) (string, error) {

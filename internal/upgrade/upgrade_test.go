@@ -51,11 +51,11 @@ func upgrade(t *testing.T, old, cur string, env []string) {
 	oldSrv := start(t, old, env)
 	var urls []string
 	for i, who := range []string{"Jana Nováková", "Petr Dvořák", "Eva Malá"} {
-		id, pos := oldSrv.post(t, "/v1/cases", map[string]any{
+		id, _ := oldSrv.post(t, "/v1/cases", map[string]any{
 			"situation": "id_card_incident", "office": "Praha 1",
 			"citizen": map[string]any{"id": fmt.Sprintf("c-%d", i), "birth_date": "1980-05-17", "full_name": who},
 		})
-		_, pos = oldSrv.post(t, "/v1/cases/"+id+"/events", map[string]any{
+		_, pos := oldSrv.post(t, "/v1/cases/"+id+"/events", map[string]any{
 			"type": "IncidentReported", "expected_version": 1,
 			"data": map[string]any{"kind": "lost", "reported_on": fmt.Sprintf("2026-04-0%d", i+1), "reported_to": "municipal_office"},
 		})
