@@ -17,6 +17,7 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/internal/buildinfo"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/credits"
 	"github.com/lhuta/lhuta/projections"
@@ -261,7 +262,8 @@ func newMetrics(db *sql.DB, pipeline *projections.Pipeline, projecting func() bo
 		}, []string{"type"}),
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.accepted,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		buildinfo.Collector())
 	if db != nil {
 		m.registry.MustRegister(collectors.NewDBStatsCollector(db, "lhuta"))
 		m.registry.MustRegister(rebuildCollector{db})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/buildinfo"
 )
 
 // config is the service's configuration: flags win over environment variables.
@@ -126,7 +127,7 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		}
 		return c, usage(out, "")
 	case "version":
-		fmt.Fprintln(out, versionLine())
+		fmt.Fprintln(out, buildinfo.Get())
 		return c, errUsage
 	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement":
 	default:

@@ -10,8 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/lhuta/lhuta/migrations"
@@ -40,17 +38,6 @@ var commands = []struct{ name, summary string }{
 	{"healthcheck", "exit 0 if the service on --addr answers /healthz, else 1 (for container health checks)"},
 	{"version", "print the version"},
 	{"help", "print this help, or a command's: lhuta help COMMAND"},
-}
-
-// version is set at build time: go build -ldflags "-X main.version=1.2.3".
-var version = "devel"
-
-func versionLine() string {
-	goVersion := "unknown Go"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		goVersion = bi.GoVersion
-	}
-	return fmt.Sprintf("lhuta %s (%s, %s/%s)", version, goVersion, runtime.GOOS, runtime.GOARCH)
 }
 
 // run runs one command until it ends or ctx is cancelled (SIGINT, SIGTERM).
@@ -82,8 +69,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// A rebuild builds its own generation beside whatever is live.
-	if c.command != "rebuild" {
+	// Only the commands that project need this version's read models: a
+	// rebuild builds its own generation beside whatever is live, and a
+	// migration run beside an older release that still serves must leave
+	// that release's read models alone (the new version's generation would
+	// otherwise be filled by the old version's projection).
+	if c.command == "serve" || c.command == "import-statement" {
 		if err := projections.Prepare(ctx, db); err != nil {
 			return err
 		}
