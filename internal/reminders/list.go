@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/reminder"
 )
 
@@ -36,11 +37,9 @@ type Item struct {
 	LastError   string     `json:"last_error,omitempty"`
 }
 
-// ErrUnknownCase is List's answer for a case that does not exist.
-var ErrUnknownCase = errors.New("unknown case")
-
 // List returns the reminders of one case (caseID) or of all a citizen's
-// cases (citizenID), in the order they are sent.
+// cases (citizenID), in the order they are sent; cases.ErrNotFound for a
+// case that does not exist.
 func (s *Service) List(ctx context.Context, caseID, citizenID string) ([]Item, error) {
 	var (
 		ids []string
@@ -49,7 +48,7 @@ func (s *Service) List(ctx context.Context, caseID, citizenID string) ([]Item, e
 	if caseID != "" {
 		ids, err = s.caseIDs(ctx, `case_id = $1`, caseID)
 		if err == nil && len(ids) == 0 {
-			return nil, ErrUnknownCase
+			return nil, fmt.Errorf("case %s: %w", caseID, cases.ErrNotFound)
 		}
 	} else {
 		ids, err = s.caseIDs(ctx, `citizen_id = $1`, citizenID)
