@@ -36,6 +36,7 @@ import (
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/lease"
+	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/migrations"
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/ui"
@@ -80,6 +81,8 @@ type config struct {
 	// natsURL, natsStream, natsSubject and rawNatsPersonal configure the event feed.
 	natsURL, natsStream, natsSubject, rawNatsPersonal string
 	natsPersonal                                      bool
+	// smtpURL, mailFrom and publicURL configure the e-mail reminders.
+	smtpURL, mailFrom, publicURL string
 	// offices is LHUTA_OFFICES, the offices file ("" for the built-in ones);
 	// office is import-statement's --office, and file its statement.
 	offices, office string
@@ -143,6 +146,12 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.natsStream }},
 	{"nats-subject", "LHUTA_NATS_SUBJECT", "lhuta.events", "subject prefix of the event feed: events go to PREFIX.<situation>.<EventType>", serveOnly,
 		func(c *config) *string { return &c.natsSubject }},
+	{"smtp-url", "LHUTA_SMTP_URL", "", "mail server the reminders go through, smtp://[user:password@]host[:port] (STARTTLS when offered); reminders are not sent without it (PostgreSQL only); prefer the variable for a password", serveOnly,
+		func(c *config) *string { return &c.smtpURL }},
+	{"mail-from", "LHUTA_MAIL_FROM", "", "sender address of the reminders (required with LHUTA_SMTP_URL)", serveOnly,
+		func(c *config) *string { return &c.mailFrom }},
+	{"public-url", "LHUTA_PUBLIC_URL", "", "address the citizens reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/", serveOnly,
+		func(c *config) *string { return &c.publicURL }},
 	{"nats-personal-data", "LHUTA_NATS_PERSONAL_DATA", "false", "true puts the citizen block, free-text reasons and the clerk's name into the feed's payloads (only for subscribers allowed to see them)", serveOnly,
 		func(c *config) *string { return &c.rawNatsPersonal }},
 }
@@ -533,6 +542,16 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		forwarder = feed.New(db, feed.Config{URL: c.natsURL, Stream: c.natsStream, Subject: c.natsSubject, PersonalData: c.natsPersonal}, log)
 		collectors = append(collectors, forwarder.Collector())
 	}
+	// The e-mail reminders (docs/LAW.md §5.4): one instance sends, under a lease of their own.
+	rem, err := reminders.New(reminders.Config{SMTPURL: c.smtpURL, From: c.mailFrom,
+		PortalURL: strings.TrimSuffix(c.publicURL, "/") + "/obcan/", Today: today, Offices: offices, Log: log}, db)
+	if err != nil {
+		return err
+	}
+	collectors = append(collectors, rem.Collector())
+	remDone := make(chan struct{})
+	go func() { defer close(remDone); _ = rem.Run(pipeCtx) }()
+	defer func() { stopPipeline(); <-remDone }()
 	// One instance of all those on the database projects (and feeds): the
 	// one holding the lease; the others stand by and take over when it dies.
 	projecting := lease.New(db, "projections", log)
@@ -554,6 +573,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		Repo:       caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)),
 		Reader:     projections.NewReader(reads.SQL).WithOffices(offices),
 		Offices:    offices,
+		Reminders:  rem,
 		Projecting: projecting.Held,
 		Collectors: collectors,
 		ReadDB:     readDB(reads, db),
