@@ -40,6 +40,9 @@ func TestRemindersThroughHTTP(t *testing.T) {
 	if r := s.do("GET", "/v1/reminders?case_id=no-such-case", "clerk-token", nil); r.status != 404 {
 		t.Errorf("an unknown case: %d", r.status)
 	}
+	if r := s.do("GET", "/v1/reminders?citizen_id=nobody", "clerk-token", nil); r.status != 200 || fmt.Sprint(r.body["items"]) != "[]" {
+		t.Errorf("a citizen without cases: %d %v", r.status, r.body)
+	}
 	r := s.do("GET", fmt.Sprintf("/v1/reminders?case_id=%s&min_position=%d", id, position), "clerk-token", nil)
 	items, _ := r.body["items"].([]any)
 	if r.status != 200 || len(items) != 1 {

@@ -57,7 +57,7 @@ func (s *Service) List(ctx context.Context, caseID, citizenID string) ([]Item, e
 		return nil, err
 	}
 	today := s.cfg.Today()
-	var items []Item
+	items := []Item{}
 	for _, id := range ids {
 		c, err := s.load(ctx, id)
 		if err != nil {
