@@ -114,13 +114,13 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 		pos := s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
 			"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})
 		items := s.payments("/v1/payments?as_of=2026-02-01", "clerk-token", pos)
-		const spayd = "SPD*1.0*ACC:CZ6308000000000460043319*AM:1200.00*CC:CZK*DT:20260228*X-VS:1541*MSG:Nováková"
+		const spayd = "SPD*1.0*ACC:CZ6308000000000460043319*AM:1200.00*CC:CZK*DT:20260302*X-VS:1541*MSG:Nováková" // 28 Feb 2026, a Saturday, moved
 		if len(items) != 1 {
 			t.Fatalf("got %v", items)
 		}
 		it := items[0]
 		if it["id"] != id+".waste-2026" || it["case_id"] != id || it["kind"] != "local_fee" || it["fee"] != "waste" ||
-			it["year"] != 2026.0 || it["amount_czk"] != 1200.0 || it["paid_czk"] != 0.0 || it["due_on"] != "2026-02-28" ||
+			it["year"] != 2026.0 || it["amount_czk"] != 1200.0 || it["paid_czk"] != 0.0 || it["due_on"] != "2026-03-02" ||
 			it["status"] != "unpaid" || it["account"] != "460043319/0800" || it["iban"] != "CZ6308000000000460043319" ||
 			it["variable_symbol"] != "1541" || it["specific_symbol"] != "" || it["message"] != "Nováková" || it["spayd"] != spayd {
 			t.Fatalf("got %v", it)
@@ -179,23 +179,34 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 			t.Errorf("a dashboard reading a QR code: %d", code)
 		}
 
-		// An increase above three times the fee is refused; a clerk may not raise it.
-		raise := map[string]any{"type": "LocalFeeIncreased", "data": map[string]any{"fee": "waste", "year": 2026, "amount_czk": 3700, "decided_on": "2026-03-09"}}
-		if r := s.do("POST", "/v1/cases/"+id+"/events", "officer-token", raise); r.status != 422 || !strings.Contains(r.raw, "data.amount_czk") {
-			t.Fatalf("raise to 3700 Kč: %d %s", r.status, r.raw)
+		// 1 200 − 500 = 700 Kč were unpaid at the due date: an increase above
+		// 2 × 700 = 1 400 Kč is refused; a clerk may not raise it.
+		raise := map[string]any{"type": "LocalFeeIncreased", "data": map[string]any{"fee": "waste", "year": 2026, "increase_czk": 1401,
+			"decided_on": "2026-03-09", "due_on": "2026-03-24", "reason": "two written reminders left unanswered"}}
+		if r := s.do("POST", "/v1/cases/"+id+"/events", "officer-token", raise); r.status != 422 || !strings.Contains(r.raw, "data.increase_czk") {
+			t.Fatalf("raise by 1401 Kč: %d %s", r.status, r.raw)
 		}
 		if r := s.do("POST", "/v1/cases/"+id+"/events", "clerk-token", raise); r.status != 403 {
 			t.Fatalf("a clerk raising: %d %s", r.status, r.raw)
 		}
-		raise["data"].(map[string]any)["amount_czk"] = 3600
+		raise["data"].(map[string]any)["increase_czk"] = 1400
 		r = s.do("POST", "/v1/cases/"+id+"/events", "officer-token", raise)
 		if r.status != 201 {
-			t.Fatalf("raise to 3600 Kč: %d %s", r.status, r.raw)
+			t.Fatalf("raise by 1400 Kč: %d %s", r.status, r.raw)
 		}
-		pos = s.record(id, "PaymentReceived", map[string]any{"amount_czk": 3100, "paid_on": "2026-03-10", "variable_symbol": "1541"})
-		it = s.payments("/v1/payments?as_of=2026-03-10", "clerk-token", pos)[0]
-		if it["status"] != "paid_late" || it["amount_czk"] != 3600.0 || it["credit_czk"] != 0.0 || it["spayd"] != "" {
+		// 2 100 Kč owes no obligation exactly (700 and 1 400 are owed): the
+		// year's 700 Kč first, then the increase's 1 400 Kč.
+		pos = s.record(id, "PaymentReceived", map[string]any{"amount_czk": 2100, "paid_on": "2026-03-10", "variable_symbol": "1541"})
+		paid := s.payments("/v1/citizens/p-1/payments?as_of=2026-03-10", "clerk-token", pos)
+		if len(paid) != 2 {
+			t.Fatalf("the year and its increase: %v", paid)
+		}
+		it = paid[0]
+		if it["status"] != "paid_late" || it["amount_czk"] != 1200.0 || it["credit_czk"] != 0.0 || it["spayd"] != "" {
 			t.Fatalf("paid after the increase: %v", it)
+		}
+		if inc := paid[1]; inc["id"] != id+".waste-2026-increase-1" || inc["amount_czk"] != 1400.0 || inc["due_on"] != "2026-03-24" || inc["status"] != "paid" {
+			t.Fatalf("the increase: %v", inc)
 		}
 		if code, _, _ := s.get("/v1/payments/"+it["id"].(string)+"/qr.svg?as_of=2026-03-10", "clerk-token"); code != 404 {
 			t.Errorf("QR of a paid obligation: %d", code)
@@ -230,8 +241,8 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 				break
 			}
 		}
-		if len(ids) != 3 || ids[0] == ids[1] || ids[1] == ids[2] {
-			t.Errorf("pages gave %v, want the 3 obligations once each", ids)
+		if len(ids) != 4 || ids[0] == ids[1] || ids[1] == ids[2] || ids[2] == ids[3] {
+			t.Errorf("pages gave %v, want the 4 obligations once each", ids)
 		}
 		req, _ := http.NewRequest("GET", s.url+"/v1/payments?as_of=2026-03-10&status=paid", nil)
 		req.Header.Set("Authorization", "Bearer clerk-token")
@@ -243,7 +254,7 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 		csv, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
-		if !strings.HasPrefix(lines[0], "id,case_id,office,kind,fee,year,amount_czk,paid_czk,") || len(lines) != 2 {
+		if !strings.HasPrefix(lines[0], "id,case_id,office,kind,fee,year,amount_czk,paid_czk,") || len(lines) != 3 {
 			t.Errorf("CSV: %s", csv)
 		}
 
@@ -256,11 +267,13 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 			t.Errorf("dashboard on the payments list: %d", r.status)
 		}
 
-		// Payment totals in the stats, without personal data.
+		// Payment totals in the stats, without personal data: of what is due
+		// by 10 March (not the increase, due on the 24th), due 1 200 + 0 +
+		// 500, paid 500 + 700.
 		r = s.do("GET", fmt.Sprintf("/v1/stats?from=2026-01-01&to=2026-03-10&min_position=%d", pos), "dash-token", nil)
 		p, _ := r.body["payments"].(map[string]any)
-		if r.status != 200 || p["obligations"] != 3.0 || p["due_czk"] != 4100.0 || p["paid_czk"] != 3600.0 || p["owed_czk"] != 500.0 ||
-			p["overdue_czk"] != 500.0 || p["by_kind"].(map[string]any)["local_fee"] == nil || p["by_month"].(map[string]any)["2026-02"] == nil {
+		if r.status != 200 || p["obligations"] != 3.0 || p["due_czk"] != 1700.0 || p["paid_czk"] != 1200.0 || p["owed_czk"] != 500.0 ||
+			p["overdue_czk"] != 500.0 || p["by_kind"].(map[string]any)["local_fee"] == nil || p["by_month"].(map[string]any)["2026-03"] == nil { // due 28 Feb 2026, a Saturday, moved to 2 Mar
 			t.Fatalf("stats: %d %v", r.status, p)
 		}
 		req, _ = http.NewRequest("GET", s.url+"/v1/stats?from=2026-01-01&to=2026-03-10", nil)
@@ -272,7 +285,7 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 		}
 		statsCSV, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if !strings.Contains(string(statsCSV), "payments_by_kind,local_fee,due_czk,4100") {
+		if !strings.Contains(string(statsCSV), "payments_by_kind,local_fee,due_czk,1700") {
 			t.Errorf("stats CSV: %s", statsCSV)
 		}
 		for _, personal := range []string{"Nováková", "Starý", "Mladý", "p-1", "p-2", "p-3", id, old, young, "1541", "1980-05-17"} {
@@ -295,14 +308,14 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 			}
 			return p
 		}
-		if p := totals(""); p["paid_czk"] != 3600.0 || p["owed_czk"] != 500.0 {
-			t.Errorf("stats asked again at once: %v, want the last answer (paid 3600, owed 500)", p)
+		if p := totals(""); p["paid_czk"] != 1200.0 || p["owed_czk"] != 500.0 {
+			t.Errorf("stats asked again at once: %v, want the last answer (paid 1200, owed 500)", p)
 		}
-		if p := totals(fmt.Sprintf("&min_position=%d", pos)); p["paid_czk"] != 4100.0 || p["owed_czk"] != 0.0 || p["overdue_czk"] != 0.0 {
-			t.Errorf("stats with min_position of the payment: %v, want paid 4100, nothing owed", p)
+		if p := totals(fmt.Sprintf("&min_position=%d", pos)); p["paid_czk"] != 1700.0 || p["owed_czk"] != 0.0 || p["overdue_czk"] != 0.0 {
+			t.Errorf("stats with min_position of the payment: %v, want paid 1700, nothing owed", p)
 		}
-		if p := totals(""); p["paid_czk"] != 4100.0 {
-			t.Errorf("stats after a fresh answer: %v, want it (paid 4100)", p)
+		if p := totals(""); p["paid_czk"] != 1700.0 {
+			t.Errorf("stats after a fresh answer: %v, want it (paid 1700)", p)
 		}
 	})
 }

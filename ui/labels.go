@@ -102,6 +102,8 @@ var labels = map[string]string{
 	"to":                            "Do (nepovinné)",
 	"year":                          "Rok",
 	"amount_czk":                    "Částka (Kč)",
+	"increase_czk":                  "Zvýšení poplatku (Kč)",
+	"due_on":                        "Datum splatnosti",
 	"paid_on":                       "Datum platby",
 	"variable_symbol":               "Variabilní symbol (VS)",
 	"bank_reference":                "Identifikace platby v bance (nepovinné)",
@@ -158,6 +160,7 @@ var labels = map[string]string{
 	"partially_paid":     "zaplaceno částečně",
 	"paid":               "zaplaceno",
 	"paid_late":          "zaplaceno po splatnosti",
+	"blocking":           "brání úkonu (nezaplaceno)",
 	"fine":               "pokuta",
 	"administrative_fee": "správní poplatek",
 

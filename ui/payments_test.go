@@ -45,7 +45,7 @@ func openLocalFee(t *testing.T, b *browser, token, citizen string) string {
 var qrLink = regexp.MustCompile(`src="(/ui/payments/[^"]+/qr\.svg[^"]*)"`)
 
 // TestPayments: a local_fee case shows what is owed (1 200 Kč by 28 Feb
-// 2026, VS 1541) with its QR Platba image and slip; the fee department's
+// 2026, a Saturday, so by Monday 2 Mar, VS 1541) with its QR Platba image and slip; the fee department's
 // list and the counter's page by citizen show it; a payment recorded
 // through the console's form settles it and its QR goes away.
 func TestPayments(t *testing.T) {
@@ -56,7 +56,7 @@ func TestPayments(t *testing.T) {
 		id := openLocalFee(t, b, token, "p-154")
 
 		p := b.get("/ui/cases/" + id)
-		for _, want := range []string{`id="h-payments"`, "poplatek za komunální odpad 2026", "1\u00a0200\u00a0Kč", "28. 2. 2026",
+		for _, want := range []string{`id="h-payments"`, "poplatek za komunální odpad 2026", "1\u00a0200\u00a0Kč", "2. 3. 2026",
 			"1541", "CZ6308000000000460043319", "460043319/0800", "Obecní úřad Nová Ves", `class="slip"`, "Nováková",
 			"nezaplaceno (před splatností)"} {
 			if !strings.Contains(p.body, want) {
@@ -84,7 +84,7 @@ func TestPayments(t *testing.T) {
 		// The fee department's list, by status and kind, and the counter.
 		for path, listed := range map[string]bool{
 			"/ui/payments": true, "/ui/payments?status=unpaid&kind=local_fee&office=nova-ves": true,
-			"/ui/payments?status=overdue": false, "/ui/payments?status=overdue&as_of=2026-03-02": true, "/ui/payments?kind=fine": false} {
+			"/ui/payments?status=overdue": false, "/ui/payments?status=overdue&as_of=2026-03-03": true, "/ui/payments?kind=fine": false} {
 			p := b.get(path)
 			if p.status != http.StatusOK || strings.Contains(p.body, `href="/ui/cases/`+id+`"`) != listed {
 				t.Errorf("%s: %d, listed %v", path, p.status, !listed)
@@ -130,7 +130,7 @@ func TestPayments(t *testing.T) {
 			t.Errorf("the officer is not offered LocalFeeIncreased:\n%s", p.body)
 		}
 		form := officer.get("/ui/cases/" + id + "/record?type=LocalFeeIncreased")
-		for _, f := range []string{`id="f-fee"`, `id="f-year"`, `id="f-amount_czk"`, `id="f-decided_on"`} {
+		for _, f := range []string{`id="f-fee"`, `id="f-year"`, `id="f-increase_czk"`, `id="f-decided_on"`, `id="f-due_on"`, `id="f-reason"`} {
 			if !strings.Contains(form.body, f) {
 				t.Errorf("the increase form lacks %s", f)
 			}
@@ -138,7 +138,8 @@ func TestPayments(t *testing.T) {
 		// Paid in full: there is nothing unpaid to raise, and the API says so next to a field.
 		before := st.head()
 		p = officer.do(http.MethodPost, "/ui/cases/"+id+"/record", url.Values{"csrf": {otoken}, "idem": {"inc-1"}, "type": {"LocalFeeIncreased"},
-			"fee": {"waste"}, "year": {"2026"}, "amount_czk": {"2400"}, "decided_on": {"2026-02-02"}})
+			"fee": {"waste"}, "year": {"2026"}, "increase_czk": {"2400"}, "decided_on": {"2026-02-02"}, "due_on": {"2026-02-20"},
+			"reason": {"no answer to two written reminders"}})
 		if p.status == http.StatusSeeOther || !strings.Contains(p.body, "Nic nebylo uloženo") || st.head() != before {
 			t.Errorf("raising a paid fee: %d, head %v → %v", p.status, before, st.head())
 		}

@@ -226,11 +226,11 @@ func match(payers []*cases.Case, cr camt.Credit, today calendar.Date, offices *m
 
 // record writes one credit as PaymentReceived through the write door, with
 // the bank reference as the idempotency key.
-func record(ctx context.Context, repo *caserepo.Repository, office, caseID string, cr camt.Credit, dctx cases.Context) (eventstore.Event, error) {
+func record(ctx context.Context, repo *caserepo.Repository, office, caseID string, cr camt.Credit, dctx cases.Context) (caserepo.Event, error) {
 	data, err := json.Marshal(map[string]any{"amount_czk": cr.AmountCZK, "paid_on": cr.BookedOn, "variable_symbol": cr.VariableSymbol,
 		"bank_reference": cr.Reference})
 	if err != nil {
-		return eventstore.Event{}, err
+		return caserepo.Event{}, err
 	}
 	sum := sha256.Sum256([]byte(office + "\n" + cr.Reference + "\n" + string(data)))
 	req := caserepo.Request{Actor: statementActor, Key: "bank:" + office + ":" + cr.Reference, RequestHash: hex.EncodeToString(sum[:]),

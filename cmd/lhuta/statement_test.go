@@ -76,7 +76,7 @@ func TestImportStatementTwice(t *testing.T) {
 			ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
 			waste := openPayer(t, repo, ctx, "p-1", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
 				"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})
-			dogs := openPayer(t, repo, ctx, "p-2", map[string]any{"fee": "dog", "arose_on": "2025-06-01",
+			dogs := openPayer(t, repo, ctx, "p-2", map[string]any{"fee": "dog", "arose_on": "2025-01-10",
 				"basis": "owner", "house_number": "124", "village_part": "Vepřek", "dogs": 2})
 			sample := filepath.Join("..", "..", "internal", "camt", "testdata", "statement.xml")
 			importIt := func(file string) (string, error) {
@@ -99,7 +99,7 @@ func TestImportStatementTwice(t *testing.T) {
 				t.Fatalf("second import (%d events, want %d): %v\n%s", countEvents(t, db), events, err, out)
 			}
 
-			// The dog owner's 2025 fee (500 Kč, overdue) is settled first.
+			// The dog owner's 2025 fee (500 Kč, two dogs all year, overdue) is settled first.
 			reader := projections.NewReader(db.SQL)
 			c, err := repo.Load(context.Background(), dogs)
 			if err != nil {
@@ -151,7 +151,7 @@ func TestImportStatementTwice(t *testing.T) {
 func TestOfficesFile(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "hora.txt"), []byte("[schedule]\nmunicipality = Hora\nvalid_from = 2024-01-01\naccount = 19-2000145399/0800\n"+
-		"variable_symbol = {house_number}\nmessage = {surname}\nproration = none\n[fee waste]\ntitle = odpad\nrate = 900\ndue = 03-31\ncategory.resident = resident\n"), 0o600)
+		"variable_symbol = {house_number}\nmessage = {surname}\nproration = statutory\n[fee waste]\ntitle = odpad\nrate = 900\ndue = 03-31\ncategory.resident = resident\n"), 0o600)
 	good := filepath.Join(dir, "offices.txt")
 	os.WriteFile(good, []byte("[office hora]\nname = Hora\nfine_due_days = 20\nschedules = hora.txt\n"), 0o600)
 	o, err := loadOffices(good)

@@ -206,13 +206,22 @@ type DocumentCollected struct {
 	CollectedOn calendar.Date `json:"collected_on" fact:"required,past"`
 }
 
-func (e *DocumentCollected) check(c *Case, _ Context, chk *check) {
+// The document is not handed over while the collection part of its fee is
+// unpaid where the office accepts fees by transfer (zákon 634/2004 Sb.
+// § 5(2), docs/LAW.md §9): payments up to the day of collection count.
+func (e *DocumentCollected) check(c *Case, ctx Context, chk *check) {
 	a := c.pendingApplication()
 	if a == nil || a.readyOn.IsZero() {
 		chk.refuse("collected_on", "the document is not ready yet (record DocumentReady first)")
 		return
 	}
 	notBefore(chk, "collected_on", e.CollectedOn, a.readyOn, "the document was ready")
+	for _, p := range c.PaymentObligations(e.CollectedOn, ctx.offices()) {
+		if p.ID == feeCollectionID && p.OwedCZK > 0 {
+			chk.refuse("collected_on", "the collection part of the administrative fee, %d Kč, is unpaid on %s (%d Kč still owed, VS %s): the document is not handed over until it is paid (zákon 634/2004 Sb. § 5(2)); record its PaymentReceived first",
+				p.AmountCZK, e.CollectedOn, p.OwedCZK, p.VariableSymbol)
+		}
+	}
 }
 
 func (e *DocumentCollected) apply(c *Case) {

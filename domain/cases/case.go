@@ -288,9 +288,13 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 	return Recorded{Type: eventType, Data: f}, nil
 }
 
-// applyEvent folds one stored event into the case. It fails only on an
-// event this version of lhuta cannot read.
+// applyEvent folds one stored event into the case, read in its current
+// shape (upcast.go). It fails only on an event this version of lhuta cannot read.
 func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error {
+	data, err := upcast(eventType, data)
+	if err != nil {
+		return err
+	}
 	if eventType == CaseOpenedType {
 		var o CaseOpened
 		if err := json.Unmarshal(data, &o); err != nil {

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/money"
 )
 
 // ObligationExcused: a compliance officer excused an obligation (a
@@ -109,8 +110,8 @@ func (e *FlagReviewed) check(c *Case, _ Context, chk *check) {
 		chk.bad("fine_czk", "is required when the decision is fined")
 	case e.Decision != Fined && e.FineCZK != nil:
 		chk.bad("fine_czk", "is only given when the decision is fined")
-	case e.FineCZK != nil && *e.FineCZK <= 0:
-		chk.bad("fine_czk", "must be a positive amount in Kč")
+	case e.FineCZK != nil && !money.InBounds(*e.FineCZK):
+		checkAmount(chk, "fine_czk", *e.FineCZK)
 	case e.FineCZK != nil && f.Offence.MaxFineCZK != nil && *e.FineCZK > *f.Offence.MaxFineCZK:
 		chk.refuse("fine_czk", "%d Kč is above the cap of %d Kč for %s", *e.FineCZK, *f.Offence.MaxFineCZK, f.Offence.LegalBasis)
 	}

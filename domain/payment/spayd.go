@@ -28,6 +28,10 @@ type Payment struct {
 	AmountCZK int
 	// Due is the due date; the zero Date leaves it out.
 	Due calendar.Date
+	// AsOf is the day the string is made for: DT asks the bank to pay on
+	// the due date, so it is written only while Due is on or after AsOf and
+	// left out for an overdue item, never a past day (docs/LAW.md §9.3).
+	AsOf calendar.Date
 	// VariableSymbol is up to 10 digits; "" leaves it out.
 	VariableSymbol string
 	// SpecificSymbol is up to 10 digits; "" leaves it out (RULES.md §9: X-SS
@@ -39,7 +43,8 @@ type Payment struct {
 
 // SPAYD returns the QR Platba string of p,
 // SPD*1.0*ACC:<IBAN>*AM:<amount>*CC:CZK*DT:<YYYYMMDD>*X-VS:<digits>*MSG:<text>,
-// leaving out DT, X-VS and MSG when they are empty. The error wraps ErrPayment
+// leaving out DT when there is no due date or it lies before AsOf, and X-VS
+// and MSG when they are empty. The error wraps ErrPayment
 // (and ErrIBAN for a bad account) and names the field that is wrong.
 func SPAYD(p Payment) (string, error) {
 	if err := ValidIBAN(p.IBAN); err != nil {
@@ -60,7 +65,7 @@ func SPAYD(p Payment) (string, error) {
 	}
 
 	parts := []string{"SPD", "1.0", "ACC:" + p.IBAN, "AM:" + amount, "CC:CZK"}
-	if !p.Due.IsZero() {
+	if !p.Due.IsZero() && !p.Due.Before(p.AsOf) {
 		parts = append(parts, fmt.Sprintf("DT:%04d%02d%02d", p.Due.Year(), p.Due.Month(), p.Due.Day()))
 	}
 	if p.VariableSymbol != "" {

@@ -92,18 +92,39 @@ func (r Reminder) Due(today calendar.Date) bool {
 	return r.Status == Planned && !today.Before(r.SendOn) && !today.After(r.LastOn)
 }
 
+// MaxWindowDays is the most days a reminder may go out after its SendOn
+// (LastOn - SendOn): the validity reminder's 59 days are the longest. A
+// reader that looks for reminders due today looks no further back.
+const MaxWindowDays = ValidityDaysBefore
+
+// Lapsed is the reason of a reminder whose days passed unsent.
+const Lapsed = "its days passed without a consent to send it"
+
 // Plan returns the reminders of a case as of today, in the order they are
 // sent. offices gives the offices' payment terms (nil: the built-in ones).
+// A planned reminder whose days passed (today after LastOn) is cancelled.
 func Plan(c *cases.Case, today calendar.Date, offices *money.Offices) []Reminder {
+	out := Facts(c, today, offices)
+	for i, r := range out {
+		if r.Status == Planned && today.After(r.LastOn) {
+			out[i].Status, out[i].Reason = Cancelled, Lapsed
+		}
+	}
+	return out
+}
+
+// Facts returns the reminders of a case that its facts give, with the
+// payments as of asOf: cancelled only by what happened (met, excused, paid,
+// applied for anew), never by the days passing. A read model that keeps
+// the plan (projections' reminder_view) stores this, and readers apply the
+// day as Plan does.
+func Facts(c *cases.Case, asOf calendar.Date, offices *money.Offices) []Reminder {
 	var out []Reminder
 	add := func(r Reminder) {
 		r.CaseID, r.Office = c.ID, c.Office
 		r.ID = id(c.ID, r.Kind, r.Subject, r.SendOn)
 		if r.Status == "" {
 			r.Status = Planned
-			if today.After(r.LastOn) {
-				r.Status, r.Reason = Cancelled, "its days passed without a consent to send it"
-			}
 		}
 		out = append(out, r)
 	}
@@ -128,7 +149,7 @@ func Plan(c *cases.Case, today calendar.Date, offices *money.Offices) []Reminder
 		}
 		add(r)
 	}
-	for _, p := range c.PaymentObligations(today, offices) {
+	for _, p := range c.PaymentObligations(asOf, offices) {
 		// An administrative fee is due at filing and blocks the act until
 		// paid; it is never overdue (docs/LAW.md §9), so there is nothing
 		// to remind of.

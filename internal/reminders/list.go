@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -14,10 +15,10 @@ import (
 )
 
 // Item is one reminder as GET /v1/reminders shows it: planned or cancelled
-// as the plan says today, sent (handed to the outbox) or parked as the
-// service's marks say. The plan is made from the case's events on every
-// read, so a rebuild of the read models changes nothing here, and the marks
-// live in a table no rebuild touches.
+// as the read model's plan says (a planned one whose days passed unsent is
+// cancelled), sent (handed to the outbox), parked, or cancelled at delivery
+// as the service's marks say. The marks live in a table no rebuild
+// touches, so a rebuild of the read models changes nothing here.
 type Item struct {
 	ID      string          `json:"id"`
 	CaseID  string          `json:"case_id"`
@@ -41,96 +42,84 @@ type Item struct {
 // cases (citizenID), in the order they are sent; cases.ErrNotFound for a
 // case that does not exist.
 func (s *Service) List(ctx context.Context, caseID, citizenID string) ([]Item, error) {
-	var (
-		ids []string
-		err error
-	)
+	where, arg := "citizen_id = $1", citizenID
 	if caseID != "" {
-		ids, err = s.caseIDs(ctx, `case_id = $1`, caseID)
-		if err == nil && len(ids) == 0 {
+		where, arg = "case_id = $1", caseID
+		var one int
+		err := s.db.SQL.QueryRowContext(ctx, `SELECT 1 FROM case_view WHERE case_id = $1`, caseID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("case %s: %w", caseID, cases.ErrNotFound)
 		}
-	} else {
-		ids, err = s.caseIDs(ctx, `citizen_id = $1`, citizenID)
+		if err != nil {
+			return nil, err
+		}
 	}
+	const marks = `s.queued_at, s.delivered_at, s.parked_at, s.dropped_at, COALESCE(s.attempts, 0), s.last_error`
+	// The plan with its marks, and the marks of reminders sent before the
+	// facts changed the plan (they stay sent).
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT r.reminder_id, r.case_id, r.office, r.kind, r.subject, r.due_on, r.send_on,
+		r.last_on, r.status, r.reason, `+marks+`
+		FROM reminder_view r LEFT JOIN reminder_sent s ON s.reminder_id = r.reminder_id WHERE r.`+where+`
+		UNION ALL
+		SELECT s.reminder_id, s.case_id, s.office, s.kind, '', s.send_on, s.send_on, s.send_on, 'sent', '', `+marks+`
+		FROM reminder_sent s WHERE s.`+where+`
+		AND NOT EXISTS (SELECT 1 FROM reminder_view r WHERE r.reminder_id = s.reminder_id)`, arg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reminders: list: %w", err)
 	}
 	today := s.cfg.Today()
 	items := []Item{}
-	for _, id := range ids {
-		c, err := s.load(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		marks, err := s.marks(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range reminder.Plan(c, today, s.offices) {
-			it := Item{ID: r.ID, CaseID: r.CaseID, Office: r.Office, Kind: r.Kind, Subject: r.Subject,
-				DueOn: r.DueOn, SendOn: r.SendOn, Status: r.Status, Reason: r.Reason}
-			if m, ok := marks[r.ID]; ok {
-				m.apply(&it)
-				delete(marks, r.ID)
-			}
-			items = append(items, it)
-		}
-		// A reminder sent before the facts changed its plan stays sent.
-		for _, m := range marks {
-			it := Item{ID: m.id, CaseID: id, Office: c.Office, Kind: reminder.Kind(m.kind), SendOn: m.sendOn}
-			m.apply(&it)
-			items = append(items, it)
-		}
-	}
-	slices.SortStableFunc(items, func(a, b Item) int { return a.SendOn.Compare(b.SendOn) })
-	return items, nil
-}
-
-// mark is a reminder_sent row.
-type mark struct {
-	id, kind                  string
-	sendOn                    calendar.Date
-	queued, delivered, parked sql.NullTime
-	attempts                  int
-	lastError                 sql.NullString
-}
-
-func (m mark) apply(it *Item) {
-	it.Status, it.Reason = reminder.Sent, ""
-	if m.parked.Valid {
-		it.Status = reminder.Parked
-	}
-	it.QueuedAt = &m.queued.Time
-	if m.delivered.Valid {
-		it.DeliveredAt = &m.delivered.Time
-	}
-	it.Attempts, it.LastError = m.attempts, m.lastError.String
-}
-
-func (s *Service) marks(ctx context.Context, caseID string) (map[string]mark, error) {
-	rows, err := s.db.SQL.QueryContext(ctx, `SELECT reminder_id, kind, send_on, queued_at, delivered_at, parked_at, attempts, last_error
-		FROM reminder_sent WHERE case_id = $1`, caseID)
-	if err != nil {
-		return nil, fmt.Errorf("reminders: read marks: %w", err)
-	}
-	marks := map[string]mark{}
 	for rows.Next() {
 		var (
-			m      mark
-			sendOn any
+			it                                 Item
+			dueOn, sendOn, lastOn              any
+			lastDay                            calendar.Date
+			queued, delivered, parked, dropped sql.NullTime
+			lastError                          sql.NullString
 		)
-		if err := rows.Scan(&m.id, &m.kind, &sendOn, &m.queued, &m.delivered, &m.parked, &m.attempts, &m.lastError); err != nil {
+		if err := rows.Scan(&it.ID, &it.CaseID, &it.Office, &it.Kind, &it.Subject, &dueOn, &sendOn, &lastOn, &it.Status, &it.Reason,
+			&queued, &delivered, &parked, &dropped, &it.Attempts, &lastError); err != nil {
 			_ = rows.Close()
 			return nil, err
 		}
-		if m.sendOn, err = scanDate(sendOn); err != nil {
-			_ = rows.Close()
-			return nil, err
+		for _, d := range []struct {
+			v   any
+			out *calendar.Date
+		}{{dueOn, &it.DueOn}, {sendOn, &it.SendOn}, {lastOn, &lastDay}} {
+			if *d.out, err = scanDate(d.v); err != nil {
+				_ = rows.Close()
+				return nil, err
+			}
 		}
-		marks[m.id] = m
+		switch {
+		case queued.Valid:
+			it.Status, it.Reason = reminder.Sent, ""
+			it.QueuedAt = &queued.Time
+			if delivered.Valid {
+				it.DeliveredAt = &delivered.Time
+			}
+			switch {
+			case parked.Valid:
+				it.Status = reminder.Parked
+			case dropped.Valid:
+				it.Status, it.Reason = reminder.Cancelled, ConsentGone
+			}
+			it.LastError = lastError.String
+		case it.Status == reminder.Planned && today.After(lastDay):
+			it.Status, it.Reason = reminder.Cancelled, reminder.Lapsed
+		}
+		items = append(items, it)
 	}
-	return marks, errors.Join(rows.Err(), rows.Close())
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(items, func(a, b Item) int {
+		if n := a.SendOn.Compare(b.SendOn); n != 0 {
+			return n
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return items, nil
 }
 
 // scanDate reads a DATE (PostgreSQL) or YYYY-MM-DD text (SQLite) column.

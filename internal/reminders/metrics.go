@@ -2,7 +2,6 @@ package reminders
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,7 +9,7 @@ import (
 
 var (
 	remindersQueued = prometheus.NewDesc("lhuta_reminders_queued_total", "Reminders this instance has put into the outbox.", nil, nil)
-	remindersSent   = prometheus.NewDesc("lhuta_reminders_sent_total", "Reminders this instance's forwarder has handed to the mail server.", nil, nil)
+	remindersSent   = prometheus.NewDesc("lhuta_reminders_sent_total", "Reminders this instance has handed to the mail server.", nil, nil)
 	remindersFailed = prometheus.NewDesc("lhuta_reminders_failed_total", "Delivery attempts the mail server refused or that failed (each retry counts).", nil, nil)
 	outboxDepth     = prometheus.NewDesc("lhuta_reminders_outbox_depth", "Reminders in the outbox that are neither delivered nor parked.", nil, nil)
 	outboxAge       = prometheus.NewDesc("lhuta_reminders_outbox_oldest_seconds", "Age of the oldest reminder in the outbox that is neither delivered nor parked (0 when none).", nil, nil)
@@ -36,20 +35,36 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	var (
 		depth, parked int64
-		oldest        sql.NullTime
+		oldest        any // a time, or text on SQLite, where MIN loses the column's type
 	)
 	err := c.s.db.SQL.QueryRowContext(ctx, `SELECT
-		COUNT(*) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL),
-		MIN(queued_at) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL),
+		COUNT(*) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL AND dropped_at IS NULL),
+		MIN(queued_at) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL AND dropped_at IS NULL),
 		COUNT(*) FILTER (WHERE parked_at IS NOT NULL) FROM reminder_sent`).Scan(&depth, &oldest, &parked)
 	if err != nil {
 		return
 	}
 	age := 0.0
-	if oldest.Valid {
-		age = max(time.Since(oldest.Time).Seconds(), 0)
+	if t, ok := timeOf(oldest); ok {
+		age = max(time.Since(t).Seconds(), 0)
 	}
 	ch <- prometheus.MustNewConstMetric(outboxDepth, prometheus.GaugeValue, float64(depth))
 	ch <- prometheus.MustNewConstMetric(outboxAge, prometheus.GaugeValue, age)
 	ch <- prometheus.MustNewConstMetric(remindersParked, prometheus.GaugeValue, float64(parked))
+}
+
+// timeOf reads a timestamp an aggregate returned: a time on PostgreSQL,
+// the driver's text form on SQLite.
+func timeOf(v any) (time.Time, bool) {
+	switch v := v.(type) {
+	case time.Time:
+		return v, true
+	case string:
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999 -0700 MST"} {
+			if t, err := time.Parse(layout, v); err == nil {
+				return t, true
+			}
+		}
+	}
+	return time.Time{}, false
 }

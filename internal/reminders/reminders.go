@@ -1,19 +1,19 @@
 // Package reminders sends the reminders that domain/reminder plans
 // (docs/LAW.md §5.4) to the citizens who agreed to them, through a
-// transactional outbox on watermill-sql.
+// transactional outbox on watermill-sql, on PostgreSQL and on SQLite.
 //
-// Each tick, for the service's today, the scheduler finds the reminders due
-// to citizens with a current consent and, for each, in one SQL transaction,
-// marks it queued (reminder_sent, which no rebuild touches) and publishes
-// its e-mail with watermill-sql's publisher: both happen or neither does.
-// A watermill forwarder (components/forwarder) reads the outbox and hands
-// each message to the e-mail channel (SMTP), with the router's retry and
-// poison-queue middleware: a message the server keeps refusing is parked,
-// and GET /v1/reminders shows it. Delivery is at least once; a message
-// delivered twice has the same Message-ID and the same bytes.
-//
-// The outbox needs PostgreSQL; on SQLite the plan and the list work and
-// nothing is sent (docs/decisions.md).
+// The projection keeps the plan (reminder_view) and the consents
+// (consent_view). Each tick, for the service's today, the scheduler reads
+// the reminders due to consenting citizens from those views through an
+// index, confirms each against the case folded from its events and, in one
+// SQL transaction, marks it queued (reminder_sent, which no rebuild
+// touches) and publishes its e-mail with watermill-sql's publisher: both
+// happen or neither does. A watermill forwarder (components/forwarder)
+// reads the outbox and hands each message over to delivery, a short write
+// on the subscriber's transaction. Delivery then sends it over SMTP outside
+// any transaction, checks the consent first, retries with backoff and parks
+// what keeps failing. Delivery is at least once; a message delivered twice
+// has the same Message-ID and the same bytes.
 package reminders
 
 import (
@@ -34,7 +34,6 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/domain/reminder"
 	"github.com/lhuta/lhuta/eventstore"
@@ -63,12 +62,14 @@ type Config struct {
 	// Offices are the offices' names and payment terms (nil: built-in).
 	Offices *money.Offices
 	// Interval is how often the scheduler looks for due reminders (default
-	// a minute); PollInterval how often the forwarder reads the outbox
-	// (default a second).
+	// a minute); PollInterval how often the forwarder reads the outbox and
+	// delivery looks for work (default a second).
 	Interval, PollInterval time.Duration
-	// Retries is how often a refused message is tried again, with backoff,
-	// before it is parked (default 3).
+	// Retries is how often a refused message is tried again before it is
+	// parked (default 3); Backoff the wait before the first retry, doubled
+	// for each next one (default 30 s).
 	Retries int
+	Backoff time.Duration
 	Log     *slog.Logger
 }
 
@@ -76,15 +77,17 @@ type Config struct {
 type Service struct {
 	cfg     Config
 	db      *eventstore.DB
-	store   eventstore.Store
+	repo    *caserepo.Repository
 	smtp    *smtpServer
-	outbox  bool
 	lease   *lease.Lease
 	queued  atomic.Int64
 	sent    atomic.Int64
 	failed  atomic.Int64
 	wmLog   watermill.LoggerAdapter
 	offices *money.Offices
+	wake    chan struct{}
+	schema  wsql.SchemaAdapter
+	offsets wsql.OffsetsAdapter
 }
 
 // New returns the reminders of db. It fails on an unreadable LHUTA_SMTP_URL,
@@ -92,6 +95,9 @@ type Service struct {
 func New(cfg Config, db *eventstore.DB) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Today == nil {
+		cfg.Today = func() calendar.Date { return calendar.Today(time.Now()) }
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Minute
@@ -102,6 +108,9 @@ func New(cfg Config, db *eventstore.DB) (*Service, error) {
 	if cfg.Retries <= 0 {
 		cfg.Retries = 3
 	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = 30 * time.Second
+	}
 	if cfg.PortalURL == "" {
 		cfg.PortalURL = "/obcan/"
 	}
@@ -109,9 +118,12 @@ func New(cfg Config, db *eventstore.DB) (*Service, error) {
 	if offices == nil {
 		offices = money.Builtin()
 	}
-	s := &Service{cfg: cfg, db: db, store: eventstore.NewSQLStore(db.SQL, db.Dialect), offices: offices,
-		outbox: db.Dialect.Name == eventstore.Postgres.Name, lease: lease.New(db, "reminders", cfg.Log),
-		wmLog: watermill.NewSlogLogger(cfg.Log)}
+	s := &Service{cfg: cfg, db: db, repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), offices: offices,
+		lease: lease.New(db, "reminders", cfg.Log), wmLog: watermill.NewSlogLogger(cfg.Log), wake: make(chan struct{}, 1),
+		schema: wsql.DefaultPostgreSQLSchema{}, offsets: wsql.DefaultPostgreSQLOffsetsAdapter{}}
+	if db.Dialect.Name != eventstore.Postgres.Name {
+		s.schema, s.offsets = sqliteSchema{}, sqliteOffsets{}
+	}
 	if cfg.SMTPURL != "" {
 		srv, err := parseSMTPURL(cfg.SMTPURL)
 		if err != nil {
@@ -126,25 +138,20 @@ func New(cfg Config, db *eventstore.DB) (*Service, error) {
 }
 
 // Sending reports whether reminders leave the service at all.
-func (s *Service) Sending() bool { return s.smtp != nil && s.outbox }
+func (s *Service) Sending() bool { return s.smtp != nil }
 
-// Run queues due reminders every Interval and forwards the outbox to the
-// e-mail channel, on one instance at a time (the lease "reminders"), until
-// ctx ends. Without SMTP, or on SQLite, it says so and only waits.
+// Run queues due reminders every Interval, forwards the outbox and
+// delivers, on one instance at a time (the lease "reminders"), until ctx
+// ends. Without SMTP it says so and only waits.
 func (s *Service) Run(ctx context.Context) error {
-	switch {
-	case s.smtp == nil:
+	if s.smtp == nil {
 		s.cfg.Log.Info("reminders: LHUTA_SMTP_URL is not set; reminders are planned and listed, not sent")
-		<-ctx.Done()
-		return nil
-	case !s.outbox:
-		s.cfg.Log.Warn("reminders: the outbox needs PostgreSQL; on the embedded SQLite store reminders are planned and listed, not sent")
 		<-ctx.Done()
 		return nil
 	}
 	return s.lease.Run(ctx, func(ctx context.Context) {
 		done := make(chan error, 1)
-		go func() { done <- s.Forward(ctx) }()
+		go func() { done <- s.Deliver(ctx) }()
 		t := time.NewTicker(s.cfg.Interval)
 		defer t.Stop()
 		for {
@@ -157,7 +164,7 @@ func (s *Service) Run(ctx context.Context) error {
 				return
 			case err := <-done:
 				if ctx.Err() == nil {
-					s.cfg.Log.Error("reminders: the forwarder stopped", "err", err)
+					s.cfg.Log.Error("reminders: delivery stopped", "err", err)
 				}
 				return
 			case <-t.C:
@@ -166,122 +173,74 @@ func (s *Service) Run(ctx context.Context) error {
 	})
 }
 
-// Tick queues the reminders due today to every citizen whose consent holds
-// now, and returns how many it queued. A reminder already queued, by this
+// dateArg binds a date as the read models store it: DATE on PostgreSQL,
+// YYYY-MM-DD text on SQLite.
+func (s *Service) dateArg(d calendar.Date) any {
+	if s.db.Dialect.Name == eventstore.Postgres.Name {
+		return d.Time()
+	}
+	return d.String()
+}
+
+// candidate is a reminder due today to a consenting citizen, as the read
+// models have it.
+type candidate struct{ id, caseID, citizenID, email string }
+
+// Tick queues the reminders due today to every citizen whose consent holds,
+// and returns how many it queued. A reminder already queued, by this
 // instance or another, is not queued again.
 func (s *Service) Tick(ctx context.Context) (int, error) {
 	if !s.Sending() {
 		return 0, nil
 	}
 	today := s.cfg.Today()
-	rows, err := s.db.SQL.QueryContext(ctx, `SELECT DISTINCT v.office, v.citizen_id FROM events e
-		JOIN case_view v ON v.case_id = e.stream_id WHERE e.type IN ($1, $2) ORDER BY 1, 2`,
-		string(cases.ContactConsentGivenType), string(cases.ContactConsentWithdrawnType))
+	// The index on reminder_view (send_on, office, citizen_id) WHERE planned
+	// bounds the read to the last reminder.MaxWindowDays days' reminders.
+	rows, err := s.db.SQL.QueryContext(ctx, `SELECT r.reminder_id, r.case_id, r.citizen_id, c.email
+		FROM reminder_view r JOIN consent_view c ON c.office = r.office AND c.citizen_id = r.citizen_id
+		WHERE r.status = 'planned' AND r.send_on <= $1 AND r.send_on >= $2 AND r.last_on >= $1
+		AND c.email IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM reminder_sent s WHERE s.reminder_id = r.reminder_id)
+		ORDER BY r.send_on, r.reminder_id`,
+		s.dateArg(today), s.dateArg(today.AddDays(-reminder.MaxWindowDays)))
 	if err != nil {
-		return 0, fmt.Errorf("reminders: find consents: %w", err)
+		return 0, fmt.Errorf("reminders: find due reminders: %w", err)
 	}
-	type citizen struct{ office, id string }
-	var consenting []citizen
+	var due []candidate
 	for rows.Next() {
-		var c citizen
-		if err := rows.Scan(&c.office, &c.id); err != nil {
+		var c candidate
+		if err := rows.Scan(&c.id, &c.caseID, &c.citizenID, &c.email); err != nil {
 			_ = rows.Close()
 			return 0, err
 		}
-		consenting = append(consenting, c)
+		due = append(due, c)
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, c := range consenting {
-		email, err := s.consent(ctx, c.office, c.id)
+	for _, c := range due {
+		// The read model finds the candidates; the case's own events
+		// confirm them, so that no reminder goes out on a read model that
+		// has not yet seen the obligation met.
+		cs, err := s.repo.Load(ctx, c.caseID)
 		if err != nil {
-			return n, err
+			return n, fmt.Errorf("reminders: load case %s: %w", c.caseID, err)
 		}
-		if email == "" {
-			continue
-		}
-		ids, err := s.caseIDs(ctx, `citizen_id = $1 AND office = $2`, c.id, c.office)
-		if err != nil {
-			return n, err
-		}
-		for _, id := range ids {
-			cs, err := s.load(ctx, id)
-			if err != nil {
-				return n, err
+		for _, r := range reminder.Plan(cs, today, s.offices) {
+			if r.ID != c.id || !r.Due(today) {
+				continue
 			}
-			for _, r := range reminder.Plan(cs, today, s.offices) {
-				if !r.Due(today) {
-					continue
-				}
-				ok, err := s.queue(ctx, r, c.id, email)
-				if err != nil {
-					return n, fmt.Errorf("reminders: queue %s: %w", r.ID, err)
-				}
-				if ok {
-					n++
-				}
+			ok, err := s.queue(ctx, r, c.citizenID, c.email)
+			if err != nil {
+				return n, fmt.Errorf("reminders: queue %s: %w", r.ID, err)
+			}
+			if ok {
+				n++
 			}
 		}
 	}
 	return n, nil
-}
-
-// consent returns the address the citizen's latest consent at the office
-// gives, or "" where the latest was withdrawn or none was given. The log is
-// read, not a read model: the consent decides whether personal data leave
-// the office, so it is never taken from a copy that may lag.
-func (s *Service) consent(ctx context.Context, office, citizenID string) (string, error) {
-	var (
-		typ  string
-		data []byte
-	)
-	err := s.db.SQL.QueryRowContext(ctx, `SELECT e.type, e.data FROM events e JOIN case_view v ON v.case_id = e.stream_id
-		WHERE v.citizen_id = $1 AND v.office = $2 AND e.type IN ($3, $4) ORDER BY e.position DESC LIMIT 1`,
-		citizenID, office, string(cases.ContactConsentGivenType), string(cases.ContactConsentWithdrawnType)).Scan(&typ, &data)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && typ != string(cases.ContactConsentGivenType)) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("reminders: read consent: %w", err)
-	}
-	var given cases.ContactConsentGiven
-	if err := json.Unmarshal(data, &given); err != nil {
-		return "", fmt.Errorf("reminders: read consent: %w", err)
-	}
-	return given.Email, nil
-}
-
-func (s *Service) caseIDs(ctx context.Context, where string, args ...any) ([]string, error) {
-	rows, err := s.db.SQL.QueryContext(ctx, `SELECT case_id FROM case_view WHERE `+where+` ORDER BY case_id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("reminders: find cases: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			_ = rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, errors.Join(rows.Err(), rows.Close())
-}
-
-// load folds a case from its events: a reminder must not go out on a read
-// model that has not yet seen the obligation met.
-func (s *Service) load(ctx context.Context, id string) (*cases.Case, error) {
-	events, err := s.store.Load(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("reminders: load case %s: %w", id, err)
-	}
-	c := &cases.Case{ID: id}
-	if err := caserepo.Replay(c, events); err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // queue marks a reminder queued and puts its e-mail into the outbox in one
@@ -307,14 +266,14 @@ func (s *Service) queue(ctx context.Context, r reminder.Reminder, citizenID, ema
 	defer func() { _ = tx.Rollback() }()
 	res, err := tx.ExecContext(ctx, `INSERT INTO reminder_sent (reminder_id, case_id, citizen_id, office, kind, send_on, queued_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (reminder_id) DO NOTHING`,
-		r.ID, r.CaseID, citizenID, r.Office, string(r.Kind), r.SendOn.String(), now)
+		r.ID, r.CaseID, citizenID, r.Office, string(r.Kind), s.dateArg(r.SendOn), now)
 	if err != nil {
 		return false, err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
-	pub, err := wsql.NewPublisher(tx, wsql.PublisherConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{}}, s.wmLog)
+	pub, err := wsql.NewPublisher(tx, wsql.PublisherConfig{SchemaAdapter: s.schema}, s.wmLog)
 	if err != nil {
 		return false, err
 	}
@@ -335,14 +294,23 @@ type mail struct {
 	Message []byte `json:"message"`
 }
 
-// Forward runs the forwarder from the outbox to the e-mail channel until
-// ctx ends.
-func (s *Service) Forward(ctx context.Context) error {
+// Deliver runs the forwarder from the outbox to delivery, and delivery
+// itself, until ctx ends.
+func (s *Service) Deliver(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { defer close(done); s.deliverLoop(ctx) }()
+	err := s.forward(ctx)
+	<-done
+	return err
+}
+
+// forward runs watermill's forwarder from the outbox to the hand-off.
+func (s *Service) forward(ctx context.Context) error {
 	sub, err := wsql.NewSubscriber(s.db.SQL, wsql.SubscriberConfig{
 		ConsumerGroup:  mailTopic,
 		PollInterval:   s.cfg.PollInterval,
-		SchemaAdapter:  wsql.DefaultPostgreSQLSchema{},
-		OffsetsAdapter: wsql.DefaultPostgreSQLOffsetsAdapter{},
+		SchemaAdapter:  s.schema,
+		OffsetsAdapter: s.offsets,
 	}, s.wmLog)
 	if err != nil {
 		return err
@@ -351,12 +319,12 @@ func (s *Service) Forward(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	retry := middleware.Retry{MaxRetries: s.cfg.Retries, InitialInterval: 200 * time.Millisecond,
-		MaxInterval: 2 * time.Second, Multiplier: 2, Logger: s.wmLog}
-	f, err := forwarder.NewForwarder(sub, channel{s}, s.wmLog, forwarder.Config{
+	retry := middleware.Retry{MaxRetries: 3, InitialInterval: 100 * time.Millisecond,
+		MaxInterval: time.Second, Multiplier: 2, Logger: s.wmLog}
+	f, err := forwarder.NewForwarder(sub, handoff{s}, s.wmLog, forwarder.Config{
 		ForwarderTopic: outboxTopic,
 		Middlewares:    []message.HandlerMiddleware{poison, retry.Middleware},
-		CloseTimeout:   smtpTimeout,
+		CloseTimeout:   5 * time.Second,
 	})
 	if err != nil {
 		return err
@@ -376,38 +344,35 @@ func (s *Service) exec(msg *message.Message, query string, args ...any) error {
 	return err
 }
 
-// channel is the e-mail channel as a watermill publisher: the forwarder
-// publishes each outbox message to it.
-type channel struct{ s *Service }
+// handoff is the e-mail channel as the forwarder sees it: a watermill
+// publisher that only writes the letter into the reminder's row for
+// delivery. It runs inside the outbox subscriber's transaction, which on
+// SQLite holds the only write lock, so it does no network I/O; the first
+// hand-off wins and a repeated one (a crash before the ack) changes nothing.
+type handoff struct{ s *Service }
 
-func (c channel) Publish(_ string, msgs ...*message.Message) error {
+func (h handoff) Publish(_ string, msgs ...*message.Message) error {
 	for _, msg := range msgs {
 		var m mail
 		if err := json.Unmarshal(msg.Payload, &m); err != nil {
 			return fmt.Errorf("reminder %s: %w", msg.UUID, err)
 		}
-		if err := c.s.smtp.send(msg.Context(), c.s.cfg.From, m.To, m.Message); err != nil {
-			c.s.failed.Add(1)
-			c.s.cfg.Log.Warn("reminders: the mail server refused a reminder", "reminder", msg.UUID, "err", err)
-			if uerr := c.s.exec(msg, `UPDATE reminder_sent SET attempts = attempts + 1, last_error = $1 WHERE reminder_id = $2`,
-				err.Error(), msg.UUID); uerr != nil {
-				return errors.Join(err, uerr)
-			}
-			return fmt.Errorf("reminder %s: %w", msg.UUID, err)
+		if err := h.s.exec(msg, `UPDATE reminder_sent SET handed_at = $1, recipient = $2, message = $3
+			WHERE reminder_id = $4 AND handed_at IS NULL`, time.Now().UTC(), m.To, m.Message, msg.UUID); err != nil {
+			return fmt.Errorf("hand reminder %s over: %w", msg.UUID, err)
 		}
-		if err := c.s.exec(msg, `UPDATE reminder_sent SET attempts = attempts + 1, delivered_at = $1, last_error = NULL WHERE reminder_id = $2`,
-			time.Now().UTC(), msg.UUID); err != nil {
-			return err
-		}
-		c.s.sent.Add(1)
+	}
+	select {
+	case h.s.wake <- struct{}{}:
+	default:
 	}
 	return nil
 }
 
-func (channel) Close() error { return nil }
+func (handoff) Close() error { return nil }
 
-// parking takes the messages the poison-queue middleware gives up on: they
-// are marked parked with the last error, for an operator to look at.
+// parking takes the messages the poison-queue middleware gives up on (the
+// hand-off kept failing): they are marked parked with the last error.
 type parking struct{ s *Service }
 
 func (p parking) Publish(_ string, msgs ...*message.Message) error {
@@ -423,9 +388,21 @@ func (p parking) Publish(_ string, msgs ...*message.Message) error {
 			time.Now().UTC(), msg.Metadata.Get(middleware.ReasonForPoisonedKey), envelope.UUID); err != nil {
 			return err
 		}
-		p.s.cfg.Log.Error("reminders: a reminder is parked after its retries", "reminder", envelope.UUID)
+		p.s.cfg.Log.Error("reminders: a reminder is parked: it could not be handed over", "reminder", envelope.UUID)
 	}
 	return nil
 }
 
 func (parking) Close() error { return nil }
+
+// consentOf returns the address the citizen's consent at the office gives
+// now, "" when withdrawn or never given.
+func (s *Service) consentOf(ctx context.Context, office, citizenID string) (string, error) {
+	var email sql.NullString
+	err := s.db.SQL.QueryRowContext(ctx, `SELECT email FROM consent_view WHERE office = $1 AND citizen_id = $2`,
+		office, citizenID).Scan(&email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return email.String, err
+}

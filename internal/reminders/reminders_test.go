@@ -20,6 +20,7 @@ import (
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/testmail"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -104,7 +105,7 @@ func waitDelivered(t *testing.T, db *eventstore.DB) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var n int
-		if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM reminder_sent WHERE delivered_at IS NULL AND parked_at IS NULL`).Scan(&n); err != nil {
+		if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM reminder_sent WHERE delivered_at IS NULL AND parked_at IS NULL AND dropped_at IS NULL`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n == 0 {
@@ -117,22 +118,41 @@ func waitDelivered(t *testing.T, db *eventstore.DB) {
 	}
 }
 
-func startReminders(t *testing.T, o *office, mb *mailbox) *reminders.Service {
+func newReminders(t *testing.T, o *office, mb *testmail.Mailbox) *reminders.Service {
 	t.Helper()
-	s, err := reminders.New(reminders.Config{SMTPURL: mb.url, From: "podatelna@nova-ves.cz", PortalURL: "https://lhuta.example/obcan/",
-		Today: o.day, PollInterval: 20 * time.Millisecond, Log: quiet}, o.db)
+	s, err := reminders.New(reminders.Config{SMTPURL: mb.URL, From: "podatelna@nova-ves.cz", PortalURL: "https://lhuta.example/obcan/",
+		Today: o.day, PollInterval: 20 * time.Millisecond, Backoff: 10 * time.Millisecond, Log: quiet}, o.db)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// deliver runs the forwarder and delivery until stopped (or the test ends).
+func deliver(t *testing.T, s *reminders.Service) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Forward(ctx) }()
-	t.Cleanup(func() {
+	go func() { done <- s.Deliver(ctx) }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("forwarder: %v", err)
+			t.Errorf("delivery: %v", err)
 		}
-	})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func startReminders(t *testing.T, o *office, mb *testmail.Mailbox) *reminders.Service {
+	t.Helper()
+	s := newReminders(t, o, mb)
+	deliver(t, s)
 	return s
 }
 
@@ -140,7 +160,10 @@ func startReminders(t *testing.T, o *office, mb *mailbox) *reminders.Service {
 // them arrives on its day, once; none goes to a citizen who did not agree
 // or withdrew, and none for an obligation met first.
 func TestRemindersArriveOnTheirDayOverEaster(t *testing.T) {
-	db := testdb.Postgres(t)
+	testdb.Each(t, remindersArriveOnTheirDayOverEaster)
+}
+
+func remindersArriveOnTheirDayOverEaster(t *testing.T, db *eventstore.DB) {
 	o := newOffice(t, db, "2026-01-05")
 	// A fine for a card applied for late: decided Wed 4 Mar, due 30 days
 	// later on Good Friday 3 Apr, moved over Easter Monday to Tue 7 Apr:
@@ -168,7 +191,7 @@ func TestRemindersArriveOnTheirDayOverEaster(t *testing.T) {
 	o.record(eva, cases.ContactConsentGivenType, `{"email":"eva@example.cz"}`)
 	o.settle()
 
-	mb := newMailbox(t, func() string { return o.day().String() })
+	mb := testmail.New(t, func() string { return o.day().String() })
 	s := startReminders(t, o, mb)
 	ctx := context.Background()
 	for day := d("2026-03-25"); !day.After(d("2026-04-12")); day = day.AddDays(1) {
@@ -195,14 +218,14 @@ func TestRemindersArriveOnTheirDayOverEaster(t *testing.T) {
 		reminders.MessageID(lost + ".obligation_due.apply_for_id_card-1.20260401"):          "2026-04-01",
 		reminders.MessageID(fined + ".payment_overdue.fine-65-late_application-1.20260408"): "2026-04-08",
 	}
-	got := mb.all()
+	got := mb.All()
 	for id, ds := range got {
 		if want[id] == "" {
-			t.Errorf("unexpected mail %s to %s on %s", id, ds[0].to, ds[0].day)
+			t.Errorf("unexpected mail %s to %s on %s", id, ds[0].To, ds[0].Day)
 			continue
 		}
-		if len(ds) != 1 || ds[0].day != want[id] || ds[0].to != "jana@example.cz" {
-			t.Errorf("%s: %d deliveries, first on %s to %s; want one on %s to jana", id, len(ds), ds[0].day, ds[0].to, want[id])
+		if len(ds) != 1 || ds[0].Day != want[id] || ds[0].To != "jana@example.cz" {
+			t.Errorf("%s: %d deliveries, first on %s to %s; want one on %s to jana", id, len(ds), ds[0].Day, ds[0].To, want[id])
 		}
 	}
 	for id, day := range want {
@@ -214,7 +237,7 @@ func TestRemindersArriveOnTheirDayOverEaster(t *testing.T) {
 	// The letter: Czech subject in RFC 2047, no name, no birth number, a link to the portal.
 	m := got[reminders.MessageID(lost+".obligation_due.apply_for_id_card-1.20260401")]
 	if len(m) > 0 {
-		msg, err := mail.ReadMessage(strings.NewReader(string(m[0].raw)))
+		msg, err := mail.ReadMessage(strings.NewReader(string(m[0].Raw)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +308,10 @@ func mustJSON(t *testing.T, v any) string {
 // A reminder the mail server keeps refusing is retried, then parked and
 // shown as parked; one refused once is delivered on a retry.
 func TestARefusedReminderIsRetriedThenParked(t *testing.T) {
-	db := testdb.Postgres(t)
+	testdb.Each(t, aRefusedReminderIsRetriedThenParked)
+}
+
+func aRefusedReminderIsRetriedThenParked(t *testing.T, db *eventstore.DB) {
 	o := newOffice(t, db, "2026-03-18")
 	lost := o.open(cases.IDCardIncident, "jana")
 	o.record(lost, cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
@@ -293,17 +319,17 @@ func TestARefusedReminderIsRetriedThenParked(t *testing.T) {
 	stolen := o.open(cases.IDCardIncident, "jana")
 	o.record(stolen, cases.IncidentReportedType, `{"kind":"stolen","reported_on":"2026-03-17","reported_to":"police"}`)
 	o.settle()
-	mb := newMailbox(t, func() string { return o.day().String() })
+	mb := testmail.New(t, func() string { return o.day().String() })
 	s := startReminders(t, o, mb)
 	ctx := context.Background()
 
-	mb.setRefuse(1)
+	mb.SetRefuse(1)
 	o.today.Store(d("2026-03-31"))
 	if n, err := s.Tick(ctx); err != nil || n != 1 {
 		t.Fatalf("queued %d (%v), want 1", n, err)
 	}
 	waitDelivered(t, db)
-	mb.setRefuse(100)
+	mb.SetRefuse(100)
 	o.today.Store(d("2026-04-01"))
 	if n, err := s.Tick(ctx); err != nil || n != 1 {
 		t.Fatalf("queued %d (%v), want 1", n, err)
@@ -323,7 +349,55 @@ func TestARefusedReminderIsRetriedThenParked(t *testing.T) {
 	if it := got[lost+"/obligation_due"]; it.Status != reminder.Parked || it.Attempts != 4 || it.DeliveredAt != nil || it.LastError == "" {
 		t.Errorf("refused always: %+v", it)
 	}
-	if n := len(mb.all()); n != 1 {
+	if n := len(mb.All()); n != 1 {
 		t.Errorf("%d messages arrived, want 1", n)
 	}
+}
+
+// A reminder already in the outbox when the citizen withdraws the consent
+// is not sent: delivery checks the consent (docs/LAW.md §5.4), and the
+// list shows it cancelled.
+func TestAWithdrawalAfterQueueingStopsTheReminder(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		o := newOffice(t, db, "2026-03-18")
+		lost := o.open(cases.IDCardIncident, "jana")
+		o.record(lost, cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
+		o.record(lost, cases.ContactConsentGivenType, `{"email":"jana@example.cz"}`)
+		eva := o.open(cases.IDCardIncident, "eva")
+		o.record(eva, cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
+		o.record(eva, cases.ContactConsentGivenType, `{"email":"eva@example.cz"}`)
+		o.settle()
+		mb := testmail.New(t, nil)
+		s := newReminders(t, o, mb)
+		ctx := context.Background()
+		// Both reminders are queued on Wed 1 Apr 2026 while delivery is down…
+		o.today.Store(d("2026-04-01"))
+		if n, err := s.Tick(ctx); err != nil || n != 2 {
+			t.Fatalf("queued %d (%v), want 2", n, err)
+		}
+		// …and Eva withdraws before it comes back.
+		o.record(eva, cases.ContactConsentWithdrawnType, `{}`)
+		o.settle()
+		deliver(t, s)
+		waitDelivered(t, db)
+		got := mb.All()
+		if len(got) != 1 || len(got[reminders.MessageID(lost+".obligation_due.apply_for_id_card-1.20260401")]) != 1 {
+			t.Fatalf("arrived: %v; want Jana's reminder only", keys(got))
+		}
+		items, err := s.List(ctx, eva, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 1 || items[0].Status != reminder.Cancelled || items[0].Reason != reminders.ConsentGone || items[0].DeliveredAt != nil {
+			t.Errorf("Eva's reminder: %+v", items)
+		}
+	})
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

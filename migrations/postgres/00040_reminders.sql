@@ -1,7 +1,9 @@
 -- +goose Up
--- Reminders (docs/LAW.md §5.4): the plan is derived from the events; what
--- lives here is what a rebuild must never forget, the reminders already
--- handed to the outbox (so nothing is sent twice) and what became of them.
+-- Reminders (docs/LAW.md §5.4). The plan and the consents are read models
+-- (reminder_view, consent_view), rebuilt from the events; what lives here is
+-- what a rebuild must never forget: the reminders handed to the outbox (so
+-- nothing is sent twice), their letter once the forwarder handed it to
+-- delivery, and what became of them.
 CREATE TABLE reminder_sent (
     reminder_id  TEXT PRIMARY KEY,
     case_id      TEXT NOT NULL,
@@ -10,18 +12,23 @@ CREATE TABLE reminder_sent (
     kind         TEXT NOT NULL,
     send_on      DATE NOT NULL,
     queued_at    TIMESTAMPTZ NOT NULL,
+    -- Written by the forwarder's hand-off: the recipient and the whole
+    -- message, composed once when queued.
+    handed_at    TIMESTAMPTZ,
+    recipient    TEXT,
+    message      BYTEA,
     delivered_at TIMESTAMPTZ,
     parked_at    TIMESTAMPTZ,
+    -- dropped_at: not sent, the consent was withdrawn before delivery.
+    dropped_at   TIMESTAMPTZ,
+    next_try_at  TIMESTAMPTZ,
     attempts     INTEGER NOT NULL DEFAULT 0,
     last_error   TEXT
 );
 CREATE INDEX reminder_sent_case ON reminder_sent (case_id);
 CREATE INDEX reminder_sent_citizen ON reminder_sent (citizen_id);
-CREATE INDEX reminder_sent_waiting ON reminder_sent (queued_at) WHERE delivered_at IS NULL AND parked_at IS NULL;
-
--- The consents are few among the events: find them without a scan.
-CREATE INDEX events_contact_consent ON events (stream_id, position)
-    WHERE type IN ('ContactConsentGiven', 'ContactConsentWithdrawn');
+CREATE INDEX reminder_sent_waiting ON reminder_sent (handed_at)
+    WHERE delivered_at IS NULL AND parked_at IS NULL AND dropped_at IS NULL;
 
 -- The outbox: watermill-sql's PostgreSQL schema for the topic "reminders"
 -- (DefaultPostgreSQLSchema and DefaultPostgreSQLOffsetsAdapter), created
@@ -46,5 +53,4 @@ CREATE TABLE watermill_offsets_reminders (
 -- +goose Down
 DROP TABLE watermill_offsets_reminders;
 DROP TABLE watermill_reminders;
-DROP INDEX events_contact_consent;
 DROP TABLE reminder_sent;

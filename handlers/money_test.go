@@ -1,0 +1,213 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/projections"
+)
+
+// dogOwner opens a local_fee case at Nová Ves for a holder of one dog at
+// house 12 in Vepřek (VS 124) since 5 Jan 2025, who paid 50 Kč of the
+// year's 200 Kč (due Friday 28 Feb 2025) on 20 Feb.
+func (s *stack) dogOwner(citizen string) (string, int64) {
+	s.t.Helper()
+	id := s.payer(citizen, "1980-05-17", "Jan Psíček")
+	s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "dog", "arose_on": "2025-01-05", "basis": "owner",
+		"house_number": "12", "village_part": "Vepřek", "dogs": 1})
+	return id, s.record(id, "PaymentReceived", map[string]any{"amount_czk": 50, "paid_on": "2025-02-20", "variable_symbol": "124"})
+}
+
+func (s *stack) raise(id string, czk int, decided, due string) response {
+	s.t.Helper()
+	return s.do("POST", "/v1/cases/"+id+"/events", "officer-token", map[string]any{"type": "LocalFeeIncreased", "data": map[string]any{
+		"fee": "dog", "year": 2025, "increase_czk": czk, "decided_on": decided, "due_on": due, "reason": "two written reminders left unanswered"}})
+}
+
+func owed(items []map[string]any) float64 {
+	sum := 0.0
+	for _, it := range items {
+		sum += it["owed_czk"].(float64)
+	}
+	return sum
+}
+
+// docs/LAW.md §9.1 through HTTP: unpaid part 150 Kč, an increase of 301 Kč
+// is refused, 300 Kč is recorded and owed beside the year: 450 Kč in all.
+func TestTheIncreaseOfAnUnpaidDogFee(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2025, 4, 1))
+		id, _ := s.dogOwner("p-dog")
+		if r := s.raise(id, 301, "2025-03-20", "2025-04-10"); r.status != 422 || !strings.Contains(r.raw, "data.increase_czk") {
+			t.Fatalf("an increase of 301 Kč: %d %s", r.status, r.raw)
+		}
+		if r := s.raise(id, 100_000_001, "2025-03-20", "2025-04-10"); r.status != 400 || !strings.Contains(r.raw, "data.increase_czk") {
+			t.Fatalf("an increase of 100 000 001 Kč: %d %s", r.status, r.raw)
+		}
+		r := s.raise(id, 300, "2025-03-20", "2025-04-10")
+		if r.status != 201 {
+			t.Fatalf("an increase of 300 Kč: %d %s", r.status, r.raw)
+		}
+		pos := int64(r.body["position"].(float64))
+		items := s.payments("/v1/citizens/p-dog/payments?as_of=2025-04-01", "clerk-token", pos)
+		if len(items) != 2 || owed(items) != 450 {
+			t.Fatalf("got %v, want 150 + 300 = 450 Kč owed", items)
+		}
+		inc := items[1]
+		if inc["id"] != id+".dog-2025-increase-1" || inc["amount_czk"] != 300.0 || inc["due_on"] != "2025-04-10" || inc["status"] != "unpaid" ||
+			!strings.Contains(inc["spayd"].(string), "*AM:300.00*CC:CZK*DT:20250410*X-VS:124*") {
+			t.Errorf("the increase: %v", inc)
+		}
+		// Overdue from 11 April, and the QR Platba string then names no past day.
+		if got := s.payments("/v1/payments?as_of=2025-04-11&status=overdue&kind=local_fee", "officer-token", pos); len(got) != 1 ||
+			got[0]["id"] != inc["id"] || strings.Contains(got[0]["spayd"].(string), "DT:") {
+			t.Errorf("overdue on 11 April: %v", got)
+		}
+	})
+}
+
+// The reported bug: a payment of the largest int was taken and wrapped the
+// payment totals around. It is refused (400, the field named) and the
+// totals stay as they were (API.md, Money integrity).
+func TestAPaymentBeyondTheBoundIsRefusedAndTheTotalsStay(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2025, 4, 1))
+		id, pos := s.dogOwner("p-big")
+		stats := func() map[string]any {
+			t.Helper()
+			r := s.do("GET", fmt.Sprintf("/v1/stats?from=2025-01-01&to=2025-04-01&min_position=%d", pos), "dash-token", nil)
+			if r.status != 200 {
+				t.Fatalf("stats: %d %s", r.status, r.raw)
+			}
+			return r.body["payments"].(map[string]any)
+		}
+		before := stats()
+		if before["paid_czk"] != 50.0 || before["owed_czk"] != 150.0 {
+			t.Fatalf("stats before: %v, want 50 paid, 150 owed", before)
+		}
+		for _, amount := range []string{"9223372036854775807", "100000001", "0", "99999999999999999999"} {
+			r := s.do("POST", "/v1/cases/"+id+"/events", "clerk-token",
+				`{"type":"PaymentReceived","data":{"amount_czk":`+amount+`,"paid_on":"2025-03-01","variable_symbol":"124"}}`)
+			if r.status != 400 || !strings.Contains(r.raw, `"field":"data.amount_czk"`) {
+				t.Errorf("a payment of %s Kč: %d %s", amount, r.status, r.raw)
+			}
+		}
+		if after := stats(); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("stats after the refused payments: %v, want %v", after, before)
+		}
+	})
+}
+
+// A LocalFeeIncreased appended as the former version wrote it (amount_czk,
+// the year's new total) is read as an increase of the total less the fee,
+// by the write side and the projections alike, and stays in the store as
+// it was written (docs/events.md).
+func TestAnIncreaseStoredByTheFormerVersion(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2025, 4, 1))
+		id, _ := s.dogOwner("p-old")
+		const former = `{"fee":"dog","year":2025,"amount_czk":450,"decided_on":"2025-03-20"}`
+		store := eventstore.NewSQLStore(db.SQL, db.Dialect)
+		stored, err := store.Append(context.Background(), id, 3, eventstore.Metadata{RecordedBy: "officer", RecordedAt: time.Now(), CorrelationID: "former"},
+			eventstore.NewEvent{Type: "LocalFeeIncreased", Data: json.RawMessage(former)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 450 − the fee of 200 = 250 Kč, due when decided: 150 + 250 = 400 Kč owed.
+		items := s.payments("/v1/citizens/p-old/payments?as_of=2025-04-01", "clerk-token", stored[0].Position)
+		if len(items) != 2 || items[1]["amount_czk"] != 250.0 || items[1]["due_on"] != "2025-03-20" || items[1]["status"] != "overdue" || owed(items) != 400 {
+			t.Fatalf("got %v, want an increase of 250 Kč and 400 Kč owed", items)
+		}
+		c, err := caserepo.New(store).Load(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Increases) != 1 || c.Increases[0].FormerTotalCZK != 450 || c.Version != 4 {
+			t.Errorf("the write side reads %+v at version %d", c.Increases, c.Version)
+		}
+		// The write side decides on it: 2 × 150 = 300, of which 250 is used.
+		if r := s.raise(id, 51, "2025-03-25", "2025-04-10"); r.status != 422 || !strings.Contains(r.raw, "data.increase_czk") {
+			t.Errorf("51 Kč more: %d %s", r.status, r.raw)
+		}
+		r := s.do("GET", "/v1/cases/"+id+"/events", "clerk-token", nil)
+		var history struct {
+			Items []struct {
+				Type string          `json:"type"`
+				Data json.RawMessage `json:"data"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(r.raw), &history); err != nil || len(history.Items) != 4 {
+			t.Fatalf("history: %v %s", err, r.raw)
+		}
+		var got, want any
+		_ = json.Unmarshal(history.Items[3].Data, &got)
+		_ = json.Unmarshal([]byte(former), &want)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("the stored event reads %s, want it as written: %s", history.Items[3].Data, former)
+		}
+	})
+}
+
+// An office that takes administrative fees by transfer (seed 004): a
+// passport within 5 working days, filed at the office and collected at the
+// ministry, costs 2 000 Kč at filing and 1 000 Kč before the handover; both
+// are blocking while unpaid, and the handover is refused until the second
+// part is paid.
+func TestAnUnpaidAdministrativeFeeBlocksTheHandover(t *testing.T) {
+	offices, err := money.ParseOffices("offices.txt", []byte(`
+[office praha-7]
+name = Úřad městské části Praha 7
+account = 19-2000145399/0800
+transfer.account = 3711-8920071/0710
+transfer.variable_symbol_prefix = 1111
+transfer.specific_symbol = 433
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStackWith(t, db, calendar.NewDate(2026, 4, 20), func(c *handlers.Config) {
+			c.Offices, c.Reader = offices, projections.NewReader(db.SQL).WithOffices(offices)
+		})
+		r := s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": "passport_application", "office": "praha-7",
+			"citizen": map[string]string{"id": "p-pas", "birth_date": "1973-10-28", "full_name": "Jana Nováková", "birth_number": "736028/5163"}})
+		if r.status != 201 {
+			t.Fatalf("open: %d %s", r.status, r.raw)
+		}
+		id := r.body["id"].(string)
+		pos := s.record(id, "ApplicationFiled", map[string]any{"document": "passport", "filed_on": "2026-04-01", "track": "five_working_days",
+			"filing_office": "municipal_office", "pickup_office": "ministry"})
+		pos = s.record(id, "DocumentReady", map[string]any{"ready_on": "2026-04-08"})
+		items := s.payments("/v1/payments?as_of=2026-04-09&status=blocking", "clerk-token", pos)
+		if len(items) != 2 || items[0]["amount_czk"] != 2000.0 || items[1]["amount_czk"] != 1000.0 || items[1]["id"] != id+".fee-collection" ||
+			items[1]["due_on"] != "2026-04-08" || items[0]["variable_symbol"] != "11115163" {
+			t.Fatalf("blocking: %v, want 2 000 and 1 000 Kč", items)
+		}
+		if got := s.payments("/v1/payments?as_of=2026-04-20&status=overdue", "officer-token", pos); len(got) != 0 {
+			t.Errorf("an administrative fee is never overdue: %v", got)
+		}
+		collect := map[string]any{"type": "DocumentCollected", "data": map[string]any{"collected_on": "2026-04-09"}}
+		s.record(id, "PaymentReceived", map[string]any{"amount_czk": 2000, "paid_on": "2026-04-02", "variable_symbol": "11115163"})
+		if r := s.do("POST", "/v1/cases/"+id+"/events", "clerk-token", collect); r.status != 422 || !strings.Contains(r.raw, "data.collected_on") ||
+			!strings.Contains(r.raw, "1000 Kč") {
+			t.Fatalf("handover with the collection part unpaid: %d %s", r.status, r.raw)
+		}
+		s.record(id, "PaymentReceived", map[string]any{"amount_czk": 1000, "paid_on": "2026-04-09", "variable_symbol": "11115163"})
+		pos = s.record(id, "DocumentCollected", map[string]any{"collected_on": "2026-04-09"})
+		for _, it := range s.payments("/v1/citizens/p-pas/payments?as_of=2026-04-20", "clerk-token", pos) {
+			if it["status"] != "paid" {
+				t.Errorf("%s: %s, want paid", it["id"], it["status"])
+			}
+		}
+	})
+}
