@@ -101,7 +101,7 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 		return err
 	}
 	pipeCtx, stop := context.WithCancel(ctx)
-	pipeline := projections.New(db, log)
+	pipeline := projections.New(db, log).WithOffices(offices)
 	done := make(chan error, 1)
 	go func() { done <- pipeline.Run(pipeCtx) }()
 	defer func() {
