@@ -31,7 +31,7 @@ func (e *ContactConsentGiven) check(_ *Case, _ Context, chk *check) {
 }
 
 // apply changes nothing on the case: the consent is the citizen's at the
-// office, and the reminders read it from the log (internal/reminders).
+// office; the projection keeps it per office and citizen (consent_view).
 func (e *ContactConsentGiven) apply(*Case) {}
 
 // ContactConsentWithdrawn: the citizen no longer wants reminders from this

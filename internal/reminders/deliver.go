@@ -61,7 +61,7 @@ func (s *Service) deliverWaiting(ctx context.Context) error {
 	now := time.Now()
 	for _, w := range ws {
 		if ctx.Err() != nil {
-			return nil
+			return ctx.Err()
 		}
 		if w.nextTry.Valid && w.nextTry.Time.After(now) {
 			continue
@@ -88,7 +88,8 @@ func (s *Service) deliverOne(ctx context.Context, w waiting) error {
 	}
 	if err := s.smtp.send(ctx, s.cfg.From, w.to, w.message); err != nil {
 		if ctx.Err() != nil {
-			return nil
+			// Stopping, not refused: the next holder of the lease sends it.
+			return ctx.Err()
 		}
 		s.failed.Add(1)
 		attempts := w.attempts + 1
