@@ -49,6 +49,8 @@ type Server struct {
 	offices *money.Offices
 	// credits is the ledger of bank statement credits, on the primary database.
 	credits *credits.Ledger
+	// reminders lists the reminders (nil: none are planned).
+	reminders Reminders
 }
 
 // Config is what New needs.
@@ -78,6 +80,8 @@ type Config struct {
 	// Offices are the offices' payment terms: fee schedules, accounts
 	// (nil: the built-in ones, money.Builtin).
 	Offices *money.Offices
+	// Reminders lists the e-mail reminders (internal/reminders); nil: none.
+	Reminders Reminders
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -91,7 +95,8 @@ func New(c Config) *Server {
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
 		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
-		credits: credits.New(c.DB)}
+		credits: credits.New(c.DB),
+		reminders: c.Reminders}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}
@@ -145,6 +150,7 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/sla", officers}, s.listSLA},
 		{Rule{get, "/v1/stats", aggregates}, s.stats},
 		{Rule{get, "/v1/payments", readers}, s.listPayments},
+		{Rule{get, "/v1/reminders", []cases.Role{cases.Clerk}}, s.listReminders},
 		{Rule{get, "/v1/citizens/{citizen_id}/payments", readers}, s.citizenPayments},
 		{Rule{get, "/v1/citizens/{citizen_id}/cases", readers}, s.citizenCases},
 		{Rule{get, "/v1/payments/{payment_id}/qr.svg", readers}, s.paymentQR},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 )
 
@@ -37,9 +39,9 @@ type Difference struct {
 // transaction and drops the old generation. It returns how many events it
 // folded. A crash or a cancelled context leaves the live generation as it
 // was; the next rebuild starts afresh.
-func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, error) {
+func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts ...Option) (int64, error) {
 	var n int64
-	err := rebuild(ctx, db, progress, func(ctx context.Context, tx *sql.Tx, b *build) error {
+	err := rebuild(ctx, db, progress, opts, func(ctx context.Context, tx *sql.Tx, b *build) error {
 		n = b.done
 		return switchTo(ctx, tx, db.Dialect, b.live, b.gen)
 	})
@@ -49,15 +51,15 @@ func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, 
 // Check builds a new generation as Rebuild does, then compares it with the
 // live read models at the same place in the log, and discards it: no
 // differences is the normal result.
-func Check(ctx context.Context, db *eventstore.DB, progress Progress) ([]Difference, error) {
+func Check(ctx context.Context, db *eventstore.DB, progress Progress, opts ...Option) ([]Difference, error) {
 	var diffs []Difference
-	err := rebuild(ctx, db, progress, func(ctx context.Context, tx *sql.Tx, b *build) error {
+	err := rebuild(ctx, db, progress, opts, func(ctx context.Context, tx *sql.Tx, b *build) error {
 		if b.live == 0 {
 			return errors.New("there are no live read models to check against; run lhuta rebuild")
 		}
 		// Bring the live generation to the same place in the log first,
 		// as the live projection would.
-		live := projector{dialect: db.Dialect, store: b.store, gen: b.live}
+		live := projector{dialect: db.Dialect, store: b.store, gen: b.live, offices: b.offices}
 		if _, err := catchUp(ctx, tx, b.store, live, b.liveAt, b.at, nil); err != nil {
 			return err
 		}
@@ -84,12 +86,21 @@ type build struct {
 	at     eventstore.Cursor
 	liveAt eventstore.Cursor
 	done   int64
+	// offices are the payment terms the reminders are planned with.
+	offices *money.Offices
 }
+
+// Option adjusts a rebuild.
+type Option func(*build)
+
+// Offices makes a rebuild plan the reminders with the offices' payment
+// terms, as the live pipeline does (Pipeline.WithOffices); nil: built-in.
+func Offices(o *money.Offices) Option { return func(b *build) { b.offices = o } }
 
 // rebuildPage is how many events one read of the log returns.
 const rebuildPage = 5000
 
-func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
+func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts []Option,
 	finish func(ctx context.Context, tx *sql.Tx, b *build) error) error {
 	release, err := lockRebuild(ctx, db)
 	if err != nil {
@@ -103,6 +114,9 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
 		return err
 	}
 	b := &build{store: eventstore.NewSQLStore(db.SQL, db.Dialect), live: m.generation, gen: m.generation + 1}
+	for _, o := range opts {
+		o(b)
+	}
 	// A generation of that number can only be left over from a rebuild that
 	// did not finish.
 	if err := dropGeneration(ctx, db.SQL, b.gen); err != nil {
@@ -136,7 +150,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
 	// Catch up with what was written meanwhile, a page per transaction,
 	// then switch over holding the live projection's offset, so that it
 	// cannot move between the last page and the switch.
-	next := projector{dialect: db.Dialect, store: b.store, gen: b.gen}
+	next := projector{dialect: db.Dialect, store: b.store, gen: b.gen, offices: b.offices}
 	for {
 		page, err := b.store.ReadLog(ctx, b.at, rebuildPage)
 		if err != nil {
@@ -228,12 +242,14 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	g, gctx := errgroup.WithContext(ctx)
 	runs := make(chan []eventstore.Event, workers)
 	stats := make([]*counts, workers)
+	consents := make([]map[[2]string]row, workers)
 	for w := range workers {
 		stats[w] = newCounts()
+		consents[w] = map[[2]string]row{}
 		g.Go(func() error {
 			sink := newLoader(gctx, db, b.gen)
 			for run := range runs {
-				if err := foldCases(run, sink, stats[w]); err != nil {
+				if err := foldCases(run, sink, stats[w], consents[w], b.offices); err != nil {
 					return errors.Join(err, sink.close())
 				}
 			}
@@ -257,9 +273,19 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	// In key order, so that a table's rows lie in the order of its primary key.
 	sortRows(day)
 	sortRows(month)
+	// A citizen's consent is the latest of all their cases at an office.
+	latest := consents[0]
+	for _, m := range consents[1:] {
+		for k, r := range m {
+			if old, ok := latest[k]; !ok || old[5].(int64) < r[5].(int64) {
+				latest[k] = r
+			}
+		}
+	}
 	sink := newLoader(ctx, db, b.gen)
 	sink.add(&statDayTable, day...)
 	sink.add(&statMonthTable, month...)
+	sink.add(&consentTable, slices.Collect(maps.Values(latest))...)
 	if err := sink.close(); err != nil {
 		return err
 	}
@@ -306,7 +332,7 @@ func readCases(ctx context.Context, b *build, head eventstore.Cursor, report fun
 }
 
 // foldCases folds a run of whole cases, each once, and hands their rows to the sink.
-func foldCases(run []eventstore.Event, sink *loader, stats *counts) error {
+func foldCases(run []eventstore.Event, sink *loader, stats *counts, consents map[[2]string]row, offices *money.Offices) error {
 	for len(run) > 0 {
 		n := 1
 		for n < len(run) && run[n].StreamID == run[0].StreamID {
@@ -316,6 +342,10 @@ func foldCases(run []eventstore.Event, sink *loader, stats *counts) error {
 		if err := replay(c, run[:n]); err != nil {
 			return err
 		}
+		if err := consentRows(c, run[:n], consents); err != nil {
+			return err
+		}
+		sink.add(&reminderTable, reminderRows(c, run[n-1].RecordedAt, offices)...)
 		run = run[n:]
 		state, err := c.MarshalSnapshot()
 		if err != nil {

@@ -31,8 +31,11 @@ func startService(ctx context.Context, db *eventstore.DB, log *slog.Logger) (*se
 	if err != nil {
 		return nil, err
 	}
-	svc := lhuta.New(lhuta.Config{DB: db, Addr: "127.0.0.1:0", Tokens: tokens, Log: log,
+	svc, err := lhuta.New(lhuta.Config{DB: db, Addr: "127.0.0.1:0", Tokens: tokens, Log: log,
 		Today: func() calendar.Date { return benchToday }})
+	if err != nil {
+		return nil, err
+	}
 	addr, err := svc.Listen()
 	if err != nil {
 		return nil, err

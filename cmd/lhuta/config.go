@@ -46,6 +46,8 @@ type config struct {
 	// natsURL, natsStream, natsSubject and rawNatsPersonal configure the event feed.
 	natsURL, natsStream, natsSubject, rawNatsPersonal string
 	natsPersonal                                      bool
+	// smtpURL, mailFrom and publicURL configure the e-mail reminders.
+	smtpURL, mailFrom, publicURL string
 	// offices is LHUTA_OFFICES, the offices file ("" for the built-in ones);
 	// office is import-statement's --office, and file its statement.
 	offices, office string
@@ -65,6 +67,7 @@ var (
 	withAddr  = []string{"serve", "healthcheck"}
 	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement"}
 	withMoney = []string{"serve", "import-statement"}
+	withTerms = []string{"serve", "import-statement", "rebuild"}
 )
 
 var settings = []settingDef{
@@ -83,7 +86,7 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.rawThreshold }},
 	{"db-timeout", "LHUTA_DB_TIMEOUT", "10s", "how long one request may wait for the database (100ms–5m)", serveOnly,
 		func(c *config) *string { return &c.rawDBTimeout }},
-	{"offices", "LHUTA_OFFICES", "", "offices file: each office's code, name, account and fee schedules (default: the built-in office nova-ves)", withMoney,
+	{"offices", "LHUTA_OFFICES", "", "offices file: each office's code, name, account and fee schedules (default: the built-in office nova-ves); rebuild plans the reminders with it", withTerms,
 		func(c *config) *string { return &c.offices }},
 	{"log-format", "LHUTA_LOG_FORMAT", "text", "log format: text or json", allDB, func(c *config) *string { return &c.logFormat }},
 	{"log-level", "LHUTA_LOG_LEVEL", "info", "least level logged: debug, info, warn or error", allDB, func(c *config) *string { return &c.logLevel }},
@@ -95,6 +98,12 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.natsStream }},
 	{"nats-subject", "LHUTA_NATS_SUBJECT", "lhuta.events", "subject prefix of the event feed: events go to PREFIX.<situation>.<EventType>", serveOnly,
 		func(c *config) *string { return &c.natsSubject }},
+	{"smtp-url", "LHUTA_SMTP_URL", "", "mail server the reminders go through, smtp://[user:password@]host[:port] (STARTTLS when offered); reminders are planned and listed but not sent without it; prefer the variable for a password", serveOnly,
+		func(c *config) *string { return &c.smtpURL }},
+	{"mail-from", "LHUTA_MAIL_FROM", "", "sender address of the reminders (required with LHUTA_SMTP_URL)", serveOnly,
+		func(c *config) *string { return &c.mailFrom }},
+	{"public-url", "LHUTA_PUBLIC_URL", "", "address the citizens reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/", serveOnly,
+		func(c *config) *string { return &c.publicURL }},
 	{"nats-personal-data", "LHUTA_NATS_PERSONAL_DATA", "false", "true puts the citizen block, free-text reasons and the clerk's name into the feed's payloads (only for subscribers allowed to see them)", serveOnly,
 		func(c *config) *string { return &c.rawNatsPersonal }},
 }

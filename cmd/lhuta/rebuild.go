@@ -10,7 +10,13 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
-func rebuild(ctx context.Context, db *eventstore.DB, check bool, out io.Writer) error {
+// rebuild rebuilds the read models; offices (LHUTA_OFFICES) are the payment
+// terms the reminders' plan is made with, as the serving instance makes it.
+func rebuild(ctx context.Context, db *eventstore.DB, check bool, officesFile string, out io.Writer) error {
+	offices, err := loadOffices(officesFile)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	last := time.Time{}
 	progress := func(done, total int64) {
@@ -30,7 +36,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, check bool, out io.Writer) 
 		fmt.Fprintf(out, "rebuild: %d of %d events (%.0f%%), %.0f events/s, ETA %s\n", done, total, pct, rate, eta)
 	}
 	if check {
-		diffs, err := projections.Check(ctx, db, progress)
+		diffs, err := projections.Check(ctx, db, progress, projections.Offices(offices))
 		if err != nil {
 			return fmt.Errorf("check: %w", err)
 		}
@@ -43,7 +49,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, check bool, out io.Writer) 
 		}
 		return fmt.Errorf("check: the live read models differ from a rebuild in %d tables; run lhuta rebuild", len(diffs))
 	}
-	n, err := projections.Rebuild(ctx, db, progress)
+	n, err := projections.Rebuild(ctx, db, progress, projections.Offices(offices))
 	if err != nil {
 		return fmt.Errorf("rebuild stopped after %d events; the live read models are unchanged: %w", n, err)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/feed"
+	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/internal/service"
 )
 
@@ -36,7 +38,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		defer reads.Close()
 		log.Info("queries read the replica", "where", reads.Where)
 	}
-	return service.New(service.Config{
+	svc, err := service.New(service.Config{
 		DB:         db,
 		Reads:      reads,
 		Addr:       c.addr,
@@ -45,9 +47,15 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		Today:      today,
 		Offices:    offices,
 		Feed:       feed.Config{URL: c.natsURL, Stream: c.natsStream, Subject: c.natsSubject, PersonalData: c.natsPersonal},
-		Log:        log,
+		Reminders: reminders.Config{SMTPURL: c.smtpURL, From: c.mailFrom,
+			PortalURL: strings.TrimSuffix(c.publicURL, "/") + "/obcan/"},
+		Log: log,
 
 		LossReportThreshold: c.lossReportThreshold,
 		DBTimeout:           c.dbTimeout,
-	}).Run(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	return svc.Run(ctx)
 }

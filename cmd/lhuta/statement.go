@@ -112,7 +112,7 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 	}
 	last := head.Position
 	pipeCtx, stop := context.WithCancel(ctx)
-	pipeline := projections.New(db, log)
+	pipeline := projections.New(db, log).WithOffices(offices)
 	done := make(chan error, 1)
 	go func() { done <- pipeline.Run(pipeCtx) }()
 	defer func() {

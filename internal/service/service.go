@@ -28,6 +28,7 @@ import (
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/lease"
+	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/ui"
 )
@@ -59,7 +60,10 @@ type Config struct {
 	DBTimeout time.Duration
 	// Feed publishes the log to NATS JetStream (Feed.URL "": no feed).
 	Feed feed.Config
-	Log  *slog.Logger
+	// Reminders configures the e-mail reminders (Reminders.SMTPURL "":
+	// planned and listed, not sent); Today, Offices and Log are the service's.
+	Reminders reminders.Config
+	Log       *slog.Logger
 }
 
 // shutdownWait bounds how long Run lets the requests under way finish.
@@ -70,14 +74,16 @@ type Service struct {
 	cfg        Config
 	pipeline   *projections.Pipeline
 	forwarder  *feed.Forwarder
+	reminders  *reminders.Service
 	projecting *lease.Lease
 	api        *handlers.Server
 	http       *http.Server
 	ln         net.Listener
 }
 
-// New assembles the service; nothing runs until Run.
-func New(cfg Config) *Service {
+// New assembles the service; nothing runs until Run. It fails on reminder
+// settings that do not hold (reminders.New).
+func New(cfg Config) (*Service, error) {
 	if cfg.Reads == nil {
 		cfg.Reads = cfg.DB
 	}
@@ -87,7 +93,7 @@ func New(cfg Config) *Service {
 	if cfg.Offices == nil {
 		cfg.Offices = money.Builtin()
 	}
-	s := &Service{cfg: cfg, pipeline: projections.New(cfg.DB, cfg.Log)}
+	s := &Service{cfg: cfg, pipeline: projections.New(cfg.DB, cfg.Log).WithOffices(cfg.Offices)}
 	var readDB *sql.DB
 	if cfg.Reads != cfg.DB {
 		s.pipeline.ReadFrom(cfg.Reads)
@@ -98,6 +104,15 @@ func New(cfg Config) *Service {
 		s.forwarder = feed.New(cfg.DB, cfg.Feed, cfg.Log)
 		collectors = append(collectors, s.forwarder.Collector())
 	}
+	// The e-mail reminders (docs/LAW.md §5.4): one instance sends, under a
+	// lease of their own.
+	rc := cfg.Reminders
+	rc.Today, rc.Offices, rc.Log = cfg.Today, cfg.Offices, cfg.Log
+	var err error
+	if s.reminders, err = reminders.New(rc, cfg.DB); err != nil {
+		return nil, err
+	}
+	collectors = append(collectors, s.reminders.Collector())
 	// One instance of all those on the database projects (and feeds): the
 	// one holding the lease; the others stand by and take over when it dies.
 	s.projecting = lease.New(cfg.DB, "projections", cfg.Log)
@@ -105,6 +120,7 @@ func New(cfg Config) *Service {
 		Repo:       caserepo.New(eventstore.NewSQLStore(cfg.DB.SQL, cfg.DB.Dialect)),
 		Reader:     projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
 		Offices:    cfg.Offices,
+		Reminders:  s.reminders,
 		Projecting: s.projecting.Held,
 		Collectors: collectors,
 		ReadDB:     readDB,
@@ -120,7 +136,7 @@ func New(cfg Config) *Service {
 	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
 	console := ui.Config{Identify: s.api.Identify, Today: cfg.Today, Log: cfg.Log, Offices: cfg.Offices}
 	s.http = handlers.HTTPServer(cfg.Addr, ui.Mount(s.api.Routes(), console), handlers.DefaultTimeouts)
-	return s
+	return s, nil
 }
 
 // Listen binds the listen address and returns it; Run does it when it was
@@ -149,6 +165,9 @@ func (s *Service) Run(ctx context.Context) error {
 	defer stopPipeline()
 	pipeErr := make(chan error, 1)
 	go func() { pipeErr <- s.projecting.Run(pipeCtx, s.project) }()
+	remDone := make(chan struct{})
+	go func() { defer close(remDone); _ = s.reminders.Run(pipeCtx) }()
+	defer func() { stopPipeline(); <-remDone }()
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- s.http.Serve(s.ln) }()
 	if s.cfg.LoadTokens != nil {
