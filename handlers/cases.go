@@ -19,7 +19,6 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
@@ -235,7 +234,7 @@ func dateParam(w http.ResponseWriter, r *http.Request, name string, def calendar
 	return d, true
 }
 
-// knownAtParam reads the optional known_at query parameter (RULES.md §3,
+// knownAtParam reads the optional known_at query parameter (docs/LAW.md §3,
 // two kinds of time): an RFC 3339 instant, or a date meaning the end of that
 // day in Europe/Prague. It answers 400 itself if it is neither.
 func knownAtParam(w http.ResponseWriter, r *http.Request) (t time.Time, given, ok bool) {
@@ -276,7 +275,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	v, err := readTwice(r.Context(), func() (projections.CaseView, error) {
+	v, err := caserepo.Read(r.Context(), func() (projections.CaseView, error) {
 		if known {
 			// As the office knew it at known_at: the events recorded by
 			// then, through the one fold, never the read model of today.
@@ -316,15 +315,6 @@ func (s *Server) audit(r *http.Request, caseID string) {
 		"route", route, "request_id", correlationID(r))
 }
 
-type historyItem struct {
-	Type       string          `json:"type"`
-	Data       json.RawMessage `json:"data"`
-	Version    int64           `json:"version"`
-	Position   int64           `json:"position"`
-	RecordedAt time.Time       `json:"recorded_at"`
-	RecordedBy string          `json:"recorded_by"`
-}
-
 // getEvents answers from the event store itself: the history is the source
 // of truth and is never behind, so min_position is accepted but has nothing to wait for.
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
@@ -333,7 +323,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		events []eventstore.Event
+		events []caserepo.Event
 		err    error
 	)
 	if known {
@@ -349,9 +339,5 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, mux.Vars(r)["id"])
-	items := make([]historyItem, len(events))
-	for i, e := range events {
-		items[i] = historyItem{e.Type, e.Data, e.Version, e.Position, e.RecordedAt, e.RecordedBy}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	writeJSON(w, http.StatusOK, map[string]any{"items": events})
 }

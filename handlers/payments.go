@@ -12,10 +12,11 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
 
-// listPayments answers GET /v1/payments: payment obligations (RULES.md §9)
+// listPayments answers GET /v1/payments: payment obligations (docs/LAW.md §9)
 // as of a day, filtered by status, kind and office; a compliance officer's
 // overdue list of fines is ?status=overdue&kind=fine.
 func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
@@ -37,7 +38,7 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := readTwice(r.Context(), func() (list[projections.PaymentItem], error) {
+	page, err := caserepo.Read(r.Context(), func() (list[projections.PaymentItem], error) {
 		items, next, err := s.reader.Payments(r.Context(), f)
 		return list[projections.PaymentItem]{items, next}, err
 	})
@@ -63,7 +64,7 @@ func (s *Server) citizenPayments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	citizen := cases.NormalizeCitizenID(mux.Vars(r)["citizen_id"])
-	items, err := readTwice(r.Context(), func() ([]projections.PaymentItem, error) {
+	items, err := caserepo.Read(r.Context(), func() ([]projections.PaymentItem, error) {
 		return s.reader.CitizenPayments(r.Context(), citizen, asOf, scope(r))
 	})
 	if err != nil {
@@ -99,7 +100,7 @@ func (s *Server) paymentQR(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["payment_id"]
-	it, err := readTwice(r.Context(), func() (projections.PaymentItem, error) { return s.reader.Payment(r.Context(), id, asOf) })
+	it, err := caserepo.Read(r.Context(), func() (projections.PaymentItem, error) { return s.reader.Payment(r.Context(), id, asOf) })
 	if err == nil && !identity(r).Sees(it.Office) {
 		err = projections.ErrPaymentNotFound
 	}

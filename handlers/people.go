@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -23,7 +24,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := readTwice(r.Context(), func() (list[projections.CaseItem], error) {
+	page, err := caserepo.Read(r.Context(), func() (list[projections.CaseItem], error) {
 		items, next, err := s.reader.Cases(r.Context(), f)
 		return list[projections.CaseItem]{items, next}, err
 	})
@@ -71,7 +72,7 @@ func (s *Server) findCitizens(w http.ResponseWriter, r *http.Request) {
 	if !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
 		return
 	}
-	found, err := readTwice(r.Context(), func() ([]projections.Citizen, error) { return s.reader.Citizens(r.Context(), query) })
+	found, err := caserepo.Read(r.Context(), func() ([]projections.Citizen, error) { return s.reader.Citizens(r.Context(), query) })
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -114,7 +115,7 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	items, err := readTwice(r.Context(), func() ([]projections.WorkItem, error) { return s.reader.Worklist(r.Context(), f) })
+	items, err := caserepo.Read(r.Context(), func() ([]projections.WorkItem, error) { return s.reader.Worklist(r.Context(), f) })
 	if err == nil {
 		seen := map[string]bool{}
 		for _, it := range items {

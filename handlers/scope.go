@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/caserepo"
 )
 
@@ -20,15 +18,12 @@ func scope(r *http.Request) []string { return identity(r).Scope() }
 
 // seesStream reports whether the caller may see a case from its history:
 // its office is in the CaseOpened.
-func (s *Server) seesStream(r *http.Request, events []eventstore.Event) bool {
+func (s *Server) seesStream(r *http.Request, events []caserepo.Event) bool {
 	if scope(r) == nil {
 		return true
 	}
-	c := &cases.Case{}
-	if len(events) == 0 || caserepo.Replay(c, events[:1]) != nil {
-		return false
-	}
-	return identity(r).Sees(c.Office)
+	office, ok := caserepo.Office(events)
+	return ok && identity(r).Sees(office)
 }
 
 // statsOffices narrows the stats' office to the caller's scope: ok is false
