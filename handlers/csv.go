@@ -13,8 +13,12 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
-// wantsCSV reports whether the client asked for CSV (Accept: text/csv).
+// wantsCSV reports whether the client asked for CSV (Accept: text/csv,
+// or ?csv=excel for Czech Excel).
 func wantsCSV(r *http.Request) bool {
+	if r.URL.Query().Get("csv") == "excel" {
+		return true
+	}
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
 		media, _, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if strings.EqualFold(media, "text/csv") {
@@ -25,28 +29,15 @@ func wantsCSV(r *http.Request) bool {
 }
 
 // writeCSV answers a list as CSV: one header row of the items' JSON field
-// names, one row per item, dates as YYYY-MM-DD and absent values empty.
-// The cursor of the next page, if any, is in the header Next-Cursor.
-func writeCSV(w http.ResponseWriter, items any, next string) {
+// names, one row per item, dates as YYYY-MM-DD and absent values empty (or
+// for Czech Excel, excelCSV). The cursor of the next page, if any, is in
+// the header Next-Cursor.
+func writeCSV(w http.ResponseWriter, r *http.Request, items any, next string) {
 	v := reflect.ValueOf(items)
-	t := v.Type().Elem()
-	var header []string
-	var fields []int
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			header, fields = append(header, name), append(fields, i)
-		}
-	}
-	rows := [][]string{header}
-	for i := range v.Len() {
-		row := make([]string, len(fields))
-		for j, f := range fields {
-			row[j] = csvValue(v.Index(i).Field(f))
-		}
-		rows = append(rows, row)
-	}
-	writeRows(w, rows, next)
+	c := newCSVWriter(w, excelCSV(r))
+	c.start(v.Type().Elem(), next)
+	c.rows(v)
+	c.flush()
 }
 
 func writeRows(w http.ResponseWriter, rows [][]string, next string) {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -41,14 +42,16 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "status", "must be one of open, overdue, met, met_late, excused, judged")
 		return
 	}
+	if f.Sort, ok = sortParam(w, r, datedSorts); !ok {
+		return
+	}
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := caserepo.Read(r.Context(), func() (list[projections.ObligationItem], error) {
-		items, next, err := s.reader.Obligations(r.Context(), f)
-		return list[projections.ObligationItem]{items, next}, err
-	})
-	s.writeList(w, r, page.items, page.next, err)
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.ObligationItem, string, error) {
+		f.After, f.Limit = after, limit
+		return s.reader.Obligations(ctx, f)
+	}, nil)
 }
 
 func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
@@ -62,14 +65,16 @@ func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "status", "must be one of raised, dismissed, proceedings_opened, fined")
 		return
 	}
+	if f.Sort, ok = sortParam(w, r, undatedSorts); !ok {
+		return
+	}
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := caserepo.Read(r.Context(), func() (list[projections.FlagItem], error) {
-		items, next, err := s.reader.Flags(r.Context(), f)
-		return list[projections.FlagItem]{items, next}, err
-	})
-	s.writeList(w, r, page.items, page.next, err)
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.FlagItem, string, error) {
+		f.After, f.Limit = after, limit
+		return s.reader.Flags(ctx, f)
+	}, nil)
 }
 
 // notKnownAt refuses known_at on a list, answering 400 itself: the read
@@ -100,14 +105,16 @@ func (s *Server) listSLA(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "status", "must be one of open, met, breached")
 		return
 	}
+	if f.Sort, ok = sortParam(w, r, datedSorts); !ok {
+		return
+	}
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := caserepo.Read(r.Context(), func() (list[projections.SLAItem], error) {
-		items, next, err := s.reader.SLA(r.Context(), f)
-		return list[projections.SLAItem]{items, next}, err
-	})
-	s.writeList(w, r, page.items, page.next, err)
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.SLAItem, string, error) {
+		f.After, f.Limit = after, limit
+		return s.reader.SLA(ctx, f)
+	}, nil)
 }
 
 // limitParam reads the page size, answering 400 itself if it is not 1…maxLimit.
@@ -131,7 +138,7 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, items any, ne
 	case err != nil:
 		writeError(w, s.log, err)
 	case wantsCSV(r):
-		writeCSV(w, items, next)
+		writeCSV(w, r, items, next)
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
 	}

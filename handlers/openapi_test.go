@@ -3,10 +3,14 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +33,31 @@ import (
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/testdb"
 )
+
+// The document's text/csv is read as CSV; CSV for Czech Excel (Content-Type
+// text/csv; profile=excel) is CSV with semicolons after a UTF-8 BOM.
+func init() {
+	openapi3filter.RegisterBodyDecoder("text/csv", func(body io.Reader, h http.Header, schema *openapi3.SchemaRef, enc openapi3filter.EncodingFn) (any, error) {
+		if !strings.Contains(h.Get("Content-Type"), "profile=excel") {
+			return openapi3filter.CsvBodyDecoder(body, h, schema, enc)
+		}
+		b, err := io.ReadAll(body)
+		if err != nil {
+			return nil, err
+		}
+		rest, ok := bytes.CutPrefix(b, []byte("\uFEFF"))
+		if !ok {
+			return nil, errors.New("CSV for Excel without a UTF-8 BOM")
+		}
+		r := csv.NewReader(bytes.NewReader(rest))
+		r.Comma = ';'
+		rows, err := r.ReadAll()
+		if err != nil {
+			return nil, err
+		}
+		return fmt.Sprint(rows), nil
+	})
+}
 
 // contract is the OpenAPI document a server serves, loaded and validated,
 // with kin-openapi's router over it.

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -35,25 +36,26 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "kind", "must be one of local_fee, fine, administrative_fee")
 		return
 	}
+	// Payments are listed by case (each case's in due order): no other sort.
+	if _, ok = sortParam(w, r, nil); !ok {
+		return
+	}
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := caserepo.Read(r.Context(), func() (list[projections.PaymentItem], error) {
-		items, next, err := s.reader.Payments(r.Context(), f)
-		return list[projections.PaymentItem]{items, next}, err
-	})
-	if err == nil {
-		// An item names its payer (the message for the recipient is the
-		// surname): each case listed is a read of personal data.
-		seen := map[string]bool{}
-		for _, it := range page.items {
+	// An item names its payer: each case listed is a read of personal data.
+	seen := map[string]bool{}
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.PaymentItem, string, error) {
+		f.After, f.Limit = after, limit
+		return s.reader.Payments(ctx, f)
+	}, func(items []projections.PaymentItem) {
+		for _, it := range items {
 			if !seen[it.CaseID] {
 				seen[it.CaseID] = true
 				s.audit(r, it.CaseID)
 			}
 		}
-	}
-	s.writeList(w, r, page.items, page.next, err)
+	})
 }
 
 // citizenPayments answers GET /v1/citizens/{citizen_id}/payments: what one
@@ -79,7 +81,7 @@ func (s *Server) citizenPayments(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if wantsCSV(r) {
-		writeCSV(w, items, "")
+		writeCSV(w, r, items, "")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": ""})

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"slices"
@@ -21,19 +22,20 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
 	}
+	if f.Sort, ok = sortParam(w, r, undatedSorts); !ok {
+		return
+	}
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := caserepo.Read(r.Context(), func() (list[projections.CaseItem], error) {
-		items, next, err := s.reader.Cases(r.Context(), f)
-		return list[projections.CaseItem]{items, next}, err
-	})
-	if err == nil {
-		for _, it := range page.items {
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.CaseItem, string, error) {
+		f.After, f.Limit = after, limit
+		return s.reader.Cases(ctx, f)
+	}, func(items []projections.CaseItem) {
+		for _, it := range items {
 			s.audit(r, it.ID)
 		}
-	}
-	s.writeList(w, r, page.items, page.next, err)
+	})
 }
 
 // birthNumberQuery is what a birth number looks like in a search: six
@@ -112,8 +114,15 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.DueSoonBy = calendar.WorkingDaysAfter(f.AsOf, dueSoonDays)
+	if f.Sort, ok = sortParam(w, r, datedSorts); !ok {
+		return
+	}
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
+	}
+	export := q.Get("export") == "all"
+	if export {
+		f.Limit = 0 // the whole worklist, which is one page
 	}
 	items, err := caserepo.Read(r.Context(), func() ([]projections.WorkItem, error) { return s.reader.Worklist(r.Context(), f) })
 	if err == nil {
@@ -124,6 +133,10 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 				s.audit(r, it.CaseID)
 			}
 		}
+	}
+	if export && err == nil {
+		writeCSV(w, r, items, "")
+		return
 	}
 	s.writeList(w, r, items, "", err)
 }

@@ -99,8 +99,12 @@ func (r *Reader) payers(n int, args []any) (string, []any) {
 // PaymentItem is one payment obligation as the API shows it (API.md,
 // GET /v1/payments).
 type PaymentItem struct {
-	ID        string              `json:"id"`
-	CaseID    string              `json:"case_id"`
+	ID        string `json:"id"`
+	CaseID    string `json:"case_id"`
+	Reference string `json:"reference"`
+	// FullName is the payer's (the citizen's) name; the roles that read
+	// payments may see it.
+	FullName  string              `json:"full_name"`
 	Office    string              `json:"office"`
 	Kind      cases.PaymentKind   `json:"kind"`
 	Fee       *string             `json:"fee"`
@@ -126,7 +130,7 @@ type PaymentItem struct {
 func PaymentItemID(caseID, obligation string) string { return caseID + "." + obligation }
 
 func paymentItem(c *cases.Case, p cases.PaymentObligation) PaymentItem {
-	it := PaymentItem{ID: PaymentItemID(c.ID, p.ID), CaseID: c.ID, Office: c.Office, Kind: p.Kind, AmountCZK: p.AmountCZK,
+	it := PaymentItem{ID: PaymentItemID(c.ID, p.ID), CaseID: c.ID, Reference: c.Reference, FullName: c.Citizen.FullName, Office: c.Office, Kind: p.Kind, AmountCZK: p.AmountCZK,
 		PaidCZK: p.PaidCZK, OwedCZK: p.OwedCZK, CreditCZK: p.CreditCZK, DueOn: p.DueOn, PaidOn: p.PaidOn, Status: p.Status,
 		Account: p.Account, IBAN: p.IBAN, VS: p.VariableSymbol, SS: p.SpecificSymbol, Message: p.Message, SPAYD: p.SPAYD, Basis: p.Basis}
 	if p.Fee != "" {

@@ -51,6 +51,8 @@ type CaseFilter struct {
 	Office    string
 	Limit     int
 	After     string // a cursor from a previous page
+	// Sort is SortDefault (by the day opened), SortName or SortOffice.
+	Sort Sort
 }
 
 // Cases lists cases by date of opening and id, a page at a time.
@@ -63,17 +65,14 @@ func (r *Reader) Cases(ctx context.Context, f CaseFilter) ([]CaseItem, string, e
 		w.add("office = ?", f.Office)
 	}
 	w.scope(f.Scope)
+	order := orderingOf(f.Sort, "opened_on", "", "text")
 	if f.After != "" {
-		opened, caseID, _, err := decodeCursor(f.After)
-		if err != nil {
+		if err := order.after(w, f.After); err != nil {
 			return nil, "", err
 		}
-		n := len(w.args)
-		w.args = append(w.args, opened, caseID)
-		w.cond(fmt.Sprintf("(opened_on > $%d OR (opened_on = $%d AND case_id > $%d))", n+1, n+1, n+2))
 	}
 	rows, err := r.db.QueryContext(ctx, `SELECT case_id, reference, situation, office, opened_on, closed_on, full_name, assignee
-		FROM case_view WHERE `+w.sql()+` ORDER BY opened_on, case_id`+w.limit(f.Limit), w.args...)
+		FROM case_view WHERE `+w.sql()+order.sql()+w.limit(f.Limit), w.args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -94,7 +93,7 @@ func (r *Reader) Cases(ctx context.Context, f CaseFilter) ([]CaseItem, string, e
 		return items, "", err
 	}
 	last := items[f.Limit-1]
-	return items[:f.Limit], encodeCursor(last.OpenedOn.String(), last.ID, "c"), nil
+	return items[:f.Limit], order.cursor(sortKey(f.Sort, last.FullName, last.Office, last.OpenedOn.String(), last.ID)...), nil
 }
 
 func caseStatus(closed, asOf calendar.Date) string {
@@ -210,6 +209,7 @@ type WorklistFilter struct {
 	// DueSoonBy is the last day of due_soon: five working days after AsOf.
 	DueSoonBy calendar.Date
 	Limit     int
+	Sort      Sort
 }
 
 // Worklist lists the pending obligations and office deadlines of the cases
@@ -228,7 +228,7 @@ func (r *Reader) Worklist(ctx context.Context, f WorklistFilter) ([]WorkItem, er
 			w.cond("due_on >= $1")
 		}
 		w.scope(f.Scope)
-		return `SELECT case_id, reference, full_name, office, assignee, '` + kind + `' AS kind, ` + what + ` AS what, due_on FROM ` +
+		return `SELECT case_id, reference, full_name, office, assignee, '` + kind + `' AS kind, ` + what + ` AS what, due_on, name_key FROM ` +
 			table + ` WHERE ` + w.sql(), w.args
 	}
 	obligations, args := part("obligation_view", "obligation", "obligation", pendingOn, "triggered_on <= $1")
@@ -242,7 +242,9 @@ func (r *Reader) Worklist(ctx context.Context, f WorklistFilter) ([]WorkItem, er
 		return p
 	})
 	args = append(args, slaArgs[1:]...)
-	q := `SELECT * FROM (` + obligations + ` UNION ALL ` + slas + `) AS work ORDER BY due_on, case_id, kind, what`
+	order := orderingOf(f.Sort, "due_on", "kind, what", "text").sql()
+	q := `SELECT case_id, reference, full_name, office, assignee, kind, what, due_on FROM (` + obligations + ` UNION ALL ` + slas +
+		`) AS work` + order
 	if f.Limit > 0 {
 		args = append(args, f.Limit)
 		q += fmt.Sprintf(" LIMIT $%d", len(args))

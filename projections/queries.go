@@ -36,6 +36,7 @@ type ObligationItem struct {
 	// Reference and FullName name the case and its citizen in lists, not within a case.
 	Reference   string        `json:"reference,omitempty"`
 	FullName    string        `json:"full_name,omitempty"`
+	Office      string        `json:"office,omitempty"`
 	Obligation  string        `json:"obligation"`
 	LegalBasis  string        `json:"legal_basis"`
 	TriggeredOn calendar.Date `json:"triggered_on"`
@@ -59,6 +60,7 @@ type FlagItem struct {
 	// Reference and FullName name the case and its citizen in lists, not within a case.
 	Reference  string        `json:"reference,omitempty"`
 	FullName   string        `json:"full_name,omitempty"`
+	Office     string        `json:"office,omitempty"`
 	Offence    string        `json:"offence"`
 	LegalBasis string        `json:"legal_basis"`
 	MaxFineCZK *int64        `json:"max_fine_czk"`
@@ -75,6 +77,7 @@ type SLAItem struct {
 	CaseID    string        `json:"case_id,omitempty"`
 	Reference string        `json:"reference,omitempty"`
 	FullName  string        `json:"full_name,omitempty"`
+	Office    string        `json:"office,omitempty"`
 	Deadline  string        `json:"deadline"`
 	Document  string        `json:"document"`
 	Track     string        `json:"track"`
@@ -228,6 +231,8 @@ type FlagFilter struct {
 	Office string
 	Limit  int
 	After  string // a cursor from a previous page
+	// Sort is SortDefault (by the day raised), SortName or SortOffice.
+	Sort Sort
 }
 
 // FlagStatuses lists the statuses a flag can have.
@@ -247,15 +252,14 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 		w.add("office = ?", f.Office)
 	}
 	w.scope(f.Scope)
+	order := orderingOf(f.Sort, "raised_on", "flag_id", "text")
 	if f.After != "" {
-		raised, caseID, flagID, err := decodeCursor(f.After)
-		if err != nil {
+		if err := order.after(w, f.After); err != nil {
 			return nil, "", err
 		}
-		w.after("raised_on", "flag_id", raised, caseID, flagID)
 	}
-	q := `SELECT case_id, flag_id, offence, legal_basis, max_fine_czk, review_only, raised_on, decision, fine_czk, decided_on, reference, full_name
-		FROM flag_view WHERE ` + w.sql() + ` ORDER BY raised_on, case_id, flag_id` + w.limit(f.Limit)
+	q := `SELECT case_id, flag_id, offence, legal_basis, max_fine_czk, review_only, raised_on, decision, fine_czk, decided_on, reference, full_name, office
+		FROM flag_view WHERE ` + w.sql() + order.sql() + w.limit(f.Limit)
 	rows, err := r.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, "", err
@@ -269,10 +273,10 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 			raised, decided dbDate
 			maxFine, fine   sql.NullInt64
 			decision        sql.NullString
-			ref, name       string
+			ref, name, off  string
 		)
 		if err := rows.Scan(&caseID, &fl.ID, &fl.Offence.Code, &fl.Offence.LegalBasis, &maxFine, &fl.Offence.ReviewOnly,
-			&raised, &decision, &fine, &decided, &ref, &name); err != nil {
+			&raised, &decision, &fine, &decided, &ref, &name, &off); err != nil {
 			return nil, "", err
 		}
 		fl.RaisedOn, fl.DecidedOn, fl.Decision = raised.Date, decided.Date, cases.Decision(decision.String)
@@ -282,7 +286,7 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 			fl.Offence.MaxFineCZK = &m
 		}
 		it := flagItem(caseID, fl, f.AsOf)
-		it.Reference, it.FullName = ref, name
+		it.Reference, it.FullName, it.Office = ref, name, off
 		items = append(items, it)
 	}
 	if err := rows.Err(); err != nil {
@@ -292,7 +296,7 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 		return items, "", nil
 	}
 	last := items[f.Limit-1]
-	return items[:f.Limit], encodeCursor(last.RaisedOn.String(), last.CaseID, last.ID), nil
+	return items[:f.Limit], order.cursor(sortKey(f.Sort, last.FullName, last.Office, last.RaisedOn.String(), last.CaseID, last.ID)...), nil
 }
 
 // ObligationFilter selects obligations for a list.
@@ -306,6 +310,7 @@ type ObligationFilter struct {
 	DueFrom, DueTo calendar.Date
 	Limit          int
 	After          string // a cursor from a previous page
+	Sort           Sort
 }
 
 // ErrBadCursor is returned for a cursor this service did not hand out.
@@ -340,15 +345,14 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 	if !f.DueTo.IsZero() {
 		w.add("due_on <= ?", f.DueTo.String())
 	}
+	ordering := orderingOf(f.Sort, "due_on", "seq", "int")
 	if f.After != "" {
-		due, caseID, seq, err := decodeSeqCursor(f.After)
-		if err != nil {
+		if err := ordering.after(w, f.After); err != nil {
 			return nil, "", err
 		}
-		w.after("due_on", "seq", due, caseID, seq)
 	}
-	const cols = `case_id, seq, obligation, legal_basis, triggered_on, due_on, fulfilled_on, excused_on, judged_on, reference, full_name`
-	const order = ` ORDER BY due_on, case_id, seq`
+	const cols = `case_id, seq, obligation, legal_basis, triggered_on, due_on, fulfilled_on, excused_on, judged_on, reference, full_name, office, name_key`
+	order := ordering.sql()
 	limit := w.limit(f.Limit)
 	q := `SELECT ` + cols + ` FROM obligation_view WHERE ` + w.sql() + order + limit
 	if f.Status == cases.StatusOverdue {
@@ -375,14 +379,15 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 			caseID                                     string
 			seq                                        int
 			triggered, due, fulfilled, excused, judged dbDate
-			ref, name                                  string
+			ref, name, off, nameKey                    string
 		)
-		if err := rows.Scan(&caseID, &seq, &o.Obligation, &o.LegalBasis, &triggered, &due, &fulfilled, &excused, &judged, &ref, &name); err != nil {
+		if err := rows.Scan(&caseID, &seq, &o.Obligation, &o.LegalBasis, &triggered, &due, &fulfilled, &excused, &judged, &ref, &name,
+			&off, &nameKey); err != nil {
 			return nil, "", err
 		}
 		o.TriggeredOn, o.Due, o.FulfilledOn, o.ExcusedOn, o.JudgedOn = triggered.Date, due.Date, fulfilled.Date, excused.Date, judged.Date
 		it := obligationItem(caseID, o, f.AsOf)
-		it.Reference, it.FullName = ref, name
+		it.Reference, it.FullName, it.Office = ref, name, off
 		items = append(items, it)
 		seqs = append(seqs, seq)
 	}
@@ -390,7 +395,8 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 		return items, "", err
 	}
 	last := items[f.Limit-1]
-	return items[:f.Limit], encodeCursor(last.DueOn.String(), last.CaseID, strconv.Itoa(seqs[f.Limit-1])), nil
+	return items[:f.Limit], ordering.cursor(sortKey(f.Sort, last.FullName, last.Office, last.DueOn.String(), last.CaseID,
+		strconv.Itoa(seqs[f.Limit-1]))...), nil
 }
 
 // SLAFilter selects office processing deadlines for a list.
@@ -402,6 +408,7 @@ type SLAFilter struct {
 	Office string
 	Limit  int
 	After  string // a cursor from a previous page
+	Sort   Sort
 }
 
 // SLAStatuses lists the statuses an office deadline can have.
@@ -424,15 +431,14 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 		w.add("office = ?", f.Office)
 	}
 	w.scope(f.Scope)
+	order := orderingOf(f.Sort, "due_on", "seq", "int")
 	if f.After != "" {
-		due, caseID, seq, err := decodeSeqCursor(f.After)
-		if err != nil {
+		if err := order.after(w, f.After); err != nil {
 			return nil, "", err
 		}
-		w.after("due_on", "seq", due, caseID, seq)
 	}
-	rows, err := r.db.QueryContext(ctx, `SELECT case_id, seq, document, track, filed_on, due_on, ready_on, reference, full_name FROM sla_view WHERE `+
-		w.sql()+` ORDER BY due_on, case_id, seq`+w.limit(f.Limit), w.args...)
+	rows, err := r.db.QueryContext(ctx, `SELECT case_id, seq, document, track, filed_on, due_on, ready_on, reference, full_name, office FROM sla_view WHERE `+
+		w.sql()+order.sql()+w.limit(f.Limit), w.args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -445,14 +451,14 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 			caseID            string
 			seq               int
 			filed, due, ready dbDate
-			ref, name         string
+			ref, name, off    string
 		)
-		if err := rows.Scan(&caseID, &seq, &d.Document, &d.Track, &filed, &due, &ready, &ref, &name); err != nil {
+		if err := rows.Scan(&caseID, &seq, &d.Document, &d.Track, &filed, &due, &ready, &ref, &name, &off); err != nil {
 			return nil, "", err
 		}
 		d.FiledOn, d.Due, d.ReadyOn = filed.Date, due.Date, ready.Date
 		it := slaItem(d, f.AsOf)
-		it.CaseID, it.Reference, it.FullName = caseID, ref, name
+		it.CaseID, it.Reference, it.FullName, it.Office = caseID, ref, name, off
 		items = append(items, it)
 		seqs = append(seqs, seq)
 	}
@@ -460,7 +466,8 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 		return items, "", err
 	}
 	last := items[f.Limit-1]
-	return items[:f.Limit], encodeCursor(last.DueOn.String(), last.CaseID, strconv.Itoa(seqs[f.Limit-1])), nil
+	return items[:f.Limit], order.cursor(sortKey(f.Sort, last.FullName, last.Office, last.DueOn.String(), last.CaseID,
+		strconv.Itoa(seqs[f.Limit-1]))...), nil
 }
 
 // slaItem shows an office deadline as of a day.
@@ -499,22 +506,10 @@ func (d *dbDate) parse(s string) error {
 	return err
 }
 
-// A cursor is the sort key of the last item of a page: a date, a case id
-// and the item's id within the case.
+// A payment list's cursor is its last item's place: a kind ("p"), a case id
+// and the obligation within the case (the other lists' are ordering's, sort.go).
 func encodeCursor(date, caseID, item string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(date + "|" + caseID + "|" + item))
-}
-
-// decodeSeqCursor decodes a cursor whose item is a sequence number.
-func decodeSeqCursor(s string) (date, caseID string, seq int, err error) {
-	date, caseID, raw, err := decodeCursor(s)
-	if err != nil {
-		return "", "", 0, err
-	}
-	if seq, err = strconv.Atoi(raw); err != nil {
-		return "", "", 0, ErrBadCursor
-	}
-	return date, caseID, seq, nil
 }
 
 func decodeCursor(s string) (date, caseID, item string, err error) {
@@ -543,16 +538,6 @@ func (w *where) cond(c string) { w.conds = append(w.conds, c) }
 func (w *where) add(cond string, arg any) {
 	w.args = append(w.args, arg)
 	w.conds = append(w.conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(w.args))))
-}
-
-// after keeps the rows that sort after a cursor (date, case id, item id) in
-// the order "dateCol, case_id, itemCol".
-func (w *where) after(dateCol, itemCol string, date, caseID string, item any) {
-	n := len(w.args)
-	w.args = append(w.args, date, caseID, item)
-	w.conds = append(w.conds, fmt.Sprintf(
-		"(%[4]s > $%[1]d OR (%[4]s = $%[1]d AND (case_id > $%[2]d OR (case_id = $%[2]d AND %[5]s > $%[3]d))))",
-		n+1, n+2, n+3, dateCol, itemCol))
 }
 
 // scope keeps the rows of the offices of a scope: nil keeps every row, an

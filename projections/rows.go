@@ -30,7 +30,7 @@ func rowsOf(c *cases.Case) caseRows {
 	for i, o := range c.Obligations {
 		r.obligations = append(r.obligations, row{c.ID, i + 1, o.Obligation, o.LegalBasis, o.TriggeredOn, o.Due,
 			date(o.FulfilledOn), date(o.ExcusedOn), date(o.JudgedOn), date(resolvedOn(o)), c.Office, string(c.Situation),
-			c.Reference, c.Citizen.FullName, c.Assignee})
+			c.Reference, c.Citizen.FullName, c.Assignee, NameKey(c.Citizen.FullName)})
 	}
 	for _, f := range c.Flags {
 		var maxFine, fine, decision any
@@ -44,11 +44,12 @@ func rowsOf(c *cases.Case) caseRows {
 			decision = string(f.Decision)
 		}
 		r.flags = append(r.flags, row{c.ID, f.ID, f.Offence.Code, f.Offence.LegalBasis, maxFine, f.Offence.ReviewOnly,
-			f.RaisedOn, f.Obligation, decision, fine, date(f.DecidedOn), c.Office, string(c.Situation), c.Reference, c.Citizen.FullName})
+			f.RaisedOn, f.Obligation, decision, fine, date(f.DecidedOn), c.Office, string(c.Situation), c.Reference, c.Citizen.FullName,
+			NameKey(c.Citizen.FullName)})
 	}
 	for i, d := range c.SLA {
 		r.slas = append(r.slas, row{c.ID, i + 1, d.Document, d.Track, d.FiledOn, d.Due, date(d.ReadyOn), c.Office, string(c.Situation),
-			c.Reference, c.Citizen.FullName, c.Assignee})
+			c.Reference, c.Citizen.FullName, c.Assignee, NameKey(c.Citizen.FullName)})
 	}
 	paymentRows(c, &r)
 	return r

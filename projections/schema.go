@@ -55,10 +55,11 @@ var obligationTable = table{
 		"legal_basis TEXT NOT NULL", "triggered_on %DATE% NOT NULL", "due_on %DATE% NOT NULL",
 		"fulfilled_on %DATE%", "excused_on %DATE%", "judged_on %DATE%", "resolved_on %DATE%",
 		"office TEXT NOT NULL", "situation TEXT NOT NULL", "reference TEXT NOT NULL", "full_name TEXT NOT NULL",
-		"assignee TEXT NOT NULL"},
+		"assignee TEXT NOT NULL", "name_key TEXT NOT NULL"},
 	key: []string{"case_id", "seq"},
 	indexes: []string{
 		"(assignee, due_on)",
+		"(name_key, due_on, case_id, seq)",
 		"(due_on, case_id, seq)",
 		"(office, due_on, case_id, seq)",
 		"(due_on, case_id, seq) WHERE resolved_on IS NULL",
@@ -75,9 +76,10 @@ var flagTable = table{
 		"legal_basis TEXT NOT NULL", "max_fine_czk INTEGER", "review_only BOOLEAN NOT NULL",
 		"raised_on %DATE% NOT NULL", "obligation TEXT NOT NULL", "decision TEXT", "fine_czk INTEGER",
 		"decided_on %DATE%", "office TEXT NOT NULL", "situation TEXT NOT NULL", "reference TEXT NOT NULL",
-		"full_name TEXT NOT NULL"},
+		"full_name TEXT NOT NULL", "name_key TEXT NOT NULL"},
 	key: []string{"case_id", "flag_id"},
 	indexes: []string{
+		"(name_key, raised_on, case_id, flag_id)",
 		"(raised_on, case_id, flag_id)",
 		"(office, raised_on, case_id, flag_id)",
 		"(raised_on, case_id, flag_id) WHERE decided_on IS NULL",
@@ -89,9 +91,9 @@ var slaTable = table{
 	columns: []string{"case_id TEXT NOT NULL", "seq INTEGER NOT NULL", "document TEXT NOT NULL",
 		"track TEXT NOT NULL", "filed_on %DATE% NOT NULL", "due_on %DATE% NOT NULL", "ready_on %DATE%",
 		"office TEXT NOT NULL", "situation TEXT NOT NULL", "reference TEXT NOT NULL", "full_name TEXT NOT NULL",
-		"assignee TEXT NOT NULL"},
+		"assignee TEXT NOT NULL", "name_key TEXT NOT NULL"},
 	key:     []string{"case_id", "seq"},
-	indexes: []string{"(due_on, case_id, seq)", "(office, due_on, case_id, seq)", "(filed_on)", "(office, filed_on)", "(assignee, due_on)"},
+	indexes: []string{"(name_key, due_on, case_id, seq)", "(due_on, case_id, seq)", "(office, due_on, case_id, seq)", "(filed_on)", "(office, filed_on)", "(assignee, due_on)"},
 }
 
 // The dashboard aggregates count status changes (see stats.go): how many

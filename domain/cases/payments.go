@@ -624,6 +624,7 @@ func (p *PaymentObligation) finish(asOf calendar.Date, explain bool) {
 type moneyState struct {
 	ID         string      `json:"id"`
 	Office     string      `json:"office"`
+	Reference  string      `json:"reference,omitempty"`
 	Citizen    Citizen     `json:"citizen"`
 	LocalFees  []Liability `json:"local_fees,omitempty"`
 	Exemptions []Exemption `json:"exemptions,omitempty"`
@@ -649,7 +650,7 @@ type moneyFine struct {
 // from; RestoreMoney gives back a case whose PaymentObligations are the
 // same (and that holds nothing else).
 func (c *Case) MarshalMoney() ([]byte, error) {
-	m := moneyState{ID: c.ID, Office: c.Office, Citizen: c.Citizen, LocalFees: c.LocalFees, Exemptions: c.Exemptions,
+	m := moneyState{ID: c.ID, Office: c.Office, Reference: c.Reference, Citizen: c.Citizen, LocalFees: c.LocalFees, Exemptions: c.Exemptions,
 		Increases: c.Increases, Payments: c.Payments}
 	for _, f := range c.Flags {
 		if f.Decision == Fined {
@@ -671,7 +672,7 @@ func RestoreMoney(b []byte) (*Case, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
-	c := &Case{ID: m.ID, Office: m.Office, Citizen: m.Citizen, LocalFees: m.LocalFees, Exemptions: m.Exemptions,
+	c := &Case{ID: m.ID, Office: m.Office, Reference: m.Reference, Citizen: m.Citizen, LocalFees: m.LocalFees, Exemptions: m.Exemptions,
 		Increases: m.Increases, Payments: m.Payments}
 	for _, f := range m.Fines {
 		fl := Flag{ID: f.Flag, Decision: Fined, FineCZK: f.FineCZK, DecidedOn: f.DecidedOn}
