@@ -261,13 +261,15 @@ func TestBrowser(t *testing.T) {
 	st.today.Store(&later)
 	run(ctx, t, "sign in as an officer", chromedp.SendKeys(chromedp.CSS("#f-token"), "officer-token"+kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS("#f-as_of")))
+	// Dates are typed as Czech people write them, with or without spaces,
+	// or as YYYY-MM-DD; the filter shows them the Czech way.
 	for _, c := range []struct {
-		asOf   string
-		listed bool
-	}{{"2026-04-21", false}, {"2026-04-22", true}} {
+		asOf, shown string
+		listed      bool
+	}{{"2026-04-21", "21. 4. 2026", false}, {"22.4.2026", "22. 4. 2026", true}} {
 		run(ctx, t, "filter the overdue list as of "+c.asOf, chromedp.Clear(chromedp.CSS("#f-as_of")),
 			chromedp.SendKeys(chromedp.CSS("#f-as_of"), c.asOf), chromedp.Click(chromedp.CSS("form.filters button")),
-			chromedp.WaitVisible(chromedp.CSS(`input#f-as_of[value="`+c.asOf+`"]`)))
+			chromedp.WaitVisible(chromedp.CSS(`input#f-as_of[value="`+c.shown+`"]`)))
 		rows := value(ctx, t, "count rows", chromedp.Evaluate[int](`document.querySelectorAll('table.list a[href="/ui/cases/`+caseID+`"]').length`))
 		if (rows == 1) != c.listed {
 			t.Errorf("as of %s the case is listed %d times, want listed=%v", c.asOf, rows, c.listed)

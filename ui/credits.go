@@ -54,7 +54,7 @@ func (con *Console) creditsPage(w http.ResponseWriter, r *http.Request) {
 	for _, c := range list.Items {
 		p.Credits = append(p.Credits, unmatchedCredit{c})
 	}
-	p.Next, p.First, p.CSV = pageLinks("/ui/unmatched-credits", q, list.Next)
+	p.Next, p.First, p.CSV, _, _ = pageLinks("/ui/unmatched-credits", q, list.Next)
 	con.render(w, r, http.StatusOK, "credits", s, "Nespárované platby", p)
 }
 

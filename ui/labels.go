@@ -161,6 +161,7 @@ var labels = map[string]string{
 	"excused":              "prominuto",
 	"judged":               "rozhodnuto",
 	"closed":               "uzavřen",
+	"due_soon":             "lhůta se blíží",
 	"breached":             "překročena",
 	// Payment statuses and kinds.
 	"unpaid":             "nezaplaceno (před splatností)",
@@ -197,6 +198,21 @@ var choices = map[string][]string{
 		"marriage_void", "partnership_void", "spouse_declared_dead"},
 	"decision": {"dismissed", "proceedings_opened", "fined"},
 	"fee":      {"waste", "dog"},
+}
+
+// eventLabels are the labels of fields that mean something else in one
+// event than elsewhere, by "<event type>.<field>".
+var eventLabels = map[string]string{
+	"CaseAssigned.to":   "Komu (přihlašovací jméno pracovníka)",
+	"CaseAssigned.note": "Poznámka k přidělení (nepovinná)",
+}
+
+// fieldLabel is the label of an event's field.
+func fieldLabel(eventType, field string) string {
+	if l, ok := eventLabels[eventType+"."+field]; ok {
+		return l
+	}
+	return label(field)
 }
 
 // label returns the Czech label of an API name, or the name itself.

@@ -79,6 +79,9 @@ type findData struct {
 	Recent       []recentCase
 	Situations   []option
 	CanOpen      bool
+	// Searched says a search for citizens ran; Found is what it found.
+	Searched bool
+	Found    []foundCitizen
 }
 
 func situationOptions() []option {
@@ -87,28 +90,6 @@ func situationOptions() []option {
 		opts = append(opts, option{string(s), label(string(s))})
 	}
 	return opts
-}
-
-func (con *Console) findPage(w http.ResponseWriter, r *http.Request) {
-	s := current(r)
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	d := findData{Query: q, Situations: situationOptions(), CanOpen: may(s.who.Role, "POST", "/v1/cases"), Recent: con.recentCases(s)}
-	if !may(s.who.Role, "GET", "/v1/cases/{id}") {
-		con.fail(w, r, s, http.StatusForbidden, "K této stránce nemáte oprávnění.")
-		return
-	}
-	if q != "" {
-		if u, err := uuid.Parse(q); err == nil {
-			http.Redirect(w, r, "/ui/cases/"+u.String(), http.StatusSeeOther) //nolint:gosec // a path of the console with a parsed UUID
-			return
-		}
-		d.Error = "Číslo případu je identifikátor UUID (např. 0b6f…-…), jak jej ukazuje stránka případu a seznamy lhůt."
-	}
-	status := http.StatusOK
-	if d.Error != "" {
-		status = http.StatusBadRequest
-	}
-	con.render(w, r, status, "find", s, "Případy", d)
 }
 
 func (con *Console) openCaseForm(r *http.Request, situation string) form {
@@ -126,7 +107,7 @@ func (con *Console) openCaseForm(r *http.Request, situation string) form {
 	for i := range f.Fields {
 		f.Fields[i].Label = label(f.Fields[i].Name)
 		if f.Fields[i].Kind == "date" {
-			f.Fields[i].Hint = "RRRR-MM-DD"
+			f.Fields[i].Hint = dateHint
 		}
 	}
 	return f
@@ -158,10 +139,14 @@ func (con *Console) openCase(w http.ResponseWriter, r *http.Request) {
 		if ff.Value == "" {
 			continue
 		}
+		v := ff.Value
+		if ff.Kind == "date" {
+			v = isoDate(v)
+		}
 		if name, ok := strings.CutPrefix(ff.Name, "citizen."); ok {
-			citizen[name] = ff.Value
+			citizen[name] = v
 		} else {
-			body[ff.Name] = ff.Value
+			body[ff.Name] = v
 		}
 	}
 	a := con.call(r, http.MethodPost, "/v1/cases", nil, body, map[string]string{"Idempotency-Key": r.PostFormValue("idem")})
@@ -203,6 +188,10 @@ type casePage struct {
 	// Payments are the case's payment obligations as of the page's day,
 	// with their QR Platba images and slips (docs/LAW.md §9).
 	Payments []payment
+	// CanAssign offers "assign to me" (CaseAssigned) to Me; Idem is its
+	// Idempotency-Key.
+	CanAssign bool
+	Me, Idem  string
 }
 
 // Total is the fee's whole amount.
@@ -218,6 +207,9 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	q := url.Values{}
 	for _, k := range []string{"as_of", "known_at", "min_position"} {
 		if v := strings.TrimSpace(r.URL.Query().Get(k)); v != "" {
+			if k == "as_of" {
+				v = isoDate(v)
+			}
 			q.Set(k, v)
 		}
 	}
@@ -261,6 +253,10 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	p.Months = months(p.Case)
 	p.Saved = r.URL.Query().Get("saved") != ""
 	p.Payments = con.payments(p.Case.Payments, p.Case.AsOf.String())
+	p.Me = s.who.Name
+	p.CanAssign = p.KnownAt == "" && p.Case.Assignee != s.who.Name && p.Case.Status != "closed" &&
+		may(s.who.Role, "POST", "/v1/cases/{id}/events") && slices.Contains(cases.EventTypes(cases.Situation(p.Case.Situation)), cases.CaseAssignedType)
+	p.Idem = uuid.NewString()
 	// A case as the office knew it then is history: facts are recorded on
 	// the case as it is now.
 	if may(s.who.Role, "POST", "/v1/cases/{id}/events") && p.KnownAt == "" {
@@ -272,7 +268,7 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	con.remember(s, recentCase{ID: p.Case.ID, Citizen: p.Citizen.FullName, Situation: label(p.Case.Situation)})
+	con.remember(s, recentCase{ID: p.Case.ID, Reference: p.Case.Reference, Citizen: p.Citizen.FullName, Situation: label(p.Case.Situation)})
 	con.render(w, r, http.StatusOK, "case", s, label(p.Case.Situation)+" – "+p.Citizen.FullName, p)
 }
 
@@ -329,12 +325,12 @@ func (con *Console) recordForm(r *http.Request, c projections.CaseView, eventTyp
 	f := form{Action: "/ui/cases/" + c.ID + "/record", Submit: "Zaznamenat", Idem: uuid.NewString(), Version: c.Version, Type: eventType}
 	today := con.cfg.Today()
 	for _, cf := range fields {
-		ff := formField{Name: cf.Name, Label: label(cf.Name), Kind: cf.Kind, Required: cf.Required, Value: r.URL.Query().Get(cf.Name)}
+		ff := formField{Name: cf.Name, Label: fieldLabel(eventType, cf.Name), Kind: cf.Kind, Required: cf.Required, Value: r.URL.Query().Get(cf.Name)}
 		switch {
 		case cf.Kind == "date" && cf.Past:
-			ff.Hint = "RRRR-MM-DD, nejpozději dnes (" + today.String() + ")"
+			ff.Hint = "d. m. rrrr (nebo RRRR-MM-DD), nejpozději dnes (" + czechDate(today) + ")"
 		case cf.Kind == "date":
-			ff.Hint = "RRRR-MM-DD"
+			ff.Hint = dateHint
 		}
 		if opts, ok := choices[cf.Name]; ok {
 			ff.Kind = "select"
@@ -436,6 +432,9 @@ func (con *Console) record(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		data[ff.Name] = formValue(ff.Kind, ff.Value)
+		if ff.Kind == "date" {
+			data[ff.Name] = isoDate(ff.Value)
+		}
 	}
 	body := map[string]any{"type": t, "data": data}
 	// The version the clerk saw: if someone recorded in between, the API
@@ -492,8 +491,9 @@ type listPage struct {
 	Columns        []string
 	Rows           [][]cell
 	Next, First    string
-	CSV            string
-	Empty          string
+	// CSV is this page as CSV; Export the whole list, Excel the whole list for Czech Excel.
+	CSV, Export, Excel string
+	Empty              string
 }
 
 type cell struct{ Text, Href, Class string }
@@ -516,10 +516,26 @@ func listQuery(r *http.Request, names ...string) url.Values {
 	q := url.Values{}
 	for _, k := range append(names, "limit", "cursor", "min_position") {
 		if v := strings.TrimSpace(r.URL.Query().Get(k)); v != "" {
+			if dateParams[k] {
+				v = isoDate(v)
+			}
 			q.Set(k, v)
 		}
 	}
 	return q
+}
+
+// dateParams are the lists' date filters, typed the Czech way or as YYYY-MM-DD.
+var dateParams = map[string]bool{"as_of": true, "due_from": true, "due_to": true, "from": true, "to": true}
+
+// sortField is the lists' order, for those that take one (dated: by due date either way).
+func sortField(dated bool) formField {
+	opts := []option{{"", "výchozí"}}
+	if dated {
+		opts = append(opts, option{"due_on", "podle lhůty (nejbližší první)"}, option{"-due_on", "podle lhůty (nejvzdálenější první)"})
+	}
+	opts = append(opts, option{"name", "podle jména občana"}, option{"office", "podle úřadu"})
+	return formField{Name: "sort", Kind: "select", Options: opts}
 }
 
 func filterFields(r *http.Request, q url.Values, specs ...formField) []formField {
@@ -530,13 +546,14 @@ func filterFields(r *http.Request, q url.Values, specs ...formField) []formField
 		}
 		specs[i].Value = q.Get(specs[i].Name)
 		if specs[i].Kind == "date" {
-			specs[i].Hint = "RRRR-MM-DD"
+			specs[i].Value = czechDateText(specs[i].Value)
+			specs[i].Hint = dateHint
 		}
 	}
 	return specs
 }
 
-var filterLabels = map[string]string{"as_of": "Ke dni", "status": "Stav", "due_from": "Lhůta od", "due_to": "Lhůta do",
+var filterLabels = map[string]string{"as_of": "Ke dni", "sort": "Řazení", "status": "Stav", "due_from": "Lhůta od", "due_to": "Lhůta do",
 	"limit": "Počet na stránku", "situation": "Životní situace", "office": "Úřad", "from": "Od", "to": "Do",
 	"offices": "Úřady k porovnání (oddělené čárkou)"}
 
@@ -548,8 +565,9 @@ func statusOptions(values ...string) []option {
 	return opts
 }
 
-// pageLinks makes the next page's and the CSV's links from the API's cursor.
-func pageLinks(path string, q url.Values, next string) (nextLink, first, csv string) {
+// pageLinks makes the next page's and the CSV's links from the API's
+// cursor: this page, the whole list, the whole list for Czech Excel.
+func pageLinks(path string, q url.Values, next string) (nextLink, first, csv, export, excel string) {
 	if next != "" {
 		n := cloneValues(q)
 		n.Set("cursor", next)
@@ -560,7 +578,29 @@ func pageLinks(path string, q url.Values, next string) (nextLink, first, csv str
 		f.Del("cursor")
 		first = path + "?" + f.Encode()
 	}
-	return nextLink, first, path + ".csv?" + q.Encode()
+	all := cloneValues(q)
+	all.Del("cursor")
+	all.Del("limit")
+	all.Set("export", "all")
+	export = path + ".csv?" + all.Encode()
+	all.Set("csv", "excel")
+	return nextLink, first, path + ".csv?" + q.Encode(), export, path + ".csv?" + all.Encode()
+}
+
+// caseCell links a case by its reference (its id where it has none).
+func caseCell(id, reference string) cell {
+	if reference == "" {
+		reference = shortID(id)
+	}
+	return cell{Text: reference, Href: "/ui/cases/" + id}
+}
+
+// czechDateText shows a YYYY-MM-DD value the Czech way, anything else as it is.
+func czechDateText(v string) string {
+	if d, err := calendar.ParseDate(v); err == nil {
+		return czechDate(d)
+	}
+	return v
 }
 
 func cloneValues(q url.Values) url.Values {
@@ -573,14 +613,14 @@ func cloneValues(q url.Values) url.Values {
 
 func (con *Console) obligationsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
-	q := listQuery(r, "as_of", "status", "office", "situation", "due_from", "due_to")
+	q := listQuery(r, "as_of", "status", "office", "situation", "due_from", "due_to", "sort")
 	defaultStatus(r, q, "overdue")
 	var list apiPage[projections.ObligationItem]
 	if !con.get(w, r, "/v1/obligations", q, &list) {
 		return
 	}
 	p := listPage{Heading: "Lhůty občanů", Intro: "Povinnosti občanů a jejich lhůty ke zvolenému dni; výchozí jsou lhůty po splatnosti ke dnešku.",
-		Columns: []string{"Případ", "Povinnost", "Právní základ", "Vznik", "Lhůta", "Stav", "Splněno"},
+		Columns: []string{"Spisová značka", "Občan", "Úřad", "Povinnost", "Právní základ", "Vznik", "Lhůta", "Stav", "Splněno"},
 		Empty:   "Žádné povinnosti neodpovídají filtru."}
 	p.Filters = filterFields(r, q,
 		formField{Name: "as_of", Kind: "date"},
@@ -588,30 +628,30 @@ func (con *Console) obligationsPage(w http.ResponseWriter, r *http.Request) {
 		formField{Name: "office", Kind: "line"},
 		formField{Name: "situation", Kind: "select", Options: append([]option{{"", "všechny"}}, situationOptions()...)},
 		formField{Name: "due_from", Kind: "date"}, formField{Name: "due_to", Kind: "date"},
-		formField{Name: "limit", Kind: "number"})
+		sortField(true), formField{Name: "limit", Kind: "number"})
 	for _, it := range list.Items {
-		p.Rows = append(p.Rows, []cell{{Text: shortID(it.CaseID), Href: "/ui/cases/" + it.CaseID}, {Text: label(it.Obligation)},
+		p.Rows = append(p.Rows, []cell{caseCell(it.CaseID, it.Reference), {Text: it.FullName}, {Text: it.Office}, {Text: label(it.Obligation)},
 			{Text: it.LegalBasis}, {Text: czechDate(it.TriggeredOn)}, {Text: czechDate(it.DueOn)},
 			{Text: label(string(it.Status)), Class: "status-" + string(it.Status)}, {Text: czechDate(it.FulfilledOn)}})
 	}
-	p.Next, p.First, p.CSV = pageLinks("/ui/obligations", q, list.Next)
+	p.Next, p.First, p.CSV, p.Export, p.Excel = pageLinks("/ui/obligations", q, list.Next)
 	con.render(w, r, http.StatusOK, "list", s, "Lhůty občanů", p)
 }
 
 func (con *Console) flagsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
-	q := listQuery(r, "as_of", "status", "office")
+	q := listQuery(r, "as_of", "status", "office", "sort")
 	defaultStatus(r, q, cases.FlagRaised)
 	var list apiPage[projections.FlagItem]
 	if !con.get(w, r, "/v1/flags", q, &list) {
 		return
 	}
 	p := listPage{Heading: "Podezření z přestupků", Intro: "Podezření odvozená z událostí případů; rozhodnutí zaznamenává kontrolor. Pokutu omezuje strop daný pravidlem.",
-		Columns: []string{"Případ", "Právní základ", "Strop pokuty", "Vzniklo", "Stav", "Pokuta", "Rozhodnuto", ""},
+		Columns: []string{"Spisová značka", "Občan", "Úřad", "Právní základ", "Strop pokuty", "Vzniklo", "Stav", "Pokuta", "Rozhodnuto", ""},
 		Empty:   "Žádná podezření neodpovídají filtru."}
 	p.Filters = filterFields(r, q, formField{Name: "as_of", Kind: "date"},
 		formField{Name: "status", Kind: "select", Options: statusOptions(projections.FlagStatuses...)},
-		formField{Name: "office", Kind: "line"}, formField{Name: "limit", Kind: "number"})
+		formField{Name: "office", Kind: "line"}, sortField(false), formField{Name: "limit", Kind: "number"})
 	for _, it := range list.Items {
 		kind := ""
 		if it.ReviewOnly {
@@ -621,34 +661,34 @@ func (con *Console) flagsPage(w http.ResponseWriter, r *http.Request) {
 		if it.Status == cases.FlagRaised {
 			decide = cell{Text: "Rozhodnout", Href: "/ui/cases/" + it.CaseID + "/record?type=FlagReviewed&flag=" + url.QueryEscape(it.ID)}
 		}
-		p.Rows = append(p.Rows, []cell{{Text: shortID(it.CaseID), Href: "/ui/cases/" + it.CaseID}, {Text: it.LegalBasis + kind},
+		p.Rows = append(p.Rows, []cell{caseCell(it.CaseID, it.Reference), {Text: it.FullName}, {Text: it.Office}, {Text: it.LegalBasis + kind},
 			{Text: czk(it.MaxFineCZK)}, {Text: czechDate(it.RaisedOn)}, {Text: label(it.Status)}, {Text: czk(it.FineCZK)},
 			{Text: czechDate(it.DecidedOn)}, decide})
 	}
-	p.Next, p.First, p.CSV = pageLinks("/ui/flags", q, list.Next)
+	p.Next, p.First, p.CSV, p.Export, p.Excel = pageLinks("/ui/flags", q, list.Next)
 	con.render(w, r, http.StatusOK, "list", s, "Podezření z přestupků", p)
 }
 
 func (con *Console) slaPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
-	q := listQuery(r, "as_of", "status", "office")
+	q := listQuery(r, "as_of", "status", "office", "sort")
 	defaultStatus(r, q, "breached")
 	var list apiPage[projections.SLAItem]
 	if !con.get(w, r, "/v1/sla", q, &list) {
 		return
 	}
 	p := listPage{Heading: "Lhůty úřadu", Intro: "Lhůty úřadu pro vyřízení žádostí o doklady; výchozí jsou překročené lhůty ke dnešku.",
-		Columns: []string{"Případ", "Doklad", "Lhůta vyřízení", "Podáno", "Lhůta", "Připraveno", "Stav"},
+		Columns: []string{"Spisová značka", "Občan", "Úřad", "Doklad", "Lhůta vyřízení", "Podáno", "Lhůta", "Připraveno", "Stav"},
 		Empty:   "Žádné lhůty úřadu neodpovídají filtru."}
 	p.Filters = filterFields(r, q, formField{Name: "as_of", Kind: "date"},
 		formField{Name: "status", Kind: "select", Options: statusOptions(projections.SLAStatuses...)},
-		formField{Name: "office", Kind: "line"}, formField{Name: "limit", Kind: "number"})
+		formField{Name: "office", Kind: "line"}, sortField(true), formField{Name: "limit", Kind: "number"})
 	for _, it := range list.Items {
-		p.Rows = append(p.Rows, []cell{{Text: shortID(it.CaseID), Href: "/ui/cases/" + it.CaseID}, {Text: label(it.Document)},
+		p.Rows = append(p.Rows, []cell{caseCell(it.CaseID, it.Reference), {Text: it.FullName}, {Text: it.Office}, {Text: label(it.Document)},
 			{Text: valueLabel("track", it.Track)}, {Text: czechDate(it.FiledOn)}, {Text: czechDate(it.DueOn)},
 			{Text: czechDate(it.ReadyOn)}, {Text: label(it.Status), Class: "status-" + it.Status}})
 	}
-	p.Next, p.First, p.CSV = pageLinks("/ui/sla", q, list.Next)
+	p.Next, p.First, p.CSV, p.Export, p.Excel = pageLinks("/ui/sla", q, list.Next)
 	con.render(w, r, http.StatusOK, "list", s, "Lhůty úřadu", p)
 }
 
@@ -683,7 +723,7 @@ func shortID(id string) string {
 // csv downloads a list as the API's CSV.
 func (con *Console) csv(path, name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		q := listQuery(r, "as_of", "status", "kind", "office", "situation", "due_from", "due_to")
+		q := listQuery(r, "as_of", "status", "kind", "office", "situation", "due_from", "due_to", "sort", "export", "csv", "assignee")
 		a := con.call(r, http.MethodGet, path, q, nil, map[string]string{"Accept": "text/csv"})
 		if a.status != http.StatusOK {
 			con.refused(w, r, a)
@@ -692,7 +732,7 @@ func (con *Console) csv(path, name string) http.HandlerFunc {
 		if next := a.header.Get("Next-Cursor"); next != "" {
 			w.Header().Set("Next-Cursor", next)
 		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Type", a.header.Get("Content-Type"))
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, name, con.cfg.Today()))
 		_, _ = w.Write(a.body)
 	}

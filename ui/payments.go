@@ -117,7 +117,7 @@ func (con *Console) slipPage(w http.ResponseWriter, r *http.Request) {
 	caseID, _, _ := strings.Cut(id, ".")
 	var p slipPage
 	q := url.Values{}
-	asOf := r.URL.Query().Get("as_of")
+	asOf := isoDate(r.URL.Query().Get("as_of"))
 	if asOf != "" {
 		q.Set("as_of", asOf)
 	}
@@ -145,7 +145,7 @@ func (con *Console) paymentsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := listPage{Heading: "Platby", Intro: "Platební povinnosti občanů (místní poplatky, pokuty, správní poplatky převodem) ke zvolenému dni: kolik mají zaplatit, kolik zaplatili a kolik dluží.",
-		Columns: []string{"Případ", "Co", "Úřad", "Částka", "Zaplaceno", "Zbývá", "Splatnost", "Stav", "VS", ""},
+		Columns: []string{"Spisová značka", "Plátce", "Co", "Úřad", "Částka", "Zaplaceno", "Zbývá", "Splatnost", "Stav", "VS", ""},
 		Empty:   "Žádné platby neodpovídají filtru."}
 	var statuses []string
 	for _, st := range cases.PaymentStatuses {
@@ -171,11 +171,11 @@ func (con *Console) paymentsPage(w http.ResponseWriter, r *http.Request) {
 		amount := int64(it.AmountCZK)
 		paid := int64(it.PaidCZK)
 		owed := int64(it.OwedCZK)
-		p.Rows = append(p.Rows, []cell{{Text: shortID(it.CaseID), Href: "/ui/cases/" + it.CaseID}, {Text: it.What()}, {Text: it.Office},
+		p.Rows = append(p.Rows, []cell{caseCell(it.CaseID, it.Reference), {Text: it.FullName}, {Text: it.What()}, {Text: it.Office},
 			{Text: czk(&amount), Class: "num"}, {Text: czk(&paid), Class: "num"}, {Text: czk(&owed), Class: "num"},
 			{Text: czechDate(it.DueOn)}, {Text: it.StatusLabel(), Class: "status-" + string(it.Status)}, {Text: it.VS}, slip})
 	}
-	p.Next, p.First, p.CSV = pageLinks("/ui/payments", q, list.Next)
+	p.Next, p.First, p.CSV, p.Export, p.Excel = pageLinks("/ui/payments", q, list.Next)
 	con.render(w, r, http.StatusOK, "list", s, "Platby", p)
 }
 
@@ -201,7 +201,7 @@ func (con *Console) citizensPage(w http.ResponseWriter, r *http.Request) {
 		con.fail(w, r, s, http.StatusForbidden, "K této stránce nemáte oprávnění.")
 		return
 	}
-	d := citizenPage{ID: strings.TrimSpace(r.URL.Query().Get("id")), AsOf: strings.TrimSpace(r.URL.Query().Get("as_of")),
+	d := citizenPage{ID: strings.TrimSpace(r.URL.Query().Get("id")), AsOf: isoDate(strings.TrimSpace(r.URL.Query().Get("as_of"))),
 		CanPayments: may(s.who.Role, "GET", "/v1/citizens/{citizen_id}/payments")}
 	if d.ID != "" {
 		d.Searched = true

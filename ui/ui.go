@@ -105,7 +105,7 @@ type session struct {
 	recent []recentCase
 }
 
-type recentCase struct{ ID, Citizen, Situation string }
+type recentCase struct{ ID, Reference, Citizen, Situation string }
 
 // maxRecent bounds a session's list of recent cases.
 const maxRecent = 10
@@ -162,6 +162,9 @@ func New(c Config) *Console {
 	m.HandleFunc("GET /ui/cases/{id}", con.signedIn(con.casePage))
 	m.HandleFunc("GET /ui/cases/{id}/record", con.signedIn(con.recordPage))
 	m.HandleFunc("POST /ui/cases/{id}/record", con.signedIn(con.record))
+	m.HandleFunc("GET /ui/my", con.signedIn(con.myCasesPage))
+	m.HandleFunc("GET /ui/worklist.csv", con.signedIn(con.csv("/v1/worklist", "moje-pripady")))
+	m.HandleFunc("POST /ui/cases/{id}/assign", con.signedIn(con.assignToMe))
 	m.HandleFunc("GET /ui/obligations", con.signedIn(con.obligationsPage))
 	m.HandleFunc("GET /ui/obligations.csv", con.signedIn(con.csv("/v1/obligations", "lhuty")))
 	m.HandleFunc("GET /ui/payments", con.signedIn(con.paymentsPage))
@@ -404,6 +407,7 @@ func menu(role cases.Role) []menuItem {
 		}
 	}
 	add("GET", "/v1/cases/{id}", "/ui/cases", "Případy")
+	add("GET", "/v1/worklist", "/ui/my", "Moje případy")
 	add("GET", "/v1/citizens/{citizen_id}/cases", "/ui/citizens", "Občané")
 	add("GET", "/v1/obligations", "/ui/obligations", "Lhůty občanů")
 	add("GET", "/v1/payments", "/ui/payments", "Platby")
