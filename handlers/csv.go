@@ -40,18 +40,28 @@ func writeCSV(w http.ResponseWriter, r *http.Request, items any, next string) {
 	c.flush()
 }
 
-func writeRows(w http.ResponseWriter, rows [][]string, next string) {
+// writeRows writes rows of text whose first is a header of field names
+// (for Czech Excel, excelCSV: translated, after a BOM, with semicolons).
+func writeRows(w http.ResponseWriter, r *http.Request, rows [][]string) {
+	excel := excelCSV(r)
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	if next != "" {
-		w.Header().Set("Next-Cursor", next)
+	if excel {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8; profile=excel")
 	}
 	w.WriteHeader(http.StatusOK)
-	for _, row := range rows {
-		for i, cell := range row {
-			row[i] = inert(cell)
+	for i, row := range rows {
+		for j, cell := range row {
+			if i == 0 && excel {
+				cell = czechHeader(cell)
+			}
+			row[j] = inert(cell)
 		}
 	}
 	cw := csv.NewWriter(w)
+	if excel {
+		_, _ = w.Write([]byte("\uFEFF"))
+		cw.Comma, cw.UseCRLF = ';', true
+	}
 	_ = cw.WriteAll(rows)
 }
 
@@ -95,7 +105,7 @@ func csvValue(v reflect.Value) string {
 // writeStatsCSV answers the dashboard figures as CSV rows of
 // (figure, key, status, count): the counts by status, by situation, by
 // month of the fact, and the office deadlines' outcomes.
-func writeStatsCSV(w http.ResponseWriter, st projections.Stats) {
+func writeStatsCSV(w http.ResponseWriter, r *http.Request, st projections.Stats) {
 	rows := [][]string{{"figure", "key", "status", "count"}}
 	add := func(figure, key string, counts map[string]int) {
 		statuses := make([]string, 0, len(counts))
@@ -130,5 +140,5 @@ func writeStatsCSV(w http.ResponseWriter, st projections.Stats) {
 	}
 	add("sla", "", st.SLA)
 	rows = append(rows, paymentStatsRows(st.Payments)...)
-	writeRows(w, rows, "")
+	writeRows(w, r, rows)
 }

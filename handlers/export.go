@@ -253,6 +253,17 @@ var czechHeaders = map[string]string{
 	"message":         "Zpráva pro příjemce",
 	"spayd":           "QR Platba (SPAYD)",
 	"basis":           "Podklad",
+	"booked_on":       "Připsáno dne",
+	"counter_party":   "Plátce",
+	"bank_reference":  "Reference banky",
+	"statement":       "Výpis",
+	"reason":          "Důvod",
+	"return_reason":   "Důvod vrácení",
+	"decided_by":      "Rozhodl(a)",
+	"decided_at":      "Rozhodnuto",
+	"figure":          "Ukazatel",
+	"key":             "Klíč",
+	"count":           "Počet",
 }
 
 func czechHeader(name string) string {

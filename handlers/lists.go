@@ -176,7 +176,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsCSV(r) {
-		writeStatsCSV(w, st)
+		writeStatsCSV(w, r, st)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)

@@ -254,7 +254,7 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 		csv, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
-		if !strings.HasPrefix(lines[0], "id,case_id,office,kind,fee,year,amount_czk,paid_czk,") || len(lines) != 3 {
+		if !strings.HasPrefix(lines[0], "id,case_id,reference,full_name,office,kind,fee,year,amount_czk,paid_czk,") || len(lines) != 3 {
 			t.Errorf("CSV: %s", csv)
 		}
 

@@ -172,6 +172,11 @@ func TestExportAllAndCSVForCzechExcel(t *testing.T) {
 				}
 			}
 		}
+		// The dashboard's figures too.
+		body, _ = get(t, s, fmt.Sprintf("/v1/stats?from=2026-01-01&csv=excel&min_position=%d", pos), "dash-token", "")
+		if !strings.HasPrefix(body, "\uFEFFUkazatel;Klíč;Stav;Počet\r\n") {
+			t.Errorf("stats for Excel: %q", body[:min(len(body), 80)])
+		}
 		// The worklist and the cases export whole too.
 		body, _ = get(t, s, fmt.Sprintf("/v1/cases?limit=1&export=all&csv=excel&min_position=%d", pos), "clerk-token", "")
 		if n := strings.Count(strings.TrimPrefix(body, "\uFEFF"), "\r\n"); n != 7 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -313,6 +314,10 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("svg.chart")))
 	if got := text(ctx, t, ".kpi div:nth-child(2) dd"); got != "3" {
 		t.Errorf("the dashboard counts %s overdue, want 3 (Brno's three)", got)
+	}
+	// Percentages the Czech way: a decimal comma, a no-break space before %.
+	if got := text(ctx, t, ".kpi div:nth-child(3) dd"); !regexp.MustCompile("^[0-9]{1,3},[0-9]\u00a0%$").MatchString(got) {
+		t.Errorf("the on-time rate is shown as %q, want 0,0 %%", got)
 	}
 	checkA11y(ctx, t, "dashboard")
 	shot(ctx, t, "09-prehledy")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,11 +169,28 @@ type dashboard struct {
 	Rate    string
 }
 
+// czechDecimal writes a number the Czech way: a decimal comma and
+// no-break spaces between thousands (12 345,6).
+func czechDecimal(x float64, places int) string {
+	s := strconv.FormatFloat(x, 'f', places, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	n, _ := strconv.ParseInt(whole, 10, 64)
+	out := thousands(n)
+	if whole == "-0" {
+		out = "-0"
+	}
+	if frac != "" {
+		out += "," + frac
+	}
+	return out
+}
+
+// percent writes a rate as a Czech percentage, 0,0 %.
 func percent(r *float64) string {
 	if r == nil {
 		return "–"
 	}
-	return fmt.Sprintf("%.1f %%", *r*100)
+	return czechDecimal(*r*100, 1) + "\u00a0%"
 }
 
 // maxOffices bounds how many offices one dashboard compares.

@@ -295,7 +295,10 @@ func display(field string, v any) string {
 		}
 		return valueLabel(field, x)
 	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
+		if x == float64(int64(x)) {
+			return thousands(int64(x))
+		}
+		return czechDecimal(x, 2)
 	case nil:
 		return ""
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/google/uuid"
@@ -42,8 +43,7 @@ func (con *Console) findPage(w http.ResponseWriter, r *http.Request) {
 	case isUUID(q):
 		http.Redirect(w, r, "/ui/cases/"+uuid.MustParse(q).String(), http.StatusSeeOther) //nolint:gosec // a path of the console with a parsed UUID
 		return
-	case strings.Count(q, "/") == 2 && !strings.ContainsAny(q, " \t"):
-		// A reference, office/year/sequence.
+	case referencePattern.MatchString(q):
 		var page apiPage[projections.CaseItem]
 		if !con.get(w, r, "/v1/cases", url.Values{"reference": {q}}, &page) {
 			return
@@ -89,6 +89,9 @@ func (con *Console) findPage(w http.ResponseWriter, r *http.Request) {
 	}
 	con.render(w, r, status, "find", s, "Případy", d)
 }
+
+// referencePattern is a case's reference, <office>/<year>/<five digits>.
+var referencePattern = regexp.MustCompile(`^[^/]+/[0-9]{4}/[0-9]{5}$`)
 
 func isUUID(s string) bool {
 	_, err := uuid.Parse(s)

@@ -24,7 +24,8 @@ import (
 	"github.com/lhuta/lhuta/ui"
 )
 
-const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root"
+const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root" +
+	",praha-clerk=clerk:eva:Praha 1,brno-clerk=clerk:petr:Brno"
 
 // stack is lhuta serve's handler (the API with the console mounted) on a
 // real database, with a clock the test sets.
