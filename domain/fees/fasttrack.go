@@ -56,9 +56,9 @@ var fastTrackFees = map[fastKey]split{
 // or within 5 working days (seeds 002, 004).
 func fastTrack(a Application, r route) (Fee, error) {
 	passport := a.Document == domain.Passport
-	what, seed := "a card", "seed 002"
+	what, seed, whatCS := "a card", "seed 002", "občanský průkaz"
 	if passport {
-		what, seed = "a passport", "seed 004"
+		what, seed, whatCS = "a passport", "seed 004", "cestovní pas"
 	}
 	switch {
 	case r.from == domain.Embassy:
@@ -77,28 +77,41 @@ func fastTrack(a Application, r route) (Fee, error) {
 		return Fee{}, fmt.Errorf("%w: a passport %s is collected at the ORP where it was applied for or at the ministry, not at another ORP (seed 004)", ErrNotOffered, within(a.Track))
 	}
 	s := fastTrackFees[fastKey{passport, a.Track, r.from, r.to, a.under15()}]
-	who := "a citizen of 15 or more"
+	who, whoCS := "a citizen of 15 or more", "občana od 15 let"
 	if a.under15() {
-		who = "a citizen under 15"
+		who, whoCS = "a citizen under 15", "občana mladšího 15 let"
 	}
-	var where string
+	var where, whereCS string
 	switch {
 	case r.from != r.to:
-		where = "applied for at an ORP and collected at the ministry"
+		where, whereCS = "applied for at an ORP and collected at the ministry", "žádost na úřadu obce s rozšířenou působností, převzetí na ministerstvu vnitra"
 	case r.elsewhere:
-		where = "applied for at an ORP and collected at another ORP"
+		where, whereCS = "applied for at an ORP and collected at another ORP", "žádost i převzetí na různých úřadech obcí s rozšířenou působností"
 	default:
 		where = fmt.Sprintf("applied for and collected at %s", place(r.from))
+		whereCS = "žádost i převzetí " + placeCS(r.from)
 	}
 	head := fmt.Sprintf("%s %s for %s, %s", what, within(a.Track), who, where)
+	headCS := fmt.Sprintf("%s %s pro %s, %s", whatCS, withinCS(a.Track), whoCS, whereCS)
 	var f Fee
 	if s.collection == 0 {
-		f.add(PartFiling, s.filing, fmt.Sprintf("%s: %d Kč, paid at filing (%s)", head, s.filing, seed))
+		f.add(PartFiling, s.filing, fmt.Sprintf("%s: %d Kč, paid at filing (%s)", head, s.filing, seed),
+			fmt.Sprintf("%s: %d Kč, platí se při podání žádosti", headCS, s.filing))
 		return f, nil
 	}
-	f.add(PartFiling, s.filing, fmt.Sprintf("%s: first part %d Kč, paid at filing (%s)", head, s.filing, seed))
-	f.add(PartCollection, s.collection, fmt.Sprintf("%s: second part %d Kč, paid at collection (%s)", head, s.collection, seed))
+	f.add(PartFiling, s.filing, fmt.Sprintf("%s: first part %d Kč, paid at filing (%s)", head, s.filing, seed),
+		fmt.Sprintf("%s: první část %d Kč, platí se při podání žádosti", headCS, s.filing))
+	f.add(PartCollection, s.collection, fmt.Sprintf("%s: second part %d Kč, paid at collection (%s)", head, s.collection, seed),
+		fmt.Sprintf("%s: druhá část %d Kč, platí se při převzetí", headCS, s.collection))
 	return f, nil
+}
+
+// withinCS is within in Czech.
+func withinCS(t domain.Track) string {
+	if t == day {
+		return "do 24 hodin v pracovní dny"
+	}
+	return "do 5 pracovních dnů"
 }
 
 // within says how fast a fast track is.

@@ -60,11 +60,14 @@ const (
 	PartCollection Part = "collection"
 )
 
-// Line is one amount of a fee with the reason a clerk gives for it.
+// Line is one amount of a fee with the reason a clerk gives for it, in
+// English (the API's language) and in Czech (the citizen's: the console
+// shows it, and the clerk reads it out).
 type Line struct {
 	Part      Part   `json:"part"`
 	AmountCZK int    `json:"amount_czk"`
 	Reason    string `json:"reason"`
+	ReasonCS  string `json:"reason_cs"`
 }
 
 // Fee is the price of an application in Kč, split into what is paid when the
@@ -79,13 +82,13 @@ type Fee struct {
 // Total returns the whole fee, both parts together.
 func (f Fee) Total() int { return f.AtFiling + f.AtCollection }
 
-func (f *Fee) add(p Part, amount int, reason string) {
+func (f *Fee) add(p Part, amount int, reason, czech string) {
 	if p == PartFiling {
 		f.AtFiling += amount
 	} else {
 		f.AtCollection += amount
 	}
-	f.Lines = append(f.Lines, Line{Part: p, AmountCZK: amount, Reason: reason})
+	f.Lines = append(f.Lines, Line{Part: p, AmountCZK: amount, Reason: reason, ReasonCS: czech})
 }
 
 // ResidenceChangeReport returns the fee for reporting a change of permanent
@@ -96,9 +99,11 @@ func (f *Fee) add(p Part, amount int, reason string) {
 func ResidenceChangeReport(age int) Fee {
 	var f Fee
 	if age < 15 {
-		f.add(PartFiling, 0, "no fee: reporting a change of permanent residence for a citizen under 15 (seeds 003, 004)")
+		f.add(PartFiling, 0, "no fee: reporting a change of permanent residence for a citizen under 15 (seeds 003, 004)",
+			"bez poplatku: ohlášení změny trvalého pobytu za občana mladšího 15 let")
 	} else {
-		f.add(PartFiling, 50, "reporting a change of permanent residence: 50 Kč (seeds 003, 004)")
+		f.add(PartFiling, 50, "reporting a change of permanent residence: 50 Kč (seeds 003, 004)",
+			"ohlášení změny trvalého pobytu: 50 Kč")
 	}
 	return f
 }
@@ -186,20 +191,26 @@ func idCardStandard(a Application, r route, rule reasonRule) (Fee, error) {
 	var f Fee
 	switch {
 	case a.Document == domain.IDCardChip:
-		f.add(PartFiling, 500, fmt.Sprintf("card with contact chip, whatever the reason (%s): 500 Kč (seeds 002, 003)", rule.what))
+		f.add(PartFiling, 500, fmt.Sprintf("card with contact chip, whatever the reason (%s): 500 Kč (seeds 002, 003)", rule.what),
+			fmt.Sprintf("občanský průkaz s kontaktním čipem bez ohledu na důvod (%s): 500 Kč", rule.czech))
 	case a.under15():
-		f.add(PartFiling, 50, fmt.Sprintf("card without chip for a citizen under 15 (%s): 50 Kč (seeds 002, 003)", rule.what))
+		f.add(PartFiling, 50, fmt.Sprintf("card without chip for a citizen under 15 (%s): 50 Kč (seeds 002, 003)", rule.what),
+			fmt.Sprintf("občanský průkaz bez čipu pro občana mladšího 15 let (%s): 50 Kč", rule.czech))
 	case !a.PermanentResidenceInCZ:
-		f.add(PartFiling, 100, fmt.Sprintf("card without chip for a citizen of 15 or more without permanent residence in the Czech Republic (%s): 100 Kč (seeds 002, 003)", rule.what))
+		f.add(PartFiling, 100, fmt.Sprintf("card without chip for a citizen of 15 or more without permanent residence in the Czech Republic (%s): 100 Kč (seeds 002, 003)", rule.what),
+			fmt.Sprintf("občanský průkaz bez čipu pro občana od 15 let bez trvalého pobytu v České republice (%s): 100 Kč", rule.czech))
 	case rule.card == notStated:
 		return Fee{}, fmt.Errorf("%w: for a citizen of 15 or more with permanent residence in the Czech Republic, the seeds give no fee for a card without chip because %s (seeds 002, 003)", ErrFeeNotStated, rule.what)
 	case rule.card == 0:
-		f.add(PartFiling, 0, fmt.Sprintf("no fee: card without chip because %s (%s)", rule.what, rule.source))
+		f.add(PartFiling, 0, fmt.Sprintf("no fee: card without chip because %s (%s)", rule.what, rule.source),
+			fmt.Sprintf("bez poplatku: občanský průkaz bez čipu, protože %s", rule.czech))
 	default:
-		f.add(PartFiling, rule.card, fmt.Sprintf("card without chip because %s: %d Kč (%s)", rule.what, rule.card, rule.source))
+		f.add(PartFiling, rule.card, fmt.Sprintf("card without chip because %s: %d Kč (%s)", rule.what, rule.card, rule.source),
+			fmt.Sprintf("občanský průkaz bez čipu, protože %s: %d Kč", rule.czech, rule.card))
 	}
 	if r.elsewhere {
-		f.add(PartCollection, 100, "collected at another ORP named in the application: 100 Kč, paid at collection (seeds 002, 003)")
+		f.add(PartCollection, 100, "collected at another ORP named in the application: 100 Kč, paid at collection (seeds 002, 003)",
+			"převzetí na jiném úřadu obce s rozšířenou působností uvedeném v žádosti: 100 Kč, platí se při převzetí")
 	}
 	return f, nil
 }
@@ -220,9 +231,11 @@ func temporaryCard(a Application, r route) (Fee, error) {
 	}
 	var f Fee
 	if rule.temporary == 0 {
-		f.add(PartFiling, 0, fmt.Sprintf("no fee: temporary card because %s (seeds 002, 003)", rule.what))
+		f.add(PartFiling, 0, fmt.Sprintf("no fee: temporary card because %s (seeds 002, 003)", rule.what),
+			fmt.Sprintf("bez poplatku: občanský průkaz bez strojově čitelných údajů, protože %s", rule.czech))
 	} else {
-		f.add(PartFiling, rule.temporary, fmt.Sprintf("temporary card because %s: %d Kč (seeds 002, 003)", rule.what, rule.temporary))
+		f.add(PartFiling, rule.temporary, fmt.Sprintf("temporary card because %s: %d Kč (seeds 002, 003)", rule.what, rule.temporary),
+			fmt.Sprintf("občanský průkaz bez strojově čitelných údajů, protože %s: %d Kč", rule.czech, rule.temporary))
 	}
 	return f, nil
 }
@@ -250,12 +263,13 @@ func passportStandard(a Application, r route) (Fee, error) {
 	}
 	var f Fee
 	if a.under15() {
-		f.add(PartFiling, 100, "passport for a citizen under 15: 100 Kč (seed 004)")
+		f.add(PartFiling, 100, "passport for a citizen under 15: 100 Kč (seed 004)", "cestovní pas pro občana mladšího 15 let: 100 Kč")
 	} else {
-		f.add(PartFiling, 600, "passport for a citizen of 15 or more: 600 Kč (seed 004)")
+		f.add(PartFiling, 600, "passport for a citizen of 15 or more: 600 Kč (seed 004)", "cestovní pas pro občana od 15 let: 600 Kč")
 	}
 	if r.elsewhere {
-		f.add(PartCollection, 100, "collected at another ORP named in the application: 100 Kč, paid before collection (seed 004)")
+		f.add(PartCollection, 100, "collected at another ORP named in the application: 100 Kč, paid before collection (seed 004)",
+			"převzetí na jiném úřadu obce s rozšířenou působností uvedeném v žádosti: 100 Kč, platí se před převzetím")
 	}
 	return f, nil
 }
@@ -273,6 +287,23 @@ func passportEmbassy(r route) (Fee, error) {
 }
 
 // place names a kind of office as a clerk does.
+// placeCS is place in Czech (the 6th case: "na úřadu …").
+func placeCS(k domain.OfficeKind) string {
+	switch k {
+	case domain.MunicipalOffice:
+		return "na úřadu obce s rozšířenou působností"
+	case domain.RegistryOffice:
+		return "na matričním úřadu"
+	case domain.RegistrationOffice:
+		return "na ohlašovně"
+	case domain.Police:
+		return "na policii"
+	case domain.Embassy:
+		return "na zastupitelském úřadu"
+	}
+	return "na ministerstvu vnitra"
+}
+
 func place(k domain.OfficeKind) string {
 	switch k {
 	case domain.MunicipalOffice:

@@ -2,6 +2,8 @@ package fees_test
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/lhuta/lhuta/domain"
@@ -315,11 +317,37 @@ func TestPriceLines(t *testing.T) {
 				t.Fatalf("lines = %+v, want %+v", f.Lines, tt.want)
 			}
 			for i := range tt.want {
-				if f.Lines[i] != tt.want[i] {
-					t.Errorf("line %d = %+v, want %+v", i, f.Lines[i], tt.want[i])
+				// The Czech explanation says the same amount, with no seed to cite.
+				got := f.Lines[i]
+				czech := got.ReasonCS
+				got.ReasonCS = ""
+				if got != tt.want[i] {
+					t.Errorf("line %d = %+v, want %+v", i, got, tt.want[i])
+				}
+				if !strings.Contains(czech, fmt.Sprintf(" %d Kč", got.AmountCZK)) && !strings.HasPrefix(czech, "bez poplatku: ") ||
+					strings.Contains(czech, "seed") {
+					t.Errorf("line %d in Czech: %q", i, czech)
 				}
 			}
 		})
+	}
+}
+
+// Every fee's lines are explained in Czech for the citizen, in words a
+// clerk reads out.
+func TestFeeLinesInCzech(t *testing.T) {
+	for _, c := range []struct {
+		app  fees.Application
+		want string
+	}{
+		{card(domain.IDCard, fees.ReasonLost), "občanský průkaz bez čipu, protože dosavadní průkaz byl ztracen: 100 Kč"},
+		{card(domain.IDCard, fees.ReasonExpiry), "bez poplatku: občanský průkaz bez čipu, protože platnost dosavadního průkazu skončí do 6 měsíců"},
+		{card(domain.IDCardChip, fees.ReasonAcademicTitle), "občanský průkaz s kontaktním čipem bez ohledu na důvod (se zapisuje akademický titul): 500 Kč"},
+	} {
+		f, err := fees.Price(c.app)
+		if err != nil || len(f.Lines) != 1 || f.Lines[0].ReasonCS != c.want {
+			t.Errorf("%+v: %+v %v, want %q", c.app, f.Lines, err, c.want)
+		}
 	}
 }
 

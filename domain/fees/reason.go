@@ -39,6 +39,8 @@ const notStated = -2
 // reasonRule is what a reason means for the fee.
 type reasonRule struct {
 	what string // why the card is issued, as a clerk says it
+	// czech is what in Czech, after "protože".
+	czech string
 	// card is the fee for a card without chip for a citizen of 15 or more with
 	// permanent residence in the Czech Republic, on the standard track;
 	// notOffered or notStated where the seeds do not issue or do not price it.
@@ -50,19 +52,19 @@ type reasonRule struct {
 
 // reasonRules gives each reason its fees (seeds 002, 003; docs/LAW.md §8).
 var reasonRules = map[Reason]reasonRule{
-	ReasonLost:                     {"the old card was lost", 100, 100, "seeds 002, 003"},
-	ReasonStolen:                   {"the old card was stolen", 100, 100, "seeds 002, 003"},
-	ReasonDamaged:                  {"the old card was damaged", 100, 100, "seeds 002, 003"},
-	ReasonDestroyed:                {"the old card was destroyed", 100, 100, "seeds 002, 003"},
-	ReasonCertificateMisuse:        {"the chip's certificate was at risk of misuse", 100, notOffered, "seed 002"},
-	ReasonExpiry:                   {"the old card expires within 6 months", 0, notOffered, "seed 003"},
-	ReasonOwnRequest:               {"the citizen asks for it more than 6 months before the old card expires", 200, notOffered, "seeds 002, 003"},
-	ReasonAcademicTitle:            {"an academic title is added", 200, notOffered, "seeds 002, 003"},
-	ReasonResidenceChange:          {"the permanent residence changed", 0, notOffered, "seed 003"},
-	ReasonResidenceRecordCancelled: {"the permanent residence record was cancelled", 0, 100, "seed 003"},
-	ReasonMaritalStatusChange:      {"the marital status changed", 0, notOffered, "seed 003"},
-	ReasonNameChange:               {"the name changed", notStated, notOffered, "seed 003"},
-	ReasonFirstCard:                {"it is the citizen's first card", 0, notOffered, "seed 003"},
-	ReasonNewCitizen:               {"the citizen has just acquired Czech citizenship", 0, 100, "seed 003"},
-	ReasonVoting:                   {"the citizen needs it to vote", notOffered, 0, "seeds 002, 003"},
+	ReasonLost:                     {"the old card was lost", "dosavadní průkaz byl ztracen", 100, 100, "seeds 002, 003"},
+	ReasonStolen:                   {"the old card was stolen", "dosavadní průkaz byl odcizen", 100, 100, "seeds 002, 003"},
+	ReasonDamaged:                  {"the old card was damaged", "dosavadní průkaz byl poškozen", 100, 100, "seeds 002, 003"},
+	ReasonDestroyed:                {"the old card was destroyed", "dosavadní průkaz byl zničen", 100, 100, "seeds 002, 003"},
+	ReasonCertificateMisuse:        {"the chip's certificate was at risk of misuse", "hrozilo zneužití certifikátu v čipu", 100, notOffered, "seed 002"},
+	ReasonExpiry:                   {"the old card expires within 6 months", "platnost dosavadního průkazu skončí do 6 měsíců", 0, notOffered, "seed 003"},
+	ReasonOwnRequest:               {"the citizen asks for it more than 6 months before the old card expires", "občan o něj žádá více než 6 měsíců před skončením platnosti dosavadního průkazu", 200, notOffered, "seeds 002, 003"},
+	ReasonAcademicTitle:            {"an academic title is added", "se zapisuje akademický titul", 200, notOffered, "seeds 002, 003"},
+	ReasonResidenceChange:          {"the permanent residence changed", "se změnil trvalý pobyt", 0, notOffered, "seed 003"},
+	ReasonResidenceRecordCancelled: {"the permanent residence record was cancelled", "byl zrušen údaj o místu trvalého pobytu", 0, 100, "seed 003"},
+	ReasonMaritalStatusChange:      {"the marital status changed", "se změnil rodinný stav", 0, notOffered, "seed 003"},
+	ReasonNameChange:               {"the name changed", "se změnilo jméno nebo příjmení", notStated, notOffered, "seed 003"},
+	ReasonFirstCard:                {"it is the citizen's first card", "jde o první občanský průkaz", 0, notOffered, "seed 003"},
+	ReasonNewCitizen:               {"the citizen has just acquired Czech citizenship", "občan nabyl státní občanství České republiky", 0, 100, "seed 003"},
+	ReasonVoting:                   {"the citizen needs it to vote", "jej občan potřebuje k volbám", notOffered, 0, "seeds 002, 003"},
 }
