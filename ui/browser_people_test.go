@@ -57,7 +57,7 @@ func TestBrowserPeople(t *testing.T) {
 		}
 	}
 	checkA11y(ctx, t, "citizens found")
-	shot(ctx, t, "14-hledani-obcana")
+	shot(ctx, t, "15-hledani-obcana")
 
 	run(ctx, t, "open the case by its reference", chromedp.Click(chromedp.CSS(`table.found a[href="/ui/cases/`+id+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#assign-me")))
@@ -85,7 +85,7 @@ func TestBrowserPeople(t *testing.T) {
 		t.Error("the overdue and due-soon items are not marked")
 	}
 	checkA11y(ctx, t, "Moje případy")
-	shot(ctx, t, "15-moje-pripady")
+	shot(ctx, t, "16-moje-pripady")
 
 	run(ctx, t, "sign out", chromedp.Click(chromedp.CSS("header form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#f-token")))
 	run(ctx, t, "sign in as petr of Brno", chromedp.SendKeys(chromedp.CSS("#f-token"), "brno-clerk"+kb.Enter), chromedp.WaitVisible(chromedp.CSS("#f-q")))

@@ -207,7 +207,7 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 	q := url.Values{}
 	for _, k := range []string{"as_of", "known_at", "min_position"} {
 		if v := strings.TrimSpace(r.URL.Query().Get(k)); v != "" {
-			if k == "as_of" {
+			if k == "as_of" || k == "known_at" {
 				v = isoDate(v)
 			}
 			q.Set(k, v)
@@ -595,7 +595,7 @@ func caseCell(id, reference string) cell {
 	if reference == "" {
 		reference = shortID(id)
 	}
-	return cell{Text: reference, Href: "/ui/cases/" + id}
+	return cell{Text: reference, Href: "/ui/cases/" + id, Class: "ref"}
 }
 
 // czechDateText shows a YYYY-MM-DD value the Czech way, anything else as it is.
