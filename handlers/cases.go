@@ -227,7 +227,7 @@ func dateParam(w http.ResponseWriter, r *http.Request, name string, def calendar
 	return d, true
 }
 
-// knownAtParam reads the optional known_at query parameter (RULES.md §3,
+// knownAtParam reads the optional known_at query parameter (docs/LAW.md §3,
 // two kinds of time): an RFC 3339 instant, or a date meaning the end of that
 // day in Europe/Prague. It answers 400 itself if it is neither.
 func knownAtParam(w http.ResponseWriter, r *http.Request) (t time.Time, given, ok bool) {

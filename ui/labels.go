@@ -1,7 +1,7 @@
 package ui
 
 // The console's Czech words for the API's names. Legal terms follow the
-// glossary of the domain rules (RULES.md §2). These are labels only: what a
+// glossary of the domain rules (docs/LAW.md §2). These are labels only: what a
 // value means and whether it is allowed is decided by the domain behind the
 // API, and a name without a label is shown as the API spells it.
 var labels = map[string]string{

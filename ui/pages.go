@@ -201,7 +201,7 @@ type casePage struct {
 	// it then; "" for what is known now.
 	KnownAt string
 	// Payments are the case's payment obligations as of the page's day,
-	// with their QR Platba images and slips (RULES.md §9).
+	// with their QR Platba images and slips (docs/LAW.md §9).
 	Payments []payment
 }
 

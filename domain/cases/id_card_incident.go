@@ -7,7 +7,7 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
-// IncidentKind is what happened to an identity card (RULES.md §5.1).
+// IncidentKind is what happened to an identity card (docs/LAW.md §5.1).
 type IncidentKind string
 
 // Kinds of incident.
@@ -28,7 +28,7 @@ type IncidentReported struct {
 	DiscoveredOn calendar.Date     `json:"discovered_on,omitzero" fact:"past,public"`
 	ReportedTo   domain.OfficeKind `json:"reported_to" fact:"required,public"`
 	// ReviewThreshold is the office's review threshold in working days when
-	// the fact was recorded (RULES.md §5.1: configurable), kept with the
+	// the fact was recorded (docs/LAW.md §5.1: configurable), kept with the
 	// fact so that folding the case never depends on today's configuration.
 	ReviewThreshold int `json:"review_threshold_working_days,omitempty" fact:"server,public"`
 }
@@ -80,7 +80,7 @@ func (c *Case) cardWasLost(chk *check, field string) calendar.Date {
 }
 
 // OldCardFound: the citizen found the card reported lost or stolen; they
-// must hand it in (seed 002), by the next working day (RULES.md §5.1).
+// must hand it in (seed 002), by the next working day (docs/LAW.md §5.1).
 type OldCardFound struct {
 	FoundOn calendar.Date `json:"found_on" fact:"required,past,public"`
 }

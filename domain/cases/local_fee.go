@@ -11,7 +11,7 @@ import (
 )
 
 // LocalFee is the situation of one payer's local fees in one municipality
-// (RULES.md §9; seeds 000, 004): a case per payer and municipality.
+// (docs/LAW.md §9; seeds 000, 004): a case per payer and municipality.
 const LocalFee Situation = "local_fee"
 
 // Liability is a period in which a payer owes a local fee. For the dog fee

@@ -6,7 +6,7 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
-// MaritalChange is a change of marital status (RULES.md §5.3).
+// MaritalChange is a change of marital status (docs/LAW.md §5.3).
 type MaritalChange string
 
 // Changes of marital status.
