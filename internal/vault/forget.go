@@ -138,7 +138,7 @@ func scrubStream(ctx context.Context, tx *sql.Tx, streamID, keyID string) error 
 		}
 		changes = append(changes, change{position, scrubbed})
 	}
-	if err := rows.Close(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
 	for _, c := range changes {
