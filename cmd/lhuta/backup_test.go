@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -23,11 +22,7 @@ func TestBackupRestoresToTheSameAnswers(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
 	t.Setenv("LHUTA_CLOCK", "2026-04-10")
 	// The KEK is not in the backup: a restore needs it (docs/RETENTION.md).
-	kek := filepath.Join(t.TempDir(), "kek")
-	if err := run(context.Background(), []string{"kek", "generate", kek}, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("LHUTA_KEK_FILE", kek)
+	sharedKEK(t)
 	dir := t.TempDir()
 	base, stop := start(t, "--data-dir", dir)
 	body := `{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`

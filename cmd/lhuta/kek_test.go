@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/migrations"
 )
 
@@ -77,4 +79,48 @@ func TestSealExistingCommand(t *testing.T) {
 	if !strings.Contains(out.String(), name) {
 		t.Errorf("the sealed event does not open: %s", out.String())
 	}
+}
+
+// sharedKEK gives every instance a test starts one KEK (LHUTA_KEK_FILE), as
+// instances sharing a database, or a restore, must have (docs/RETENTION.md).
+func sharedKEK(t *testing.T) {
+	t.Helper()
+	kek := filepath.Join(t.TempDir(), "kek")
+	if err := run(context.Background(), []string{"kek", "generate", kek}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LHUTA_KEK_FILE", kek)
+}
+
+// sealWith gives db, opened by a test beside the commands it runs, the
+// vault of the KEK sharedKEK set, as the commands have.
+func sealWith(t *testing.T, db *eventstore.DB) {
+	t.Helper()
+	kek, err := vault.LoadKEK(os.Getenv("LHUTA_KEK_FILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(db, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Sealer = v
+}
+
+// TestMain gives every test of the commands one KEK, so that no test that
+// runs a command without a data directory (PostgreSQL) leaves one in the
+// working directory; sharedKEK gives a test its own.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lhuta-kek")
+	if err != nil {
+		panic(err)
+	}
+	kek := filepath.Join(dir, "kek")
+	if err := vault.GenerateKEK(kek); err != nil {
+		panic(err)
+	}
+	os.Setenv("LHUTA_KEK_FILE", kek) //nolint:usetesting // for every test of the package, before any runs
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
 }

@@ -30,7 +30,7 @@ import (
 // fee of 1 200 Kč.
 func house154(t *testing.T, db *eventstore.DB) (repo *caserepo.Repository, novakova, svoboda string) {
 	t.Helper()
-	repo = caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect))
+	repo = caserepo.New(db.Store())
 	ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
 	waste := map[string]any{"fee": "waste", "arose_on": "2026-01-15", "basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"}
 	novakova = openPayerNamed(t, repo, ctx, "p-1", "Jana Nováková", waste)
@@ -80,7 +80,7 @@ func serveAPI(t *testing.T, db *eventstore.DB) *api {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = pipeline.Run(ctx); close(done) }()
-	srv := handlers.New(handlers.Config{Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: projections.NewReader(db.SQL),
+	srv := handlers.New(handlers.Config{Repo: caserepo.New(db.Store()), Reader: projections.NewReader(db.SQL),
 		Pipeline: pipeline, DB: db.SQL, Tokens: tokens, Today: func() calendar.Date { return calendar.NewDate(2026, 3, 10) }, Log: log})
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })

@@ -142,11 +142,37 @@ func (v *Vault) streamKey(ctx context.Context, streamID string, eventType cases.
 		var keyID string
 		err := v.db.SQL.QueryRowContext(ctx, `SELECT key_id FROM stream_keys WHERE stream_id = $1`, streamID).Scan(&keyID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return "", fmt.Errorf("case %s has no citizen's key (was it opened before sealing? lhuta seal-existing)", streamID)
+			return v.legacyStreamKey(ctx, streamID)
 		}
 		return keyID, err
 	}
+	return v.openedStreamKey(ctx, streamID, doc)
+}
+
+// legacyStreamKey is the key of a case opened before sealing (its
+// CaseOpened still in plaintext until lhuta seal-existing): its citizen's.
+func (v *Vault) legacyStreamKey(ctx context.Context, streamID string) (string, error) {
+	var data string
+	err := v.db.SQL.QueryRowContext(ctx, `SELECT data FROM events WHERE stream_id = $1 AND version = 1`, streamID).Scan(&data)
+	if err != nil {
+		return "", fmt.Errorf("the first event of case %s: %w", streamID, err)
+	}
+	doc, err := parse([]byte(data))
+	if err != nil {
+		return "", err
+	}
+	return v.openedStreamKey(ctx, streamID, doc)
+}
+
+// openedStreamKey records and returns the key of the citizen a case's
+// CaseOpened (doc) names, making the key on the citizen's first case.
+func (v *Vault) openedStreamKey(ctx context.Context, streamID string, doc map[string]any) (string, error) {
 	citizen, _ := lookup(doc, "citizen.id")
+	if s, ok := citizen.(string); ok {
+		if keyID, _, sealed := sealed(s); sealed {
+			return keyID, nil
+		}
+	}
 	id, ok := citizen.(string)
 	if !ok || id == "" {
 		return "", errors.New("CaseOpened names no citizen id")
