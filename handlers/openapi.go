@@ -9,6 +9,7 @@ import (
 // of the contract, served as it is and held to the routes and to every
 // answer of the end-to-end tests.
 //
+//go:generate go test -run TestTheEventSchemasAreGenerated -update .
 //go:embed openapi.json
 var openAPIDocument []byte
 

@@ -102,26 +102,44 @@ func Contract(eventType string) (fields []Field, officer bool, ok bool) {
 	return fields, kind.officer, true
 }
 
-// Stored describes the data of any event type as the log holds it and the
-// history answers it: the fields a request gives and those the service
-// fills in (Server), CaseOpened's included. ok is false for an unknown type.
+// Stored describes the data of any event type as the history answers it,
+// read in its current shape (Upcast): the fields a request gives and those
+// the service fills in (Server), CaseOpened's included. Required means
+// present in every such event: a field a former shape could not give is
+// not, nor is a Server one. ok is false for an unknown type.
 func Stored(eventType EventType) (fields []Field, ok bool) {
-	if eventType == CaseOpenedType {
-		return describe(new(CaseOpened)), true
+	var v any = new(CaseOpened)
+	if eventType != CaseOpenedType {
+		kind, ok := events[eventType]
+		if !ok {
+			return nil, false
+		}
+		v = kind.new()
 	}
-	kind, ok := events[eventType]
-	if !ok {
-		return nil, false
+	fields = describe(v)
+	for i := range fields {
+		fields[i].Required = fields[i].Required && !fields[i].Server && !lacking(eventType, fields[i].Name)
 	}
-	return describe(kind.new()), true
+	return fields, true
 }
 
-// AllEventTypes lists every event type of the registry, CaseOpened first,
-// the rest in a stable order.
+// Upcast returns an event's stored data in the current shape of its type,
+// as the fold reads it (upcast.go); data already in it is returned as it is.
+func Upcast(eventType EventType, data []byte) ([]byte, error) { return upcast(eventType, data) }
+
+// AllEventTypes lists every event type of the registry: CaseOpened, each
+// situation's own events in the order of Situations, then those every
+// situation takes.
 func AllEventTypes() []EventType {
 	types := []EventType{CaseOpenedType}
+	for _, s := range Situations() {
+		types = append(types, situationEvents[s]...)
+	}
+	types = append(types, common...)
 	for _, t := range slices.Sorted(maps.Keys(events)) {
-		types = append(types, t)
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
 	}
 	return types
 }
