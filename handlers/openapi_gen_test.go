@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -491,5 +493,71 @@ func TestEveryEventTypeIsDescribedWithAnExample(t *testing.T) {
 	}
 	if len(unions["HistoryEvent"].Mapping) != len(cases.AllEventTypes()) {
 		t.Errorf("HistoryEvent maps %d types, the registry has %d", len(unions["HistoryEvent"].Mapping), len(cases.AllEventTypes()))
+	}
+}
+
+// The document is valid OpenAPI 3.0.3 where kin-openapi is lenient:
+// nullable only beside a type in the same schema object (3.0.3 ignores it
+// elsewhere, and a generated client reads such a field as never null).
+func TestNullableIsBesideAType(t *testing.T) {
+	doc, err := parseOrdered(handlers.OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case *object:
+			if v.get("nullable") == true && v.get("type") == nil {
+				t.Errorf("%s: nullable without a type (use a nullable schema with its type, e.g. a $ref to one)", path)
+			}
+			for _, m := range v.members {
+				walk(path+"/"+m.key, m.value)
+			}
+		case []any:
+			for i, e := range v {
+				walk(fmt.Sprintf("%s/%d", path, i), e)
+			}
+		}
+	}
+	walk("#", doc)
+}
+
+// Operation ids start with a verb, the same verbs for the same kind of
+// operation: list… answers a list of items, get… one thing, and the
+// writes say what they do (openCase, recordEvent, assign…, return…).
+func TestOperationIdsAreVerbFirst(t *testing.T) {
+	c, err := loadContract(handlers.OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	verb := regexp.MustCompile(`^(get|list|check|open|record|assign|return)[A-Z][A-Za-z0-9]*$`)
+	seen := map[string]string{}
+	for path, item := range c.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			key, id := method+" "+path, op.OperationID
+			if !verb.MatchString(id) {
+				t.Errorf("%s: operationId %q does not start with get, list, check, open, record, assign or return", key, id)
+			}
+			if other, ok := seen[id]; ok {
+				t.Errorf("%s and %s share the operationId %q", key, other, id)
+			}
+			seen[id] = key
+			if method != http.MethodGet {
+				if strings.HasPrefix(id, "get") || strings.HasPrefix(id, "list") || strings.HasPrefix(id, "check") {
+					t.Errorf("%s: operationId %q names a read", key, id)
+				}
+				continue
+			}
+			var items bool
+			if ok := op.Responses.Status(http.StatusOK); ok != nil {
+				if mt := ok.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+					_, items = mt.Schema.Value.Properties["items"]
+				}
+			}
+			if strings.HasPrefix(id, "list") != items {
+				t.Errorf("%s: operationId %q, but a list answers items and only a list does (%v)", key, id, items)
+			}
+		}
 	}
 }
