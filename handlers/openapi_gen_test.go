@@ -16,8 +16,10 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/testdb"
 )
 
 // The event schemas of handlers/openapi.json are generated from the event
@@ -559,5 +561,33 @@ func TestOperationIdsAreVerbFirst(t *testing.T) {
 				t.Errorf("%s: operationId %q, but a list answers items and only a list does (%v)", key, id, items)
 			}
 		}
+	}
+}
+
+// A query parameter a route does not take answers 400 naming it, on every
+// route, as an unknown field of a body does: ?stauts=overdue must not
+// answer the whole list. What a route takes is what the document says.
+func TestAnUnknownQueryParameterIsRefusedOnEveryRoute(t *testing.T) {
+	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10))
+	token := map[cases.Role]string{cases.Clerk: "clerk-token", cases.ComplianceOfficer: "officer-token",
+		cases.Dashboard: "dash-token", cases.Admin: "admin-token"}
+	example := strings.NewReplacer("{id}", "00000000-0000-4000-8000-000000000000", "{name}", "invalid-input")
+	for _, rule := range handlers.Rules() {
+		tok := ""
+		if len(rule.Roles) > 0 {
+			tok = token[rule.Roles[0]]
+		}
+		path := regexp.MustCompile(`\{[a-z_]+\}`).ReplaceAllString(example.Replace(rule.Path), "x-1")
+		r := s.do(rule.Method, path+"?stauts=overdue", tok, nil)
+		if r.status != 400 || !strings.Contains(r.raw, `"field":"stauts"`) {
+			t.Errorf("%s %s?stauts=overdue: %d %s, want 400 naming stauts", rule.Method, rule.Path, r.status, r.raw)
+		}
+	}
+	r := s.do("GET", "/v1/obligations?status=overdue&stauts=overdue", "clerk-token", nil)
+	if r.status != 400 || !strings.Contains(r.raw, "it takes as_of, cursor, due_from, due_to, limit, min_position, office, situation, status") {
+		t.Errorf("a misspelt filter beside a right one: %d %s", r.status, r.raw)
+	}
+	if r := s.do("GET", "/v1/obligations?status=overdue&office=Praha+1", "clerk-token", nil); r.status != 200 {
+		t.Errorf("documented parameters: %d %s", r.status, r.raw)
 	}
 }
