@@ -95,6 +95,7 @@ var labels = map[string]string{
 	"house_number":                  "Číslo popisné",
 	"village_part":                  "Část obce",
 	"dogs":                          "Počet psů",
+	"dog_born_on":                   "Datum narození psa",
 	"ended_on":                      "Datum zániku povinnosti",
 	"from":                          "Od",
 	"to":                            "Do (nepovinné)",
