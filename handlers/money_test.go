@@ -188,9 +188,9 @@ transfer.specific_symbol = 433
 			t.Fatalf("open: %d %s", r.status, r.raw)
 		}
 		id := r.body["id"].(string)
-		pos := s.record(id, "ApplicationFiled", map[string]any{"document": "passport", "filed_on": "2026-04-01", "track": "five_working_days",
+		s.record(id, "ApplicationFiled", map[string]any{"document": "passport", "filed_on": "2026-04-01", "track": "five_working_days",
 			"filing_office": "municipal_office", "pickup_office": "ministry"})
-		pos = s.record(id, "DocumentReady", map[string]any{"ready_on": "2026-04-08"})
+		pos := s.record(id, "DocumentReady", map[string]any{"ready_on": "2026-04-08"})
 		items := s.payments("/v1/payments?as_of=2026-04-09&status=blocking", "clerk-token", pos)
 		if len(items) != 2 || items[0]["amount_czk"] != 2000.0 || items[1]["amount_czk"] != 1000.0 || items[1]["id"] != id+".fee-collection" ||
 			items[1]["due_on"] != "2026-04-08" || items[0]["variable_symbol"] != "11115163" {
