@@ -199,6 +199,10 @@ type CaseOpened struct {
 	OpenedOn  calendar.Date `json:"opened_on" fact:"server,public"`
 }
 
+func (*CaseOpened) enums() map[string][]string {
+	return map[string][]string{"situation": values(Situations()...)}
+}
+
 // Open validates a request to open a case (API.md, POST /v1/cases) and
 // returns the case's first event.
 func Open(request []byte, ctx Context) (Recorded, error) {
@@ -271,6 +275,7 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 	chk := check{prefix: "data."}
 	decode(data, f, &chk, ctx.Today, c.Citizen.BirthDate)
 	if len(chk.invalid) == 0 {
+		checkEnums(f, &chk)
 		f.check(c, ctx, &chk)
 	}
 	// A closed case or a repeated trigger is the one thing to say about an

@@ -91,8 +91,11 @@ type FlagReviewed struct {
 	DecidedOn calendar.Date `json:"decided_on" fact:"required,past,public"`
 }
 
+func (*FlagReviewed) enums() map[string][]string {
+	return map[string][]string{"decision": values(Dismissed, ProceedingsOpened, Fined)}
+}
+
 func (e *FlagReviewed) check(c *Case, _ Context, chk *check) {
-	oneOf(chk, "decision", e.Decision, Dismissed, ProceedingsOpened, Fined)
 	f := c.flag(e.Flag)
 	switch {
 	case len(chk.invalid) > 0:

@@ -33,13 +33,16 @@ type IncidentReported struct {
 	ReviewThreshold int `json:"review_threshold_working_days,omitempty" fact:"server,public"`
 }
 
+func (*IncidentReported) enums() map[string][]string {
+	return map[string][]string{"kind": values(Lost, Stolen, Damaged, Destroyed, CertificateMisuse),
+		"reported_to": values(domain.MunicipalOffice, domain.RegistryOffice, domain.Police, domain.Embassy, domain.Ministry)}
+}
+
 func (e *IncidentReported) check(_ *Case, ctx Context, chk *check) {
 	e.ReviewThreshold = ctx.LossReportThreshold
 	if e.ReviewThreshold <= 0 {
 		e.ReviewThreshold = rulebook.DefaultLossReportThreshold
 	}
-	oneOf(chk, "kind", e.Kind, Lost, Stolen, Damaged, Destroyed, CertificateMisuse)
-	oneOf(chk, "reported_to", e.ReportedTo, domain.MunicipalOffice, domain.RegistryOffice, domain.Police, domain.Embassy, domain.Ministry)
 	if !e.DiscoveredOn.IsZero() && e.DiscoveredOn.After(e.ReportedOn) {
 		chk.refuse("discovered_on", "the incident was discovered (%s) after it was reported (%s)", e.DiscoveredOn, e.ReportedOn)
 	}
