@@ -48,16 +48,6 @@ func StoredFields(eventType EventType) (fields []StoredField, ok bool) {
 	return walkFields(reflect.TypeOf(kind.new()).Elem(), ""), true
 }
 
-// AllEventTypes lists every stored event type, CaseOpened first.
-func AllEventTypes() []EventType {
-	all := []EventType{CaseOpenedType}
-	for t := range events {
-		all = append(all, t)
-	}
-	slices.Sort(all[1:])
-	return all
-}
-
 func walkFields(t reflect.Type, prefix string) []StoredField {
 	var out []StoredField
 	for i := range t.NumField() {
