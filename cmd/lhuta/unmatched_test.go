@@ -332,3 +332,39 @@ func TestConcurrentImportsRecordAndReportOnce(t *testing.T) {
 		})
 	}
 }
+
+// A credit without a variable symbol names no case: it is listed, and the
+// fee department, which knows from the message whose money it is, assigns
+// it naming the obligation's symbol (nothing lost, nothing guessed). Without
+// a symbol the payment is invalid (400) and the credit stays open.
+func TestACreditWithoutAVariableSymbolIsAssignedWithTheObligations(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			db, args := statementDB(t, backend)
+			repo, novakova, _ := house154(t, db)
+			var out bytes.Buffer
+			file := statementFile(t, credit("1200.00", "2026-02-20", "R-NOVS", "", "Jana Nováková odpad"))
+			if err := run(context.Background(), append(append([]string{"import-statement", "--office", "nova-ves"}, args...), file), &out); err != nil ||
+				!strings.Contains(out.String(), "1 credits; 0 recorded, 0 recorded before; 1 unmatched credits listed") {
+				t.Fatalf("import: %v\n%s", err, out.String())
+			}
+			a := serveAPI(t, db)
+			_, list := a.do("GET", "/v1/unmatched-credits?status=open", "c", nil)
+			items, _ := list["items"].([]any)
+			if len(items) != 1 {
+				t.Fatalf("unmatched credits: %v", list)
+			}
+			id := items[0].(map[string]any)["id"].(string)
+			if status, body := a.do("POST", "/v1/unmatched-credits/"+id+"/assign", "c", map[string]string{"case_id": novakova}); status != 400 {
+				t.Fatalf("assigning a credit without a symbol: %d %v, want 400 naming data.variable_symbol", status, body)
+			}
+			if status, body := a.do("POST", "/v1/unmatched-credits/"+id+"/assign", "c",
+				map[string]string{"case_id": novakova, "variable_symbol": "1541"}); status != 201 || body["status"] != "assigned" {
+				t.Fatalf("assigning it with the obligation's symbol: %d %v", status, body)
+			}
+			if p := payments(t, repo, novakova); len(p) != 1 || p["R-NOVS"] != 1 {
+				t.Fatalf("Nováková's case holds %v, want the one payment R-NOVS", p)
+			}
+		})
+	}
+}
