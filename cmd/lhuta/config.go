@@ -33,8 +33,9 @@ type config struct {
 	check bool
 	// file is where backup and export write ("" or "-": standard output).
 	file string
-	// tokenRole and tokenName are what lhuta token add adds.
-	tokenRole, tokenName string
+	// tokenAction is what lhuta token does (add, list, revoke); tokenRole,
+	// tokenName and tokenExpires are what it adds, tokenName what it revokes.
+	tokenAction, tokenRole, tokenName, tokenExpires string
 	// synchronous is LHUTA_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL.
 	synchronous string
 	// dbTimeout is LHUTA_DB_TIMEOUT, the database deadline of one request.
@@ -119,6 +120,8 @@ var ownFlags = []struct {
 		func(c *config) any { return &c.office }},
 	{"token", "office", "limit the token's writes to the cases of this office (token=role:name:office)",
 		func(c *config) any { return &c.office }},
+	{"token", "expires", "the token's last day (2027-06-30) or how long it lasts from now (90d, 12h); past it the token is refused (default: never)",
+		func(c *config) any { return &c.tokenExpires }},
 }
 
 // errUsage is returned when help was asked for and printed.
@@ -161,10 +164,17 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		}
 	}
 	if c.command == "token" {
-		if len(args) < 3 || args[0] != "add" {
-			return c, errors.New("usage: lhuta token add ROLE NAME [--office CODE] [--data-dir DIR] (roles: clerk, compliance_officer, dashboard, admin)")
+		switch {
+		case len(args) >= 3 && args[0] == "add":
+			c.tokenAction, c.tokenRole, c.tokenName, args = args[0], args[1], args[2], args[3:]
+		case len(args) >= 2 && args[0] == "revoke":
+			c.tokenAction, c.tokenName, args = args[0], args[1], args[2:]
+		case len(args) >= 1 && args[0] == "list":
+			c.tokenAction, args = args[0], args[1:]
+		default:
+			return c, errors.New("usage: lhuta token add ROLE NAME [--office CODE] [--expires 2027-06-30|90d] | lhuta token list | lhuta token revoke NAME " +
+				"[--data-dir DIR] (roles: clerk, compliance_officer, dashboard, admin)")
 		}
-		c.tokenRole, c.tokenName, args = args[1], args[2], args[3:]
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return c, usage(out, c.command)
