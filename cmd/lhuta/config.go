@@ -116,7 +116,7 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.mailFrom }},
 	{"public-url", "LHUTA_PUBLIC_URL", "", "address people reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/, the identity provider sends staff back to its /ui/login/sso/callback (default: the address each browser used)", serveOnly,
 		func(c *config) *string { return &c.publicURL }},
-	{"tls-cert", "LHUTA_TLS_CERT", "", "PEM certificate (with its chain) to serve HTTPS with, directly; with --tls-key", serveOnly,
+	{"tls-cert", "LHUTA_TLS_CERT", "", "PEM certificate (with its chain) to serve HTTPS with, directly; with --tls-key (healthcheck then asks over HTTPS)", withAddr,
 		func(c *config) *string { return &c.tlsCert }},
 	{"tls-key", "LHUTA_TLS_KEY", "", "PEM private key of --tls-cert", serveOnly,
 		func(c *config) *string { return &c.tlsKey }},
@@ -224,7 +224,9 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		return c, fmt.Errorf("unexpected argument %q (see lhuta help %s)", fs.Arg(0), c.command)
 	}
 	switch c.command {
-	case "healthcheck", "token":
+	case "token":
+		return c, nil
+	case "healthcheck":
 		return c, nil
 	case "migrate", "rebuild", "backup", "export":
 		return c, c.checkCommon()

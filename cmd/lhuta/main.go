@@ -51,7 +51,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	switch c.command {
 	case "healthcheck":
-		return healthcheck(ctx, c.addr, out)
+		return healthcheck(ctx, c.addr, c.tlsCert != "", out)
 	case "token":
 		return token(c, out)
 	}

@@ -13,11 +13,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,12 +52,11 @@ type IdP struct {
 	// Issuer is the provider's issuer URL (http://127.0.0.1:port).
 	Issuer  string
 	storage *store
-	clients map[string]Client
 }
 
-// Start runs a provider with users and clients on a free port of
-// 127.0.0.1 until the test ends.
-func Start(t testing.TB, users []User, clients ...Client) *IdP {
+// Start runs a provider with users on a free port of 127.0.0.1 until the
+// test ends; Register adds clients.
+func Start(t testing.TB, users ...User) *IdP {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,17 +71,19 @@ func Start(t testing.TB, users []User, clients ...Client) *IdP {
 			Email: u.Username + "@urad.example", EmailVerified: true, PreferredLanguage: language.Czech}
 		groups[id] = u.Groups
 	}
-	registered := map[string]*storage.Client{}
-	byID := map[string]Client{}
-	for _, c := range clients {
-		registered[c.ID] = storage.WebClient(c.ID, c.Secret, c.RedirectURIs...)
-		byID[c.ID] = c
-	}
-	st := &store{Storage: storage.NewStorageWithClients(us, registered), users: us, groups: groups}
+	st := &store{Storage: storage.NewStorageWithClients(us, map[string]*storage.Client{}), users: us, groups: groups, clients: map[string]Client{}}
 	srv := &http.Server{Handler: exampleop.SetupServer(issuer, st, nil, false), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	return &IdP{Issuer: issuer, storage: st, clients: byID}
+	return &IdP{Issuer: issuer, storage: st}
+}
+
+// Register registers a client (an application) at the provider: once the
+// application's address, and so its redirect URI, is known.
+func (idp *IdP) Register(c Client) {
+	idp.storage.mu.Lock()
+	defer idp.storage.mu.Unlock()
+	idp.storage.clients[c.ID] = c
 }
 
 // AccessToken signs username in at the provider for client, through the
@@ -89,7 +92,9 @@ func Start(t testing.TB, users []User, clients ...Client) *IdP {
 // token the provider issued.
 func (idp *IdP) AccessToken(t testing.TB, clientID, username, password string) string {
 	t.Helper()
-	c := idp.clients[clientID]
+	idp.storage.mu.Lock()
+	c := idp.storage.clients[clientID]
+	idp.storage.mu.Unlock()
 	redirect := c.RedirectURIs[0]
 	ctx := context.Background()
 	party, err := rp.NewRelyingPartyOIDC(ctx, idp.Issuer, c.ID, c.Secret, redirect, []string{oidc.ScopeOpenID, oidc.ScopeProfile})
@@ -174,15 +179,30 @@ type store struct {
 	*storage.Storage
 	users  userStore
 	groups map[string][]string
+
+	mu      sync.Mutex
+	clients map[string]Client
 }
 
 // GetClientByClientID gives every client JWT access tokens.
-func (s *store) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
-	c, err := s.Storage.GetClientByClientID(ctx, id)
-	if err != nil {
-		return nil, err
+func (s *store) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
+	s.mu.Lock()
+	c, ok := s.clients[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil, errors.New("client not found")
 	}
-	return jwtClient{c.(*storage.Client)}, nil
+	return jwtClient{storage.WebClient(c.ID, c.Secret, c.RedirectURIs...)}, nil
+}
+
+// AuthorizeClientIDSecret checks a client's secret at the token endpoint.
+func (s *store) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.clients[id]; !ok || c.Secret != secret {
+		return errors.New("wrong client id or secret")
+	}
+	return nil
 }
 
 type jwtClient struct{ *storage.Client }
