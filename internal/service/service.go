@@ -95,6 +95,9 @@ type Service struct {
 	api        *handlers.Server
 	http       *http.Server
 	ln         net.Listener
+	// https is whether the service serves HTTPS itself (TLSCert); not read
+	// from http.TLSConfig, which Serve sets up for HTTP/2 either way.
+	https bool
 }
 
 // New assembles the service; nothing runs until Run. It fails on reminder
@@ -160,6 +163,7 @@ func New(cfg Config) (*Service, error) {
 			return nil, fmt.Errorf("--tls-cert and --tls-key (LHUTA_TLS_CERT, LHUTA_TLS_KEY) need both a PEM certificate and its key: %w", err)
 		}
 		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.https = true
 	}
 	return s, nil
 }
@@ -204,7 +208,7 @@ func (s *Service) Run(ctx context.Context) error {
 	defer func() { stopPipeline(); <-remDone }()
 	httpErr := make(chan error, 1)
 	go func() {
-		if s.http.TLSConfig != nil {
+		if s.https {
 			httpErr <- s.http.ServeTLS(s.ln, "", "")
 			return
 		}
@@ -216,7 +220,7 @@ func (s *Service) Run(ctx context.Context) error {
 		defer signal.Stop(reload)
 		go s.reloadTokens(pipeCtx, reload)
 	}
-	log.Info("lhuta is listening", "addr", s.ln.Addr().String(), "https", s.http.TLSConfig != nil, "today", s.cfg.Today().String())
+	log.Info("lhuta is listening", "addr", s.ln.Addr().String(), "https", s.https, "today", s.cfg.Today().String())
 
 	var err error
 	pipelineDone := false
