@@ -174,10 +174,10 @@ func TestTheAPITakesTheProvidersAccessTokens(t *testing.T) {
 		}
 		refused := map[string]string{
 			"a token the provider issued for another application": idp.AccessToken(t, "jina-aplikace", "jana", "heslo-jany"),
-			"an expired token of the provider":                   idp.Sign(t, claims("lhuta", now.Add(-time.Minute))),
-			"a token signed by a key the provider does not know": testidp.SignWithUnknownKey(t, claims("lhuta", now.Add(time.Hour))),
-			"an expired machine token":                           "old-token",
-			"a made-up JWT":                                      "eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.",
+			"an expired token of the provider":                    idp.Sign(t, claims("lhuta", now.Add(-time.Minute))),
+			"a token signed by a key the provider does not know":  testidp.SignWithUnknownKey(t, claims("lhuta", now.Add(time.Hour))),
+			"an expired machine token":                            "old-token",
+			"a made-up JWT":                                       "eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.",
 		}
 		for what, token := range refused {
 			if status, body := call(t, "GET", lhuta.url+"/v1/obligations", token, ""); status != http.StatusUnauthorized {
