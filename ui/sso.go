@@ -50,8 +50,7 @@ func (con *Console) ssoStart(w http.ResponseWriter, r *http.Request) {
 	}
 	con.pending[pending.State] = pendingSignIn{Pending: pending, next: safeNext(r.URL.Query().Get("next")), expires: now.Add(ssoWait)}
 	con.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: pending.State, Path: "/ui/", MaxAge: int(ssoWait.Seconds()),
-		Secure: forwarded.HTTPS(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	cookie(w, r, ssoCookie, pending.State, int(ssoWait.Seconds()), http.SameSiteLaxMode)
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
@@ -64,8 +63,7 @@ func (con *Console) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	pending, ok := con.pending[state]
 	delete(con.pending, state)
 	con.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: "", Path: "/ui/", MaxAge: -1,
-		Secure: forwarded.HTTPS(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	cookie(w, r, ssoCookie, "", -1, http.SameSiteLaxMode)
 	if con.cfg.SSO == nil || err != nil || !ok || c.Value != state || con.cfg.Now().After(pending.expires) {
 		con.renderLogin(w, r, http.StatusBadRequest, "", "Přihlášení přes poskytovatele identity vypršelo nebo nezačalo v tomto prohlížeči. Zkuste to znovu.")
 		return

@@ -246,8 +246,13 @@ func randomToken() string {
 // /ui/, and Secure whenever the browser came over HTTPS (directly or
 // through a trusted proxy); only plain HTTP on localhost sets it without.
 func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/ui/", MaxAge: maxAge,
-		Secure: forwarded.HTTPS(r), HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	cookie(w, r, name, value, maxAge, http.SameSiteStrictMode)
+}
+
+// cookie sets a console cookie with its SameSite mode.
+func cookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int, sameSite http.SameSite) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/ui/", MaxAge: maxAge, //nolint:gosec // Secure follows the real scheme: plain HTTP is served on localhost only (secureContext)
+		Secure: forwarded.HTTPS(r), HttpOnly: true, SameSite: sameSite})
 }
 
 func (con *Console) session(r *http.Request) *session {

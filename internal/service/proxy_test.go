@@ -36,7 +36,7 @@ func TestTheConsoleBehindATrustedProxy(t *testing.T) {
 	// proxy answered; its Go client reaches the proxy by address.
 	client := proxy.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	get := func(c *http.Client, u string, form url.Values, cookies ...*http.Cookie) (*http.Response, string) {
+	get := func(c *http.Client, u string, form url.Values, cookies ...*http.Cookie) page {
 		t.Helper()
 		method, body := http.MethodGet, io.Reader(nil)
 		if form != nil {
@@ -51,63 +51,55 @@ func TestTheConsoleBehindATrustedProxy(t *testing.T) {
 			req.AddCookie(c)
 		}
 		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
+		return read(t, resp, err)
 	}
 
-	resp, body := get(client, proxy.URL+"/ui/login", nil)
-	if resp.StatusCode != http.StatusOK || len(resp.Cookies()) != 1 || !resp.Cookies()[0].Secure {
-		t.Fatalf("the sign-in page through the proxy: %d, cookies %v\n%s", resp.StatusCode, resp.Cookies(), body)
+	p := get(client, proxy.URL+"/ui/login", nil)
+	if p.status != http.StatusOK || len(p.cookies) != 1 || !p.cookies[0].Secure {
+		t.Fatalf("the sign-in page through the proxy: %d, cookies %v\n%s", p.status, p.cookies, p.body)
 	}
-	m := csrfField.FindStringSubmatch(body)
+	m := csrfField.FindStringSubmatch(p.body)
 	if m == nil {
-		t.Fatalf("no CSRF token:\n%s", body)
+		t.Fatalf("no CSRF token:\n%s", p.body)
 	}
-	resp, body = get(client, proxy.URL+"/ui/login", url.Values{"csrf": {m[1]}, "token": {"scanner-token"}}, resp.Cookies()[0])
+	p = get(client, proxy.URL+"/ui/login", url.Values{"csrf": {m[1]}, "token": {"scanner-token"}}, p.cookies[0])
 	var session *http.Cookie
-	for _, c := range resp.Cookies() {
+	for _, c := range p.cookies {
 		if c.Name == "lhuta_session" && c.Value != "" {
 			session = c
 		}
 	}
-	if resp.StatusCode != http.StatusSeeOther || session == nil || !session.Secure {
-		t.Fatalf("signing in through the proxy: %d, cookies %v\n%s", resp.StatusCode, resp.Cookies(), body)
+	if p.status != http.StatusSeeOther || session == nil || !session.Secure {
+		t.Fatalf("signing in through the proxy: %d, cookies %v\n%s", p.status, p.cookies, p.body)
 	}
-	if resp, body := get(client, proxy.URL+"/ui/cases", nil, session); resp.StatusCode != http.StatusOK || !strings.Contains(body, "skener") {
-		t.Errorf("the console through the proxy: %d\n%s", resp.StatusCode, body)
+	if p := get(client, proxy.URL+"/ui/cases", nil, session); p.status != http.StatusOK || !strings.Contains(p.body, "skener") {
+		t.Errorf("the console through the proxy: %d\n%s", p.status, p.body)
 	}
 	// The provider is sent back to the address the browser used, over HTTPS.
-	if resp, _ := get(client, proxy.URL+"/ui/login/sso", nil); !strings.Contains(resp.Header.Get("Location"),
+	if p := get(client, proxy.URL+"/ui/login/sso", nil); !strings.Contains(p.header.Get("Location"),
 		url.QueryEscape("https://"+publicHost+"/ui/login/sso/callback")) {
-		t.Errorf("the provider would send the browser back to: %s", resp.Header.Get("Location"))
+		t.Errorf("the provider would send the browser back to: %s", p.header.Get("Location"))
 	}
 
 	// The same console over plain HTTP at the office's address.
 	plain := &http.Client{CheckRedirect: client.CheckRedirect}
-	resp, body = get(plain, lhuta.url+"/ui/login", nil)
-	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "přes zabezpečené spojení (HTTPS)") ||
-		!strings.Contains(body, "https://"+publicHost+"/ui/") || strings.Contains(body, "CSRF") {
-		t.Errorf("plain HTTP at %s: %d\n%s", publicHost, resp.StatusCode, body)
+	p = get(plain, lhuta.url+"/ui/login", nil)
+	if p.status != http.StatusForbidden || !strings.Contains(p.body, "přes zabezpečené spojení (HTTPS)") ||
+		!strings.Contains(p.body, "https://"+publicHost+"/ui/") || strings.Contains(p.body, "CSRF") {
+		t.Errorf("plain HTTP at %s: %d\n%s", publicHost, p.status, p.body)
 	}
-	if resp, body := get(plain, lhuta.url+"/ui/login", url.Values{"csrf": {"x"}, "token": {"scanner-token"}}); resp.StatusCode != http.StatusForbidden ||
-		strings.Contains(body, "CSRF") || len(resp.Cookies()) != 0 {
-		t.Errorf("signing in over plain HTTP at %s: %d %v\n%s", publicHost, resp.StatusCode, resp.Cookies(), body)
+	if p := get(plain, lhuta.url+"/ui/login", url.Values{"csrf": {"x"}, "token": {"scanner-token"}}); p.status != http.StatusForbidden ||
+		strings.Contains(p.body, "CSRF") || len(p.cookies) != 0 {
+		t.Errorf("signing in over plain HTTP at %s: %d %v\n%s", publicHost, p.status, p.cookies, p.body)
 	}
 	// On this machine plain HTTP keeps working, with cookies a browser
 	// keeps over http://localhost.
 	req, _ := http.NewRequest(http.MethodGet, lhuta.url+"/ui/login", nil)
 	req.Host = "localhost"
 	resp, err := plain.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || len(resp.Cookies()) != 1 || resp.Cookies()[0].Secure {
-		t.Errorf("plain HTTP on localhost: %d, cookies %v", resp.StatusCode, resp.Cookies())
+	p = read(t, resp, err)
+	if p.status != http.StatusOK || len(p.cookies) != 1 || p.cookies[0].Secure {
+		t.Errorf("plain HTTP on localhost: %d, cookies %v", p.status, p.cookies)
 	}
 }
 

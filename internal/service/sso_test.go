@@ -37,7 +37,7 @@ const machineTokens = "scanner-token=clerk:skener;created=2026-01-05T08:00:00Z,o
 
 type running struct {
 	url string
-	idp *testidp.IdP
+	idp *testidp.Provider
 }
 
 // startWithProvider runs the service as lhuta serve assembles it, with
@@ -202,37 +202,50 @@ func newVisitor(t *testing.T) *visitor {
 	return &visitor{t: t, client: &http.Client{Jar: jar}}
 }
 
-func (v *visitor) do(method, u string, form url.Values) (*http.Response, string) {
-	v.t.Helper()
-	var resp *http.Response
-	var err error
-	if form != nil {
-		resp, err = v.client.PostForm(u, form)
-	} else {
-		resp, err = v.client.Get(u)
-	}
+// page is what a request ended at, after the redirects followed.
+type page struct {
+	status  int
+	url     *url.URL
+	header  http.Header
+	cookies []*http.Cookie
+	body    string
+}
+
+// read reads and closes an answer.
+func read(t *testing.T, resp *http.Response, err error) page {
+	t.Helper()
 	if err != nil {
-		v.t.Fatalf("%s %s: %v", method, u, err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return page{resp.StatusCode, resp.Request.URL, resp.Header, resp.Cookies(), string(b)}
+}
+
+func (v *visitor) do(u string, form url.Values) page {
+	v.t.Helper()
+	if form != nil {
+		resp, err := v.client.PostForm(u, form)
+		return read(v.t, resp, err)
+	}
+	resp, err := v.client.Get(u)
+	return read(v.t, resp, err)
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // signInAtProvider starts the console's sign-in through the provider and
 // signs in on the provider's login form; it returns the page lhuta answers.
-func (v *visitor) signInAtProvider(base, username, password string) (*http.Response, string) {
+func (v *visitor) signInAtProvider(base, username, password string) page {
 	v.t.Helper()
-	resp, body := v.do("GET", base+"/ui/login/sso?next=/ui/cases", nil)
-	id := resp.Request.URL.Query().Get("authRequestID")
-	if id == "" || !strings.Contains(body, `name="password"`) {
-		v.t.Fatalf("lhuta did not send the browser to the provider's login form: %s\n%s", resp.Request.URL, body)
+	p := v.do(base+"/ui/login/sso?next=/ui/cases", nil)
+	id := p.url.Query().Get("authRequestID")
+	if id == "" || !strings.Contains(p.body, `name="password"`) {
+		v.t.Fatalf("lhuta did not send the browser to the provider's login form: %s\n%s", p.url, p.body)
 	}
-	login := *resp.Request.URL
+	login := *p.url
 	login.RawQuery = ""
-	return v.do("POST", login.String(), url.Values{"id": {id}, "username": {username}, "password": {password}})
+	return v.do(login.String(), url.Values{"id": {id}, "username": {username}, "password": {password}})
 }
 
 // A clerk signs in to the console through the provider: the console knows
@@ -242,44 +255,44 @@ func TestConsoleSignInThroughTheProvider(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		lhuta := startWithProvider(t, db, service.Config{}, "http")
 		jana := newVisitor(t)
-		if _, body := jana.do("GET", lhuta.url+"/ui/login", nil); !strings.Contains(body, "Přihlásit se účtem úřadu") {
-			t.Fatalf("the sign-in page offers no sign-in through the provider:\n%s", body)
+		if p := jana.do(lhuta.url+"/ui/login", nil); !strings.Contains(p.body, "Přihlásit se účtem úřadu") {
+			t.Fatalf("the sign-in page offers no sign-in through the provider:\n%s", p.body)
 		}
-		resp, body := jana.signInAtProvider(lhuta.url, "jana", "heslo-jany")
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `http-equiv="refresh" content="0;url=/ui/cases"`) {
-			t.Fatalf("after the provider: %d %s\n%s", resp.StatusCode, resp.Request.URL, body)
+		p := jana.signInAtProvider(lhuta.url, "jana", "heslo-jany")
+		if p.status != http.StatusOK || !strings.Contains(p.body, `http-equiv="refresh" content="0;url=/ui/cases"`) {
+			t.Fatalf("after the provider: %d %s\n%s", p.status, p.url, p.body)
 		}
-		resp, body = jana.do("GET", lhuta.url+"/ui/cases/new", nil)
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Jana Nováková") || !strings.Contains(body, "nova-ves") {
-			t.Fatalf("Jana's console: %d %s\n%s", resp.StatusCode, resp.Request.URL, body)
+		p = jana.do(lhuta.url+"/ui/cases/new", nil)
+		if p.status != http.StatusOK || !strings.Contains(p.body, "Jana Nováková") || !strings.Contains(p.body, "nova-ves") {
+			t.Fatalf("Jana's console: %d %s\n%s", p.status, p.url, p.body)
 		}
-		m := csrfField.FindStringSubmatch(body)
+		m := csrfField.FindStringSubmatch(p.body)
 		if m == nil {
-			t.Fatalf("no CSRF token on the form:\n%s", body)
+			t.Fatalf("no CSRF token on the form:\n%s", p.body)
 		}
-		resp, body = jana.do("POST", lhuta.url+"/ui/cases", url.Values{"csrf": {m[1]}, "idem": {"form-1"},
+		p = jana.do(lhuta.url+"/ui/cases", url.Values{"csrf": {m[1]}, "idem": {"form-1"},
 			"situation": {"id_card_incident"}, "office": {"nova-ves"}, "citizen.full_name": {"Karel Občan"},
 			"citizen.id": {"c-77"}, "citizen.birth_date": {"1980-05-17"}})
-		caseID, _, _ := strings.Cut(strings.TrimPrefix(resp.Request.URL.Path, "/ui/cases/"), "?")
-		if resp.StatusCode != http.StatusOK || len(caseID) != 36 {
-			t.Fatalf("opening a case in the console: %d %s\n%s", resp.StatusCode, resp.Request.URL, body)
+		caseID, _, _ := strings.Cut(strings.TrimPrefix(p.url.Path, "/ui/cases/"), "?")
+		if p.status != http.StatusOK || len(caseID) != 36 {
+			t.Fatalf("opening a case in the console: %d %s\n%s", p.status, p.url, p.body)
 		}
 		if got := recordedBy(t, lhuta.url, caseID); got != "Jana Nováková" {
 			t.Errorf("recorded_by %q, want Jana Nováková", got)
 		}
 
 		eva := newVisitor(t)
-		resp, body = eva.signInAtProvider(lhuta.url, "eva", "heslo-evy")
-		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "nepatří do žádné skupiny") || !strings.Contains(body, "Eva Kuchařová") {
-			t.Errorf("Eva, in no mapped group: %d\n%s", resp.StatusCode, body)
+		p = eva.signInAtProvider(lhuta.url, "eva", "heslo-evy")
+		if p.status != http.StatusForbidden || !strings.Contains(p.body, "nepatří do žádné skupiny") || !strings.Contains(p.body, "Eva Kuchařová") {
+			t.Errorf("Eva, in no mapped group: %d\n%s", p.status, p.body)
 		}
-		if resp, _ := eva.do("GET", lhuta.url+"/ui/cases", nil); !strings.HasSuffix(resp.Request.URL.Path, "/ui/login") {
-			t.Errorf("Eva reached %s without a role", resp.Request.URL)
+		if p := eva.do(lhuta.url+"/ui/cases", nil); !strings.HasSuffix(p.url.Path, "/ui/login") {
+			t.Errorf("Eva reached %s without a role", p.url)
 		}
 		// A callback that no sign-in of this browser started is refused.
-		resp, body = newVisitor(t).do("GET", lhuta.url+"/ui/login/sso/callback?code=x&state=y", nil)
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "nezačalo v tomto prohlížeči") {
-			t.Errorf("a callback nobody started: %d\n%s", resp.StatusCode, body)
+		p = newVisitor(t).do(lhuta.url+"/ui/login/sso/callback?code=x&state=y", nil)
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "nezačalo v tomto prohlížeči") {
+			t.Errorf("a callback nobody started: %d\n%s", p.status, p.body)
 		}
 	})
 }

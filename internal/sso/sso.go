@@ -181,7 +181,7 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, token string) (handler
 		return handlers.Identity{}, errors.New("access token is not a JWT")
 	}
 	v := party.IDTokenVerifier()
-	if err := oidc.CheckIssuer(&at, p.cfg.Issuer); err != nil {
+	if err := oidc.CheckIssuerWithISSVerifier(&at, p.cfg.Issuer, nil); err != nil {
 		return handlers.Identity{}, errors.New("access token of another issuer")
 	}
 	if err := oidc.CheckAudience(&at, p.cfg.Audience); err != nil {
@@ -204,7 +204,7 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, token string) (handler
 func (p *Provider) identity(claims map[string]any) (handlers.Identity, error) {
 	name := personName(claims)
 	raw, _ := lookup(claims, p.cfg.GroupsClaim)
-	groups := strings_(raw)
+	groups := claimStrings(raw)
 	id, ok := p.cfg.Groups.identity(name, groups)
 	if !ok {
 		p.cfg.Log.Warn("single sign-on refused: no group maps to a role", "name", name, "claim", p.cfg.GroupsClaim, "groups", groups)
@@ -244,8 +244,8 @@ func lookup(claims map[string]any, name string) (any, bool) {
 	return cur, true
 }
 
-// strings_ reads a claim that is one string or a list of them.
-func strings_(v any) []string {
+// claimStrings reads a claim that is one string or a list of them.
+func claimStrings(v any) []string {
 	switch v := v.(type) {
 	case string:
 		return []string{v}

@@ -47,8 +47,8 @@ type Client struct {
 	RedirectURIs []string
 }
 
-// IdP is a running provider.
-type IdP struct {
+// Provider is a running provider.
+type Provider struct {
 	// Issuer is the provider's issuer URL (http://127.0.0.1:port).
 	Issuer  string
 	storage *store
@@ -56,7 +56,7 @@ type IdP struct {
 
 // Start runs a provider with users on a free port of 127.0.0.1 until the
 // test ends; Register adds clients.
-func Start(t testing.TB, users ...User) *IdP {
+func Start(t testing.TB, users ...User) *Provider {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -75,29 +75,29 @@ func Start(t testing.TB, users ...User) *IdP {
 	srv := &http.Server{Handler: exampleop.SetupServer(issuer, st, nil, false), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	return &IdP{Issuer: issuer, storage: st}
+	return &Provider{Issuer: issuer, storage: st}
 }
 
 // Register registers a client (an application) at the provider: once the
 // application's address, and so its redirect URI, is known.
-func (idp *IdP) Register(c Client) {
-	idp.storage.mu.Lock()
-	defer idp.storage.mu.Unlock()
-	idp.storage.clients[c.ID] = c
+func (p *Provider) Register(c Client) {
+	p.storage.mu.Lock()
+	defer p.storage.mu.Unlock()
+	p.storage.clients[c.ID] = c
 }
 
 // AccessToken signs username in at the provider for client, through the
 // provider's login form and the authorization code flow with PKCE, as a
 // browser and a command-line application would, and returns the access
 // token the provider issued.
-func (idp *IdP) AccessToken(t testing.TB, clientID, username, password string) string {
+func (p *Provider) AccessToken(t testing.TB, clientID, username, password string) string {
 	t.Helper()
-	idp.storage.mu.Lock()
-	c := idp.storage.clients[clientID]
-	idp.storage.mu.Unlock()
+	p.storage.mu.Lock()
+	c := p.storage.clients[clientID]
+	p.storage.mu.Unlock()
 	redirect := c.RedirectURIs[0]
 	ctx := context.Background()
-	party, err := rp.NewRelyingPartyOIDC(ctx, idp.Issuer, c.ID, c.Secret, redirect, []string{oidc.ScopeOpenID, oidc.ScopeProfile})
+	party, err := rp.NewRelyingPartyOIDC(ctx, p.Issuer, c.ID, c.Secret, redirect, []string{oidc.ScopeOpenID, oidc.ScopeProfile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,13 +114,13 @@ func (idp *IdP) AccessToken(t testing.TB, clientID, username, password string) s
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	form := url.Values{"id": {resp.Request.URL.Query().Get("authRequestID")}, "username": {username}, "password": {password}}
-	resp, err = browser.PostForm(idp.Issuer+"/login/username", form)
+	resp, err = browser.PostForm(p.Issuer+"/login/username", form)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	back, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil || back.Query().Get("code") == "" {
 		t.Fatalf("the provider did not send %s back with a code: %d %s", username, resp.StatusCode, resp.Header.Get("Location"))
@@ -134,9 +134,9 @@ func (idp *IdP) AccessToken(t testing.TB, clientID, username, password string) s
 
 // Sign signs claims with the provider's own signing key, as the provider
 // would, for tokens it will not issue on request (one that has expired).
-func (idp *IdP) Sign(t testing.TB, claims map[string]any) string {
+func (p *Provider) Sign(t testing.TB, claims map[string]any) string {
 	t.Helper()
-	key, err := idp.storage.SigningKey(context.Background())
+	key, err := p.storage.SigningKey(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
