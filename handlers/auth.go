@@ -139,6 +139,11 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 					writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Detail: err.Error()})
 					return
 				}
+				if errors.Is(err, ErrProviderUnavailable) {
+					w.Header().Set("Retry-After", "5")
+					writeProblem(w, Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Detail: err.Error()})
+					return
+				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta", error="invalid_token"`)
 				writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized, Detail: err.Error()})
 				return
@@ -175,6 +180,11 @@ type AccessTokens interface {
 // ErrNoRole is a person the identity provider vouches for whose groups
 // map to no lhuta role: 403, not 401.
 var ErrNoRole = errors.New("no group of this person is mapped to a lhuta role (LHUTA_OIDC_GROUPS)")
+
+// ErrProviderUnavailable is an identity provider that cannot be asked
+// (its discovery document does not load): 503, for a token it may well
+// vouch for once it answers.
+var ErrProviderUnavailable = errors.New("the identity provider cannot be reached")
 
 type signedInKey struct{}
 

@@ -274,9 +274,11 @@ func (con *Console) session(r *http.Request) *session {
 		delete(con.sessions, c.Value)
 		return nil
 	}
-	if who, ok := con.cfg.Identify(s.token); s.token != "" && (!ok || who != s.who) {
-		delete(con.sessions, c.Value)
-		return nil
+	if s.token != "" {
+		if who, ok := con.cfg.Identify(s.token); !ok || who != s.who {
+			delete(con.sessions, c.Value)
+			return nil
+		}
 	}
 	s.seen = now
 	return s

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -295,4 +296,48 @@ func TestConsoleSignInThroughTheProvider(t *testing.T) {
 			t.Errorf("a callback nobody started: %d\n%s", p.status, p.body)
 		}
 	})
+}
+
+// With the provider down, lhuta still starts and its machine tokens work;
+// an access token cannot be checked (503, not 401: it may be good), and the
+// console says the provider does not answer and offers the token form.
+func TestTheProviderDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := "http://" + ln.Addr().String()
+	_ = ln.Close() // nothing listens there now
+	mapping, _ := sso.ParseGroups(groups)
+	provider, err := sso.New(sso.Config{Issuer: issuer, ClientID: "lhuta", Groups: mapping})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, _ := handlers.ParseTokens(machineTokens)
+	svc, err := service.New(service.Config{DB: testdb.SQLite(t), Addr: "127.0.0.1:0", Tokens: tokens, SSO: provider,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := svc.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	base := "http://" + addr.String()
+
+	if status, body := call(t, "GET", base+"/v1/obligations", "scanner-token", ""); status != http.StatusOK {
+		t.Errorf("a machine token with the provider down: %d %s", status, body)
+	}
+	jwt := testidp.SignWithUnknownKey(t, map[string]any{"iss": issuer, "aud": "lhuta", "exp": time.Now().Add(time.Hour).Unix()})
+	if status, body := call(t, "GET", base+"/v1/obligations", jwt, ""); status != http.StatusServiceUnavailable {
+		t.Errorf("an access token with the provider down: %d %s, want 503", status, body)
+	}
+	p := newVisitor(t).do(base+"/ui/login/sso", nil)
+	if p.status != http.StatusBadGateway || !strings.Contains(p.body, "Poskytovatel identity úřadu teď neodpovídá") || !strings.Contains(p.body, `id="f-token"`) {
+		t.Errorf("signing in through a provider that is down: %d\n%s", p.status, p.body)
+	}
 }

@@ -100,7 +100,7 @@ func (p *Provider) party(ctx context.Context) (rp.RelyingParty, error) {
 			return nonce
 		})))
 	if err != nil {
-		return nil, fmt.Errorf("identity provider %s: %w", p.cfg.Issuer, err)
+		return nil, fmt.Errorf("%w: %s: %w", handlers.ErrProviderUnavailable, p.cfg.Issuer, err)
 	}
 	p.rp = party
 	return party, nil
