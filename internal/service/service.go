@@ -136,7 +136,7 @@ func New(cfg Config) (*Service, error) {
 	// one holding the lease; the others stand by and take over when it dies.
 	s.projecting = lease.New(cfg.DB, "projections", cfg.Log)
 	s.api = handlers.New(handlers.Config{
-		Repo:         caserepo.New(eventstore.NewSQLStore(cfg.DB.SQL, cfg.DB.Dialect)),
+		Repo:         caserepo.New(cfg.DB.Store()),
 		Reader:       projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
 		Offices:      cfg.Offices,
 		Reminders:    s.reminders,
