@@ -51,6 +51,9 @@ type Server struct {
 	credits *credits.Ledger
 	// reminders lists the reminders (nil: none are planned).
 	reminders Reminders
+	// accessTokens verifies the identity provider's access tokens (nil:
+	// only the machine tokens are accepted).
+	accessTokens AccessTokens
 }
 
 // Config is what New needs.
@@ -82,6 +85,9 @@ type Config struct {
 	Offices *money.Offices
 	// Reminders lists the e-mail reminders (internal/reminders); nil: none.
 	Reminders Reminders
+	// AccessTokens verifies the identity provider's access tokens
+	// (internal/sso); nil: the API accepts only the machine tokens.
+	AccessTokens AccessTokens
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -96,7 +102,7 @@ func New(c Config) *Server {
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
 		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
 		credits:   credits.New(c.DB),
-		reminders: c.Reminders}
+		reminders: c.Reminders, accessTokens: c.AccessTokens}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}
