@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lhuta/lhuta/domain/cases"
 )
@@ -55,6 +57,9 @@ func (id Identity) HomeOffice() string {
 type Tokens struct {
 	digests [][sha256.Size]byte
 	ids     []Identity
+	// since and until are when each token was added and when it stops
+	// being accepted (zero: not recorded, never).
+	since, until []time.Time
 }
 
 var roles = []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, cases.Admin}
@@ -63,7 +68,9 @@ var roles = []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, 
 // separated by commas or new lines (LHUTA_TOKENS, docs/API.md); a line
 // starting with # is a comment. offices is one office code, several joined
 // by "|" ("nova-ves|stara-ves"), or "*" for every office; a token with
-// offices reads and writes only the cases of those offices.
+// offices reads and writes only the cases of those offices. An entry may
+// end in ";created=…" and ";expires=…" (a date, the token's last day in
+// Europe/Prague, or an RFC 3339 time): an expired token is refused.
 func ParseTokens(s string) (Tokens, error) {
 	var t Tokens
 	var pairs []string
@@ -78,6 +85,7 @@ func ParseTokens(s string) (Tokens, error) {
 			continue
 		}
 		token, who, ok := strings.Cut(pair, "=")
+		who, attrs, _ := strings.Cut(who, ";")
 		role, name, ok2 := strings.Cut(who, ":")
 		name, office, scoped := strings.Cut(name, ":")
 		var offices []string
@@ -90,6 +98,11 @@ func ParseTokens(s string) (Tokens, error) {
 		if !slices.Contains(roles, cases.Role(role)) {
 			return Tokens{}, fmt.Errorf("token entry for %q has unknown role %q (known: clerk, compliance_officer, dashboard, admin)", name, role)
 		}
+		since, until, err := tokenDates(attrs)
+		if err != nil {
+			return Tokens{}, fmt.Errorf("token entry for %q: %w", name, err)
+		}
+		t.since, t.until = append(t.since, since), append(t.until, until)
 		t.digests = append(t.digests, sha256.Sum256([]byte(token)))
 		t.ids = append(t.ids, Identity{cases.Role(role), name, offices})
 	}
@@ -104,7 +117,17 @@ func redactToken(pair string) string {
 // Len returns the number of tokens.
 func (t Tokens) Len() int { return len(t.ids) }
 
+// ErrTokenExpired is a known token past its expiry.
+var ErrTokenExpired = errors.New("token expired")
+
 func (t Tokens) lookup(token string) (Identity, bool) {
+	id, err := t.find(token, time.Now())
+	return id, err == nil
+}
+
+// find returns whose token is, nil error only when it is known and not
+// expired at now.
+func (t Tokens) find(token string, now time.Time) (Identity, error) {
 	d := sha256.Sum256([]byte(token))
 	found := -1
 	for i := range t.digests {
@@ -113,10 +136,15 @@ func (t Tokens) lookup(token string) (Identity, bool) {
 		}
 	}
 	if found < 0 {
-		return Identity{}, false
+		return Identity{}, errUnknownToken
 	}
-	return t.ids[found], true
+	if !t.until[found].IsZero() && !now.Before(t.until[found]) {
+		return Identity{}, ErrTokenExpired
+	}
+	return t.ids[found], nil
 }
+
+var errUnknownToken = errors.New("unknown token")
 
 type identityKey struct{}
 
@@ -131,18 +159,30 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 		// What a token may read (citizens' data among it) is kept by no
 		// cache, the browser's included.
 		w.Header().Set("Cache-Control", "no-store")
-		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta"`)
-			writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized,
-				Detail: "send Authorization: Bearer <token>"})
-			return
-		}
-		id, ok := s.tokens.Load().lookup(strings.TrimSpace(token))
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta", error="invalid_token"`)
-			writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized, Detail: "unknown token"})
-			return
+		id, signedIn := r.Context().Value(signedInKey{}).(Identity)
+		if !signedIn {
+			scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta"`)
+				writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized,
+					Detail: "send Authorization: Bearer <token>"})
+				return
+			}
+			var err error
+			if id, err = s.bearer(r.Context(), strings.TrimSpace(token)); err != nil {
+				if errors.Is(err, ErrNoRole) {
+					writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Detail: err.Error()})
+					return
+				}
+				if errors.Is(err, ErrProviderUnavailable) {
+					w.Header().Set("Retry-After", "5")
+					writeProblem(w, Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Detail: err.Error()})
+					return
+				}
+				w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta", error="invalid_token"`)
+				writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized, Detail: err.Error()})
+				return
+			}
 		}
 		if !slices.Contains(allowed, id.Role) {
 			writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden,
@@ -154,6 +194,41 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	}
+}
+
+// bearer returns whose a bearer token is: a machine token of the tokens
+// file, or else an access token of the identity provider (single sign-on).
+func (s *Server) bearer(ctx context.Context, token string) (Identity, error) {
+	id, err := s.tokens.Load().find(token, time.Now())
+	if !errors.Is(err, errUnknownToken) || s.accessTokens == nil || strings.Count(token, ".") != 2 {
+		return id, err
+	}
+	return s.accessTokens.VerifyAccessToken(ctx, token)
+}
+
+// AccessTokens verifies the identity provider's access tokens (JWTs) and
+// says whose they are (internal/sso).
+type AccessTokens interface {
+	VerifyAccessToken(ctx context.Context, token string) (Identity, error)
+}
+
+// ErrNoRole is a person the identity provider vouches for whose groups
+// map to no lhuta role: 403, not 401.
+var ErrNoRole = errors.New("no group of this person is mapped to a lhuta role (LHUTA_OIDC_GROUPS)")
+
+// ErrProviderUnavailable is an identity provider that cannot be asked
+// (its discovery document does not load): 503, for a token it may well
+// vouch for once it answers.
+var ErrProviderUnavailable = errors.New("the identity provider cannot be reached")
+
+type signedInKey struct{}
+
+// SignedIn returns ctx carrying a person the caller has authenticated
+// itself (the console's single sign-on): the API's routes let them in with
+// their role, without a bearer token. Only code in this process can set a
+// context, so no request from the network can claim an identity this way.
+func SignedIn(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, signedInKey{}, id)
 }
 
 // Identify returns whose a bearer token is: the web console's sign-in form

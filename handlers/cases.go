@@ -338,6 +338,14 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
+	// The history answers every event in the current shape of its type, as
+	// the fold reads it: one schema per type, whenever it was recorded.
+	for i := range events {
+		if events[i].Data, err = cases.Upcast(cases.EventType(events[i].Type), events[i].Data); err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+	}
 	s.audit(r, mux.Vars(r)["id"])
 	writeJSON(w, http.StatusOK, map[string]any{"items": events})
 }

@@ -53,6 +53,9 @@ type Server struct {
 	credits *credits.Ledger
 	// reminders lists the reminders (nil: none are planned).
 	reminders Reminders
+	// accessTokens verifies the identity provider's access tokens (nil:
+	// only the machine tokens are accepted).
+	accessTokens AccessTokens
 }
 
 // Config is what New needs.
@@ -87,6 +90,9 @@ type Config struct {
 	KnownOffices []string
 	// Reminders lists the e-mail reminders (internal/reminders); nil: none.
 	Reminders Reminders
+	// AccessTokens verifies the identity provider's access tokens
+	// (internal/sso); nil: the API accepts only the machine tokens.
+	AccessTokens AccessTokens
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -101,7 +107,7 @@ func New(c Config) *Server {
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
 		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
 		credits:   credits.New(c.DB),
-		reminders: c.Reminders, knownOffices: c.KnownOffices}
+		reminders: c.Reminders, accessTokens: c.AccessTokens, knownOffices: c.KnownOffices}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}
@@ -187,7 +193,7 @@ func Rules() []Rule {
 func (s *Server) Routes() http.Handler {
 	r := mux.NewRouter()
 	for _, rt := range s.routes() {
-		h := s.checkInput(rt.handle)
+		h := s.checkInput(rt.Rule, rt.handle)
 		if rt.Roles != nil {
 			h = s.allow(h, rt.Roles...)
 		}

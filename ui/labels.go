@@ -92,6 +92,8 @@ var labels = map[string]string{
 	"reason":                        "Důvod",
 	"excused_on":                    "Datum prominutí",
 	"obstacle_from":                 "Překážka od",
+	"email":                         "E-mail pro upomínky",
+	"withdrawn_on":                  "Datum odvolání souhlasu",
 	"flag":                          "Podezření z přestupku",
 	"decision":                      "Rozhodnutí",
 	"fine_czk":                      "Pokuta (Kč)",
@@ -104,6 +106,7 @@ var labels = map[string]string{
 	"house_number":                  "Číslo popisné",
 	"village_part":                  "Část obce",
 	"dogs":                          "Počet psů",
+	"dog_born_on":                   "Datum narození psa",
 	"ended_on":                      "Datum zániku povinnosti",
 	"from":                          "Od",
 	"to":                            "Do (nepovinné)",
@@ -183,21 +186,6 @@ var labels = map[string]string{
 	// Fee parts.
 	"filing":     "při podání",
 	"collection": "při převzetí",
-}
-
-// choices are the values a select offers for an enumerated field; the
-// domain checks the value (a value it refuses comes back as a field error).
-var choices = map[string][]string{
-	"kind":          {"lost", "stolen", "damaged", "destroyed", "certificate_misuse"},
-	"reported_to":   {"municipal_office", "registry_office", "police", "embassy", "ministry"},
-	"document":      {"id_card", "id_card_chip", "id_card_temporary", "passport"},
-	"track":         {"standard", "five_working_days", "twenty_four_hours", "embassy"},
-	"filing_office": {"municipal_office", "registry_office", "embassy", "ministry"},
-	"pickup_office": {"municipal_office", "registry_office", "embassy", "ministry"},
-	"change": {"marriage", "divorce", "partnership_registered", "partnership_dissolved", "widowed",
-		"marriage_void", "partnership_void", "spouse_declared_dead"},
-	"decision": {"dismissed", "proceedings_opened", "fined"},
-	"fee":      {"waste", "dog"},
 }
 
 // eventLabels are the labels of fields that mean something else in one

@@ -335,9 +335,9 @@ func (con *Console) recordForm(r *http.Request, c projections.CaseView, eventTyp
 		case cf.Kind == "date":
 			ff.Hint = dateHint
 		}
-		if opts, ok := choices[cf.Name]; ok {
+		if cf.Enum != nil {
 			ff.Kind = "select"
-			for _, v := range opts {
+			for _, v := range cf.Enum {
 				ff.Options = append(ff.Options, option{v, valueLabel(cf.Name, v)})
 			}
 		}

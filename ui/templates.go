@@ -29,7 +29,7 @@ var funcs = template.FuncMap{
 
 // pageNames are the console's pages, each a template of its own on the
 // common layout.
-var pageNames = []string{"login", "error", "find", "form", "case", "list", "dashboard", "citizen", "slip", "credits", "my"}
+var pageNames = []string{"login", "error", "find", "form", "case", "list", "dashboard", "citizen", "slip", "credits", "https", "continue", "my"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}

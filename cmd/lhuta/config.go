@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/buildinfo"
+	"github.com/lhuta/lhuta/internal/forwarded"
+	"github.com/lhuta/lhuta/internal/sso"
 )
 
 // config is the service's configuration: flags win over environment variables.
@@ -33,8 +36,9 @@ type config struct {
 	check bool
 	// file is where backup and export write ("" or "-": standard output).
 	file string
-	// tokenRole and tokenName are what lhuta token add adds.
-	tokenRole, tokenName string
+	// tokenAction is what lhuta token does (add, list, revoke); tokenRole,
+	// tokenName and tokenExpires are what it adds, tokenName what it revokes.
+	tokenAction, tokenRole, tokenName, tokenExpires string
 	// synchronous is LHUTA_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL.
 	synchronous string
 	// dbTimeout is LHUTA_DB_TIMEOUT, the database deadline of one request.
@@ -51,6 +55,16 @@ type config struct {
 	// offices is LHUTA_OFFICES, the offices file ("" for the built-in ones);
 	// office is import-statement's --office, and file its statement.
 	offices, office string
+	// tlsCert and tlsKey make serve speak HTTPS; rawProxies is
+	// LHUTA_TRUSTED_PROXIES as given, trustedProxies as parsed.
+	tlsCert, tlsKey, rawProxies string
+	trustedProxies              []netip.Prefix
+	// oidc* configure the staff's single sign-on; rawGroups is
+	// LHUTA_OIDC_GROUPS as given, oidcGroups as parsed.
+	oidcIssuer, oidcClientID, oidcClientSecret, oidcAudience, oidcGroupsClaim, rawGroups string
+	oidcGroups                                                                           sso.Mapping
+	// kekFile is LHUTA_KEK_FILE, the key-encryption key of personal values.
+	kekFile string
 }
 
 // settings are the configuration each command takes, as a flag and as an
@@ -62,10 +76,10 @@ type settingDef struct {
 }
 
 var (
-	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export", "import-statement"}
+	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export", "import-statement", "seal-existing"}
 	serveOnly = []string{"serve"}
 	withAddr  = []string{"serve", "healthcheck"}
-	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement"}
+	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement", "seal-existing"}
 	withMoney = []string{"serve", "import-statement"}
 	withTerms = []string{"serve", "import-statement", "rebuild"}
 )
@@ -88,6 +102,8 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.rawDBTimeout }},
 	{"offices", "LHUTA_OFFICES", "", "offices file: each office's code, name, account and fee schedules (default: the built-in office nova-ves); rebuild plans the reminders with it", withTerms,
 		func(c *config) *string { return &c.offices }},
+	{"kek-file", "LHUTA_KEK_FILE", "", "file of the key-encryption key (32 random bytes in base64, lhuta kek generate FILE) that wraps the citizens' data keys; default: kek.b64 in the data directory, made on first start", allDB,
+		func(c *config) *string { return &c.kekFile }},
 	{"log-format", "LHUTA_LOG_FORMAT", "text", "log format: text or json", allDB, func(c *config) *string { return &c.logFormat }},
 	{"log-level", "LHUTA_LOG_LEVEL", "info", "least level logged: debug, info, warn or error", allDB, func(c *config) *string { return &c.logLevel }},
 	{"database-read-url", "DATABASE_READ_URL", "", "PostgreSQL streaming replica of DATABASE_URL that queries read (min_position waits for the replica); writes and the projection stay on DATABASE_URL", serveOnly,
@@ -102,8 +118,26 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.smtpURL }},
 	{"mail-from", "LHUTA_MAIL_FROM", "", "sender address of the reminders (required with LHUTA_SMTP_URL)", serveOnly,
 		func(c *config) *string { return &c.mailFrom }},
-	{"public-url", "LHUTA_PUBLIC_URL", "", "address the citizens reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/", serveOnly,
+	{"public-url", "LHUTA_PUBLIC_URL", "", "address people reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/, the identity provider sends staff back to its /ui/login/sso/callback (default: the address each browser used)", serveOnly,
 		func(c *config) *string { return &c.publicURL }},
+	{"tls-cert", "LHUTA_TLS_CERT", "", "PEM certificate (with its chain) to serve HTTPS with, directly; with --tls-key (healthcheck then asks over HTTPS)", withAddr,
+		func(c *config) *string { return &c.tlsCert }},
+	{"tls-key", "LHUTA_TLS_KEY", "", "PEM private key of --tls-cert", serveOnly,
+		func(c *config) *string { return &c.tlsKey }},
+	{"trusted-proxies", "LHUTA_TRUSTED_PROXIES", "", "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-Proto and X-Forwarded-For are believed; from anyone else they are ignored", serveOnly,
+		func(c *config) *string { return &c.rawProxies }},
+	{"oidc-issuer", "LHUTA_OIDC_ISSUER", "", "staff single sign-on: the OpenID Connect provider's issuer URL, exactly as its discovery document says (https://login.example.cz/realms/urad)", serveOnly,
+		func(c *config) *string { return &c.oidcIssuer }},
+	{"oidc-client-id", "LHUTA_OIDC_CLIENT_ID", "", "lhuta's client id at the provider", serveOnly,
+		func(c *config) *string { return &c.oidcClientID }},
+	{"oidc-client-secret", "LHUTA_OIDC_CLIENT_SECRET", "", "lhuta's client secret at the provider (none: a public client, PKCE only); prefer the variable", serveOnly,
+		func(c *config) *string { return &c.oidcClientSecret }},
+	{"oidc-audience", "LHUTA_OIDC_AUDIENCE", "", "audience the API's access tokens must carry (default: the client id)", serveOnly,
+		func(c *config) *string { return &c.oidcAudience }},
+	{"oidc-groups", "LHUTA_OIDC_GROUPS", "", "the provider's groups as lhuta roles and offices: group=role:office, comma-separated, * for every office (lhuta-clerks-nova-ves=clerk:nova-ves,lhuta-supervision=compliance_officer:*); the first that matches wins", serveOnly,
+		func(c *config) *string { return &c.rawGroups }},
+	{"oidc-groups-claim", "LHUTA_OIDC_GROUPS_CLAIM", "groups", "claim of the provider's tokens that lists the person's groups or roles (roles; realm_access.roles reaches into an object)", serveOnly,
+		func(c *config) *string { return &c.oidcGroupsClaim }},
 	{"nats-personal-data", "LHUTA_NATS_PERSONAL_DATA", "false", "true puts the citizen block, free-text reasons and the clerk's name into the feed's payloads (only for subscribers allowed to see them)", serveOnly,
 		func(c *config) *string { return &c.rawNatsPersonal }},
 }
@@ -119,6 +153,8 @@ var ownFlags = []struct {
 		func(c *config) any { return &c.office }},
 	{"token", "office", "limit the token's writes to the cases of this office (token=role:name:office)",
 		func(c *config) any { return &c.office }},
+	{"token", "expires", "the token's last day (2027-06-30) or how long it lasts from now (90d, 12h); past it the token is refused (default: never)",
+		func(c *config) any { return &c.tokenExpires }},
 }
 
 // errUsage is returned when help was asked for and printed.
@@ -138,9 +174,15 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	case "version":
 		fmt.Fprintln(out, buildinfo.Get())
 		return c, errUsage
-	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement":
+	case "kek":
+		if len(args) != 2 || args[0] != "generate" {
+			return c, errors.New("usage: lhuta kek generate FILE")
+		}
+		c.file = args[1]
+		return c, nil
+	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement", "seal-existing":
 	default:
-		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, import-statement, version, help; see lhuta help)", c.command)
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, import-statement, kek, seal-existing, version, help; see lhuta help)", c.command)
 	}
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -161,10 +203,17 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		}
 	}
 	if c.command == "token" {
-		if len(args) < 3 || args[0] != "add" {
-			return c, errors.New("usage: lhuta token add ROLE NAME [--office CODE] [--data-dir DIR] (roles: clerk, compliance_officer, dashboard, admin)")
+		switch {
+		case len(args) >= 3 && args[0] == "add":
+			c.tokenAction, c.tokenRole, c.tokenName, args = args[0], args[1], args[2], args[3:]
+		case len(args) >= 2 && args[0] == "revoke":
+			c.tokenAction, c.tokenName, args = args[0], args[1], args[2:]
+		case len(args) >= 1 && args[0] == "list":
+			c.tokenAction, args = args[0], args[1:]
+		default:
+			return c, errors.New("usage: lhuta token add ROLE NAME [--office CODE] [--expires 2027-06-30|90d] | lhuta token list | lhuta token revoke NAME " +
+				"[--data-dir DIR] (roles: clerk, compliance_officer, dashboard, admin)")
 		}
-		c.tokenRole, c.tokenName, args = args[1], args[2], args[3:]
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return c, usage(out, c.command)
@@ -187,7 +236,7 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	switch c.command {
 	case "healthcheck", "token":
 		return c, nil
-	case "migrate", "rebuild", "backup", "export":
+	case "migrate", "rebuild", "backup", "export", "seal-existing":
 		return c, c.checkCommon()
 	}
 	n, err := strconv.Atoi(c.rawThreshold)
@@ -202,6 +251,15 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	c.dbTimeout = d
 	if c.natsPersonal, err = strconv.ParseBool(c.rawNatsPersonal); err != nil {
 		return c, fmt.Errorf("--nats-personal-data (LHUTA_NATS_PERSONAL_DATA): %q is neither true nor false", c.rawNatsPersonal)
+	}
+	if c.trustedProxies, err = forwarded.ParseProxies(c.rawProxies); err != nil {
+		return c, fmt.Errorf("--trusted-proxies (LHUTA_TRUSTED_PROXIES): %w", err)
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("--tls-cert and --tls-key (LHUTA_TLS_CERT, LHUTA_TLS_KEY) go together: the certificate and its key")
+	}
+	if c.oidcGroups, err = sso.ParseGroups(c.rawGroups); err != nil {
+		return c, fmt.Errorf("--oidc-groups: %w", err)
 	}
 	if c.databaseReadURL != "" && c.databaseURL == "" {
 		return c, errors.New("--database-read-url (DATABASE_READ_URL) is a replica of PostgreSQL: set DATABASE_URL too")

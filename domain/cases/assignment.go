@@ -9,7 +9,7 @@ import (
 // worklist, GET /v1/worklist); it replaces an earlier assignment.
 type CaseAssigned struct {
 	// To is the staff member's name, as their token or sign-in names them.
-	To   string `json:"to" fact:"required"`
+	To   string `json:"to" fact:"required,public"`
 	Note string `json:"note,omitempty" fact:"text"`
 }
 
@@ -40,7 +40,7 @@ func (e *CaseUnassigned) apply(c *Case) { c.Assignee = "" }
 // existed its reference (migration 00060, in the order the cases were
 // opened); the API never takes it.
 type CaseReferenceAssigned struct {
-	Reference string `json:"reference" fact:"required"`
+	Reference string `json:"reference" fact:"required,public"`
 }
 
 // referencePattern is the shape of a reference: office, year, five digits.

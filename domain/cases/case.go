@@ -68,10 +68,10 @@ func (ctx Context) MayWrite(office string) bool {
 
 // Citizen is the person whose case it is.
 type Citizen struct {
-	ID          string        `json:"id" fact:"required"`
-	BirthDate   calendar.Date `json:"birth_date" fact:"required"`
-	FullName    string        `json:"full_name" fact:"required"`
-	BirthNumber string        `json:"birth_number,omitempty"`
+	ID          string        `json:"id" fact:"required,personal"`
+	BirthDate   calendar.Date `json:"birth_date" fact:"required,personal"`
+	FullName    string        `json:"full_name" fact:"required,personal"`
+	BirthNumber string        `json:"birth_number,omitempty" fact:"personal"`
 }
 
 // Recorded is an event a decision produced, ready to be appended.
@@ -220,13 +220,17 @@ func EventTypes(s Situation) []EventType {
 
 // CaseOpened is the first event of every case.
 type CaseOpened struct {
-	Situation Situation     `json:"situation" fact:"required"`
-	Office    string        `json:"office" fact:"required"`
+	Situation Situation     `json:"situation" fact:"required,public"`
+	Office    string        `json:"office" fact:"required,public"`
 	Citizen   Citizen       `json:"citizen" fact:"required"`
-	OpenedOn  calendar.Date `json:"opened_on" fact:"server"`
+	OpenedOn  calendar.Date `json:"opened_on" fact:"server,public"`
 	// Reference is given by the store in the transaction that appends the
 	// event (caserepo): the next number of the office and year of opening.
-	Reference string `json:"reference,omitempty" fact:"server"`
+	Reference string `json:"reference,omitempty" fact:"server,public"`
+}
+
+func (*CaseOpened) enums() map[string][]string {
+	return map[string][]string{"situation": values(Situations()...)}
 }
 
 // ReferenceOf returns the reference <office>/<year>/<sequence> of the
@@ -319,6 +323,7 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 	chk := check{prefix: "data."}
 	decode(data, f, &chk, ctx.Today, c.Citizen.BirthDate)
 	if len(chk.invalid) == 0 {
+		checkEnums(f, &chk)
 		f.check(c, ctx, &chk)
 	}
 	// A closed case or a repeated trigger is the one thing to say about an
@@ -339,7 +344,7 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 // applyEvent folds one stored event into the case, read in its current
 // shape (upcast.go). It fails only on an event this version of lhuta cannot read.
 func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error {
-	data, err := upcast(eventType, data)
+	data, err := upcast(eventType, tolerateForgotten(eventType, data))
 	if err != nil {
 		return err
 	}

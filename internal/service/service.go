@@ -7,12 +7,14 @@ package service
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"sync"
@@ -27,8 +29,10 @@ import (
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/feed"
+	"github.com/lhuta/lhuta/internal/forwarded"
 	"github.com/lhuta/lhuta/internal/lease"
 	"github.com/lhuta/lhuta/internal/reminders"
+	"github.com/lhuta/lhuta/internal/sso"
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/ui"
 )
@@ -66,7 +70,19 @@ type Config struct {
 	// Reminders configures the e-mail reminders (Reminders.SMTPURL "":
 	// planned and listed, not sent); Today, Offices and Log are the service's.
 	Reminders reminders.Config
-	Log       *slog.Logger
+	// SSO signs staff in through the office's identity provider, in the
+	// console and with its access tokens on the API (nil: tokens only).
+	SSO *sso.Provider
+	// PublicURL is where browsers reach lhuta (LHUTA_PUBLIC_URL); the
+	// identity provider sends them back under it ("": the request's host).
+	PublicURL string
+	// TLSCert and TLSKey are PEM files: with them the service speaks HTTPS
+	// itself ("": plain HTTP, behind a proxy or on localhost).
+	TLSCert, TLSKey string
+	// TrustedProxies are the addresses whose X-Forwarded-Proto and
+	// X-Forwarded-For are believed (internal/forwarded).
+	TrustedProxies []netip.Prefix
+	Log            *slog.Logger
 }
 
 // shutdownWait bounds how long Run lets the requests under way finish.
@@ -82,6 +98,9 @@ type Service struct {
 	api        *handlers.Server
 	http       *http.Server
 	ln         net.Listener
+	// https is whether the service serves HTTPS itself (TLSCert); not read
+	// from http.TLSConfig, which Serve sets up for HTTP/2 either way.
+	https bool
 }
 
 // New assembles the service; nothing runs until Run. It fails on reminder
@@ -123,27 +142,46 @@ func New(cfg Config) (*Service, error) {
 	// one holding the lease; the others stand by and take over when it dies.
 	s.projecting = lease.New(cfg.DB, "projections", cfg.Log)
 	s.api = handlers.New(handlers.Config{
-		Repo:       caserepo.New(eventstore.NewSQLStore(cfg.DB.SQL, cfg.DB.Dialect)),
-		Reader:     projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
-		Offices:    cfg.Offices,
-		Reminders:  s.reminders,
-		Projecting: s.projecting.Held,
-		Collectors: collectors,
-		ReadDB:     readDB,
-		Pipeline:   s.pipeline,
-		DB:         cfg.DB.SQL,
-		Tokens:     cfg.Tokens,
-		Today:      cfg.Today,
-		Log:        cfg.Log,
+		Repo:         caserepo.New(cfg.DB.Store()),
+		Reader:       projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
+		Offices:      cfg.Offices,
+		Reminders:    s.reminders,
+		Projecting:   s.projecting.Held,
+		Collectors:   collectors,
+		ReadDB:       readDB,
+		Pipeline:     s.pipeline,
+		AccessTokens: accessTokens(cfg.SSO),
+		DB:           cfg.DB.SQL,
+		Tokens:       cfg.Tokens,
+		Today:        cfg.Today,
+		Log:          cfg.Log,
 
 		LossReportThreshold: cfg.LossReportThreshold,
 		DBTimeout:           cfg.DBTimeout,
 		KnownOffices:        cfg.KnownOffices,
 	})
 	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
-	console := ui.Config{Identify: s.api.Identify, Today: cfg.Today, Log: cfg.Log, Offices: cfg.Offices}
-	s.http = handlers.HTTPServer(cfg.Addr, ui.Mount(s.api.Routes(), console), handlers.DefaultTimeouts)
+	console := ui.Config{Identify: s.api.Identify, Today: cfg.Today, Log: cfg.Log, Offices: cfg.Offices,
+		SSO: cfg.SSO, PublicURL: cfg.PublicURL}
+	s.http = handlers.HTTPServer(cfg.Addr, forwarded.Handler(cfg.TrustedProxies, ui.Mount(s.api.Routes(), console)), handlers.DefaultTimeouts)
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-cert and --tls-key (LHUTA_TLS_CERT, LHUTA_TLS_KEY) need both a PEM certificate and its key: %w", err)
+		}
+		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.https = true
+	}
 	return s, nil
+}
+
+// accessTokens is the provider as the API's verifier of access tokens, or
+// none (a nil *sso.Provider in the interface would not be nil).
+func accessTokens(p *sso.Provider) handlers.AccessTokens {
+	if p == nil {
+		return nil
+	}
+	return p
 }
 
 // Listen binds the listen address and returns it; Run does it when it was
@@ -176,14 +214,20 @@ func (s *Service) Run(ctx context.Context) error {
 	go func() { defer close(remDone); _ = s.reminders.Run(pipeCtx) }()
 	defer func() { stopPipeline(); <-remDone }()
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- s.http.Serve(s.ln) }()
+	go func() {
+		if s.https {
+			httpErr <- s.http.ServeTLS(s.ln, "", "")
+			return
+		}
+		httpErr <- s.http.Serve(s.ln)
+	}()
 	if s.cfg.LoadTokens != nil {
 		reload := make(chan os.Signal, 1)
 		signal.Notify(reload, syscall.SIGHUP)
 		defer signal.Stop(reload)
 		go s.reloadTokens(pipeCtx, reload)
 	}
-	log.Info("lhuta is listening", "addr", s.ln.Addr().String(), "today", s.cfg.Today().String())
+	log.Info("lhuta is listening", "addr", s.ln.Addr().String(), "https", s.https, "today", s.cfg.Today().String())
 
 	var err error
 	pipelineDone := false
