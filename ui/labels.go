@@ -39,6 +39,7 @@ var labels = map[string]string{
 	"CitizenCorrected":         "Oprava údajů občana",
 	"CaseAssigned":             "Přidělení případu",
 	"CaseUnassigned":           "Zrušení přidělení případu",
+	"CaseReferenceAssigned":    "Přidělení spisové značky",
 	"ContactConsentGiven":      "Souhlas se zasíláním připomínek e-mailem",
 	"ContactConsentWithdrawn":  "Odvolání souhlasu se zasíláním připomínek",
 	"LocalFeeLiabilityArose":   "Vznik poplatkové povinnosti",

@@ -2620,75 +2620,75 @@ func (e ListUnmatchedCreditsParamsCsv) Valid() bool {
 	}
 }
 
-// Defines values for WorklistParamsStatus.
+// Defines values for ListWorklistParamsStatus.
 const (
-	WorklistParamsStatusDueSoon WorklistParamsStatus = "due_soon"
-	WorklistParamsStatusOpen    WorklistParamsStatus = "open"
-	WorklistParamsStatusOverdue WorklistParamsStatus = "overdue"
+	ListWorklistParamsStatusDueSoon ListWorklistParamsStatus = "due_soon"
+	ListWorklistParamsStatusOpen    ListWorklistParamsStatus = "open"
+	ListWorklistParamsStatusOverdue ListWorklistParamsStatus = "overdue"
 )
 
-// Valid indicates whether the value is a known member of the WorklistParamsStatus enum.
-func (e WorklistParamsStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the ListWorklistParamsStatus enum.
+func (e ListWorklistParamsStatus) Valid() bool {
 	switch e {
-	case WorklistParamsStatusDueSoon:
+	case ListWorklistParamsStatusDueSoon:
 		return true
-	case WorklistParamsStatusOpen:
+	case ListWorklistParamsStatusOpen:
 		return true
-	case WorklistParamsStatusOverdue:
+	case ListWorklistParamsStatusOverdue:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for WorklistParamsSort.
+// Defines values for ListWorklistParamsSort.
 const (
-	WorklistParamsSortDueOn      WorklistParamsSort = "due_on"
-	WorklistParamsSortMinusDueOn WorklistParamsSort = "-due_on"
-	WorklistParamsSortName       WorklistParamsSort = "name"
-	WorklistParamsSortOffice     WorklistParamsSort = "office"
+	ListWorklistParamsSortDueOn      ListWorklistParamsSort = "due_on"
+	ListWorklistParamsSortMinusDueOn ListWorklistParamsSort = "-due_on"
+	ListWorklistParamsSortName       ListWorklistParamsSort = "name"
+	ListWorklistParamsSortOffice     ListWorklistParamsSort = "office"
 )
 
-// Valid indicates whether the value is a known member of the WorklistParamsSort enum.
-func (e WorklistParamsSort) Valid() bool {
+// Valid indicates whether the value is a known member of the ListWorklistParamsSort enum.
+func (e ListWorklistParamsSort) Valid() bool {
 	switch e {
-	case WorklistParamsSortDueOn:
+	case ListWorklistParamsSortDueOn:
 		return true
-	case WorklistParamsSortMinusDueOn:
+	case ListWorklistParamsSortMinusDueOn:
 		return true
-	case WorklistParamsSortName:
+	case ListWorklistParamsSortName:
 		return true
-	case WorklistParamsSortOffice:
+	case ListWorklistParamsSortOffice:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for WorklistParamsExport.
+// Defines values for ListWorklistParamsExport.
 const (
-	WorklistParamsExportAll WorklistParamsExport = "all"
+	ListWorklistParamsExportAll ListWorklistParamsExport = "all"
 )
 
-// Valid indicates whether the value is a known member of the WorklistParamsExport enum.
-func (e WorklistParamsExport) Valid() bool {
+// Valid indicates whether the value is a known member of the ListWorklistParamsExport enum.
+func (e ListWorklistParamsExport) Valid() bool {
 	switch e {
-	case WorklistParamsExportAll:
+	case ListWorklistParamsExportAll:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for WorklistParamsCsv.
+// Defines values for ListWorklistParamsCsv.
 const (
-	WorklistParamsCsvExcel WorklistParamsCsv = "excel"
+	ListWorklistParamsCsvExcel ListWorklistParamsCsv = "excel"
 )
 
-// Valid indicates whether the value is a known member of the WorklistParamsCsv enum.
-func (e WorklistParamsCsv) Valid() bool {
+// Valid indicates whether the value is a known member of the ListWorklistParamsCsv enum.
+func (e ListWorklistParamsCsv) Valid() bool {
 	switch e {
-	case WorklistParamsCsvExcel:
+	case ListWorklistParamsCsvExcel:
 		return true
 	default:
 		return false
@@ -5606,8 +5606,8 @@ type RecordEventParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
-// FindCitizensParams defines parameters for FindCitizens.
-type FindCitizensParams struct {
+// ListCitizensParams defines parameters for ListCitizens.
+type ListCitizensParams struct {
 	// Q A part of a name, a birth date or a birth number (2 to 200 characters).
 	Q string `form:"q" json:"q"`
 
@@ -5975,8 +5975,8 @@ type ReturnUnmatchedCreditParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
-// WorklistParams defines parameters for Worklist.
-type WorklistParams struct {
+// ListWorklistParams defines parameters for ListWorklist.
+type ListWorklistParams struct {
 	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
 	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
 
@@ -5984,16 +5984,16 @@ type WorklistParams struct {
 	Assignee *string `form:"assignee,omitempty" json:"assignee,omitempty"`
 
 	// Status overdue, due_soon (due within the next 5 working days) or open (not overdue); every pending item without it.
-	Status *WorklistParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Status *ListWorklistParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Sort The order of the list: due_on (soonest due first, the default of dated lists), -due_on (latest due first), name (the citizen's name, accents and case ignored, then due date) or office (then due date). Flags and cases take name and office only, payments no sort; any other value is 400.
-	Sort *WorklistParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+	Sort *ListWorklistParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
 
 	// Export all: the whole list as CSV (not one page), written a page at a time; limit and Next-Cursor do not apply.
-	Export *WorklistParamsExport `form:"export,omitempty" json:"export,omitempty"`
+	Export *ListWorklistParamsExport `form:"export,omitempty" json:"export,omitempty"`
 
 	// Csv excel: CSV for Czech Excel, as with Accept: text/csv; profile=excel: a UTF-8 BOM, cells separated by semicolons, Czech headers, dates d. m. yyyy, yes/no as ano/ne.
-	Csv *WorklistParamsCsv `form:"csv,omitempty" json:"csv,omitempty"`
+	Csv *ListWorklistParamsCsv `form:"csv,omitempty" json:"csv,omitempty"`
 
 	// Limit Page size, 1 to 500.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
@@ -6005,17 +6005,17 @@ type WorklistParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// WorklistParamsStatus defines parameters for Worklist.
-type WorklistParamsStatus string
+// ListWorklistParamsStatus defines parameters for ListWorklist.
+type ListWorklistParamsStatus string
 
-// WorklistParamsSort defines parameters for Worklist.
-type WorklistParamsSort string
+// ListWorklistParamsSort defines parameters for ListWorklist.
+type ListWorklistParamsSort string
 
-// WorklistParamsExport defines parameters for Worklist.
-type WorklistParamsExport string
+// ListWorklistParamsExport defines parameters for ListWorklist.
+type ListWorklistParamsExport string
 
-// WorklistParamsCsv defines parameters for Worklist.
-type WorklistParamsCsv string
+// ListWorklistParamsCsv defines parameters for ListWorklist.
+type ListWorklistParamsCsv string
 
 // OpenCaseJSONRequestBody defines body for OpenCase for application/json ContentType.
 type OpenCaseJSONRequestBody = OpenCase
@@ -8432,14 +8432,14 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/cases/{id}/events (the `RecordEvent` operationId).
 	RecordEvent(ctx context.Context, id Id, params *RecordEventParams, body RecordEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// FindCitizens Find citizens
+	// ListCitizens Find citizens
 	//
 	// Citizens of the caller's offices by a part of their name (accents and case ignored), a birth date (1. 4. 1980, 1.4.1980 or 1980-04-01) or a birth number (with or without the slash). Each case of each citizen found is audited as a personal-data read.
 	//
 	// Roles: clerk, compliance_officer.
 	//
-	// Corresponds with GET /v1/citizens (the `FindCitizens` operationId).
-	FindCitizens(ctx context.Context, params *FindCitizensParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/citizens (the `ListCitizens` operationId).
+	ListCitizens(ctx context.Context, params *ListCitizensParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCitizenCases A citizen's cases
 	//
@@ -8593,14 +8593,14 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/unmatched-credits/{credit_id}/return (the `ReturnUnmatchedCredit` operationId).
 	ReturnUnmatchedCredit(ctx context.Context, creditId CreditId, params *ReturnUnmatchedCreditParams, body ReturnUnmatchedCreditJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// Worklist Worklist
+	// ListWorklist Worklist
 	//
 	// The pending obligations and office deadlines of the cases assigned to someone (CaseAssigned) or to nobody, in the caller's offices, soonest due first.
 	//
 	// Roles: clerk, compliance_officer.
 	//
-	// Corresponds with GET /v1/worklist (the `Worklist` operationId).
-	Worklist(ctx context.Context, params *WorklistParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/worklist (the `ListWorklist` operationId).
+	ListWorklist(ctx context.Context, params *ListWorklistParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CheckLiveness Liveness
@@ -8824,15 +8824,15 @@ func (c *Client) RecordEvent(ctx context.Context, id Id, params *RecordEventPara
 	return c.Client.Do(req)
 }
 
-// FindCitizens Find citizens
+// ListCitizens Find citizens
 //
 // Citizens of the caller's offices by a part of their name (accents and case ignored), a birth date (1. 4. 1980, 1.4.1980 or 1980-04-01) or a birth number (with or without the slash). Each case of each citizen found is audited as a personal-data read.
 //
 // Roles: clerk, compliance_officer.
 //
-// Corresponds with GET /v1/citizens (the `FindCitizens` operationId).
-func (c *Client) FindCitizens(ctx context.Context, params *FindCitizensParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewFindCitizensRequest(c.Server, params)
+// Corresponds with GET /v1/citizens (the `ListCitizens` operationId).
+func (c *Client) ListCitizens(ctx context.Context, params *ListCitizensParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCitizensRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9155,15 +9155,15 @@ func (c *Client) ReturnUnmatchedCredit(ctx context.Context, creditId CreditId, p
 	return c.Client.Do(req)
 }
 
-// Worklist Worklist
+// ListWorklist Worklist
 //
 // The pending obligations and office deadlines of the cases assigned to someone (CaseAssigned) or to nobody, in the caller's offices, soonest due first.
 //
 // Roles: clerk, compliance_officer.
 //
-// Corresponds with GET /v1/worklist (the `Worklist` operationId).
-func (c *Client) Worklist(ctx context.Context, params *WorklistParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewWorklistRequest(c.Server, params)
+// Corresponds with GET /v1/worklist (the `ListWorklist` operationId).
+func (c *Client) ListWorklist(ctx context.Context, params *ListWorklistParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWorklistRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9841,8 +9841,8 @@ func NewRecordEventRequestWithBody(server string, id Id, params *RecordEventPara
 	return req, nil
 }
 
-// NewFindCitizensRequest constructs an http.Request for the FindCitizens method
-func NewFindCitizensRequest(server string, params *FindCitizensParams) (*http.Request, error) {
+// NewListCitizensRequest constructs an http.Request for the ListCitizens method
+func NewListCitizensRequest(server string, params *ListCitizensParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -11505,8 +11505,8 @@ func NewReturnUnmatchedCreditRequestWithBody(server string, creditId CreditId, p
 	return req, nil
 }
 
-// NewWorklistRequest constructs an http.Request for the Worklist method
-func NewWorklistRequest(server string, params *WorklistParams) (*http.Request, error) {
+// NewListWorklistRequest constructs an http.Request for the ListWorklist method
+func NewListWorklistRequest(server string, params *ListWorklistParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -11827,7 +11827,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/cases/{id}/events (the `RecordEvent` operationId).
 	RecordEventWithResponse(ctx context.Context, id Id, params *RecordEventParams, body RecordEventJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordEventResponse, error)
 
-	// FindCitizensWithResponse Find citizens
+	// ListCitizensWithResponse Find citizens
 	//
 	// Citizens of the caller's offices by a part of their name (accents and case ignored), a birth date (1. 4. 1980, 1.4.1980 or 1980-04-01) or a birth number (with or without the slash). Each case of each citizen found is audited as a personal-data read.
 	//
@@ -11835,8 +11835,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/citizens (the `FindCitizens` operationId).
-	FindCitizensWithResponse(ctx context.Context, params *FindCitizensParams, reqEditors ...RequestEditorFn) (*FindCitizensResponse, error)
+	// Corresponds with GET /v1/citizens (the `ListCitizens` operationId).
+	ListCitizensWithResponse(ctx context.Context, params *ListCitizensParams, reqEditors ...RequestEditorFn) (*ListCitizensResponse, error)
 
 	// ListCitizenCasesWithResponse A citizen's cases
 	//
@@ -12014,7 +12014,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/unmatched-credits/{credit_id}/return (the `ReturnUnmatchedCredit` operationId).
 	ReturnUnmatchedCreditWithResponse(ctx context.Context, creditId CreditId, params *ReturnUnmatchedCreditParams, body ReturnUnmatchedCreditJSONRequestBody, reqEditors ...RequestEditorFn) (*ReturnUnmatchedCreditResponse, error)
 
-	// WorklistWithResponse Worklist
+	// ListWorklistWithResponse Worklist
 	//
 	// The pending obligations and office deadlines of the cases assigned to someone (CaseAssigned) or to nobody, in the caller's offices, soonest due first.
 	//
@@ -12022,8 +12022,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/worklist (the `Worklist` operationId).
-	WorklistWithResponse(ctx context.Context, params *WorklistParams, reqEditors ...RequestEditorFn) (*WorklistResponse, error)
+	// Corresponds with GET /v1/worklist (the `ListWorklist` operationId).
+	ListWorklistWithResponse(ctx context.Context, params *ListWorklistParams, reqEditors ...RequestEditorFn) (*ListWorklistResponse, error)
 }
 
 // CheckLivenessResponse200Headers the declared response headers of an HTTP 200 response for CheckLiveness
@@ -13017,40 +13017,40 @@ func (r RecordEventResponse) ContentType() string {
 	return ""
 }
 
-// FindCitizensResponse200Headers the declared response headers of an HTTP 200 response for FindCitizens
-type FindCitizensResponse200Headers struct {
+// ListCitizensResponse200Headers the declared response headers of an HTTP 200 response for ListCitizens
+type ListCitizensResponse200Headers struct {
 	NextCursor *string
 	XRequestID *string
 }
 
-// FindCitizensResponse400Headers the declared response headers of an HTTP 400 response for FindCitizens
-type FindCitizensResponse400Headers struct {
+// ListCitizensResponse400Headers the declared response headers of an HTTP 400 response for ListCitizens
+type ListCitizensResponse400Headers struct {
 	XRequestID *string
 }
 
-// FindCitizensResponse401Headers the declared response headers of an HTTP 401 response for FindCitizens
-type FindCitizensResponse401Headers struct {
+// ListCitizensResponse401Headers the declared response headers of an HTTP 401 response for ListCitizens
+type ListCitizensResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// FindCitizensResponse403Headers the declared response headers of an HTTP 403 response for FindCitizens
-type FindCitizensResponse403Headers struct {
+// ListCitizensResponse403Headers the declared response headers of an HTTP 403 response for ListCitizens
+type ListCitizensResponse403Headers struct {
 	XRequestID *string
 }
 
-// FindCitizensResponse500Headers the declared response headers of an HTTP 500 response for FindCitizens
-type FindCitizensResponse500Headers struct {
+// ListCitizensResponse500Headers the declared response headers of an HTTP 500 response for ListCitizens
+type ListCitizensResponse500Headers struct {
 	XRequestID *string
 }
 
-// FindCitizensResponse503Headers the declared response headers of an HTTP 503 response for FindCitizens
-type FindCitizensResponse503Headers struct {
+// ListCitizensResponse503Headers the declared response headers of an HTTP 503 response for ListCitizens
+type ListCitizensResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type FindCitizensResponse struct {
+type ListCitizensResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -13066,56 +13066,56 @@ type FindCitizensResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *FindCitizensResponse200Headers
+	Headers200 *ListCitizensResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *FindCitizensResponse400Headers
+	Headers400 *ListCitizensResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *FindCitizensResponse401Headers
+	Headers401 *ListCitizensResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *FindCitizensResponse403Headers
+	Headers403 *ListCitizensResponse403Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *FindCitizensResponse500Headers
+	Headers500 *ListCitizensResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *FindCitizensResponse503Headers
+	Headers503 *ListCitizensResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r FindCitizensResponse) GetJSON200() *FoundCitizens {
+func (r ListCitizensResponse) GetJSON200() *FoundCitizens {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r FindCitizensResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r ListCitizensResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r FindCitizensResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r ListCitizensResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r FindCitizensResponse) GetApplicationproblemJSON403() *Forbidden {
+func (r ListCitizensResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r FindCitizensResponse) GetApplicationproblemJSON500() *Internal {
+func (r ListCitizensResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r FindCitizensResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r ListCitizensResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r FindCitizensResponse) GetBody() []byte {
+func (r ListCitizensResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r FindCitizensResponse) Status() string {
+func (r ListCitizensResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -13123,7 +13123,7 @@ func (r FindCitizensResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r FindCitizensResponse) StatusCode() int {
+func (r ListCitizensResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -13131,7 +13131,7 @@ func (r FindCitizensResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r FindCitizensResponse) ContentType() string {
+func (r ListCitizensResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14892,40 +14892,40 @@ func (r ReturnUnmatchedCreditResponse) ContentType() string {
 	return ""
 }
 
-// WorklistResponse200Headers the declared response headers of an HTTP 200 response for Worklist
-type WorklistResponse200Headers struct {
+// ListWorklistResponse200Headers the declared response headers of an HTTP 200 response for ListWorklist
+type ListWorklistResponse200Headers struct {
 	NextCursor *string
 	XRequestID *string
 }
 
-// WorklistResponse400Headers the declared response headers of an HTTP 400 response for Worklist
-type WorklistResponse400Headers struct {
+// ListWorklistResponse400Headers the declared response headers of an HTTP 400 response for ListWorklist
+type ListWorklistResponse400Headers struct {
 	XRequestID *string
 }
 
-// WorklistResponse401Headers the declared response headers of an HTTP 401 response for Worklist
-type WorklistResponse401Headers struct {
+// ListWorklistResponse401Headers the declared response headers of an HTTP 401 response for ListWorklist
+type ListWorklistResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// WorklistResponse403Headers the declared response headers of an HTTP 403 response for Worklist
-type WorklistResponse403Headers struct {
+// ListWorklistResponse403Headers the declared response headers of an HTTP 403 response for ListWorklist
+type ListWorklistResponse403Headers struct {
 	XRequestID *string
 }
 
-// WorklistResponse500Headers the declared response headers of an HTTP 500 response for Worklist
-type WorklistResponse500Headers struct {
+// ListWorklistResponse500Headers the declared response headers of an HTTP 500 response for ListWorklist
+type ListWorklistResponse500Headers struct {
 	XRequestID *string
 }
 
-// WorklistResponse503Headers the declared response headers of an HTTP 503 response for Worklist
-type WorklistResponse503Headers struct {
+// ListWorklistResponse503Headers the declared response headers of an HTTP 503 response for ListWorklist
+type ListWorklistResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type WorklistResponse struct {
+type ListWorklistResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -14941,56 +14941,56 @@ type WorklistResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *WorklistResponse200Headers
+	Headers200 *ListWorklistResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *WorklistResponse400Headers
+	Headers400 *ListWorklistResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *WorklistResponse401Headers
+	Headers401 *ListWorklistResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *WorklistResponse403Headers
+	Headers403 *ListWorklistResponse403Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *WorklistResponse500Headers
+	Headers500 *ListWorklistResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *WorklistResponse503Headers
+	Headers503 *ListWorklistResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r WorklistResponse) GetJSON200() *Worklist {
+func (r ListWorklistResponse) GetJSON200() *Worklist {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r WorklistResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r ListWorklistResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r WorklistResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r ListWorklistResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r WorklistResponse) GetApplicationproblemJSON403() *Forbidden {
+func (r ListWorklistResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r WorklistResponse) GetApplicationproblemJSON500() *Internal {
+func (r ListWorklistResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r WorklistResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r ListWorklistResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r WorklistResponse) GetBody() []byte {
+func (r ListWorklistResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r WorklistResponse) Status() string {
+func (r ListWorklistResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -14998,7 +14998,7 @@ func (r WorklistResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r WorklistResponse) StatusCode() int {
+func (r ListWorklistResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -15006,7 +15006,7 @@ func (r WorklistResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r WorklistResponse) ContentType() string {
+func (r ListWorklistResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15204,7 +15204,7 @@ func (c *ClientWithResponses) RecordEventWithResponse(ctx context.Context, id Id
 	return ParseRecordEventResponse(rsp)
 }
 
-// FindCitizensWithResponse Find citizens
+// ListCitizensWithResponse Find citizens
 //
 // Citizens of the caller's offices by a part of their name (accents and case ignored), a birth date (1. 4. 1980, 1.4.1980 or 1980-04-01) or a birth number (with or without the slash). Each case of each citizen found is audited as a personal-data read.
 //
@@ -15212,13 +15212,13 @@ func (c *ClientWithResponses) RecordEventWithResponse(ctx context.Context, id Id
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/citizens (the `FindCitizens` operationId).
-func (c *ClientWithResponses) FindCitizensWithResponse(ctx context.Context, params *FindCitizensParams, reqEditors ...RequestEditorFn) (*FindCitizensResponse, error) {
-	rsp, err := c.FindCitizens(ctx, params, reqEditors...)
+// Corresponds with GET /v1/citizens (the `ListCitizens` operationId).
+func (c *ClientWithResponses) ListCitizensWithResponse(ctx context.Context, params *ListCitizensParams, reqEditors ...RequestEditorFn) (*ListCitizensResponse, error) {
+	rsp, err := c.ListCitizens(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseFindCitizensResponse(rsp)
+	return ParseListCitizensResponse(rsp)
 }
 
 // ListCitizenCasesWithResponse A citizen's cases
@@ -15493,7 +15493,7 @@ func (c *ClientWithResponses) ReturnUnmatchedCreditWithResponse(ctx context.Cont
 	return ParseReturnUnmatchedCreditResponse(rsp)
 }
 
-// WorklistWithResponse Worklist
+// ListWorklistWithResponse Worklist
 //
 // The pending obligations and office deadlines of the cases assigned to someone (CaseAssigned) or to nobody, in the caller's offices, soonest due first.
 //
@@ -15501,13 +15501,13 @@ func (c *ClientWithResponses) ReturnUnmatchedCreditWithResponse(ctx context.Cont
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/worklist (the `Worklist` operationId).
-func (c *ClientWithResponses) WorklistWithResponse(ctx context.Context, params *WorklistParams, reqEditors ...RequestEditorFn) (*WorklistResponse, error) {
-	rsp, err := c.Worklist(ctx, params, reqEditors...)
+// Corresponds with GET /v1/worklist (the `ListWorklist` operationId).
+func (c *ClientWithResponses) ListWorklistWithResponse(ctx context.Context, params *ListWorklistParams, reqEditors ...RequestEditorFn) (*ListWorklistResponse, error) {
+	rsp, err := c.ListWorklist(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseWorklistResponse(rsp)
+	return ParseListWorklistResponse(rsp)
 }
 
 // ParseCheckLivenessResponse parses an HTTP response from a CheckLivenessWithResponse call
@@ -16621,15 +16621,15 @@ func ParseRecordEventResponse(rsp *http.Response) (*RecordEventResponse, error) 
 	return response, nil
 }
 
-// ParseFindCitizensResponse parses an HTTP response from a FindCitizensWithResponse call
-func ParseFindCitizensResponse(rsp *http.Response) (*FindCitizensResponse, error) {
+// ParseListCitizensResponse parses an HTTP response from a ListCitizensWithResponse call
+func ParseListCitizensResponse(rsp *http.Response) (*ListCitizensResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &FindCitizensResponse{
+	response := &ListCitizensResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -16681,7 +16681,7 @@ func ParseFindCitizensResponse(rsp *http.Response) (*FindCitizensResponse, error
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers FindCitizensResponse200Headers
+		var headers ListCitizensResponse200Headers
 		if values := rsp.Header.Values("Next-Cursor"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16698,7 +16698,7 @@ func ParseFindCitizensResponse(rsp *http.Response) (*FindCitizensResponse, error
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers FindCitizensResponse400Headers
+		var headers ListCitizensResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16708,7 +16708,7 @@ func ParseFindCitizensResponse(rsp *http.Response) (*FindCitizensResponse, error
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers FindCitizensResponse401Headers
+		var headers ListCitizensResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16725,7 +16725,7 @@ func ParseFindCitizensResponse(rsp *http.Response) (*FindCitizensResponse, error
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers FindCitizensResponse403Headers
+		var headers ListCitizensResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16735,7 +16735,7 @@ func ParseFindCitizensResponse(rsp *http.Response) (*FindCitizensResponse, error
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 500:
-		var headers FindCitizensResponse500Headers
+		var headers ListCitizensResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16745,7 +16745,7 @@ func ParseFindCitizensResponse(rsp *http.Response) (*FindCitizensResponse, error
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers FindCitizensResponse503Headers
+		var headers ListCitizensResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -18835,15 +18835,15 @@ func ParseReturnUnmatchedCreditResponse(rsp *http.Response) (*ReturnUnmatchedCre
 	return response, nil
 }
 
-// ParseWorklistResponse parses an HTTP response from a WorklistWithResponse call
-func ParseWorklistResponse(rsp *http.Response) (*WorklistResponse, error) {
+// ParseListWorklistResponse parses an HTTP response from a ListWorklistWithResponse call
+func ParseListWorklistResponse(rsp *http.Response) (*ListWorklistResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &WorklistResponse{
+	response := &ListWorklistResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -18898,7 +18898,7 @@ func ParseWorklistResponse(rsp *http.Response) (*WorklistResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers WorklistResponse200Headers
+		var headers ListWorklistResponse200Headers
 		if values := rsp.Header.Values("Next-Cursor"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18915,7 +18915,7 @@ func ParseWorklistResponse(rsp *http.Response) (*WorklistResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers WorklistResponse400Headers
+		var headers ListWorklistResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18925,7 +18925,7 @@ func ParseWorklistResponse(rsp *http.Response) (*WorklistResponse, error) {
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers WorklistResponse401Headers
+		var headers ListWorklistResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18942,7 +18942,7 @@ func ParseWorklistResponse(rsp *http.Response) (*WorklistResponse, error) {
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers WorklistResponse403Headers
+		var headers ListWorklistResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18952,7 +18952,7 @@ func ParseWorklistResponse(rsp *http.Response) (*WorklistResponse, error) {
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 500:
-		var headers WorklistResponse500Headers
+		var headers ListWorklistResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18962,7 +18962,7 @@ func ParseWorklistResponse(rsp *http.Response) (*WorklistResponse, error) {
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers WorklistResponse503Headers
+		var headers ListWorklistResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
