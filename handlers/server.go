@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,8 @@ type Server struct {
 	readDB *sql.DB
 	// offices are the offices' payment terms (nil: the built-in ones).
 	offices *money.Offices
+	// portal is the citizen's portal (nil: none, and /v1/me* signs no one in).
+	portal CitizenPortal
 }
 
 // Config is what New needs.
@@ -74,6 +77,9 @@ type Config struct {
 	// Offices are the offices' payment terms: fee schedules, accounts
 	// (nil: the built-in ones, money.Builtin).
 	Offices *money.Offices
+	// Portal is the citizen's portal, for /v1/me* and the counter's
+	// portal-access routes (nil: not served).
+	Portal CitizenPortal
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -86,7 +92,7 @@ func New(c Config) *Server {
 	}
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
-		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices}
+		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices, portal: c.Portal}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}
@@ -126,6 +132,8 @@ func (s *Server) routes() []route {
 		officers = []cases.Role{cases.ComplianceOfficer}
 		// Aggregates only: the one endpoint a dashboard's token reaches.
 		aggregates = []cases.Role{cases.Dashboard, cases.ComplianceOfficer, cases.Admin}
+		// The citizen's own data, through the portal's session or token (me.go).
+		citizen = []cases.Role{Citizen}
 	)
 	get, post := http.MethodGet, http.MethodPost
 	return []route{
@@ -142,6 +150,16 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/citizens/{citizen_id}/cases", readers}, s.citizenCases},
 		{Rule{get, "/v1/payments/{payment_id}/qr.svg", readers}, s.paymentQR},
 		{Rule{get, "/v1/payments/{payment_id}/qr.png", readers}, s.paymentQR},
+		{Rule{post, "/v1/citizens/{citizen_id}/portal-access", []cases.Role{cases.Clerk}}, s.portalAccess},
+		{Rule{post, "/v1/citizens/{citizen_id}/portal-activation", []cases.Role{cases.Clerk}}, s.portalActivation},
+		{Rule{get, "/v1/me", citizen}, s.me},
+		{Rule{get, "/v1/me/obligations", citizen}, s.myObligations},
+		{Rule{get, "/v1/me/payments", citizen}, s.myPayments},
+		{Rule{get, "/v1/me/payments/{payment_id}/qr.svg", citizen}, s.myPaymentQR},
+		{Rule{get, "/v1/me/payments/{payment_id}/qr.png", citizen}, s.myPaymentQR},
+		{Rule{get, "/v1/me/documents", citizen}, s.myDocuments},
+		{Rule{get, "/v1/me/reads", citizen}, s.myReads},
+		{Rule{get, "/v1/me/export", citizen}, s.myExport},
 		{Rule{get, "/healthz", nil}, s.healthz},
 		{Rule{get, "/readyz", nil}, s.readyz},
 		{Rule{get, "/metrics", nil}, s.serveMetrics},
@@ -164,8 +182,11 @@ func (s *Server) Routes() http.Handler {
 	r := mux.NewRouter()
 	for _, rt := range s.routes() {
 		h := s.checkInput(rt.handle)
-		if rt.Roles != nil {
-			h = s.allow(h, rt.Roles...)
+		switch {
+		case slices.Equal(rt.Roles, []cases.Role{Citizen}):
+			h = s.allowCitizen(h)
+		case rt.Roles != nil:
+			h = s.staffOnly(s.allow(h, rt.Roles...))
 		}
 		r.HandleFunc(rt.Path, h).Methods(rt.Method)
 	}
