@@ -18,16 +18,13 @@ import (
 
 // CitizenPortal is the citizen's portal (package portal) as the API needs
 // it: who a request of a citizen comes from, and the counter's issuing of
-// their ways in (seed 000, docs/LAW.md §1).
+// their credentials (seed 000, docs/LAW.md §1).
 type CitizenPortal interface {
 	// Citizen returns the citizen whose portal session cookie or bearer
 	// token the request carries; ok is false for anyone else.
 	Citizen(r *http.Request) (citizenID string, ok bool, err error)
 	// IssueAccess creates or replaces the citizen's counter credentials.
 	IssueAccess(ctx context.Context, citizenID, issuedBy string) (username, password string, err error)
-	// IssueActivationCode creates or replaces the citizen's one-time code
-	// for binding the national identity (NIA).
-	IssueActivationCode(ctx context.Context, citizenID, issuedBy string) (code string, expires time.Time, err error)
 }
 
 // Citizen is the role of a citizen signed in to the portal: the /v1/me*
@@ -450,22 +447,6 @@ func (s *Server) portalAccess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"username": user, "password": password})
-}
-
-// portalActivation answers POST /v1/citizens/{citizen_id}/portal-activation:
-// a one-time code that binds the citizen's national identity (NIA) at their
-// first sign-in with it; re-issuing replaces the old code.
-func (s *Server) portalActivation(w http.ResponseWriter, r *http.Request) {
-	citizen, ok := s.counterCitizen(w, r)
-	if !ok {
-		return
-	}
-	code, expires, err := s.portal.IssueActivationCode(r.Context(), citizen, identity(r).Name)
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"activation_code": code, "expires_at": expires.UTC()})
 }
 
 // counterCitizen is the citizen of a counter route, within the clerk's

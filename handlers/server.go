@@ -151,7 +151,6 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/payments/{payment_id}/qr.svg", readers}, s.paymentQR},
 		{Rule{get, "/v1/payments/{payment_id}/qr.png", readers}, s.paymentQR},
 		{Rule{post, "/v1/citizens/{citizen_id}/portal-access", []cases.Role{cases.Clerk}}, s.portalAccess},
-		{Rule{post, "/v1/citizens/{citizen_id}/portal-activation", []cases.Role{cases.Clerk}}, s.portalActivation},
 		{Rule{get, "/v1/me", citizen}, s.me},
 		{Rule{get, "/v1/me/obligations", citizen}, s.myObligations},
 		{Rule{get, "/v1/me/payments", citizen}, s.myPayments},

@@ -37,6 +37,7 @@ import (
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/lease"
 	"github.com/lhuta/lhuta/migrations"
+	"github.com/lhuta/lhuta/portal"
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/ui"
 )
@@ -550,7 +551,10 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		})
 	}()
 
+	// The citizen's portal (/obcan/, docs/PORTAL.md): its sessions reach /v1/me*.
+	citizens := portal.New(portal.Config{DB: db.SQL, Log: log})
 	srv := handlers.New(handlers.Config{
+		Portal:     citizens,
 		Repo:       caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)),
 		Reader:     projections.NewReader(reads.SQL).WithOffices(offices),
 		Offices:    offices,
@@ -568,7 +572,8 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	})
 	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
 	console := ui.Config{Identify: srv.Identify, Today: today, Log: log, Offices: offices}
-	httpSrv := handlers.HTTPServer(c.addr, ui.Mount(srv.Routes(), console), handlers.DefaultTimeouts)
+	api := srv.Routes()
+	httpSrv := handlers.HTTPServer(c.addr, citizens.Mount(ui.Mount(api, console), api), handlers.DefaultTimeouts)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		stopPipeline()

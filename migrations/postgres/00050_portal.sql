@@ -16,52 +16,19 @@ CREATE TABLE portal_accounts (
 
 -- Signed-in citizens: a browser session (kind 'cookie') or a bearer token
 -- issued to the citizen (kind 'bearer'). Only the SHA-256 of the id is kept.
+-- must_change: signed in with a counter password not changed yet, which
+-- opens nothing but the form that changes it.
 CREATE TABLE portal_sessions (
     id_hash    TEXT NOT NULL PRIMARY KEY,
     kind       TEXT NOT NULL,
     citizen_id TEXT NOT NULL,
     csrf       TEXT NOT NULL,
+    must_change BOOLEAN NOT NULL,
     created_at BIGINT NOT NULL,
     seen_at    BIGINT NOT NULL,
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX portal_sessions_citizen ON portal_sessions (citizen_id);
-
--- One-time activation codes printed at the counter, binding the national
--- identity (NIA) to the citizen; re-issuing replaces the citizen's code.
-CREATE TABLE portal_activation_codes (
-    citizen_id TEXT NOT NULL PRIMARY KEY,
-    code_hash  TEXT NOT NULL UNIQUE,
-    issued_at  BIGINT NOT NULL,
-    issued_by  TEXT NOT NULL,
-    expires_at BIGINT NOT NULL
-);
-
--- NIA's pseudonym (NameID, eIDAS PersonIdentifier) of a bound citizen.
-CREATE TABLE portal_nia_links (
-    pseudonym  TEXT NOT NULL PRIMARY KEY,
-    citizen_id TEXT NOT NULL,
-    linked_at  BIGINT NOT NULL
-);
-
--- A pseudonym NIA vouched for that is not bound yet, waiting for its
--- activation code (the browser holds the id, the table its SHA-256).
-CREATE TABLE portal_nia_pending (
-    id_hash    TEXT NOT NULL PRIMARY KEY,
-    pseudonym  TEXT NOT NULL,
-    expires_at BIGINT NOT NULL
-);
-
--- SAML: the AuthnRequests sent and not answered yet, and the assertions
--- accepted (each only once).
-CREATE TABLE portal_saml_requests (
-    id         TEXT NOT NULL PRIMARY KEY,
-    expires_at BIGINT NOT NULL
-);
-CREATE TABLE portal_saml_assertions (
-    id         TEXT NOT NULL PRIMARY KEY,
-    expires_at BIGINT NOT NULL
-);
 
 -- Reads of personal data by staff (the audit), written where
 -- the AUDIT log line is written; the portal shows a citizen when, which
@@ -80,10 +47,5 @@ CREATE INDEX personal_data_reads_case ON personal_data_reads (case_id, read_at);
 
 -- +goose Down
 DROP TABLE personal_data_reads;
-DROP TABLE portal_saml_assertions;
-DROP TABLE portal_saml_requests;
-DROP TABLE portal_nia_pending;
-DROP TABLE portal_nia_links;
-DROP TABLE portal_activation_codes;
 DROP TABLE portal_sessions;
 DROP TABLE portal_accounts;
