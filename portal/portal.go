@@ -142,7 +142,11 @@ func (p *Portal) Mount(next, api http.Handler) http.Handler {
 	m.HandleFunc("GET /obcan/moje-data.json", p.signedIn(p.export))
 	m.HandleFunc("POST /obcan/klic", p.signedIn(p.issueToken))
 	m.HandleFunc("/obcan/", func(w http.ResponseWriter, r *http.Request) {
-		p.fail(w, r, nil, http.StatusNotFound, "Taková stránka na portálu není.")
+		var signed *session
+		if s, ok := p.current(r); ok {
+			signed = &s
+		}
+		p.fail(w, r, signed, http.StatusNotFound, "Taková stránka na portálu není.")
 	})
 	p.mux = m
 	root := http.NewServeMux()
