@@ -46,7 +46,11 @@ func TestTheCitizensObligationsAreTheStaffView(t *testing.T) {
 			var got struct{ Items []map[string]any }
 			_ = json.Unmarshal([]byte(mine.raw), &got)
 			var want []map[string]any
-			var list struct{ Items []struct{ CaseID string `json:"case_id"` } }
+			var list struct {
+				Items []struct {
+					CaseID string `json:"case_id"`
+				}
+			}
 			_ = json.Unmarshal([]byte(s.api("GET", "/v1/citizens/"+citizen+"/cases", "clerk-token", nil).raw), &list)
 			for _, c := range list.Items {
 				var v struct{ Obligations []map[string]any }
