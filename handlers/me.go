@@ -13,6 +13,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -108,7 +109,7 @@ type meView struct {
 
 // myCases returns the citizen's cases as of today and the cases' views.
 func (s *Server) myCases(r *http.Request, asOf calendar.Date) ([]projections.CitizenCase, []projections.CaseView, error) {
-	list, err := readTwice(r.Context(), func() ([]projections.CitizenCase, error) {
+	list, err := caserepo.Read(r.Context(), func() ([]projections.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizenOf(r), asOf)
 	})
 	if err != nil {
@@ -116,7 +117,7 @@ func (s *Server) myCases(r *http.Request, asOf calendar.Date) ([]projections.Cit
 	}
 	views := make([]projections.CaseView, 0, len(list))
 	for _, c := range list {
-		v, err := readTwice(r.Context(), func() (projections.CaseView, error) { return s.reader.Case(r.Context(), c.CaseID, asOf) })
+		v, err := caserepo.Read(r.Context(), func() (projections.CaseView, error) { return s.reader.Case(r.Context(), c.CaseID, asOf) })
 		if err != nil {
 			return nil, nil, err
 		}
@@ -189,7 +190,7 @@ func (s *Server) myPayments(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	items, err := readTwice(r.Context(), func() ([]projections.LedgerItem, error) {
+	items, err := caserepo.Read(r.Context(), func() ([]projections.LedgerItem, error) {
 		return s.reader.CitizenLedger(r.Context(), citizenOf(r), asOf)
 	})
 	if err != nil {
@@ -204,7 +205,7 @@ func (s *Server) myPayments(w http.ResponseWriter, r *http.Request) {
 // citizen's is not found (404), as an unknown one is.
 func (s *Server) myPaymentQR(w http.ResponseWriter, r *http.Request) {
 	caseID, _, _ := strings.Cut(mux.Vars(r)["payment_id"], ".")
-	list, err := readTwice(r.Context(), func() ([]projections.CitizenCase, error) {
+	list, err := caserepo.Read(r.Context(), func() ([]projections.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizenOf(r), s.today())
 	})
 	if err != nil {
@@ -307,7 +308,7 @@ func (s *Server) myReads(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reads(r *http.Request) ([]readItem, error) {
-	list, err := readTwice(r.Context(), func() ([]projections.CitizenCase, error) {
+	list, err := caserepo.Read(r.Context(), func() ([]projections.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizenOf(r), s.today())
 	})
 	if err != nil || len(list) == 0 {
@@ -458,7 +459,7 @@ func (s *Server) counterCitizen(w http.ResponseWriter, r *http.Request) (string,
 		return "", false
 	}
 	citizen := mux.Vars(r)["citizen_id"]
-	list, err := readTwice(r.Context(), func() ([]projections.CitizenCase, error) {
+	list, err := caserepo.Read(r.Context(), func() ([]projections.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizen, s.today())
 	})
 	if err != nil {

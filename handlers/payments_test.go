@@ -114,13 +114,13 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 		pos := s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
 			"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})
 		items := s.payments("/v1/payments?as_of=2026-02-01", "clerk-token", pos)
-		const spayd = "SPD*1.0*ACC:CZ6308000000000460043319*AM:1200.00*CC:CZK*DT:20260228*X-VS:1541*MSG:Nováková"
+		const spayd = "SPD*1.0*ACC:CZ6308000000000460043319*AM:1200.00*CC:CZK*DT:20260302*X-VS:1541*MSG:Nováková" // 28 Feb 2026, a Saturday, moved
 		if len(items) != 1 {
 			t.Fatalf("got %v", items)
 		}
 		it := items[0]
 		if it["id"] != id+".waste-2026" || it["case_id"] != id || it["kind"] != "local_fee" || it["fee"] != "waste" ||
-			it["year"] != 2026.0 || it["amount_czk"] != 1200.0 || it["paid_czk"] != 0.0 || it["due_on"] != "2026-02-28" ||
+			it["year"] != 2026.0 || it["amount_czk"] != 1200.0 || it["paid_czk"] != 0.0 || it["due_on"] != "2026-03-02" ||
 			it["status"] != "unpaid" || it["account"] != "460043319/0800" || it["iban"] != "CZ6308000000000460043319" ||
 			it["variable_symbol"] != "1541" || it["specific_symbol"] != "" || it["message"] != "Nováková" || it["spayd"] != spayd {
 			t.Fatalf("got %v", it)
@@ -273,7 +273,7 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 		r = s.do("GET", fmt.Sprintf("/v1/stats?from=2026-01-01&to=2026-03-10&min_position=%d", pos), "dash-token", nil)
 		p, _ := r.body["payments"].(map[string]any)
 		if r.status != 200 || p["obligations"] != 3.0 || p["due_czk"] != 1700.0 || p["paid_czk"] != 1200.0 || p["owed_czk"] != 500.0 ||
-			p["overdue_czk"] != 500.0 || p["by_kind"].(map[string]any)["local_fee"] == nil || p["by_month"].(map[string]any)["2026-02"] == nil {
+			p["overdue_czk"] != 500.0 || p["by_kind"].(map[string]any)["local_fee"] == nil || p["by_month"].(map[string]any)["2026-03"] == nil { // due 28 Feb 2026, a Saturday, moved to 2 Mar
 			t.Fatalf("stats: %d %v", r.status, p)
 		}
 		req, _ = http.NewRequest("GET", s.url+"/v1/stats?from=2026-01-01&to=2026-03-10", nil)

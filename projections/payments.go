@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -331,17 +332,43 @@ type Totals struct {
 	OverdueCZK int `json:"overdue_czk"`
 }
 
-func (t *Totals) add(p cases.PaymentObligation, asOf calendar.Date) {
+// ErrOverflow means a sum of amounts in Kč cannot be represented: the
+// figure is refused, never wrapped round into a wrong one (docs/API.md,
+// money integrity).
+var ErrOverflow = errors.New("a sum of amounts in Kč overflows")
+
+// addCZK adds v to *sum unless the result cannot be represented.
+func addCZK(sum *int, v int) error {
+	if (v > 0 && *sum > math.MaxInt-v) || (v < 0 && *sum < math.MinInt-v) {
+		return fmt.Errorf("%w: %d + %d", ErrOverflow, *sum, v)
+	}
+	*sum += v
+	return nil
+}
+
+// add counts an obligation into t, its amounts with checked sums.
+func (t *Totals) add(p cases.PaymentObligation, asOf calendar.Date) error {
 	t.Obligations++
 	if p.Status == cases.PaymentExcused {
-		return
+		return nil
 	}
-	t.DueCZK += p.AmountCZK
-	t.PaidCZK += p.PaidCZK - p.CreditCZK
-	t.OwedCZK += p.OwedCZK
+	paid := p.PaidCZK
+	if err := addCZK(&paid, -p.CreditCZK); err != nil {
+		return err
+	}
+	overdue := 0
 	if asOf.After(p.DueOn) {
-		t.OverdueCZK += p.OwedCZK
+		overdue = p.OwedCZK
 	}
+	for _, s := range []struct {
+		sum *int
+		v   int
+	}{{&t.DueCZK, p.AmountCZK}, {&t.PaidCZK, paid}, {&t.OwedCZK, p.OwedCZK}, {&t.OverdueCZK, overdue}} {
+		if err := addCZK(s.sum, s.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TotalsFresh is how long payment totals computed for one period and office
@@ -432,22 +459,25 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 		args = append(args, f.Office)
 		q += fmt.Sprintf(` AND p.office = $%d`, len(args))
 	}
+	var sumErr error
 	err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
 		for _, p := range c.PaymentAmounts(f.To, r.terms()) {
 			if p.DueOn.Before(f.From) || p.DueOn.After(f.To) {
 				continue
 			}
-			t.add(p, f.To)
 			t.ByStatus[p.Status]++
-			k := t.ByKind[p.Kind]
-			k.add(p, f.To)
-			t.ByKind[p.Kind] = k
-			m := t.ByMonth[p.DueOn.String()[:7]]
-			m.add(p, f.To)
-			t.ByMonth[p.DueOn.String()[:7]] = m
+			k, m := t.ByKind[p.Kind], t.ByMonth[p.DueOn.String()[:7]]
+			if sumErr = errors.Join(t.add(p, f.To), k.add(p, f.To), m.add(p, f.To)); sumErr != nil {
+				sumErr = fmt.Errorf("payment totals of office %q from %s to %s, case %s: %w", f.Office, f.From, f.To, c.ID, sumErr)
+				return false
+			}
+			t.ByKind[p.Kind], t.ByMonth[p.DueOn.String()[:7]] = k, m
 		}
 		return true
 	})
+	if err == nil {
+		err = sumErr
+	}
 	return t, err
 }
 

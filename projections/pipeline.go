@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 )
 
@@ -33,6 +34,8 @@ type Pipeline struct {
 	log   *slog.Logger
 	nudge chan struct{}
 	fault func(page []eventstore.Event) error
+	// offices are the payment terms the reminders are planned with.
+	offices *money.Offices
 
 	// PollInterval is how long the pipeline waits for new events when it
 	// is not nudged: it is what another lhuta instance's writes cost in lag.
@@ -75,6 +78,13 @@ func New(db *eventstore.DB, log *slog.Logger) *Pipeline {
 // and the events it covers reach the replica in the same WAL, in order.
 func (p *Pipeline) ReadFrom(replica *eventstore.DB) *Pipeline {
 	p.reads, p.readStore = replica.SQL, eventstore.NewSQLStore(replica.SQL, replica.Dialect)
+	return p
+}
+
+// WithOffices sets the offices' payment terms the reminders' plan uses
+// (nil: the built-in ones); a rebuild must be given the same (Offices).
+func (p *Pipeline) WithOffices(o *money.Offices) *Pipeline {
+	p.offices = o
 	return p
 }
 
@@ -152,7 +162,7 @@ func (p *Pipeline) step(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		if err := (projector{dialect: p.db.Dialect, store: p.store, gen: m.generation}).apply(ctx, tx, page); err != nil {
+		if err := (projector{dialect: p.db.Dialect, store: p.store, gen: m.generation, offices: p.offices}).apply(ctx, tx, page); err != nil {
 			return err
 		}
 		if p.fault != nil {

@@ -5,21 +5,18 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/internal/caserepo"
 )
 
 // Progress is told how many events a rebuild has folded, of about how many.
@@ -42,9 +39,9 @@ type Difference struct {
 // transaction and drops the old generation. It returns how many events it
 // folded. A crash or a cancelled context leaves the live generation as it
 // was; the next rebuild starts afresh.
-func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, error) {
+func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts ...Option) (int64, error) {
 	var n int64
-	err := rebuild(ctx, db, progress, func(ctx context.Context, tx *sql.Tx, b *build) error {
+	err := rebuild(ctx, db, progress, opts, func(ctx context.Context, tx *sql.Tx, b *build) error {
 		n = b.done
 		return switchTo(ctx, tx, db.Dialect, b.live, b.gen)
 	})
@@ -54,15 +51,15 @@ func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, 
 // Check builds a new generation as Rebuild does, then compares it with the
 // live read models at the same place in the log, and discards it: no
 // differences is the normal result.
-func Check(ctx context.Context, db *eventstore.DB, progress Progress) ([]Difference, error) {
+func Check(ctx context.Context, db *eventstore.DB, progress Progress, opts ...Option) ([]Difference, error) {
 	var diffs []Difference
-	err := rebuild(ctx, db, progress, func(ctx context.Context, tx *sql.Tx, b *build) error {
+	err := rebuild(ctx, db, progress, opts, func(ctx context.Context, tx *sql.Tx, b *build) error {
 		if b.live == 0 {
 			return errors.New("there are no live read models to check against; run lhuta rebuild")
 		}
 		// Bring the live generation to the same place in the log first,
 		// as the live projection would.
-		live := projector{dialect: db.Dialect, store: b.store, gen: b.live}
+		live := projector{dialect: db.Dialect, store: b.store, gen: b.live, offices: b.offices}
 		if _, err := catchUp(ctx, tx, b.store, live, b.liveAt, b.at, nil); err != nil {
 			return err
 		}
@@ -89,12 +86,21 @@ type build struct {
 	at     eventstore.Cursor
 	liveAt eventstore.Cursor
 	done   int64
+	// offices are the payment terms the reminders are planned with.
+	offices *money.Offices
 }
+
+// Option adjusts a rebuild.
+type Option func(*build)
+
+// Offices makes a rebuild plan the reminders with the offices' payment
+// terms, as the live pipeline does (Pipeline.WithOffices); nil: built-in.
+func Offices(o *money.Offices) Option { return func(b *build) { b.offices = o } }
 
 // rebuildPage is how many events one read of the log returns.
 const rebuildPage = 5000
 
-func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
+func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts []Option,
 	finish func(ctx context.Context, tx *sql.Tx, b *build) error) error {
 	release, err := lockRebuild(ctx, db)
 	if err != nil {
@@ -108,6 +114,9 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
 		return err
 	}
 	b := &build{store: eventstore.NewSQLStore(db.SQL, db.Dialect), live: m.generation, gen: m.generation + 1}
+	for _, o := range opts {
+		o(b)
+	}
 	// A generation of that number can only be left over from a rebuild that
 	// did not finish.
 	if err := dropGeneration(ctx, db.SQL, b.gen); err != nil {
@@ -122,8 +131,8 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
 			_ = dropGeneration(context.WithoutCancel(ctx), db.SQL, b.gen)
 		}
 	}()
-	var total int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&total); err != nil {
+	total, err := b.store.CountAfter(ctx, eventstore.Start)
+	if err != nil {
 		return err
 	}
 	// Written for the serving process's /metrics (rebuildprogress.go).
@@ -141,7 +150,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
 	// Catch up with what was written meanwhile, a page per transaction,
 	// then switch over holding the live projection's offset, so that it
 	// cannot move between the last page and the switch.
-	next := projector{dialect: db.Dialect, store: b.store, gen: b.gen}
+	next := projector{dialect: db.Dialect, store: b.store, gen: b.gen, offices: b.offices}
 	for {
 		page, err := b.store.ReadLog(ctx, b.at, rebuildPage)
 		if err != nil {
@@ -220,7 +229,7 @@ func catchUp(ctx context.Context, tx *sql.Tx, store *eventstore.SQLStore, p proj
 // multi-row INSERTs on SQLite, in short transactions so that the live
 // service goes on writing.
 func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) error {
-	head, err := head(ctx, db, b.store)
+	head, err := b.store.Head(ctx)
 	if err != nil {
 		return err
 	}
@@ -233,12 +242,14 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	g, gctx := errgroup.WithContext(ctx)
 	runs := make(chan []eventstore.Event, workers)
 	stats := make([]*counts, workers)
+	consents := make([]map[[2]string]row, workers)
 	for w := range workers {
 		stats[w] = newCounts()
+		consents[w] = map[[2]string]row{}
 		g.Go(func() error {
 			sink := newLoader(gctx, db, b.gen)
 			for run := range runs {
-				if err := foldCases(run, sink, stats[w]); err != nil {
+				if err := foldCases(run, sink, stats[w], consents[w], b.offices); err != nil {
 					return errors.Join(err, sink.close())
 				}
 			}
@@ -262,9 +273,19 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	// In key order, so that a table's rows lie in the order of its primary key.
 	sortRows(day)
 	sortRows(month)
+	// A citizen's consent is the latest of all their cases at an office.
+	latest := consents[0]
+	for _, m := range consents[1:] {
+		for k, r := range m {
+			if old, ok := latest[k]; !ok || old[5].(int64) < r[5].(int64) {
+				latest[k] = r
+			}
+		}
+	}
 	sink := newLoader(ctx, db, b.gen)
 	sink.add(&statDayTable, day...)
 	sink.add(&statMonthTable, month...)
+	sink.add(&consentTable, slices.Collect(maps.Values(latest))...)
 	if err := sink.close(); err != nil {
 		return err
 	}
@@ -311,16 +332,20 @@ func readCases(ctx context.Context, b *build, head eventstore.Cursor, report fun
 }
 
 // foldCases folds a run of whole cases, each once, and hands their rows to the sink.
-func foldCases(run []eventstore.Event, sink *loader, stats *counts) error {
+func foldCases(run []eventstore.Event, sink *loader, stats *counts, consents map[[2]string]row, offices *money.Offices) error {
 	for len(run) > 0 {
 		n := 1
 		for n < len(run) && run[n].StreamID == run[0].StreamID {
 			n++
 		}
 		c := &cases.Case{ID: run[0].StreamID}
-		if err := caserepo.Replay(c, run[:n]); err != nil {
+		if err := replay(c, run[:n]); err != nil {
 			return err
 		}
+		if err := consentRows(c, run[:n], consents); err != nil {
+			return err
+		}
+		sink.add(&reminderTable, reminderRows(c, run[n-1].RecordedAt, offices)...)
 		run = run[n:]
 		state, err := c.MarshalSnapshot()
 		if err != nil {
@@ -375,30 +400,6 @@ func compareValues(a, b any) int {
 		return cmp.Compare(a, b.(int64))
 	}
 	return 0
-}
-
-// head returns the head of the log once it includes every event appended
-// before the rebuild started: on PostgreSQL a transaction still open
-// anywhere in the cluster holds the readable log back for a moment.
-func head(ctx context.Context, db *eventstore.DB, store *eventstore.SQLStore) (eventstore.Cursor, error) {
-	var end int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&end); err != nil {
-		return eventstore.Start, err
-	}
-	for {
-		h, err := store.Head(ctx)
-		if err != nil || end == 0 {
-			return h, err
-		}
-		if ok, err := store.Includes(ctx, h, end); ok || err != nil {
-			return h, err
-		}
-		select {
-		case <-ctx.Done():
-			return h, ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
 }
 
 // loader writes rows into a generation's tables in bulk, on a goroutine of
@@ -475,21 +476,10 @@ func writeRows(ctx context.Context, db *eventstore.DB, gen int64, t *table, rows
 	if db.Dialect.Name != eventstore.Postgres.Name {
 		return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error { return insertRows(ctx, tx, db.Dialect, gen, t, rows, failOnConflict) })
 	}
-	conn, err := db.SQL.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(c any) error {
-		pc := c.(*stdlib.Conn).Conn()
-		_, err := pc.CopyFrom(ctx, pgx.Identifier{t.physical(gen)}, t.columnNames(), pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-			return bindRow(db.Dialect, rows[i]), nil
-		}))
-		if err != nil {
-			return fmt.Errorf("copy into %s: %w", t.name, err)
-		}
-		return nil
+	_, err := db.CopyFrom(ctx, t.physical(gen), t.columnNames(), len(rows), func(i int) ([]any, error) {
+		return bindRow(db.Dialect, rows[i]), nil
 	})
+	return err
 }
 
 // lockRebuild makes sure only one rebuild of a database runs: a

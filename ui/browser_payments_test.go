@@ -26,7 +26,7 @@ func media(m string) chromedp.Action[chromedp.Void] {
 // TestBrowserPayments walks the payments in headless Chromium: a clerk
 // opens a local fee case at Nová Ves, records seed 004's liability (a
 // resident of house 154 in the part Nová Ves from 15 January 2026) with the
-// form of the event contract, and sees 1 200 Kč owed by 28 February 2026
+// form of the event contract, and sees 1 200 Kč owed by 28 February 2026 (a Saturday, so by Monday 2 March)
 // with VS 1541 and its QR Platba image; the slip prints alone (print media
 // emulated: no menu, the slip and its QR shown); the fee department's list
 // and the counter's page by citizen show it. axe-core checks each page.
@@ -57,7 +57,7 @@ func TestBrowserPayments(t *testing.T) {
 	run(ctx, t, "submit the liability", chromedp.Click(chromedp.CSS("main form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#h-payments")))
 	row := text(ctx, t, "table.payments tbody tr")
-	for _, want := range []string{"poplatek za komunální odpad 2026", "1\u00a0200\u00a0Kč", "28. 2. 2026", "1541", "nezaplaceno"} {
+	for _, want := range []string{"poplatek za komunální odpad 2026", "1\u00a0200\u00a0Kč", "2. 3. 2026", "1541", "nezaplaceno"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("the payment row %q lacks %q", row, want)
 		}
@@ -112,4 +112,13 @@ func TestBrowserPayments(t *testing.T) {
 	}
 	checkA11y(ctx, t, "citizen")
 	shot(ctx, t, "13-obcan")
+
+	listCredit(t, st.db, "R-SHARED", 1200, "odpad")
+	run(ctx, t, "open the unmatched credits", chromedp.Navigate(st.url+"/ui/unmatched-credits"),
+		chromedp.WaitVisible(chromedp.CSS(`table.list input[name=case_id]`)))
+	if got := text(ctx, t, "table.list tbody"); !strings.Contains(got, "R-SHARED") || !strings.Contains(got, "čeká na rozhodnutí") {
+		t.Errorf("the unmatched credits: %q", got)
+	}
+	checkA11y(ctx, t, "unmatched credits")
+	shot(ctx, t, "14-nesparovane-platby")
 }

@@ -45,7 +45,7 @@ func openLocalFee(t *testing.T, b *browser, token, citizen string) string {
 var qrLink = regexp.MustCompile(`src="(/ui/payments/[^"]+/qr\.svg[^"]*)"`)
 
 // TestPayments: a local_fee case shows what is owed (1 200 Kč by 28 Feb
-// 2026, VS 1541) with its QR Platba image and slip; the fee department's
+// 2026, a Saturday, so by Monday 2 Mar, VS 1541) with its QR Platba image and slip; the fee department's
 // list and the counter's page by citizen show it; a payment recorded
 // through the console's form settles it and its QR goes away.
 func TestPayments(t *testing.T) {
@@ -56,7 +56,7 @@ func TestPayments(t *testing.T) {
 		id := openLocalFee(t, b, token, "p-154")
 
 		p := b.get("/ui/cases/" + id)
-		for _, want := range []string{`id="h-payments"`, "poplatek za komunální odpad 2026", "1\u00a0200\u00a0Kč", "28. 2. 2026",
+		for _, want := range []string{`id="h-payments"`, "poplatek za komunální odpad 2026", "1\u00a0200\u00a0Kč", "2. 3. 2026",
 			"1541", "CZ6308000000000460043319", "460043319/0800", "Obecní úřad Nová Ves", `class="slip"`, "Nováková",
 			"nezaplaceno (před splatností)"} {
 			if !strings.Contains(p.body, want) {
@@ -84,7 +84,7 @@ func TestPayments(t *testing.T) {
 		// The fee department's list, by status and kind, and the counter.
 		for path, listed := range map[string]bool{
 			"/ui/payments": true, "/ui/payments?status=unpaid&kind=local_fee&office=nova-ves": true,
-			"/ui/payments?status=overdue": false, "/ui/payments?status=overdue&as_of=2026-03-02": true, "/ui/payments?kind=fine": false} {
+			"/ui/payments?status=overdue": false, "/ui/payments?status=overdue&as_of=2026-03-03": true, "/ui/payments?kind=fine": false} {
 			p := b.get(path)
 			if p.status != http.StatusOK || strings.Contains(p.body, `href="/ui/cases/`+id+`"`) != listed {
 				t.Errorf("%s: %d, listed %v", path, p.status, !listed)

@@ -85,7 +85,10 @@ func (d Date) AddMonths(n int) Date {
 }
 
 // AddYears returns the same date n years later; 29 Feb becomes 28 Feb in a
-// year without it.
+// year without it. It is also the one age rule (docs/LAW.md §3): someone
+// born on d has the age n from the start of d.AddYears(n), so born on
+// 29 Feb 2012, 15 on 28 Feb 2027 (the months rule, as OZ § 605(2) counts
+// years).
 func (d Date) AddYears(n int) Date { return d.AddMonths(12 * n) }
 
 // Before reports whether d is earlier than e.
@@ -121,10 +124,12 @@ func (d Date) DaysUntil(e Date) int {
 	return int(e.Time().Sub(d.Time()).Hours() / 24)
 }
 
-// YearsSince returns the age in whole years on date d of someone born on birth.
+// YearsSince returns the age in whole years on date d of someone born on
+// birth, by the one age rule of AddYears: the birthday of someone born on
+// 29 Feb is 28 Feb in a common year (docs/LAW.md §3).
 func (d Date) YearsSince(birth Date) int {
 	years := d.y - birth.y
-	if d.m < birth.m || (d.m == birth.m && d.d < birth.d) {
+	if d.Before(birth.AddYears(years)) {
 		years--
 	}
 	return years

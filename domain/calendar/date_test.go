@@ -144,8 +144,11 @@ func TestYearsSince(t *testing.T) {
 		{"born 2 Dec 2011, on the 15th birthday", d(2026, time.December, 2), d(2011, time.December, 2), 15},
 		{"born 2 Dec 2011, the day before the 15th birthday", d(2026, time.December, 1), d(2011, time.December, 2), 14},
 		{"born 2 Dec 2011, a month before the birthday", d(2026, time.November, 2), d(2011, time.December, 2), 14},
-		{"born 29 Feb 2008, on 28 Feb 2023 not yet 15", d(2023, time.February, 28), d(2008, time.February, 29), 14},
-		{"born 29 Feb 2008, on 1 Mar 2023 aged 15", d(2023, time.March, 1), d(2008, time.February, 29), 15},
+		{"born 29 Feb 2008, on 27 Feb 2023 not yet 15", d(2023, time.February, 27), d(2008, time.February, 29), 14},
+		{"born 29 Feb 2008, on 28 Feb 2023 (a common year) aged 15", d(2023, time.February, 28), d(2008, time.February, 29), 15},
+		{"born 29 Feb 2012, on Sunday 28 Feb 2027 aged 15", d(2027, time.February, 28), d(2012, time.February, 29), 15},
+		{"born 29 Feb 2008, on 28 Feb 2024 (a leap year) still 15", d(2024, time.February, 28), d(2008, time.February, 29), 15},
+		{"born 29 Feb 2008, on 29 Feb 2024 aged 16", d(2024, time.February, 29), d(2008, time.February, 29), 16},
 		{"born 1 Jan 1956, on 31 Dec 2026 aged 70", d(2026, time.December, 31), d(1956, time.January, 1), 70},
 	}
 	for _, c := range cases {

@@ -85,6 +85,20 @@ func TestPropertyRollForwardAndNextWorkingDay(t *testing.T) {
 	}
 }
 
+// Every age has one rule (docs/LAW.md §3): someone has the age n from the
+// start of the day AddYears(n) gives, and is n-1 the day before.
+func TestPropertyAgeStartsOnTheBirthday(t *testing.T) {
+	property := func(offset uint16, n uint8) bool {
+		born := trigger(offset)
+		years := int(n)%100 + 1
+		birthday := born.AddYears(years)
+		return birthday.YearsSince(born) == years && birthday.AddDays(-1).YearsSince(born) == years-1
+	}
+	if err := quick.Check(property, config); err != nil {
+		t.Error(err)
+	}
+}
+
 // FuzzWorkingDaysAfter runs its seed corpus in every go test and explores
 // further with go test -fuzz.
 func FuzzWorkingDaysAfter(f *testing.F) {

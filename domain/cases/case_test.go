@@ -255,25 +255,26 @@ func TestTheFeeDoesNotDependOnTheOrderOfTheFacts(t *testing.T) {
 	}
 }
 
-// Someone born on 29 Feb turns 15 on 1 Mar of a year without it, as every
-// age counts (calendar.Date.YearsSince): the duty and the fee of the first
-// card agree on the day.
-func TestALeaplingTurns15OnTheFirstOfMarch(t *testing.T) {
+// Someone born on 29 Feb has the birthday on 28 Feb of a common year (one
+// age rule, docs/LAW.md §3): born 29 Feb 2012, 15 on Sunday 28 Feb 2027.
+// The duty and the fee of the first card agree on the day: a card applied
+// for that day is the free first card at 15, not a child's card for 50 Kč.
+func TestALeaplingTurns15On28February(t *testing.T) {
 	c := &cases.Case{ID: "c", Situation: cases.FirstIDCard, Version: 1,
-		Citizen: cases.Citizen{ID: "1", BirthDate: calendar.NewDate(2008, 2, 29), FullName: "Jana Nováková"}}
-	ctx := cases.Context{Today: calendar.NewDate(2023, 3, 10), Actor: "x", Role: cases.Clerk}
+		Citizen: cases.Citizen{ID: "1", BirthDate: calendar.NewDate(2012, 2, 29), FullName: "Jana Nováková"}}
+	ctx := cases.Context{Today: calendar.NewDate(2027, 3, 10), Actor: "x", Role: cases.Clerk}
 	var invalid *cases.RuleError
-	if err := record(t, c, ctx, cases.CitizenTurned15Type, `{"birthday_on":"2023-02-28"}`); !errors.As(err, &invalid) {
-		t.Fatalf("15 on 28 Feb 2023: %v, want refused (YearsSince says 14)", err)
+	if err := record(t, c, ctx, cases.CitizenTurned15Type, `{"birthday_on":"2027-03-01"}`); !errors.As(err, &invalid) {
+		t.Fatalf("15 on 1 Mar 2027: %v, want refused (the birthday is 28 Feb)", err)
 	}
-	if err := record(t, c, ctx, cases.CitizenTurned15Type, `{"birthday_on":"2023-03-01"}`); err != nil {
-		t.Fatalf("15 on 1 Mar 2023: %v", err)
+	if err := record(t, c, ctx, cases.CitizenTurned15Type, `{"birthday_on":"2027-02-28"}`); err != nil {
+		t.Fatalf("15 on 28 Feb 2027: %v", err)
 	}
 	if err := record(t, c, ctx, cases.ApplicationFiledType,
-		`{"document":"id_card","filed_on":"2023-03-01","track":"standard","filing_office":"municipal_office"}`); err != nil {
+		`{"document":"id_card","filed_on":"2027-02-28","track":"standard","filing_office":"municipal_office"}`); err != nil {
 		t.Fatal(err)
 	}
 	if c.Fee == nil || c.Fee.Total() != 0 {
-		t.Errorf("the first card at 15: fee %+v, want none", c.Fee)
+		t.Errorf("the first card at 15, applied for on the birthday: fee %+v, want none", c.Fee)
 	}
 }

@@ -18,20 +18,11 @@ type CitizenTurned15 struct {
 }
 
 func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
-	if want := turns(c.Citizen.BirthDate, 15); e.BirthdayOn != want {
+	// One age rule (docs/LAW.md §3): born on 29 Feb, 15 on 28 Feb of a
+	// common year, the day the fee of the first card also counts 15 from.
+	if want := c.Citizen.BirthDate.AddYears(15); e.BirthdayOn != want {
 		chk.refuse("birthday_on", "the citizen born %s turns 15 on %s, not %s", c.Citizen.BirthDate, want, e.BirthdayOn)
 	}
-}
-
-// turns returns the first day on which someone born on birth is years old,
-// as every age in lhuta counts (calendar.Date.YearsSince): for a birth on
-// 29 Feb, 1 Mar of a year without 29 Feb.
-func turns(birth calendar.Date, years int) calendar.Date {
-	d := birth.AddYears(years)
-	if d.YearsSince(birth) < years {
-		d = d.AddDays(1)
-	}
-	return d
 }
 
 func (e *CitizenTurned15) apply(c *Case) {

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -13,7 +14,9 @@ import (
 // (RULES.md §9; seeds 000, 004): a case per payer and municipality.
 const LocalFee Situation = "local_fee"
 
-// Liability is a period in which a payer owes a local fee.
+// Liability is a period in which a payer owes a local fee. For the dog fee
+// it is a group of dogs that arose (and end) together: a holder's further
+// dog is a further Liability, and ending some of a group's dogs splits it.
 type Liability struct {
 	Fee         money.Fee     `json:"fee"`
 	AroseOn     calendar.Date `json:"arose_on"`
@@ -22,10 +25,29 @@ type Liability struct {
 	HouseNumber string        `json:"house_number,omitempty"`
 	VillagePart string        `json:"village_part,omitempty"`
 	Dogs        int           `json:"dogs,omitempty"`
+	// DogBornOn is the dogs' birth date where the clerk gave it.
+	DogBornOn calendar.Date `json:"dog_born_on,omitzero"`
 }
 
 // active reports whether the liability has not ended.
 func (l Liability) active() bool { return l.EndedOn.IsZero() }
+
+// from returns the day the duty runs from: the day it arose, or for a dog
+// younger than 3 months the day it is 3 months old (zákon 565/1990 Sb.
+// § 2(2): the fee is paid for dogs older than 3 months; docs/LAW.md §9.3).
+func (l Liability) from() calendar.Date {
+	if old := l.DogBornOn.AddMonths(3); !l.DogBornOn.IsZero() && old.After(l.AroseOn) {
+		return old
+	}
+	return l.AroseOn
+}
+
+// runs reports whether the duty runs on at least one day from first to
+// last: a dog sold before it was 3 months old never owed.
+func (l Liability) runs(first, last calendar.Date) bool {
+	from := l.from()
+	return !from.After(last) && (l.active() || !l.EndedOn.Before(first) && !l.EndedOn.Before(from))
+}
 
 // Exemption frees a payer of a fee from a day to a day (open-ended without To).
 type Exemption struct {
@@ -96,6 +118,38 @@ func (c *Case) liability(fee money.Fee) *Liability {
 	return nil
 }
 
+// running returns the liabilities of a fee that have not ended, the
+// longest-held first (they are recorded in the order they arose).
+func (c *Case) running(fee money.Fee) []*Liability {
+	var out []*Liability
+	for i := range c.LocalFees {
+		if l := &c.LocalFees[i]; l.Fee == fee && l.active() {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// ending returns the running liabilities whose dogs end when n dogs end
+// (0: all), and how many of the last one's dogs: the longest-held dogs end
+// first, so that when the first dog's duty ends a remaining dog is the
+// first dog (docs/LAW.md §9.1). The event does not say which dogs end; it
+// matters only for a dog not yet 3 months old (docs/decisions.md).
+func (c *Case) ending(fee money.Fee, n int) (groups []*Liability, ofLast int) {
+	for _, l := range c.running(fee) {
+		if n == 0 || fee != money.Dog {
+			groups, ofLast = append(groups, l), l.Dogs
+			continue
+		}
+		take := min(n, l.Dogs)
+		groups, ofLast = append(groups, l), take
+		if n -= take; n == 0 {
+			break
+		}
+	}
+	return groups, ofLast
+}
+
 // LocalFeeLiabilityArose: the payer's duty to pay a local fee arose (moving
 // in, buying a house where nobody is registered, getting a dog…).
 type LocalFeeLiabilityArose struct {
@@ -105,8 +159,12 @@ type LocalFeeLiabilityArose struct {
 	Basis       string `json:"basis" fact:"required"`
 	HouseNumber string `json:"house_number,omitempty" fact:"personal"`
 	VillagePart string `json:"village_part,omitempty" fact:"personal"`
-	// Dogs is how many dogs, for the dog fee.
+	// Dogs is how many dogs, for the dog fee; a further LocalFeeLiabilityArose
+	// while the payer's dog fee runs adds these dogs from its month.
 	Dogs int `json:"dogs,omitempty"`
+	// DogBornOn, for the dog fee, is the dogs' birth date: a dog younger
+	// than 3 months is liable from the month it is 3 months old.
+	DogBornOn calendar.Date `json:"dog_born_on,omitzero" fact:"past"`
 }
 
 func (e *LocalFeeLiabilityArose) check(c *Case, ctx Context, chk *check) {
@@ -118,6 +176,13 @@ func (e *LocalFeeLiabilityArose) check(c *Case, ctx Context, chk *check) {
 		chk.bad("dogs", "is only given for the dog fee")
 	case e.Dogs > 100:
 		chk.bad("dogs", "%d dogs is more than a payer's register holds (at most 100)", e.Dogs)
+	}
+	switch {
+	case e.DogBornOn.IsZero():
+	case e.Fee != money.Dog:
+		chk.bad("dog_born_on", "is only given for the dog fee")
+	case e.DogBornOn.After(e.AroseOn):
+		chk.bad("dog_born_on", "%s is after arose_on (%s): a dog is held once it is born", e.DogBornOn, e.AroseOn)
 	}
 	if len(chk.invalid) > 0 {
 		return
@@ -137,42 +202,93 @@ func (e *LocalFeeLiabilityArose) check(c *Case, ctx Context, chk *check) {
 	if _, err := s.VariableSymbolOf(money.Payer{HouseNumber: e.HouseNumber, VillagePart: e.VillagePart}); err != nil {
 		chk.refuse("house_number", "the variable symbol cannot be made: %v", err)
 	}
-	if l := c.liability(e.Fee); l != nil {
-		if l.active() {
-			chk.refuse("fee", "the %s fee is already owed since %s; record LocalFeeLiabilityEnded first", e.Fee, l.AroseOn)
-		} else {
-			notBefore(chk, "arose_on", e.AroseOn, l.EndedOn, "the previous liability ended")
+	running := c.running(e.Fee)
+	switch {
+	case len(running) > 0 && e.Fee != money.Dog:
+		chk.refuse("fee", "the %s fee is already owed since %s; record LocalFeeLiabilityEnded first", e.Fee, running[0].AroseOn)
+	case len(running) > 0:
+		// A further dog (docs/LAW.md §9.3): the holder's dogs are one
+		// obligation a year, paid with one variable symbol.
+		last := running[len(running)-1]
+		notBefore(chk, "arose_on", e.AroseOn, last.AroseOn, "the dogs held already arose")
+		if e.HouseNumber != last.HouseNumber || e.VillagePart != last.VillagePart {
+			chk.refuse("house_number", "the dog fee is owed for house %s, %s since %s: a further dog is paid with the same variable symbol",
+				last.HouseNumber, last.VillagePart, last.AroseOn)
+		}
+	default:
+		for _, l := range c.LocalFees {
+			if l.Fee == e.Fee {
+				notBefore(chk, "arose_on", e.AroseOn, l.EndedOn, "the previous liability ended")
+			}
 		}
 	}
 }
 
 func (e *LocalFeeLiabilityArose) apply(c *Case) {
 	c.LocalFees = append(c.LocalFees, Liability{Fee: e.Fee, AroseOn: e.AroseOn, Basis: e.Basis,
-		HouseNumber: e.HouseNumber, VillagePart: e.VillagePart, Dogs: e.Dogs})
+		HouseNumber: e.HouseNumber, VillagePart: e.VillagePart, Dogs: e.Dogs, DogBornOn: e.DogBornOn})
 }
 
-// LocalFeeLiabilityEnded: the duty ended (moving away, the dog's death…).
+// LocalFeeLiabilityEnded: the duty ended (moving away, the dog's death…);
+// for the dog fee, of Dogs dogs (0: all of them).
 type LocalFeeLiabilityEnded struct {
 	Fee     money.Fee     `json:"fee" fact:"required"`
 	EndedOn calendar.Date `json:"ended_on" fact:"required,past"`
+	Dogs    int           `json:"dogs,omitempty"`
 }
 
 func (e *LocalFeeLiabilityEnded) check(c *Case, _ Context, chk *check) {
 	oneOf(chk, "fee", e.Fee, money.Fees...)
+	switch {
+	case e.Dogs < 0:
+		chk.bad("dogs", "is how many dogs end, at least 1 (leave it out for all)")
+	case e.Fee != money.Dog && e.Dogs != 0:
+		chk.bad("dogs", "is only given for the dog fee")
+	}
 	if len(chk.invalid) > 0 {
 		return
 	}
-	l := c.liability(e.Fee)
-	if l == nil || !l.active() {
+	running := c.running(e.Fee)
+	held := 0
+	for _, l := range running {
+		held += l.Dogs
+	}
+	switch {
+	case len(running) == 0:
 		chk.refuse("fee", "the case has no %s fee owed that could end", e.Fee)
 		return
+	case e.Dogs > held:
+		chk.refuse("dogs", "the dog fee runs for %d dogs, fewer than %d", held, e.Dogs)
+		return
 	}
-	notBefore(chk, "ended_on", e.EndedOn, l.AroseOn, "the liability arose")
+	groups, _ := c.ending(e.Fee, e.Dogs)
+	for _, l := range groups {
+		notBefore(chk, "ended_on", e.EndedOn, l.AroseOn, "the liability arose")
+	}
 }
 
 func (e *LocalFeeLiabilityEnded) apply(c *Case) {
-	if l := c.liability(e.Fee); l != nil && l.active() {
+	groups, ofLast := c.ending(e.Fee, e.Dogs)
+	if len(groups) == 0 {
+		return
+	}
+	last := groups[len(groups)-1]
+	rest := *last
+	rest.Dogs -= ofLast
+	for _, l := range groups {
 		l.EndedOn = e.EndedOn
+	}
+	if e.Fee != money.Dog || rest.Dogs == 0 {
+		return
+	}
+	// Some of a group's dogs end: the rest run on as a group of their own,
+	// in the group's place among the dogs in the order they arose.
+	last.Dogs = ofLast
+	for i := range c.LocalFees {
+		if &c.LocalFees[i] == last {
+			c.LocalFees = slices.Insert(c.LocalFees, i+1, rest)
+			return
+		}
 	}
 }
 

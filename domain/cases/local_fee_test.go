@@ -14,7 +14,7 @@ import (
 
 // The tests below are derived by hand from seed 004 (Nová Ves's page
 // "Poplatky"): waste 1 200 Kč a year, due 28 Feb or 30 days after a duty
-// arising later; dogs 200 Kč for the first, 300 Kč for each further, 0 Kč
+// arising later, moved off non-working days (docs/LAW.md §9.1); dogs 200 Kč for the first, 300 Kč for each further, 0 Kč
 // for an owner older than 65; account 0460043319/0800, whose IBAN is
 // CZ6308000000000460043319; VS = house number + the part's digit.
 
@@ -100,22 +100,25 @@ const resident = `{"fee":"waste","arose_on":"%s","basis":"permanent_residence","
 
 func arose(on string) string { return strings.Replace(resident, "%s", on, 1) }
 
+// 28 Feb 2026 is a Saturday: the fee is due on Monday 2 Mar 2026.
 func TestResidentArisingInJanuaryPays1200By28February(t *testing.T) {
 	c := feeCase(day(1980, 5, 17))
 	must(t, c, clerkOn(day(2026, 1, 20)), LocalFeeLiabilityAroseType, arose("2026-01-15"))
 	p := only(t, c, day(2026, 2, 1))
-	want := "SPD*1.0*ACC:" + novaVesIBAN + "*AM:1200.00*CC:CZK*DT:20260228*X-VS:1541*MSG:Nováková"
-	if p.ID != "waste-2026" || p.Kind != KindLocalFee || p.AmountCZK != 1200 || p.DueOn != day(2026, 2, 28) ||
+	want := "SPD*1.0*ACC:" + novaVesIBAN + "*AM:1200.00*CC:CZK*DT:20260302*X-VS:1541*MSG:Nováková"
+	if p.ID != "waste-2026" || p.Kind != KindLocalFee || p.AmountCZK != 1200 || p.DueOn != day(2026, 3, 2) ||
 		p.Status != PaymentUnpaid || p.VariableSymbol != "1541" || p.IBAN != novaVesIBAN || p.Account != "460043319/0800" ||
 		p.SPAYD != want || p.OwedCZK != 1200 {
-		t.Fatalf("got %+v\nwant 1200 Kč due 2026-02-28, VS 1541, SPAYD %s", p, want)
+		t.Fatalf("got %+v\nwant 1200 Kč due 2026-03-02, VS 1541, SPAYD %s", p, want)
 	}
-	if !strings.Contains(p.Basis, "proration none") || !strings.Contains(p.Basis, "permanent_residence") {
+	if !strings.Contains(p.Basis, "by month ends") || !strings.Contains(p.Basis, "permanent_residence") {
 		t.Errorf("basis %q does not say the category and the proration", p.Basis)
 	}
-	// 28 Feb 2026 is a Saturday; the yearly due date is not moved (RULES.md §9).
-	if got := only(t, c, day(2026, 3, 2)).Status; got != PaymentOverdue {
-		t.Errorf("as of 2 Mar: %s, want overdue", got)
+	if got := only(t, c, day(2026, 3, 2)).Status; got != PaymentUnpaid {
+		t.Errorf("as of 2 Mar, the moved due date: %s, want unpaid", got)
+	}
+	if got := only(t, c, day(2026, 3, 3)).Status; got != PaymentOverdue {
+		t.Errorf("as of 3 Mar: %s, want overdue", got)
 	}
 	must(t, c, clerkOn(day(2026, 2, 27)), PaymentReceivedType, `{"amount_czk":1200,"paid_on":"2026-02-27","variable_symbol":"1541","bank_reference":"B1"}`)
 	if got := only(t, c, day(2026, 2, 26)).Status; got != PaymentUnpaid {
@@ -129,18 +132,19 @@ func TestResidentArisingInJanuaryPays1200By28February(t *testing.T) {
 
 func TestDutyArisingAfter28FebruaryIsDue30DaysLaterOffNonWorkingDays(t *testing.T) {
 	for _, tt := range []struct {
-		arose string
-		due   calendar.Date
+		arose  string
+		due    calendar.Date
+		amount int
 	}{
-		{"2026-04-10", day(2026, 5, 11)}, // 10 May 2026 is a Sunday
-		{"2026-04-08", day(2026, 5, 11)}, // 8 May is a holiday (Friday), then the weekend
-		{"2026-04-29", day(2026, 5, 29)}, // a Friday
-		{"2026-02-28", day(2026, 2, 28)}, // on the due date itself: not after it
+		{"2026-04-10", day(2026, 5, 11), 900}, // 10 May 2026 is a Sunday; month ends April–December: 9 × 100
+		{"2026-04-08", day(2026, 5, 11), 900}, // 8 May is a holiday (Friday), then the weekend
+		{"2026-04-29", day(2026, 5, 29), 900}, // a Friday
+		{"2026-02-28", day(2026, 3, 2), 1100}, // on the due date itself, a Saturday: not after it; February–December
 	} {
 		c := feeCase(day(1980, 5, 17))
 		must(t, c, clerkOn(day(2026, 5, 1)), LocalFeeLiabilityAroseType, arose(tt.arose))
-		if p := only(t, c, day(2026, 5, 1)); p.DueOn != tt.due || p.AmountCZK != 1200 {
-			t.Errorf("arose %s: due %s, %d Kč; want %s, 1200 Kč (proration none)", tt.arose, p.DueOn, p.AmountCZK, tt.due)
+		if p := only(t, c, day(2026, 5, 1)); p.DueOn != tt.due || p.AmountCZK != tt.amount {
+			t.Errorf("arose %s: due %s, %d Kč; want %s, %d Kč", tt.arose, p.DueOn, p.AmountCZK, tt.due, tt.amount)
 		}
 	}
 }
@@ -157,7 +161,12 @@ func TestDogs(t *testing.T) {
 		{"three dogs: 200 + 2 × 300", day(1980, 5, 17), 3, 800},
 		{"owner aged 66 on 1 January", day(1960, 1, 1), 1, 0},
 		{"owner aged 66 with two dogs", day(1959, 7, 1), 2, 0},
-		{"owner aged 65 on 1 January is not older than 65", day(1960, 6, 1), 1, 200},
+		// 65 on 1 Jun 2025: free from July 2025.
+		{"owner aged 65 on 1 January, older than 65 since July", day(1960, 6, 1), 1, 0},
+		// 65 on 1 Jun 2026: January–June at 200 ÷ 12 = 1200/12 = 100 Kč.
+		{"owner turning 65 in June", day(1961, 6, 1), 1, 100},
+		// 65 on 31 Dec 2026: the whole year at the ordinary rate.
+		{"owner turning 65 on 31 December", day(1961, 12, 31), 1, 200},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := feeCase(tt.born)
@@ -168,11 +177,12 @@ func TestDogs(t *testing.T) {
 				t.Fatalf("got %+v, want dog-2025 and dog-2026", ps)
 			}
 			p := ps[1]
-			if p.AmountCZK != tt.amount || p.DueOn != day(2026, 2, 28) || p.VariableSymbol != "124" {
-				t.Errorf("got %d Kč due %s VS %s; want %d Kč due 2026-02-28 VS 124", p.AmountCZK, p.DueOn, p.VariableSymbol, tt.amount)
+			// 28 Feb 2026 is a Saturday.
+			if p.AmountCZK != tt.amount || p.DueOn != day(2026, 3, 2) || p.VariableSymbol != "124" {
+				t.Errorf("got %d Kč due %s VS %s; want %d Kč due 2026-03-02 VS 124", p.AmountCZK, p.DueOn, p.VariableSymbol, tt.amount)
 			}
-			if !strings.Contains(p.Basis, "judged on 2026-01-01") {
-				t.Errorf("basis %q does not say on which day the age was judged", p.Basis)
+			if !strings.Contains(p.Basis, "by started months") || !strings.Contains(p.Basis, "an interpretation") {
+				t.Errorf("basis %q does not say how the months and the age are counted", p.Basis)
 			}
 			if tt.amount == 0 && (p.Status != PaymentPaid || p.SPAYD != "") {
 				t.Errorf("nothing to pay: %s with QR %q, want paid without QR", p.Status, p.SPAYD)
@@ -181,12 +191,14 @@ func TestDogs(t *testing.T) {
 	}
 	// The dog fee of a duty arising after 28 Feb: the schedule states only
 	// the yearly due date, and nothing is due before the duty exists, so it
-	// is due on the day the duty arose (not overdue that day).
+	// is due on the day the duty arose (not overdue that day), a Monday.
+	// June–December: 7 × 200 ÷ 12 = 1400/12 = 116.67, rounded up to 117 Kč.
 	c := feeCase(day(1980, 5, 17))
 	must(t, c, clerkOn(day(2026, 6, 1)), LocalFeeLiabilityAroseType,
 		`{"fee":"dog","arose_on":"2026-06-01","basis":"owner","house_number":"12","village_part":"Vepřek","dogs":1}`)
-	if p := only(t, c, day(2026, 6, 1)); p.DueOn != day(2026, 6, 1) || p.Status != PaymentUnpaid || !strings.Contains(p.Basis, "the day the duty arose") {
-		t.Errorf("got due %s, %s, basis %q", p.DueOn, p.Status, p.Basis)
+	if p := only(t, c, day(2026, 6, 1)); p.DueOn != day(2026, 6, 1) || p.Status != PaymentUnpaid || p.AmountCZK != 117 ||
+		!strings.Contains(p.Basis, "the day the duty arose, pending the bylaw") {
+		t.Errorf("got %d Kč due %s, %s, basis %q", p.AmountCZK, p.DueOn, p.Status, p.Basis)
 	}
 }
 
@@ -203,17 +215,20 @@ func TestExemptionForTheWholeYearExcusesIt(t *testing.T) {
 	if ps[2].ID != "waste-2026" || ps[2].Status != PaymentExcused || ps[2].OwedCZK != 0 || ps[2].SPAYD != "" {
 		t.Errorf("2026: %+v, want excused", ps[2])
 	}
-	if ps[1].Status != PaymentOverdue || ps[1].AmountCZK != 1200 {
-		t.Errorf("2025 with three months in custody: %+v, want the whole year overdue (proration none)", ps[1])
+	// Custody 1 Mar–31 May 2025: month ends March–May exempt, 9 × 100 Kč.
+	if ps[1].Status != PaymentOverdue || ps[1].AmountCZK != 900 {
+		t.Errorf("2025 with three months in custody: %+v, want 900 Kč overdue", ps[1])
 	}
-	if ps[0].DueOn != day(2024, 7, 1) {
-		t.Errorf("2024: due %s, want 2024-07-01 (1 Jul, 30 days after 1 Jun)", ps[0].DueOn)
+	// From 1 Jun 2024: month ends June–December, 7 × 100 Kč.
+	if ps[0].DueOn != day(2024, 7, 1) || ps[0].AmountCZK != 700 {
+		t.Errorf("2024: %d Kč due %s, want 700 Kč due 2024-07-01 (1 Jul, 30 days after 1 Jun)", ps[0].AmountCZK, ps[0].DueOn)
 	}
-	// A payment for 1541 settles the oldest first and skips the excused year.
+	// A payment for 1541 settles the oldest first and skips the excused year:
+	// 700 + 900, and 3000 − 1600 = 1400 credit on 2025.
 	must(t, c, ctx, PaymentReceivedType, `{"amount_czk":3000,"paid_on":"2026-03-09","variable_symbol":"1541"}`)
 	ps = c.PaymentObligations(day(2026, 3, 10), nil)
-	if ps[0].Status != PaymentPaidLate || ps[1].Status != PaymentPaidLate || ps[1].CreditCZK != 600 || ps[1].PaidCZK != 1800 || ps[2].PaidCZK != 0 {
-		t.Errorf("got %+v\nwant 2024 and 2025 paid late, 600 Kč credit on 2025, nothing on the excused 2026", ps)
+	if ps[0].Status != PaymentPaidLate || ps[1].Status != PaymentPaidLate || ps[1].CreditCZK != 1400 || ps[1].PaidCZK != 2300 || ps[2].PaidCZK != 0 {
+		t.Errorf("got %+v\nwant 2024 and 2025 paid late, 1400 Kč credit on 2025, nothing on the excused 2026", ps)
 	}
 	err := do(t, c, ctx, LocalFeeExemptionGrantedType, `{"fee":"waste","reason":"holiday","from":"2026-01-01"}`)
 	refused(t, err, "data.reason")
@@ -352,7 +367,7 @@ account = 19-2000145399/0800
 specific_symbol = 1340
 variable_symbol = 77{house_number}
 message = {fee} {year} {full_name}
-proration = monthly
+proration = statutory
 
 [fee waste]
 title = odpad
@@ -370,7 +385,7 @@ func horaOffices(t *testing.T) *money.Offices {
 	return o
 }
 
-func TestAnOfficesOwnScheduleProratesByMonth(t *testing.T) {
+func TestAnOfficesOwnScheduleIsProratedByTheStatute(t *testing.T) {
 	offices := horaOffices(t)
 	c := feeCase(day(1980, 5, 17))
 	c.Office = "hora"
@@ -381,9 +396,9 @@ func TestAnOfficesOwnScheduleProratesByMonth(t *testing.T) {
 	// Overdue as of 1 May: the QR Platba string names no (past) due date.
 	want := "SPD*1.0*ACC:CZ6508000000192000145399*AM:900.00*CC:CZK*X-VS:775*X-SS:1340*MSG:waste 2026 Jana Nováková"
 	if p.AmountCZK != 900 || p.SPAYD != want || p.Status != PaymentOverdue {
-		t.Errorf("got %+v\nwant 9 of 12 months, 900 Kč, due 10 Apr, the day it arose (no later due date stated), %s", p, want)
+		t.Errorf("got %+v\nwant month ends April–December, 900 Kč, due Friday 10 Apr, the day it arose (no later due date stated), %s", p, want)
 	}
-	if !strings.Contains(p.Basis, "9 of 12 months") {
+	if !strings.Contains(p.Basis, "April–December: 1200 Kč ÷ 12 a month") {
 		t.Errorf("basis %q", p.Basis)
 	}
 }

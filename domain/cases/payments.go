@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,35 +163,76 @@ func (c *Case) OwingSpan() (s Span, ok bool) {
 	return s, ok
 }
 
-// localFeeYears gives one obligation per fee and year in which a liability
-// lasted, up to the year of asOf: a duty arising during a year owes that
-// year (all of it with proration none), and a second liability of the same
-// fee within a year adds no second obligation for it.
+// localFeeYears gives one obligation per fee and year in which a duty ran,
+// up to the year of asOf: every liability of the fee that arose by asOf
+// adds its months to the year's one obligation (a further dog, moving back
+// in), prorated as the statute says (docs/LAW.md §9.1).
 func (c *Case) localFeeYears(asOf calendar.Date, office *money.Office) []PaymentObligation {
 	var out []PaymentObligation
-	done := map[string]bool{}
-	for _, l := range c.LocalFees {
-		last := asOf.Year()
-		if !l.EndedOn.IsZero() && l.EndedOn.Year() < last {
-			last = l.EndedOn.Year()
-		}
-		for year := l.AroseOn.Year(); year <= last; year++ {
-			id := fmt.Sprintf("%s-%d", l.Fee, year)
-			arises := calendar.NewDate(year, time.January, 1)
-			if year == l.AroseOn.Year() {
-				arises = l.AroseOn
-			}
-			if done[id] || arises.After(asOf) {
+	for _, fee := range money.Fees {
+		var parts []Liability
+		years := map[int]bool{}
+		for _, l := range c.LocalFees {
+			if l.Fee != fee || l.AroseOn.After(asOf) {
 				continue
 			}
-			done[id] = true
-			out = append(out, c.feeYear(l, year, arises, asOf, office, id))
+			parts = append(parts, l)
+			last := asOf.Year()
+			if !l.EndedOn.IsZero() && l.EndedOn.Year() < last {
+				last = l.EndedOn.Year()
+			}
+			for year := l.from().Year(); year <= last; year++ {
+				years[year] = true
+			}
+		}
+		for _, year := range slices.Sorted(maps.Keys(years)) {
+			span := yearSpan(year, parts)
+			if span.first.IsZero() || span.first.After(asOf) {
+				continue
+			}
+			out = append(out, c.feeYear(span.payer, parts, year, span, asOf, office, fmt.Sprintf("%s-%d", fee, year)))
 		}
 	}
 	return out
 }
 
-func (c *Case) feeYear(l Liability, year int, arises, asOf calendar.Date, office *money.Office, id string) PaymentObligation {
+// feeSpan is when the duties of a fee year arise.
+type feeSpan struct {
+	// first is the first day of the year on which a duty runs (1 January,
+	// or the day it arose within the year); zero when none runs.
+	first calendar.Date
+	// latest is the day the year's latest part arose: the year's due date
+	// is that part's (a further dog arising in October is not due on
+	// 28 February, docs/decisions.md).
+	latest calendar.Date
+	// payer is the latest part, which gives the year its payer category
+	// and variable symbol.
+	payer Liability
+}
+
+func yearSpan(year int, parts []Liability) feeSpan {
+	jan, dec := calendar.NewDate(year, time.January, 1), calendar.NewDate(year, time.December, 31)
+	var s feeSpan
+	for _, l := range parts {
+		if !l.runs(jan, dec) {
+			continue
+		}
+		from := l.from()
+		if from.Before(jan) {
+			from = jan
+		}
+		if s.first.IsZero() || from.Before(s.first) {
+			s.first = from
+		}
+		if s.latest.IsZero() || !from.Before(s.latest) {
+			s.latest, s.payer = from, l
+		}
+	}
+	return s
+}
+
+func (c *Case) feeYear(l Liability, parts []Liability, year int, span feeSpan, asOf calendar.Date, office *money.Office, id string) PaymentObligation {
+	arises := span.first
 	p := PaymentObligation{ID: id, Kind: KindLocalFee, Fee: string(l.Fee), Year: year, ArisesOn: arises}
 	var s *money.Schedule
 	if office != nil {
@@ -208,32 +250,25 @@ func (c *Case) feeYear(l Liability, year int, arises, asOf calendar.Date, office
 	var basis []string
 	basis = append(basis, fmt.Sprintf("local fee %s (%s) for %d under zákon 565/1990 Sb., fee schedule of %s valid from %s; payer category %s",
 		l.Fee, rule.Title, year, s.Municipality, s.ValidFrom, l.Basis))
-	age := arises.YearsSince(c.Citizen.BirthDate)
-	amount := rule.YearAmount(l.Dogs, age)
-	basis = append(basis, amount.Reason)
-	if rule.FreeOlderThan != nil {
-		basis = append(basis, fmt.Sprintf("the payer's age (%d) is judged on %s: the schedule does not say which day, so 1 January of the fee year or the day the duty arose, if later", age, arises))
-	}
-	p.AmountCZK = amount.CZK
-	if s.Proration == money.ProrationMonthly {
-		months := dutyMonths(l, year)
-		p.AmountCZK = (amount.CZK*months + 6) / 12
-		basis = append(basis, fmt.Sprintf("proration monthly: %d of 12 months, %d Kč", months, p.AmountCZK))
+	months := c.feeMonths(rule, parts, year)
+	if l.Fee == money.Dog {
+		basis = append(basis, "by started months (zákon 565/1990 Sb. § 2): each dog from the month in which it is held and older than 3 months to the month its duty ends, both in full, at the month's rate ÷ 12; in each month the longest-held dog is the first dog, every other a further dog")
 	} else {
-		basis = append(basis, "proration none: the whole year's amount")
+		basis = append(basis, "by month ends (zákon 565/1990 Sb. § 10h): the year's fee less 1/12 for each month at whose end the payer is not liable or is exempt")
 	}
-	due, dueWhy := rule.Due(year, arises)
+	if freeFrom, ok := rule.FreeFrom(c.Citizen.BirthDate); ok {
+		basis = append(basis, fmt.Sprintf("0 Kč for a payer older than %d from the month after the month of the %dth birthday, the birthday month at the ordinary rate: from %s %d for this payer (an interpretation: the statute counts the fee by months)",
+			*rule.FreeOlderThan, *rule.FreeOlderThan, freeFrom.Month(), freeFrom.Year()))
+	}
+	amount := rule.Prorate(months)
+	basis = append(basis, amount.Reason)
+	p.AmountCZK = amount.CZK
+	due, dueWhy := rule.Due(year, span.latest)
 	p.DueOn = due
 	basis = append(basis, dueWhy)
-	first, last := arises, calendar.NewDate(year, time.December, 31)
-	if !l.EndedOn.IsZero() && l.EndedOn.Year() == year {
-		last = l.EndedOn
-	}
-	for _, e := range c.Exemptions {
-		if e.Fee == l.Fee && e.covers(first, last) {
-			p.Status = PaymentExcused
-			basis = append(basis, fmt.Sprintf("excused: exemption %s from %s covers the whole duty of the year", e.Reason, e.From))
-		}
+	if excused(months) {
+		p.Status = PaymentExcused
+		basis = append(basis, "excused: exempt in every month the duty runs")
 	}
 	p.Account, p.IBAN, p.SpecificSymbol = s.Account.String(), s.Account.IBAN(), s.SpecificSymbol
 	p.VariableSymbol, _ = s.VariableSymbolOf(money.Payer{HouseNumber: l.HouseNumber, VillagePart: l.VillagePart})
@@ -242,17 +277,75 @@ func (c *Case) feeYear(l Liability, year int, arises, asOf calendar.Date, office
 	return p
 }
 
-// dutyMonths counts the calendar months of a year in which a liability lasts
-// at least one day.
-func dutyMonths(l Liability, year int) int {
-	from, to := time.January, time.December
-	if l.AroseOn.Year() == year {
-		from = l.AroseOn.Month()
+// feeMonths counts what the statute charges in each month of a fee year
+// (docs/LAW.md §9.1). The dog fee counts started months: a dog is liable in
+// every month on one of whose days its duty runs, and a month is exempt
+// when exemptions cover every such day (the started-month rule read the
+// other way: a month owes if the dog owes on one day of it). The waste fee
+// counts month ends: the payer owes a month when liable and not exempt at
+// its end. A payer older than the schedule's age owes nothing from the
+// month after the birthday month (money.Rule.FreeFrom).
+func (c *Case) feeMonths(rule *money.Rule, parts []Liability, year int) [12]money.Month {
+	var months [12]money.Month
+	freeFrom, free := rule.FreeFrom(c.Citizen.BirthDate)
+	for i := range months {
+		m := &months[i]
+		first := calendar.NewDate(year, time.Month(i+1), 1)
+		last := first.AddMonths(1).AddDays(-1)
+		m.Free = free && !first.Before(freeFrom)
+		if rule.Fee != money.Dog {
+			for _, l := range parts {
+				if !l.from().After(last) && (l.active() || l.EndedOn.After(last)) {
+					m.Units = 1
+				}
+			}
+			m.Exempt = m.Units > 0 && c.exempt(rule.Fee, last)
+			continue
+		}
+		for _, l := range parts {
+			if l.runs(first, last) {
+				m.Units += l.Dogs
+			}
+		}
+		m.Exempt = m.Units > 0 && c.exemptOnEveryDay(parts, first, last)
 	}
-	if !l.EndedOn.IsZero() && l.EndedOn.Year() == year {
-		to = l.EndedOn.Month()
+	return months
+}
+
+// exempt reports whether an exemption from the fee covers a day.
+func (c *Case) exempt(fee money.Fee, d calendar.Date) bool {
+	for _, e := range c.Exemptions {
+		if e.Fee == fee && e.covers(d, d) {
+			return true
+		}
 	}
-	return int(to-from) + 1
+	return false
+}
+
+// exemptOnEveryDay reports whether exemptions cover every day from first to
+// last on which a duty of parts runs.
+func (c *Case) exemptOnEveryDay(parts []Liability, first, last calendar.Date) bool {
+	for d := first; !d.After(last); d = d.AddDays(1) {
+		for _, l := range parts {
+			if l.runs(d, d) && !c.exempt(l.Fee, d) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// excused reports whether every month in which the duty runs is exempt
+// (docs/LAW.md §9.1: an exemption for part of the year only reduces it).
+func excused(months [12]money.Month) bool {
+	owed := false
+	for _, m := range months {
+		if m.Units > 0 && !m.Exempt {
+			return false
+		}
+		owed = owed || m.Units > 0
+	}
+	return owed
 }
 
 // fines gives an obligation for each flag an officer decided with a fine,

@@ -22,7 +22,7 @@ func TestNovaVesIsBuiltIn(t *testing.T) {
 		t.Error("a schedule before 2023, which seed 004 does not describe")
 	}
 	s, ok := o.Schedules.For(calendar.NewDate(2026, 3, 1))
-	if !ok || s.Municipality != "Nová Ves" || s.Proration != money.ProrationNone || s.Account.IBAN() != "CZ6308000000000460043319" {
+	if !ok || s.Municipality != "Nová Ves" || s.Account.IBAN() != "CZ6308000000000460043319" {
 		t.Fatalf("schedule: %+v", s)
 	}
 	waste, _ := s.Rule(money.Waste)
@@ -71,7 +71,7 @@ valid_from = 2024-01-01
 account = 19-2000145399/0800
 variable_symbol = {house_number}{village_part}
 message = {surname}
-proration = none
+proration = statutory
 
 [village_parts]
 1 = Hora
@@ -95,7 +95,8 @@ func TestScheduleErrorsNameTheLine(t *testing.T) {
 		{"unknown setting", "rate = 1000", "rate = 1000\nrates = 5", 16, "rates is not a setting"},
 		{"bad account", "19-2000145399/0800", "19-2000145398/0800", 5, "mod-11"},
 		{"bad date", "2024-01-01", "2024-02-30", 4, "valid_from"},
-		{"bad proration", "proration = none", "proration = daily", 8, "proration"},
+		{"proration none", "proration = statutory", "proration = none", 8, "the statute prorates"},
+		{"proration monthly", "proration = statutory", "proration = monthly", 8, "the statute prorates"},
 		{"bad due", "due = 02-28", "due = 02-29", 16, "due"},
 		{"bad amount", "rate = 1000", "rate = lots", 15, "whole Kč"},
 		{"both rates", "rate = 1000", "rate = 1000\nrate.first = 1\nrate.further = 1", 15, "not both"},
@@ -112,7 +113,7 @@ func TestScheduleErrorsNameTheLine(t *testing.T) {
 		{"missing municipality", "municipality = Hora\n", "", 2, "needs municipality"},
 		{"bad vs", "{house_number}{village_part}", "VS{house_number}", 6, "variable_symbol"},
 		{"bad message", "message = {surname}", "message = {name}", 7, "placeholder"},
-		{"bad ss", "proration = none", "proration = none\nspecific_symbol = x1", 9, "specific_symbol"},
+		{"bad ss", "proration = statutory", "proration = statutory\nspecific_symbol = x1", 9, "specific_symbol"},
 		{"part not a digit", "1 = Hora", "x = Hora", 11, "one digit"},
 		{"part twice", "1 = Hora", "1 = Hora\n2 = Hora", 12, "named twice"},
 		{"no category", "category.resident = resident", "", 13, "no payer category"},
@@ -141,22 +142,12 @@ func TestScheduleErrorsNameTheLine(t *testing.T) {
 	}
 }
 
-func TestDogRateAndDueDates(t *testing.T) {
+func TestCategoriesExemptionsAndParts(t *testing.T) {
 	s, err := money.BuiltinSchedule("nova-ves")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dog, _ := s.Rule(money.Dog)
-	if a := dog.YearAmount(0, 30); a.CZK != 0 {
-		t.Errorf("no dog: %+v", a)
-	}
-	if a := dog.YearAmount(1, 30); a.CZK != 200 || a.Reason != "200 Kč for the first animal" {
-		t.Errorf("one dog: %+v", a)
-	}
 	waste, _ := s.Rule(money.Waste)
-	if d, _ := waste.Due(2026, calendar.NewDate(2026, 1, 1)); d != calendar.NewDate(2026, 2, 28) {
-		t.Errorf("due %s", d)
-	}
 	if _, ok := waste.Category("permanent_residence"); !ok {
 		t.Error("category")
 	}

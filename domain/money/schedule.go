@@ -24,19 +24,11 @@ const (
 // Fees lists the local fees a schedule may set.
 var Fees = []Fee{Waste, Dog}
 
-// Proration is whether a duty that arises or ends during the year owes the
-// whole year or a share (the bylaw's choice, RULES.md §9).
-type Proration string
-
-// Proration settings.
-const (
-	// ProrationNone: the whole year's amount.
-	ProrationNone Proration = "none"
-	// ProrationMonthly: a twelfth for each calendar month of the year in
-	// which the duty lasts at least one day (see decisions.md: RULES.md does
-	// not say how months are counted).
-	ProrationMonthly Proration = "monthly"
-)
+// Statutory is the one proration a schedule may state for the waste and dog
+// fees: the statute decides it, not the bylaw (docs/LAW.md §9.1: the dog fee
+// by started months, zákon 565/1990 Sb. § 2; the waste fee by month ends,
+// § 10h). A schedule may leave it out.
+const Statutory = "statutory"
 
 // Entry is a payer category or an exemption reason: a code the events use
 // and the bylaw's words.
@@ -106,45 +98,127 @@ type Amount struct {
 	Reason string
 }
 
-// YearAmount returns the amount a payer owes for a whole year: per payer, or
-// for a fee per animal the first and each further animal; nothing for a
-// payer older than FreeOlderThan on the day the age is judged.
-func (r *Rule) YearAmount(animals, age int) Amount {
-	if r.FreeOlderThan != nil && age > *r.FreeOlderThan {
-		return Amount{0, fmt.Sprintf("0 Kč: the payer is %d, older than %d", age, *r.FreeOlderThan)}
+// Month is what the statute counts of one calendar month of a fee year.
+type Month struct {
+	// Units is, for a fee per payer, 1 when the payer owes the month (the
+	// waste fee: liable at the month's end) and 0 when not; for a fee per
+	// animal, how many animals are liable in the month.
+	Units int
+	// Exempt: an exemption frees the payer of the month.
+	Exempt bool
+	// Free: the payer is older than FreeOlderThan for the whole month.
+	Free bool
+}
+
+// Owes reports whether the month is charged at all.
+func (m Month) Owes() bool { return m.Units > 0 && !m.Exempt && !m.Free }
+
+// twelfths is the month's share of the fee, in twelfths of a Kč: a month
+// is charged at the year's rate ÷ 12, and for a fee per animal the first
+// animal at the first rate and every other liable one at the further rate
+// (docs/LAW.md §9.1: the count of each month decides first and further).
+func (r *Rule) twelfths(m Month) int {
+	switch {
+	case !m.Owes():
+		return 0
+	case r.PerAnimal():
+		return r.FirstCZK + (m.Units-1)*r.FurtherCZK
+	default:
+		return r.RateCZK
 	}
-	if !r.PerAnimal() {
-		return Amount{r.RateCZK, fmt.Sprintf("%d Kč a year", r.RateCZK)}
+}
+
+// Prorate returns the amount of a fee year from its twelve months: the sum
+// of the charged months' shares (each the month's yearly rate ÷ 12), summed
+// exactly and rounded up to whole Kč once (daňový řád § 146(1), docs/LAW.md
+// §9.1). Which months are charged is the statute's: started months for the
+// dog fee (§ 2), month ends for the waste fee (§ 10h); the caller counts them.
+func (r *Rule) Prorate(months [12]Month) Amount {
+	total := 0
+	for _, m := range months {
+		total += r.twelfths(m)
 	}
-	if animals < 1 {
-		return Amount{0, "0 Kč: no animal"}
+	czk := (total + 11) / 12
+	var runs []string
+	for from := 0; from < 12; {
+		to := from
+		for to+1 < 12 && months[to+1] == months[from] {
+			to++
+		}
+		runs = append(runs, fmt.Sprintf("%s: %s", monthSpan(from, to), r.describe(months[from])))
+		from = to + 1
 	}
-	czk := r.FirstCZK + (animals-1)*r.FurtherCZK
-	if animals == 1 {
-		return Amount{czk, fmt.Sprintf("%d Kč for the first animal", r.FirstCZK)}
+	return Amount{czk, fmt.Sprintf("%s; the months' shares add up to %d/12 Kč, rounded up to %d Kč (daňový řád § 146(1))",
+		strings.Join(runs, "; "), total, czk)}
+}
+
+// describe says in words what one month is charged.
+func (r *Rule) describe(m Month) string {
+	switch {
+	case m.Units == 0 && r.PerAnimal():
+		return "no liable dog, nothing"
+	case m.Units == 0:
+		return "not liable at the month's end, nothing"
+	case m.Exempt:
+		return "exempt, nothing"
+	case m.Free:
+		return fmt.Sprintf("the payer is older than %d, nothing", *r.FreeOlderThan)
+	case r.PerAnimal() && m.Units == 1:
+		return fmt.Sprintf("1 dog, %d Kč ÷ 12 a month", r.FirstCZK)
+	case r.PerAnimal():
+		return fmt.Sprintf("%d dogs, the first and %d further, (%d + %d × %d) Kč ÷ 12 a month", m.Units, m.Units-1, r.FirstCZK, m.Units-1, r.FurtherCZK)
+	default:
+		return fmt.Sprintf("%d Kč ÷ 12 a month", r.RateCZK)
 	}
-	return Amount{czk, fmt.Sprintf("%d Kč for the first + %d × %d Kč for each further", r.FirstCZK, animals-1, r.FurtherCZK)}
+}
+
+var monthNames = [12]string{"January", "February", "March", "April", "May", "June", "July", "August",
+	"September", "October", "November", "December"}
+
+func monthSpan(from, to int) string {
+	if from == to {
+		return monthNames[from]
+	}
+	return monthNames[from] + "–" + monthNames[to]
+}
+
+// FreeFrom returns the first month in which a payer born on born owes
+// nothing for being older than FreeOlderThan, and false where the rule has
+// no such age. A person has the age from the birthday (docs/LAW.md §3); the
+// reduced rate applies from the calendar month after the birthday month, the
+// birthday month is charged in full (an interpretation: the statute counts
+// the dog fee by started months, docs/LAW.md §9.1).
+func (r *Rule) FreeFrom(born calendar.Date) (calendar.Date, bool) {
+	if r.FreeOlderThan == nil {
+		return calendar.Date{}, false
+	}
+	birthday := born.AddYears(*r.FreeOlderThan)
+	return calendar.NewDate(birthday.Year(), birthday.Month(), 1).AddMonths(1), true
 }
 
 // Due returns the due date of the year's fee for a duty that exists from
 // arises on (1 January, or the day it arose within the year): the yearly due
-// date, or, for a duty arising after it where the schedule says so, that
-// many days after it arises, moved off non-working days. The yearly date
-// itself is not moved: RULES.md §9 states the move only for the second rule.
+// date, or, for a duty arising after it, as many days after it arises as the
+// schedule says, or where it says none, the day it arises (pending the
+// bylaw: nothing is due before the duty exists). Every due date of a local
+// fee that falls on a Saturday, Sunday or public holiday moves to the next
+// working day (daňový řád § 33(4), docs/LAW.md §9.1).
 func (r *Rule) Due(year int, arises calendar.Date) (calendar.Date, string) {
 	fixed := calendar.NewDate(year, r.DueMonth, r.DueDay)
-	if arises.After(fixed) && r.DueAfterArisingDays > 0 {
-		return calendar.DaysAfter(arises, r.DueAfterArisingDays), fmt.Sprintf(
-			"due %d days after the duty arose on %s (moved off non-working days)", r.DueAfterArisingDays, arises)
+	due, why := fixed, fmt.Sprintf("due %s", fixed)
+	switch {
+	case arises.After(fixed) && r.DueAfterArisingDays > 0:
+		due = arises.AddDays(r.DueAfterArisingDays)
+		why = fmt.Sprintf("due %d days after the duty arose on %s, %s", r.DueAfterArisingDays, arises, due)
+	case arises.After(fixed):
+		due = arises
+		why = fmt.Sprintf("due %s, the day the duty arose, pending the bylaw: the schedule states no due date for a duty arising after %s", arises, fixed)
 	}
-	if arises.After(fixed) {
-		// Nothing is due before the duty exists: the schedule states no due
-		// date for a duty arising after the yearly one, so it is due on the
-		// day it arises (the earliest reading; an office's schedule states
-		// due_after_arising_days where its bylaw gives one).
-		return arises, fmt.Sprintf("due %s, the day the duty arose: the schedule states no due date for a duty arising after %s", arises, fixed)
+	if moved := calendar.RollForward(due); moved != due {
+		why += fmt.Sprintf(", not a working day, so moved to %s (daňový řád § 33(4))", moved)
+		due = moved
 	}
-	return fixed, fmt.Sprintf("due %s", fixed)
+	return due, why
 }
 
 // Schedule is a municipality's fee schedule in force from a day.
@@ -159,7 +233,6 @@ type Schedule struct {
 	// VariableSymbol and Message are patterns: see Reference.
 	VariableSymbol string
 	Message        string
-	Proration      Proration
 	Parts          []Part
 	Rules          map[Fee]*Rule
 }
@@ -254,7 +327,7 @@ func Clip(m string) string {
 //	specific_symbol = 433                   optional: digits, at most 10
 //	variable_symbol = {house_number}{village_part}   digits and these placeholders
 //	message        = {surname}              {surname} {full_name} {fee} {year}
-//	proration      = none                   none | monthly
+//	proration      = statutory              optional; the statute decides it
 //
 //	[village_parts]                         optional: digit = name of the part
 //	1 = Nová Ves
@@ -326,7 +399,7 @@ func (f *file) required(sec *section, key string) (setting, error) {
 }
 
 func (f *file) scheduleHead(sec *section, s *Schedule) error {
-	for _, k := range []string{"municipality", "valid_from", "account", "variable_symbol", "message", "proration"} {
+	for _, k := range []string{"municipality", "valid_from", "account", "variable_symbol", "message"} {
 		if _, err := f.required(sec, k); err != nil {
 			return err
 		}
@@ -359,10 +432,9 @@ func (f *file) scheduleHead(sec *section, s *Schedule) error {
 		return f.errorf(st.line, "message %q holds an unknown placeholder or an asterisk; placeholders: %s", st.value, strings.Join(msgPlaceholders, " "))
 	}
 	s.Message = st.value
-	st = get("proration")
-	s.Proration = Proration(st.value)
-	if s.Proration != ProrationNone && s.Proration != ProrationMonthly {
-		return f.errorf(st.line, "proration %q is neither none nor monthly", st.value)
+	if st, ok := sec.get("proration"); ok && st.value != Statutory {
+		return f.errorf(st.line, "proration %q: the statute prorates the waste fee by month ends and the dog fee by started months (zákon 565/1990 Sb. § 10h, § 2); a schedule may only say %s or leave it out",
+			st.value, Statutory)
 	}
 	return nil
 }
