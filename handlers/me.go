@@ -26,6 +26,9 @@ type CitizenPortal interface {
 	Citizen(r *http.Request) (citizenID string, ok bool, err error)
 	// IssueAccess creates or replaces the citizen's counter credentials.
 	IssueAccess(ctx context.Context, citizenID, issuedBy string) (username, password string, err error)
+	// IssueActivation issues a one-time code that binds the citizen's
+	// national identity (NIA) at their first sign-in with it.
+	IssueActivation(ctx context.Context, citizenID, issuedBy string) (code string, expires time.Time, err error)
 }
 
 // Citizen is the role of a citizen signed in to the portal: the /v1/me*
@@ -448,6 +451,22 @@ func (s *Server) portalAccess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"username": user, "password": password})
+}
+
+// portalActivation issues a one-time activation code for the citizen's
+// first sign-in with the national identity (NIA), shown once
+// (POST /v1/citizens/{citizen_id}/portal-activation).
+func (s *Server) portalActivation(w http.ResponseWriter, r *http.Request) {
+	citizen, ok := s.counterCitizen(w, r)
+	if !ok {
+		return
+	}
+	code, expires, err := s.portal.IssueActivation(r.Context(), citizen, identity(r).Name)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"code": code, "expires_at": expires.UTC().Format(time.RFC3339)})
 }
 
 // counterCitizen is the citizen of a counter route, within the clerk's

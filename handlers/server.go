@@ -86,7 +86,7 @@ type Config struct {
 	// Reminders lists the e-mail reminders (internal/reminders); nil: none.
 	Reminders Reminders
 	// Portal is the citizen's portal, for /v1/me* and the counter's
-	// portal-access routes (nil: not served).
+	// portal-access and portal-activation routes (nil: not served).
 	Portal CitizenPortal
 }
 
@@ -167,6 +167,7 @@ func (s *Server) routes() []route {
 		{Rule{post, "/v1/unmatched-credits/{credit_id}/assign", feeDepartment}, s.assignCredit},
 		{Rule{post, "/v1/unmatched-credits/{credit_id}/return", feeDepartment}, s.returnCredit},
 		{Rule{post, "/v1/citizens/{citizen_id}/portal-access", []cases.Role{cases.Clerk}}, s.portalAccess},
+		{Rule{post, "/v1/citizens/{citizen_id}/portal-activation", []cases.Role{cases.Clerk}}, s.portalActivation},
 		{Rule{get, "/v1/me", citizen}, s.me},
 		{Rule{get, "/v1/me/obligations", citizen}, s.myObligations},
 		{Rule{get, "/v1/me/payments", citizen}, s.myPayments},

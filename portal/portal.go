@@ -65,6 +65,8 @@ type Config struct {
 	// CSRFSecret keys the sign-in form's CSRF tokens (nil: random at start,
 	// so a form from before a restart must be reloaded).
 	CSRFSecret []byte
+	// NIA is the sign-in with the national identity (MetadataURL "": none).
+	NIA NIAConfig
 }
 
 // Portal serves /obcan/ and says which citizen a request comes from.
@@ -73,10 +75,12 @@ type Portal struct {
 	pages map[string]*template.Template
 	mux   *http.ServeMux
 	api   http.Handler
+	nia   *nia // nil: no NIA sign-in
 }
 
-// New returns the portal; Mount serves it.
-func New(c Config) *Portal {
+// New returns the portal; Mount serves it. It fails on NIA settings that
+// do not hold.
+func New(c Config) (*Portal, error) {
 	if c.Log == nil {
 		c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -86,7 +90,15 @@ func New(c Config) *Portal {
 	if c.CSRFSecret == nil {
 		c.CSRFSecret = []byte(randomID())
 	}
-	return &Portal{cfg: c, pages: parsePages()}
+	p := &Portal{cfg: c, pages: parsePages()}
+	if c.NIA.MetadataURL != "" {
+		n, err := newNIA(c.NIA, replayStore{c.DB})
+		if err != nil {
+			return nil, err
+		}
+		p.nia = n
+	}
+	return p, nil
 }
 
 func (p *Portal) now() time.Time {
@@ -140,6 +152,13 @@ func (p *Portal) Mount(next, api http.Handler) http.Handler {
 	m.HandleFunc("GET /obcan/moje-data", p.signedIn(p.dataPage))
 	m.HandleFunc("GET /obcan/moje-data.json", p.signedIn(p.export))
 	m.HandleFunc("POST /obcan/klic", p.signedIn(p.issueToken))
+	if p.nia != nil {
+		m.HandleFunc("GET /obcan/nia/metadata", p.niaMetadata)
+		m.HandleFunc("GET /obcan/nia", p.niaStart)
+		m.HandleFunc("POST /obcan/nia/acs", p.niaACS)
+		m.HandleFunc("GET /obcan/aktivace", p.activationPage)
+		m.HandleFunc("POST /obcan/aktivace", p.activate)
+	}
 	m.HandleFunc("/obcan/", func(w http.ResponseWriter, r *http.Request) {
 		var signed *session
 		if s, ok := p.current(r); ok {
@@ -163,7 +182,9 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/obcan/assets/") {
 		h.Set("Cache-Control", "no-store")
 	}
-	if r.Method == http.MethodPost && !sameOrigin(r) {
+	// NIA's answer is posted from NIA's site: the request's cookie and the
+	// answer's signature vouch for it instead.
+	if r.Method == http.MethodPost && r.URL.Path != "/obcan/nia/acs" && !sameOrigin(r) {
 		p.fail(w, r, nil, http.StatusForbidden, "Formulář nepochází z této stránky (kontrola původu požadavku).")
 		return
 	}
@@ -252,7 +273,7 @@ func (p *Portal) loginPage(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) showLogin(w http.ResponseWriter, r *http.Request, status int, username, problem string) {
 	v := randomID()
 	setCookie(w, loginCookie, v, 3600)
-	p.render(w, r, status, "login", nil, map[string]any{"CSRF": p.loginCSRF(v), "Username": username, "Problem": problem})
+	p.render(w, r, status, "login", nil, map[string]any{"CSRF": p.loginCSRF(v), "Username": username, "Problem": problem, "NIA": p.nia != nil})
 }
 
 // clientAddress is the address failed sign-ins are counted by: the TCP
@@ -322,10 +343,17 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 var dummyHash = hashPassword("lhuta: no such account")
 
 func (p *Portal) tooMany(w http.ResponseWriter, r *http.Request, username string, wait time.Duration) {
-	secs := int((wait + time.Second - 1) / time.Second)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	secs := retryAfter(w, wait)
 	p.showLogin(w, r, http.StatusTooManyRequests, username,
 		"Příliš mnoho neúspěšných pokusů. Zkuste to znovu za "+strconv.Itoa(secs)+" s.")
+}
+
+// retryAfter sets Retry-After to a wait in whole seconds, rounded up, and
+// returns them.
+func retryAfter(w http.ResponseWriter, wait time.Duration) int {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return secs
 }
 
 // startSession signs the citizen in under a new session id; the id the

@@ -41,6 +41,13 @@ type stack struct {
 
 func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 	t.Helper()
+	return newStackNIA(t, db, today, nil)
+}
+
+// newStackNIA is newStack whose portal signs citizens in with the national
+// identity at idp (nil: no NIA sign-in), and is registered there.
+func newStackNIA(t testing.TB, db *eventstore.DB, today calendar.Date, idp *testIdP) *stack {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tok, err := handlers.ParseTokens(tokens)
 	if err != nil {
@@ -56,16 +63,29 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 	go func() { _ = pipeline.Run(ctx); close(done) }()
 	limiter := signin.New()
 	limiter.Now = clock
-	citizens := portal.New(portal.Config{DB: db.SQL, Log: log, Now: clock, Limiter: limiter})
+	ts := httptest.NewUnstartedServer(nil)
+	public := "http://" + ts.Listener.Addr().String()
+	pc := portal.Config{DB: db.SQL, Log: log, Now: clock, Limiter: limiter}
+	if idp != nil {
+		pc.NIA = idp.serviceProvider(t, public)
+	}
+	citizens, err := portal.New(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := handlers.New(handlers.Config{
 		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: projections.NewReader(db.SQL),
 		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: func() calendar.Date { return today }, Log: log, Portal: citizens,
 	})
 	api := srv.Routes()
 	console := ui.Config{Identify: srv.Identify, Today: func() calendar.Date { return today }, Log: log, Offices: money.Builtin()}
-	ts := httptest.NewServer(citizens.Mount(ui.Mount(api, console), api))
+	ts.Config.Handler = citizens.Mount(ui.Mount(api, console), api)
+	ts.Start()
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
 	st.url = ts.URL
+	if idp != nil {
+		idp.register(t, st.url+"/obcan/nia/metadata")
+	}
 	return st
 }
 

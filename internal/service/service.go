@@ -64,8 +64,8 @@ type Config struct {
 	// Reminders configures the e-mail reminders (Reminders.SMTPURL "":
 	// planned and listed, not sent); Today, Offices and Log are the service's.
 	Reminders reminders.Config
-	// Portal configures the citizen's portal (/obcan/, docs/PORTAL.md);
-	// its DB and Log are the service's.
+	// Portal configures the citizen's portal (/obcan/, docs/PORTAL.md) and
+	// its NIA sign-in; its DB and Log are the service's.
 	Portal portal.Config
 	Log    *slog.Logger
 }
@@ -86,7 +86,7 @@ type Service struct {
 }
 
 // New assembles the service; nothing runs until Run. It fails on reminder
-// settings that do not hold (reminders.New).
+// or NIA settings that do not hold (reminders.New, portal.New).
 func New(cfg Config) (*Service, error) {
 	if cfg.Reads == nil {
 		cfg.Reads = cfg.DB
@@ -123,7 +123,10 @@ func New(cfg Config) (*Service, error) {
 	// The citizen's portal (/obcan/, docs/PORTAL.md): its sessions reach /v1/me*.
 	pc := cfg.Portal
 	pc.DB, pc.Log = cfg.DB.SQL, cfg.Log
-	citizens := portal.New(pc)
+	citizens, err := portal.New(pc)
+	if err != nil {
+		return nil, err
+	}
 	s.api = handlers.New(handlers.Config{
 		Portal:     citizens,
 		Repo:       caserepo.New(eventstore.NewSQLStore(cfg.DB.SQL, cfg.DB.Dialect)),

@@ -45,7 +45,58 @@ CREATE TABLE personal_data_reads (
 );
 CREATE INDEX personal_data_reads_case ON personal_data_reads (case_id, read_at);
 
+-- Sign-in with the national identity (NIA, SAML 2.0; docs/PORTAL.md).
+-- One-time activation codes printed at the counter: the first NIA sign-in
+-- of a citizen binds NIA's pseudonym to the citizen by one of them. Only
+-- the SHA-256 of a code is kept; a code is deleted when it is used, when a
+-- new one is issued to the citizen, or after it expired.
+CREATE TABLE portal_activation_codes (
+    code_hash  TEXT NOT NULL PRIMARY KEY,
+    citizen_id TEXT NOT NULL,
+    issued_at  BIGINT NOT NULL,
+    issued_by  TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX portal_activation_codes_citizen ON portal_activation_codes (citizen_id);
+
+-- NIA's pseudonym of a citizen (the eIDAS PersonIdentifier, else the
+-- NameID), bound by an activation code: one per citizen.
+CREATE TABLE portal_nia_links (
+    pseudonym  TEXT NOT NULL PRIMARY KEY,
+    citizen_id TEXT NOT NULL UNIQUE,
+    linked_at  BIGINT NOT NULL
+);
+
+-- Authentication requests sent to NIA, until they expire: the SHA-256 of
+-- the RelayState (also the browser's cookie) and the request's ID that the
+-- answer must be in response to.
+CREATE TABLE portal_nia_requests (
+    relay_hash TEXT NOT NULL PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+
+-- Every assertion accepted, until it expires: none is accepted twice.
+CREATE TABLE portal_saml_assertions (
+    assertion_id TEXT NOT NULL PRIMARY KEY,
+    expires_at   BIGINT NOT NULL
+);
+
+-- NIA sign-ins of a pseudonym not bound yet, waiting for the activation
+-- code: the SHA-256 of the browser's id, the pseudonym, the form's CSRF token.
+CREATE TABLE portal_nia_pending (
+    id_hash    TEXT NOT NULL PRIMARY KEY,
+    pseudonym  TEXT NOT NULL,
+    csrf       TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+
 -- +goose Down
+DROP TABLE portal_nia_pending;
+DROP TABLE portal_saml_assertions;
+DROP TABLE portal_nia_requests;
+DROP TABLE portal_nia_links;
+DROP TABLE portal_activation_codes;
 DROP TABLE personal_data_reads;
 DROP TABLE portal_sessions;
 DROP TABLE portal_accounts;
