@@ -405,3 +405,21 @@ func TestNIARefusesBadAnswers(t *testing.T) {
 		})
 	})
 }
+
+func TestNIASettingsThatDoNotHoldAreRefused(t *testing.T) {
+	key, cert := selfSigned(t, "lhuta (test)")
+	for _, c := range []struct {
+		nia  portal.NIAConfig
+		want string
+	}{
+		{portal.NIAConfig{MetadataURL: "https://nia.example.cz/metadata", Key: key, Certificate: cert}, "LHUTA_PUBLIC_URL"},
+		{portal.NIAConfig{MetadataURL: "https://nia.example.cz/metadata", PublicURL: "https://lhuta.example.cz"}, "LHUTA_NIA_SP_KEY"},
+	} {
+		if _, err := portal.New(portal.Config{NIA: c.nia}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want an error naming %s", c.nia, err, c.want)
+		}
+	}
+	if _, _, err := portal.LoadNIAKeyPair(filepath.Join(t.TempDir(), "no.key"), filepath.Join(t.TempDir(), "no.crt")); err == nil {
+		t.Error("a key pair from files that are not there")
+	}
+}

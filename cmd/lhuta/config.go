@@ -48,6 +48,9 @@ type config struct {
 	natsPersonal                                      bool
 	// smtpURL, mailFrom and publicURL configure the e-mail reminders.
 	smtpURL, mailFrom, publicURL string
+	// niaMetadataURL, niaSPKey and niaSPCert configure the portal's sign-in
+	// with the national identity (NIA).
+	niaMetadataURL, niaSPKey, niaSPCert string
 	// offices is LHUTA_OFFICES, the offices file ("" for the built-in ones);
 	// office is import-statement's --office, and file its statement.
 	offices, office string
@@ -102,8 +105,14 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.smtpURL }},
 	{"mail-from", "LHUTA_MAIL_FROM", "", "sender address of the reminders (required with LHUTA_SMTP_URL)", serveOnly,
 		func(c *config) *string { return &c.mailFrom }},
-	{"public-url", "LHUTA_PUBLIC_URL", "", "address the citizens reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/", serveOnly,
+	{"public-url", "LHUTA_PUBLIC_URL", "", "address the citizens reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/, and NIA knows the portal by its /obcan/nia/metadata", serveOnly,
 		func(c *config) *string { return &c.publicURL }},
+	{"nia-metadata-url", "LHUTA_NIA_METADATA_URL", "", "SAML metadata of the national identity (NIA); when set, citizens may sign in to /obcan/ with it (needs LHUTA_PUBLIC_URL, LHUTA_NIA_SP_KEY and LHUTA_NIA_SP_CERT)", serveOnly,
+		func(c *config) *string { return &c.niaMetadataURL }},
+	{"nia-sp-key", "LHUTA_NIA_SP_KEY", "", "PEM file of the RSA key lhuta signs its requests to NIA with and NIA encrypts to", serveOnly,
+		func(c *config) *string { return &c.niaSPKey }},
+	{"nia-sp-cert", "LHUTA_NIA_SP_CERT", "", "PEM file of the certificate of LHUTA_NIA_SP_KEY, as registered with NIA", serveOnly,
+		func(c *config) *string { return &c.niaSPCert }},
 	{"nats-personal-data", "LHUTA_NATS_PERSONAL_DATA", "false", "true puts the citizen block, free-text reasons and the clerk's name into the feed's payloads (only for subscribers allowed to see them)", serveOnly,
 		func(c *config) *string { return &c.rawNatsPersonal }},
 }

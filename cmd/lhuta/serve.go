@@ -11,6 +11,7 @@ import (
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/internal/service"
+	"github.com/lhuta/lhuta/portal"
 )
 
 // serve runs the service on db until ctx ends (SIGINT, SIGTERM).
@@ -38,6 +39,12 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		defer reads.Close()
 		log.Info("queries read the replica", "where", reads.Where)
 	}
+	nia := portal.NIAConfig{MetadataURL: c.niaMetadataURL, PublicURL: c.publicURL}
+	if c.niaMetadataURL != "" {
+		if nia.Key, nia.Certificate, err = portal.LoadNIAKeyPair(c.niaSPKey, c.niaSPCert); err != nil {
+			return fmt.Errorf("LHUTA_NIA_SP_KEY, LHUTA_NIA_SP_CERT: %w", err)
+		}
+	}
 	svc, err := service.New(service.Config{
 		DB:         db,
 		Reads:      reads,
@@ -49,7 +56,8 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		Feed:       feed.Config{URL: c.natsURL, Stream: c.natsStream, Subject: c.natsSubject, PersonalData: c.natsPersonal},
 		Reminders: reminders.Config{SMTPURL: c.smtpURL, From: c.mailFrom,
 			PortalURL: strings.TrimSuffix(c.publicURL, "/") + "/obcan/"},
-		Log: log,
+		Portal: portal.Config{NIA: nia},
+		Log:    log,
 
 		LossReportThreshold: c.lossReportThreshold,
 		DBTimeout:           c.dbTimeout,
