@@ -183,3 +183,49 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	run(ctx, t, "sign out", chromedp.Click(chromedp.CSS(".out button")), chromedp.WaitVisible(chromedp.CSS("#username")))
 }
+
+// TestBrowserNIAJourney signs a citizen in with the national identity in
+// Chromium, through a real SAML identity provider in-process: the first
+// time with the activation code from the counter, which shows their
+// obligations; the next time with no code.
+func TestBrowserNIAJourney(t *testing.T) {
+	idp := newIdP(t)
+	idp.user(t, "jana")
+	s := newStackNIA(t, testdb.SQLite(t), today, idp)
+	s.dogOwner("c-jana", "Jana Nováková")
+	code := s.api("POST", "/v1/citizens/c-jana/portal-activation", "clerk-token", nil).json(t)["code"].(string)
+	ctx := chromium(t)
+
+	run(ctx, t, "open the sign-in", chromedp.Navigate(s.url+"/obcan/prihlaseni"), chromedp.WaitVisible(chromedp.CSS(`a[href="/obcan/nia"]`)))
+	checkA11y(ctx, t, "sign-in with NIA offered")
+	run(ctx, t, "choose NIA", chromedp.Click(chromedp.CSS(`a[href="/obcan/nia"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="`+idp.url+`/sso"] button`)))
+	checkA11y(ctx, t, "on to NIA")
+	shot(ctx, t, "obcan-10-nia")
+	run(ctx, t, "go on to NIA", chromedp.Click(chromedp.CSS(`form[action="`+idp.url+`/sso"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="user"]`)))
+	run(ctx, t, "sign in at NIA",
+		chromedp.SendKeys(chromedp.CSS(`input[name="user"]`), "jana"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "heslo-jana"+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS("#code")))
+	checkA11y(ctx, t, "activation code")
+	shot(ctx, t, "obcan-11-aktivace")
+	run(ctx, t, "enter the activation code", chromedp.SendKeys(chromedp.CSS("#code"), code+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(".cards")))
+	run(ctx, t, "open the obligations", chromedp.Click(chromedp.CSS(`.cards a[href="/obcan/povinnosti"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".qr img")))
+	if body := value(ctx, t, "read the obligations", chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, "poplatek ze psů 2026") ||
+		!strings.Contains(body, "150\u00a0Kč") {
+		t.Errorf("obligations after the NIA sign-in:\n%s", body)
+	}
+	run(ctx, t, "sign out", chromedp.Click(chromedp.CSS(".out button")), chromedp.WaitVisible(chromedp.CSS(`a[href="/obcan/nia"]`)))
+
+	// The next time: NIA still knows the browser, and the portal the pseudonym.
+	run(ctx, t, "sign in with NIA again", chromedp.Click(chromedp.CSS(`a[href="/obcan/nia"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="`+idp.url+`/sso"] button`)),
+		chromedp.Click(chromedp.CSS(`form[action="`+idp.url+`/sso"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".cards")))
+	if body := value(ctx, t, "read the overview", chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, "Jana Nováková") {
+		t.Errorf("overview after the second NIA sign-in:\n%s", body)
+	}
+}
