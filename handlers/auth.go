@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/internal/signin"
 )
 
 // Identity is who a bearer token belongs to.
@@ -103,8 +105,19 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 				Detail: "send Authorization: Bearer <token>"})
 			return
 		}
+		// Unknown tokens are failed sign-ins of the address (internal/signin):
+		// after the free ones, every request of the address waits.
+		address := signin.Address(signin.ClientAddress(r))
+		if wait := s.signIn.Wait(address); wait > 0 {
+			s.tooManyFailures(w, wait)
+			return
+		}
 		id, ok := s.tokens.Load().lookup(strings.TrimSpace(token))
 		if !ok {
+			if wait := s.signIn.Fail(address); wait > 0 {
+				s.tooManyFailures(w, wait)
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta", error="invalid_token"`)
 			writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized, Detail: "unknown token"})
 			return
@@ -119,6 +132,13 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	}
+}
+
+// tooManyFailures answers 429 to an address with too many unknown tokens.
+func (s *Server) tooManyFailures(w http.ResponseWriter, wait time.Duration) {
+	secs := signin.RetryAfter(w, wait)
+	writeProblem(w, Problem{Type: "/problems/too-many-failures", Status: http.StatusTooManyRequests,
+		Detail: fmt.Sprintf("too many requests with unknown tokens from this address; try again in %d s", secs)})
 }
 
 // Identify returns whose a bearer token is: the web console's sign-in form

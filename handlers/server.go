@@ -21,6 +21,7 @@ import (
 	"github.com/lhuta/lhuta/internal/buildinfo"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/credits"
+	"github.com/lhuta/lhuta/internal/signin"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -54,6 +55,8 @@ type Server struct {
 	reminders Reminders
 	// portal is the citizen's portal (nil: none, and /v1/me* signs no one in).
 	portal CitizenPortal
+	// signIn limits unknown bearer tokens per client address.
+	signIn *signin.Limiter
 }
 
 // Config is what New needs.
@@ -88,6 +91,9 @@ type Config struct {
 	// Portal is the citizen's portal, for /v1/me* and the counter's
 	// portal-access and portal-activation routes (nil: not served).
 	Portal CitizenPortal
+	// SignIn limits unknown bearer tokens per client address (nil: a
+	// signin.New of the API's own).
+	SignIn *signin.Limiter
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -102,7 +108,10 @@ func New(c Config) *Server {
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
 		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
 		credits:   credits.New(c.DB),
-		reminders: c.Reminders, portal: c.Portal}
+		reminders: c.Reminders, portal: c.Portal, signIn: c.SignIn}
+	if s.signIn == nil {
+		s.signIn = signin.New()
+	}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}

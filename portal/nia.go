@@ -346,7 +346,7 @@ func (p *Portal) activate(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusForbidden, "activation", nil, map[string]any{"CSRF": pend.csrf, "Problem": "Formulář vypršel. Zadejte kód znovu."})
 		return
 	}
-	keys := []string{signin.Address(clientAddress(r))}
+	keys := []string{signin.Address(signin.ClientAddress(r))}
 	if wait := p.cfg.Limiter.Wait(keys...); wait > 0 {
 		p.tooManyCodes(w, r, pend.csrf, wait)
 		return
@@ -378,7 +378,7 @@ func (p *Portal) activate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Portal) tooManyCodes(w http.ResponseWriter, r *http.Request, csrf string, wait time.Duration) {
-	secs := retryAfter(w, wait)
+	secs := signin.RetryAfter(w, wait)
 	p.render(w, r, http.StatusTooManyRequests, "activation", nil, map[string]any{"CSRF": csrf,
 		"Problem": fmt.Sprintf("Příliš mnoho neúspěšných pokusů. Zkuste to znovu za %d s.", secs)})
 }

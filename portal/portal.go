@@ -29,7 +29,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -276,17 +275,6 @@ func (p *Portal) showLogin(w http.ResponseWriter, r *http.Request, status int, u
 	p.render(w, r, status, "login", nil, map[string]any{"CSRF": p.loginCSRF(v), "Username": username, "Problem": problem, "NIA": p.nia != nil})
 }
 
-// clientAddress is the address failed sign-ins are counted by: the TCP
-// peer (a proxy in front must be trusted to pass its clients apart; it is
-// not read from headers a client can set).
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // login signs a citizen in with counter credentials (POST /obcan/prihlaseni).
 func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 	c, err := r.Cookie(loginCookie)
@@ -295,7 +283,7 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := strings.ToLower(strings.TrimSpace(r.PostFormValue("username")))
-	keys := []string{signin.Account(username), signin.Address(clientAddress(r))}
+	keys := []string{signin.Account(username), signin.Address(signin.ClientAddress(r))}
 	if wait := p.cfg.Limiter.Wait(keys...); wait > 0 {
 		p.tooMany(w, r, username, wait)
 		return
@@ -343,17 +331,9 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 var dummyHash = hashPassword("lhuta: no such account")
 
 func (p *Portal) tooMany(w http.ResponseWriter, r *http.Request, username string, wait time.Duration) {
-	secs := retryAfter(w, wait)
+	secs := signin.RetryAfter(w, wait)
 	p.showLogin(w, r, http.StatusTooManyRequests, username,
 		"Příliš mnoho neúspěšných pokusů. Zkuste to znovu za "+strconv.Itoa(secs)+" s.")
-}
-
-// retryAfter sets Retry-After to a wait in whole seconds, rounded up, and
-// returns them.
-func retryAfter(w http.ResponseWriter, wait time.Duration) int {
-	secs := int((wait + time.Second - 1) / time.Second)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return secs
 }
 
 // startSession signs the citizen in under a new session id; the id the

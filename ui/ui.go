@@ -19,6 +19,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
@@ -36,6 +37,7 @@ import (
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/signin"
 )
 
 //go:embed templates/*.html
@@ -61,6 +63,9 @@ type Config struct {
 	Offices *money.Offices
 	// Now is the clock sessions expire by (nil: time.Now).
 	Now func() time.Time
+	// SignIn limits failed sign-ins per client address (nil: a signin.New
+	// of the console's own, on Now).
+	SignIn *signin.Limiter
 }
 
 // SessionCookie is the name of the console's session cookie.
@@ -147,6 +152,10 @@ func New(c Config) *Console {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.SignIn == nil {
+		c.SignIn = signin.New()
+		c.SignIn.Now = c.Now
 	}
 	con := &Console{cfg: c, sessions: map[string]*session{}, pages: parsePages()}
 	m := http.NewServeMux()
@@ -344,13 +353,31 @@ func (con *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(r.PostFormValue("next"))
+	// Failed sign-ins count per address (internal/signin); while the
+	// address waits, no token is even looked at.
+	address := signin.Address(signin.ClientAddress(r))
+	refuse := func(status int, problem string) {
+		csrf := randomToken()
+		setCookie(w, loginCookie, csrf, 3600)
+		con.render(w, r, status, "login", nil, "Přihlášení",
+			loginData{CSRF: csrf, Next: next, Error: problem, Insecure: !secureContext(r)})
+	}
+	tooMany := func(wait time.Duration) {
+		secs := signin.RetryAfter(w, wait)
+		refuse(http.StatusTooManyRequests, fmt.Sprintf("Příliš mnoho neúspěšných pokusů o přihlášení z této adresy. Zkuste to znovu za %d s.", secs))
+	}
+	if wait := con.cfg.SignIn.Wait(address); wait > 0 {
+		tooMany(wait)
+		return
+	}
 	who, ok := con.cfg.Identify(strings.TrimSpace(r.PostFormValue("token")))
 	if !ok {
 		con.cfg.Log.Warn("console sign-in refused: unknown token", "remote", r.RemoteAddr)
-		csrf := randomToken()
-		setCookie(w, loginCookie, csrf, 3600)
-		con.render(w, r, http.StatusUnauthorized, "login", nil, "Přihlášení",
-			loginData{CSRF: csrf, Next: next, Error: "Neznámý přístupový token.", Insecure: !secureContext(r)})
+		if wait := con.cfg.SignIn.Fail(address); wait > 0 {
+			tooMany(wait)
+			return
+		}
+		refuse(http.StatusUnauthorized, "Neznámý přístupový token.")
 		return
 	}
 	id := randomToken()

@@ -4,8 +4,9 @@
 // the account's count, not the address's: one address trying many accounts
 // stays slowed down.
 //
-// The citizen's portal uses it for its password form; the staff console's
-// sign-in is meant to use the same Limiter.
+// The citizen's portal uses it for its password form and its activation
+// codes, the staff console for its sign-in form, and the API for unknown
+// bearer tokens (per address: a token has no account to count by).
 //
 // The counts are kept in the process's memory: behind a load balancer each
 // instance counts on its own, so an attacker gets at most Free failures per
@@ -13,6 +14,9 @@
 package signin
 
 import (
+	"net"
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -64,6 +68,25 @@ func Account(name string) string { return "account:" + name }
 
 // Address is the key of a client's address.
 func Address(addr string) string { return "address:" + addr }
+
+// ClientAddress is the address failures of a request are counted by: the
+// TCP peer (a proxy in front must be trusted to pass its clients apart; it
+// is not read from headers a client can set).
+func ClientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// RetryAfter sets the Retry-After header to a wait in whole seconds,
+// rounded up, and returns them.
+func RetryAfter(w http.ResponseWriter, wait time.Duration) int {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return secs
+}
 
 // Wait returns how long the keys must wait before another attempt (0: try
 // now): the longest wait of any of them. Call it before checking the
