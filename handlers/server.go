@@ -206,7 +206,7 @@ func Rules() []Rule {
 func (s *Server) Routes() http.Handler {
 	r := mux.NewRouter()
 	for _, rt := range s.routes() {
-		h := s.checkInput(rt.handle)
+		h := s.checkInput(rt.Rule, rt.handle)
 		switch {
 		case slices.Equal(rt.Roles, []cases.Role{Citizen}):
 			h = s.allowCitizen(h)

@@ -26,7 +26,9 @@ import (
 func (s *Server) listUnmatchedCredits(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := credits.Filter{Office: q.Get("office"), Status: credits.Status(q.Get("status")), After: q.Get("cursor")}
-	if !notKnownAt(w, r) {
+	// Every query takes min_position (API.md); the credits are the primary
+	// database's, so it only waits for the read models like any other list.
+	if !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
 		return
 	}
 	if f.Status != "" && !slices.Contains(credits.UnmatchedStatuses, f.Status) {

@@ -356,6 +356,7 @@ func TestNIASignInBindsByActivationCodeOnce(t *testing.T) {
 		if a := again.me("/v1/me/payments"); a.status != http.StatusOK || !strings.Contains(a.raw, "dog-2026") {
 			t.Errorf("payments after the second NIA sign-in: %d %s", a.status, a.raw)
 		}
+		testMyRoutesRefuseAnUnknownQueryParameter(t, again)
 	})
 }
 
@@ -421,5 +422,18 @@ func TestNIASettingsThatDoNotHoldAreRefused(t *testing.T) {
 	}
 	if _, _, err := portal.LoadNIAKeyPair(filepath.Join(t.TempDir(), "no.key"), filepath.Join(t.TempDir(), "no.crt")); err == nil {
 		t.Error("a key pair from files that are not there")
+	}
+}
+
+// testMyRoutesRefuseAnUnknownQueryParameter: like every staff route
+// (handlers' TestAnUnknownQueryParameterIsRefusedOnEveryRoute), /v1/me*
+// answers 400 naming a query parameter it does not take, for a signed-in
+// citizen.
+func testMyRoutesRefuseAnUnknownQueryParameter(t *testing.T, b *browser) {
+	t.Helper()
+	for _, path := range []string{"/v1/me", "/v1/me/obligations", "/v1/me/payments", "/v1/me/documents", "/v1/me/reads", "/v1/me/export"} {
+		if a := b.me(path + "?stauts=overdue"); a.status != http.StatusBadRequest || !strings.Contains(a.raw, `"field":"stauts"`) {
+			t.Errorf("%s?stauts=overdue: %d %s, want 400 naming stauts", path, a.status, a.raw)
+		}
 	}
 }

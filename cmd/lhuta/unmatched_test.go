@@ -26,7 +26,7 @@ import (
 )
 
 // house154 opens the cases of two payers registered in house 154 in Nová
-// Ves (VS 1541, RULES.md §9.2) from 15 Jan 2026: each owes the 2026 waste
+// Ves (VS 1541, docs/LAW.md §9.2) from 15 Jan 2026: each owes the 2026 waste
 // fee of 1 200 Kč.
 func house154(t *testing.T, db *eventstore.DB) (repo *caserepo.Repository, novakova, svoboda string) {
 	t.Helper()

@@ -56,11 +56,14 @@ type ApplicationFiled struct {
 
 var applicationOffices = []domain.OfficeKind{domain.MunicipalOffice, domain.RegistryOffice, domain.Embassy, domain.Ministry}
 
+func (*ApplicationFiled) enums() map[string][]string {
+	offices := values(applicationOffices...)
+	return map[string][]string{"document": values(domain.IDCard, domain.IDCardChip, domain.IDCardTemporary, domain.Passport),
+		"track":         values(domain.Standard, domain.FiveWorkingDays, domain.TwentyFourHours, domain.EmbassyTrack),
+		"filing_office": offices, "pickup_office": offices}
+}
+
 func (e *ApplicationFiled) check(c *Case, _ Context, chk *check) {
-	oneOf(chk, "document", e.Document, domain.IDCard, domain.IDCardChip, domain.IDCardTemporary, domain.Passport)
-	oneOf(chk, "track", e.Track, domain.Standard, domain.FiveWorkingDays, domain.TwentyFourHours, domain.EmbassyTrack)
-	oneOf(chk, "filing_office", e.FilingOffice, applicationOffices...)
-	oneOf(chk, "pickup_office", e.PickupOffice, applicationOffices...)
 	if len(chk.invalid) > 0 {
 		return
 	}

@@ -7,7 +7,7 @@ import (
 
 // ObligationExcused: a compliance officer excused an obligation (a
 // hard-to-overcome obstacle, limited legal capacity…); it raises no flag.
-// The excuse is a fact about the past (RULES.md §5.4): its valid time is
+// The excuse is a fact about the past (docs/LAW.md §5.4): its valid time is
 // ObstacleFrom, the day the obstacle began (by default the day the
 // obligation arose). Read as of any day from then on, the obligation is
 // excused and its flag is gone; read as the office knew it before the excuse
@@ -82,7 +82,7 @@ func (e *ObligationExcused) apply(c *Case) {
 }
 
 // FlagReviewed: a compliance officer decided on a flag. A fine may not
-// exceed the offence's cap (RULES.md §7); where the cap is unknown (zákon
+// exceed the offence's cap (docs/LAW.md §7); where the cap is unknown (zákon
 // 269/2021) no cap is checked, as none is guessed.
 type FlagReviewed struct {
 	Flag      string        `json:"flag" fact:"required"`
@@ -91,8 +91,11 @@ type FlagReviewed struct {
 	DecidedOn calendar.Date `json:"decided_on" fact:"required,past"`
 }
 
+func (*FlagReviewed) enums() map[string][]string {
+	return map[string][]string{"decision": values(Dismissed, ProceedingsOpened, Fined)}
+}
+
 func (e *FlagReviewed) check(c *Case, _ Context, chk *check) {
-	oneOf(chk, "decision", e.Decision, Dismissed, ProceedingsOpened, Fined)
 	f := c.flag(e.Flag)
 	switch {
 	case len(chk.invalid) > 0:

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -16,9 +17,11 @@ func TestContract(t *testing.T) {
 		}
 	}
 	fields, officer, _ := Contract("IncidentReported")
-	want := []Field{{"kind", "line", true, false, false}, {"reported_on", "date", true, true, false},
-		{"discovered_on", "date", false, true, false}, {"reported_to", "line", true, false, false}}
-	if officer || !slices.Equal(fields, want) {
+	want := []Field{{Name: "kind", Kind: "line", Required: true, Enum: []string{"lost", "stolen", "damaged", "destroyed", "certificate_misuse"}},
+		{Name: "reported_on", Kind: "date", Required: true, Past: true},
+		{Name: "discovered_on", Kind: "date", Past: true},
+		{Name: "reported_to", Kind: "line", Required: true, Enum: []string{"municipal_office", "registry_office", "police", "embassy", "ministry"}}}
+	if officer || !reflect.DeepEqual(fields, want) {
 		t.Errorf("IncidentReported: officer %v, fields %+v", officer, fields)
 	}
 	if _, officer, _ := Contract("FlagReviewed"); !officer {
@@ -27,6 +30,17 @@ func TestContract(t *testing.T) {
 	fields, _, _ = Contract("MaritalStatusChanged")
 	if i := slices.IndexFunc(fields, func(f Field) bool { return f.Name == "card_shows_marital_status" }); i < 0 || fields[i].Kind != "bool" {
 		t.Errorf("MaritalStatusChanged: %+v", fields)
+	}
+	stored, _ := Stored(IncidentReportedType)
+	if last := stored[len(stored)-1]; len(stored) != len(want)+1 || last.Name != "review_threshold_working_days" || !last.Server || last.Kind != "number" {
+		t.Errorf("IncidentReported as stored: %+v", stored)
+	}
+	opened, ok := Stored(CaseOpenedType)
+	if i := slices.IndexFunc(opened, func(f Field) bool { return f.Name == "citizen" }); !ok || i < 0 || opened[i].Object != "Citizen" {
+		t.Errorf("CaseOpened as stored: %+v", opened)
+	}
+	if i := slices.IndexFunc(opened, func(f Field) bool { return f.Name == "situation" }); i < 0 || !slices.Equal(opened[i].Enum, values(Situations()...)) {
+		t.Errorf("CaseOpened's situation is not the closed set of situations: %+v", opened)
 	}
 	if _, _, ok := Contract(string(CaseOpenedType)); ok {
 		t.Error("CaseOpened is Open's, not an event to record")

@@ -11,7 +11,7 @@ import (
 )
 
 // LocalFee is the situation of one payer's local fees in one municipality
-// (RULES.md §9; seeds 000, 004): a case per payer and municipality.
+// (docs/LAW.md §9; seeds 000, 004): a case per payer and municipality.
 const LocalFee Situation = "local_fee"
 
 // Liability is a period in which a payer owes a local fee. For the dog fee
@@ -150,6 +150,9 @@ func (c *Case) ending(fee money.Fee, n int) (groups []*Liability, ofLast int) {
 	return groups, ofLast
 }
 
+// feeEnum is the closed set of the local fee facts' fee field.
+var feeEnum = map[string][]string{"fee": values(money.Fees...)}
+
 // LocalFeeLiabilityArose: the payer's duty to pay a local fee arose (moving
 // in, buying a house where nobody is registered, getting a dog…).
 type LocalFeeLiabilityArose struct {
@@ -167,8 +170,9 @@ type LocalFeeLiabilityArose struct {
 	DogBornOn calendar.Date `json:"dog_born_on,omitzero" fact:"past"`
 }
 
+func (*LocalFeeLiabilityArose) enums() map[string][]string { return feeEnum }
+
 func (e *LocalFeeLiabilityArose) check(c *Case, ctx Context, chk *check) {
-	oneOf(chk, "fee", e.Fee, money.Fees...)
 	switch {
 	case e.Fee == money.Dog && e.Dogs < 1:
 		chk.bad("dogs", "is required for the dog fee: how many dogs, at least 1")
@@ -237,8 +241,9 @@ type LocalFeeLiabilityEnded struct {
 	Dogs    int           `json:"dogs,omitempty"`
 }
 
+func (*LocalFeeLiabilityEnded) enums() map[string][]string { return feeEnum }
+
 func (e *LocalFeeLiabilityEnded) check(c *Case, _ Context, chk *check) {
-	oneOf(chk, "fee", e.Fee, money.Fees...)
 	switch {
 	case e.Dogs < 0:
 		chk.bad("dogs", "is how many dogs end, at least 1 (leave it out for all)")
@@ -301,8 +306,9 @@ type LocalFeeExemptionGranted struct {
 	To     calendar.Date `json:"to,omitzero"`
 }
 
+func (*LocalFeeExemptionGranted) enums() map[string][]string { return feeEnum }
+
 func (e *LocalFeeExemptionGranted) check(c *Case, ctx Context, chk *check) {
-	oneOf(chk, "fee", e.Fee, money.Fees...)
 	if !e.To.IsZero() && e.To.Before(e.From) {
 		chk.bad("to", "%s is before from (%s)", e.To, e.From)
 	}
@@ -352,8 +358,9 @@ type LocalFeeIncreased struct {
 	FormerTotalCZK int `json:"former_total_czk,omitempty" fact:"server"`
 }
 
+func (*LocalFeeIncreased) enums() map[string][]string { return feeEnum }
+
 func (e *LocalFeeIncreased) check(c *Case, ctx Context, chk *check) {
-	oneOf(chk, "fee", e.Fee, money.Fees...)
 	checkAmount(chk, "increase_czk", e.IncreaseCZK)
 	if len(chk.invalid) > 0 {
 		return

@@ -6,7 +6,7 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
-// MaritalChange is a change of marital status (RULES.md §5.3).
+// MaritalChange is a change of marital status (docs/LAW.md §5.3).
 type MaritalChange string
 
 // Changes of marital status.
@@ -35,9 +35,12 @@ type MaritalStatusChanged struct {
 	SurnameChangedOn       calendar.Date `json:"surname_changed_on,omitzero" fact:"past"`
 }
 
+func (*MaritalStatusChanged) enums() map[string][]string {
+	return map[string][]string{"change": values(Marriage, Divorce, PartnershipRegistered, PartnershipDissolved,
+		Widowed, MarriageVoid, PartnershipVoid, SpouseDeclaredDead)}
+}
+
 func (e *MaritalStatusChanged) check(_ *Case, _ Context, chk *check) {
-	oneOf(chk, "change", e.Change, Marriage, Divorce, PartnershipRegistered, PartnershipDissolved,
-		Widowed, MarriageVoid, PartnershipVoid, SpouseDeclaredDead)
 	switch {
 	case e.SurnameChangedOn.IsZero():
 	case !*e.SurnameChanged:
