@@ -189,7 +189,7 @@ func TestBrowserJourney(t *testing.T) {
 // time with the activation code from the counter, which shows their
 // obligations; the next time with no code.
 func TestBrowserNIAJourney(t *testing.T) {
-	idp := newIdP(t)
+	idp := newIDP(t)
 	idp.user(t, "jana")
 	s := newStackNIA(t, testdb.SQLite(t), today, idp)
 	s.dogOwner("c-jana", "Jana Nováková")

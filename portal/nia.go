@@ -188,6 +188,7 @@ func (p *Portal) niaStart(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, nil, http.StatusServiceUnavailable, "Přihlášení identitou občana (NIA) se nepodařilo zahájit. Zkuste to prosím za chvíli.")
 		return
 	}
+	//nolint:gosec // G124: SameSite=None on purpose: NIA posts its answer from its own site; Secure and HttpOnly are set
 	http.SetCookie(w, &http.Cookie{Name: niaCookie, Value: relay, Path: "/obcan/nia/", MaxAge: int(niaRequestLife / time.Second),
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteNoneMode})
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' "+
@@ -233,6 +234,7 @@ func niaRefusal(err error) string {
 // pseudonym is bound is signed in; any other is asked for the activation
 // code from the counter.
 func (p *Portal) niaACS(w http.ResponseWriter, r *http.Request) {
+	//nolint:gosec // G124: SameSite=None on purpose, as the cookie it ends
 	http.SetCookie(w, &http.Cookie{Name: niaCookie, Value: "", Path: "/obcan/nia/", MaxAge: -1,
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteNoneMode})
 	relay := r.PostFormValue("RelayState")

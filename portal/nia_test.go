@@ -38,10 +38,10 @@ import (
 // personIdentifier is the eIDAS attribute NIA sends the pseudonym in.
 const personIdentifier = "http://eidas.europa.eu/attributes/naturalperson/PersonIdentifier"
 
-// testIdP is a real crewjam/saml identity provider (samlidp) in-process,
+// testIDP is a real crewjam/saml identity provider (samlidp) in-process,
 // standing in for NIA: it adds the eIDAS PersonIdentifier to its
 // assertions, and can be told to spoil them the ways the tests need.
-type testIdP struct {
+type testIDP struct {
 	srv *samlidp.Server
 	url string
 	// audience, when set, replaces the assertions' audience; expired moves
@@ -52,7 +52,7 @@ type testIdP struct {
 	spMetadata []byte
 }
 
-func newIdP(t testing.TB) *testIdP {
+func newIDP(t testing.TB) *testIDP {
 	t.Helper()
 	key, cert := selfSigned(t, "NIA (test)")
 	ts := httptest.NewUnstartedServer(nil)
@@ -62,7 +62,7 @@ func newIdP(t testing.TB) *testIdP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idp := &testIdP{srv: srv, url: u.String()}
+	idp := &testIDP{srv: srv, url: u.String()}
 	srv.IDP.AssertionMaker = idp
 	ts.Config.Handler = srv
 	ts.Start()
@@ -72,7 +72,7 @@ func newIdP(t testing.TB) *testIdP {
 
 // MakeAssertion is samlidp's assertion with NIA's pseudonym of the user,
 // spoilt as the test asked.
-func (idp *testIdP) MakeAssertion(req *saml.IdpAuthnRequest, session *saml.Session) error {
+func (idp *testIDP) MakeAssertion(req *saml.IdpAuthnRequest, session *saml.Session) error {
 	if err := (saml.DefaultAssertionMaker{}).MakeAssertion(req, session); err != nil {
 		return err
 	}
@@ -106,13 +106,13 @@ func pseudonym(user string) string {
 }
 
 // user adds a NIA user with the password "heslo-" + name.
-func (idp *testIdP) user(t testing.TB, name string) {
+func (idp *testIDP) user(t testing.TB, name string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"name": name, "password": "heslo-" + name, "email": name + "@example.cz"})
 	idp.admin(t, http.MethodPut, "/users/"+name, body)
 }
 
-func (idp *testIdP) admin(t testing.TB, method, path string, body []byte) {
+func (idp *testIDP) admin(t testing.TB, method, path string, body []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, idp.url+path, bytes.NewReader(body))
 	resp, err := http.DefaultClient.Do(req)
@@ -128,7 +128,7 @@ func (idp *testIdP) admin(t testing.TB, method, path string, body []byte) {
 
 // serviceProvider is the portal's NIA configuration: a key pair made now,
 // written to PEM files and read back as lhuta serve reads them.
-func (idp *testIdP) serviceProvider(t testing.TB, public string) portal.NIAConfig {
+func (idp *testIDP) serviceProvider(t testing.TB, public string) portal.NIAConfig {
 	t.Helper()
 	key, cert := selfSigned(t, "lhuta (test)")
 	dir := t.TempDir()
@@ -151,7 +151,7 @@ func (idp *testIdP) serviceProvider(t testing.TB, public string) portal.NIAConfi
 }
 
 // register tells the IdP about the portal, from the portal's own metadata.
-func (idp *testIdP) register(t testing.TB, metadataURL string) {
+func (idp *testIDP) register(t testing.TB, metadataURL string) {
 	t.Helper()
 	resp, err := http.Get(metadataURL)
 	if err != nil {
@@ -168,7 +168,7 @@ func (idp *testIdP) register(t testing.TB, metadataURL string) {
 // withoutEncryption registers the portal as a service provider that takes
 // its assertions in the clear (so that a test can tamper with them), and
 // undoes it at the end of the test.
-func (idp *testIdP) withoutEncryption(t testing.TB) {
+func (idp *testIDP) withoutEncryption(t testing.TB) {
 	t.Helper()
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(idp.spMetadata); err != nil {
@@ -215,7 +215,7 @@ var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
 
 // toNIA starts the NIA sign-in in the browser, signs in at the IdP as user
 // and returns NIA's answer, not posted yet.
-func (b *browser) toNIA(idp *testIdP, user string) niaAnswer {
+func (b *browser) toNIA(idp *testIDP, user string) niaAnswer {
 	t := b.s.t
 	t.Helper()
 	start := b.get("/obcan/nia")
@@ -243,7 +243,7 @@ func (b *browser) toNIA(idp *testIdP, user string) niaAnswer {
 }
 
 // postNIA posts NIA's answer to the portal as NIA's page does (from NIA's origin).
-func (b *browser) postNIA(idp *testIdP, a niaAnswer) page {
+func (b *browser) postNIA(idp *testIDP, a niaAnswer) page {
 	b.s.t.Helper()
 	return b.do(http.MethodPost, "/obcan/nia/acs", url.Values{"SAMLResponse": {a.response}, "RelayState": {a.relay}}, "Origin", idp.url)
 }
@@ -284,7 +284,7 @@ func refused(t *testing.T, b *browser, p page, message string) {
 
 func TestNIASignInBindsByActivationCodeOnce(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		idp := newIdP(t)
+		idp := newIDP(t)
 		idp.user(t, "jana")
 		idp.user(t, "petr")
 		s := newStackNIA(t, db, today, idp)
@@ -362,7 +362,7 @@ func TestNIASignInBindsByActivationCodeOnce(t *testing.T) {
 
 func TestNIARefusesBadAnswers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		idp := newIdP(t)
+		idp := newIDP(t)
 		idp.user(t, "jana")
 		s := newStackNIA(t, db, today, idp)
 

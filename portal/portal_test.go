@@ -46,7 +46,7 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 
 // newStackNIA is newStack whose portal signs citizens in with the national
 // identity at idp (nil: no NIA sign-in), and is registered there.
-func newStackNIA(t testing.TB, db *eventstore.DB, today calendar.Date, idp *testIdP) *stack {
+func newStackNIA(t testing.TB, db *eventstore.DB, today calendar.Date, idp *testIDP) *stack {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	tok, err := handlers.ParseTokens(tokens)
