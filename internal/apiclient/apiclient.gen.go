@@ -4911,14 +4911,14 @@ type ListCitizenPaymentsParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// PortalAccessParams defines parameters for PortalAccess.
-type PortalAccessParams struct {
+// OpenPortalAccessParams defines parameters for OpenPortalAccess.
+type OpenPortalAccessParams struct {
 	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// PortalActivationParams defines parameters for PortalActivation.
-type PortalActivationParams struct {
+// OpenPortalActivationParams defines parameters for OpenPortalActivation.
+type OpenPortalActivationParams struct {
 	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
@@ -4950,8 +4950,8 @@ type ListFlagsParams struct {
 // ListFlagsParamsStatus defines parameters for ListFlags.
 type ListFlagsParamsStatus string
 
-// MeParams defines parameters for Me.
-type MeParams struct {
+// GetMeParams defines parameters for GetMe.
+type GetMeParams struct {
 	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
 	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
 
@@ -4959,8 +4959,8 @@ type MeParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// MyDocumentsParams defines parameters for MyDocuments.
-type MyDocumentsParams struct {
+// ListMyDocumentsParams defines parameters for ListMyDocuments.
+type ListMyDocumentsParams struct {
 	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
 	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
 
@@ -4968,8 +4968,8 @@ type MyDocumentsParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// MyExportParams defines parameters for MyExport.
-type MyExportParams struct {
+// GetMyExportParams defines parameters for GetMyExport.
+type GetMyExportParams struct {
 	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
 	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
 
@@ -4977,8 +4977,8 @@ type MyExportParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// MyObligationsParams defines parameters for MyObligations.
-type MyObligationsParams struct {
+// ListMyObligationsParams defines parameters for ListMyObligations.
+type ListMyObligationsParams struct {
 	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
 	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
 
@@ -4989,8 +4989,8 @@ type MyObligationsParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// MyPaymentsParams defines parameters for MyPayments.
-type MyPaymentsParams struct {
+// ListMyPaymentsParams defines parameters for ListMyPayments.
+type ListMyPaymentsParams struct {
 	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
 	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
 
@@ -5001,8 +5001,8 @@ type MyPaymentsParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// MyPaymentQRPNGParams defines parameters for MyPaymentQRPNG.
-type MyPaymentQRPNGParams struct {
+// GetMyPaymentQRPNGParams defines parameters for GetMyPaymentQRPNG.
+type GetMyPaymentQRPNGParams struct {
 	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
 	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
 
@@ -5013,8 +5013,8 @@ type MyPaymentQRPNGParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// MyPaymentQRSVGParams defines parameters for MyPaymentQRSVG.
-type MyPaymentQRSVGParams struct {
+// GetMyPaymentQRSVGParams defines parameters for GetMyPaymentQRSVG.
+type GetMyPaymentQRSVGParams struct {
 	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
 	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
 
@@ -5025,8 +5025,8 @@ type MyPaymentQRSVGParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// MyReadsParams defines parameters for MyReads.
-type MyReadsParams struct {
+// ListMyReadsParams defines parameters for ListMyReads.
+type ListMyReadsParams struct {
 	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
@@ -7415,23 +7415,23 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/citizens/{citizen_id}/payments (the `ListCitizenPayments` operationId).
 	ListCitizenPayments(ctx context.Context, citizenId CitizenId, params *ListCitizenPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PortalAccess Issue portal credentials
+	// OpenPortalAccess Issue portal credentials
 	//
 	// Creates or replaces the citizen's credentials for the citizen's portal (/obcan/), issued at the counter on an identity card (seed 000): the answer shows the password this once; lhuta keeps only its argon2id hash, and the citizen must change it at the first sign-in. Re-issuing replaces the old credentials and signs out their sessions. The citizen must have a case (at the token's office, for a token bound to one).
 	//
 	// Roles: clerk.
 	//
-	// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `PortalAccess` operationId).
-	PortalAccess(ctx context.Context, citizenId CitizenId, params *PortalAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `OpenPortalAccess` operationId).
+	OpenPortalAccess(ctx context.Context, citizenId CitizenId, params *OpenPortalAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PortalActivation Issue a NIA activation code
+	// OpenPortalActivation Issue a NIA activation code
 	//
 	// Issues a one-time activation code for the citizen's first sign-in to the citizen's portal with the national identity (NIA, SAML 2.0), printed at the counter on an identity card (seed 000): the answer shows the code this once; lhuta keeps only its SHA-256. At the first NIA sign-in the citizen enters it once, and NIA's pseudonym of the citizen is bound to them; later NIA sign-ins need no code. The code is 12 characters (dashes, spaces and case do not count), used once, and expires after 30 days; issuing a new one ends the citizen's unused codes. The citizen must have a case (at the token's office, for a token bound to one).
 	//
 	// Roles: clerk.
 	//
-	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `PortalActivation` operationId).
-	PortalActivation(ctx context.Context, citizenId CitizenId, params *PortalActivationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
+	OpenPortalActivation(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFlags Flags
 	//
@@ -7442,77 +7442,77 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/flags (the `ListFlags` operationId).
 	ListFlags(ctx context.Context, params *ListFlagsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// Me The signed-in citizen
+	// GetMe The signed-in citizen
 	//
 	// Who the signed-in citizen is to lhuta, and their cases.
 	//
 	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 	//
-	// Corresponds with GET /v1/me (the `Me` operationId).
-	Me(ctx context.Context, params *MeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/me (the `GetMe` operationId).
+	GetMe(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MyDocuments My documents
+	// ListMyDocuments My documents
 	//
 	// What the citizen's cases know about their documents: validity ends and identity cards reported lost or stolen. The authoritative source is the state's citizen portal.
 	//
 	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 	//
-	// Corresponds with GET /v1/me/documents (the `MyDocuments` operationId).
-	MyDocuments(ctx context.Context, params *MyDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/me/documents (the `ListMyDocuments` operationId).
+	ListMyDocuments(ctx context.Context, params *ListMyDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MyExport All my data (GDPR čl. 15)
+	// GetMyExport All my data (GDPR čl. 15)
 	//
 	// All that lhuta holds about the citizen, with the purposes, legal bases and retention (retention rules: not yet configured), as a JSON download (Content-Disposition: attachment).
 	//
 	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 	//
-	// Corresponds with GET /v1/me/export (the `MyExport` operationId).
-	MyExport(ctx context.Context, params *MyExportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/me/export (the `GetMyExport` operationId).
+	GetMyExport(ctx context.Context, params *GetMyExportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MyObligations My obligations
+	// ListMyObligations My obligations
 	//
 	// Every obligation of the citizen's cases as of as_of, soonest due first; each case's obligations as the office sees them, without its internal fields.
 	//
 	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 	//
-	// Corresponds with GET /v1/me/obligations (the `MyObligations` operationId).
-	MyObligations(ctx context.Context, params *MyObligationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/me/obligations (the `ListMyObligations` operationId).
+	ListMyObligations(ctx context.Context, params *ListMyObligationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MyPayments My payment obligations
+	// ListMyPayments My payment obligations
 	//
 	// The citizen's payment obligations as of as_of, each with the payments received on it.
 	//
 	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 	//
-	// Corresponds with GET /v1/me/payments (the `MyPayments` operationId).
-	MyPayments(ctx context.Context, params *MyPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/me/payments (the `ListMyPayments` operationId).
+	ListMyPayments(ctx context.Context, params *ListMyPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MyPaymentQRPNG QR Platba of my payment obligation (PNG)
+	// GetMyPaymentQRPNG QR Platba of my payment obligation (PNG)
 	//
 	// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
 	//
 	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 	//
-	// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `MyPaymentQRPNG` operationId).
-	MyPaymentQRPNG(ctx context.Context, paymentId PaymentId, params *MyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `GetMyPaymentQRPNG` operationId).
+	GetMyPaymentQRPNG(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MyPaymentQRSVG QR Platba of my payment obligation (SVG)
+	// GetMyPaymentQRSVG QR Platba of my payment obligation (SVG)
 	//
 	// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
 	//
 	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 	//
-	// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `MyPaymentQRSVG` operationId).
-	MyPaymentQRSVG(ctx context.Context, paymentId PaymentId, params *MyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `GetMyPaymentQRSVG` operationId).
+	GetMyPaymentQRSVG(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MyReads Who read my data
+	// ListMyReads Who read my data
 	//
 	// Reads of the citizen's personal data by staff, from the audit, newest first (at most 500): when, which case, the reader's office and role; never the reader's name.
 	//
 	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 	//
-	// Corresponds with GET /v1/me/reads (the `MyReads` operationId).
-	MyReads(ctx context.Context, params *MyReadsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/me/reads (the `ListMyReads` operationId).
+	ListMyReads(ctx context.Context, params *ListMyReadsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListObligations Obligations
 	//
@@ -7876,15 +7876,15 @@ func (c *Client) ListCitizenPayments(ctx context.Context, citizenId CitizenId, p
 	return c.Client.Do(req)
 }
 
-// PortalAccess Issue portal credentials
+// OpenPortalAccess Issue portal credentials
 //
 // Creates or replaces the citizen's credentials for the citizen's portal (/obcan/), issued at the counter on an identity card (seed 000): the answer shows the password this once; lhuta keeps only its argon2id hash, and the citizen must change it at the first sign-in. Re-issuing replaces the old credentials and signs out their sessions. The citizen must have a case (at the token's office, for a token bound to one).
 //
 // Roles: clerk.
 //
-// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `PortalAccess` operationId).
-func (c *Client) PortalAccess(ctx context.Context, citizenId CitizenId, params *PortalAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPortalAccessRequest(c.Server, citizenId, params)
+// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `OpenPortalAccess` operationId).
+func (c *Client) OpenPortalAccess(ctx context.Context, citizenId CitizenId, params *OpenPortalAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenPortalAccessRequest(c.Server, citizenId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7895,15 +7895,15 @@ func (c *Client) PortalAccess(ctx context.Context, citizenId CitizenId, params *
 	return c.Client.Do(req)
 }
 
-// PortalActivation Issue a NIA activation code
+// OpenPortalActivation Issue a NIA activation code
 //
 // Issues a one-time activation code for the citizen's first sign-in to the citizen's portal with the national identity (NIA, SAML 2.0), printed at the counter on an identity card (seed 000): the answer shows the code this once; lhuta keeps only its SHA-256. At the first NIA sign-in the citizen enters it once, and NIA's pseudonym of the citizen is bound to them; later NIA sign-ins need no code. The code is 12 characters (dashes, spaces and case do not count), used once, and expires after 30 days; issuing a new one ends the citizen's unused codes. The citizen must have a case (at the token's office, for a token bound to one).
 //
 // Roles: clerk.
 //
-// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `PortalActivation` operationId).
-func (c *Client) PortalActivation(ctx context.Context, citizenId CitizenId, params *PortalActivationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPortalActivationRequest(c.Server, citizenId, params)
+// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
+func (c *Client) OpenPortalActivation(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenPortalActivationRequest(c.Server, citizenId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7933,15 +7933,15 @@ func (c *Client) ListFlags(ctx context.Context, params *ListFlagsParams, reqEdit
 	return c.Client.Do(req)
 }
 
-// Me The signed-in citizen
+// GetMe The signed-in citizen
 //
 // Who the signed-in citizen is to lhuta, and their cases.
 //
 // Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 //
-// Corresponds with GET /v1/me (the `Me` operationId).
-func (c *Client) Me(ctx context.Context, params *MeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMeRequest(c.Server, params)
+// Corresponds with GET /v1/me (the `GetMe` operationId).
+func (c *Client) GetMe(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7952,15 +7952,15 @@ func (c *Client) Me(ctx context.Context, params *MeParams, reqEditors ...Request
 	return c.Client.Do(req)
 }
 
-// MyDocuments My documents
+// ListMyDocuments My documents
 //
 // What the citizen's cases know about their documents: validity ends and identity cards reported lost or stolen. The authoritative source is the state's citizen portal.
 //
 // Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 //
-// Corresponds with GET /v1/me/documents (the `MyDocuments` operationId).
-func (c *Client) MyDocuments(ctx context.Context, params *MyDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMyDocumentsRequest(c.Server, params)
+// Corresponds with GET /v1/me/documents (the `ListMyDocuments` operationId).
+func (c *Client) ListMyDocuments(ctx context.Context, params *ListMyDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyDocumentsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7971,15 +7971,15 @@ func (c *Client) MyDocuments(ctx context.Context, params *MyDocumentsParams, req
 	return c.Client.Do(req)
 }
 
-// MyExport All my data (GDPR čl. 15)
+// GetMyExport All my data (GDPR čl. 15)
 //
 // All that lhuta holds about the citizen, with the purposes, legal bases and retention (retention rules: not yet configured), as a JSON download (Content-Disposition: attachment).
 //
 // Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 //
-// Corresponds with GET /v1/me/export (the `MyExport` operationId).
-func (c *Client) MyExport(ctx context.Context, params *MyExportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMyExportRequest(c.Server, params)
+// Corresponds with GET /v1/me/export (the `GetMyExport` operationId).
+func (c *Client) GetMyExport(ctx context.Context, params *GetMyExportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyExportRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7990,15 +7990,15 @@ func (c *Client) MyExport(ctx context.Context, params *MyExportParams, reqEditor
 	return c.Client.Do(req)
 }
 
-// MyObligations My obligations
+// ListMyObligations My obligations
 //
 // Every obligation of the citizen's cases as of as_of, soonest due first; each case's obligations as the office sees them, without its internal fields.
 //
 // Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 //
-// Corresponds with GET /v1/me/obligations (the `MyObligations` operationId).
-func (c *Client) MyObligations(ctx context.Context, params *MyObligationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMyObligationsRequest(c.Server, params)
+// Corresponds with GET /v1/me/obligations (the `ListMyObligations` operationId).
+func (c *Client) ListMyObligations(ctx context.Context, params *ListMyObligationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyObligationsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8009,15 +8009,15 @@ func (c *Client) MyObligations(ctx context.Context, params *MyObligationsParams,
 	return c.Client.Do(req)
 }
 
-// MyPayments My payment obligations
+// ListMyPayments My payment obligations
 //
 // The citizen's payment obligations as of as_of, each with the payments received on it.
 //
 // Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 //
-// Corresponds with GET /v1/me/payments (the `MyPayments` operationId).
-func (c *Client) MyPayments(ctx context.Context, params *MyPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMyPaymentsRequest(c.Server, params)
+// Corresponds with GET /v1/me/payments (the `ListMyPayments` operationId).
+func (c *Client) ListMyPayments(ctx context.Context, params *ListMyPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyPaymentsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8028,15 +8028,15 @@ func (c *Client) MyPayments(ctx context.Context, params *MyPaymentsParams, reqEd
 	return c.Client.Do(req)
 }
 
-// MyPaymentQRPNG QR Platba of my payment obligation (PNG)
+// GetMyPaymentQRPNG QR Platba of my payment obligation (PNG)
 //
 // The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
 //
 // Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 //
-// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `MyPaymentQRPNG` operationId).
-func (c *Client) MyPaymentQRPNG(ctx context.Context, paymentId PaymentId, params *MyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMyPaymentQRPNGRequest(c.Server, paymentId, params)
+// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `GetMyPaymentQRPNG` operationId).
+func (c *Client) GetMyPaymentQRPNG(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyPaymentQRPNGRequest(c.Server, paymentId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8047,15 +8047,15 @@ func (c *Client) MyPaymentQRPNG(ctx context.Context, paymentId PaymentId, params
 	return c.Client.Do(req)
 }
 
-// MyPaymentQRSVG QR Platba of my payment obligation (SVG)
+// GetMyPaymentQRSVG QR Platba of my payment obligation (SVG)
 //
 // The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
 //
 // Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 //
-// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `MyPaymentQRSVG` operationId).
-func (c *Client) MyPaymentQRSVG(ctx context.Context, paymentId PaymentId, params *MyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMyPaymentQRSVGRequest(c.Server, paymentId, params)
+// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `GetMyPaymentQRSVG` operationId).
+func (c *Client) GetMyPaymentQRSVG(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyPaymentQRSVGRequest(c.Server, paymentId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8066,15 +8066,15 @@ func (c *Client) MyPaymentQRSVG(ctx context.Context, paymentId PaymentId, params
 	return c.Client.Do(req)
 }
 
-// MyReads Who read my data
+// ListMyReads Who read my data
 //
 // Reads of the citizen's personal data by staff, from the audit, newest first (at most 500): when, which case, the reader's office and role; never the reader's name.
 //
 // Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
 //
-// Corresponds with GET /v1/me/reads (the `MyReads` operationId).
-func (c *Client) MyReads(ctx context.Context, params *MyReadsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewMyReadsRequest(c.Server, params)
+// Corresponds with GET /v1/me/reads (the `ListMyReads` operationId).
+func (c *Client) ListMyReads(ctx context.Context, params *ListMyReadsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyReadsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9006,8 +9006,8 @@ func NewListCitizenPaymentsRequest(server string, citizenId CitizenId, params *L
 	return req, nil
 }
 
-// NewPortalAccessRequest constructs an http.Request for the PortalAccess method
-func NewPortalAccessRequest(server string, citizenId CitizenId, params *PortalAccessParams) (*http.Request, error) {
+// NewOpenPortalAccessRequest constructs an http.Request for the OpenPortalAccess method
+func NewOpenPortalAccessRequest(server string, citizenId CitizenId, params *OpenPortalAccessParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9055,8 +9055,8 @@ func NewPortalAccessRequest(server string, citizenId CitizenId, params *PortalAc
 	return req, nil
 }
 
-// NewPortalActivationRequest constructs an http.Request for the PortalActivation method
-func NewPortalActivationRequest(server string, citizenId CitizenId, params *PortalActivationParams) (*http.Request, error) {
+// NewOpenPortalActivationRequest constructs an http.Request for the OpenPortalActivation method
+func NewOpenPortalActivationRequest(server string, citizenId CitizenId, params *OpenPortalActivationParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9233,8 +9233,8 @@ func NewListFlagsRequest(server string, params *ListFlagsParams) (*http.Request,
 	return req, nil
 }
 
-// NewMeRequest constructs an http.Request for the Me method
-func NewMeRequest(server string, params *MeParams) (*http.Request, error) {
+// NewGetMeRequest constructs an http.Request for the GetMe method
+func NewGetMeRequest(server string, params *GetMeParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9302,8 +9302,8 @@ func NewMeRequest(server string, params *MeParams) (*http.Request, error) {
 	return req, nil
 }
 
-// NewMyDocumentsRequest constructs an http.Request for the MyDocuments method
-func NewMyDocumentsRequest(server string, params *MyDocumentsParams) (*http.Request, error) {
+// NewListMyDocumentsRequest constructs an http.Request for the ListMyDocuments method
+func NewListMyDocumentsRequest(server string, params *ListMyDocumentsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9371,8 +9371,8 @@ func NewMyDocumentsRequest(server string, params *MyDocumentsParams) (*http.Requ
 	return req, nil
 }
 
-// NewMyExportRequest constructs an http.Request for the MyExport method
-func NewMyExportRequest(server string, params *MyExportParams) (*http.Request, error) {
+// NewGetMyExportRequest constructs an http.Request for the GetMyExport method
+func NewGetMyExportRequest(server string, params *GetMyExportParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9440,8 +9440,8 @@ func NewMyExportRequest(server string, params *MyExportParams) (*http.Request, e
 	return req, nil
 }
 
-// NewMyObligationsRequest constructs an http.Request for the MyObligations method
-func NewMyObligationsRequest(server string, params *MyObligationsParams) (*http.Request, error) {
+// NewListMyObligationsRequest constructs an http.Request for the ListMyObligations method
+func NewListMyObligationsRequest(server string, params *ListMyObligationsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9521,8 +9521,8 @@ func NewMyObligationsRequest(server string, params *MyObligationsParams) (*http.
 	return req, nil
 }
 
-// NewMyPaymentsRequest constructs an http.Request for the MyPayments method
-func NewMyPaymentsRequest(server string, params *MyPaymentsParams) (*http.Request, error) {
+// NewListMyPaymentsRequest constructs an http.Request for the ListMyPayments method
+func NewListMyPaymentsRequest(server string, params *ListMyPaymentsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9602,8 +9602,8 @@ func NewMyPaymentsRequest(server string, params *MyPaymentsParams) (*http.Reques
 	return req, nil
 }
 
-// NewMyPaymentQRPNGRequest constructs an http.Request for the MyPaymentQRPNG method
-func NewMyPaymentQRPNGRequest(server string, paymentId PaymentId, params *MyPaymentQRPNGParams) (*http.Request, error) {
+// NewGetMyPaymentQRPNGRequest constructs an http.Request for the GetMyPaymentQRPNG method
+func NewGetMyPaymentQRPNGRequest(server string, paymentId PaymentId, params *GetMyPaymentQRPNGParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9690,8 +9690,8 @@ func NewMyPaymentQRPNGRequest(server string, paymentId PaymentId, params *MyPaym
 	return req, nil
 }
 
-// NewMyPaymentQRSVGRequest constructs an http.Request for the MyPaymentQRSVG method
-func NewMyPaymentQRSVGRequest(server string, paymentId PaymentId, params *MyPaymentQRSVGParams) (*http.Request, error) {
+// NewGetMyPaymentQRSVGRequest constructs an http.Request for the GetMyPaymentQRSVG method
+func NewGetMyPaymentQRSVGRequest(server string, paymentId PaymentId, params *GetMyPaymentQRSVGParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9778,8 +9778,8 @@ func NewMyPaymentQRSVGRequest(server string, paymentId PaymentId, params *MyPaym
 	return req, nil
 }
 
-// NewMyReadsRequest constructs an http.Request for the MyReads method
-func NewMyReadsRequest(server string, params *MyReadsParams) (*http.Request, error) {
+// NewListMyReadsRequest constructs an http.Request for the ListMyReads method
+func NewListMyReadsRequest(server string, params *ListMyReadsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -11110,7 +11110,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/citizens/{citizen_id}/payments (the `ListCitizenPayments` operationId).
 	ListCitizenPaymentsWithResponse(ctx context.Context, citizenId CitizenId, params *ListCitizenPaymentsParams, reqEditors ...RequestEditorFn) (*ListCitizenPaymentsResponse, error)
 
-	// PortalAccessWithResponse Issue portal credentials
+	// OpenPortalAccessWithResponse Issue portal credentials
 	//
 	// Creates or replaces the citizen's credentials for the citizen's portal (/obcan/), issued at the counter on an identity card (seed 000): the answer shows the password this once; lhuta keeps only its argon2id hash, and the citizen must change it at the first sign-in. Re-issuing replaces the old credentials and signs out their sessions. The citizen must have a case (at the token's office, for a token bound to one).
 	//
@@ -11118,10 +11118,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `PortalAccess` operationId).
-	PortalAccessWithResponse(ctx context.Context, citizenId CitizenId, params *PortalAccessParams, reqEditors ...RequestEditorFn) (*PortalAccessResponse, error)
+	// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `OpenPortalAccess` operationId).
+	OpenPortalAccessWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalAccessParams, reqEditors ...RequestEditorFn) (*OpenPortalAccessResponse, error)
 
-	// PortalActivationWithResponse Issue a NIA activation code
+	// OpenPortalActivationWithResponse Issue a NIA activation code
 	//
 	// Issues a one-time activation code for the citizen's first sign-in to the citizen's portal with the national identity (NIA, SAML 2.0), printed at the counter on an identity card (seed 000): the answer shows the code this once; lhuta keeps only its SHA-256. At the first NIA sign-in the citizen enters it once, and NIA's pseudonym of the citizen is bound to them; later NIA sign-ins need no code. The code is 12 characters (dashes, spaces and case do not count), used once, and expires after 30 days; issuing a new one ends the citizen's unused codes. The citizen must have a case (at the token's office, for a token bound to one).
 	//
@@ -11129,8 +11129,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `PortalActivation` operationId).
-	PortalActivationWithResponse(ctx context.Context, citizenId CitizenId, params *PortalActivationParams, reqEditors ...RequestEditorFn) (*PortalActivationResponse, error)
+	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
+	OpenPortalActivationWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*OpenPortalActivationResponse, error)
 
 	// ListFlagsWithResponse Flags
 	//
@@ -11143,7 +11143,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/flags (the `ListFlags` operationId).
 	ListFlagsWithResponse(ctx context.Context, params *ListFlagsParams, reqEditors ...RequestEditorFn) (*ListFlagsResponse, error)
 
-	// MeWithResponse The signed-in citizen
+	// GetMeWithResponse The signed-in citizen
 	//
 	// Who the signed-in citizen is to lhuta, and their cases.
 	//
@@ -11151,10 +11151,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/me (the `Me` operationId).
-	MeWithResponse(ctx context.Context, params *MeParams, reqEditors ...RequestEditorFn) (*MeResponse, error)
+	// Corresponds with GET /v1/me (the `GetMe` operationId).
+	GetMeWithResponse(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
-	// MyDocumentsWithResponse My documents
+	// ListMyDocumentsWithResponse My documents
 	//
 	// What the citizen's cases know about their documents: validity ends and identity cards reported lost or stolen. The authoritative source is the state's citizen portal.
 	//
@@ -11162,10 +11162,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/me/documents (the `MyDocuments` operationId).
-	MyDocumentsWithResponse(ctx context.Context, params *MyDocumentsParams, reqEditors ...RequestEditorFn) (*MyDocumentsResponse, error)
+	// Corresponds with GET /v1/me/documents (the `ListMyDocuments` operationId).
+	ListMyDocumentsWithResponse(ctx context.Context, params *ListMyDocumentsParams, reqEditors ...RequestEditorFn) (*ListMyDocumentsResponse, error)
 
-	// MyExportWithResponse All my data (GDPR čl. 15)
+	// GetMyExportWithResponse All my data (GDPR čl. 15)
 	//
 	// All that lhuta holds about the citizen, with the purposes, legal bases and retention (retention rules: not yet configured), as a JSON download (Content-Disposition: attachment).
 	//
@@ -11173,10 +11173,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/me/export (the `MyExport` operationId).
-	MyExportWithResponse(ctx context.Context, params *MyExportParams, reqEditors ...RequestEditorFn) (*MyExportResponse, error)
+	// Corresponds with GET /v1/me/export (the `GetMyExport` operationId).
+	GetMyExportWithResponse(ctx context.Context, params *GetMyExportParams, reqEditors ...RequestEditorFn) (*GetMyExportResponse, error)
 
-	// MyObligationsWithResponse My obligations
+	// ListMyObligationsWithResponse My obligations
 	//
 	// Every obligation of the citizen's cases as of as_of, soonest due first; each case's obligations as the office sees them, without its internal fields.
 	//
@@ -11184,10 +11184,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/me/obligations (the `MyObligations` operationId).
-	MyObligationsWithResponse(ctx context.Context, params *MyObligationsParams, reqEditors ...RequestEditorFn) (*MyObligationsResponse, error)
+	// Corresponds with GET /v1/me/obligations (the `ListMyObligations` operationId).
+	ListMyObligationsWithResponse(ctx context.Context, params *ListMyObligationsParams, reqEditors ...RequestEditorFn) (*ListMyObligationsResponse, error)
 
-	// MyPaymentsWithResponse My payment obligations
+	// ListMyPaymentsWithResponse My payment obligations
 	//
 	// The citizen's payment obligations as of as_of, each with the payments received on it.
 	//
@@ -11195,10 +11195,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/me/payments (the `MyPayments` operationId).
-	MyPaymentsWithResponse(ctx context.Context, params *MyPaymentsParams, reqEditors ...RequestEditorFn) (*MyPaymentsResponse, error)
+	// Corresponds with GET /v1/me/payments (the `ListMyPayments` operationId).
+	ListMyPaymentsWithResponse(ctx context.Context, params *ListMyPaymentsParams, reqEditors ...RequestEditorFn) (*ListMyPaymentsResponse, error)
 
-	// MyPaymentQRPNGWithResponse QR Platba of my payment obligation (PNG)
+	// GetMyPaymentQRPNGWithResponse QR Platba of my payment obligation (PNG)
 	//
 	// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
 	//
@@ -11206,10 +11206,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `MyPaymentQRPNG` operationId).
-	MyPaymentQRPNGWithResponse(ctx context.Context, paymentId PaymentId, params *MyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*MyPaymentQRPNGResponse, error)
+	// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `GetMyPaymentQRPNG` operationId).
+	GetMyPaymentQRPNGWithResponse(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*GetMyPaymentQRPNGResponse, error)
 
-	// MyPaymentQRSVGWithResponse QR Platba of my payment obligation (SVG)
+	// GetMyPaymentQRSVGWithResponse QR Platba of my payment obligation (SVG)
 	//
 	// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
 	//
@@ -11217,10 +11217,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `MyPaymentQRSVG` operationId).
-	MyPaymentQRSVGWithResponse(ctx context.Context, paymentId PaymentId, params *MyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*MyPaymentQRSVGResponse, error)
+	// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `GetMyPaymentQRSVG` operationId).
+	GetMyPaymentQRSVGWithResponse(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*GetMyPaymentQRSVGResponse, error)
 
-	// MyReadsWithResponse Who read my data
+	// ListMyReadsWithResponse Who read my data
 	//
 	// Reads of the citizen's personal data by staff, from the audit, newest first (at most 500): when, which case, the reader's office and role; never the reader's name.
 	//
@@ -11228,8 +11228,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/me/reads (the `MyReads` operationId).
-	MyReadsWithResponse(ctx context.Context, params *MyReadsParams, reqEditors ...RequestEditorFn) (*MyReadsResponse, error)
+	// Corresponds with GET /v1/me/reads (the `ListMyReads` operationId).
+	ListMyReadsWithResponse(ctx context.Context, params *ListMyReadsParams, reqEditors ...RequestEditorFn) (*ListMyReadsResponse, error)
 
 	// ListObligationsWithResponse Obligations
 	//
@@ -12561,50 +12561,50 @@ func (r ListCitizenPaymentsResponse) ContentType() string {
 	return ""
 }
 
-// PortalAccessResponse201Headers the declared response headers of an HTTP 201 response for PortalAccess
-type PortalAccessResponse201Headers struct {
+// OpenPortalAccessResponse201Headers the declared response headers of an HTTP 201 response for OpenPortalAccess
+type OpenPortalAccessResponse201Headers struct {
 	XRequestID *string
 }
 
-// PortalAccessResponse400Headers the declared response headers of an HTTP 400 response for PortalAccess
-type PortalAccessResponse400Headers struct {
+// OpenPortalAccessResponse400Headers the declared response headers of an HTTP 400 response for OpenPortalAccess
+type OpenPortalAccessResponse400Headers struct {
 	XRequestID *string
 }
 
-// PortalAccessResponse401Headers the declared response headers of an HTTP 401 response for PortalAccess
-type PortalAccessResponse401Headers struct {
+// OpenPortalAccessResponse401Headers the declared response headers of an HTTP 401 response for OpenPortalAccess
+type OpenPortalAccessResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// PortalAccessResponse403Headers the declared response headers of an HTTP 403 response for PortalAccess
-type PortalAccessResponse403Headers struct {
+// OpenPortalAccessResponse403Headers the declared response headers of an HTTP 403 response for OpenPortalAccess
+type OpenPortalAccessResponse403Headers struct {
 	XRequestID *string
 }
 
-// PortalAccessResponse404Headers the declared response headers of an HTTP 404 response for PortalAccess
-type PortalAccessResponse404Headers struct {
+// OpenPortalAccessResponse404Headers the declared response headers of an HTTP 404 response for OpenPortalAccess
+type OpenPortalAccessResponse404Headers struct {
 	XRequestID *string
 }
 
-// PortalAccessResponse429Headers the declared response headers of an HTTP 429 response for PortalAccess
-type PortalAccessResponse429Headers struct {
+// OpenPortalAccessResponse429Headers the declared response headers of an HTTP 429 response for OpenPortalAccess
+type OpenPortalAccessResponse429Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-// PortalAccessResponse500Headers the declared response headers of an HTTP 500 response for PortalAccess
-type PortalAccessResponse500Headers struct {
+// OpenPortalAccessResponse500Headers the declared response headers of an HTTP 500 response for OpenPortalAccess
+type OpenPortalAccessResponse500Headers struct {
 	XRequestID *string
 }
 
-// PortalAccessResponse503Headers the declared response headers of an HTTP 503 response for PortalAccess
-type PortalAccessResponse503Headers struct {
+// OpenPortalAccessResponse503Headers the declared response headers of an HTTP 503 response for OpenPortalAccess
+type OpenPortalAccessResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type PortalAccessResponse struct {
+type OpenPortalAccessResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
@@ -12624,70 +12624,70 @@ type PortalAccessResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
-	Headers201 *PortalAccessResponse201Headers
+	Headers201 *OpenPortalAccessResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *PortalAccessResponse400Headers
+	Headers400 *OpenPortalAccessResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *PortalAccessResponse401Headers
+	Headers401 *OpenPortalAccessResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *PortalAccessResponse403Headers
+	Headers403 *OpenPortalAccessResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *PortalAccessResponse404Headers
+	Headers404 *OpenPortalAccessResponse404Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *PortalAccessResponse429Headers
+	Headers429 *OpenPortalAccessResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *PortalAccessResponse500Headers
+	Headers500 *OpenPortalAccessResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *PortalAccessResponse503Headers
+	Headers503 *OpenPortalAccessResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r PortalAccessResponse) GetJSON201() *PortalAccess {
+func (r OpenPortalAccessResponse) GetJSON201() *PortalAccess {
 	return r.JSON201
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r PortalAccessResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r PortalAccessResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r PortalAccessResponse) GetApplicationproblemJSON403() *Forbidden {
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r PortalAccessResponse) GetApplicationproblemJSON404() *Problem {
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
-func (r PortalAccessResponse) GetApplicationproblemJSON429() *TooManyFailures {
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON429() *TooManyFailures {
 	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r PortalAccessResponse) GetApplicationproblemJSON500() *Internal {
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r PortalAccessResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r PortalAccessResponse) GetBody() []byte {
+func (r OpenPortalAccessResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r PortalAccessResponse) Status() string {
+func (r OpenPortalAccessResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -12695,7 +12695,7 @@ func (r PortalAccessResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r PortalAccessResponse) StatusCode() int {
+func (r OpenPortalAccessResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -12703,57 +12703,57 @@ func (r PortalAccessResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r PortalAccessResponse) ContentType() string {
+func (r OpenPortalAccessResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// PortalActivationResponse201Headers the declared response headers of an HTTP 201 response for PortalActivation
-type PortalActivationResponse201Headers struct {
+// OpenPortalActivationResponse201Headers the declared response headers of an HTTP 201 response for OpenPortalActivation
+type OpenPortalActivationResponse201Headers struct {
 	XRequestID *string
 }
 
-// PortalActivationResponse400Headers the declared response headers of an HTTP 400 response for PortalActivation
-type PortalActivationResponse400Headers struct {
+// OpenPortalActivationResponse400Headers the declared response headers of an HTTP 400 response for OpenPortalActivation
+type OpenPortalActivationResponse400Headers struct {
 	XRequestID *string
 }
 
-// PortalActivationResponse401Headers the declared response headers of an HTTP 401 response for PortalActivation
-type PortalActivationResponse401Headers struct {
+// OpenPortalActivationResponse401Headers the declared response headers of an HTTP 401 response for OpenPortalActivation
+type OpenPortalActivationResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// PortalActivationResponse403Headers the declared response headers of an HTTP 403 response for PortalActivation
-type PortalActivationResponse403Headers struct {
+// OpenPortalActivationResponse403Headers the declared response headers of an HTTP 403 response for OpenPortalActivation
+type OpenPortalActivationResponse403Headers struct {
 	XRequestID *string
 }
 
-// PortalActivationResponse404Headers the declared response headers of an HTTP 404 response for PortalActivation
-type PortalActivationResponse404Headers struct {
+// OpenPortalActivationResponse404Headers the declared response headers of an HTTP 404 response for OpenPortalActivation
+type OpenPortalActivationResponse404Headers struct {
 	XRequestID *string
 }
 
-// PortalActivationResponse429Headers the declared response headers of an HTTP 429 response for PortalActivation
-type PortalActivationResponse429Headers struct {
+// OpenPortalActivationResponse429Headers the declared response headers of an HTTP 429 response for OpenPortalActivation
+type OpenPortalActivationResponse429Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-// PortalActivationResponse500Headers the declared response headers of an HTTP 500 response for PortalActivation
-type PortalActivationResponse500Headers struct {
+// OpenPortalActivationResponse500Headers the declared response headers of an HTTP 500 response for OpenPortalActivation
+type OpenPortalActivationResponse500Headers struct {
 	XRequestID *string
 }
 
-// PortalActivationResponse503Headers the declared response headers of an HTTP 503 response for PortalActivation
-type PortalActivationResponse503Headers struct {
+// OpenPortalActivationResponse503Headers the declared response headers of an HTTP 503 response for OpenPortalActivation
+type OpenPortalActivationResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type PortalActivationResponse struct {
+type OpenPortalActivationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
@@ -12773,70 +12773,70 @@ type PortalActivationResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
-	Headers201 *PortalActivationResponse201Headers
+	Headers201 *OpenPortalActivationResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *PortalActivationResponse400Headers
+	Headers400 *OpenPortalActivationResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *PortalActivationResponse401Headers
+	Headers401 *OpenPortalActivationResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *PortalActivationResponse403Headers
+	Headers403 *OpenPortalActivationResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *PortalActivationResponse404Headers
+	Headers404 *OpenPortalActivationResponse404Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *PortalActivationResponse429Headers
+	Headers429 *OpenPortalActivationResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *PortalActivationResponse500Headers
+	Headers500 *OpenPortalActivationResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *PortalActivationResponse503Headers
+	Headers503 *OpenPortalActivationResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r PortalActivationResponse) GetJSON201() *PortalActivation {
+func (r OpenPortalActivationResponse) GetJSON201() *PortalActivation {
 	return r.JSON201
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r PortalActivationResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r PortalActivationResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r PortalActivationResponse) GetApplicationproblemJSON403() *Forbidden {
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r PortalActivationResponse) GetApplicationproblemJSON404() *Problem {
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
-func (r PortalActivationResponse) GetApplicationproblemJSON429() *TooManyFailures {
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON429() *TooManyFailures {
 	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r PortalActivationResponse) GetApplicationproblemJSON500() *Internal {
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r PortalActivationResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r PortalActivationResponse) GetBody() []byte {
+func (r OpenPortalActivationResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r PortalActivationResponse) Status() string {
+func (r OpenPortalActivationResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -12844,7 +12844,7 @@ func (r PortalActivationResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r PortalActivationResponse) StatusCode() int {
+func (r OpenPortalActivationResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -12852,7 +12852,7 @@ func (r PortalActivationResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r PortalActivationResponse) ContentType() string {
+func (r OpenPortalActivationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12995,39 +12995,39 @@ func (r ListFlagsResponse) ContentType() string {
 	return ""
 }
 
-// MeResponse200Headers the declared response headers of an HTTP 200 response for Me
-type MeResponse200Headers struct {
+// GetMeResponse200Headers the declared response headers of an HTTP 200 response for GetMe
+type GetMeResponse200Headers struct {
 	XRequestID *string
 }
 
-// MeResponse400Headers the declared response headers of an HTTP 400 response for Me
-type MeResponse400Headers struct {
+// GetMeResponse400Headers the declared response headers of an HTTP 400 response for GetMe
+type GetMeResponse400Headers struct {
 	XRequestID *string
 }
 
-// MeResponse401Headers the declared response headers of an HTTP 401 response for Me
-type MeResponse401Headers struct {
+// GetMeResponse401Headers the declared response headers of an HTTP 401 response for GetMe
+type GetMeResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// MeResponse403Headers the declared response headers of an HTTP 403 response for Me
-type MeResponse403Headers struct {
+// GetMeResponse403Headers the declared response headers of an HTTP 403 response for GetMe
+type GetMeResponse403Headers struct {
 	XRequestID *string
 }
 
-// MeResponse500Headers the declared response headers of an HTTP 500 response for Me
-type MeResponse500Headers struct {
+// GetMeResponse500Headers the declared response headers of an HTTP 500 response for GetMe
+type GetMeResponse500Headers struct {
 	XRequestID *string
 }
 
-// MeResponse503Headers the declared response headers of an HTTP 503 response for Me
-type MeResponse503Headers struct {
+// GetMeResponse503Headers the declared response headers of an HTTP 503 response for GetMe
+type GetMeResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type MeResponse struct {
+type GetMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -13043,56 +13043,56 @@ type MeResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *MeResponse200Headers
+	Headers200 *GetMeResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *MeResponse400Headers
+	Headers400 *GetMeResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *MeResponse401Headers
+	Headers401 *GetMeResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *MeResponse403Headers
+	Headers403 *GetMeResponse403Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *MeResponse500Headers
+	Headers500 *GetMeResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *MeResponse503Headers
+	Headers503 *GetMeResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r MeResponse) GetJSON200() *Me {
+func (r GetMeResponse) GetJSON200() *Me {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r MeResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r GetMeResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r MeResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r MeResponse) GetApplicationproblemJSON403() *Problem {
+func (r GetMeResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r MeResponse) GetApplicationproblemJSON500() *Internal {
+func (r GetMeResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r MeResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r GetMeResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r MeResponse) GetBody() []byte {
+func (r GetMeResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r MeResponse) Status() string {
+func (r GetMeResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -13100,7 +13100,7 @@ func (r MeResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r MeResponse) StatusCode() int {
+func (r GetMeResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -13108,46 +13108,46 @@ func (r MeResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r MeResponse) ContentType() string {
+func (r GetMeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// MyDocumentsResponse200Headers the declared response headers of an HTTP 200 response for MyDocuments
-type MyDocumentsResponse200Headers struct {
+// ListMyDocumentsResponse200Headers the declared response headers of an HTTP 200 response for ListMyDocuments
+type ListMyDocumentsResponse200Headers struct {
 	XRequestID *string
 }
 
-// MyDocumentsResponse400Headers the declared response headers of an HTTP 400 response for MyDocuments
-type MyDocumentsResponse400Headers struct {
+// ListMyDocumentsResponse400Headers the declared response headers of an HTTP 400 response for ListMyDocuments
+type ListMyDocumentsResponse400Headers struct {
 	XRequestID *string
 }
 
-// MyDocumentsResponse401Headers the declared response headers of an HTTP 401 response for MyDocuments
-type MyDocumentsResponse401Headers struct {
+// ListMyDocumentsResponse401Headers the declared response headers of an HTTP 401 response for ListMyDocuments
+type ListMyDocumentsResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// MyDocumentsResponse403Headers the declared response headers of an HTTP 403 response for MyDocuments
-type MyDocumentsResponse403Headers struct {
+// ListMyDocumentsResponse403Headers the declared response headers of an HTTP 403 response for ListMyDocuments
+type ListMyDocumentsResponse403Headers struct {
 	XRequestID *string
 }
 
-// MyDocumentsResponse500Headers the declared response headers of an HTTP 500 response for MyDocuments
-type MyDocumentsResponse500Headers struct {
+// ListMyDocumentsResponse500Headers the declared response headers of an HTTP 500 response for ListMyDocuments
+type ListMyDocumentsResponse500Headers struct {
 	XRequestID *string
 }
 
-// MyDocumentsResponse503Headers the declared response headers of an HTTP 503 response for MyDocuments
-type MyDocumentsResponse503Headers struct {
+// ListMyDocumentsResponse503Headers the declared response headers of an HTTP 503 response for ListMyDocuments
+type ListMyDocumentsResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type MyDocumentsResponse struct {
+type ListMyDocumentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -13163,56 +13163,56 @@ type MyDocumentsResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *MyDocumentsResponse200Headers
+	Headers200 *ListMyDocumentsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *MyDocumentsResponse400Headers
+	Headers400 *ListMyDocumentsResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *MyDocumentsResponse401Headers
+	Headers401 *ListMyDocumentsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *MyDocumentsResponse403Headers
+	Headers403 *ListMyDocumentsResponse403Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *MyDocumentsResponse500Headers
+	Headers500 *ListMyDocumentsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *MyDocumentsResponse503Headers
+	Headers503 *ListMyDocumentsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r MyDocumentsResponse) GetJSON200() *MyDocuments {
+func (r ListMyDocumentsResponse) GetJSON200() *MyDocuments {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r MyDocumentsResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r ListMyDocumentsResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r MyDocumentsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r ListMyDocumentsResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r MyDocumentsResponse) GetApplicationproblemJSON403() *Problem {
+func (r ListMyDocumentsResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r MyDocumentsResponse) GetApplicationproblemJSON500() *Internal {
+func (r ListMyDocumentsResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r MyDocumentsResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r ListMyDocumentsResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r MyDocumentsResponse) GetBody() []byte {
+func (r ListMyDocumentsResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r MyDocumentsResponse) Status() string {
+func (r ListMyDocumentsResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -13220,7 +13220,7 @@ func (r MyDocumentsResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r MyDocumentsResponse) StatusCode() int {
+func (r ListMyDocumentsResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -13228,47 +13228,47 @@ func (r MyDocumentsResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r MyDocumentsResponse) ContentType() string {
+func (r ListMyDocumentsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// MyExportResponse200Headers the declared response headers of an HTTP 200 response for MyExport
-type MyExportResponse200Headers struct {
+// GetMyExportResponse200Headers the declared response headers of an HTTP 200 response for GetMyExport
+type GetMyExportResponse200Headers struct {
 	ContentDisposition *string
 	XRequestID         *string
 }
 
-// MyExportResponse400Headers the declared response headers of an HTTP 400 response for MyExport
-type MyExportResponse400Headers struct {
+// GetMyExportResponse400Headers the declared response headers of an HTTP 400 response for GetMyExport
+type GetMyExportResponse400Headers struct {
 	XRequestID *string
 }
 
-// MyExportResponse401Headers the declared response headers of an HTTP 401 response for MyExport
-type MyExportResponse401Headers struct {
+// GetMyExportResponse401Headers the declared response headers of an HTTP 401 response for GetMyExport
+type GetMyExportResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// MyExportResponse403Headers the declared response headers of an HTTP 403 response for MyExport
-type MyExportResponse403Headers struct {
+// GetMyExportResponse403Headers the declared response headers of an HTTP 403 response for GetMyExport
+type GetMyExportResponse403Headers struct {
 	XRequestID *string
 }
 
-// MyExportResponse500Headers the declared response headers of an HTTP 500 response for MyExport
-type MyExportResponse500Headers struct {
+// GetMyExportResponse500Headers the declared response headers of an HTTP 500 response for GetMyExport
+type GetMyExportResponse500Headers struct {
 	XRequestID *string
 }
 
-// MyExportResponse503Headers the declared response headers of an HTTP 503 response for MyExport
-type MyExportResponse503Headers struct {
+// GetMyExportResponse503Headers the declared response headers of an HTTP 503 response for GetMyExport
+type GetMyExportResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type MyExportResponse struct {
+type GetMyExportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -13284,56 +13284,56 @@ type MyExportResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *MyExportResponse200Headers
+	Headers200 *GetMyExportResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *MyExportResponse400Headers
+	Headers400 *GetMyExportResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *MyExportResponse401Headers
+	Headers401 *GetMyExportResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *MyExportResponse403Headers
+	Headers403 *GetMyExportResponse403Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *MyExportResponse500Headers
+	Headers500 *GetMyExportResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *MyExportResponse503Headers
+	Headers503 *GetMyExportResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r MyExportResponse) GetJSON200() *MyExport {
+func (r GetMyExportResponse) GetJSON200() *MyExport {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r MyExportResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r GetMyExportResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r MyExportResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r GetMyExportResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r MyExportResponse) GetApplicationproblemJSON403() *Problem {
+func (r GetMyExportResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r MyExportResponse) GetApplicationproblemJSON500() *Internal {
+func (r GetMyExportResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r MyExportResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r GetMyExportResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r MyExportResponse) GetBody() []byte {
+func (r GetMyExportResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r MyExportResponse) Status() string {
+func (r GetMyExportResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -13341,7 +13341,7 @@ func (r MyExportResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r MyExportResponse) StatusCode() int {
+func (r GetMyExportResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -13349,46 +13349,46 @@ func (r MyExportResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r MyExportResponse) ContentType() string {
+func (r GetMyExportResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// MyObligationsResponse200Headers the declared response headers of an HTTP 200 response for MyObligations
-type MyObligationsResponse200Headers struct {
+// ListMyObligationsResponse200Headers the declared response headers of an HTTP 200 response for ListMyObligations
+type ListMyObligationsResponse200Headers struct {
 	XRequestID *string
 }
 
-// MyObligationsResponse400Headers the declared response headers of an HTTP 400 response for MyObligations
-type MyObligationsResponse400Headers struct {
+// ListMyObligationsResponse400Headers the declared response headers of an HTTP 400 response for ListMyObligations
+type ListMyObligationsResponse400Headers struct {
 	XRequestID *string
 }
 
-// MyObligationsResponse401Headers the declared response headers of an HTTP 401 response for MyObligations
-type MyObligationsResponse401Headers struct {
+// ListMyObligationsResponse401Headers the declared response headers of an HTTP 401 response for ListMyObligations
+type ListMyObligationsResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// MyObligationsResponse403Headers the declared response headers of an HTTP 403 response for MyObligations
-type MyObligationsResponse403Headers struct {
+// ListMyObligationsResponse403Headers the declared response headers of an HTTP 403 response for ListMyObligations
+type ListMyObligationsResponse403Headers struct {
 	XRequestID *string
 }
 
-// MyObligationsResponse500Headers the declared response headers of an HTTP 500 response for MyObligations
-type MyObligationsResponse500Headers struct {
+// ListMyObligationsResponse500Headers the declared response headers of an HTTP 500 response for ListMyObligations
+type ListMyObligationsResponse500Headers struct {
 	XRequestID *string
 }
 
-// MyObligationsResponse503Headers the declared response headers of an HTTP 503 response for MyObligations
-type MyObligationsResponse503Headers struct {
+// ListMyObligationsResponse503Headers the declared response headers of an HTTP 503 response for ListMyObligations
+type ListMyObligationsResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type MyObligationsResponse struct {
+type ListMyObligationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -13404,56 +13404,56 @@ type MyObligationsResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *MyObligationsResponse200Headers
+	Headers200 *ListMyObligationsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *MyObligationsResponse400Headers
+	Headers400 *ListMyObligationsResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *MyObligationsResponse401Headers
+	Headers401 *ListMyObligationsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *MyObligationsResponse403Headers
+	Headers403 *ListMyObligationsResponse403Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *MyObligationsResponse500Headers
+	Headers500 *ListMyObligationsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *MyObligationsResponse503Headers
+	Headers503 *ListMyObligationsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r MyObligationsResponse) GetJSON200() *MyObligations {
+func (r ListMyObligationsResponse) GetJSON200() *MyObligations {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r MyObligationsResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r ListMyObligationsResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r MyObligationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r ListMyObligationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r MyObligationsResponse) GetApplicationproblemJSON403() *Problem {
+func (r ListMyObligationsResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r MyObligationsResponse) GetApplicationproblemJSON500() *Internal {
+func (r ListMyObligationsResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r MyObligationsResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r ListMyObligationsResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r MyObligationsResponse) GetBody() []byte {
+func (r ListMyObligationsResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r MyObligationsResponse) Status() string {
+func (r ListMyObligationsResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -13461,7 +13461,7 @@ func (r MyObligationsResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r MyObligationsResponse) StatusCode() int {
+func (r ListMyObligationsResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -13469,46 +13469,46 @@ func (r MyObligationsResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r MyObligationsResponse) ContentType() string {
+func (r ListMyObligationsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// MyPaymentsResponse200Headers the declared response headers of an HTTP 200 response for MyPayments
-type MyPaymentsResponse200Headers struct {
+// ListMyPaymentsResponse200Headers the declared response headers of an HTTP 200 response for ListMyPayments
+type ListMyPaymentsResponse200Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentsResponse400Headers the declared response headers of an HTTP 400 response for MyPayments
-type MyPaymentsResponse400Headers struct {
+// ListMyPaymentsResponse400Headers the declared response headers of an HTTP 400 response for ListMyPayments
+type ListMyPaymentsResponse400Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentsResponse401Headers the declared response headers of an HTTP 401 response for MyPayments
-type MyPaymentsResponse401Headers struct {
+// ListMyPaymentsResponse401Headers the declared response headers of an HTTP 401 response for ListMyPayments
+type ListMyPaymentsResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// MyPaymentsResponse403Headers the declared response headers of an HTTP 403 response for MyPayments
-type MyPaymentsResponse403Headers struct {
+// ListMyPaymentsResponse403Headers the declared response headers of an HTTP 403 response for ListMyPayments
+type ListMyPaymentsResponse403Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentsResponse500Headers the declared response headers of an HTTP 500 response for MyPayments
-type MyPaymentsResponse500Headers struct {
+// ListMyPaymentsResponse500Headers the declared response headers of an HTTP 500 response for ListMyPayments
+type ListMyPaymentsResponse500Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentsResponse503Headers the declared response headers of an HTTP 503 response for MyPayments
-type MyPaymentsResponse503Headers struct {
+// ListMyPaymentsResponse503Headers the declared response headers of an HTTP 503 response for ListMyPayments
+type ListMyPaymentsResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type MyPaymentsResponse struct {
+type ListMyPaymentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -13524,56 +13524,56 @@ type MyPaymentsResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *MyPaymentsResponse200Headers
+	Headers200 *ListMyPaymentsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *MyPaymentsResponse400Headers
+	Headers400 *ListMyPaymentsResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *MyPaymentsResponse401Headers
+	Headers401 *ListMyPaymentsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *MyPaymentsResponse403Headers
+	Headers403 *ListMyPaymentsResponse403Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *MyPaymentsResponse500Headers
+	Headers500 *ListMyPaymentsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *MyPaymentsResponse503Headers
+	Headers503 *ListMyPaymentsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r MyPaymentsResponse) GetJSON200() *MyPayments {
+func (r ListMyPaymentsResponse) GetJSON200() *MyPayments {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r MyPaymentsResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r ListMyPaymentsResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r MyPaymentsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r ListMyPaymentsResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r MyPaymentsResponse) GetApplicationproblemJSON403() *Problem {
+func (r ListMyPaymentsResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r MyPaymentsResponse) GetApplicationproblemJSON500() *Internal {
+func (r ListMyPaymentsResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r MyPaymentsResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r ListMyPaymentsResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r MyPaymentsResponse) GetBody() []byte {
+func (r ListMyPaymentsResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r MyPaymentsResponse) Status() string {
+func (r ListMyPaymentsResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -13581,7 +13581,7 @@ func (r MyPaymentsResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r MyPaymentsResponse) StatusCode() int {
+func (r ListMyPaymentsResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -13589,51 +13589,51 @@ func (r MyPaymentsResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r MyPaymentsResponse) ContentType() string {
+func (r ListMyPaymentsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// MyPaymentQRPNGResponse200Headers the declared response headers of an HTTP 200 response for MyPaymentQRPNG
-type MyPaymentQRPNGResponse200Headers struct {
+// GetMyPaymentQRPNGResponse200Headers the declared response headers of an HTTP 200 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse200Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentQRPNGResponse400Headers the declared response headers of an HTTP 400 response for MyPaymentQRPNG
-type MyPaymentQRPNGResponse400Headers struct {
+// GetMyPaymentQRPNGResponse400Headers the declared response headers of an HTTP 400 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse400Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentQRPNGResponse401Headers the declared response headers of an HTTP 401 response for MyPaymentQRPNG
-type MyPaymentQRPNGResponse401Headers struct {
+// GetMyPaymentQRPNGResponse401Headers the declared response headers of an HTTP 401 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// MyPaymentQRPNGResponse403Headers the declared response headers of an HTTP 403 response for MyPaymentQRPNG
-type MyPaymentQRPNGResponse403Headers struct {
+// GetMyPaymentQRPNGResponse403Headers the declared response headers of an HTTP 403 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse403Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentQRPNGResponse404Headers the declared response headers of an HTTP 404 response for MyPaymentQRPNG
-type MyPaymentQRPNGResponse404Headers struct {
+// GetMyPaymentQRPNGResponse404Headers the declared response headers of an HTTP 404 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse404Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentQRPNGResponse500Headers the declared response headers of an HTTP 500 response for MyPaymentQRPNG
-type MyPaymentQRPNGResponse500Headers struct {
+// GetMyPaymentQRPNGResponse500Headers the declared response headers of an HTTP 500 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse500Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentQRPNGResponse503Headers the declared response headers of an HTTP 503 response for MyPaymentQRPNG
-type MyPaymentQRPNGResponse503Headers struct {
+// GetMyPaymentQRPNGResponse503Headers the declared response headers of an HTTP 503 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type MyPaymentQRPNGResponse struct {
+type GetMyPaymentQRPNGResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
@@ -13649,58 +13649,58 @@ type MyPaymentQRPNGResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *MyPaymentQRPNGResponse200Headers
+	Headers200 *GetMyPaymentQRPNGResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *MyPaymentQRPNGResponse400Headers
+	Headers400 *GetMyPaymentQRPNGResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *MyPaymentQRPNGResponse401Headers
+	Headers401 *GetMyPaymentQRPNGResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *MyPaymentQRPNGResponse403Headers
+	Headers403 *GetMyPaymentQRPNGResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *MyPaymentQRPNGResponse404Headers
+	Headers404 *GetMyPaymentQRPNGResponse404Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *MyPaymentQRPNGResponse500Headers
+	Headers500 *GetMyPaymentQRPNGResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *MyPaymentQRPNGResponse503Headers
+	Headers503 *GetMyPaymentQRPNGResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r MyPaymentQRPNGResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r MyPaymentQRPNGResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r MyPaymentQRPNGResponse) GetApplicationproblemJSON403() *Problem {
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r MyPaymentQRPNGResponse) GetApplicationproblemJSON404() *Problem {
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r MyPaymentQRPNGResponse) GetApplicationproblemJSON500() *Internal {
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r MyPaymentQRPNGResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r MyPaymentQRPNGResponse) GetBody() []byte {
+func (r GetMyPaymentQRPNGResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r MyPaymentQRPNGResponse) Status() string {
+func (r GetMyPaymentQRPNGResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -13708,7 +13708,7 @@ func (r MyPaymentQRPNGResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r MyPaymentQRPNGResponse) StatusCode() int {
+func (r GetMyPaymentQRPNGResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -13716,51 +13716,51 @@ func (r MyPaymentQRPNGResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r MyPaymentQRPNGResponse) ContentType() string {
+func (r GetMyPaymentQRPNGResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// MyPaymentQRSVGResponse200Headers the declared response headers of an HTTP 200 response for MyPaymentQRSVG
-type MyPaymentQRSVGResponse200Headers struct {
+// GetMyPaymentQRSVGResponse200Headers the declared response headers of an HTTP 200 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse200Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentQRSVGResponse400Headers the declared response headers of an HTTP 400 response for MyPaymentQRSVG
-type MyPaymentQRSVGResponse400Headers struct {
+// GetMyPaymentQRSVGResponse400Headers the declared response headers of an HTTP 400 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse400Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentQRSVGResponse401Headers the declared response headers of an HTTP 401 response for MyPaymentQRSVG
-type MyPaymentQRSVGResponse401Headers struct {
+// GetMyPaymentQRSVGResponse401Headers the declared response headers of an HTTP 401 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// MyPaymentQRSVGResponse403Headers the declared response headers of an HTTP 403 response for MyPaymentQRSVG
-type MyPaymentQRSVGResponse403Headers struct {
+// GetMyPaymentQRSVGResponse403Headers the declared response headers of an HTTP 403 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse403Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentQRSVGResponse404Headers the declared response headers of an HTTP 404 response for MyPaymentQRSVG
-type MyPaymentQRSVGResponse404Headers struct {
+// GetMyPaymentQRSVGResponse404Headers the declared response headers of an HTTP 404 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse404Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentQRSVGResponse500Headers the declared response headers of an HTTP 500 response for MyPaymentQRSVG
-type MyPaymentQRSVGResponse500Headers struct {
+// GetMyPaymentQRSVGResponse500Headers the declared response headers of an HTTP 500 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse500Headers struct {
 	XRequestID *string
 }
 
-// MyPaymentQRSVGResponse503Headers the declared response headers of an HTTP 503 response for MyPaymentQRSVG
-type MyPaymentQRSVGResponse503Headers struct {
+// GetMyPaymentQRSVGResponse503Headers the declared response headers of an HTTP 503 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type MyPaymentQRSVGResponse struct {
+type GetMyPaymentQRSVGResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
@@ -13776,58 +13776,58 @@ type MyPaymentQRSVGResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *MyPaymentQRSVGResponse200Headers
+	Headers200 *GetMyPaymentQRSVGResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *MyPaymentQRSVGResponse400Headers
+	Headers400 *GetMyPaymentQRSVGResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *MyPaymentQRSVGResponse401Headers
+	Headers401 *GetMyPaymentQRSVGResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *MyPaymentQRSVGResponse403Headers
+	Headers403 *GetMyPaymentQRSVGResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *MyPaymentQRSVGResponse404Headers
+	Headers404 *GetMyPaymentQRSVGResponse404Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *MyPaymentQRSVGResponse500Headers
+	Headers500 *GetMyPaymentQRSVGResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *MyPaymentQRSVGResponse503Headers
+	Headers503 *GetMyPaymentQRSVGResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r MyPaymentQRSVGResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r MyPaymentQRSVGResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r MyPaymentQRSVGResponse) GetApplicationproblemJSON403() *Problem {
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r MyPaymentQRSVGResponse) GetApplicationproblemJSON404() *Problem {
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r MyPaymentQRSVGResponse) GetApplicationproblemJSON500() *Internal {
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r MyPaymentQRSVGResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r MyPaymentQRSVGResponse) GetBody() []byte {
+func (r GetMyPaymentQRSVGResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r MyPaymentQRSVGResponse) Status() string {
+func (r GetMyPaymentQRSVGResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -13835,7 +13835,7 @@ func (r MyPaymentQRSVGResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r MyPaymentQRSVGResponse) StatusCode() int {
+func (r GetMyPaymentQRSVGResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -13843,41 +13843,41 @@ func (r MyPaymentQRSVGResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r MyPaymentQRSVGResponse) ContentType() string {
+func (r GetMyPaymentQRSVGResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// MyReadsResponse200Headers the declared response headers of an HTTP 200 response for MyReads
-type MyReadsResponse200Headers struct {
+// ListMyReadsResponse200Headers the declared response headers of an HTTP 200 response for ListMyReads
+type ListMyReadsResponse200Headers struct {
 	XRequestID *string
 }
 
-// MyReadsResponse401Headers the declared response headers of an HTTP 401 response for MyReads
-type MyReadsResponse401Headers struct {
+// ListMyReadsResponse401Headers the declared response headers of an HTTP 401 response for ListMyReads
+type ListMyReadsResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// MyReadsResponse403Headers the declared response headers of an HTTP 403 response for MyReads
-type MyReadsResponse403Headers struct {
+// ListMyReadsResponse403Headers the declared response headers of an HTTP 403 response for ListMyReads
+type ListMyReadsResponse403Headers struct {
 	XRequestID *string
 }
 
-// MyReadsResponse500Headers the declared response headers of an HTTP 500 response for MyReads
-type MyReadsResponse500Headers struct {
+// ListMyReadsResponse500Headers the declared response headers of an HTTP 500 response for ListMyReads
+type ListMyReadsResponse500Headers struct {
 	XRequestID *string
 }
 
-// MyReadsResponse503Headers the declared response headers of an HTTP 503 response for MyReads
-type MyReadsResponse503Headers struct {
+// ListMyReadsResponse503Headers the declared response headers of an HTTP 503 response for ListMyReads
+type ListMyReadsResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type MyReadsResponse struct {
+type ListMyReadsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -13891,49 +13891,49 @@ type MyReadsResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *MyReadsResponse200Headers
+	Headers200 *ListMyReadsResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *MyReadsResponse401Headers
+	Headers401 *ListMyReadsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *MyReadsResponse403Headers
+	Headers403 *ListMyReadsResponse403Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *MyReadsResponse500Headers
+	Headers500 *ListMyReadsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *MyReadsResponse503Headers
+	Headers503 *ListMyReadsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r MyReadsResponse) GetJSON200() *MyReads {
+func (r ListMyReadsResponse) GetJSON200() *MyReads {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r MyReadsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r ListMyReadsResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r MyReadsResponse) GetApplicationproblemJSON403() *Problem {
+func (r ListMyReadsResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r MyReadsResponse) GetApplicationproblemJSON500() *Internal {
+func (r ListMyReadsResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r MyReadsResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r ListMyReadsResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r MyReadsResponse) GetBody() []byte {
+func (r ListMyReadsResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r MyReadsResponse) Status() string {
+func (r ListMyReadsResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -13941,7 +13941,7 @@ func (r MyReadsResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r MyReadsResponse) StatusCode() int {
+func (r ListMyReadsResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -13949,7 +13949,7 @@ func (r MyReadsResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r MyReadsResponse) ContentType() string {
+func (r ListMyReadsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15703,7 +15703,7 @@ func (c *ClientWithResponses) ListCitizenPaymentsWithResponse(ctx context.Contex
 	return ParseListCitizenPaymentsResponse(rsp)
 }
 
-// PortalAccessWithResponse Issue portal credentials
+// OpenPortalAccessWithResponse Issue portal credentials
 //
 // Creates or replaces the citizen's credentials for the citizen's portal (/obcan/), issued at the counter on an identity card (seed 000): the answer shows the password this once; lhuta keeps only its argon2id hash, and the citizen must change it at the first sign-in. Re-issuing replaces the old credentials and signs out their sessions. The citizen must have a case (at the token's office, for a token bound to one).
 //
@@ -15711,16 +15711,16 @@ func (c *ClientWithResponses) ListCitizenPaymentsWithResponse(ctx context.Contex
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `PortalAccess` operationId).
-func (c *ClientWithResponses) PortalAccessWithResponse(ctx context.Context, citizenId CitizenId, params *PortalAccessParams, reqEditors ...RequestEditorFn) (*PortalAccessResponse, error) {
-	rsp, err := c.PortalAccess(ctx, citizenId, params, reqEditors...)
+// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `OpenPortalAccess` operationId).
+func (c *ClientWithResponses) OpenPortalAccessWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalAccessParams, reqEditors ...RequestEditorFn) (*OpenPortalAccessResponse, error) {
+	rsp, err := c.OpenPortalAccess(ctx, citizenId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParsePortalAccessResponse(rsp)
+	return ParseOpenPortalAccessResponse(rsp)
 }
 
-// PortalActivationWithResponse Issue a NIA activation code
+// OpenPortalActivationWithResponse Issue a NIA activation code
 //
 // Issues a one-time activation code for the citizen's first sign-in to the citizen's portal with the national identity (NIA, SAML 2.0), printed at the counter on an identity card (seed 000): the answer shows the code this once; lhuta keeps only its SHA-256. At the first NIA sign-in the citizen enters it once, and NIA's pseudonym of the citizen is bound to them; later NIA sign-ins need no code. The code is 12 characters (dashes, spaces and case do not count), used once, and expires after 30 days; issuing a new one ends the citizen's unused codes. The citizen must have a case (at the token's office, for a token bound to one).
 //
@@ -15728,13 +15728,13 @@ func (c *ClientWithResponses) PortalAccessWithResponse(ctx context.Context, citi
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `PortalActivation` operationId).
-func (c *ClientWithResponses) PortalActivationWithResponse(ctx context.Context, citizenId CitizenId, params *PortalActivationParams, reqEditors ...RequestEditorFn) (*PortalActivationResponse, error) {
-	rsp, err := c.PortalActivation(ctx, citizenId, params, reqEditors...)
+// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
+func (c *ClientWithResponses) OpenPortalActivationWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*OpenPortalActivationResponse, error) {
+	rsp, err := c.OpenPortalActivation(ctx, citizenId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParsePortalActivationResponse(rsp)
+	return ParseOpenPortalActivationResponse(rsp)
 }
 
 // ListFlagsWithResponse Flags
@@ -15754,7 +15754,7 @@ func (c *ClientWithResponses) ListFlagsWithResponse(ctx context.Context, params 
 	return ParseListFlagsResponse(rsp)
 }
 
-// MeWithResponse The signed-in citizen
+// GetMeWithResponse The signed-in citizen
 //
 // Who the signed-in citizen is to lhuta, and their cases.
 //
@@ -15762,16 +15762,16 @@ func (c *ClientWithResponses) ListFlagsWithResponse(ctx context.Context, params 
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/me (the `Me` operationId).
-func (c *ClientWithResponses) MeWithResponse(ctx context.Context, params *MeParams, reqEditors ...RequestEditorFn) (*MeResponse, error) {
-	rsp, err := c.Me(ctx, params, reqEditors...)
+// Corresponds with GET /v1/me (the `GetMe` operationId).
+func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*GetMeResponse, error) {
+	rsp, err := c.GetMe(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseMeResponse(rsp)
+	return ParseGetMeResponse(rsp)
 }
 
-// MyDocumentsWithResponse My documents
+// ListMyDocumentsWithResponse My documents
 //
 // What the citizen's cases know about their documents: validity ends and identity cards reported lost or stolen. The authoritative source is the state's citizen portal.
 //
@@ -15779,16 +15779,16 @@ func (c *ClientWithResponses) MeWithResponse(ctx context.Context, params *MePara
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/me/documents (the `MyDocuments` operationId).
-func (c *ClientWithResponses) MyDocumentsWithResponse(ctx context.Context, params *MyDocumentsParams, reqEditors ...RequestEditorFn) (*MyDocumentsResponse, error) {
-	rsp, err := c.MyDocuments(ctx, params, reqEditors...)
+// Corresponds with GET /v1/me/documents (the `ListMyDocuments` operationId).
+func (c *ClientWithResponses) ListMyDocumentsWithResponse(ctx context.Context, params *ListMyDocumentsParams, reqEditors ...RequestEditorFn) (*ListMyDocumentsResponse, error) {
+	rsp, err := c.ListMyDocuments(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseMyDocumentsResponse(rsp)
+	return ParseListMyDocumentsResponse(rsp)
 }
 
-// MyExportWithResponse All my data (GDPR čl. 15)
+// GetMyExportWithResponse All my data (GDPR čl. 15)
 //
 // All that lhuta holds about the citizen, with the purposes, legal bases and retention (retention rules: not yet configured), as a JSON download (Content-Disposition: attachment).
 //
@@ -15796,16 +15796,16 @@ func (c *ClientWithResponses) MyDocumentsWithResponse(ctx context.Context, param
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/me/export (the `MyExport` operationId).
-func (c *ClientWithResponses) MyExportWithResponse(ctx context.Context, params *MyExportParams, reqEditors ...RequestEditorFn) (*MyExportResponse, error) {
-	rsp, err := c.MyExport(ctx, params, reqEditors...)
+// Corresponds with GET /v1/me/export (the `GetMyExport` operationId).
+func (c *ClientWithResponses) GetMyExportWithResponse(ctx context.Context, params *GetMyExportParams, reqEditors ...RequestEditorFn) (*GetMyExportResponse, error) {
+	rsp, err := c.GetMyExport(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseMyExportResponse(rsp)
+	return ParseGetMyExportResponse(rsp)
 }
 
-// MyObligationsWithResponse My obligations
+// ListMyObligationsWithResponse My obligations
 //
 // Every obligation of the citizen's cases as of as_of, soonest due first; each case's obligations as the office sees them, without its internal fields.
 //
@@ -15813,16 +15813,16 @@ func (c *ClientWithResponses) MyExportWithResponse(ctx context.Context, params *
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/me/obligations (the `MyObligations` operationId).
-func (c *ClientWithResponses) MyObligationsWithResponse(ctx context.Context, params *MyObligationsParams, reqEditors ...RequestEditorFn) (*MyObligationsResponse, error) {
-	rsp, err := c.MyObligations(ctx, params, reqEditors...)
+// Corresponds with GET /v1/me/obligations (the `ListMyObligations` operationId).
+func (c *ClientWithResponses) ListMyObligationsWithResponse(ctx context.Context, params *ListMyObligationsParams, reqEditors ...RequestEditorFn) (*ListMyObligationsResponse, error) {
+	rsp, err := c.ListMyObligations(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseMyObligationsResponse(rsp)
+	return ParseListMyObligationsResponse(rsp)
 }
 
-// MyPaymentsWithResponse My payment obligations
+// ListMyPaymentsWithResponse My payment obligations
 //
 // The citizen's payment obligations as of as_of, each with the payments received on it.
 //
@@ -15830,16 +15830,16 @@ func (c *ClientWithResponses) MyObligationsWithResponse(ctx context.Context, par
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/me/payments (the `MyPayments` operationId).
-func (c *ClientWithResponses) MyPaymentsWithResponse(ctx context.Context, params *MyPaymentsParams, reqEditors ...RequestEditorFn) (*MyPaymentsResponse, error) {
-	rsp, err := c.MyPayments(ctx, params, reqEditors...)
+// Corresponds with GET /v1/me/payments (the `ListMyPayments` operationId).
+func (c *ClientWithResponses) ListMyPaymentsWithResponse(ctx context.Context, params *ListMyPaymentsParams, reqEditors ...RequestEditorFn) (*ListMyPaymentsResponse, error) {
+	rsp, err := c.ListMyPayments(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseMyPaymentsResponse(rsp)
+	return ParseListMyPaymentsResponse(rsp)
 }
 
-// MyPaymentQRPNGWithResponse QR Platba of my payment obligation (PNG)
+// GetMyPaymentQRPNGWithResponse QR Platba of my payment obligation (PNG)
 //
 // The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
 //
@@ -15847,16 +15847,16 @@ func (c *ClientWithResponses) MyPaymentsWithResponse(ctx context.Context, params
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `MyPaymentQRPNG` operationId).
-func (c *ClientWithResponses) MyPaymentQRPNGWithResponse(ctx context.Context, paymentId PaymentId, params *MyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*MyPaymentQRPNGResponse, error) {
-	rsp, err := c.MyPaymentQRPNG(ctx, paymentId, params, reqEditors...)
+// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `GetMyPaymentQRPNG` operationId).
+func (c *ClientWithResponses) GetMyPaymentQRPNGWithResponse(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*GetMyPaymentQRPNGResponse, error) {
+	rsp, err := c.GetMyPaymentQRPNG(ctx, paymentId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseMyPaymentQRPNGResponse(rsp)
+	return ParseGetMyPaymentQRPNGResponse(rsp)
 }
 
-// MyPaymentQRSVGWithResponse QR Platba of my payment obligation (SVG)
+// GetMyPaymentQRSVGWithResponse QR Platba of my payment obligation (SVG)
 //
 // The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
 //
@@ -15864,16 +15864,16 @@ func (c *ClientWithResponses) MyPaymentQRPNGWithResponse(ctx context.Context, pa
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `MyPaymentQRSVG` operationId).
-func (c *ClientWithResponses) MyPaymentQRSVGWithResponse(ctx context.Context, paymentId PaymentId, params *MyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*MyPaymentQRSVGResponse, error) {
-	rsp, err := c.MyPaymentQRSVG(ctx, paymentId, params, reqEditors...)
+// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `GetMyPaymentQRSVG` operationId).
+func (c *ClientWithResponses) GetMyPaymentQRSVGWithResponse(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*GetMyPaymentQRSVGResponse, error) {
+	rsp, err := c.GetMyPaymentQRSVG(ctx, paymentId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseMyPaymentQRSVGResponse(rsp)
+	return ParseGetMyPaymentQRSVGResponse(rsp)
 }
 
-// MyReadsWithResponse Who read my data
+// ListMyReadsWithResponse Who read my data
 //
 // Reads of the citizen's personal data by staff, from the audit, newest first (at most 500): when, which case, the reader's office and role; never the reader's name.
 //
@@ -15881,13 +15881,13 @@ func (c *ClientWithResponses) MyPaymentQRSVGWithResponse(ctx context.Context, pa
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/me/reads (the `MyReads` operationId).
-func (c *ClientWithResponses) MyReadsWithResponse(ctx context.Context, params *MyReadsParams, reqEditors ...RequestEditorFn) (*MyReadsResponse, error) {
-	rsp, err := c.MyReads(ctx, params, reqEditors...)
+// Corresponds with GET /v1/me/reads (the `ListMyReads` operationId).
+func (c *ClientWithResponses) ListMyReadsWithResponse(ctx context.Context, params *ListMyReadsParams, reqEditors ...RequestEditorFn) (*ListMyReadsResponse, error) {
+	rsp, err := c.ListMyReads(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseMyReadsResponse(rsp)
+	return ParseListMyReadsResponse(rsp)
 }
 
 // ListObligationsWithResponse Obligations
@@ -17480,15 +17480,15 @@ func ParseListCitizenPaymentsResponse(rsp *http.Response) (*ListCitizenPaymentsR
 	return response, nil
 }
 
-// ParsePortalAccessResponse parses an HTTP response from a PortalAccessWithResponse call
-func ParsePortalAccessResponse(rsp *http.Response) (*PortalAccessResponse, error) {
+// ParseOpenPortalAccessResponse parses an HTTP response from a OpenPortalAccessWithResponse call
+func ParseOpenPortalAccessResponse(rsp *http.Response) (*OpenPortalAccessResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &PortalAccessResponse{
+	response := &OpenPortalAccessResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -17554,7 +17554,7 @@ func ParsePortalAccessResponse(rsp *http.Response) (*PortalAccessResponse, error
 
 	switch {
 	case rsp.StatusCode == 201:
-		var headers PortalAccessResponse201Headers
+		var headers OpenPortalAccessResponse201Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17564,7 +17564,7 @@ func ParsePortalAccessResponse(rsp *http.Response) (*PortalAccessResponse, error
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
-		var headers PortalAccessResponse400Headers
+		var headers OpenPortalAccessResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17574,7 +17574,7 @@ func ParsePortalAccessResponse(rsp *http.Response) (*PortalAccessResponse, error
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers PortalAccessResponse401Headers
+		var headers OpenPortalAccessResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17591,7 +17591,7 @@ func ParsePortalAccessResponse(rsp *http.Response) (*PortalAccessResponse, error
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers PortalAccessResponse403Headers
+		var headers OpenPortalAccessResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17601,7 +17601,7 @@ func ParsePortalAccessResponse(rsp *http.Response) (*PortalAccessResponse, error
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
-		var headers PortalAccessResponse404Headers
+		var headers OpenPortalAccessResponse404Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17611,7 +17611,7 @@ func ParsePortalAccessResponse(rsp *http.Response) (*PortalAccessResponse, error
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 429:
-		var headers PortalAccessResponse429Headers
+		var headers OpenPortalAccessResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -17628,7 +17628,7 @@ func ParsePortalAccessResponse(rsp *http.Response) (*PortalAccessResponse, error
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
-		var headers PortalAccessResponse500Headers
+		var headers OpenPortalAccessResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17638,7 +17638,7 @@ func ParsePortalAccessResponse(rsp *http.Response) (*PortalAccessResponse, error
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers PortalAccessResponse503Headers
+		var headers OpenPortalAccessResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -17659,15 +17659,15 @@ func ParsePortalAccessResponse(rsp *http.Response) (*PortalAccessResponse, error
 	return response, nil
 }
 
-// ParsePortalActivationResponse parses an HTTP response from a PortalActivationWithResponse call
-func ParsePortalActivationResponse(rsp *http.Response) (*PortalActivationResponse, error) {
+// ParseOpenPortalActivationResponse parses an HTTP response from a OpenPortalActivationWithResponse call
+func ParseOpenPortalActivationResponse(rsp *http.Response) (*OpenPortalActivationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &PortalActivationResponse{
+	response := &OpenPortalActivationResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -17733,7 +17733,7 @@ func ParsePortalActivationResponse(rsp *http.Response) (*PortalActivationRespons
 
 	switch {
 	case rsp.StatusCode == 201:
-		var headers PortalActivationResponse201Headers
+		var headers OpenPortalActivationResponse201Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17743,7 +17743,7 @@ func ParsePortalActivationResponse(rsp *http.Response) (*PortalActivationRespons
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
-		var headers PortalActivationResponse400Headers
+		var headers OpenPortalActivationResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17753,7 +17753,7 @@ func ParsePortalActivationResponse(rsp *http.Response) (*PortalActivationRespons
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers PortalActivationResponse401Headers
+		var headers OpenPortalActivationResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17770,7 +17770,7 @@ func ParsePortalActivationResponse(rsp *http.Response) (*PortalActivationRespons
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers PortalActivationResponse403Headers
+		var headers OpenPortalActivationResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17780,7 +17780,7 @@ func ParsePortalActivationResponse(rsp *http.Response) (*PortalActivationRespons
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
-		var headers PortalActivationResponse404Headers
+		var headers OpenPortalActivationResponse404Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17790,7 +17790,7 @@ func ParsePortalActivationResponse(rsp *http.Response) (*PortalActivationRespons
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 429:
-		var headers PortalActivationResponse429Headers
+		var headers OpenPortalActivationResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -17807,7 +17807,7 @@ func ParsePortalActivationResponse(rsp *http.Response) (*PortalActivationRespons
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
-		var headers PortalActivationResponse500Headers
+		var headers OpenPortalActivationResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17817,7 +17817,7 @@ func ParsePortalActivationResponse(rsp *http.Response) (*PortalActivationRespons
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers PortalActivationResponse503Headers
+		var headers OpenPortalActivationResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -18010,15 +18010,15 @@ func ParseListFlagsResponse(rsp *http.Response) (*ListFlagsResponse, error) {
 	return response, nil
 }
 
-// ParseMeResponse parses an HTTP response from a MeWithResponse call
-func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
+// ParseGetMeResponse parses an HTTP response from a GetMeWithResponse call
+func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &MeResponse{
+	response := &GetMeResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -18070,7 +18070,7 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers MeResponse200Headers
+		var headers GetMeResponse200Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18080,7 +18080,7 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers MeResponse400Headers
+		var headers GetMeResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18090,7 +18090,7 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers MeResponse401Headers
+		var headers GetMeResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18107,7 +18107,7 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers MeResponse403Headers
+		var headers GetMeResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18117,7 +18117,7 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 500:
-		var headers MeResponse500Headers
+		var headers GetMeResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18127,7 +18127,7 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers MeResponse503Headers
+		var headers GetMeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -18148,15 +18148,15 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 	return response, nil
 }
 
-// ParseMyDocumentsResponse parses an HTTP response from a MyDocumentsWithResponse call
-func ParseMyDocumentsResponse(rsp *http.Response) (*MyDocumentsResponse, error) {
+// ParseListMyDocumentsResponse parses an HTTP response from a ListMyDocumentsWithResponse call
+func ParseListMyDocumentsResponse(rsp *http.Response) (*ListMyDocumentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &MyDocumentsResponse{
+	response := &ListMyDocumentsResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -18208,7 +18208,7 @@ func ParseMyDocumentsResponse(rsp *http.Response) (*MyDocumentsResponse, error) 
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers MyDocumentsResponse200Headers
+		var headers ListMyDocumentsResponse200Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18218,7 +18218,7 @@ func ParseMyDocumentsResponse(rsp *http.Response) (*MyDocumentsResponse, error) 
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers MyDocumentsResponse400Headers
+		var headers ListMyDocumentsResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18228,7 +18228,7 @@ func ParseMyDocumentsResponse(rsp *http.Response) (*MyDocumentsResponse, error) 
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers MyDocumentsResponse401Headers
+		var headers ListMyDocumentsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18245,7 +18245,7 @@ func ParseMyDocumentsResponse(rsp *http.Response) (*MyDocumentsResponse, error) 
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers MyDocumentsResponse403Headers
+		var headers ListMyDocumentsResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18255,7 +18255,7 @@ func ParseMyDocumentsResponse(rsp *http.Response) (*MyDocumentsResponse, error) 
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 500:
-		var headers MyDocumentsResponse500Headers
+		var headers ListMyDocumentsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18265,7 +18265,7 @@ func ParseMyDocumentsResponse(rsp *http.Response) (*MyDocumentsResponse, error) 
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers MyDocumentsResponse503Headers
+		var headers ListMyDocumentsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -18286,15 +18286,15 @@ func ParseMyDocumentsResponse(rsp *http.Response) (*MyDocumentsResponse, error) 
 	return response, nil
 }
 
-// ParseMyExportResponse parses an HTTP response from a MyExportWithResponse call
-func ParseMyExportResponse(rsp *http.Response) (*MyExportResponse, error) {
+// ParseGetMyExportResponse parses an HTTP response from a GetMyExportWithResponse call
+func ParseGetMyExportResponse(rsp *http.Response) (*GetMyExportResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &MyExportResponse{
+	response := &GetMyExportResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -18346,7 +18346,7 @@ func ParseMyExportResponse(rsp *http.Response) (*MyExportResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers MyExportResponse200Headers
+		var headers GetMyExportResponse200Headers
 		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18363,7 +18363,7 @@ func ParseMyExportResponse(rsp *http.Response) (*MyExportResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers MyExportResponse400Headers
+		var headers GetMyExportResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18373,7 +18373,7 @@ func ParseMyExportResponse(rsp *http.Response) (*MyExportResponse, error) {
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers MyExportResponse401Headers
+		var headers GetMyExportResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18390,7 +18390,7 @@ func ParseMyExportResponse(rsp *http.Response) (*MyExportResponse, error) {
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers MyExportResponse403Headers
+		var headers GetMyExportResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18400,7 +18400,7 @@ func ParseMyExportResponse(rsp *http.Response) (*MyExportResponse, error) {
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 500:
-		var headers MyExportResponse500Headers
+		var headers GetMyExportResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18410,7 +18410,7 @@ func ParseMyExportResponse(rsp *http.Response) (*MyExportResponse, error) {
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers MyExportResponse503Headers
+		var headers GetMyExportResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -18431,15 +18431,15 @@ func ParseMyExportResponse(rsp *http.Response) (*MyExportResponse, error) {
 	return response, nil
 }
 
-// ParseMyObligationsResponse parses an HTTP response from a MyObligationsWithResponse call
-func ParseMyObligationsResponse(rsp *http.Response) (*MyObligationsResponse, error) {
+// ParseListMyObligationsResponse parses an HTTP response from a ListMyObligationsWithResponse call
+func ParseListMyObligationsResponse(rsp *http.Response) (*ListMyObligationsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &MyObligationsResponse{
+	response := &ListMyObligationsResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -18491,7 +18491,7 @@ func ParseMyObligationsResponse(rsp *http.Response) (*MyObligationsResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers MyObligationsResponse200Headers
+		var headers ListMyObligationsResponse200Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18501,7 +18501,7 @@ func ParseMyObligationsResponse(rsp *http.Response) (*MyObligationsResponse, err
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers MyObligationsResponse400Headers
+		var headers ListMyObligationsResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18511,7 +18511,7 @@ func ParseMyObligationsResponse(rsp *http.Response) (*MyObligationsResponse, err
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers MyObligationsResponse401Headers
+		var headers ListMyObligationsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18528,7 +18528,7 @@ func ParseMyObligationsResponse(rsp *http.Response) (*MyObligationsResponse, err
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers MyObligationsResponse403Headers
+		var headers ListMyObligationsResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18538,7 +18538,7 @@ func ParseMyObligationsResponse(rsp *http.Response) (*MyObligationsResponse, err
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 500:
-		var headers MyObligationsResponse500Headers
+		var headers ListMyObligationsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18548,7 +18548,7 @@ func ParseMyObligationsResponse(rsp *http.Response) (*MyObligationsResponse, err
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers MyObligationsResponse503Headers
+		var headers ListMyObligationsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -18569,15 +18569,15 @@ func ParseMyObligationsResponse(rsp *http.Response) (*MyObligationsResponse, err
 	return response, nil
 }
 
-// ParseMyPaymentsResponse parses an HTTP response from a MyPaymentsWithResponse call
-func ParseMyPaymentsResponse(rsp *http.Response) (*MyPaymentsResponse, error) {
+// ParseListMyPaymentsResponse parses an HTTP response from a ListMyPaymentsWithResponse call
+func ParseListMyPaymentsResponse(rsp *http.Response) (*ListMyPaymentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &MyPaymentsResponse{
+	response := &ListMyPaymentsResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -18629,7 +18629,7 @@ func ParseMyPaymentsResponse(rsp *http.Response) (*MyPaymentsResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers MyPaymentsResponse200Headers
+		var headers ListMyPaymentsResponse200Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18639,7 +18639,7 @@ func ParseMyPaymentsResponse(rsp *http.Response) (*MyPaymentsResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers MyPaymentsResponse400Headers
+		var headers ListMyPaymentsResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18649,7 +18649,7 @@ func ParseMyPaymentsResponse(rsp *http.Response) (*MyPaymentsResponse, error) {
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers MyPaymentsResponse401Headers
+		var headers ListMyPaymentsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18666,7 +18666,7 @@ func ParseMyPaymentsResponse(rsp *http.Response) (*MyPaymentsResponse, error) {
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers MyPaymentsResponse403Headers
+		var headers ListMyPaymentsResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18676,7 +18676,7 @@ func ParseMyPaymentsResponse(rsp *http.Response) (*MyPaymentsResponse, error) {
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 500:
-		var headers MyPaymentsResponse500Headers
+		var headers ListMyPaymentsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18686,7 +18686,7 @@ func ParseMyPaymentsResponse(rsp *http.Response) (*MyPaymentsResponse, error) {
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers MyPaymentsResponse503Headers
+		var headers ListMyPaymentsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -18707,15 +18707,15 @@ func ParseMyPaymentsResponse(rsp *http.Response) (*MyPaymentsResponse, error) {
 	return response, nil
 }
 
-// ParseMyPaymentQRPNGResponse parses an HTTP response from a MyPaymentQRPNGWithResponse call
-func ParseMyPaymentQRPNGResponse(rsp *http.Response) (*MyPaymentQRPNGResponse, error) {
+// ParseGetMyPaymentQRPNGResponse parses an HTTP response from a GetMyPaymentQRPNGWithResponse call
+func ParseGetMyPaymentQRPNGResponse(rsp *http.Response) (*GetMyPaymentQRPNGResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &MyPaymentQRPNGResponse{
+	response := &GetMyPaymentQRPNGResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -18767,7 +18767,7 @@ func ParseMyPaymentQRPNGResponse(rsp *http.Response) (*MyPaymentQRPNGResponse, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers MyPaymentQRPNGResponse200Headers
+		var headers GetMyPaymentQRPNGResponse200Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18777,7 +18777,7 @@ func ParseMyPaymentQRPNGResponse(rsp *http.Response) (*MyPaymentQRPNGResponse, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers MyPaymentQRPNGResponse400Headers
+		var headers GetMyPaymentQRPNGResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18787,7 +18787,7 @@ func ParseMyPaymentQRPNGResponse(rsp *http.Response) (*MyPaymentQRPNGResponse, e
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers MyPaymentQRPNGResponse401Headers
+		var headers GetMyPaymentQRPNGResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18804,7 +18804,7 @@ func ParseMyPaymentQRPNGResponse(rsp *http.Response) (*MyPaymentQRPNGResponse, e
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers MyPaymentQRPNGResponse403Headers
+		var headers GetMyPaymentQRPNGResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18814,7 +18814,7 @@ func ParseMyPaymentQRPNGResponse(rsp *http.Response) (*MyPaymentQRPNGResponse, e
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
-		var headers MyPaymentQRPNGResponse404Headers
+		var headers GetMyPaymentQRPNGResponse404Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18824,7 +18824,7 @@ func ParseMyPaymentQRPNGResponse(rsp *http.Response) (*MyPaymentQRPNGResponse, e
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 500:
-		var headers MyPaymentQRPNGResponse500Headers
+		var headers GetMyPaymentQRPNGResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18834,7 +18834,7 @@ func ParseMyPaymentQRPNGResponse(rsp *http.Response) (*MyPaymentQRPNGResponse, e
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers MyPaymentQRPNGResponse503Headers
+		var headers GetMyPaymentQRPNGResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -18855,15 +18855,15 @@ func ParseMyPaymentQRPNGResponse(rsp *http.Response) (*MyPaymentQRPNGResponse, e
 	return response, nil
 }
 
-// ParseMyPaymentQRSVGResponse parses an HTTP response from a MyPaymentQRSVGWithResponse call
-func ParseMyPaymentQRSVGResponse(rsp *http.Response) (*MyPaymentQRSVGResponse, error) {
+// ParseGetMyPaymentQRSVGResponse parses an HTTP response from a GetMyPaymentQRSVGWithResponse call
+func ParseGetMyPaymentQRSVGResponse(rsp *http.Response) (*GetMyPaymentQRSVGResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &MyPaymentQRSVGResponse{
+	response := &GetMyPaymentQRSVGResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -18915,7 +18915,7 @@ func ParseMyPaymentQRSVGResponse(rsp *http.Response) (*MyPaymentQRSVGResponse, e
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers MyPaymentQRSVGResponse200Headers
+		var headers GetMyPaymentQRSVGResponse200Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18925,7 +18925,7 @@ func ParseMyPaymentQRSVGResponse(rsp *http.Response) (*MyPaymentQRSVGResponse, e
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers MyPaymentQRSVGResponse400Headers
+		var headers GetMyPaymentQRSVGResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18935,7 +18935,7 @@ func ParseMyPaymentQRSVGResponse(rsp *http.Response) (*MyPaymentQRSVGResponse, e
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers MyPaymentQRSVGResponse401Headers
+		var headers GetMyPaymentQRSVGResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18952,7 +18952,7 @@ func ParseMyPaymentQRSVGResponse(rsp *http.Response) (*MyPaymentQRSVGResponse, e
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers MyPaymentQRSVGResponse403Headers
+		var headers GetMyPaymentQRSVGResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18962,7 +18962,7 @@ func ParseMyPaymentQRSVGResponse(rsp *http.Response) (*MyPaymentQRSVGResponse, e
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
-		var headers MyPaymentQRSVGResponse404Headers
+		var headers GetMyPaymentQRSVGResponse404Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18972,7 +18972,7 @@ func ParseMyPaymentQRSVGResponse(rsp *http.Response) (*MyPaymentQRSVGResponse, e
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 500:
-		var headers MyPaymentQRSVGResponse500Headers
+		var headers GetMyPaymentQRSVGResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18982,7 +18982,7 @@ func ParseMyPaymentQRSVGResponse(rsp *http.Response) (*MyPaymentQRSVGResponse, e
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers MyPaymentQRSVGResponse503Headers
+		var headers GetMyPaymentQRSVGResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -19003,15 +19003,15 @@ func ParseMyPaymentQRSVGResponse(rsp *http.Response) (*MyPaymentQRSVGResponse, e
 	return response, nil
 }
 
-// ParseMyReadsResponse parses an HTTP response from a MyReadsWithResponse call
-func ParseMyReadsResponse(rsp *http.Response) (*MyReadsResponse, error) {
+// ParseListMyReadsResponse parses an HTTP response from a ListMyReadsWithResponse call
+func ParseListMyReadsResponse(rsp *http.Response) (*ListMyReadsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &MyReadsResponse{
+	response := &ListMyReadsResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -19056,7 +19056,7 @@ func ParseMyReadsResponse(rsp *http.Response) (*MyReadsResponse, error) {
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers MyReadsResponse200Headers
+		var headers ListMyReadsResponse200Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19066,7 +19066,7 @@ func ParseMyReadsResponse(rsp *http.Response) (*MyReadsResponse, error) {
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
-		var headers MyReadsResponse401Headers
+		var headers ListMyReadsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19083,7 +19083,7 @@ func ParseMyReadsResponse(rsp *http.Response) (*MyReadsResponse, error) {
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers MyReadsResponse403Headers
+		var headers ListMyReadsResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19093,7 +19093,7 @@ func ParseMyReadsResponse(rsp *http.Response) (*MyReadsResponse, error) {
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 500:
-		var headers MyReadsResponse500Headers
+		var headers ListMyReadsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -19103,7 +19103,7 @@ func ParseMyReadsResponse(rsp *http.Response) (*MyReadsResponse, error) {
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers MyReadsResponse503Headers
+		var headers ListMyReadsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
