@@ -113,7 +113,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts []O
 	if err != nil {
 		return err
 	}
-	b := &build{store: eventstore.NewSQLStore(db.SQL, db.Dialect), live: m.generation, gen: m.generation + 1}
+	b := &build{store: db.Store(), live: m.generation, gen: m.generation + 1}
 	for _, o := range opts {
 		o(b)
 	}

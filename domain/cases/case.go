@@ -56,10 +56,10 @@ type Context struct {
 
 // Citizen is the person whose case it is.
 type Citizen struct {
-	ID          string        `json:"id" fact:"required"`
-	BirthDate   calendar.Date `json:"birth_date" fact:"required"`
-	FullName    string        `json:"full_name" fact:"required"`
-	BirthNumber string        `json:"birth_number,omitempty"`
+	ID          string        `json:"id" fact:"required,personal"`
+	BirthDate   calendar.Date `json:"birth_date" fact:"required,personal"`
+	FullName    string        `json:"full_name" fact:"required,personal"`
+	BirthNumber string        `json:"birth_number,omitempty" fact:"personal"`
 }
 
 // Recorded is an event a decision produced, ready to be appended.
@@ -193,10 +193,10 @@ func EventTypes(s Situation) []EventType {
 
 // CaseOpened is the first event of every case.
 type CaseOpened struct {
-	Situation Situation     `json:"situation" fact:"required"`
-	Office    string        `json:"office" fact:"required"`
+	Situation Situation     `json:"situation" fact:"required,public"`
+	Office    string        `json:"office" fact:"required,public"`
 	Citizen   Citizen       `json:"citizen" fact:"required"`
-	OpenedOn  calendar.Date `json:"opened_on" fact:"server"`
+	OpenedOn  calendar.Date `json:"opened_on" fact:"server,public"`
 }
 
 func (*CaseOpened) enums() map[string][]string {
@@ -296,7 +296,7 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 // applyEvent folds one stored event into the case, read in its current
 // shape (upcast.go). It fails only on an event this version of lhuta cannot read.
 func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error {
-	data, err := upcast(eventType, data)
+	data, err := upcast(eventType, tolerateForgotten(eventType, data))
 	if err != nil {
 		return err
 	}

@@ -13,12 +13,12 @@ import (
 // excused and its flag is gone; read as the office knew it before the excuse
 // was recorded (known_at), it was overdue and flagged.
 type ObligationExcused struct {
-	Obligation   string        `json:"obligation" fact:"required"`
+	Obligation   string        `json:"obligation" fact:"required,public"`
 	Reason       string        `json:"reason" fact:"required,text"`
-	ObstacleFrom calendar.Date `json:"obstacle_from,omitzero" fact:"past"`
+	ObstacleFrom calendar.Date `json:"obstacle_from,omitzero" fact:"past,public"`
 	// ExcusedOn is read from events recorded before obstacle_from existed
 	// (the day the excuse was recorded, by default); it is no longer accepted.
-	ExcusedOn calendar.Date `json:"excused_on,omitzero" fact:"server"`
+	ExcusedOn calendar.Date `json:"excused_on,omitzero" fact:"server,public"`
 }
 
 func (e *ObligationExcused) check(c *Case, _ Context, chk *check) {
@@ -85,10 +85,10 @@ func (e *ObligationExcused) apply(c *Case) {
 // exceed the offence's cap (docs/LAW.md §7); where the cap is unknown (zákon
 // 269/2021) no cap is checked, as none is guessed.
 type FlagReviewed struct {
-	Flag      string        `json:"flag" fact:"required"`
-	Decision  Decision      `json:"decision" fact:"required"`
-	FineCZK   *int          `json:"fine_czk,omitempty"`
-	DecidedOn calendar.Date `json:"decided_on" fact:"required,past"`
+	Flag      string        `json:"flag" fact:"required,public"`
+	Decision  Decision      `json:"decision" fact:"required,public"`
+	FineCZK   *int          `json:"fine_czk,omitempty" fact:"public"`
+	DecidedOn calendar.Date `json:"decided_on" fact:"required,past,public"`
 }
 
 func (*FlagReviewed) enums() map[string][]string {
@@ -143,7 +143,7 @@ func (e *FlagReviewed) apply(c *Case) {
 // though officers may still decide on its flags.
 type CaseClosed struct {
 	Reason   string        `json:"reason,omitempty" fact:"text"`
-	ClosedOn calendar.Date `json:"closed_on,omitzero" fact:"past"`
+	ClosedOn calendar.Date `json:"closed_on,omitzero" fact:"past,public"`
 }
 
 func (e *CaseClosed) check(c *Case, ctx Context, chk *check) {

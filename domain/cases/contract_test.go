@@ -80,3 +80,42 @@ func TestContactConsentIsPersonal(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryStoredFieldIsMarked: each field an event stores says whether it
+// is personal (encrypted with the citizen's key, forgotten with it) or
+// public (statistics, deadlines and positions read it without a key). A new
+// field without a marking fails here.
+func TestEveryStoredFieldIsMarked(t *testing.T) {
+	for _, typ := range AllEventTypes() {
+		fields, ok := StoredFields(typ)
+		if !ok || len(fields) == 0 && typ != CaseClosedType {
+			t.Errorf("%s: no stored fields", typ)
+		}
+		for _, f := range fields {
+			if f.Marking == Unmarked {
+				t.Errorf("%s.%s is neither fact:\"personal\" nor fact:\"public\"", typ, f.Path)
+			}
+		}
+	}
+	want := []string{"citizen.id", "citizen.birth_date", "citizen.full_name", "citizen.birth_number"}
+	if got := PersonalPaths(CaseOpenedType); !slices.Equal(got, want) {
+		t.Errorf("CaseOpened personal paths %v, want %v", got, want)
+	}
+	if got := PersonalPaths(PaymentReceivedType); !slices.Equal(got, []string{"variable_symbol"}) {
+		t.Errorf("PaymentReceived personal paths %v", got)
+	}
+}
+
+// A forgotten citizen's case still folds: the name reads [zapomenuto], the
+// birth date reads as no date.
+func TestForgottenCitizenFolds(t *testing.T) {
+	var c Case
+	err := c.Replay(Event{Type: CaseOpenedType, Version: 1, Data: []byte(`{"situation":"id_card_incident","office":"X",
+		"citizen":{"id":"[zapomenuto]","birth_date":"[zapomenuto]","full_name":"[zapomenuto]"},"opened_on":"2026-04-01"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Citizen.FullName != Forgotten || !c.Citizen.BirthDate.IsZero() || c.Office != "X" {
+		t.Errorf("folded %+v", c.Citizen)
+	}
+}

@@ -28,11 +28,11 @@ const (
 // months after the day the surname changed (seed 004: "uplynutím 3 měsíců ode
 // dne změny příjmení"): SurnameChangedOn, where it is known.
 type MaritalStatusChanged struct {
-	Change                 MaritalChange `json:"change" fact:"required"`
-	DocumentReceivedOn     calendar.Date `json:"document_received_on" fact:"required,past"`
-	CardShowsMaritalStatus *bool         `json:"card_shows_marital_status" fact:"required"`
-	SurnameChanged         *bool         `json:"surname_changed" fact:"required"`
-	SurnameChangedOn       calendar.Date `json:"surname_changed_on,omitzero" fact:"past"`
+	Change                 MaritalChange `json:"change" fact:"required,public"`
+	DocumentReceivedOn     calendar.Date `json:"document_received_on" fact:"required,past,public"`
+	CardShowsMaritalStatus *bool         `json:"card_shows_marital_status" fact:"required,public"`
+	SurnameChanged         *bool         `json:"surname_changed" fact:"required,public"`
+	SurnameChangedOn       calendar.Date `json:"surname_changed_on,omitzero" fact:"past,public"`
 }
 
 func (*MaritalStatusChanged) enums() map[string][]string {

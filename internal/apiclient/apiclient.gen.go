@@ -5221,6 +5221,9 @@ type ListUnmatchedCreditsParamsStatus string
 type AssignUnmatchedCreditJSONBody struct {
 	// CaseId The case the credit pays (a UUID).
 	CaseId string `json:"case_id"`
+
+	// VariableSymbol Optional: the variable symbol of the case's obligation the credit pays, where the credit's own symbol names none of them (a credit with no symbol, or a mistyped one); 1 to 10 digits. Without it, the credit's own symbol is recorded.
+	VariableSymbol *string `json:"variable_symbol,omitempty"`
 }
 
 // AssignUnmatchedCreditParams defines parameters for AssignUnmatchedCredit.

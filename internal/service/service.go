@@ -129,7 +129,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.api = handlers.New(handlers.Config{
 		Portal:     citizens,
-		Repo:       caserepo.New(eventstore.NewSQLStore(cfg.DB.SQL, cfg.DB.Dialect)),
+		Repo:       caserepo.New(cfg.DB.Store()),
 		Reader:     projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
 		Offices:    cfg.Offices,
 		Reminders:  s.reminders,
