@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/internal/signin"
 )
 
 // Identity is who a bearer token belongs to.
@@ -168,6 +169,14 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 					Detail: "send Authorization: Bearer <token>"})
 				return
 			}
+			// Refused tokens are failed sign-ins of the address
+			// (internal/signin): after the free ones, every request of the
+			// address waits.
+			address := signin.Address(signin.ClientAddress(r))
+			if wait := s.signIn.Wait(address); wait > 0 {
+				s.tooManyFailures(w, wait)
+				return
+			}
 			var err error
 			if id, err = s.bearer(r.Context(), strings.TrimSpace(token)); err != nil {
 				if errors.Is(err, ErrNoRole) {
@@ -177,6 +186,10 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 				if errors.Is(err, ErrProviderUnavailable) {
 					w.Header().Set("Retry-After", "5")
 					writeProblem(w, Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Detail: err.Error()})
+					return
+				}
+				if wait := s.signIn.Fail(address); wait > 0 {
+					s.tooManyFailures(w, wait)
 					return
 				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta", error="invalid_token"`)
@@ -229,6 +242,13 @@ type signedInKey struct{}
 // context, so no request from the network can claim an identity this way.
 func SignedIn(ctx context.Context, id Identity) context.Context {
 	return context.WithValue(ctx, signedInKey{}, id)
+}
+
+// tooManyFailures answers 429 to an address with too many unknown tokens.
+func (s *Server) tooManyFailures(w http.ResponseWriter, wait time.Duration) {
+	secs := signin.RetryAfter(w, wait)
+	writeProblem(w, Problem{Type: "/problems/too-many-failures", Status: http.StatusTooManyRequests,
+		Detail: fmt.Sprintf("too many requests with unknown tokens from this address; try again in %d s", secs)})
 }
 
 // Identify returns whose a bearer token is: the web console's sign-in form

@@ -106,7 +106,7 @@ func TestBrowserSignsInOverHTTPSThroughTheProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := service.New(service.Config{DB: testdb.SQLite(t), Addr: net.JoinHostPort(ip.String(), "0"), Tokens: tokens, SSO: provider,
+	svc, err := service.New(service.Config{DB: testdb.SQLite(t), Addr: net.JoinHostPort(ip.String(), "0"), Tokens: tokens, SSO: provider, MinPositionWait: 30 * time.Second,
 		TLSCert: certFile, TLSKey: keyFile, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
@@ -37,6 +38,7 @@ import (
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/forwarded"
+	"github.com/lhuta/lhuta/internal/signin"
 	"github.com/lhuta/lhuta/internal/sso"
 )
 
@@ -70,6 +72,9 @@ type Config struct {
 	// https://lhuta.example.cz); the provider sends them back under it.
 	// "": the scheme and host each request came with.
 	PublicURL string
+	// SignIn limits failed sign-ins per client address (nil: a signin.New
+	// of the console's own, on Now).
+	SignIn *signin.Limiter
 }
 
 // SessionCookie is the name of the console's session cookie.
@@ -160,6 +165,10 @@ func New(c Config) *Console {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.SignIn == nil {
+		c.SignIn = signin.New()
+		c.SignIn.Now = c.Now
 	}
 	con := &Console{cfg: c, sessions: map[string]*session{}, pending: map[string]pendingSignIn{}, pages: parsePages()}
 	m := http.NewServeMux()
@@ -384,9 +393,24 @@ func (con *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(r.PostFormValue("next"))
+	// Failed sign-ins count per address (internal/signin); while the
+	// address waits, no token is even looked at.
+	address := signin.Address(signin.ClientAddress(r))
+	tooMany := func(wait time.Duration) {
+		secs := signin.RetryAfter(w, wait)
+		con.renderLogin(w, r, http.StatusTooManyRequests, next, fmt.Sprintf("Příliš mnoho neúspěšných pokusů o přihlášení z této adresy. Zkuste to znovu za %d s.", secs))
+	}
+	if wait := con.cfg.SignIn.Wait(address); wait > 0 {
+		tooMany(wait)
+		return
+	}
 	who, ok := con.cfg.Identify(strings.TrimSpace(r.PostFormValue("token")))
 	if !ok {
 		con.cfg.Log.Warn("console sign-in refused: unknown or expired token", "remote", r.RemoteAddr)
+		if wait := con.cfg.SignIn.Fail(address); wait > 0 {
+			tooMany(wait)
+			return
+		}
 		con.renderLogin(w, r, http.StatusUnauthorized, next, "Neznámý nebo prošlý přístupový token.")
 		return
 	}

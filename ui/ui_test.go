@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -336,5 +337,38 @@ func TestAnIdleSessionEnds(t *testing.T) {
 	st.now.Store(&idle)
 	if p := b.get("/ui/cases"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/ui/login") {
 		t.Errorf("31 minutes without a page: %d %q, want the sign-in form", p.status, p.location)
+	}
+}
+
+// Before: the console's sign-in form took any number of wrong tokens. Now
+// an address gets 5 failures free; then every sign-in from it waits: 429
+// with Retry-After of 30 s, doubling (internal/signin).
+func TestSignInIsLimitedPerAddress(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), today)
+	now := time.Date(2026, 4, 10, 9, 0, 0, 0, time.UTC)
+	st.now.Store(&now)
+	b := st.browser()
+	try := func(token string) page {
+		return b.do(http.MethodPost, "/ui/login", url.Values{"csrf": {csrf(t, b.get("/ui/login"))}, "token": {token}})
+	}
+	for i := range 5 {
+		if p := try("guess-" + strconv.Itoa(i)); p.status != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d: %d, want 401", i+1, p.status)
+		}
+	}
+	p := try("guess-5")
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") != "30" || !strings.Contains(p.body, "Zkuste to znovu za 30 s") {
+		t.Fatalf("the 6th wrong token: %d Retry-After %q\n%s", p.status, p.header.Get("Retry-After"), p.body)
+	}
+	if p := try("clerk-token"); p.status != http.StatusTooManyRequests {
+		t.Errorf("the right token while the address waits: %d, want 429", p.status)
+	}
+	later := now.Add(31 * time.Second)
+	st.now.Store(&later)
+	if p := try("clerk-token"); p.status != http.StatusSeeOther {
+		t.Errorf("the right token after the wait: %d\n%s", p.status, p.body)
+	}
+	if p := try("guess-6"); p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") != "60" {
+		t.Errorf("the next wrong token: %d Retry-After %q, want 429 after 60 s", p.status, p.header.Get("Retry-After"))
 	}
 }

@@ -52,6 +52,9 @@ type config struct {
 	natsPersonal                                      bool
 	// smtpURL, mailFrom and publicURL configure the e-mail reminders.
 	smtpURL, mailFrom, publicURL string
+	// niaMetadataURL, niaSPKey and niaSPCert configure the portal's sign-in
+	// with the national identity (NIA).
+	niaMetadataURL, niaSPKey, niaSPCert string
 	// offices is LHUTA_OFFICES, the offices file ("" for the built-in ones);
 	// office is import-statement's --office, and file its statement.
 	offices, office string
@@ -118,7 +121,7 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.smtpURL }},
 	{"mail-from", "LHUTA_MAIL_FROM", "", "sender address of the reminders (required with LHUTA_SMTP_URL)", serveOnly,
 		func(c *config) *string { return &c.mailFrom }},
-	{"public-url", "LHUTA_PUBLIC_URL", "", "address people reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/, the identity provider sends staff back to its /ui/login/sso/callback (default: the address each browser used)", serveOnly,
+	{"public-url", "LHUTA_PUBLIC_URL", "", "address people reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/, the identity provider sends staff back to its /ui/login/sso/callback, and NIA knows the portal by its /obcan/nia/ addresses (default: the address each browser used)", serveOnly,
 		func(c *config) *string { return &c.publicURL }},
 	{"tls-cert", "LHUTA_TLS_CERT", "", "PEM certificate (with its chain) to serve HTTPS with, directly; with --tls-key (healthcheck then asks over HTTPS)", withAddr,
 		func(c *config) *string { return &c.tlsCert }},
@@ -138,6 +141,12 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.rawGroups }},
 	{"oidc-groups-claim", "LHUTA_OIDC_GROUPS_CLAIM", "groups", "claim of the provider's tokens that lists the person's groups or roles (roles; realm_access.roles reaches into an object)", serveOnly,
 		func(c *config) *string { return &c.oidcGroupsClaim }},
+	{"nia-metadata-url", "LHUTA_NIA_METADATA_URL", "", "SAML metadata of the national identity (NIA); when set, citizens may sign in to /obcan/ with it (needs LHUTA_PUBLIC_URL, LHUTA_NIA_SP_KEY and LHUTA_NIA_SP_CERT)", serveOnly,
+		func(c *config) *string { return &c.niaMetadataURL }},
+	{"nia-sp-key", "LHUTA_NIA_SP_KEY", "", "PEM file of the RSA key lhuta signs its requests to NIA with and NIA encrypts to", serveOnly,
+		func(c *config) *string { return &c.niaSPKey }},
+	{"nia-sp-cert", "LHUTA_NIA_SP_CERT", "", "PEM file of the certificate of LHUTA_NIA_SP_KEY, as registered with NIA", serveOnly,
+		func(c *config) *string { return &c.niaSPCert }},
 	{"nats-personal-data", "LHUTA_NATS_PERSONAL_DATA", "false", "true puts the citizen block, free-text reasons and the clerk's name into the feed's payloads (only for subscribers allowed to see them)", serveOnly,
 		func(c *config) *string { return &c.rawNatsPersonal }},
 }

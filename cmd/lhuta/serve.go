@@ -12,6 +12,7 @@ import (
 	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/internal/service"
 	"github.com/lhuta/lhuta/internal/sso"
+	"github.com/lhuta/lhuta/portal"
 )
 
 // serve runs the service on db until ctx ends (SIGINT, SIGTERM).
@@ -52,6 +53,12 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		}
 		log.Info("staff sign in through the identity provider too", "issuer", c.oidcIssuer, "groups_mapped", len(c.oidcGroups))
 	}
+	nia := portal.NIAConfig{MetadataURL: c.niaMetadataURL, PublicURL: c.publicURL}
+	if c.niaMetadataURL != "" {
+		if nia.Key, nia.Certificate, err = portal.LoadNIAKeyPair(c.niaSPKey, c.niaSPCert); err != nil {
+			return fmt.Errorf("LHUTA_NIA_SP_KEY, LHUTA_NIA_SP_CERT: %w", err)
+		}
+	}
 	svc, err := service.New(service.Config{
 		DB:         db,
 		Reads:      reads,
@@ -68,6 +75,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		TLSCert:        c.tlsCert,
 		TLSKey:         c.tlsKey,
 		TrustedProxies: c.trustedProxies,
+		Portal:         portal.Config{NIA: nia},
 		Log:            log,
 
 		LossReportThreshold: c.lossReportThreshold,

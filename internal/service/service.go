@@ -1,7 +1,7 @@
 // Package service assembles lhuta's service from one Config: the write door
 // on the store, the projection pipeline and the event feed under the
-// projection lease, and the HTTP API with the web console. New builds it and
-// Run serves until its context ends. `lhuta serve` and the benchmark run the
+// projection lease, and the HTTP API with the web console and the citizen's
+// portal. New builds it and Run serves until its context ends. `lhuta serve` and the benchmark run the
 // service through it, so that what is measured is what is served.
 package service
 
@@ -33,6 +33,7 @@ import (
 	"github.com/lhuta/lhuta/internal/lease"
 	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/internal/sso"
+	"github.com/lhuta/lhuta/portal"
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/ui"
 )
@@ -82,7 +83,13 @@ type Config struct {
 	// TrustedProxies are the addresses whose X-Forwarded-Proto and
 	// X-Forwarded-For are believed (internal/forwarded).
 	TrustedProxies []netip.Prefix
-	Log            *slog.Logger
+	// Portal configures the citizen's portal (/obcan/, docs/PORTAL.md) and
+	// its NIA sign-in; its DB and Log are the service's.
+	Portal portal.Config
+	// MinPositionWait is how long a query with min_position waits for the
+	// read models (0: handlers.DefaultMinPositionWait).
+	MinPositionWait time.Duration
+	Log             *slog.Logger
 }
 
 // shutdownWait bounds how long Run lets the requests under way finish.
@@ -104,7 +111,7 @@ type Service struct {
 }
 
 // New assembles the service; nothing runs until Run. It fails on reminder
-// settings that do not hold (reminders.New).
+// or NIA settings that do not hold (reminders.New, portal.New).
 func New(cfg Config) (*Service, error) {
 	if cfg.Reads == nil {
 		cfg.Reads = cfg.DB
@@ -141,20 +148,29 @@ func New(cfg Config) (*Service, error) {
 	// One instance of all those on the database projects (and feeds): the
 	// one holding the lease; the others stand by and take over when it dies.
 	s.projecting = lease.New(cfg.DB, "projections", cfg.Log)
+	// The citizen's portal (/obcan/, docs/PORTAL.md): its sessions reach /v1/me*.
+	pc := cfg.Portal
+	pc.DB, pc.Log = cfg.DB.SQL, cfg.Log
+	citizens, err := portal.New(pc)
+	if err != nil {
+		return nil, err
+	}
 	s.api = handlers.New(handlers.Config{
-		Repo:         caserepo.New(cfg.DB.Store()),
-		Reader:       projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
-		Offices:      cfg.Offices,
-		Reminders:    s.reminders,
-		Projecting:   s.projecting.Held,
-		Collectors:   collectors,
-		ReadDB:       readDB,
-		Pipeline:     s.pipeline,
-		AccessTokens: accessTokens(cfg.SSO),
-		DB:           cfg.DB.SQL,
-		Tokens:       cfg.Tokens,
-		Today:        cfg.Today,
-		Log:          cfg.Log,
+		Portal:          citizens,
+		MinPositionWait: cfg.MinPositionWait,
+		Repo:            caserepo.New(cfg.DB.Store()),
+		Reader:          projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
+		Offices:         cfg.Offices,
+		Reminders:       s.reminders,
+		Projecting:      s.projecting.Held,
+		Collectors:      collectors,
+		ReadDB:          readDB,
+		Pipeline:        s.pipeline,
+		AccessTokens:    accessTokens(cfg.SSO),
+		DB:              cfg.DB.SQL,
+		Tokens:          cfg.Tokens,
+		Today:           cfg.Today,
+		Log:             cfg.Log,
 
 		LossReportThreshold: cfg.LossReportThreshold,
 		DBTimeout:           cfg.DBTimeout,
@@ -163,7 +179,8 @@ func New(cfg Config) (*Service, error) {
 	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
 	console := ui.Config{Identify: s.api.Identify, Today: cfg.Today, Log: cfg.Log, Offices: cfg.Offices,
 		SSO: cfg.SSO, PublicURL: cfg.PublicURL}
-	s.http = handlers.HTTPServer(cfg.Addr, forwarded.Handler(cfg.TrustedProxies, ui.Mount(s.api.Routes(), console)), handlers.DefaultTimeouts)
+	api := s.api.Routes()
+	s.http = handlers.HTTPServer(cfg.Addr, forwarded.Handler(cfg.TrustedProxies, citizens.Mount(ui.Mount(api, console), api)), handlers.DefaultTimeouts)
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {

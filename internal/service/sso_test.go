@@ -63,6 +63,7 @@ func startWithProvider(t *testing.T, db *eventstore.DB, cfg service.Config, sche
 		cfg.Addr = "127.0.0.1:0"
 	}
 	cfg.DB, cfg.Tokens, cfg.SSO = db, tokens, provider
+	cfg.MinPositionWait = 30 * time.Second
 	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	today := calendar.NewDate(2026, time.December, 7)
 	cfg.Today = func() calendar.Date { return today }
