@@ -85,8 +85,8 @@ func TestEveryReadRouteKeepsToTheTokensOffices(t *testing.T) {
 		hidden := []string{dog, lost, "Psíček", "p-dog"}
 		reads := 0
 		for _, rule := range handlers.Rules() {
-			if rule.Method != "GET" || rule.Roles == nil {
-				continue
+			if rule.Method != "GET" || rule.Roles == nil || strings.HasPrefix(rule.Path, "/v1/me") {
+				continue // the citizen's own routes: any staff token there is 403
 			}
 			reads++
 			token := "praha-dash"
