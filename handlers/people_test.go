@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -433,6 +434,48 @@ func TestWorklists(t *testing.T) {
 		}
 		if r := s.do("GET", "/v1/worklist?status=soon", "clerk-token", nil); r.status != 400 {
 			t.Errorf("an unknown status: %d", r.status)
+		}
+	})
+}
+
+// A case opened before references existed has none in its CaseOpened;
+// migration 00060 appends the CaseReferenceAssigned that gives it one,
+// recorded by "lhuta migrate". The case and the lists show it, and the
+// history answers the event (read by the generated client too).
+func TestACaseFromBeforeReferencesGetsOneFromTheMigration(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+		id := "0b6f4a52-3f1e-4d6c-9a57-7e2f3c1d9a10"
+		store := eventstore.NewSQLStore(db.SQL, db.Dialect)
+		meta := eventstore.Metadata{RecordedBy: "alice", RecordedAt: time.Now(), CorrelationID: "before-references"}
+		opened := `{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-old","birth_date":"1970-01-02","full_name":"Karel Starý"},"opened_on":"2025-11-03"}`
+		if _, err := store.Append(t.Context(), id, 0, meta, eventstore.NewEvent{Type: "CaseOpened", Data: json.RawMessage(opened)}); err != nil {
+			t.Fatal(err)
+		}
+		meta.RecordedBy = "lhuta migrate"
+		stored, err := store.Append(t.Context(), id, 1, meta, eventstore.NewEvent{Type: "CaseReferenceAssigned",
+			Data: json.RawMessage(`{"reference":"Praha 1/2025/00007"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos := stored[0].Position
+		r := s.do("GET", fmt.Sprintf("/v1/cases/%s?min_position=%d", id, pos), "clerk-token", nil)
+		if r.status != 200 || r.body["reference"] != "Praha 1/2025/00007" || r.body["version"] != 2.0 {
+			t.Errorf("the case: %d %v", r.status, r.raw)
+		}
+		if r := s.do("GET", "/v1/cases?reference="+url.QueryEscape("Praha 1/2025/00007"), "clerk-token", nil); r.status != 200 ||
+			!strings.Contains(r.raw, id) {
+			t.Errorf("found by its reference: %d %s", r.status, r.raw)
+		}
+		r = s.do("GET", "/v1/cases/"+id+"/events", "clerk-token", nil)
+		items, _ := r.body["items"].([]any)
+		if len(items) != 2 || items[1].(map[string]any)["type"] != "CaseReferenceAssigned" {
+			t.Errorf("the history: %s", r.raw)
+		}
+		// The API never takes it from a client.
+		if r := s.do("POST", "/v1/cases/"+id+"/events", "clerk-token", map[string]any{"type": "CaseReferenceAssigned",
+			"data": map[string]any{"reference": "Praha 1/2025/99999"}}); r.status != 400 && r.status != 422 {
+			t.Errorf("a client recording CaseReferenceAssigned: %d %s", r.status, r.raw)
 		}
 	})
 }

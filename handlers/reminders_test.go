@@ -53,4 +53,8 @@ func TestRemindersThroughHTTP(t *testing.T) {
 		it["id"] != id+".obligation_due.apply_for_id_card-1.20260401" {
 		t.Errorf("reminder: %v", it)
 	}
+
+	// The citizen withdraws the consent at the counter (empty data); delivery
+	// checks the consent again and sends nothing (internal/reminders).
+	s.record(id, "ContactConsentWithdrawn", map[string]any{})
 }
