@@ -152,61 +152,6 @@ func (f PaymentFilter) keep(p cases.PaymentObligation) bool {
 // payersPage is how many cases one query of a payment list reads.
 const payersPage = 200
 
-// Payments lists payment obligations as of a day, by case and within a
-// case oldest due first, a page at a time.
-func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, string, error) {
-	afterCase, afterItem := "", ""
-	if f.After != "" {
-		kind, caseID, item, err := decodeCursor(f.After)
-		if err != nil || kind != "p" {
-			return nil, "", ErrBadCursor
-		}
-		afterCase, afterItem = caseID, item
-	}
-	items := []PaymentItem{}
-	from, op := afterCase, ">="
-	for {
-		src, args := r.payers(3, []any{from, f.AsOf.String()})
-		q := `SELECT p.case_id, p.money` + src + ` AND p.case_id ` + op + ` $1 AND p.arises_from <= $2`
-		if f.Office != "" {
-			args = append(args, f.Office)
-			q += fmt.Sprintf(` AND p.office = $%d`, len(args))
-		}
-		args = append(args, payersPage)
-		q += fmt.Sprintf(` ORDER BY p.case_id LIMIT $%d`, len(args))
-		n := 0
-		last := ""
-		err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
-			n++
-			last = c.ID
-			skipping := c.ID == afterCase && afterItem != ""
-			for _, p := range c.PaymentObligations(f.AsOf, r.terms()) {
-				if skipping {
-					skipping = p.ID != afterItem
-					continue
-				}
-				if f.keep(p) {
-					items = append(items, paymentItem(c, p))
-				}
-			}
-			return f.Limit <= 0 || len(items) <= f.Limit
-		})
-		if err != nil {
-			return nil, "", err
-		}
-		if n < payersPage || (f.Limit > 0 && len(items) > f.Limit) {
-			break
-		}
-		from, op = last, ">"
-	}
-	if f.Limit <= 0 || len(items) <= f.Limit {
-		return items, "", nil
-	}
-	lastItem := items[f.Limit-1]
-	_, obligation, _ := strings.Cut(lastItem.ID, ".")
-	return items[:f.Limit], encodeCursor("p", lastItem.CaseID, obligation), nil
-}
-
 // eachCase calls fn with the case of every row (case_id, state) of a query
 // until fn returns false.
 func (r *Reader) eachCase(ctx context.Context, q string, args []any, fn func(c *cases.Case) bool) error {
@@ -242,20 +187,6 @@ func (r *Reader) each(ctx context.Context, q string, args []any, restore func([]
 		}
 	}
 	return rows.Err()
-}
-
-// CitizenPayments lists one citizen's payment obligations as of a day, for
-// the counter.
-func (r *Reader) CitizenPayments(ctx context.Context, citizenID string, asOf calendar.Date) ([]PaymentItem, error) {
-	items := []PaymentItem{}
-	from, args := r.payers(2, []any{citizenID})
-	err := r.eachPayer(ctx, `SELECT p.case_id, p.money`+from+` AND p.citizen_id = $1 ORDER BY p.case_id`, args, func(c *cases.Case) bool {
-		for _, p := range c.PaymentObligations(asOf, r.terms()) {
-			items = append(items, paymentItem(c, p))
-		}
-		return true
-	})
-	return items, err
 }
 
 // ErrPaymentNotFound is returned for a payment obligation that does not exist.
@@ -345,10 +276,9 @@ func (t *Totals) add(p cases.PaymentObligation, asOf calendar.Date) {
 }
 
 // TotalsFresh is how long payment totals computed for one period and office
-// answer again for the same. They are computed from every payer of the
-// period (cases.Case.PaymentAmounts), which takes about a second at a
-// million cases (docs/PERFORMANCE.md), while a dashboard asks the same
-// figures every few seconds; the rest of the stats comes from aggregates.
+// answer again for the same. Since schema 7 they are summed from payment_day
+// (paymentrows.go) in milliseconds; the cache stays for days whose rows do
+// not hold (a past year), which are computed from every payer of the period.
 const TotalsFresh = 30 * time.Second
 
 // totalsCache holds the latest payment totals per filter; one computation
@@ -420,35 +350,6 @@ func (r *Reader) PaymentTotals(ctx context.Context, f StatsFilter, fresh bool) (
 		return PaymentTotals{}, err
 	}
 	return v.(PaymentTotals), nil
-}
-
-func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotals, error) {
-	t := PaymentTotals{ByStatus: map[cases.PaymentStatus]int{}, ByKind: map[cases.PaymentKind]Totals{}, ByMonth: map[string]Totals{}}
-	// An obligation is due at most a year or so after it arises (a fine's
-	// fine_due_days is at most 366, moved off a few non-working days).
-	from, args := r.payers(3, []any{f.To.String(), f.From.AddDays(-380).String()})
-	q := `SELECT p.case_id, p.money` + from + ` AND p.arises_from <= $1 AND (p.arises_until IS NULL OR p.arises_until >= $2)`
-	if f.Office != "" {
-		args = append(args, f.Office)
-		q += fmt.Sprintf(` AND p.office = $%d`, len(args))
-	}
-	err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
-		for _, p := range c.PaymentAmounts(f.To, r.terms()) {
-			if p.DueOn.Before(f.From) || p.DueOn.After(f.To) {
-				continue
-			}
-			t.add(p, f.To)
-			t.ByStatus[p.Status]++
-			k := t.ByKind[p.Kind]
-			k.add(p, f.To)
-			t.ByKind[p.Kind] = k
-			m := t.ByMonth[p.DueOn.String()[:7]]
-			m.add(p, f.To)
-			t.ByMonth[p.DueOn.String()[:7]] = m
-		}
-		return true
-	})
-	return t, err
 }
 
 // PaymentStatusNames lists the statuses of a payment obligation, for errors.

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
 )
 
@@ -51,11 +52,18 @@ type Pipeline struct {
 	// the primary, or a streaming replica (see ReadFrom).
 	reads     *sql.DB
 	readStore *eventstore.SQLStore
+
+	// money is what payment rows are computed with; rolled is the day of
+	// the last finished roll (paymentrows.go).
+	money     *moneyTerms
+	rolled    calendar.Date
+	rollFault func(ids []string) error
 }
 
 // New returns a pipeline that projects db's log into its read models.
-func New(db *eventstore.DB, log *slog.Logger) *Pipeline {
+func New(db *eventstore.DB, log *slog.Logger, opts ...Option) *Pipeline {
 	return &Pipeline{
+		money:        newMoneyTerms(opts),
 		db:           db,
 		store:        eventstore.NewSQLStore(db.SQL, db.Dialect),
 		log:          log,
@@ -104,6 +112,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	defer p.running.Store(false)
 	last := 0
 	for {
+		p.maybeRoll(ctx)
 		n, err := p.step(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -152,7 +161,7 @@ func (p *Pipeline) step(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		if err := (projector{dialect: p.db.Dialect, store: p.store, gen: m.generation}).apply(ctx, tx, page); err != nil {
+		if err := (projector{dialect: p.db.Dialect, store: p.store, gen: m.generation, money: p.money}).apply(ctx, tx, page); err != nil {
 			return err
 		}
 		if p.fault != nil {

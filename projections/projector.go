@@ -23,6 +23,7 @@ type projector struct {
 	dialect eventstore.Dialect
 	store   eventstore.Store
 	gen     int64
+	money   *moneyTerms // what payment rows are computed with (paymentrows.go)
 }
 
 // apply folds a page of the log (in log order) into the read models in tx.
@@ -39,7 +40,11 @@ func (p projector) apply(ctx context.Context, tx *sql.Tx, page []eventstore.Even
 	if err != nil {
 		return err
 	}
+	if err := checkTerms(ctx, tx, p.dialect, p.gen, p.money); err != nil {
+		return err
+	}
 	b := newBatch()
+	b.money = p.money
 	for _, id := range ids {
 		events := byCase[id]
 		c, replace, err := p.previous(ctx, id, states[id], events[0].Version)
@@ -136,6 +141,11 @@ type batch struct {
 	deletes  map[*table][]row // keys of rows a case no longer has
 	replaced []any            // cases whose rows are all replaced
 	stats    *counts
+	// payers are the cases whose money changed, whose payment rows are
+	// rewritten as payments (paymentrows.go).
+	payers   []string
+	payments []row
+	money    *moneyTerms
 }
 
 func newBatch() *batch {
@@ -160,6 +170,10 @@ func (b *batch) change(before caseRows, next *cases.Case, replace bool) error {
 	b.diff(&slaTable, before.slas, after.slas, replace)
 	b.diff(&payerTable, before.payers, after.payers, replace)
 	b.diff(&bankRefTable, before.bankRefs, after.bankRefs, replace)
+	if replace || len(before.payers) != len(after.payers) || (len(after.payers) > 0 && !sameRow(before.payers[0], after.payers[0])) {
+		b.payers = append(b.payers, next.ID)
+		b.payments = append(b.payments, obligationRows(next, b.money)...)
+	}
 	return nil
 }
 
@@ -225,6 +239,9 @@ func (b *batch) flush(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen
 		if err := insertRows(ctx, tx, d, gen, t, b.upserts[t], replaceRow); err != nil {
 			return err
 		}
+	}
+	if err := rewritePayments(ctx, tx, d, gen, b.payers, b.payments); err != nil {
+		return err
 	}
 	day, month := statRows(b.stats)
 	if err := insertRows(ctx, tx, d, gen, &statDayTable, day, addCount); err != nil {

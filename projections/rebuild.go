@@ -42,9 +42,9 @@ type Difference struct {
 // transaction and drops the old generation. It returns how many events it
 // folded. A crash or a cancelled context leaves the live generation as it
 // was; the next rebuild starts afresh.
-func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, error) {
+func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts ...Option) (int64, error) {
 	var n int64
-	err := rebuild(ctx, db, progress, func(ctx context.Context, tx *sql.Tx, b *build) error {
+	err := rebuild(ctx, db, progress, newMoneyTerms(opts), func(ctx context.Context, tx *sql.Tx, b *build) error {
 		n = b.done
 		return switchTo(ctx, tx, db.Dialect, b.live, b.gen)
 	})
@@ -54,15 +54,15 @@ func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress) (int64, 
 // Check builds a new generation as Rebuild does, then compares it with the
 // live read models at the same place in the log, and discards it: no
 // differences is the normal result.
-func Check(ctx context.Context, db *eventstore.DB, progress Progress) ([]Difference, error) {
+func Check(ctx context.Context, db *eventstore.DB, progress Progress, opts ...Option) ([]Difference, error) {
 	var diffs []Difference
-	err := rebuild(ctx, db, progress, func(ctx context.Context, tx *sql.Tx, b *build) error {
+	err := rebuild(ctx, db, progress, newMoneyTerms(opts), func(ctx context.Context, tx *sql.Tx, b *build) error {
 		if b.live == 0 {
 			return errors.New("there are no live read models to check against; run lhuta rebuild")
 		}
 		// Bring the live generation to the same place in the log first,
 		// as the live projection would.
-		live := projector{dialect: db.Dialect, store: b.store, gen: b.live}
+		live := projector{dialect: db.Dialect, store: b.store, gen: b.live, money: b.money}
 		if _, err := catchUp(ctx, tx, b.store, live, b.liveAt, b.at, nil); err != nil {
 			return err
 		}
@@ -89,12 +89,13 @@ type build struct {
 	at     eventstore.Cursor
 	liveAt eventstore.Cursor
 	done   int64
+	money  *moneyTerms
 }
 
 // rebuildPage is how many events one read of the log returns.
 const rebuildPage = 5000
 
-func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
+func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, money *moneyTerms,
 	finish func(ctx context.Context, tx *sql.Tx, b *build) error) error {
 	release, err := lockRebuild(ctx, db)
 	if err != nil {
@@ -107,7 +108,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
 	if err != nil {
 		return err
 	}
-	b := &build{store: eventstore.NewSQLStore(db.SQL, db.Dialect), live: m.generation, gen: m.generation + 1}
+	b := &build{store: eventstore.NewSQLStore(db.SQL, db.Dialect), live: m.generation, gen: m.generation + 1, money: money}
 	// A generation of that number can only be left over from a rebuild that
 	// did not finish.
 	if err := dropGeneration(ctx, db.SQL, b.gen); err != nil {
@@ -141,7 +142,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress,
 	// Catch up with what was written meanwhile, a page per transaction,
 	// then switch over holding the live projection's offset, so that it
 	// cannot move between the last page and the switch.
-	next := projector{dialect: db.Dialect, store: b.store, gen: b.gen}
+	next := projector{dialect: db.Dialect, store: b.store, gen: b.gen, money: b.money}
 	for {
 		page, err := b.store.ReadLog(ctx, b.at, rebuildPage)
 		if err != nil {
@@ -233,12 +234,14 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	g, gctx := errgroup.WithContext(ctx)
 	runs := make(chan []eventstore.Event, workers)
 	stats := make([]*counts, workers)
+	pays := make([]paySum, workers)
 	for w := range workers {
 		stats[w] = newCounts()
+		pays[w] = paySum{}
 		g.Go(func() error {
 			sink := newLoader(gctx, db, b.gen)
 			for run := range runs {
-				if err := foldCases(run, sink, stats[w]); err != nil {
+				if err := foldCases(run, sink, stats[w], b.money, pays[w]); err != nil {
 					return errors.Join(err, sink.close())
 				}
 			}
@@ -262,9 +265,16 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	// In key order, so that a table's rows lie in the order of its primary key.
 	sortRows(day)
 	sortRows(month)
+	for _, p := range pays[1:] {
+		pays[0].merge(p)
+	}
+	payDays := pays[0].rows()
+	sortRows(payDays)
 	sink := newLoader(ctx, db, b.gen)
 	sink.add(&statDayTable, day...)
 	sink.add(&statMonthTable, month...)
+	sink.add(&paymentDayTable, payDays...)
+	sink.add(&paymentTermsTable, row{b.money.fingerprint()})
 	if err := sink.close(); err != nil {
 		return err
 	}
@@ -311,7 +321,7 @@ func readCases(ctx context.Context, b *build, head eventstore.Cursor, report fun
 }
 
 // foldCases folds a run of whole cases, each once, and hands their rows to the sink.
-func foldCases(run []eventstore.Event, sink *loader, stats *counts) error {
+func foldCases(run []eventstore.Event, sink *loader, stats *counts, money *moneyTerms, pays paySum) error {
 	for len(run) > 0 {
 		n := 1
 		for n < len(run) && run[n].StreamID == run[0].StreamID {
@@ -334,6 +344,9 @@ func foldCases(run []eventstore.Event, sink *loader, stats *counts) error {
 		sink.add(&slaTable, r.slas...)
 		sink.add(&payerTable, r.payers...)
 		sink.add(&bankRefTable, r.bankRefs...)
+		payments := obligationRows(c, money)
+		pays.addRows(payments, 1)
+		sink.add(&paymentTable, payments...)
 		if err := sink.err(); err != nil {
 			return err
 		}
