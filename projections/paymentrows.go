@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -358,7 +359,7 @@ func (p *Pipeline) rollOnce(ctx context.Context) (int, error) {
 		}
 		today := p.money.now()
 		ids, err := stringsOf(ctx, tx, `SELECT DISTINCT case_id FROM `+paymentTable.physical(m.generation)+
-			` WHERE valid_to < $1 ORDER BY case_id LIMIT $2`, bindRow(p.db.Dialect, row{today})[0], rollChunk)
+			` WHERE valid_to < $1 ORDER BY case_id LIMIT $2`, bindRow(p.db.Dialect, row{today})[0], cmp.Or(p.rollChunk, rollChunk))
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -571,7 +572,7 @@ func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, 
 		return nil, "", err
 	}
 	if stale {
-		folded, _, err := r.paymentsFold(ctx, f, func(n int) string { return staleCases(n) })
+		folded, err := r.foldItems(ctx, f, staleCases)
 		if err != nil {
 			return nil, "", err
 		}
@@ -579,15 +580,8 @@ func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, 
 		items = append(items, folded...)
 		slices.SortStableFunc(items, func(a, b PaymentItem) int { return strings.Compare(a.CaseID, b.CaseID) })
 	}
-	if items == nil {
-		items = []PaymentItem{}
-	}
-	if f.Limit <= 0 || len(items) <= f.Limit {
-		return items, "", nil
-	}
-	lastItem := items[f.Limit-1]
-	_, obligation, _ := strings.Cut(lastItem.ID, ".")
-	return items[:f.Limit], encodeCursor("p", lastItem.CaseID, obligation), nil
+	items, next := pagePayments(items, f.Limit)
+	return items, next, nil
 }
 
 // CitizenPayments lists one citizen's payment obligations as of a day, for
@@ -641,14 +635,39 @@ func (r *Reader) citizenPaymentsFold(ctx context.Context, citizenID string, asOf
 	return items, err
 }
 
-// paymentsFold lists payment obligations computed from the money state of
-// the payers, of those meeting only(n) if only is not nil ($n is the as-of day).
+// paymentsFold lists payment obligations computed from every payer's
+// money state, a page at a time.
 func (r *Reader) paymentsFold(ctx context.Context, f PaymentFilter, only func(n int) string) ([]PaymentItem, string, error) {
+	items, err := r.foldItems(ctx, f, only)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := pagePayments(items, f.Limit)
+	return items, next, nil
+}
+
+// pagePayments cuts a page of limit items (0: all) and gives the cursor of the next one.
+func pagePayments(items []PaymentItem, limit int) ([]PaymentItem, string) {
+	if items == nil {
+		items = []PaymentItem{}
+	}
+	if limit <= 0 || len(items) <= limit {
+		return items, ""
+	}
+	lastItem := items[limit-1]
+	_, obligation, _ := strings.Cut(lastItem.ID, ".")
+	return items[:limit], encodeCursor("p", lastItem.CaseID, obligation)
+}
+
+// foldItems computes the payment obligations after f's cursor from the
+// money state of the payers (of those meeting only(n), $n being the as-of
+// day, if only is not nil), in case order, up to one more than f.Limit.
+func (r *Reader) foldItems(ctx context.Context, f PaymentFilter, only func(n int) string) ([]PaymentItem, error) {
 	afterCase, afterItem := "", ""
 	if f.After != "" {
 		kind, caseID, item, err := decodeCursor(f.After)
 		if err != nil || kind != "p" {
-			return nil, "", ErrBadCursor
+			return nil, ErrBadCursor
 		}
 		afterCase, afterItem = caseID, item
 	}
@@ -684,19 +703,13 @@ func (r *Reader) paymentsFold(ctx context.Context, f PaymentFilter, only func(n 
 			return f.Limit <= 0 || len(items) <= f.Limit
 		})
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		if n < payersPage || (f.Limit > 0 && len(items) > f.Limit) {
-			break
+			return items, nil
 		}
 		from, op = last, ">"
 	}
-	if f.Limit <= 0 || len(items) <= f.Limit {
-		return items, "", nil
-	}
-	lastItem := items[f.Limit-1]
-	_, obligation, _ := strings.Cut(lastItem.ID, ".")
-	return items[:f.Limit], encodeCursor("p", lastItem.CaseID, obligation), nil
 }
 
 // paymentTotals sums the payment obligations due from f.From to f.To as

@@ -58,6 +58,7 @@ type Pipeline struct {
 	money     *moneyTerms
 	rolled    calendar.Date
 	rollFault func(ids []string) error
+	rollChunk int // cases per transaction of the roll (0: rollChunk)
 }
 
 // New returns a pipeline that projects db's log into its read models.

@@ -550,7 +550,7 @@ func compare(ctx context.Context, tx *sql.Tx, live, gen int64) ([]Difference, er
 			cols += c
 		}
 		where := ""
-		if t == &statDayTable || t == &statMonthTable {
+		if t == &statDayTable || t == &statMonthTable || t == &paymentDayTable {
 			where = " WHERE n <> 0" // a count that went back to zero is no count
 		}
 		count := func(a, b int64) (int64, error) {
