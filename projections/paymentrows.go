@@ -25,40 +25,43 @@ import (
 // obligation of a case (a fee year, an increase, a fine, a part of an
 // administrative fee) with its amount, due date, what was paid of it and
 // the day it was settled, as the domain computes them
-// (cases.Case.PaymentObligations). A payment obligation depends on the day
-// asked about, so each case's rows are computed as of one day and say for
-// which days they hold:
+// (cases.Case.PaymentObligations). An obligation depends on the day asked
+// about, so a case's rows come in windows, each computed as of one day and
+// holding for the days from valid_from to valid_to:
 //
-//   - valid_from is the later of 1 January of the year the rows were
-//     written in and the day the case's money last changed
-//     (cases.Case.PaymentsFixedFrom); valid_to is 31 December of that year.
-//     For any day in between the rows are the domain's obligations but for
-//     one thing, which the query derives: an obligation with nothing paid
+//   - A year's window starts on the later of 1 January and the day of the
+//     year's last fact (cases.Case.PaymentsFixedFrom) and ends on 31
+//     December; a year whose rows are those of the year before (nothing
+//     happened, no liability runs into it) extends that window instead. For
+//     any day in a window its rows are the domain's obligations but for one
+//     thing, which the query derives: an obligation with nothing paid
 //     (status "open" in the row) is unpaid up to its due date and overdue
 //     after it; its QR Platba string is made at read time.
-//   - For a day outside a case's window (a day in a past year, or the new
-//     year before the yearly roll has rewritten the case), the query
-//     computes that case's obligations from its money state in payer_view,
-//     as before schema 7. Only those cases are folded.
+//   - A day in no window of a case is either before the case owes
+//     anything (no obligations), or from 1 January of a window's year
+//     (covers_from) to the day before it starts, or after the case's latest
+//     window ended (latest, before the yearly roll has rewritten the case):
+//     for those the query computes that case's obligations from its money
+//     state in payer_view, as before schema 7. Only those cases are folded.
 //   - Rows are computed under the offices' terms (fee schedules,
 //     accounts, fine due days), which are configuration: payment_terms holds
-//     the fingerprint of the terms they were computed under. A reader
-//     whose terms differ folds every case; a pipeline whose terms differ
-//     marks every row out of date and the roll rewrites them.
+//     the fingerprint of the terms they were computed under. A reader whose
+//     terms differ folds every case; a pipeline whose terms differ rewrites
+//     every case's rows before it projects anything.
 //
 // The yearly roll (Pipeline.Roll) rewrites the rows of every case whose
-// window ended before today, a chunk of cases per transaction under the
-// projection's offset lock: it can stop anywhere and go on later, and a
+// latest window ended before today, a chunk of cases per transaction under
+// the projection's offset lock: it can stop anywhere and go on later, and a
 // case rewritten twice gets the same rows.
 var paymentTable = table{
 	name: "payment_view",
-	columns: []string{"case_id TEXT NOT NULL", "seq INTEGER NOT NULL", "obligation TEXT NOT NULL", "office TEXT NOT NULL",
+	columns: []string{"case_id TEXT NOT NULL", "valid_from %DATE% NOT NULL", "seq INTEGER NOT NULL", "obligation TEXT NOT NULL", "office TEXT NOT NULL",
 		"citizen_id TEXT NOT NULL", "kind TEXT NOT NULL", "fee TEXT NOT NULL", "year INTEGER NOT NULL",
 		"arises_on %DATE% NOT NULL", "amount_czk BIGINT NOT NULL", "paid_czk BIGINT NOT NULL", "owed_czk BIGINT NOT NULL",
 		"credit_czk BIGINT NOT NULL", "due_on %DATE% NOT NULL", "paid_on %DATE%", "status TEXT NOT NULL",
 		"account TEXT NOT NULL", "iban TEXT NOT NULL", "vs TEXT NOT NULL", "ss TEXT NOT NULL", "message TEXT NOT NULL",
-		"basis TEXT NOT NULL", "valid_from %DATE% NOT NULL", "valid_to %DATE% NOT NULL"},
-	key: []string{"case_id", "seq"},
+		"basis TEXT NOT NULL", "valid_to %DATE% NOT NULL", "covers_from %DATE% NOT NULL", "latest BOOLEAN NOT NULL"},
+	key: []string{"case_id", "valid_from", "seq"},
 	indexes: []string{
 		"(status, case_id, seq)",
 		"(office, case_id, seq)",
@@ -66,21 +69,38 @@ var paymentTable = table{
 		"(office, status, case_id, seq)",
 		"(citizen_id, case_id, seq)",
 		"(office, due_on)",
-		"(valid_from)",
-		"(valid_to)",
+		"(covers_from, valid_from)",
+		"(valid_to) WHERE latest",
 	},
 }
 
-// paymentDayTable sums the rows of payment_view of all offices by due
-// date, kind and stored status ("open" for nothing paid): the dashboard's
+// Column positions in a row of payment_view.
+const (
+	payValidFrom = 1
+	payContent   = 3 // the columns from here to payValidTo are the window's content
+	payKind      = 6
+	payAmount    = 10
+	payPaid      = 11
+	payOwed      = 12
+	payCredit    = 13
+	payDue       = 14
+	payStatus    = 16
+	payValidTo   = 23
+	payLatest    = 25
+)
+
+// paymentDayTable sums the rows of payment_view of all offices by the
+// years of their window, due date, kind and stored status ("open" for
+// nothing paid): the dashboard's
 // payment totals read it instead of the rows. due_czk, paid_czk (credit
 // left out) and owed_czk are 0 for an excused obligation, which counts
 // only in n (Totals).
 var paymentDayTable = table{
 	name: "payment_day",
-	columns: []string{"due_on %DATE% NOT NULL", "kind TEXT NOT NULL", "status TEXT NOT NULL", "n BIGINT NOT NULL",
-		"due_czk BIGINT NOT NULL", "paid_czk BIGINT NOT NULL", "owed_czk BIGINT NOT NULL"},
-	key: []string{"due_on", "kind", "status"},
+	columns: []string{"from_year INTEGER NOT NULL", "to_year INTEGER NOT NULL", "due_on %DATE% NOT NULL", "kind TEXT NOT NULL",
+		"status TEXT NOT NULL", "n BIGINT NOT NULL", "due_czk BIGINT NOT NULL", "paid_czk BIGINT NOT NULL", "owed_czk BIGINT NOT NULL"},
+	key:     []string{"from_year", "to_year", "due_on", "kind", "status"},
+	indexes: []string{"(due_on)"},
 }
 
 // paymentTermsTable holds the fingerprint of the offices' terms the rows of
@@ -161,36 +181,69 @@ func termsFingerprint(o *money.Offices) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// obligationRows computes a case's rows of payment_view as of the day its
-// window starts (see paymentTable) in the year of today.
+// obligationRows computes a case's rows of payment_view: its windows from
+// the year it can first owe to the year of today (see paymentTable).
 func obligationRows(c *cases.Case, m *moneyTerms) []row {
-	if _, ok := c.OwingSpan(); !ok {
+	span, ok := c.OwingSpan()
+	if !ok {
 		return nil
 	}
-	today := m.now()
-	from := calendar.NewDate(today.Year(), time.January, 1)
-	if fixed := c.PaymentsFixedFrom(); fixed.After(from) {
-		from = fixed
+	last := m.now().Year()
+	if y := c.PaymentsFixedFrom(calendar.NewDate(9999, time.December, 31)).Year(); y > last {
+		last = y
 	}
-	to := calendar.NewDate(from.Year(), time.December, 31)
-	obs := c.PaymentObligations(from, m.terms())
-	rows := make([]row, 0, len(obs))
-	for i, p := range obs {
-		status := string(p.Status)
-		if p.Status == cases.PaymentUnpaid || p.Status == cases.PaymentOverdue {
-			status = statusOpen
+	var out []row
+	window := 0 // where the latest window's rows start in out
+	for year := span.From.Year(); year <= last; year++ {
+		jan, dec := calendar.NewDate(year, time.January, 1), calendar.NewDate(year, time.December, 31)
+		from := jan
+		if fixed := c.PaymentsFixedFrom(dec); fixed.After(from) {
+			from = fixed
 		}
-		rows = append(rows, row{c.ID, i + 1, p.ID, c.Office, c.Citizen.ID, string(p.Kind), p.Fee, p.Year,
-			p.ArisesOn, int64(p.AmountCZK), int64(p.PaidCZK), int64(p.OwedCZK), int64(p.CreditCZK), p.DueOn, date(p.PaidOn), status,
-			p.Account, p.IBAN, p.VariableSymbol, p.SpecificSymbol, p.Message, p.Basis, from, to})
+		obs := c.PaymentObligations(from, m.terms())
+		rows := make([]row, 0, len(obs))
+		for i, p := range obs {
+			status := string(p.Status)
+			if p.Status == cases.PaymentUnpaid || p.Status == cases.PaymentOverdue {
+				status = statusOpen
+			}
+			rows = append(rows, row{c.ID, from, i + 1, p.ID, c.Office, c.Citizen.ID, string(p.Kind), p.Fee, p.Year,
+				p.ArisesOn, int64(p.AmountCZK), int64(p.PaidCZK), int64(p.OwedCZK), int64(p.CreditCZK), p.DueOn, date(p.PaidOn), status,
+				p.Account, p.IBAN, p.VariableSymbol, p.SpecificSymbol, p.Message, p.Basis, dec, jan, false})
+		}
+		if from == jan && year > span.From.Year() && sameContent(out[window:], rows) {
+			for _, r := range out[window:] {
+				r[payValidTo] = dec // the year before's window goes on
+			}
+			continue
+		}
+		window = len(out)
+		out = append(out, rows...)
 	}
-	return rows
+	for _, r := range out[window:] {
+		r[payLatest] = true
+	}
+	return out
+}
+
+// sameContent reports whether two windows hold the same obligations.
+func sameContent(a, b []row) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !sameRow(a[i][payContent:payValidTo], b[i][payContent:payValidTo]) {
+			return false
+		}
+	}
+	return true
 }
 
 // payKey is a row of payment_day.
 type payKey struct {
-	due          calendar.Date
-	kind, status string
+	fromYear, toYear int
+	due              calendar.Date
+	kind, status     string
 }
 
 type paySums struct{ n, due, paid, owed int64 }
@@ -199,8 +252,8 @@ type paySums struct{ n, due, paid, owed int64 }
 type paySum map[payKey]*paySums
 
 // add adds (sign 1) or takes away (sign -1) one obligation.
-func (s paySum) add(due calendar.Date, kind, status string, amount, paid, credit, owed int64, sign int64) {
-	k := payKey{due, kind, status}
+func (s paySum) add(fromYear, toYear int, due calendar.Date, kind, status string, amount, paid, credit, owed int64, sign int64) {
+	k := payKey{fromYear, toYear, due, kind, status}
 	v := s[k]
 	if v == nil {
 		v = &paySums{}
@@ -217,7 +270,8 @@ func (s paySum) add(due calendar.Date, kind, status string, amount, paid, credit
 // addRows adds the obligations of rows of payment_view.
 func (s paySum) addRows(rows []row, sign int64) {
 	for _, r := range rows {
-		s.add(r[13].(calendar.Date), r[5].(string), r[15].(string), r[9].(int64), r[10].(int64), r[12].(int64), r[11].(int64), sign)
+		s.add(r[payValidFrom].(calendar.Date).Year(), r[payValidTo].(calendar.Date).Year(), r[payDue].(calendar.Date), r[payKind].(string),
+			r[payStatus].(string), r[payAmount].(int64), r[payPaid].(int64), r[payCredit].(int64), r[payOwed].(int64), sign)
 	}
 }
 
@@ -236,7 +290,7 @@ func (s paySum) rows() []row {
 	var out []row
 	for k, v := range s {
 		if *v != (paySums{}) {
-			out = append(out, row{k.due, k.kind, k.status, v.n, v.due, v.paid, v.owed})
+			out = append(out, row{k.fromYear, k.toYear, k.due, k.kind, k.status, v.n, v.due, v.paid, v.owed})
 		}
 	}
 	return out
@@ -256,10 +310,24 @@ func rewritePayments(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen 
 			args[i] = id
 		}
 		in := `case_id IN (` + placeholders(1, len(chunk)) + `)`
-		q := `SELECT due_on, kind, status, amount_czk, paid_czk, credit_czk, owed_czk FROM ` + name + ` WHERE ` + in
-		if err := eachSum(ctx, tx, q, args, func(due calendar.Date, kind, status string, amount, paid, credit, owed int64) {
-			sums.add(due, kind, status, amount, paid, credit, owed, -1)
-		}); err != nil {
+		rows, err := tx.QueryContext(ctx, `SELECT valid_from, valid_to, due_on, kind, status, amount_czk, paid_czk, credit_czk, owed_czk
+			FROM `+name+` WHERE `+in, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var (
+				from, to, due              dbDate
+				kind, status               string
+				amount, paid, credit, owed int64
+			)
+			if err := rows.Scan(&from, &to, &due, &kind, &status, &amount, &paid, &credit, &owed); err != nil {
+				_ = rows.Close()
+				return err
+			}
+			sums.add(from.Year(), to.Year(), due.Date, kind, status, amount, paid, credit, owed, -1)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+name+` WHERE `+in, args...); err != nil {
@@ -273,29 +341,10 @@ func rewritePayments(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen 
 	return insertRows(ctx, tx, d, gen, &paymentDayTable, sums.rows(), addCount)
 }
 
-func eachSum(ctx context.Context, q querier, query string, args []any, fn func(due calendar.Date, kind, status string, amount, paid, credit, owed int64)) error {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			due                        dbDate
-			kind, status               string
-			amount, paid, credit, owed int64
-		)
-		if err := rows.Scan(&due, &kind, &status, &amount, &paid, &credit, &owed); err != nil {
-			return err
-		}
-		fn(due.Date, kind, status, amount, paid, credit, owed)
-	}
-	return rows.Err()
-}
-
 // checkTerms makes the payment rows of gen follow m's terms, in tx: an
 // empty generation takes m's fingerprint; rows computed under other terms
-// are marked out of date (valid_to before any day) for the roll to rewrite.
+// are all rewritten (a change of the offices' file: rare, and it costs a
+// fold of every payer, about what a rebuild's share of them costs).
 func checkTerms(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, m *moneyTerms) error {
 	var stored string
 	err := tx.QueryRowContext(ctx, `SELECT fingerprint FROM `+paymentTermsTable.physical(gen)).Scan(&stored)
@@ -306,9 +355,19 @@ func checkTerms(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64
 		return nil
 	}
 	if stored != "" {
-		if _, err := tx.ExecContext(ctx, `UPDATE `+paymentTable.physical(gen)+` SET valid_to = $1`,
-			bindRow(d, row{outdated})[0]); err != nil {
-			return err
+		after := ""
+		for {
+			ids, err := stringsOf(ctx, tx, `SELECT case_id FROM `+payerTable.physical(gen)+` WHERE case_id > $1 ORDER BY case_id LIMIT 500`, after)
+			if err != nil || len(ids) == 0 {
+				if err != nil {
+					return err
+				}
+				break
+			}
+			if err := rewriteCases(ctx, tx, d, gen, ids, m); err != nil {
+				return err
+			}
+			after = ids[len(ids)-1]
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM `+paymentTermsTable.physical(gen)); err != nil {
@@ -318,8 +377,40 @@ func checkTerms(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64
 	return err
 }
 
-// outdated is the valid_to of rows computed under terms no longer in force.
-var outdated = calendar.NewDate(1900, time.January, 1)
+// rewriteCases rewrites the payment rows of cases from their money state.
+func rewriteCases(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, ids []string, m *moneyTerms) error {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT case_id, money FROM `+payerTable.physical(gen)+
+		` WHERE case_id IN (`+placeholders(1, len(ids))+`)`, args...)
+	if err != nil {
+		return err
+	}
+	// A case that is no payer any more keeps no rows.
+	var written []row
+	for rows.Next() {
+		var (
+			id    string
+			state []byte
+		)
+		if err := rows.Scan(&id, &state); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		c, err := cases.RestoreMoney(state)
+		if err != nil {
+			_ = rows.Close()
+			return fmt.Errorf("case %s: %w", id, err)
+		}
+		written = append(written, obligationRows(c, m)...)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	return rewritePayments(ctx, tx, d, gen, ids, written)
+}
 
 // rollChunk is how many cases one transaction of the roll rewrites.
 const rollChunk = 500
@@ -359,41 +450,11 @@ func (p *Pipeline) rollOnce(ctx context.Context) (int, error) {
 		}
 		today := p.money.now()
 		ids, err := stringsOf(ctx, tx, `SELECT DISTINCT case_id FROM `+paymentTable.physical(m.generation)+
-			` WHERE valid_to < $1 ORDER BY case_id LIMIT $2`, bindRow(p.db.Dialect, row{today})[0], cmp.Or(p.rollChunk, rollChunk))
+			` WHERE latest AND valid_to < $1 ORDER BY case_id LIMIT $2`, bindRow(p.db.Dialect, row{today})[0], cmp.Or(p.rollChunk, rollChunk))
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			args[i] = id
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT case_id, money FROM `+payerTable.physical(m.generation)+
-			` WHERE case_id IN (`+placeholders(1, len(ids))+`)`, args...)
-		if err != nil {
-			return err
-		}
-		// A case that is no payer any more keeps no rows.
-		var written []row
-		for rows.Next() {
-			var (
-				id    string
-				state []byte
-			)
-			if err := rows.Scan(&id, &state); err != nil {
-				_ = rows.Close()
-				return err
-			}
-			c, err := cases.RestoreMoney(state)
-			if err != nil {
-				_ = rows.Close()
-				return fmt.Errorf("case %s: %w", id, err)
-			}
-			written = append(written, obligationRows(c, p.money)...)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return err
-		}
-		if err := rewritePayments(ctx, tx, p.db.Dialect, m.generation, ids, written); err != nil {
+		if err := rewriteCases(ctx, tx, p.db.Dialect, m.generation, ids, p.money); err != nil {
 			return err
 		}
 		if p.rollFault != nil {
@@ -446,10 +507,19 @@ func (r *Reader) paymentRowsUsable(ctx context.Context) (bool, error) {
 	return stored == r.print, nil
 }
 
-// staleCases is the condition on payer_view p of the cases whose payment
-// rows do not hold on the day of parameter $n.
-func staleCases(n int) string {
-	return fmt.Sprintf(`p.case_id IN (SELECT case_id FROM payment_view WHERE valid_from > $%d OR valid_to < $%d)`, n, n)
+// staleCases is the condition on payer_view p of the cases that have no
+// window of payment rows holding on the day d of parameter $n, but may
+// owe on it (see paymentTable).
+func staleCases(n int, d calendar.Date) string {
+	return `p.case_id IN (SELECT case_id FROM payment_view WHERE ` + staleRows(n, d) + `)`
+}
+
+// staleRows is the condition on payment_view of the rows of a window that
+// starts after the day d of parameter $n within d's year, or of a case's
+// latest window that ended before d.
+func staleRows(n int, d calendar.Date) string {
+	return fmt.Sprintf(`((covers_from = '%s' AND valid_from > $%d) OR (latest AND valid_to < $%d))`,
+		calendar.NewDate(d.Year(), time.January, 1), n, n)
 }
 
 // validRows is the condition on payment_view of rows that hold on the day of parameter $n.
@@ -539,7 +609,8 @@ func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, 
 	}
 	args := []any{f.AsOf.String(), afterCase, afterItem}
 	conds := []string{validRows(1),
-		`(case_id > $2 OR (case_id = $2 AND seq > COALESCE((SELECT seq FROM payment_view a WHERE a.case_id = $2 AND a.obligation = $3), 1000000000)))`}
+		`(case_id > $2 OR (case_id = $2 AND seq > COALESCE((SELECT seq FROM payment_view a WHERE a.case_id = $2 AND a.obligation = $3
+			AND a.valid_from <= $1 AND a.valid_to >= $1), 1000000000)))`}
 	if f.Status != "" {
 		var c string
 		c, args = statusCond(f.Status, 1, args)
@@ -567,12 +638,12 @@ func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, 
 		return nil, "", err
 	}
 	var stale bool
-	if err := r.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM payment_view WHERE valid_from > $1 OR valid_to < $1)`,
+	if err := r.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM payment_view WHERE `+staleRows(1, f.AsOf)+`)`,
 		f.AsOf.String()).Scan(&stale); err != nil {
 		return nil, "", err
 	}
 	if stale {
-		folded, err := r.foldItems(ctx, f, staleCases)
+		folded, err := r.foldItems(ctx, f, func(n int) string { return staleCases(n, f.AsOf) })
 		if err != nil {
 			return nil, "", err
 		}
@@ -603,7 +674,8 @@ func (r *Reader) CitizenPayments(ctx context.Context, citizenID string, asOf cal
 	if err != nil {
 		return nil, err
 	}
-	folded, err := r.citizenPaymentsFold(ctx, citizenID, asOf, `p.case_id IN (SELECT case_id FROM payment_view WHERE citizen_id = p.citizen_id AND (valid_from > $%d OR valid_to < $%d))`)
+	folded, err := r.citizenPaymentsFold(ctx, citizenID, asOf, `p.case_id IN (SELECT case_id FROM payment_view WHERE citizen_id = p.citizen_id AND `+
+		strings.ReplaceAll(staleRows(0, asOf), "$0", "$%[1]d")+`)`)
 	if err != nil {
 		return nil, err
 	}
@@ -624,7 +696,7 @@ func (r *Reader) citizenPaymentsFold(ctx context.Context, citizenID string, asOf
 	q := `SELECT p.case_id, p.money` + from + ` AND p.citizen_id = $1`
 	if cond != "" {
 		args = append(args, asOf.String())
-		q += ` AND ` + fmt.Sprintf(cond, len(args), len(args))
+		q += ` AND ` + fmt.Sprintf(cond, len(args))
 	}
 	err := r.eachPayer(ctx, q+` ORDER BY p.case_id`, args, func(c *cases.Case) bool {
 		for _, p := range c.PaymentObligations(asOf, r.terms()) {
@@ -774,12 +846,14 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 		SUM(CASE WHEN status = 'excused' THEN 0 ELSE owed_czk END)`
 	if f.Office == "" {
 		if err := scan(`SELECT due_on, kind, status, n, due_czk, paid_czk, owed_czk FROM payment_day
-			WHERE due_on >= $1 AND due_on <= $2 AND n <> 0`, []any{from, to}, 1); err != nil {
+			WHERE due_on >= $1 AND due_on <= $2 AND from_year <= $3 AND to_year >= $3 AND n <> 0`, []any{from, to, f.To.Year()}, 1); err != nil {
 			return t, err
 		}
-		// The stale cases' rows are in payment_day: take them out.
+		// The rows of windows that start later in f.To's year are in
+		// payment_day's sums of the year: take them out.
 		if err := scan(`SELECT `+share+` FROM payment_view WHERE due_on >= $1 AND due_on <= $2
-			AND (valid_from > $2 OR valid_to < $2) GROUP BY due_on, kind, status`, []any{from, to}, -1); err != nil {
+			AND covers_from = $3 AND valid_from > $2 GROUP BY due_on, kind, status`,
+			[]any{from, to, calendar.NewDate(f.To.Year(), time.January, 1).String()}, -1); err != nil {
 			return t, err
 		}
 	} else if err := scan(`SELECT `+share+` FROM payment_view WHERE office = $1 AND due_on >= $2 AND due_on <= $3
@@ -803,7 +877,7 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 			delete(t.ByMonth, k)
 		}
 	}
-	return t, r.paymentTotalsFold(ctx, f, &t, staleCases)
+	return t, r.paymentTotalsFold(ctx, f, &t, func(n int) string { return staleCases(n, f.To) })
 }
 
 func (t *Totals) plus(o Totals) {

@@ -248,10 +248,20 @@ func TestPaymentRowsEqualTheDomainsPaymentObligations(t *testing.T) {
 		if rows < 100 {
 			t.Fatalf("%d payment rows for 80 payers: the test tests little", rows)
 		}
-		// The rows hold from today to the end of the year; before, the
-		// cases are computed from their money state.
-		for _, asOf := range []calendar.Date{today, today.AddDays(20), calendar.NewDate(2026, 12, 31),
-			calendar.NewDate(2025, 3, 3), calendar.NewDate(2027, 2, 1)} {
+		// A due day of an unpaid obligation, on which it is not overdue yet.
+		var dueDay string
+		if err := db.SQL.QueryRow(`SELECT MIN(CAST(due_on AS TEXT)) FROM payment_view WHERE status = 'open' AND valid_from <= due_on
+			AND valid_to >= due_on AND due_on > valid_from`).Scan(&dueDay); err != nil {
+			t.Fatal(err)
+		}
+		due, err := calendar.ParseDate(dueDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The windows of rows hold from the day of a year's last fact to the
+		// end of the year; before, the cases are computed from their money state.
+		for _, asOf := range []calendar.Date{today, today.AddDays(20), calendar.NewDate(2026, 12, 31), due, due.AddDays(1),
+			calendar.NewDate(2025, 3, 3), calendar.NewDate(2024, 12, 31), calendar.NewDate(2027, 2, 1)} {
 			checkPayments(t, db, r, ids, asOf, o)
 		}
 		// A rebuild writes the same rows as the projection did.
@@ -295,7 +305,7 @@ func TestTheYearlyRollIsIdempotentAndSurvivesACrashInTheMiddle(t *testing.T) {
 			t.Fatalf("roll: %d cases, %v; want 14 and the crash", n, err)
 		}
 		var stale int
-		_ = db.SQL.QueryRow(`SELECT COUNT(DISTINCT case_id) FROM payment_view WHERE valid_to < $1`, newYear.String()).Scan(&stale)
+		_ = db.SQL.QueryRow(`SELECT COUNT(DISTINCT case_id) FROM payment_view WHERE latest AND valid_to < $1`, newYear.String()).Scan(&stale)
 		if stale == 0 {
 			t.Fatal("the roll that died rolled every case")
 		}
