@@ -339,6 +339,7 @@ func runOne(ctx context.Context, o options, n int, res *Results, log *slog.Logge
 		err = phase("queries", func() error {
 			var err error
 			r.Queries, err = queriesPhase(ctx, svc, samples, o, out)
+			printTargets(out, r.Queries)
 			for _, q := range r.Queries {
 				r.Failures += q.Failures
 			}

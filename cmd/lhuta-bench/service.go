@@ -37,7 +37,7 @@ func startService(ctx context.Context, db *eventstore.DB, log *slog.Logger) (*se
 		cancel()
 		return nil, err
 	}
-	pipeline := projections.New(db, log)
+	pipeline := projections.New(db, log, projections.UsingToday(today))
 	pipeDone := make(chan error, 1)
 	go func() { pipeDone <- pipeline.Run(ctx) }()
 

@@ -370,7 +370,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "schema up to date (%d migrations applied now)\n", applied)
 		return nil
 	case "rebuild":
-		return rebuild(ctx, db, c.check, out)
+		opts, err := moneyOptions(c)
+		if err != nil {
+			return err
+		}
+		return rebuild(ctx, db, c.check, out, opts...)
 	case "backup":
 		if err := db.Backup(ctx, c.file); err != nil {
 			return err
@@ -455,7 +459,7 @@ func export(ctx context.Context, db *eventstore.DB, file string, out io.Writer) 
 	return nil
 }
 
-func rebuild(ctx context.Context, db *eventstore.DB, check bool, out io.Writer) error {
+func rebuild(ctx context.Context, db *eventstore.DB, check bool, out io.Writer, opts ...projections.Option) error {
 	start := time.Now()
 	last := time.Time{}
 	progress := func(done, total int64) {
@@ -475,7 +479,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, check bool, out io.Writer) 
 		fmt.Fprintf(out, "rebuild: %d of %d events (%.0f%%), %.0f events/s, ETA %s\n", done, total, pct, rate, eta)
 	}
 	if check {
-		diffs, err := projections.Check(ctx, db, progress)
+		diffs, err := projections.Check(ctx, db, progress, opts...)
 		if err != nil {
 			return fmt.Errorf("check: %w", err)
 		}
@@ -488,7 +492,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, check bool, out io.Writer) 
 		}
 		return fmt.Errorf("check: the live read models differ from a rebuild in %d tables; run lhuta rebuild", len(diffs))
 	}
-	n, err := projections.Rebuild(ctx, db, progress)
+	n, err := projections.Rebuild(ctx, db, progress, opts...)
 	if err != nil {
 		return fmt.Errorf("rebuild stopped after %d events; the live read models are unchanged: %w", n, err)
 	}
@@ -515,7 +519,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	// (a request may wait for it with min_position), not until the signal.
 	pipeCtx, stopPipeline := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopPipeline()
-	pipeline := projections.New(db, log)
+	pipeline := projections.New(db, log, projections.UsingOffices(offices), projections.UsingToday(today))
 	reads := db
 	if c.databaseReadURL != "" {
 		rc := c
