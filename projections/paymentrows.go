@@ -63,11 +63,11 @@ var paymentTable = table{
 		"basis TEXT NOT NULL", "valid_to %DATE% NOT NULL", "covers_from %DATE% NOT NULL", "latest BOOLEAN NOT NULL"},
 	key: []string{"case_id", "valid_from", "seq"},
 	indexes: []string{
-		"(status, case_id, seq)",
-		"(office, case_id, seq)",
-		"(kind, case_id, seq)",
-		"(office, status, case_id, seq)",
-		"(citizen_id, case_id, seq)",
+		"(status, case_id, valid_from, seq)",
+		"(office, case_id, valid_from, seq)",
+		"(kind, case_id, valid_from, seq)",
+		"(office, status, case_id, valid_from, seq)",
+		"(citizen_id, case_id, valid_from, seq)",
 		"(office, due_on)",
 		"(covers_from, valid_from)",
 		"(valid_to) WHERE latest",
@@ -624,7 +624,7 @@ func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, 
 		args = append(args, f.Office)
 		conds = append(conds, fmt.Sprintf(`office = $%d`, len(args)))
 	}
-	q := `SELECT ` + paymentColumns + ` FROM payment_view WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY case_id, seq`
+	q := `SELECT ` + paymentColumns + ` FROM payment_view WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY case_id, valid_from, seq`
 	if f.Limit > 0 {
 		args = append(args, f.Limit+1)
 		q += fmt.Sprintf(` LIMIT $%d`, len(args))
@@ -666,7 +666,7 @@ func (r *Reader) CitizenPayments(ctx context.Context, citizenID string, asOf cal
 		return r.citizenPaymentsFold(ctx, citizenID, asOf, "")
 	}
 	rows, err := r.db.QueryContext(ctx, `SELECT `+paymentColumns+` FROM payment_view WHERE citizen_id = $1 AND `+validRows(2)+
-		` ORDER BY case_id, seq`, citizenID, asOf.String())
+		` ORDER BY case_id, valid_from, seq`, citizenID, asOf.String())
 	if err != nil {
 		return nil, err
 	}
@@ -810,7 +810,7 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 		if f.To.After(due) {
 			sum.OverdueCZK = sum.OwedCZK
 		}
-		t.Totals.plus(sum)
+		t.plus(sum)
 		t.ByStatus[s] += sum.Obligations
 		k := t.ByKind[cases.PaymentKind(kind)]
 		k.plus(sum)
