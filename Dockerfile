@@ -8,7 +8,9 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=devel
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/lhuta ./cmd/lhuta
+# The release images are built without Docker: go run ./cmd/lhuta-release
+# (docs/RELEASE.md); this file is for building one from a checkout.
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/lhuta/lhuta/internal/buildinfo.Version=${VERSION}" -o /out/lhuta ./cmd/lhuta
 # The data directory exists in the image, owned by the user lhuta runs as,
 # so that a new named volume mounted there starts with that owner.
 RUN mkdir -p /out/data && chmod 0700 /out/data

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -372,6 +373,48 @@ func TestIdempotentRequestIsRecordedOnce(t *testing.T) {
 			if _, err := s.Append(ctx, stream, 0, eventstore.Metadata{RecordedBy: "mallory", CorrelationID: "idem:alice:key-2"}, ev("Opened", 4)); err != nil {
 				t.Fatalf("a correlation id in the old idempotency namespace: %v", err)
 			}
+		}
+	})
+}
+
+// Head is the log's head once it holds everything appended before it was
+// asked, and Export writes exactly those events, one JSON line each.
+func TestHeadAndExport(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		ctx := context.Background()
+		s := eventstore.NewSQLStore(db.SQL, db.Dialect)
+		if h, err := s.Head(ctx); err != nil || h != eventstore.Start {
+			t.Fatalf("head of an empty log = %+v (%v), want the start", h, err)
+		}
+		var last eventstore.Event
+		for i := range 3 {
+			r, err := s.Append(ctx, fmt.Sprint("s", i), 0, alice, ev("E", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			last = r[0]
+		}
+		h, err := s.Head(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.Includes(ctx, h, last.Position); !ok || err != nil {
+			t.Fatalf("head %+v does not include the last append at %d (%v)", h, last.Position, err)
+		}
+		var out strings.Builder
+		n, err := s.Export(ctx, &out)
+		if err != nil || n != 3 {
+			t.Fatalf("exported %d events (%v), want 3", n, err)
+		}
+		stored, err := s.Load(ctx, "s2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+		want := fmt.Sprintf(`{"stream_id":"s2","version":1,"position":%d,"type":"E","data":2,"recorded_by":"alice","recorded_at":%q,"correlation_id":"req-1"}`,
+			last.Position, stored[0].RecordedAt.Format(time.RFC3339Nano))
+		if len(lines) != 3 || lines[2] != want {
+			t.Fatalf("export:\n%s\nwant its last line\n%s", out.String(), want)
 		}
 	})
 }

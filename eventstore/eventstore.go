@@ -60,7 +60,8 @@ type NewEvent struct {
 	Data json.RawMessage
 }
 
-// Event is a recorded event.
+// Event is a recorded event. Its JSON is the stored event's wire shape, one
+// line of Export (lhuta export).
 type Event struct {
 	StreamID string          `json:"stream_id"`
 	Version  int64           `json:"version"`
@@ -68,8 +69,9 @@ type Event struct {
 	Type     string          `json:"type"`
 	Data     json.RawMessage `json:"data"`
 	Metadata
-	// Cursor places the event in the global log's reading order.
-	Cursor Cursor `json:"cursor"`
+	// Cursor places the event in the global log's reading order; it is a
+	// reader's bookmark on this database, not part of the event.
+	Cursor Cursor `json:"-"`
 }
 
 // Cursor is a place in the global log. On PostgreSQL the log is read in the

@@ -5,11 +5,41 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
-// Head returns the cursor of the last event whose place in the log order is
-// final: every event up to it can be read, and none before it will appear.
+// Head returns the log's head once it includes every event appended before
+// the call: the cursor of the last readable event (every event up to it can
+// be read, and none before it will appear), after waiting until that
+// includes the log's last position at the call. On SQLite, whose single
+// writer commits in position order, that is at once; on PostgreSQL a
+// transaction open anywhere in the cluster holds the readable log back
+// below its transaction id (the xid8 snapshot rule of Dialect), usually for
+// a moment.
 func (s *SQLStore) Head(ctx context.Context) (Cursor, error) {
+	var end int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&end); err != nil {
+		return Start, fmt.Errorf("head of the log: %w", err)
+	}
+	for {
+		h, err := s.readableHead(ctx)
+		if err != nil || end == 0 {
+			return h, err
+		}
+		if ok, err := s.Includes(ctx, h, end); ok || err != nil {
+			return h, err
+		}
+		select {
+		case <-ctx.Done():
+			return h, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// readableHead is the cursor of the last event whose place in the log order
+// is final now, whatever was appended before.
+func (s *SQLStore) readableHead(ctx context.Context) (Cursor, error) {
 	var c Cursor
 	err := s.db.QueryRowContext(ctx, `SELECT position, `+s.dialect.TxNumber("transaction_id_or_zero")+` FROM (
 		SELECT position, `+s.dialect.txColumn()+` AS transaction_id_or_zero FROM events WHERE `+s.dialect.Visible+`

@@ -19,7 +19,6 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
@@ -269,7 +268,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	v, err := readTwice(r.Context(), func() (projections.CaseView, error) {
+	v, err := caserepo.Read(r.Context(), func() (projections.CaseView, error) {
 		if known {
 			// As the office knew it at known_at: the events recorded by
 			// then, through the one fold, never the read model of today.
@@ -306,15 +305,6 @@ func (s *Server) audit(r *http.Request, caseID string) {
 		"route", route, "request_id", correlationID(r))
 }
 
-type historyItem struct {
-	Type       string          `json:"type"`
-	Data       json.RawMessage `json:"data"`
-	Version    int64           `json:"version"`
-	Position   int64           `json:"position"`
-	RecordedAt time.Time       `json:"recorded_at"`
-	RecordedBy string          `json:"recorded_by"`
-}
-
 // getEvents answers from the event store itself: the history is the source
 // of truth and is never behind, so min_position is accepted but has nothing to wait for.
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
@@ -323,7 +313,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		events []eventstore.Event
+		events []caserepo.Event
 		err    error
 	)
 	if known {
@@ -336,9 +326,5 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, mux.Vars(r)["id"])
-	items := make([]historyItem, len(events))
-	for i, e := range events {
-		items[i] = historyItem{e.Type, e.Data, e.Version, e.Position, e.RecordedAt, e.RecordedBy}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	writeJSON(w, http.StatusOK, map[string]any{"items": events})
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -17,7 +18,7 @@ func (s *Server) citizenCases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	citizen := mux.Vars(r)["citizen_id"]
-	items, err := readTwice(r.Context(), func() ([]projections.CitizenCase, error) {
+	items, err := caserepo.Read(r.Context(), func() ([]projections.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizen, s.today())
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := readTwice(r.Context(), func() (list[projections.ObligationItem], error) {
+	page, err := caserepo.Read(r.Context(), func() (list[projections.ObligationItem], error) {
 		items, next, err := s.reader.Obligations(r.Context(), f)
 		return list[projections.ObligationItem]{items, next}, err
 	})
@@ -63,7 +64,7 @@ func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := readTwice(r.Context(), func() (list[projections.FlagItem], error) {
+	page, err := caserepo.Read(r.Context(), func() (list[projections.FlagItem], error) {
 		items, next, err := s.reader.Flags(r.Context(), f)
 		return list[projections.FlagItem]{items, next}, err
 	})
@@ -101,7 +102,7 @@ func (s *Server) listSLA(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := readTwice(r.Context(), func() (list[projections.SLAItem], error) {
+	page, err := caserepo.Read(r.Context(), func() (list[projections.SLAItem], error) {
 		items, next, err := s.reader.SLA(r.Context(), f)
 		return list[projections.SLAItem]{items, next}, err
 	})
@@ -152,9 +153,9 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	if !s.waitMinPosition(w, r) {
 		return
 	}
-	st, err := readTwice(r.Context(), func() (projections.Stats, error) { return s.reader.Stats(r.Context(), f) })
+	st, err := caserepo.Read(r.Context(), func() (projections.Stats, error) { return s.reader.Stats(r.Context(), f) })
 	if err == nil {
-		st.Payments, err = readTwice(r.Context(), func() (projections.PaymentTotals, error) {
+		st.Payments, err = caserepo.Read(r.Context(), func() (projections.PaymentTotals, error) {
 			return s.reader.PaymentTotals(r.Context(), f, r.URL.Query().Has("min_position"))
 		})
 	}

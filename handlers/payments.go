@@ -12,6 +12,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -37,7 +38,7 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	page, err := readTwice(r.Context(), func() (list[projections.PaymentItem], error) {
+	page, err := caserepo.Read(r.Context(), func() (list[projections.PaymentItem], error) {
 		items, next, err := s.reader.Payments(r.Context(), f)
 		return list[projections.PaymentItem]{items, next}, err
 	})
@@ -63,7 +64,7 @@ func (s *Server) citizenPayments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	citizen := mux.Vars(r)["citizen_id"]
-	items, err := readTwice(r.Context(), func() ([]projections.PaymentItem, error) {
+	items, err := caserepo.Read(r.Context(), func() ([]projections.PaymentItem, error) {
 		return s.reader.CitizenPayments(r.Context(), citizen, asOf)
 	})
 	if err != nil {
@@ -99,7 +100,7 @@ func (s *Server) paymentQR(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["payment_id"]
-	it, err := readTwice(r.Context(), func() (projections.PaymentItem, error) { return s.reader.Payment(r.Context(), id, asOf) })
+	it, err := caserepo.Read(r.Context(), func() (projections.PaymentItem, error) { return s.reader.Payment(r.Context(), id, asOf) })
 	switch {
 	case errors.Is(err, projections.ErrPaymentNotFound):
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such payment obligation"})

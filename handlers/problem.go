@@ -85,14 +85,3 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		writeProblem(w, Problem{Type: "/problems/internal-error", Status: http.StatusInternalServerError, Detail: "internal error; it has been logged"})
 	}
 }
-
-// readTwice runs a read, once more if the database failed it: a read is
-// always safe to repeat, and a connection that died under it (a database
-// restart) has been replaced by then.
-func readTwice[T any](ctx context.Context, read func() (T, error)) (T, error) {
-	v, err := read()
-	if caserepo.Unavailable(err) && ctx.Err() == nil {
-		v, err = read()
-	}
-	return v, err
-}

@@ -23,8 +23,8 @@ func TestMetricsReportARebuildInProgress(t *testing.T) {
 			id, _ := s.openCase("id_card_incident", "1980-05-17")
 			s.record(id, "IncidentReported", map[string]any{"kind": "lost", "reported_on": "2026-04-01", "reported_to": "police"})
 		}
-		var events int64
-		if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM events`).Scan(&events); err != nil {
+		events, err := eventstore.NewSQLStore(db.SQL, db.Dialect).CountAfter(context.Background(), eventstore.Start)
+		if err != nil {
 			t.Fatal(err)
 		}
 		idle := s.do("GET", "/metrics", "", nil).raw

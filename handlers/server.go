@@ -17,7 +17,9 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/internal/buildinfo"
 	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/credits"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -45,6 +47,10 @@ type Server struct {
 	readDB *sql.DB
 	// offices are the offices' payment terms (nil: the built-in ones).
 	offices *money.Offices
+	// credits is the ledger of bank statement credits, on the primary database.
+	credits *credits.Ledger
+	// reminders lists the reminders (nil: none are planned).
+	reminders Reminders
 }
 
 // Config is what New needs.
@@ -74,6 +80,8 @@ type Config struct {
 	// Offices are the offices' payment terms: fee schedules, accounts
 	// (nil: the built-in ones, money.Builtin).
 	Offices *money.Offices
+	// Reminders lists the e-mail reminders (internal/reminders); nil: none.
+	Reminders Reminders
 }
 
 // DefaultDBTimeout is how long one request may wait for the database.
@@ -86,7 +94,9 @@ func New(c Config) *Server {
 	}
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
-		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices}
+		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
+		credits:   credits.New(c.DB),
+		reminders: c.Reminders}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}
@@ -126,6 +136,8 @@ func (s *Server) routes() []route {
 		officers = []cases.Role{cases.ComplianceOfficer}
 		// Aggregates only: the one endpoint a dashboard's token reaches.
 		aggregates = []cases.Role{cases.Dashboard, cases.ComplianceOfficer, cases.Admin}
+		// The fee department: clerks at the counter and compliance officers.
+		feeDepartment = []cases.Role{cases.Clerk, cases.ComplianceOfficer}
 	)
 	get, post := http.MethodGet, http.MethodPost
 	return []route{
@@ -138,10 +150,14 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/sla", officers}, s.listSLA},
 		{Rule{get, "/v1/stats", aggregates}, s.stats},
 		{Rule{get, "/v1/payments", readers}, s.listPayments},
+		{Rule{get, "/v1/reminders", []cases.Role{cases.Clerk}}, s.listReminders},
 		{Rule{get, "/v1/citizens/{citizen_id}/payments", readers}, s.citizenPayments},
 		{Rule{get, "/v1/citizens/{citizen_id}/cases", readers}, s.citizenCases},
 		{Rule{get, "/v1/payments/{payment_id}/qr.svg", readers}, s.paymentQR},
 		{Rule{get, "/v1/payments/{payment_id}/qr.png", readers}, s.paymentQR},
+		{Rule{get, "/v1/unmatched-credits", feeDepartment}, s.listUnmatchedCredits},
+		{Rule{post, "/v1/unmatched-credits/{credit_id}/assign", feeDepartment}, s.assignCredit},
+		{Rule{post, "/v1/unmatched-credits/{credit_id}/return", feeDepartment}, s.returnCredit},
 		{Rule{get, "/healthz", nil}, s.healthz},
 		{Rule{get, "/readyz", nil}, s.readyz},
 		{Rule{get, "/metrics", nil}, s.serveMetrics},
@@ -252,7 +268,8 @@ func newMetrics(db *sql.DB, pipeline *projections.Pipeline, projecting func() bo
 		}, []string{"type"}),
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.accepted,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		buildinfo.Collector())
 	if db != nil {
 		m.registry.MustRegister(collectors.NewDBStatsCollector(db, "lhuta"))
 		m.registry.MustRegister(rebuildCollector{db})

@@ -798,7 +798,7 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 		return t, r.paymentTotalsFold(ctx, f, &t, nil)
 	}
 	from, to := f.From.String(), f.To.String()
-	addSums := func(due calendar.Date, kind, status string, n, dueCZK, paid, owed int64, sign int) {
+	addSums := func(due calendar.Date, kind, status string, n, dueCZK, paid, owed int64, sign int) error {
 		s := cases.PaymentStatus(status)
 		if status == statusOpen {
 			s = cases.PaymentUnpaid
@@ -810,15 +810,14 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 		if f.To.After(due) {
 			sum.OverdueCZK = sum.OwedCZK
 		}
-		t.plus(sum)
 		t.ByStatus[s] += sum.Obligations
-		k := t.ByKind[cases.PaymentKind(kind)]
-		k.plus(sum)
-		t.ByKind[cases.PaymentKind(kind)] = k
-		month := due.String()[:7]
-		m := t.ByMonth[month]
-		m.plus(sum)
-		t.ByMonth[month] = m
+		kinds, month := t.ByKind[cases.PaymentKind(kind)], due.String()[:7]
+		months := t.ByMonth[month]
+		if err := errors.Join(t.plus(sum), kinds.plus(sum), months.plus(sum)); err != nil {
+			return fmt.Errorf("payment totals of office %q from %s to %s: %w", f.Office, f.From, f.To, err)
+		}
+		t.ByKind[cases.PaymentKind(kind)], t.ByMonth[month] = kinds, months
+		return nil
 	}
 	scan := func(q string, args []any, sign int) error {
 		rows, err := r.db.QueryContext(ctx, q, args...)
@@ -835,7 +834,9 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 			if err := rows.Scan(&due, &kind, &status, &n, &dueCZK, &paid, &owedCZK); err != nil {
 				return err
 			}
-			addSums(due.Date, kind, status, n, dueCZK, paid, owedCZK, sign)
+			if err := addSums(due.Date, kind, status, n, dueCZK, paid, owedCZK, sign); err != nil {
+				return err
+			}
 		}
 		return rows.Err()
 	}
@@ -880,12 +881,11 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 	return t, r.paymentTotalsFold(ctx, f, &t, func(n int) string { return staleCases(n, f.To) })
 }
 
-func (t *Totals) plus(o Totals) {
+// plus adds o to t with checked sums (ErrOverflow).
+func (t *Totals) plus(o Totals) error {
 	t.Obligations += o.Obligations
-	t.DueCZK += o.DueCZK
-	t.PaidCZK += o.PaidCZK
-	t.OwedCZK += o.OwedCZK
-	t.OverdueCZK += o.OverdueCZK
+	return errors.Join(addCZK(&t.DueCZK, o.DueCZK), addCZK(&t.PaidCZK, o.PaidCZK),
+		addCZK(&t.OwedCZK, o.OwedCZK), addCZK(&t.OverdueCZK, o.OverdueCZK))
 }
 
 // paymentTotalsFold adds to t the payment obligations computed from the
@@ -903,22 +903,26 @@ func (r *Reader) paymentTotalsFold(ctx context.Context, f StatsFilter, t *Paymen
 		args = append(args, f.Office)
 		q += fmt.Sprintf(` AND p.office = $%d`, len(args))
 	}
-	return r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
+	var sumErr error
+	err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
 		for _, p := range c.PaymentAmounts(f.To, r.terms()) {
 			if p.DueOn.Before(f.From) || p.DueOn.After(f.To) {
 				continue
 			}
-			t.add(p, f.To)
 			t.ByStatus[p.Status]++
-			k := t.ByKind[p.Kind]
-			k.add(p, f.To)
-			t.ByKind[p.Kind] = k
-			m := t.ByMonth[p.DueOn.String()[:7]]
-			m.add(p, f.To)
-			t.ByMonth[p.DueOn.String()[:7]] = m
+			k, m := t.ByKind[p.Kind], t.ByMonth[p.DueOn.String()[:7]]
+			if sumErr = errors.Join(t.add(p, f.To), k.add(p, f.To), m.add(p, f.To)); sumErr != nil {
+				sumErr = fmt.Errorf("payment totals of office %q from %s to %s, case %s: %w", f.Office, f.From, f.To, c.ID, sumErr)
+				return false
+			}
+			t.ByKind[p.Kind], t.ByMonth[p.DueOn.String()[:7]] = k, m
 		}
 		return true
 	})
+	if err == nil {
+		err = sumErr
+	}
+	return err
 }
 
 // stringsOf returns the one text column of a query's rows.

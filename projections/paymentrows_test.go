@@ -138,12 +138,8 @@ func seedPayers(t testing.TB, db *eventstore.DB, n int, seed uint64, today calen
 // obligations as of a day as the domain computes them.
 func domainItems(t *testing.T, db *eventstore.DB, id string, asOf calendar.Date, o *money.Offices) []projections.PaymentItem {
 	t.Helper()
-	events, err := eventstore.NewSQLStore(db.SQL, db.Dialect).Load(context.Background(), id)
+	c, err := caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)).Load(context.Background(), id)
 	if err != nil {
-		t.Fatal(err)
-	}
-	c := &cases.Case{ID: id}
-	if err := caserepo.Replay(c, events); err != nil {
 		t.Fatal(err)
 	}
 	return projections.ItemsOf(c, asOf, o)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -262,17 +263,43 @@ type Totals struct {
 	OverdueCZK int `json:"overdue_czk"`
 }
 
-func (t *Totals) add(p cases.PaymentObligation, asOf calendar.Date) {
+// ErrOverflow means a sum of amounts in Kč cannot be represented: the
+// figure is refused, never wrapped round into a wrong one (docs/API.md,
+// money integrity).
+var ErrOverflow = errors.New("a sum of amounts in Kč overflows")
+
+// addCZK adds v to *sum unless the result cannot be represented.
+func addCZK(sum *int, v int) error {
+	if (v > 0 && *sum > math.MaxInt-v) || (v < 0 && *sum < math.MinInt-v) {
+		return fmt.Errorf("%w: %d + %d", ErrOverflow, *sum, v)
+	}
+	*sum += v
+	return nil
+}
+
+// add counts an obligation into t, its amounts with checked sums.
+func (t *Totals) add(p cases.PaymentObligation, asOf calendar.Date) error {
 	t.Obligations++
 	if p.Status == cases.PaymentExcused {
-		return
+		return nil
 	}
-	t.DueCZK += p.AmountCZK
-	t.PaidCZK += p.PaidCZK - p.CreditCZK
-	t.OwedCZK += p.OwedCZK
+	paid := p.PaidCZK
+	if err := addCZK(&paid, -p.CreditCZK); err != nil {
+		return err
+	}
+	overdue := 0
 	if asOf.After(p.DueOn) {
-		t.OverdueCZK += p.OwedCZK
+		overdue = p.OwedCZK
 	}
+	for _, s := range []struct {
+		sum *int
+		v   int
+	}{{&t.DueCZK, p.AmountCZK}, {&t.PaidCZK, paid}, {&t.OwedCZK, p.OwedCZK}, {&t.OverdueCZK, overdue}} {
+		if err := addCZK(s.sum, s.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TotalsFresh is how long payment totals computed for one period and office

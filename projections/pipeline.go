@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 )
 
@@ -84,6 +85,14 @@ func New(db *eventstore.DB, log *slog.Logger, opts ...Option) *Pipeline {
 // and the events it covers reach the replica in the same WAL, in order.
 func (p *Pipeline) ReadFrom(replica *eventstore.DB) *Pipeline {
 	p.reads, p.readStore = replica.SQL, eventstore.NewSQLStore(replica.SQL, replica.Dialect)
+	return p
+}
+
+// WithOffices sets the offices' payment terms the payment rows and the
+// reminders' plan use (nil: the built-in ones), as UsingOffices does; a
+// rebuild must be given the same (UsingOffices).
+func (p *Pipeline) WithOffices(o *money.Offices) *Pipeline {
+	p.money.offices = o
 	return p
 }
 

@@ -5,12 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/internal/caserepo"
 )
 
 // projector folds pages of the log into one generation of the read models.
@@ -58,10 +59,21 @@ func (p projector) apply(ctx context.Context, tx *sql.Tx, page []eventstore.Even
 		// the case itself is the only copy of its state.
 		before := rowsOf(c)
 		statDeltas(c, -1, b.stats)
-		if err := caserepo.Replay(c, events); err != nil {
+		held := c.Version
+		if err := replay(c, events); err != nil {
 			return err
 		}
 		if err := b.change(before, c, replace); err != nil {
+			return err
+		}
+		// The plan is replaced as a whole: it depends on the case's latest event.
+		b.reminderCases = append(b.reminderCases, c.ID)
+		b.reminders = append(b.reminders, reminderRows(c, events[len(events)-1].RecordedAt, p.money.terms())...)
+		fresh := events
+		for len(fresh) > 0 && fresh[0].Version <= held {
+			fresh = fresh[1:]
+		}
+		if err := consentRows(c, fresh, b.consents); err != nil {
 			return err
 		}
 	}
@@ -128,7 +140,7 @@ func (p projector) previous(ctx context.Context, id string, state []byte, first 
 			break
 		}
 	}
-	return c, true, caserepo.Replay(c, events)
+	return c, true, replay(c, events)
 }
 
 // caseTables are the tables whose rows belong to one case each.
@@ -146,10 +158,15 @@ type batch struct {
 	payers   []string
 	payments []row
 	money    *moneyTerms
+	// reminders are the plans of reminderCases, which replace their rows.
+	reminders     []row
+	reminderCases []any
+	// consents are the latest consent rows by office and citizen.
+	consents map[[2]string]row
 }
 
 func newBatch() *batch {
-	return &batch{upserts: map[*table][]row{}, deletes: map[*table][]row{}, stats: newCounts()}
+	return &batch{upserts: map[*table][]row{}, deletes: map[*table][]row{}, stats: newCounts(), consents: map[[2]string]row{}}
 }
 
 // change records the rows of a case's next state that differ from the
@@ -243,6 +260,17 @@ func (b *batch) flush(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen
 	if err := rewritePayments(ctx, tx, d, gen, b.payers, b.payments); err != nil {
 		return err
 	}
+	for chunk := range chunks(b.reminderCases, 500) {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+reminderTable.physical(gen)+` WHERE case_id IN (`+placeholders(1, len(chunk))+`)`, chunk...); err != nil {
+			return err
+		}
+	}
+	if err := insertRows(ctx, tx, d, gen, &reminderTable, b.reminders, replaceRow); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, d, gen, &consentTable, slices.Collect(maps.Values(b.consents)), newerPosition); err != nil {
+		return err
+	}
 	day, month := statRows(b.stats)
 	if err := insertRows(ctx, tx, d, gen, &statDayTable, day, addCount); err != nil {
 		return err
@@ -277,6 +305,7 @@ const (
 	failOnConflict onConflict = iota // new rows only (a bulk load)
 	replaceRow                       // the row's values replace the stored ones
 	addCount                         // the last column, a count, is added to the stored one
+	newerPosition                    // the row replaces the stored one if its last column, a position, is greater
 )
 
 // insertRows writes rows in multi-row INSERTs.
@@ -294,6 +323,10 @@ func insertRows(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64
 			}
 		}
 		suffix = ` ON CONFLICT (` + strings.Join(t.key, ", ") + `) DO UPDATE SET ` + strings.Join(set, ", ")
+		if conflict == newerPosition {
+			last := cols[len(cols)-1]
+			suffix += fmt.Sprintf(" WHERE %s.%s < excluded.%s", name, last, last)
+		}
 	}
 	for chunk := range chunks(rows, rowsPerStatement) {
 		args := make([]any, 0, len(chunk)*len(cols))
@@ -367,4 +400,15 @@ func chunks[T any](s []T, n int) func(yield func([]T) bool) {
 			s = s[k:]
 		}
 	}
+}
+
+// replay folds recorded events of c's stream into c through the one fold,
+// cases.Case.Replay: the read side reads the log through the store, so it
+// hands the domain the store's events itself.
+func replay(c *cases.Case, events []eventstore.Event) error {
+	history := make([]cases.Event, len(events))
+	for i, e := range events {
+		history[i] = cases.Event{Type: cases.EventType(e.Type), Version: e.Version, Data: e.Data}
+	}
+	return c.Replay(history...)
 }

@@ -5,21 +5,17 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/internal/caserepo"
 )
 
 // Progress is told how many events a rebuild has folded, of about how many.
@@ -123,8 +119,8 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, money *m
 			_ = dropGeneration(context.WithoutCancel(ctx), db.SQL, b.gen)
 		}
 	}()
-	var total int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&total); err != nil {
+	total, err := b.store.CountAfter(ctx, eventstore.Start)
+	if err != nil {
 		return err
 	}
 	// Written for the serving process's /metrics (rebuildprogress.go).
@@ -221,7 +217,7 @@ func catchUp(ctx context.Context, tx *sql.Tx, store *eventstore.SQLStore, p proj
 // multi-row INSERTs on SQLite, in short transactions so that the live
 // service goes on writing.
 func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) error {
-	head, err := head(ctx, db, b.store)
+	head, err := b.store.Head(ctx)
 	if err != nil {
 		return err
 	}
@@ -235,13 +231,15 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	runs := make(chan []eventstore.Event, workers)
 	stats := make([]*counts, workers)
 	pays := make([]paySum, workers)
+	consents := make([]map[[2]string]row, workers)
 	for w := range workers {
 		stats[w] = newCounts()
 		pays[w] = paySum{}
+		consents[w] = map[[2]string]row{}
 		g.Go(func() error {
 			sink := newLoader(gctx, db, b.gen)
 			for run := range runs {
-				if err := foldCases(run, sink, stats[w], b.money, pays[w]); err != nil {
+				if err := foldCases(run, sink, stats[w], consents[w], b.money, pays[w]); err != nil {
 					return errors.Join(err, sink.close())
 				}
 			}
@@ -270,11 +268,21 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	}
 	payDays := pays[0].rows()
 	sortRows(payDays)
+	// A citizen's consent is the latest of all their cases at an office.
+	latest := consents[0]
+	for _, m := range consents[1:] {
+		for k, r := range m {
+			if old, ok := latest[k]; !ok || old[5].(int64) < r[5].(int64) {
+				latest[k] = r
+			}
+		}
+	}
 	sink := newLoader(ctx, db, b.gen)
 	sink.add(&statDayTable, day...)
 	sink.add(&statMonthTable, month...)
 	sink.add(&paymentDayTable, payDays...)
 	sink.add(&paymentTermsTable, row{b.money.fingerprint()})
+	sink.add(&consentTable, slices.Collect(maps.Values(latest))...)
 	if err := sink.close(); err != nil {
 		return err
 	}
@@ -321,16 +329,20 @@ func readCases(ctx context.Context, b *build, head eventstore.Cursor, report fun
 }
 
 // foldCases folds a run of whole cases, each once, and hands their rows to the sink.
-func foldCases(run []eventstore.Event, sink *loader, stats *counts, money *moneyTerms, pays paySum) error {
+func foldCases(run []eventstore.Event, sink *loader, stats *counts, consents map[[2]string]row, money *moneyTerms, pays paySum) error {
 	for len(run) > 0 {
 		n := 1
 		for n < len(run) && run[n].StreamID == run[0].StreamID {
 			n++
 		}
 		c := &cases.Case{ID: run[0].StreamID}
-		if err := caserepo.Replay(c, run[:n]); err != nil {
+		if err := replay(c, run[:n]); err != nil {
 			return err
 		}
+		if err := consentRows(c, run[:n], consents); err != nil {
+			return err
+		}
+		sink.add(&reminderTable, reminderRows(c, run[n-1].RecordedAt, money.terms())...)
 		run = run[n:]
 		state, err := c.MarshalSnapshot()
 		if err != nil {
@@ -388,30 +400,6 @@ func compareValues(a, b any) int {
 		return cmp.Compare(a, b.(int64))
 	}
 	return 0
-}
-
-// head returns the head of the log once it includes every event appended
-// before the rebuild started: on PostgreSQL a transaction still open
-// anywhere in the cluster holds the readable log back for a moment.
-func head(ctx context.Context, db *eventstore.DB, store *eventstore.SQLStore) (eventstore.Cursor, error) {
-	var end int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&end); err != nil {
-		return eventstore.Start, err
-	}
-	for {
-		h, err := store.Head(ctx)
-		if err != nil || end == 0 {
-			return h, err
-		}
-		if ok, err := store.Includes(ctx, h, end); ok || err != nil {
-			return h, err
-		}
-		select {
-		case <-ctx.Done():
-			return h, ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
 }
 
 // loader writes rows into a generation's tables in bulk, on a goroutine of
@@ -488,21 +476,10 @@ func writeRows(ctx context.Context, db *eventstore.DB, gen int64, t *table, rows
 	if db.Dialect.Name != eventstore.Postgres.Name {
 		return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error { return insertRows(ctx, tx, db.Dialect, gen, t, rows, failOnConflict) })
 	}
-	conn, err := db.SQL.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(c any) error {
-		pc := c.(*stdlib.Conn).Conn()
-		_, err := pc.CopyFrom(ctx, pgx.Identifier{t.physical(gen)}, t.columnNames(), pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-			return bindRow(db.Dialect, rows[i]), nil
-		}))
-		if err != nil {
-			return fmt.Errorf("copy into %s: %w", t.name, err)
-		}
-		return nil
+	_, err := db.CopyFrom(ctx, t.physical(gen), t.columnNames(), len(rows), func(i int) ([]any, error) {
+		return bindRow(db.Dialect, rows[i]), nil
 	})
+	return err
 }
 
 // lockRebuild makes sure only one rebuild of a database runs: a

@@ -16,7 +16,7 @@ import (
 // service that finds another version starts a new generation and projects
 // the log into it, and `lhuta rebuild` builds one beside the old, which
 // answers until the switch.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // A generation is one complete set of read-model tables, named
 // <table>_g<generation>. Queries read the views named <table>, which point
@@ -107,7 +107,7 @@ var statMonthTable = table{
 
 // tables are every read-model table of a generation.
 var tables = []*table{&caseTable, &obligationTable, &flagTable, &slaTable, &statDayTable, &statMonthTable, &payerTable, &bankRefTable,
-	&paymentTable, &paymentDayTable, &paymentTermsTable}
+	&paymentTable, &paymentDayTable, &paymentTermsTable, &reminderTable, &consentTable}
 
 func (t *table) physical(gen int64) string { return fmt.Sprintf("%s_g%d", t.name, gen) }
 

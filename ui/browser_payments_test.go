@@ -112,4 +112,13 @@ func TestBrowserPayments(t *testing.T) {
 	}
 	checkA11y(ctx, t, "citizen")
 	shot(ctx, t, "13-obcan")
+
+	listCredit(t, st.db, "R-SHARED", 1200, "odpad")
+	run(ctx, t, "open the unmatched credits", chromedp.Navigate(st.url+"/ui/unmatched-credits"),
+		chromedp.WaitVisible(chromedp.CSS(`table.list input[name=case_id]`)))
+	if got := text(ctx, t, "table.list tbody"); !strings.Contains(got, "R-SHARED") || !strings.Contains(got, "čeká na rozhodnutí") {
+		t.Errorf("the unmatched credits: %q", got)
+	}
+	checkA11y(ctx, t, "unmatched credits")
+	shot(ctx, t, "14-nesparovane-platby")
 }

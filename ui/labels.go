@@ -36,6 +36,8 @@ var labels = map[string]string{
 	"ObligationExcused":        "Prominutí povinnosti (překážka těžko překonatelná)",
 	"FlagReviewed":             "Rozhodnutí o podezření z přestupku",
 	"CaseClosed":               "Uzavření případu",
+	"ContactConsentGiven":      "Souhlas se zasíláním připomínek e-mailem",
+	"ContactConsentWithdrawn":  "Odvolání souhlasu se zasíláním připomínek",
 	"LocalFeeLiabilityArose":   "Vznik poplatkové povinnosti",
 	"LocalFeeLiabilityEnded":   "Zánik poplatkové povinnosti",
 	"LocalFeeExemptionGranted": "Osvobození od poplatku",

@@ -3,6 +3,8 @@ package ui
 import (
 	"html/template"
 	"strings"
+
+	"github.com/lhuta/lhuta/internal/buildinfo"
 )
 
 var funcs = template.FuncMap{
@@ -12,6 +14,7 @@ var funcs = template.FuncMap{
 	"czk":        czk,
 	"thousands":  func(n int) string { return thousands(int64(n)) },
 	"hasPrefix":  strings.HasPrefix,
+	"build":      func() string { return buildinfo.Get().Short() },
 	"kc":         func(n int) string { return thousands(int64(n)) + "\u00a0Kč" },
 	"hasFieldErrors": func(fields []formField) bool {
 		for _, f := range fields {
@@ -25,7 +28,7 @@ var funcs = template.FuncMap{
 
 // pageNames are the console's pages, each a template of its own on the
 // common layout.
-var pageNames = []string{"login", "error", "find", "form", "case", "list", "dashboard", "citizen", "slip"}
+var pageNames = []string{"login", "error", "find", "form", "case", "list", "dashboard", "citizen", "slip", "credits"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}

@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
@@ -223,23 +221,14 @@ func makeChunk(seed uint64, from, to, n, offices, every int) chunk {
 // operation: COPY on PostgreSQL, multi-row INSERTs in one transaction on SQLite.
 func insertRows(ctx context.Context, db *eventstore.DB, rows []eventRow) error {
 	if db.Dialect.Name == "postgres" {
-		conn, err := db.SQL.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		return conn.Raw(func(c any) error {
-			pc := c.(*stdlib.Conn).Conn()
-			n, err := pc.CopyFrom(ctx, pgx.Identifier{"events"}, eventColumns,
-				pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-					r := rows[i]
-					return []any{r.stream, r.version, r.typ, r.data, r.recordedBy, r.recordedAt, r.correlation}, nil
-				}))
-			if err == nil && n != int64(len(rows)) {
-				err = fmt.Errorf("copied %d of %d rows", n, len(rows))
-			}
-			return err
+		n, err := db.CopyFrom(ctx, "events", eventColumns, len(rows), func(i int) ([]any, error) {
+			r := rows[i]
+			return []any{r.stream, r.version, r.typ, r.data, r.recordedBy, r.recordedAt, r.correlation}, nil
 		})
+		if err == nil && n != int64(len(rows)) {
+			err = fmt.Errorf("copied %d of %d rows", n, len(rows))
+		}
+		return err
 	}
 	const perStatement = 500
 	tx, err := db.SQL.BeginTx(ctx, nil)

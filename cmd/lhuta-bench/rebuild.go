@@ -8,9 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/projections"
@@ -194,42 +191,33 @@ func copyPostgres(ctx context.Context, db *eventstore.DB, table, copyName string
 	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE `+copyName+` (LIKE `+table+` INCLUDING ALL)`); err != nil {
 		return 0, 0, err
 	}
-	conn, err := db.SQL.Conn(ctx)
+	rows, err := db.SQL.QueryContext(ctx, `SELECT * FROM `+table)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer conn.Close()
-	var n int64
-	var took time.Duration
-	err = conn.Raw(func(c any) error {
-		pc := c.(*stdlib.Conn).Conn()
-		rows, err := pc.Query(ctx, `SELECT * FROM `+pgx.Identifier{table}.Sanitize())
-		if err != nil {
-			return err
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return 0, 0, err
+	}
+	var all [][]any
+	for rows.Next() {
+		v := make([]any, len(columns))
+		dest := make([]any, len(columns))
+		for i := range v {
+			dest[i] = &v[i]
 		}
-		var columns []string
-		for _, f := range rows.FieldDescriptions() {
-			columns = append(columns, f.Name)
+		if err := rows.Scan(dest...); err != nil {
+			return 0, 0, err
 		}
-		var all [][]any
-		for rows.Next() {
-			v, err := rows.Values()
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			all = append(all, v)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		start := time.Now()
-		n, err = pc.CopyFrom(ctx, pgx.Identifier{copyName}, columns, pgx.CopyFromRows(all))
-		took = time.Since(start)
-		return err
-	})
-	return n, took, err
+		all = append(all, v)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	n, err := db.CopyFrom(ctx, copyName, columns, len(all), func(i int) ([]any, error) { return all[i], nil })
+	return n, time.Since(start), err
 }
 
 func copySQLite(ctx context.Context, db *eventstore.DB, table, copyName string) (int64, time.Duration, error) {

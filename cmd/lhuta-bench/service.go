@@ -8,15 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
-	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
+	lhuta "github.com/lhuta/lhuta/internal/service"
 )
 
 // service is lhuta running in this process on a real listener on 127.0.0.1.
@@ -26,50 +24,34 @@ type service struct {
 	close  func()
 }
 
-// startService wires the service exactly as cmd/lhuta's serve does (kept as
-// a copy on purpose, so that cmd/lhuta stays as it is), with today fixed at
-// benchToday as LHUTA_CLOCK would.
+// startService runs the service as lhuta serve assembles it (package
+// service) on 127.0.0.1, with today fixed at benchToday as LHUTA_CLOCK would.
 func startService(ctx context.Context, db *eventstore.DB, log *slog.Logger) (*service, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	today := func() calendar.Date { return benchToday }
 	tokens, err := handlers.ParseTokens(benchTokens)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
-	pipeline := projections.New(db, log, projections.UsingToday(today))
-	pipeDone := make(chan error, 1)
-	go func() { pipeDone <- pipeline.Run(ctx) }()
-
-	srv := handlers.New(handlers.Config{
-		Repo:     caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)),
-		Reader:   projections.NewReader(db.SQL),
-		Pipeline: pipeline,
-		DB:       db.SQL,
-		Tokens:   tokens,
-		Today:    today,
-		Log:      log,
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	svc, err := lhuta.New(lhuta.Config{DB: db, Addr: "127.0.0.1:0", Tokens: tokens, Log: log,
+		Today: func() calendar.Date { return benchToday }})
 	if err != nil {
-		cancel()
-		<-pipeDone
 		return nil, err
 	}
-	httpSrv := &http.Server{Handler: srv.Routes(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = httpSrv.Serve(ln) }()
+	addr, err := svc.Listen()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
 
 	s := &service{
-		url: "http://" + ln.Addr().String(),
+		url: "http://" + addr.String(),
 		client: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
 			MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}},
 	}
 	s.close = func() {
-		shutdown, stop := context.WithTimeout(context.Background(), 10*time.Second)
-		defer stop()
-		_ = httpSrv.Shutdown(shutdown)
 		cancel()
-		<-pipeDone
+		<-done
 		s.client.CloseIdleConnections()
 	}
 	// Ready once the projection pipeline runs (GET /readyz).
@@ -80,10 +62,10 @@ func startService(ctx context.Context, db *eventstore.DB, log *slog.Logger) (*se
 			return s, nil
 		}
 		select {
-		case err := <-pipeDone:
-			pipeDone <- err
+		case err := <-done:
+			done <- err
 			s.close()
-			return nil, fmt.Errorf("projection pipeline stopped at start: %w", err)
+			return nil, fmt.Errorf("the service stopped at start: %w", err)
 		default:
 		}
 		if time.Now().After(deadline) {

@@ -47,17 +47,3 @@ func TestHelpListsEachCommandsOwnSettings(t *testing.T) {
 		t.Error("lhuta help frobnicate: no error")
 	}
 }
-
-// README's walk-through finds the clerk's token with grep '=clerk:': the
-// generated file must hold exactly one such line per role, comments included.
-func TestTheGeneratedTokensFileHasOneLinePerRole(t *testing.T) {
-	b, err := newTokensFile(t.TempDir() + "/tokens")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, role := range []string{"clerk", "compliance_officer", "dashboard", "admin"} {
-		if n := strings.Count(string(b), "="+role+":"); n != 1 {
-			t.Errorf("%d lines hold %q, want 1:\n%s", n, "="+role+":", b)
-		}
-	}
-}

@@ -15,12 +15,15 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/google/uuid"
+
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/domain/payment"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/camt"
 	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/credits"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -51,18 +54,20 @@ func loadOffices(path string) (*money.Offices, error) {
 	return o, nil
 }
 
-// unmatched is a credit the import did not record, and why.
-type unmatched struct {
-	credit camt.Credit
-	why    string
-}
-
-// importStatement records the credits of a camt.053 statement as
-// PaymentReceived on the office's cases, matched by variable symbol. The
-// whole file is read and checked first, so a malformed one records nothing;
-// each payment is recorded once, whatever the number of imports: a bank
-// reference already on a case is skipped, and each write carries the
-// reference as its idempotency key.
+// importStatement records the credits of a camt.053 statement: each booked
+// credit is recorded as PaymentReceived on the one case it pays
+// (payment.MatchCredit: the variable symbol and the payer's surname in the
+// message, or an amount only that case owes), or kept as an unmatched
+// credit for the fee department (package credits); none is dropped. The
+// whole file is read and checked first, so a malformed one, one too large,
+// or one not in CZK records nothing.
+//
+// Each credit's outcome is decided once, by the first import that puts it
+// in the ledger of statement credits; a later or concurrent import of the
+// same statement follows that row. A matched credit is recorded with its
+// bank reference as the idempotency key, so it is recorded once, and the
+// report counts as recorded by this run only the events this run wrote
+// (their correlation id is the run's).
 func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger, out io.Writer) error {
 	offices, err := loadOffices(c.offices)
 	if err != nil {
@@ -80,6 +85,11 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 	if err != nil {
 		return err
 	}
+	// Refused before a byte is parsed: camt.Parse holds the whole file.
+	if fi, err := f.Stat(); err == nil && fi.Size() > camt.MaxSize {
+		_ = f.Close()
+		return fmt.Errorf("%s: %w: %d bytes, more than %d MiB; nothing was recorded", c.file, camt.ErrTooLarge, fi.Size(), camt.MaxSize>>20)
+	}
 	st, err := camt.Parse(f)
 	_ = f.Close() // read only: closing cannot lose data
 	if err != nil {
@@ -96,12 +106,13 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 	// Matching reads the read models: bring them up to the log's last event
 	// first (not to the readable head, which on PostgreSQL a transaction
 	// open anywhere in the cluster may hold back; see docs/decisions.md).
-	var last int64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&last); err != nil {
+	head, err := store.Head(ctx)
+	if err != nil {
 		return err
 	}
+	last := head.Position
 	pipeCtx, stop := context.WithCancel(ctx)
-	pipeline := projections.New(db, log)
+	pipeline := projections.New(db, log, projections.UsingOffices(offices), projections.UsingToday(today))
 	done := make(chan error, 1)
 	go func() { done <- pipeline.Run(pipeCtx) }()
 	defer func() {
@@ -120,58 +131,119 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 	if err != nil {
 		return err
 	}
-	repo := caserepo.New(store)
-	var (
-		recorded, already int
-		left              []unmatched
-	)
+	imp := statementImport{repo: caserepo.New(store), ledger: credits.New(db.SQL), office: office.Code, statement: st.ID,
+		run: uuid.NewString(), payers: payers, dctx: cases.Context{Today: today(), Actor: statementActor, Role: cases.Clerk,
+			Office: office.Code, Offices: offices}}
 	for _, cr := range st.Credits {
 		if id, ok, err := reader.BankPayment(ctx, office.Code, cr.Reference); err != nil {
 			return err
 		} else if ok {
 			log.Debug("payment already recorded", "reference", cr.Reference, "case_id", id)
-			already++
+			imp.recordedBefore++
 			continue
 		}
-		i := match(payers, cr, today(), offices)
-		if i < 0 {
-			why := "no case of the office owes with this variable symbol"
-			if cr.VariableSymbol == "" {
-				why = "no variable symbol"
-			}
-			left = append(left, unmatched{cr, why})
-			continue
-		}
-		e, err := record(ctx, repo, office.Code, payers[i].ID, cr, cases.Context{Today: today(), Actor: statementActor,
-			Role: cases.Clerk, Office: office.Code, Offices: offices})
-		var rule *cases.RuleError
-		switch {
-		case errors.As(err, &rule):
-			left = append(left, unmatched{cr, rule.Error()})
-			continue
-		case err != nil:
+		if err := imp.credit(ctx, cr); err != nil {
 			return fmt.Errorf("entry %d (%s): %w; the entries before it are recorded, and importing the file again records only the rest", cr.Entry, cr.Reference, err)
-		case e.Position <= last:
-			already++ // an earlier import's write, answered again
-		default:
-			recorded++
 		}
-		if payers[i], err = repo.Load(ctx, payers[i].ID); err != nil {
+	}
+	fmt.Fprintf(out, "%s: %d credits; %d recorded, %d recorded before; %d unmatched credits listed, %d listed before\n",
+		filepath.Base(c.file), len(st.Credits), imp.recorded, imp.recordedBefore, len(imp.listed), imp.listedBefore)
+	if len(imp.listed) == 0 {
+		return nil
+	}
+	fmt.Fprintln(out, "Unmatched credits, for the fee department (GET /v1/unmatched-credits):")
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "date\tamount_czk\tvariable_symbol\tcounter_party\treference\twhy")
+	for _, u := range imp.listed {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", u.BookedOn, u.AmountCZK, dash(u.VariableSymbol),
+			dash(u.CounterParty), u.BankReference, u.Reason)
+	}
+	return tw.Flush()
+}
+
+// statementImport is one run of import-statement: what it needs to put a
+// credit where it belongs, and what this run did, for its report.
+type statementImport struct {
+	repo      *caserepo.Repository
+	ledger    *credits.Ledger
+	office    string
+	statement string
+	// run is the correlation id of this run's writes.
+	run    string
+	payers []*cases.Case
+	dctx   cases.Context
+
+	recorded, recordedBefore, listedBefore int
+	listed                                 []credits.Credit
+}
+
+// credit puts one credit on its case or in the unmatched list, following
+// the ledger where an import decided the credit before.
+func (imp *statementImport) credit(ctx context.Context, cr camt.Credit) error {
+	stored, err := imp.ledger.Find(ctx, imp.office, cr.Reference)
+	mine := false
+	if errors.Is(err, credits.ErrNotFound) {
+		m := payment.Match{Reason: "no variable symbol"}
+		if cr.VariableSymbol != "" {
+			m = payment.MatchCredit(cr.Message, cr.AmountCZK, candidates(imp.payers, cr.VariableSymbol, imp.dctx))
+		}
+		claim := credits.Credit{Office: imp.office, BookedOn: cr.BookedOn, AmountCZK: cr.AmountCZK, VariableSymbol: cr.VariableSymbol,
+			Message: cr.Message, CounterParty: cr.CounterParty, BankReference: cr.Reference, Statement: imp.statement,
+			Status: credits.Open, CaseID: m.CaseID, Reason: m.Reason}
+		if m.Matched() {
+			claim.Status = credits.Matched
+		}
+		stored, mine, err = imp.ledger.Claim(ctx, claim, time.Now())
+	}
+	if err != nil {
+		return err
+	}
+	switch stored.Status {
+	case credits.Open, credits.Returned:
+		imp.list(stored, mine)
+		return nil
+	case credits.Assigned:
+		imp.recordedBefore++ // by the fee department, who records its payment
+		return nil
+	}
+	e, err := record(ctx, imp.repo, imp.office, stored.CaseID, cr, imp.run, imp.dctx)
+	var rule *cases.RuleError
+	switch {
+	case errors.As(err, &rule):
+		// The case will not take it (say, no obligation of the symbol any
+		// more): the fee department decides, the money stays listed.
+		now, err := imp.ledger.Unmatch(ctx, stored.ID, stored.CaseID, "matched to case "+stored.CaseID+", which refused it: "+rule.Error())
+		if err != nil {
 			return err
 		}
-	}
-	fmt.Fprintf(out, "%s: %d credits; %d recorded, %d recorded before, %d not matched\n",
-		filepath.Base(c.file), len(st.Credits), recorded, already, len(left))
-	if len(left) > 0 {
-		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "date\tamount_czk\tvariable_symbol\tcounter_party\treference\twhy")
-		for _, u := range left {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", u.credit.BookedOn, u.credit.AmountCZK, dash(u.credit.VariableSymbol),
-				dash(u.credit.CounterParty), u.credit.Reference, u.why)
+		if stored, err = imp.ledger.Get(ctx, stored.ID); err != nil {
+			return err
 		}
-		return tw.Flush()
+		imp.list(stored, now)
+		return nil
+	case err != nil:
+		return err
+	case e.CorrelationID == imp.run:
+		imp.recorded++
+	default:
+		imp.recordedBefore++ // another run's write, answered again
+	}
+	for i, c := range imp.payers {
+		if c.ID == stored.CaseID {
+			if imp.payers[i], err = imp.repo.Load(ctx, c.ID); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+func (imp *statementImport) list(c credits.Credit, mine bool) {
+	if mine {
+		imp.listed = append(imp.listed, c)
+	} else {
+		imp.listedBefore++
+	}
 }
 
 func dash(s string) string {
@@ -197,44 +269,41 @@ func officeAccount(o *money.Office, iban string) bool {
 	return false
 }
 
-// match picks the case a credit pays: of the cases with an obligation of its
-// variable symbol, the one whose oldest obligation still owed is due first
-// (a payment settles the oldest unpaid obligation with that VS first); if
-// none owes anything, the first of them, where it shows as credit. -1: none.
-func match(payers []*cases.Case, cr camt.Credit, today calendar.Date, offices *money.Offices) int {
-	if cr.VariableSymbol == "" {
-		return -1
-	}
-	best, bestDue := -1, calendar.Date{}
-	for i, c := range payers {
+// candidates are the cases of payers that have a payment obligation with
+// the variable symbol, with what each of those obligations still owes.
+func candidates(payers []*cases.Case, vs string, dctx cases.Context) []payment.Candidate {
+	var out []payment.Candidate
+	for _, c := range payers {
 		has := false
-		for _, p := range c.PaymentObligations(today, offices) {
-			if !cases.SameVariableSymbol(p.VariableSymbol, cr.VariableSymbol) {
+		var owed []int
+		for _, p := range c.PaymentObligations(dctx.Today, dctx.Offices) {
+			if !cases.SameVariableSymbol(p.VariableSymbol, vs) {
 				continue
 			}
 			has = true
-			if p.OwedCZK > 0 && (bestDue.IsZero() || p.DueOn.Before(bestDue)) {
-				best, bestDue = i, p.DueOn
+			if p.OwedCZK > 0 {
+				owed = append(owed, p.OwedCZK)
 			}
 		}
-		if has && best < 0 {
-			best = i
+		if has {
+			out = append(out, payment.Candidate{ID: c.ID, Payer: c.Citizen.FullName, OwedCZK: owed})
 		}
 	}
-	return best
+	return out
 }
 
 // record writes one credit as PaymentReceived through the write door, with
-// the bank reference as the idempotency key.
-func record(ctx context.Context, repo *caserepo.Repository, office, caseID string, cr camt.Credit, dctx cases.Context) (eventstore.Event, error) {
+// the bank reference as the idempotency key; run is the correlation id of
+// the import's writes.
+func record(ctx context.Context, repo *caserepo.Repository, office, caseID string, cr camt.Credit, run string, dctx cases.Context) (caserepo.Event, error) {
 	data, err := json.Marshal(map[string]any{"amount_czk": cr.AmountCZK, "paid_on": cr.BookedOn, "variable_symbol": cr.VariableSymbol,
 		"bank_reference": cr.Reference})
 	if err != nil {
-		return eventstore.Event{}, err
+		return caserepo.Event{}, err
 	}
 	sum := sha256.Sum256([]byte(office + "\n" + cr.Reference + "\n" + string(data)))
 	req := caserepo.Request{Actor: statementActor, Key: "bank:" + office + ":" + cr.Reference, RequestHash: hex.EncodeToString(sum[:]),
-		RecordedAt: time.Now()}
+		CorrelationID: run, RecordedAt: time.Now()}
 	return repo.Update(ctx, caseID, caserepo.Any, req, func(c *cases.Case) (cases.Recorded, error) {
 		return c.Record(cases.PaymentReceivedType, data, dctx)
 	})

@@ -19,11 +19,39 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
+// statementDB is a fresh database of the backend and the arguments that
+// make import-statement use it, on 10 Mar 2026.
+func statementDB(t *testing.T, backend string) (*eventstore.DB, []string) {
+	t.Helper()
+	db := testdb.Open(t, backend)
+	args := []string{"--data-dir", filepath.Dir(db.Where), "--clock", "2026-03-10"}
+	if backend == "postgres" {
+		db.Close()
+		url := testdb.PostgresURL(t)
+		var err error
+		if db, err = eventstore.OpenPostgres(context.Background(), url); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		args = []string{"--database-url", url, "--clock", "2026-03-10"}
+		if err := run(context.Background(), []string{"migrate", "--database-url", url}, new(bytes.Buffer)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, args
+}
+
 // openPayer opens a local_fee case at Nová Ves with one liability.
 func openPayer(t *testing.T, repo *caserepo.Repository, ctx cases.Context, citizen string, liability map[string]any) string {
 	t.Helper()
+	return openPayerNamed(t, repo, ctx, citizen, "Jana Nováková", liability)
+}
+
+// openPayerNamed opens a local_fee case at Nová Ves for a named payer with one liability.
+func openPayerNamed(t *testing.T, repo *caserepo.Repository, ctx cases.Context, citizen, name string, liability map[string]any) string {
+	t.Helper()
 	open, _ := json.Marshal(map[string]any{"situation": "local_fee", "office": "nova-ves",
-		"citizen": map[string]string{"id": citizen, "birth_date": "1980-05-17", "full_name": "Jana Nováková"}})
+		"citizen": map[string]string{"id": citizen, "birth_date": "1980-05-17", "full_name": name}})
 	rec, err := cases.Open(open, ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -57,21 +85,7 @@ func countEvents(t *testing.T, db *eventstore.DB) int {
 func TestImportStatementTwice(t *testing.T) {
 	for _, backend := range testdb.Backends {
 		t.Run(backend, func(t *testing.T) {
-			db := testdb.Open(t, backend)
-			args := []string{"--data-dir", filepath.Dir(db.Where), "--clock", "2026-03-10"}
-			if backend == "postgres" {
-				db.Close()
-				url := testdb.PostgresURL(t)
-				var err error
-				if db, err = eventstore.OpenPostgres(context.Background(), url); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(db.Close)
-				args = []string{"--database-url", url, "--clock", "2026-03-10"}
-				if err := run(context.Background(), []string{"migrate", "--database-url", url}, new(bytes.Buffer)); err != nil {
-					t.Fatal(err)
-				}
-			}
+			db, args := statementDB(t, backend)
 			repo := caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect))
 			ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
 			waste := openPayer(t, repo, ctx, "p-1", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
@@ -89,13 +103,13 @@ func TestImportStatementTwice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(out, "4 credits; 2 recorded, 0 recorded before, 2 not matched") ||
+			if !strings.Contains(out, "4 credits; 2 recorded, 0 recorded before; 2 unmatched credits listed, 0 listed before") ||
 				!strings.Contains(out, "2026-02-25  700         9999             PLATCE C") || !strings.Contains(out, "no variable symbol") {
 				t.Fatalf("first import:\n%s", out)
 			}
 			events := countEvents(t, db)
 			out, err = importIt(sample)
-			if err != nil || !strings.Contains(out, "0 recorded, 2 recorded before, 2 not matched") || countEvents(t, db) != events {
+			if err != nil || !strings.Contains(out, "0 recorded, 2 recorded before; 0 unmatched credits listed, 2 listed before") || countEvents(t, db) != events {
 				t.Fatalf("second import (%d events, want %d): %v\n%s", countEvents(t, db), events, err, out)
 			}
 

@@ -149,12 +149,16 @@ var events = map[EventType]eventKind{
 	LocalFeeExemptionGrantedType: {new: func() fact { return new(LocalFeeExemptionGranted) }},
 	LocalFeeIncreasedType:        {new: func() fact { return new(LocalFeeIncreased) }, officer: true},
 	PaymentReceivedType:          {new: func() fact { return new(PaymentReceived) }},
+	ContactConsentGivenType:      {new: func() fact { return new(ContactConsentGiven) }},
+	ContactConsentWithdrawnType:  {new: func() fact { return new(ContactConsentWithdrawn) }},
 }
 
 // common are the events every situation accepts: the application and
-// collection of a document, the officer's decisions and closing the case.
+// collection of a document, the officer's decisions, closing the case and
+// the citizen's consent to reminders.
 var common = []EventType{ApplicationFiledType, DocumentReadyType, CollectionReminderSentType, DocumentCollectedType,
-	ObligationExcusedType, FlagReviewedType, CaseClosedType, PaymentReceivedType}
+	ObligationExcusedType, FlagReviewedType, CaseClosedType, PaymentReceivedType,
+	ContactConsentGivenType, ContactConsentWithdrawnType}
 
 // situationEvents lists the events specific to each situation (RULES.md §5).
 var situationEvents = map[Situation][]EventType{

@@ -54,3 +54,15 @@ func TestPersonalFields(t *testing.T) {
 		}
 	}
 }
+
+// The e-mail of a consent is personal data: the feed leaves it out.
+func TestContactConsentIsPersonal(t *testing.T) {
+	if got := PersonalFields(ContactConsentGivenType); !slices.Equal(got, []string{"email"}) {
+		t.Errorf("ContactConsentGiven personal fields: %v", got)
+	}
+	for _, s := range Situations() {
+		if !slices.Contains(EventTypes(s), ContactConsentGivenType) || !slices.Contains(EventTypes(s), ContactConsentWithdrawnType) {
+			t.Errorf("%s does not take the consent events", s)
+		}
+	}
+}

@@ -27,6 +27,9 @@ const (
 	ObligationExcusedType        EventType = "ObligationExcused"
 	FlagReviewedType             EventType = "FlagReviewed"
 	CaseClosedType               EventType = "CaseClosed"
+	// Consent to reminders by e-mail (docs/LAW.md §5.4); every situation takes them.
+	ContactConsentGivenType     EventType = "ContactConsentGiven"
+	ContactConsentWithdrawnType EventType = "ContactConsentWithdrawn"
 	// local_fee (RULES.md §9); PaymentReceived is taken by every situation.
 	LocalFeeLiabilityAroseType   EventType = "LocalFeeLiabilityArose"
 	LocalFeeLiabilityEndedType   EventType = "LocalFeeLiabilityEnded"

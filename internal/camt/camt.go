@@ -11,8 +11,10 @@
 // still returned, with an empty symbol, for the report of unmatched payments.
 //
 // Parse reads the whole statement before returning anything: a malformed
-// file, a credit without an amount, date or reference, or one in another
-// currency fails as a whole with an error naming the entry.
+// file, a credit without an amount, date or reference, an amount that is not
+// whole Kč from 1 to MaxAmountCZK, a statement of an account or an entry in
+// another currency than CZK, or a file over MaxSize fails as a whole with an
+// error naming the entry, so that nothing of it is recorded.
 package camt
 
 import (
@@ -26,10 +28,29 @@ import (
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/money"
 )
 
 // ErrMalformed means the file is not a camt.053 statement lhuta can read.
 var ErrMalformed = errors.New("malformed bank statement")
+
+// ErrNotCZK means the statement's account, or an entry, is in another
+// currency than CZK: fees and fines are owed in Kč, and converting money is
+// not the office's to guess.
+var ErrNotCZK = errors.New("bank statement not in CZK")
+
+// ErrTooLarge means the file is larger than MaxSize.
+var ErrTooLarge = errors.New("bank statement too large")
+
+// MaxSize bounds a statement file: a month of a municipality's account is
+// a few MiB (about 2 KiB an entry), and the whole file is held in memory
+// while it is checked.
+const MaxSize = 50 << 20
+
+// MaxAmountCZK is the largest amount of one entry, in whole Kč: the bound of
+// every amount lhuta takes (money.MaxCZK); a larger one is a bank's or a
+// forger's error, refused before any sum could overflow.
+const MaxAmountCZK = money.MaxCZK
 
 // Statement is a bank statement's account and its credits.
 type Statement struct {
@@ -49,6 +70,9 @@ type Credit struct {
 	Reference      string
 	VariableSymbol string
 	CounterParty   string
+	// Message is the payer's message for the recipient (RmtInf/Ustrd), where
+	// the fee schedules ask for the payer's surname.
+	Message string
 }
 
 type document struct {
@@ -59,6 +83,7 @@ type document struct {
 type stmt struct {
 	ID   string `xml:"Id"`
 	IBAN string `xml:"Acct>Id>IBAN"`
+	Ccy  string `xml:"Acct>Ccy"`
 	Ntry []ntry `xml:"Ntry"`
 }
 
@@ -76,7 +101,9 @@ type ntry struct {
 	BookgDt     string `xml:"BookgDt>Dt"`
 	BookgDtTm   string `xml:"BookgDt>DtTm"`
 	AcctSvcrRef string `xml:"AcctSvcrRef"`
-	TxDtls      []struct {
+	// AddtlNtryInf is the entry's own text; some banks put the payer's message there.
+	AddtlNtryInf string `xml:"AddtlNtryInf"`
+	TxDtls       []struct {
 		AcctSvcrRef string   `xml:"Refs>AcctSvcrRef"`
 		EndToEndID  string   `xml:"Refs>EndToEndId"`
 		StrdRef     []string `xml:"RmtInf>Strd>CdtrRefInf>Ref"`
@@ -88,9 +115,12 @@ type ntry struct {
 
 // Parse reads a camt.053 statement.
 func Parse(r io.Reader) (Statement, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	raw, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
 	if err != nil {
 		return Statement{}, err
+	}
+	if len(raw) > MaxSize {
+		return Statement{}, fmt.Errorf("%w: more than %d MiB", ErrTooLarge, MaxSize>>20)
 	}
 	var doc document
 	dec := xml.NewDecoder(bytes.NewReader(raw))
@@ -104,6 +134,9 @@ func Parse(r io.Reader) (Statement, error) {
 		return Statement{}, fmt.Errorf("%w: %d statements in one file; import them one by one", ErrMalformed, len(doc.Stmts))
 	}
 	st := doc.Stmts[0]
+	if ccy := strings.TrimSpace(st.Ccy); ccy != "" && ccy != "CZK" {
+		return Statement{}, fmt.Errorf("%w: the account's currency (Stmt/Acct/Ccy) is %q", ErrNotCZK, ccy)
+	}
 	out := Statement{ID: strings.TrimSpace(st.ID), IBAN: strings.TrimSpace(st.IBAN)}
 	for i, e := range st.Ntry {
 		n := i + 1
@@ -115,6 +148,9 @@ func Parse(r io.Reader) (Statement, error) {
 		}
 		if status := strings.TrimSpace(e.Sts.Text + e.Sts.Cd); status != "" && status != "BOOK" {
 			continue // pending entries are not money received yet
+		}
+		if ccy := strings.TrimSpace(e.Amt.Ccy); ccy != "CZK" {
+			return Statement{}, fmt.Errorf("%w: entry %d: amount in %q, not CZK", ErrNotCZK, n, ccy)
 		}
 		c, err := credit(n, e)
 		if err != nil {
@@ -134,16 +170,17 @@ func Parse(r io.Reader) (Statement, error) {
 
 func credit(n int, e ntry) (Credit, error) {
 	c := Credit{Entry: n}
-	if ccy := strings.TrimSpace(e.Amt.Ccy); ccy != "CZK" {
-		return c, fmt.Errorf("amount in %q, not CZK", ccy)
-	}
 	amount := strings.TrimSpace(e.Amt.Value)
 	whole, frac, _ := strings.Cut(amount, ".")
-	kc, err := strconv.Atoi(whole)
-	if err != nil || kc < 0 || strings.Trim(frac, "0") != "" || len(frac) > 2 {
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0") != "" || len(frac) > 2 {
 		return c, fmt.Errorf("amount %q is not a whole number of Kč (fees and fines are in whole Kč)", amount)
 	}
-	if kc == 0 {
+	// Digits only: a number too long for an int is over the bound as well.
+	kc, err := strconv.Atoi(whole)
+	switch {
+	case err != nil || kc > MaxAmountCZK:
+		return c, fmt.Errorf("amount %s Kč is over the largest amount lhuta takes, %d Kč", whole, MaxAmountCZK)
+	case kc == 0:
 		return c, fmt.Errorf("amount is zero")
 	}
 	c.AmountCZK = kc
@@ -165,6 +202,12 @@ func credit(n int, e ntry) (Credit, error) {
 		if c.VariableSymbol == "" {
 			c.VariableSymbol = variableSymbol(tx.StrdRef, tx.EndToEndID, tx.Ustrd)
 		}
+		for _, u := range tx.Ustrd {
+			c.Message = strings.TrimSpace(c.Message + " " + strings.TrimSpace(u))
+		}
+	}
+	if c.Message == "" {
+		c.Message = strings.TrimSpace(e.AddtlNtryInf)
 	}
 	if c.Reference == "" {
 		return c, fmt.Errorf("no bank reference (AcctSvcrRef): a payment without one cannot be told from a repeated one")

@@ -22,10 +22,10 @@ func TestSampleStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []camt.Credit{
-		{1, 1200, calendar.NewDate(2026, 2, 20), "260220-0000001", "1541", "PLATCE A"},
-		{2, 500, calendar.NewDate(2026, 2, 23), "260223-0000002", "1244", "PLATCE B"},
-		{4, 700, calendar.NewDate(2026, 2, 25), "260225-0000004", "9999", "PLATCE C"},
-		{5, 300, calendar.NewDate(2026, 2, 26), "260226-0000005", "", "PLATCE D"},
+		{1, 1200, calendar.NewDate(2026, 2, 20), "260220-0000001", "1541", "PLATCE A", ""},
+		{2, 500, calendar.NewDate(2026, 2, 23), "260223-0000002", "1244", "PLATCE B", "poplatek ze psu"},
+		{4, 700, calendar.NewDate(2026, 2, 25), "260225-0000004", "9999", "PLATCE C", "/VS/9999/ odpad"},
+		{5, 300, calendar.NewDate(2026, 2, 26), "260226-0000005", "", "PLATCE D", "za psa"},
 	}
 	if st.IBAN != "CZ6308000000000460043319" || st.ID != "0460043319-2026-02" || len(st.Credits) != len(want) {
 		t.Fatalf("got %+v", st)
@@ -45,26 +45,51 @@ func TestMalformedStatementsNameTheProblem(t *testing.T) {
 	if st, err := camt.Parse(strings.NewReader(entry(ok))); err != nil || len(st.Credits) != 1 || st.Credits[0].VariableSymbol != "" {
 		t.Fatalf("a minimal credit: %+v, %v", st, err)
 	}
-	tests := []struct{ name, xml, says string }{
-		{"not XML", "<Document><BkToCstmrStmt>", "not well-formed"},
-		{"not a statement", "<Document></Document>", "no BkToCstmrStmt"},
-		{"two statements", "<Document><BkToCstmrStmt><Stmt/><Stmt/></BkToCstmrStmt></Document>", "2 statements"},
-		{"euro", entry(strings.Replace(ok, "CZK", "EUR", 1)), `entry 1: amount in "EUR"`},
-		{"halers", entry(strings.Replace(ok, ">100<", ">100.50<", 1)), "whole number of Kč"},
-		{"no amount", entry(strings.Replace(ok, ">100<", "><", 1)), "amount"},
-		{"zero", entry(strings.Replace(ok, ">100<", ">0.00<", 1)), "zero"},
-		{"bad date", entry(strings.Replace(ok, "2026-01-05", "2026-02-30", 1)), "booking date"},
-		{"no reference", entry(strings.Replace(ok, "<AcctSvcrRef>R1</AcctSvcrRef>", "", 1)), "no bank reference"},
-		{"bad indicator", entry(strings.Replace(ok, "CRDT", "CREDIT", 1)), "CdtDbtInd"},
-		{"same reference twice", `<Document><BkToCstmrStmt><Stmt><Ntry>` + ok + `</Ntry><Ntry>` + ok + `</Ntry></Stmt></BkToCstmrStmt></Document>`, "same reference"},
+	tests := []struct {
+		name, xml, says string
+		is              error
+	}{
+		{"not XML", "<Document><BkToCstmrStmt>", "not well-formed", camt.ErrMalformed},
+		{"not a statement", "<Document></Document>", "no BkToCstmrStmt", camt.ErrMalformed},
+		{"two statements", "<Document><BkToCstmrStmt><Stmt/><Stmt/></BkToCstmrStmt></Document>", "2 statements", camt.ErrMalformed},
+		{"euro", entry(strings.Replace(ok, "CZK", "EUR", 1)), `entry 1: amount in "EUR", not CZK`, camt.ErrNotCZK},
+		{"halers", entry(strings.Replace(ok, ">100<", ">100.50<", 1)), "whole number of Kč", camt.ErrMalformed},
+		{"no amount", entry(strings.Replace(ok, ">100<", "><", 1)), "amount", camt.ErrMalformed},
+		{"zero", entry(strings.Replace(ok, ">100<", ">0.00<", 1)), "zero", camt.ErrMalformed},
+		{"bad date", entry(strings.Replace(ok, "2026-01-05", "2026-02-30", 1)), "booking date", camt.ErrMalformed},
+		{"no reference", entry(strings.Replace(ok, "<AcctSvcrRef>R1</AcctSvcrRef>", "", 1)), "no bank reference", camt.ErrMalformed},
+		{"account in euro", strings.Replace(entry(ok), "<Id>s</Id>", "<Id>s</Id><Acct><Ccy>EUR</Ccy></Acct>", 1), `account's currency (Stmt/Acct/Ccy) is "EUR"`, camt.ErrNotCZK},
+		{"the largest int64 in Kč", entry(strings.Replace(ok, ">100<", ">9223372036854775807.00<", 1)), "entry 1: amount 9223372036854775807 Kč is over the largest amount lhuta takes, 100000000 Kč", camt.ErrMalformed},
+		{"past int64", entry(strings.Replace(ok, ">100<", ">99999999999999999999<", 1)), "entry 1: amount 99999999999999999999 Kč is over", camt.ErrMalformed},
+		{"a Kč over the bound", entry(strings.Replace(ok, ">100<", ">100000001<", 1)), "over the largest amount", camt.ErrMalformed},
+		{"negative", entry(strings.Replace(ok, ">100<", ">-100<", 1)), "not a whole number", camt.ErrMalformed},
+		{"bad indicator", entry(strings.Replace(ok, "CRDT", "CREDIT", 1)), "CdtDbtInd", camt.ErrMalformed},
+		{"same reference twice", `<Document><BkToCstmrStmt><Stmt><Ntry>` + ok + `</Ntry><Ntry>` + ok + `</Ntry></Stmt></BkToCstmrStmt></Document>`, "same reference", camt.ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := camt.Parse(strings.NewReader(tt.xml))
-			if !errors.Is(err, camt.ErrMalformed) || !strings.Contains(err.Error(), tt.says) {
-				t.Fatalf("got %v, want ErrMalformed saying %q", err, tt.says)
+			if !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("got %v, want %v saying %q", err, tt.is, tt.says)
 			}
 		})
+	}
+}
+
+// The bound itself is taken; a file one byte over MaxSize is refused as too
+// large, not read as a truncated (malformed) statement.
+func TestBounds(t *testing.T) {
+	top := `<Document><BkToCstmrStmt><Stmt><Id>s</Id><Ntry><Amt Ccy="CZK">100000000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>` +
+		`<BookgDt><Dt>2026-01-05</Dt></BookgDt><AcctSvcrRef>R1</AcctSvcrRef></Ntry></Stmt></BkToCstmrStmt></Document>`
+	if st, err := camt.Parse(strings.NewReader(top)); err != nil || st.Credits[0].AmountCZK != camt.MaxAmountCZK {
+		t.Fatalf("100 000 000 Kč: %+v, %v", st, err)
+	}
+	padded := top + strings.Repeat(" ", camt.MaxSize+1-len(top))
+	if _, err := camt.Parse(strings.NewReader(padded)); !errors.Is(err, camt.ErrTooLarge) {
+		t.Errorf("a file of MaxSize+1 bytes: %v", err)
+	}
+	if _, err := camt.Parse(strings.NewReader(padded[:camt.MaxSize])); err != nil {
+		t.Errorf("a file of MaxSize bytes: %v", err)
 	}
 }
 
@@ -99,11 +124,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy="CZK">1</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry></Stmt></BkToCstmrStmt></Document>`))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		st, err := camt.Parse(bytes.NewReader(src))
-		if err != nil && !errors.Is(err, camt.ErrMalformed) {
+		if err != nil && !errors.Is(err, camt.ErrMalformed) && !errors.Is(err, camt.ErrNotCZK) {
 			t.Fatal(err)
 		}
 		for _, c := range st.Credits {
-			if c.AmountCZK <= 0 || c.Reference == "" {
+			if c.AmountCZK <= 0 || c.AmountCZK > camt.MaxAmountCZK || c.Reference == "" {
 				t.Fatalf("credit %+v", c)
 			}
 		}

@@ -57,6 +57,28 @@ func (q Request) metadata() eventstore.Metadata {
 	return m
 }
 
+// Event is a recorded event of a case as the application layer hands it
+// out. Its JSON is an item of the case's history (GET /v1/cases/{id}/events),
+// which names neither the case (its URL does) nor the request that recorded
+// it; lhuta export writes the store's own shape, eventstore.Event.
+type Event struct {
+	Type       string          `json:"type"`
+	Data       json.RawMessage `json:"data"`
+	Version    int64           `json:"version"`
+	Position   int64           `json:"position"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	RecordedBy string          `json:"recorded_by"`
+	// StreamID is the case's id, its stream in the store.
+	StreamID string `json:"-"`
+	// CorrelationID names the request (or import run) that recorded it.
+	CorrelationID string `json:"-"`
+}
+
+func eventOf(e eventstore.Event) Event {
+	return Event{Type: e.Type, Data: e.Data, Version: e.Version, Position: e.Position, RecordedAt: e.RecordedAt,
+		RecordedBy: e.RecordedBy, StreamID: e.StreamID, CorrelationID: e.CorrelationID}
+}
+
 // Unavailable reports whether err says the database is unavailable (see
 // eventstore.Unavailable), for the layers that read through other packages.
 func Unavailable(err error) bool { return eventstore.Unavailable(err) }
@@ -68,8 +90,8 @@ type Repository struct{ store eventstore.Store }
 func New(store eventstore.Store) *Repository { return &Repository{store: store} }
 
 // Create opens a new case with its first event and returns the recorded event.
-func (r *Repository) Create(ctx context.Context, opened cases.Recorded, req Request) (eventstore.Event, error) {
-	return r.write(ctx, req, "", Any, func() (eventstore.Event, error) {
+func (r *Repository) Create(ctx context.Context, opened cases.Recorded, req Request) (Event, error) {
+	return r.write(ctx, req, "", Any, func() (Event, error) {
 		return r.append(ctx, uuid.NewString(), 0, req, opened)
 	})
 }
@@ -79,18 +101,18 @@ func (r *Repository) Create(ctx context.Context, opened cases.Recorded, req Requ
 // state until it succeeds or ctx ends; otherwise the case must be at expected
 // or ErrConflict is returned, and nothing is written.
 func (r *Repository) Update(ctx context.Context, id string, expected int64, req Request,
-	decide func(c *cases.Case) (cases.Recorded, error)) (eventstore.Event, error) {
-	return r.write(ctx, req, id, expected, func() (eventstore.Event, error) {
+	decide func(c *cases.Case) (cases.Recorded, error)) (Event, error) {
+	return r.write(ctx, req, id, expected, func() (Event, error) {
 		c, err := r.Load(ctx, id)
 		if err != nil {
-			return eventstore.Event{}, err
+			return Event{}, err
 		}
 		if expected != Any && c.Version != expected {
-			return eventstore.Event{}, fmt.Errorf("case %s is at version %d, not %d: %w", id, c.Version, expected, ErrConflict)
+			return Event{}, fmt.Errorf("case %s is at version %d, not %d: %w", id, c.Version, expected, ErrConflict)
 		}
 		rec, err := decide(c)
 		if err != nil {
-			return eventstore.Event{}, err
+			return Event{}, err
 		}
 		return r.append(ctx, id, c.Version, req, rec)
 	})
@@ -104,7 +126,7 @@ func (r *Repository) Update(ctx context.Context, id string, expected int64, req 
 // that already holds the winner's event. A lost race without a pinned
 // version is decided again on the new state; an attempt that failed on the
 // database is repeated once when it surely committed nothing.
-func (r *Repository) write(ctx context.Context, req Request, id string, expected int64, attempt func() (eventstore.Event, error)) (eventstore.Event, error) {
+func (r *Repository) write(ctx context.Context, req Request, id string, expected int64, attempt func() (Event, error)) (Event, error) {
 	if e, ok, err := r.replay(ctx, req, id); ok || err != nil {
 		return e, err
 	}
@@ -120,16 +142,16 @@ func (r *Repository) write(ctx context.Context, req Request, id string, expected
 		switch {
 		case errors.Is(err, ErrConflict) && expected == Any:
 			if ctx.Err() != nil {
-				return eventstore.Event{}, fmt.Errorf("%w: gave up under contention: %w", ErrUnavailable, ctx.Err())
+				return Event{}, fmt.Errorf("%w: gave up under contention: %w", ErrUnavailable, ctx.Err())
 			}
 			continue
 		case eventstore.Unavailable(err) && !errors.Is(err, eventstore.ErrCommitUnknown) && !repeated && ctx.Err() == nil:
 			repeated = true
 			continue
 		case eventstore.Unavailable(err):
-			return eventstore.Event{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return Event{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
-		return eventstore.Event{}, err
+		return Event{}, err
 	}
 }
 
@@ -137,16 +159,16 @@ func (r *Repository) write(ctx context.Context, req Request, id string, expected
 // if there was one: a retried request gets the first answer and records
 // nothing, even where the case's state would now refuse it. The same key on
 // another request is ErrKeyReused. id is the case of an Update, "" for Create.
-func (r *Repository) replay(ctx context.Context, req Request, id string) (eventstore.Event, bool, error) {
+func (r *Repository) replay(ctx context.Context, req Request, id string) (Event, bool, error) {
 	if req.Key == "" {
-		return eventstore.Event{}, false, nil
+		return Event{}, false, nil
 	}
-	k, err := read(ctx, func() (eventstore.Keyed, error) { return r.store.FindKey(ctx, req.Actor, req.Key) })
+	k, err := Read(ctx, func() (eventstore.Keyed, error) { return r.store.FindKey(ctx, req.Actor, req.Key) })
 	switch {
 	case errors.Is(err, eventstore.ErrNotFound):
-		return eventstore.Event{}, false, nil
+		return Event{}, false, nil
 	case err != nil:
-		return eventstore.Event{}, false, err
+		return Event{}, false, err
 	}
 	same := k.RequestHash == req.RequestHash
 	if k.RequestHash == "" {
@@ -154,15 +176,17 @@ func (r *Repository) replay(ctx context.Context, req Request, id string) (events
 		same = (id == "" && k.Event.Version == 1) || (id != "" && k.Event.StreamID == id && k.Event.Version > 1)
 	}
 	if !same {
-		return eventstore.Event{}, false, fmt.Errorf("the Idempotency-Key %q was first sent with another request (recorded as version %d of case %s): %w",
+		return Event{}, false, fmt.Errorf("the Idempotency-Key %q was first sent with another request (recorded as version %d of case %s): %w",
 			req.Key, k.Event.Version, k.Event.StreamID, ErrKeyReused)
 	}
-	return k.Event, true, nil
+	return eventOf(k.Event), true, nil
 }
 
-// read runs a read, once more if the database failed it: a read is always
-// safe to repeat, and a connection that died under it is replaced by then.
-func read[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+// Read runs a read, once more if the database failed it: a read is always
+// safe to repeat, and a connection that died under it (a database restart)
+// is replaced by then. It is the one retry policy of reads, of the write
+// door's loads and of the handlers' queries of the read models alike.
+func Read[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	v, err := fn()
 	if eventstore.Unavailable(err) && ctx.Err() == nil {
 		v, err = fn()
@@ -175,19 +199,16 @@ func read[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 
 // Load folds a case's events into its state.
 func (r *Repository) Load(ctx context.Context, id string) (*cases.Case, error) {
-	events, err := read(ctx, func() ([]eventstore.Event, error) { return r.store.Load(ctx, id) })
-	if errors.Is(err, eventstore.ErrNotFound) {
-		return nil, cases.ErrNotFound
-	}
+	events, err := r.Events(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	c := &cases.Case{ID: id}
-	return c, Replay(c, events)
+	return c, replay(c, events)
 }
 
-// Replay folds recorded events of c's stream into c (cases.Case.Replay).
-func Replay(c *cases.Case, events []eventstore.Event) error {
+// replay folds recorded events of c's stream into c (cases.Case.Replay).
+func replay(c *cases.Case, events []Event) error {
 	history := make([]cases.Event, len(events))
 	for i, e := range events {
 		history[i] = cases.Event{Type: cases.EventType(e.Type), Version: e.Version, Data: e.Data}
@@ -196,12 +217,19 @@ func Replay(c *cases.Case, events []eventstore.Event) error {
 }
 
 // Events returns a case's history.
-func (r *Repository) Events(ctx context.Context, id string) ([]eventstore.Event, error) {
-	events, err := read(ctx, func() ([]eventstore.Event, error) { return r.store.Load(ctx, id) })
+func (r *Repository) Events(ctx context.Context, id string) ([]Event, error) {
+	stored, err := Read(ctx, func() ([]eventstore.Event, error) { return r.store.Load(ctx, id) })
 	if errors.Is(err, eventstore.ErrNotFound) {
 		return nil, cases.ErrNotFound
 	}
-	return events, err
+	if err != nil {
+		return nil, err
+	}
+	events := make([]Event, len(stored))
+	for i, e := range stored {
+		events[i] = eventOf(e)
+	}
+	return events, nil
 }
 
 // KnownAt returns a case's history as it stood at the instant t: its events
@@ -209,7 +237,7 @@ func (r *Repository) Events(ctx context.Context, id string) ([]eventstore.Event,
 // version is appended after the one before it, so what follows the first
 // event recorded after t was not there at t either. A case none of whose
 // events were recorded by t is cases.ErrNotFound.
-func (r *Repository) KnownAt(ctx context.Context, id string, t time.Time) ([]eventstore.Event, error) {
+func (r *Repository) KnownAt(ctx context.Context, id string, t time.Time) ([]Event, error) {
 	events, err := r.Events(ctx, id)
 	if err != nil {
 		return nil, err
@@ -234,17 +262,17 @@ func (r *Repository) LoadKnownAt(ctx context.Context, id string, t time.Time) (*
 		return nil, err
 	}
 	c := &cases.Case{ID: id}
-	return c, Replay(c, events)
+	return c, replay(c, events)
 }
 
-func (r *Repository) append(ctx context.Context, id string, expected int64, req Request, rec cases.Recorded) (eventstore.Event, error) {
+func (r *Repository) append(ctx context.Context, id string, expected int64, req Request, rec cases.Recorded) (Event, error) {
 	data, err := json.Marshal(rec.Data)
 	if err != nil {
-		return eventstore.Event{}, err
+		return Event{}, err
 	}
 	events, err := r.store.Append(ctx, id, expected, req.metadata(), eventstore.NewEvent{Type: string(rec.Type), Data: data})
 	if err != nil {
-		return eventstore.Event{}, err
+		return Event{}, err
 	}
-	return events[0], nil
+	return eventOf(events[0]), nil
 }

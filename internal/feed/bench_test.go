@@ -19,8 +19,8 @@ func BenchmarkCatchUp(b *testing.B) {
 	db := testdb.Postgres(b)
 	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
 	burst(b, store, 8, 500)
-	var stored int64
-	if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM events`).Scan(&stored); err != nil {
+	stored, err := store.CountAfter(context.Background(), eventstore.Start)
+	if err != nil {
 		b.Fatal(err)
 	}
 	cfg := Config{URL: url, Stream: "LHUTA_BENCH_CATCHUP", Subject: "lhuta.benchcatchup"}

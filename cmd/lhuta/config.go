@@ -1,0 +1,312 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/buildinfo"
+)
+
+// config is the service's configuration: flags win over environment variables.
+type config struct {
+	command     string
+	addr        string
+	dataDir     string
+	databaseURL string
+	tokens      string
+	clock       string
+	// lossReportThreshold is LHUTA_LOSS_REPORT_THRESHOLD, in working days.
+	lossReportThreshold int
+	// rawThreshold and rawDBTimeout are those settings as given.
+	rawThreshold, rawDBTimeout string
+	// check makes rebuild compare instead of switching over.
+	check bool
+	// file is where backup and export write ("" or "-": standard output).
+	file string
+	// tokenRole and tokenName are what lhuta token add adds.
+	tokenRole, tokenName string
+	// synchronous is LHUTA_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL.
+	synchronous string
+	// dbTimeout is LHUTA_DB_TIMEOUT, the database deadline of one request.
+	dbTimeout time.Duration
+	// logFormat (text, json) and logLevel (debug, info, warn, error) shape the log.
+	logFormat, logLevel string
+	// databaseReadURL is DATABASE_READ_URL, a streaming replica that queries read.
+	databaseReadURL string
+	// natsURL, natsStream, natsSubject and rawNatsPersonal configure the event feed.
+	natsURL, natsStream, natsSubject, rawNatsPersonal string
+	natsPersonal                                      bool
+	// smtpURL, mailFrom and publicURL configure the e-mail reminders.
+	smtpURL, mailFrom, publicURL string
+	// offices is LHUTA_OFFICES, the offices file ("" for the built-in ones);
+	// office is import-statement's --office, and file its statement.
+	offices, office string
+}
+
+// settings are the configuration each command takes, as a flag and as an
+// environment variable (the flag wins), in the order help lists them.
+type settingDef struct {
+	flag, env, def, usage string
+	commands              []string // the commands it applies to
+	field                 func(c *config) *string
+}
+
+var (
+	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export", "import-statement"}
+	serveOnly = []string{"serve"}
+	withAddr  = []string{"serve", "healthcheck"}
+	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement"}
+	withMoney = []string{"serve", "import-statement"}
+	withTerms = []string{"serve", "import-statement", "rebuild"}
+)
+
+var settings = []settingDef{
+	{"addr", "LHUTA_ADDR", ":8080", "listen address", withAddr, func(c *config) *string { return &c.addr }},
+	{"data-dir", "LHUTA_DATA_DIR", "./data", "directory of the embedded SQLite store (lhuta.db) and of the generated tokens file", withDir,
+		func(c *config) *string { return &c.dataDir }},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL (postgres://user@host:5432/db); when set, the embedded store is not used; a password in a flag shows in the process list, prefer the variable", allDB,
+		func(c *config) *string { return &c.databaseURL }},
+	{"sqlite-synchronous", "LHUTA_SQLITE_SYNCHRONOUS", "FULL", "SQLite durability: FULL syncs every commit, NORMAL may lose the last ones to a power cut", allDB,
+		func(c *config) *string { return &c.synchronous }},
+	{"tokens", "LHUTA_TOKENS", "", "bearer tokens, token=role:name pairs separated by commas (default: the tokens file in the data directory); a flag shows in the process list, prefer the variable or the file", serveOnly,
+		func(c *config) *string { return &c.tokens }},
+	{"clock", "LHUTA_CLOCK", "", "fix today (Europe/Prague) to YYYY-MM-DD, for tests, training and demos", withMoney,
+		func(c *config) *string { return &c.clock }},
+	{"loss-report-threshold", "LHUTA_LOSS_REPORT_THRESHOLD", "3", "working days from discovering a loss to reporting it after which the report gets a review hint (1–60)", serveOnly,
+		func(c *config) *string { return &c.rawThreshold }},
+	{"db-timeout", "LHUTA_DB_TIMEOUT", "10s", "how long one request may wait for the database (100ms–5m)", serveOnly,
+		func(c *config) *string { return &c.rawDBTimeout }},
+	{"offices", "LHUTA_OFFICES", "", "offices file: each office's code, name, account and fee schedules (default: the built-in office nova-ves); rebuild plans the reminders with it", withTerms,
+		func(c *config) *string { return &c.offices }},
+	{"log-format", "LHUTA_LOG_FORMAT", "text", "log format: text or json", allDB, func(c *config) *string { return &c.logFormat }},
+	{"log-level", "LHUTA_LOG_LEVEL", "info", "least level logged: debug, info, warn or error", allDB, func(c *config) *string { return &c.logLevel }},
+	{"database-read-url", "DATABASE_READ_URL", "", "PostgreSQL streaming replica of DATABASE_URL that queries read (min_position waits for the replica); writes and the projection stay on DATABASE_URL", serveOnly,
+		func(c *config) *string { return &c.databaseReadURL }},
+	{"nats-url", "LHUTA_NATS_URL", "", "NATS server with JetStream (nats://host:4222) the event log is published to; the feed is off without it", serveOnly,
+		func(c *config) *string { return &c.natsURL }},
+	{"nats-stream", "LHUTA_NATS_STREAM", "LHUTA_EVENTS", "JetStream stream of the event feed (created if missing)", serveOnly,
+		func(c *config) *string { return &c.natsStream }},
+	{"nats-subject", "LHUTA_NATS_SUBJECT", "lhuta.events", "subject prefix of the event feed: events go to PREFIX.<situation>.<EventType>", serveOnly,
+		func(c *config) *string { return &c.natsSubject }},
+	{"smtp-url", "LHUTA_SMTP_URL", "", "mail server the reminders go through, smtp://[user:password@]host[:port] (STARTTLS when offered); reminders are planned and listed but not sent without it; prefer the variable for a password", serveOnly,
+		func(c *config) *string { return &c.smtpURL }},
+	{"mail-from", "LHUTA_MAIL_FROM", "", "sender address of the reminders (required with LHUTA_SMTP_URL)", serveOnly,
+		func(c *config) *string { return &c.mailFrom }},
+	{"public-url", "LHUTA_PUBLIC_URL", "", "address the citizens reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/", serveOnly,
+		func(c *config) *string { return &c.publicURL }},
+	{"nats-personal-data", "LHUTA_NATS_PERSONAL_DATA", "false", "true puts the citizen block, free-text reasons and the clerk's name into the feed's payloads (only for subscribers allowed to see them)", serveOnly,
+		func(c *config) *string { return &c.rawNatsPersonal }},
+}
+
+// ownFlags are the flags of a single command, with no environment variable.
+var ownFlags = []struct {
+	command, name, usage string
+	field                func(*config) any // *bool or *string
+}{
+	{"rebuild", "check", "build the read models beside the live ones, report how they differ, and discard them",
+		func(c *config) any { return &c.check }},
+	{"import-statement", "office", "code of the office whose account the statement is of (required)",
+		func(c *config) any { return &c.office }},
+	{"token", "office", "limit the token's writes to the cases of this office (token=role:name:office)",
+		func(c *config) any { return &c.office }},
+}
+
+// errUsage is returned when help was asked for and printed.
+var errUsage = errors.New("usage printed")
+
+func parseConfig(args []string, out io.Writer) (config, error) {
+	c := config{command: "serve"}
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		c.command, args = args[0], args[1:]
+	}
+	switch c.command {
+	case "help":
+		if len(args) > 0 {
+			return c, usage(out, args[0])
+		}
+		return c, usage(out, "")
+	case "version":
+		fmt.Fprintln(out, buildinfo.Get())
+		return c, errUsage
+	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement":
+	default:
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, import-statement, version, help; see lhuta help)", c.command)
+	}
+	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, st := range settings {
+		if slices.Contains(st.commands, c.command) {
+			fs.StringVar(st.field(&c), st.flag, envOr(st.env, st.def), st.usage)
+		}
+	}
+	for _, f := range ownFlags {
+		if f.command != c.command {
+			continue
+		}
+		switch v := f.field(&c).(type) {
+		case *bool:
+			fs.BoolVar(v, f.name, false, f.usage)
+		case *string:
+			fs.StringVar(v, f.name, "", f.usage)
+		}
+	}
+	if c.command == "token" {
+		if len(args) < 3 || args[0] != "add" {
+			return c, errors.New("usage: lhuta token add ROLE NAME [--office CODE] [--data-dir DIR] (roles: clerk, compliance_officer, dashboard, admin)")
+		}
+		c.tokenRole, c.tokenName, args = args[1], args[2], args[3:]
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return c, usage(out, c.command)
+	} else if err != nil {
+		return c, fmt.Errorf("%w (see lhuta help %s)", err, c.command)
+	}
+	switch {
+	case c.command == "backup" && fs.NArg() == 1, c.command == "export" && fs.NArg() <= 1:
+		c.file = fs.Arg(0)
+	case c.command == "backup":
+		return c, errors.New("backup needs the file to write: lhuta backup FILE")
+	case c.command == "import-statement" && (fs.NArg() != 1 || c.office == ""):
+		return c, errors.New("usage: lhuta import-statement --office CODE FILE (a camt.053 XML statement)")
+	case c.command == "import-statement":
+		c.file = fs.Arg(0)
+		return c, c.checkCommon()
+	case fs.NArg() > 0:
+		return c, fmt.Errorf("unexpected argument %q (see lhuta help %s)", fs.Arg(0), c.command)
+	}
+	switch c.command {
+	case "healthcheck", "token":
+		return c, nil
+	case "migrate", "rebuild", "backup", "export":
+		return c, c.checkCommon()
+	}
+	n, err := strconv.Atoi(c.rawThreshold)
+	if err != nil || n < 1 || n > 60 {
+		return c, fmt.Errorf("--loss-report-threshold (LHUTA_LOSS_REPORT_THRESHOLD): %q is not a number of working days from 1 to 60", c.rawThreshold)
+	}
+	c.lossReportThreshold = n
+	d, err := time.ParseDuration(c.rawDBTimeout)
+	if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+		return c, fmt.Errorf("--db-timeout (LHUTA_DB_TIMEOUT): %q is not a duration from 100ms to 5m (e.g. 10s)", c.rawDBTimeout)
+	}
+	c.dbTimeout = d
+	if c.natsPersonal, err = strconv.ParseBool(c.rawNatsPersonal); err != nil {
+		return c, fmt.Errorf("--nats-personal-data (LHUTA_NATS_PERSONAL_DATA): %q is neither true nor false", c.rawNatsPersonal)
+	}
+	if c.databaseReadURL != "" && c.databaseURL == "" {
+		return c, errors.New("--database-read-url (DATABASE_READ_URL) is a replica of PostgreSQL: set DATABASE_URL too")
+	}
+	return c, c.checkCommon()
+}
+
+// checkCommon checks the settings every database command takes.
+func (c *config) checkCommon() error {
+	c.synchronous = strings.ToUpper(c.synchronous)
+	if c.synchronous != "FULL" && c.synchronous != "NORMAL" {
+		return fmt.Errorf("--sqlite-synchronous (LHUTA_SQLITE_SYNCHRONOUS): %q is neither FULL (the default: every commit is synced) nor NORMAL", c.synchronous)
+	}
+	return nil
+}
+
+// usage prints the help of one command, or of lhuta with "".
+func usage(out io.Writer, command string) error {
+	if command == "" {
+		fmt.Fprintln(out, "lhuta: deadlines of Czech municipal offices' life-situation cases (see README.md)")
+		fmt.Fprintln(out, "\nUsage: lhuta [COMMAND] [FLAGS]\n\nCommands:")
+		width := 0
+		for _, cmd := range commands {
+			width = max(width, len(cmd.name))
+		}
+		for _, cmd := range commands {
+			fmt.Fprintf(out, "  %-*s  %s\n", width, cmd.name, cmd.summary)
+		}
+		fmt.Fprintln(out, "\nEvery flag can also be set by its environment variable; the flag wins.")
+		fmt.Fprintln(out, "lhuta help COMMAND lists a command's flags.")
+		return errUsage
+	}
+	known := false
+	for _, cmd := range commands {
+		if cmd.name == command {
+			known = true
+			fmt.Fprintf(out, "lhuta %s: %s\n", cmd.name, cmd.summary)
+		}
+	}
+	if !known {
+		return fmt.Errorf("unknown command %q (see lhuta help)", command)
+	}
+	any := false
+	for _, st := range settings {
+		if !slices.Contains(st.commands, command) {
+			continue
+		}
+		if !any {
+			fmt.Fprintln(out, "\nFlags (environment variable, default):")
+			any = true
+		}
+		def := st.def
+		if def == "" {
+			def = "none"
+		}
+		fmt.Fprintf(out, "  --%s (%s, %s)\n      %s\n", st.flag, st.env, def, st.usage)
+	}
+	for _, f := range ownFlags {
+		if f.command == command {
+			if !any {
+				fmt.Fprintln(out, "\nFlags (environment variable, default):")
+				any = true
+			}
+			fmt.Fprintf(out, "  --%s\n      %s\n", f.name, f.usage)
+		}
+	}
+	return errUsage
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// newLogger returns the service's logger: text or JSON lines on w, from level on.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level (LHUTA_LOG_LEVEL): %q is none of debug, info, warn, error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.LevelKey && a.Value.Any() == handlers.LevelAudit {
+			a.Value = slog.StringValue("AUDIT")
+		}
+		return a
+	}}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format (LHUTA_LOG_FORMAT): %q is neither text nor json", format)
+}
+
+// clock returns today's Europe/Prague date, or LHUTA_CLOCK's fixed date.
+func clock(fixed string) (func() calendar.Date, error) {
+	if fixed == "" {
+		return func() calendar.Date { return calendar.Today(time.Now()) }, nil
+	}
+	d, err := calendar.ParseDate(fixed)
+	if err != nil {
+		return nil, fmt.Errorf("LHUTA_CLOCK: %w", err)
+	}
+	return func() calendar.Date { return d }, nil
+}

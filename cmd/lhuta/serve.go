@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/feed"
+	"github.com/lhuta/lhuta/internal/reminders"
+	"github.com/lhuta/lhuta/internal/service"
+)
+
+// serve runs the service on db until ctx ends (SIGINT, SIGTERM).
+func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) error {
+	today, err := clock(c.clock)
+	if err != nil {
+		return err
+	}
+	loadTokens := func() (handlers.Tokens, error) { return handlers.LoadTokens(c.tokens, c.dataDir, log) }
+	tokens, err := loadTokens()
+	if err != nil {
+		return err
+	}
+	offices, err := loadOffices(c.offices)
+	if err != nil {
+		return err
+	}
+	var reads *eventstore.DB
+	if c.databaseReadURL != "" {
+		rc := c
+		rc.databaseURL = c.databaseReadURL
+		if reads, err = openDB(ctx, rc, log); err != nil {
+			return fmt.Errorf("DATABASE_READ_URL: %w", err)
+		}
+		defer reads.Close()
+		log.Info("queries read the replica", "where", reads.Where)
+	}
+	svc, err := service.New(service.Config{
+		DB:         db,
+		Reads:      reads,
+		Addr:       c.addr,
+		Tokens:     tokens,
+		LoadTokens: loadTokens,
+		Today:      today,
+		Offices:    offices,
+		Feed:       feed.Config{URL: c.natsURL, Stream: c.natsStream, Subject: c.natsSubject, PersonalData: c.natsPersonal},
+		Reminders: reminders.Config{SMTPURL: c.smtpURL, From: c.mailFrom,
+			PortalURL: strings.TrimSuffix(c.publicURL, "/") + "/obcan/"},
+		Log: log,
+
+		LossReportThreshold: c.lossReportThreshold,
+		DBTimeout:           c.dbTimeout,
+	})
+	if err != nil {
+		return err
+	}
+	return svc.Run(ctx)
+}

@@ -1,0 +1,170 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/credits"
+)
+
+// The fee department's unmatched credits (docs/LAW.md §9.1, shared variable
+// symbols): statement credits no single case could be found for. They are
+// read from the ledger of statement credits, which is primary data on the
+// primary database, not a read model: a list shows every decision at once.
+
+// listUnmatchedCredits answers GET /v1/unmatched-credits.
+func (s *Server) listUnmatchedCredits(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := credits.Filter{Office: q.Get("office"), Status: credits.Status(q.Get("status")), After: q.Get("cursor")}
+	if !notKnownAt(w, r) {
+		return
+	}
+	if f.Status != "" && !slices.Contains(credits.UnmatchedStatuses, f.Status) {
+		badRequest(w, "status", "must be one of open, assigned, returned")
+		return
+	}
+	var ok bool
+	if f.Limit, ok = limitParam(w, r); !ok {
+		return
+	}
+	// A token bound to an office sees that office's credits only.
+	if office := identity(r).Office; office != "" {
+		if f.Office != "" && f.Office != office {
+			s.writeList(w, r, []credits.Credit{}, "", nil)
+			return
+		}
+		f.Office = office
+	}
+	page, err := caserepo.Read(r.Context(), func() (list[credits.Credit], error) {
+		items, next, err := s.credits.List(r.Context(), f)
+		return list[credits.Credit]{items, next}, err
+	})
+	if errors.Is(err, credits.ErrBadCursor) {
+		badRequest(w, "cursor", err.Error())
+		return
+	}
+	s.writeList(w, r, page.items, page.next, err)
+}
+
+// assignedCredit answers an assignment: the credit and the PaymentReceived
+// recorded for it.
+type assignedCredit struct {
+	credits.Credit
+	Version  int64 `json:"version"`
+	Position int64 `json:"position"`
+}
+
+// assignCredit answers POST /v1/unmatched-credits/{credit_id}/assign
+// {"case_id"}: the credit's PaymentReceived is recorded on the case, once.
+func (s *Server) assignCredit(w http.ResponseWriter, r *http.Request) {
+	id, ok := creditID(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		CaseID string `json:"case_id"`
+	}
+	body, ok := decodeStrict(w, r, &req, `{"case_id": string}`)
+	if !ok {
+		return
+	}
+	if u, err := uuid.Parse(req.CaseID); err != nil || u.String() != req.CaseID {
+		badRequest(w, "case_id", "must be a case id (a UUID)")
+		return
+	}
+	e, c, err := s.repo.AssignCredit(r.Context(), s.credits, id, req.CaseID, s.request(r, body), s.context(r))
+	if !s.creditError(w, err) {
+		return
+	}
+	s.pipeline.Nudge()
+	s.metrics.accepted.WithLabelValues(e.Type).Inc()
+	writeJSON(w, http.StatusCreated, assignedCredit{c, e.Version, e.Position})
+}
+
+// maxReturnReason bounds the reason of a refund, a sentence or two.
+const maxReturnReason = 500
+
+// returnCredit answers POST /v1/unmatched-credits/{credit_id}/return
+// {"reason"}: the credit is marked for refund to the payer.
+func (s *Server) returnCredit(w http.ResponseWriter, r *http.Request) {
+	id, ok := creditID(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if _, ok := decodeStrict(w, r, &req, `{"reason": string}`); !ok {
+		return
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if req.Reason == "" || !singleLine(req.Reason) || utf8.RuneCountInString(req.Reason) > maxReturnReason {
+		badRequest(w, "reason", "must be one line of 1 to 500 characters saying why the money goes back")
+		return
+	}
+	c, err := s.credits.Get(r.Context(), id)
+	if err == nil && identity(r).Office != "" && c.Office != identity(r).Office {
+		err = credits.ErrNotFound
+	}
+	if err == nil {
+		c, err = s.credits.Return(r.Context(), id, req.Reason, identity(r).Name, time.Now())
+	}
+	if !s.creditError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// creditID is the {credit_id} of the route; an id that is no UUID is no
+// credit's (404), and never reaches the database.
+func creditID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := mux.Vars(r)["credit_id"]
+	if u, err := uuid.Parse(id); err != nil || u.String() != id {
+		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such unmatched credit"})
+		return "", false
+	}
+	return id, true
+}
+
+// decodeStrict reads a small JSON object with exactly the fields of v,
+// answering 400 itself otherwise.
+func decodeStrict(w http.ResponseWriter, r *http.Request, v any, shape string) ([]byte, bool) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		badRequest(w, envelopeField(err), "must be "+shape+": "+err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
+// creditError answers the errors of the unmatched credits' commands, and
+// reports whether there was none.
+func (s *Server) creditError(w http.ResponseWriter, err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, credits.ErrNotFound):
+		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such unmatched credit"})
+	case errors.Is(err, credits.ErrDecided):
+		writeProblem(w, Problem{Type: "/problems/credit-decided", Title: "Credit decided already", Status: http.StatusConflict,
+			Detail: err.Error()})
+	default:
+		writeError(w, s.log, err)
+	}
+	return false
+}

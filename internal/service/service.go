@@ -1,0 +1,247 @@
+// Package service assembles lhuta's service from one Config: the write door
+// on the store, the projection pipeline and the event feed under the
+// projection lease, and the HTTP API with the web console. New builds it and
+// Run serves until its context ends. `lhuta serve` and the benchmark run the
+// service through it, so that what is measured is what is served.
+package service
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/feed"
+	"github.com/lhuta/lhuta/internal/lease"
+	"github.com/lhuta/lhuta/internal/reminders"
+	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/ui"
+)
+
+// Config is everything the service is assembled from. Zero values take the
+// defaults of the packages they configure.
+type Config struct {
+	// DB is the store, migrated, with the read models prepared
+	// (migrations.Up, projections.Prepare).
+	DB *eventstore.DB
+	// Reads is a streaming replica of DB that the queries read (nil: DB);
+	// writes and the projection stay on DB.
+	Reads *eventstore.DB
+	// Addr is the HTTP listen address (":8080"; "127.0.0.1:0" picks a port).
+	Addr string
+	// Tokens are the bearer tokens the API accepts.
+	Tokens handlers.Tokens
+	// LoadTokens reads the tokens again when the process gets SIGHUP (nil:
+	// the tokens stay as they are).
+	LoadTokens func() (handlers.Tokens, error)
+	// Today returns the current Europe/Prague date (nil: the system clock's).
+	Today func() calendar.Date
+	// Offices are the offices' payment terms (nil: money.Builtin).
+	Offices *money.Offices
+	// LossReportThreshold is after how many working days from discovery a
+	// loss report gets a review hint (0: the rulebook's default).
+	LossReportThreshold int
+	// DBTimeout bounds the database work of one request (0: handlers.DefaultDBTimeout).
+	DBTimeout time.Duration
+	// Feed publishes the log to NATS JetStream (Feed.URL "": no feed).
+	Feed feed.Config
+	// Reminders configures the e-mail reminders (Reminders.SMTPURL "":
+	// planned and listed, not sent); Today, Offices and Log are the service's.
+	Reminders reminders.Config
+	Log       *slog.Logger
+}
+
+// shutdownWait bounds how long Run lets the requests under way finish.
+const shutdownWait = 10 * time.Second
+
+// Service is lhuta assembled, ready to Run.
+type Service struct {
+	cfg        Config
+	pipeline   *projections.Pipeline
+	forwarder  *feed.Forwarder
+	reminders  *reminders.Service
+	projecting *lease.Lease
+	api        *handlers.Server
+	http       *http.Server
+	ln         net.Listener
+}
+
+// New assembles the service; nothing runs until Run. It fails on reminder
+// settings that do not hold (reminders.New).
+func New(cfg Config) (*Service, error) {
+	if cfg.Reads == nil {
+		cfg.Reads = cfg.DB
+	}
+	if cfg.Today == nil {
+		cfg.Today = func() calendar.Date { return calendar.Today(time.Now()) }
+	}
+	if cfg.Offices == nil {
+		cfg.Offices = money.Builtin()
+	}
+	// The payment rows are computed with the same terms and clock as the
+	// queries and the reminders use (projections.UsingOffices, UsingToday).
+	s := &Service{cfg: cfg, pipeline: projections.New(cfg.DB, cfg.Log,
+		projections.UsingOffices(cfg.Offices), projections.UsingToday(cfg.Today))}
+	var readDB *sql.DB
+	if cfg.Reads != cfg.DB {
+		s.pipeline.ReadFrom(cfg.Reads)
+		readDB = cfg.Reads.SQL
+	}
+	var collectors []prometheus.Collector
+	if cfg.Feed.URL != "" {
+		s.forwarder = feed.New(cfg.DB, cfg.Feed, cfg.Log)
+		collectors = append(collectors, s.forwarder.Collector())
+	}
+	// The e-mail reminders (docs/LAW.md §5.4): one instance sends, under a
+	// lease of their own.
+	rc := cfg.Reminders
+	rc.Today, rc.Offices, rc.Log = cfg.Today, cfg.Offices, cfg.Log
+	var err error
+	if s.reminders, err = reminders.New(rc, cfg.DB); err != nil {
+		return nil, err
+	}
+	collectors = append(collectors, s.reminders.Collector())
+	// One instance of all those on the database projects (and feeds): the
+	// one holding the lease; the others stand by and take over when it dies.
+	s.projecting = lease.New(cfg.DB, "projections", cfg.Log)
+	s.api = handlers.New(handlers.Config{
+		Repo:       caserepo.New(eventstore.NewSQLStore(cfg.DB.SQL, cfg.DB.Dialect)),
+		Reader:     projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
+		Offices:    cfg.Offices,
+		Reminders:  s.reminders,
+		Projecting: s.projecting.Held,
+		Collectors: collectors,
+		ReadDB:     readDB,
+		Pipeline:   s.pipeline,
+		DB:         cfg.DB.SQL,
+		Tokens:     cfg.Tokens,
+		Today:      cfg.Today,
+		Log:        cfg.Log,
+
+		LossReportThreshold: cfg.LossReportThreshold,
+		DBTimeout:           cfg.DBTimeout,
+	})
+	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
+	console := ui.Config{Identify: s.api.Identify, Today: cfg.Today, Log: cfg.Log, Offices: cfg.Offices}
+	s.http = handlers.HTTPServer(cfg.Addr, ui.Mount(s.api.Routes(), console), handlers.DefaultTimeouts)
+	return s, nil
+}
+
+// Listen binds the listen address and returns it; Run does it when it was
+// not called. A caller that listens on port 0 learns the port here.
+func (s *Service) Listen() (net.Addr, error) {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	return ln.Addr(), nil
+}
+
+// Run serves until ctx ends or the HTTP server or the projection fails.
+// Then it stops accepting and finishes the requests under way, and only
+// then stops the projection after its current page (a request may be
+// waiting for it with min_position).
+func (s *Service) Run(ctx context.Context) error {
+	if s.ln == nil {
+		if _, err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	log := s.cfg.Log
+	pipeCtx, stopPipeline := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPipeline()
+	pipeErr := make(chan error, 1)
+	go func() { pipeErr <- s.projecting.Run(pipeCtx, s.project) }()
+	remDone := make(chan struct{})
+	go func() { defer close(remDone); _ = s.reminders.Run(pipeCtx) }()
+	defer func() { stopPipeline(); <-remDone }()
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- s.http.Serve(s.ln) }()
+	if s.cfg.LoadTokens != nil {
+		reload := make(chan os.Signal, 1)
+		signal.Notify(reload, syscall.SIGHUP)
+		defer signal.Stop(reload)
+		go s.reloadTokens(pipeCtx, reload)
+	}
+	log.Info("lhuta is listening", "addr", s.ln.Addr().String(), "today", s.cfg.Today().String())
+
+	var err error
+	pipelineDone := false
+	select {
+	case err = <-httpErr:
+	case err = <-pipeErr:
+		pipelineDone = true
+		if err == nil {
+			err = errors.New("projection pipeline stopped")
+		}
+	case <-ctx.Done():
+		log.Info("stopping: finishing the requests under way")
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), shutdownWait)
+	defer cancel()
+	if serr := s.http.Shutdown(shutdown); serr != nil && err == nil {
+		err = fmt.Errorf("shut the HTTP server down: %w", serr)
+	}
+	stopPipeline()
+	if !pipelineDone {
+		if perr := <-pipeErr; perr != nil && err == nil {
+			err = perr
+		}
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("lhuta stopped")
+	return nil
+}
+
+// project is the work of the lease's holder: the projection, and the feed
+// when there is one.
+func (s *Service) project(ctx context.Context) {
+	var wg sync.WaitGroup
+	if s.forwarder != nil {
+		wg.Go(func() { _ = s.forwarder.Run(ctx) })
+	}
+	if err := s.pipeline.Run(ctx); err != nil {
+		s.cfg.Log.Error("projection stopped", "err", err)
+	}
+	wg.Wait()
+}
+
+// reloadTokens replaces the tokens at every signal on reload until ctx ends;
+// tokens that do not load leave the old ones in place.
+func (s *Service) reloadTokens(ctx context.Context, reload <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-reload:
+		}
+		t, err := s.cfg.LoadTokens()
+		if err != nil {
+			s.cfg.Log.Error("SIGHUP: the tokens were not reloaded; the old ones stay", "err", err)
+			continue
+		}
+		s.api.SetTokens(t)
+		s.cfg.Log.Info("SIGHUP: tokens reloaded", "count", t.Len())
+	}
+}
