@@ -509,9 +509,11 @@ func (r *Reader) paymentRowsUsable(ctx context.Context) (bool, error) {
 
 // staleCases is the condition on payer_view p of the cases that have no
 // window of payment rows holding on the day d of parameter $n, but may
-// owe on it (see paymentTable).
+// owe on it (see paymentTable): the rows of staleRows, found through
+// payment_view's indexes (covers_from, valid_from) and (valid_to) WHERE latest.
 func staleCases(n int, d calendar.Date) string {
-	return `p.case_id IN (SELECT case_id FROM payment_view WHERE ` + staleRows(n, d) + `)`
+	return fmt.Sprintf(`p.case_id IN (SELECT case_id FROM payment_view WHERE covers_from = '%s' AND valid_from > $%d
+		UNION SELECT case_id FROM payment_view WHERE latest AND valid_to < $%d)`, calendar.NewDate(d.Year(), time.January, 1), n, n)
 }
 
 // staleRows is the condition on payment_view of the rows of a window that
@@ -520,6 +522,22 @@ func staleCases(n int, d calendar.Date) string {
 func staleRows(n int, d calendar.Date) string {
 	return fmt.Sprintf(`((covers_from = '%s' AND valid_from > $%d) OR (latest AND valid_to < $%d))`,
 		calendar.NewDate(d.Year(), time.January, 1), n, n)
+}
+
+// anyStale reports whether some case has rows of staleRows on the day d,
+// from two probes of an index each: the earliest end of a latest window
+// and the latest start of a window of d's year. (One EXISTS over the OR of
+// both is a scan of all of payment_view when no row matches, which is the
+// usual answer: 24 ms of a 100 000-case log's 18 700 rows, measured.)
+func (r *Reader) anyStale(ctx context.Context, d calendar.Date) (bool, error) {
+	var endsFirst, startsLast dbDate
+	err := r.db.QueryRowContext(ctx, `SELECT (SELECT MIN(valid_to) FROM payment_view WHERE latest),
+		(SELECT MAX(valid_from) FROM payment_view WHERE covers_from = $1)`,
+		calendar.NewDate(d.Year(), time.January, 1).String()).Scan(&endsFirst, &startsLast)
+	if err != nil {
+		return false, err
+	}
+	return (!endsFirst.IsZero() && endsFirst.Before(d)) || startsLast.After(d), nil
 }
 
 // validRows is the condition on payment_view of rows that hold on the day of parameter $n.
@@ -637,9 +655,8 @@ func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, 
 	if err != nil {
 		return nil, "", err
 	}
-	var stale bool
-	if err := r.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM payment_view WHERE `+staleRows(1, f.AsOf)+`)`,
-		f.AsOf.String()).Scan(&stale); err != nil {
+	stale, err := r.anyStale(ctx, f.AsOf)
+	if err != nil {
 		return nil, "", err
 	}
 	if stale {
@@ -877,6 +894,9 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 		if v == (Totals{}) {
 			delete(t.ByMonth, k)
 		}
+	}
+	if stale, err := r.anyStale(ctx, f.To); err != nil || !stale {
+		return t, err
 	}
 	return t, r.paymentTotalsFold(ctx, f, &t, func(n int) string { return staleCases(n, f.To) })
 }
