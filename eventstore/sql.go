@@ -145,6 +145,22 @@ func (s *SQLStore) Load(ctx context.Context, streamID string) ([]Event, error) {
 	return events, nil
 }
 
+// LoadAfter implements Store: one index range of (stream_id, version).
+func (s *SQLStore) LoadAfter(ctx context.Context, streamID string, after int64) ([]Event, error) {
+	if after <= 0 {
+		return s.Load(ctx, streamID)
+	}
+	rows, err := s.db.QueryContext(ctx, s.dialect.selectEvents+` WHERE stream_id = $1 AND version > $2 ORDER BY version`, streamID, after)
+	if err != nil {
+		return nil, fmt.Errorf("load %s after version %d: %w", streamID, after, err)
+	}
+	events, err := scanEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("load %s after version %d: %w", streamID, after, err)
+	}
+	return events, nil
+}
+
 // FindKey implements Store.
 func (s *SQLStore) FindKey(ctx context.Context, actor, key string) (Keyed, error) {
 	var (

@@ -392,3 +392,16 @@ func PaymentStatusNames() string {
 func ValidPaymentStatus(s string) bool {
 	return slices.Contains(cases.PaymentStatuses, cases.PaymentStatus(s))
 }
+
+// CaseState returns the state the read models last folded a case into
+// (cases.Case.MarshalSnapshot, its version inside), or nil when they hold
+// none: the write side starts a case from it and reads only the events
+// after it (caserepo.Repository.WithSnapshots).
+func (r *Reader) CaseState(ctx context.Context, id string) ([]byte, error) {
+	var state []byte
+	err := r.db.QueryRowContext(ctx, `SELECT state FROM case_view WHERE case_id = $1`, id).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return state, err
+}

@@ -120,7 +120,10 @@ func New(cfg Config) (*Service, error) {
 	// one holding the lease; the others stand by and take over when it dies.
 	s.projecting = lease.New(cfg.DB, "projections", cfg.Log)
 	s.api = handlers.New(handlers.Config{
-		Repo:       caserepo.New(eventstore.NewSQLStore(cfg.DB.SQL, cfg.DB.Dialect)),
+		// The write side starts a case from the state the projection stored
+		// (on the primary) and reads only the events after it.
+		Repo: caserepo.New(eventstore.NewSQLStore(cfg.DB.SQL, cfg.DB.Dialect)).
+			WithSnapshots(projections.NewReader(cfg.DB.SQL)),
 		Reader:     projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
 		Offices:    cfg.Offices,
 		Reminders:  s.reminders,
