@@ -20,7 +20,9 @@ import (
 // garbled is a snapshot source whose states cannot be restored.
 type garbled struct{}
 
-func (garbled) CaseState(context.Context, string) ([]byte, error) { return []byte(`{"format":-1}`), nil }
+func (garbled) CaseState(context.Context, string) ([]byte, error) {
+	return []byte(`{"format":-1}`), nil
+}
 
 // A case loaded from the state the read models stored plus the events after
 // it is the case the whole stream gives: with the state current, behind the
