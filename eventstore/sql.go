@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -12,11 +13,45 @@ import (
 type SQLStore struct {
 	db      *sql.DB
 	dialect Dialect
+	// keyTTL is how long an idempotency key answers; now is the clock it
+	// is counted by.
+	keyTTL time.Duration
+	now    func() time.Time
 }
+
+// DefaultKeyTTL is how long an idempotency key answers retries unless
+// WithKeyTTL says otherwise (LHUTA_IDEMPOTENCY_TTL): 7 days.
+const DefaultKeyTTL = 7 * 24 * time.Hour
 
 // NewSQLStore returns a Store on db, which must hold the schema of package migrations.
 func NewSQLStore(db *sql.DB, dialect Dialect) *SQLStore {
-	return &SQLStore{db: db, dialect: dialect}
+	return &SQLStore{db: db, dialect: dialect, keyTTL: DefaultKeyTTL, now: time.Now}
+}
+
+// WithKeyTTL sets how long an idempotency key answers retries, counted by
+// now (nil: time.Now). Within the period a key gives its first answer; after
+// it the key is free, as if it had never been sent: FindKey no longer finds
+// it and an append may record it anew, even before ExpireKeys removes it.
+func (s *SQLStore) WithKeyTTL(ttl time.Duration, now func() time.Time) *SQLStore {
+	if now == nil {
+		now = time.Now
+	}
+	s.keyTTL, s.now = ttl, now
+	return s
+}
+
+// keyCutoff is the Unix second before which a key was recorded too long ago.
+func (s *SQLStore) keyCutoff() int64 { return s.now().Add(-s.keyTTL).Unix() }
+
+// ExpireKeys deletes the idempotency keys recorded longer than the period
+// ago and returns how many; lhuta serve runs it hourly on the instance that
+// holds the projection's lease.
+func (s *SQLStore) ExpireKeys(ctx context.Context) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE recorded_unix < $1`, s.keyCutoff())
+	if err != nil {
+		return 0, fmt.Errorf("expire idempotency keys: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // Append implements Store. With expected = Any, an append that lost a race
@@ -74,12 +109,24 @@ func (s *SQLStore) append(ctx context.Context, streamID string, expected int64, 
 			recorded = append(recorded, ev)
 		}
 		if k := meta.Idempotency; k != nil {
-			_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (actor, idem_key, request_hash, stream_id, position)
-				VALUES ($1, $2, $3, $4, $5)`, k.Actor, k.Key, k.RequestHash, streamID, recorded[0].Position)
+			// A key recorded longer than the period ago is free: it is
+			// taken over; a live one is this request's duplicate.
+			res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (actor, idem_key, request_hash, stream_id, position, recorded_unix)
+				VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (actor, idem_key) DO UPDATE SET request_hash = excluded.request_hash, stream_id = excluded.stream_id,
+					position = excluded.position, recorded_unix = excluded.recorded_unix
+				WHERE idempotency_keys.recorded_unix < $7`,
+				k.Actor, k.Key, k.RequestHash, streamID, recorded[0].Position, s.now().Unix(), s.keyCutoff())
 			if s.dialect.uniqueViolation(err) {
 				return ErrDuplicateRequest
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return cmp.Or(err, ErrDuplicateRequest)
+			}
+			return nil
 		}
 		return nil
 	})
@@ -168,8 +215,8 @@ func (s *SQLStore) FindKey(ctx context.Context, actor, key string) (Keyed, error
 		hash     sql.NullString
 		position int64
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT request_hash, position FROM idempotency_keys WHERE actor = $1 AND idem_key = $2`,
-		actor, key).Scan(&hash, &position)
+	err := s.db.QueryRowContext(ctx, `SELECT request_hash, position FROM idempotency_keys WHERE actor = $1 AND idem_key = $2
+		AND recorded_unix >= $3`, actor, key, s.keyCutoff()).Scan(&hash, &position)
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, ErrNotFound
 	}

@@ -73,6 +73,8 @@ type options struct {
 	JSON        string        `json:"-"`
 	Verbose     bool          `json:"-"`
 	CPUProfile  string        `json:"-"`
+	// PoolMaxConns is pool_max_conns of the benchmark database's URL (0: pgx's default).
+	PoolMaxConns int `json:"pool_max_conns,omitempty"`
 }
 
 func (o options) want(phase string) bool { return slices.Contains(o.Only, phase) }
@@ -92,6 +94,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.LagRate, "lag-rate", 500, "commands per second of the lag phase (open loop)")
 	fs.IntVar(&o.LagClients, "lag-clients", 64, "clients sharing the lag phase's schedule")
 	fs.StringVar(&o.PG, "pg", defaultPostgres, "PostgreSQL admin URL; a fresh database lhuta_bench_<random> is created on it")
+	fs.IntVar(&o.PoolMaxConns, "pool-max-conns", 0, "connections of the service's PostgreSQL pool (pool_max_conns of DATABASE_URL; 0: pgx's default, max(4, CPUs))")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the benchmark database (or SQLite directory) at the end")
 	fs.StringVar(&o.JSON, "json", "", "also write all results as JSON to this file")
 	fs.BoolVar(&o.Verbose, "v", false, "log the service's warnings and errors to stderr")
@@ -423,6 +426,11 @@ func freshDatabase(ctx context.Context, o options) (*eventstore.DB, string, func
 			return nil, "", nil, err
 		}
 		u.Path = "/" + name
+		if o.PoolMaxConns > 0 {
+			q := u.Query()
+			q.Set("pool_max_conns", strconv.Itoa(o.PoolMaxConns))
+			u.RawQuery = q.Encode()
+		}
 		if db, err = eventstore.OpenPostgres(ctx, u.String()); err != nil {
 			_ = cleanup()
 			return nil, "", nil, err

@@ -53,6 +53,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 
 		LossReportThreshold: c.lossReportThreshold,
 		DBTimeout:           c.dbTimeout,
+		IdempotencyTTL:      c.idempotencyTTL,
 	})
 	if err != nil {
 		return err
