@@ -167,6 +167,10 @@ type Run struct {
 	Lag      *LagResult      `json:"lag,omitempty"`
 	RSS      []RSSPoint      `json:"rss,omitempty"`
 	Phases   []PhaseDuration `json:"phases"`
+	// LocalFeePayers is how many local-fee payers' cases the read models hold.
+	LocalFeePayers int64 `json:"local_fee_payers"`
+	// UnmatchedCredits is how many unmatched statement credits were stored.
+	UnmatchedCredits int `json:"unmatched_credits"`
 	// Failures counts every request that did not get the answer it should
 	// (and every fact the generator's domain refused): 0 for a valid run.
 	Failures int `json:"failures"`
@@ -217,6 +221,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*Results, error) {
 	}
 	fmt.Fprintln(out)
 	printReport(out, res)
+	printAllTargets(out, res.Runs)
 	if o.JSON != "" {
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err == nil {
@@ -318,6 +323,15 @@ func runOne(ctx context.Context, o options, n int, res *Results, log *slog.Logge
 		}
 	}
 
+	if r.LocalFeePayers, err = localFeePayers(ctx, db); err != nil {
+		return r, err
+	}
+	if o.want("queries") {
+		if r.UnmatchedCredits, err = seedUnmatchedCredits(ctx, db, n); err != nil {
+			return r, fmt.Errorf("unmatched credits: %w", err)
+		}
+		fmt.Fprintf(out, "queries: %d local-fee payers; %d unmatched credits stored for the fee department's list\n", r.LocalFeePayers, r.UnmatchedCredits)
+	}
 	svc, err := startService(ctx, db, log)
 	if err != nil {
 		return r, err
