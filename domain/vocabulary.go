@@ -1,6 +1,6 @@
 package domain
 
-// Document is a kind of document a citizen applies for (RULES.md §2).
+// Document is a kind of document a citizen applies for (docs/LAW.md §2).
 type Document string
 
 // Documents a citizen can apply for.
@@ -23,7 +23,7 @@ func (d Document) Valid() bool {
 // IsIDCard reports whether d is any kind of identity card.
 func (d Document) IsIDCard() bool { return d == IDCard || d == IDCardChip || d == IDCardTemporary }
 
-// Track is how fast an application is processed (RULES.md §6).
+// Track is how fast an application is processed (docs/LAW.md §6).
 type Track string
 
 // Processing tracks.
@@ -43,7 +43,7 @@ func (t Track) Valid() bool {
 	return false
 }
 
-// OfficeKind is the kind of authority a citizen deals with (RULES.md §2).
+// OfficeKind is the kind of authority a citizen deals with (docs/LAW.md §2).
 type OfficeKind string
 
 // Kinds of office.

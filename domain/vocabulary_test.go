@@ -6,7 +6,7 @@ import (
 	"github.com/lhuta/lhuta/domain"
 )
 
-// The vocabulary of RULES.md §2 and §6 knows its words and nothing else.
+// The vocabulary of docs/LAW.md §2 and §6 knows its words and nothing else.
 func TestVocabulary(t *testing.T) {
 	for _, tc := range []struct {
 		word  string

@@ -24,7 +24,10 @@ type DB struct {
 	Dialect Dialect
 	// Where says which database this is, without credentials, for logs.
 	Where string
-	close func()
+	// Sealer, when set, encrypts personal values on append and opens them
+	// on read for every Store that Store returns (package vault).
+	Sealer Sealer
+	close  func()
 }
 
 // Close closes the database.

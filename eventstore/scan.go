@@ -87,7 +87,7 @@ func (s *SQLStore) ReadStreams(ctx context.Context, upTo Cursor, after StreamPos
 	if err != nil {
 		return nil, fmt.Errorf("read streams after %v: %w", after, err)
 	}
-	return scanEvents(rows)
+	return s.read(ctx, rows)
 }
 
 // ReadLogIn is ReadLog inside the transaction tx, so that a reader that
@@ -97,7 +97,7 @@ func (s *SQLStore) ReadLogIn(ctx context.Context, tx *sql.Tx, after Cursor, limi
 	if err != nil {
 		return nil, fmt.Errorf("read log after %v: %w", after, err)
 	}
-	return scanEvents(rows)
+	return s.read(ctx, rows)
 }
 
 // CountAfter returns how many events of the log come after the cursor c.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -13,6 +14,7 @@ import (
 type SQLStore struct {
 	db      *sql.DB
 	dialect Dialect
+	sealer  Sealer
 	// keyTTL is how long an idempotency key answers; now is the clock it
 	// is counted by.
 	keyTTL time.Duration
@@ -23,7 +25,9 @@ type SQLStore struct {
 // WithKeyTTL says otherwise (LHUTA_IDEMPOTENCY_TTL): 7 days.
 const DefaultKeyTTL = 7 * 24 * time.Hour
 
-// NewSQLStore returns a Store on db, which must hold the schema of package migrations.
+// NewSQLStore returns a Store on db, which must hold the schema of package
+// migrations. It stores event data as it is given; DB.Store returns one that
+// seals personal values with the database's Sealer.
 func NewSQLStore(db *sql.DB, dialect Dialect) *SQLStore {
 	return &SQLStore{db: db, dialect: dialect, keyTTL: DefaultKeyTTL, now: time.Now}
 }
@@ -41,7 +45,15 @@ func (s *SQLStore) WithKeyTTL(ttl time.Duration, now func() time.Time) *SQLStore
 }
 
 // keyCutoff is the Unix second before which a key was recorded too long ago.
-func (s *SQLStore) keyCutoff() int64 { return s.now().Add(-s.keyTTL).Unix() }
+func (s *SQLStore) keyCutoff() int64 { return s.clock().Add(-cmp.Or(s.keyTTL, DefaultKeyTTL)).Unix() }
+
+// clock is the store's now (time.Now unless WithKeyTTL set another).
+func (s *SQLStore) clock() time.Time {
+	if s.now == nil {
+		return time.Now()
+	}
+	return s.now()
+}
 
 // ExpireKeys deletes the idempotency keys recorded longer than the period
 // ago and returns how many; lhuta serve runs it hourly on the instance that
@@ -54,6 +66,53 @@ func (s *SQLStore) ExpireKeys(ctx context.Context) (int64, error) {
 	return res.RowsAffected()
 }
 
+// Sealer encrypts the personal values of an event's data before the store
+// writes it and opens them when the store reads it, so that everything above
+// the store (the domain, the projections, the feed) sees plaintext while the
+// citizen's key exists, and Forgotten values once it is destroyed. The one
+// implementation is package vault.
+type Sealer interface {
+	// Seal returns data with its personal values encrypted with the key of
+	// the stream's citizen.
+	Seal(ctx context.Context, streamID, eventType string, data json.RawMessage) (json.RawMessage, error)
+	// Open replaces the sealed values of the events' data in place by their
+	// plaintext, or by a placeholder where the key was destroyed.
+	Open(ctx context.Context, events []Event) error
+}
+
+// Store returns the Store on db that seals with db.Sealer (none: plaintext).
+func (db *DB) Store() *SQLStore {
+	return &SQLStore{db: db.SQL, dialect: db.Dialect, sealer: db.Sealer, keyTTL: DefaultKeyTTL, now: time.Now}
+}
+
+// seal seals the events' data for the stream, when the store has a Sealer.
+func (s *SQLStore) seal(ctx context.Context, streamID string, events []NewEvent) ([]NewEvent, error) {
+	if s.sealer == nil {
+		return events, nil
+	}
+	sealed := make([]NewEvent, len(events))
+	for i, e := range events {
+		data, err := s.sealer.Seal(ctx, streamID, e.Type, e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("seal %s: %w", e.Type, err)
+		}
+		sealed[i] = NewEvent{Type: e.Type, Data: data}
+	}
+	return sealed, nil
+}
+
+// read scans rows of events and opens their sealed values.
+func (s *SQLStore) read(ctx context.Context, rows *sql.Rows) ([]Event, error) {
+	events, err := scanEvents(rows)
+	if err != nil || s.sealer == nil {
+		return events, err
+	}
+	if err := s.sealer.Open(ctx, events); err != nil {
+		return nil, fmt.Errorf("open sealed values: %w", err)
+	}
+	return events, nil
+}
+
 // Append implements Store. With expected = Any, an append that lost a race
 // is retried on the new version until it succeeds or ctx ends: each retry
 // follows another writer's commit, so contention delays it but never fails it.
@@ -64,13 +123,20 @@ func (s *SQLStore) Append(ctx context.Context, streamID string, expected int64, 
 	if len(events) > 1 && meta.Idempotency != nil {
 		return nil, errors.New("append: an idempotent request records one event")
 	}
+	sealed, err := s.seal(ctx, streamID, events)
+	if err != nil {
+		return nil, fmt.Errorf("append to %s: %w", streamID, err)
+	}
 	for {
-		recorded, err := s.append(ctx, streamID, expected, meta, events)
+		recorded, err := s.append(ctx, streamID, expected, meta, sealed)
 		if errors.Is(err, ErrConflict) && expected == Any && ctx.Err() == nil {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("append to %s: %w", streamID, err)
+		}
+		for i := range recorded {
+			recorded[i].Data = events[i].Data
 		}
 		return recorded, nil
 	}
@@ -116,7 +182,7 @@ func (s *SQLStore) append(ctx context.Context, streamID string, expected int64, 
 				ON CONFLICT (actor, idem_key) DO UPDATE SET request_hash = excluded.request_hash, stream_id = excluded.stream_id,
 					position = excluded.position, recorded_unix = excluded.recorded_unix
 				WHERE idempotency_keys.recorded_unix < $7`,
-				k.Actor, k.Key, k.RequestHash, streamID, recorded[0].Position, s.now().Unix(), s.keyCutoff())
+				k.Actor, k.Key, k.RequestHash, streamID, recorded[0].Position, s.clock().Unix(), s.keyCutoff())
 			if s.dialect.uniqueViolation(err) {
 				return ErrDuplicateRequest
 			}
@@ -182,7 +248,7 @@ func (s *SQLStore) Load(ctx context.Context, streamID string) ([]Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", streamID, err)
 	}
-	events, err := scanEvents(rows)
+	events, err := s.read(ctx, rows)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", streamID, err)
 	}
@@ -201,7 +267,7 @@ func (s *SQLStore) LoadAfter(ctx context.Context, streamID string, after int64) 
 	if err != nil {
 		return nil, fmt.Errorf("load %s after version %d: %w", streamID, after, err)
 	}
-	events, err := scanEvents(rows)
+	events, err := s.read(ctx, rows)
 	if err != nil {
 		return nil, fmt.Errorf("load %s after version %d: %w", streamID, after, err)
 	}
@@ -224,10 +290,18 @@ func (s *SQLStore) FindKey(ctx context.Context, actor, key string) (Keyed, error
 		return k, fmt.Errorf("find idempotency key: %w", err)
 	}
 	k.RequestHash = hash.String
-	k.Event, err = ScanEvent(s.db.QueryRowContext(ctx, s.dialect.selectEvents+` WHERE position = $1`, position))
+	rows, err := s.db.QueryContext(ctx, s.dialect.selectEvents+` WHERE position = $1`, position)
 	if err != nil {
 		return k, fmt.Errorf("find the event of an idempotency key: %w", err)
 	}
+	found, err := s.read(ctx, rows)
+	if err == nil && len(found) == 0 {
+		err = sql.ErrNoRows
+	}
+	if err != nil {
+		return k, fmt.Errorf("find the event of an idempotency key: %w", err)
+	}
+	k.Event = found[0]
 	return k, nil
 }
 
@@ -237,7 +311,7 @@ func (s *SQLStore) ReadLog(ctx context.Context, after Cursor, limit int) ([]Even
 	if err != nil {
 		return nil, fmt.Errorf("read log after %v: %w", after, err)
 	}
-	return scanEvents(rows)
+	return s.read(ctx, rows)
 }
 
 // Includes implements Store.

@@ -75,7 +75,11 @@ func newStackWith(t testing.TB, db *eventstore.DB, today calendar.Date, configur
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
 	t.Cleanup(func() { checkEqualsRebuild(t, db) })
-	return &stack{t: t, url: ts.URL, db: db, server: srv, answers: answers}
+	s := &stack{t: t, url: ts.URL, db: db, server: srv, answers: answers}
+	if _, bench := t.(*testing.B); !bench {
+		t.Cleanup(func() { s.readHistories(t) })
+	}
+	return s
 }
 
 // checkEqualsRebuild holds what the live projection made of a test's

@@ -227,7 +227,7 @@ func dateParam(w http.ResponseWriter, r *http.Request, name string, def calendar
 	return d, true
 }
 
-// knownAtParam reads the optional known_at query parameter (RULES.md §3,
+// knownAtParam reads the optional known_at query parameter (docs/LAW.md §3,
 // two kinds of time): an RFC 3339 instant, or a date meaning the end of that
 // day in Europe/Prague. It answers 400 itself if it is neither.
 func knownAtParam(w http.ResponseWriter, r *http.Request) (t time.Time, given, ok bool) {
@@ -324,6 +324,14 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, s.log, err)
 		return
+	}
+	// The history answers every event in the current shape of its type, as
+	// the fold reads it: one schema per type, whenever it was recorded.
+	for i := range events {
+		if events[i].Data, err = cases.Upcast(cases.EventType(events[i].Type), events[i].Data); err != nil {
+			writeError(w, s.log, err)
+			return
+		}
 	}
 	s.audit(r, mux.Vars(r)["id"])
 	writeJSON(w, http.StatusOK, map[string]any{"items": events})

@@ -3,7 +3,10 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -79,14 +82,28 @@ func singleLine(s string) bool {
 const maxQueryValue = 1024
 
 // checkInput refuses query parameters that are not single-line UTF-8 text
-// (400 naming the parameter) and case ids that are not UUIDs (404: no case
-// has such an id), before any of it reaches a database: PostgreSQL refuses
-// NUL bytes with an error where SQLite would store them.
-func (s *Server) checkInput(next http.HandlerFunc) http.HandlerFunc {
+// or that the route does not take (400 naming the parameter, as an unknown
+// field of a body is refused: a misspelt filter must not widen a list) and
+// case ids that are not UUIDs (404: no case has such an id), before any of
+// it reaches a database: PostgreSQL refuses NUL bytes with an error where
+// SQLite would store them. What a route takes is what handlers/openapi.json
+// documents for it.
+func (s *Server) checkInput(rule Rule, next http.HandlerFunc) http.HandlerFunc {
+	takes := queryParameters()[rule.Method+" "+rule.Path]
+	accepted := "it takes none"
+	if len(takes) > 0 {
+		accepted = "it takes " + strings.Join(takes, ", ")
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		for name, values := range r.URL.Query() {
+		query := r.URL.Query()
+		for _, name := range slices.Sorted(maps.Keys(query)) {
+			values := query[name]
 			if !singleLine(name) || len(name) > 64 {
 				badRequest(w, "query", "has a parameter name that is not printable text")
+				return
+			}
+			if !slices.Contains(takes, name) {
+				badRequest(w, name, "is not a query parameter of this endpoint; "+accepted)
 				return
 			}
 			for _, v := range values {

@@ -16,7 +16,7 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
-// listPayments answers GET /v1/payments: payment obligations (RULES.md §9)
+// listPayments answers GET /v1/payments: payment obligations (docs/LAW.md §9)
 // as of a day, filtered by status, kind and office; a compliance officer's
 // overdue list of fines is ?status=overdue&kind=fine.
 func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {

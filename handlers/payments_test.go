@@ -396,3 +396,25 @@ func TestThePaymentsListIsAnAuditedRead(t *testing.T) {
 		}
 	})
 }
+
+// An exemption of the schedule recorded at the counter (RULES.md §9):
+// abroad for the whole of 2026, the year's waste fee is excused and asks
+// for nothing.
+func TestAnExemptionThroughTheAPI(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := newStack(t, db, calendar.NewDate(2026, 3, 10))
+		id := s.payer("p-9", "1980-05-17", "Jana Nováková")
+		s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15", "basis": "permanent_residence",
+			"house_number": "154", "village_part": "Nová Ves"})
+		r := s.do("POST", "/v1/cases/"+id+"/events", "clerk-token", map[string]any{"type": "LocalFeeExemptionGranted",
+			"data": map[string]any{"fee": "waste", "reason": "holiday", "from": "2026-01-01"}})
+		if r.status != 422 || !strings.Contains(r.raw, "data.reason") {
+			t.Fatalf("a reason the schedule does not know: %d %s", r.status, r.raw)
+		}
+		pos := s.record(id, "LocalFeeExemptionGranted", map[string]any{"fee": "waste", "reason": "abroad", "from": "2026-01-01", "to": "2026-12-31"})
+		items := s.payments("/v1/citizens/p-9/payments?as_of=2026-03-10", "clerk-token", pos)
+		if len(items) != 1 || items[0]["status"] != "excused" || items[0]["owed_czk"] != 0.0 || items[0]["spayd"] != "" {
+			t.Fatalf("got %v, want the 2026 waste fee excused", items)
+		}
+	})
+}

@@ -179,7 +179,7 @@ func Rules() []Rule {
 func (s *Server) Routes() http.Handler {
 	r := mux.NewRouter()
 	for _, rt := range s.routes() {
-		h := s.checkInput(rt.handle)
+		h := s.checkInput(rt.Rule, rt.handle)
 		if rt.Roles != nil {
 			h = s.allow(h, rt.Roles...)
 		}

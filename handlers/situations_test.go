@@ -11,7 +11,7 @@ import (
 	"github.com/lhuta/lhuta/internal/testdb"
 )
 
-// One end-to-end test through HTTP for every life situation (RULES.md §5),
+// One end-to-end test through HTTP for every life situation (docs/LAW.md §5),
 // on both backends. Every expected date is worked out by hand in a comment:
 // "+15 wd" is "within 15 working days" (the day itself not counted; weekends
 // and the holidays of zákon 245/2000 Sb. skipped), "+30 d" is 30 calendar days
@@ -20,7 +20,7 @@ import (
 // situationsToday is the fixed "today" of these tests, after every fact they record.
 var situationsToday = calendar.NewDate(2027, 3, 31)
 
-// The statutes each rulebook cites (RULES.md §4).
+// The statutes each rulebook cites (docs/LAW.md §4).
 const (
 	law328 = "zákon 328/1999 Sb."
 	law269 = "zákon 269/2021 Sb."
@@ -634,7 +634,7 @@ func checkSLA(t *testing.T, c map[string]any, want slaWant) {
 	}
 }
 
-// The office's deadline to have the document ready (RULES.md §6), on time and breached.
+// The office's deadline to have the document ready (docs/LAW.md §6), on time and breached.
 func TestOfficeProcessingDeadlines(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		s := newStack(t, db, situationsToday)
@@ -892,7 +892,7 @@ func TestEveryEventTypeRefusesBadRequests(t *testing.T) {
 }
 
 // Under zákon 269/2021 the old card expires by itself 45 days after a change
-// of name (RULES.md §4): a validity end, not moved off the weekend.
+// of name (docs/LAW.md §4): a validity end, not moved off the weekend.
 func TestOldCardExpiresAutomaticallyUnderNewLaw(t *testing.T) {
 	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 7, 1))
 	id, _ := s.openCase("name_change", "1985-02-11")

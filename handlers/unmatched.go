@@ -26,7 +26,9 @@ import (
 func (s *Server) listUnmatchedCredits(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := credits.Filter{Office: q.Get("office"), Status: credits.Status(q.Get("status")), After: q.Get("cursor")}
-	if !notKnownAt(w, r) {
+	// Every query takes min_position (API.md); the credits are the primary
+	// database's, so it only waits for the read models like any other list.
+	if !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
 		return
 	}
 	if f.Status != "" && !slices.Contains(credits.UnmatchedStatuses, f.Status) {
@@ -65,16 +67,19 @@ type assignedCredit struct {
 }
 
 // assignCredit answers POST /v1/unmatched-credits/{credit_id}/assign
-// {"case_id"}: the credit's PaymentReceived is recorded on the case, once.
+// {"case_id", "variable_symbol"?}: the credit's PaymentReceived is recorded
+// on the case, once; variable_symbol names the obligation it pays where the
+// credit's own symbol names none of the case's (a credit without one).
 func (s *Server) assignCredit(w http.ResponseWriter, r *http.Request) {
 	id, ok := creditID(w, r)
 	if !ok {
 		return
 	}
 	var req struct {
-		CaseID string `json:"case_id"`
+		CaseID         string `json:"case_id"`
+		VariableSymbol string `json:"variable_symbol"`
 	}
-	body, ok := decodeStrict(w, r, &req, `{"case_id": string}`)
+	body, ok := decodeStrict(w, r, &req, `{"case_id": string, "variable_symbol"?: string}`)
 	if !ok {
 		return
 	}
@@ -82,7 +87,7 @@ func (s *Server) assignCredit(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "case_id", "must be a case id (a UUID)")
 		return
 	}
-	e, c, err := s.repo.AssignCredit(r.Context(), s.credits, id, req.CaseID, s.request(r, body), s.context(r))
+	e, c, err := s.repo.AssignCredit(r.Context(), s.credits, id, req.CaseID, req.VariableSymbol, s.request(r, body), s.context(r))
 	if !s.creditError(w, err) {
 		return
 	}

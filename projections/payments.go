@@ -396,10 +396,14 @@ func ValidPaymentStatus(s string) bool {
 // CaseState returns the state the read models last folded a case into
 // (cases.Case.MarshalSnapshot, its version inside), or nil when they hold
 // none: the write side starts a case from it and reads only the events
-// after it (caserepo.Repository.WithSnapshots).
+// after it (caserepo.Repository.WithSnapshots). A case whose citizen's key
+// was destroyed (forgotten_keys, docs/RETENTION.md) has none: the read
+// models are not rewritten at forgetting, so its stored state may hold what
+// its scrubbed events no longer do, and the write side reads the events.
 func (r *Reader) CaseState(ctx context.Context, id string) ([]byte, error) {
 	var state []byte
-	err := r.db.QueryRowContext(ctx, `SELECT state FROM case_view WHERE case_id = $1`, id).Scan(&state)
+	err := r.db.QueryRowContext(ctx, `SELECT state FROM case_view WHERE case_id = $1 AND NOT EXISTS (
+		SELECT 1 FROM stream_keys k JOIN forgotten_keys f ON f.key_id = k.key_id WHERE k.stream_id = $1)`, id).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -67,14 +67,14 @@ func New(db *eventstore.DB, log *slog.Logger, opts ...Option) *Pipeline {
 	return &Pipeline{
 		money:        newMoneyTerms(opts),
 		db:           db,
-		store:        eventstore.NewSQLStore(db.SQL, db.Dialect),
+		store:        db.Store(),
 		log:          log,
 		nudge:        make(chan struct{}, 1),
 		PollInterval: 200 * time.Millisecond,
 		BatchSize:    500,
 		Gather:       5 * time.Millisecond,
 		reads:        db.SQL,
-		readStore:    eventstore.NewSQLStore(db.SQL, db.Dialect),
+		readStore:    db.Store(),
 	}
 }
 

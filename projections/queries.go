@@ -44,7 +44,7 @@ type ObligationItem struct {
 
 // CaseObligation is an obligation as a case shows it: the list's fields,
 // and why a missed deadline raises no flag where it raises none although
-// the law attaches an offence to it (a citizen under 15, RULES.md §7).
+// the law attaches an offence to it (a citizen under 15, docs/LAW.md §7).
 type CaseObligation struct {
 	ObligationItem
 	NoFlag string `json:"no_flag,omitempty"`
@@ -94,7 +94,7 @@ type CaseView struct {
 	Validity    json.RawMessage  `json:"validity"`
 	// Fee is the fee fixed by the latest application, null where none is known.
 	Fee json.RawMessage `json:"fee"`
-	// Payments are the case's payment obligations as of AsOf (RULES.md §9).
+	// Payments are the case's payment obligations as of AsOf (docs/LAW.md §9).
 	Payments []PaymentItem `json:"payments"`
 }
 

@@ -104,7 +104,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, money *m
 	if err != nil {
 		return err
 	}
-	b := &build{store: eventstore.NewSQLStore(db.SQL, db.Dialect), live: m.generation, gen: m.generation + 1, money: money}
+	b := &build{store: db.Store(), live: m.generation, gen: m.generation + 1, money: money}
 	// A generation of that number can only be left over from a rebuild that
 	// did not finish.
 	if err := dropGeneration(ctx, db.SQL, b.gen); err != nil {

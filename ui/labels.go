@@ -1,7 +1,7 @@
 package ui
 
 // The console's Czech words for the API's names. Legal terms follow the
-// glossary of the domain rules (RULES.md §2). These are labels only: what a
+// glossary of the domain rules (docs/LAW.md §2). These are labels only: what a
 // value means and whether it is allowed is decided by the domain behind the
 // API, and a name without a label is shown as the API spells it.
 var labels = map[string]string{
@@ -85,6 +85,8 @@ var labels = map[string]string{
 	"reason":                        "Důvod",
 	"excused_on":                    "Datum prominutí",
 	"obstacle_from":                 "Překážka od",
+	"email":                         "E-mail pro upomínky",
+	"withdrawn_on":                  "Datum odvolání souhlasu",
 	"flag":                          "Podezření z přestupku",
 	"decision":                      "Rozhodnutí",
 	"fine_czk":                      "Pokuta (Kč)",
@@ -97,6 +99,7 @@ var labels = map[string]string{
 	"house_number":                  "Číslo popisné",
 	"village_part":                  "Část obce",
 	"dogs":                          "Počet psů",
+	"dog_born_on":                   "Datum narození psa",
 	"ended_on":                      "Datum zániku povinnosti",
 	"from":                          "Od",
 	"to":                            "Do (nepovinné)",
@@ -175,21 +178,6 @@ var labels = map[string]string{
 	// Fee parts.
 	"filing":     "při podání",
 	"collection": "při převzetí",
-}
-
-// choices are the values a select offers for an enumerated field; the
-// domain checks the value (a value it refuses comes back as a field error).
-var choices = map[string][]string{
-	"kind":          {"lost", "stolen", "damaged", "destroyed", "certificate_misuse"},
-	"reported_to":   {"municipal_office", "registry_office", "police", "embassy", "ministry"},
-	"document":      {"id_card", "id_card_chip", "id_card_temporary", "passport"},
-	"track":         {"standard", "five_working_days", "twenty_four_hours", "embassy"},
-	"filing_office": {"municipal_office", "registry_office", "embassy", "ministry"},
-	"pickup_office": {"municipal_office", "registry_office", "embassy", "ministry"},
-	"change": {"marriage", "divorce", "partnership_registered", "partnership_dissolved", "widowed",
-		"marriage_void", "partnership_void", "spouse_declared_dead"},
-	"decision": {"dismissed", "proceedings_opened", "fined"},
-	"fee":      {"waste", "dog"},
 }
 
 // label returns the Czech label of an API name, or the name itself.

@@ -201,7 +201,7 @@ type casePage struct {
 	// it then; "" for what is known now.
 	KnownAt string
 	// Payments are the case's payment obligations as of the page's day,
-	// with their QR Platba images and slips (RULES.md §9).
+	// with their QR Platba images and slips (docs/LAW.md §9).
 	Payments []payment
 }
 
@@ -336,9 +336,9 @@ func (con *Console) recordForm(r *http.Request, c projections.CaseView, eventTyp
 		case cf.Kind == "date":
 			ff.Hint = "RRRR-MM-DD"
 		}
-		if opts, ok := choices[cf.Name]; ok {
+		if cf.Enum != nil {
 			ff.Kind = "select"
-			for _, v := range opts {
+			for _, v := range cf.Enum {
 				ff.Options = append(ff.Options, option{v, valueLabel(cf.Name, v)})
 			}
 		}

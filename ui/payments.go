@@ -11,7 +11,7 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
-// --- Payments (RULES.md §9): what citizens owe, QR Platba, the slip ---
+// --- Payments (docs/LAW.md §9): what citizens owe, QR Platba, the slip ---
 
 // payment is one payment obligation as the API answered it, with what the
 // console adds to show it: the payee's name, the QR image's and the slip's

@@ -347,7 +347,7 @@ func citizen(r *rand.Rand, index int, birth calendar.Date) map[string]any {
 	return c
 }
 
-// birthNumber returns a valid Czech birth number for the date (RULES.md §10):
+// birthNumber returns a valid Czech birth number for the date (docs/LAW.md §10):
 // nine digits before 1954, else ten divisible by 11.
 func birthNumber(r *rand.Rand, birth calendar.Date, female bool) string {
 	mm := int(birth.Month())

@@ -53,6 +53,8 @@ type config struct {
 	// offices is LHUTA_OFFICES, the offices file ("" for the built-in ones);
 	// office is import-statement's --office, and file its statement.
 	offices, office string
+	// kekFile is LHUTA_KEK_FILE, the key-encryption key of personal values.
+	kekFile string
 }
 
 // settings are the configuration each command takes, as a flag and as an
@@ -64,10 +66,10 @@ type settingDef struct {
 }
 
 var (
-	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export", "import-statement"}
+	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export", "import-statement", "seal-existing"}
 	serveOnly = []string{"serve"}
 	withAddr  = []string{"serve", "healthcheck"}
-	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement"}
+	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement", "seal-existing"}
 	withMoney = []string{"serve", "import-statement"}
 	withTerms = []string{"serve", "import-statement", "rebuild"}
 )
@@ -92,6 +94,8 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.rawIdempotencyTTL }},
 	{"offices", "LHUTA_OFFICES", "", "offices file: each office's code, name, account and fee schedules (default: the built-in office nova-ves); rebuild plans the reminders with it", withTerms,
 		func(c *config) *string { return &c.offices }},
+	{"kek-file", "LHUTA_KEK_FILE", "", "file of the key-encryption key (32 random bytes in base64, lhuta kek generate FILE) that wraps the citizens' data keys; default: kek.b64 in the data directory, made on first start", allDB,
+		func(c *config) *string { return &c.kekFile }},
 	{"log-format", "LHUTA_LOG_FORMAT", "text", "log format: text or json", allDB, func(c *config) *string { return &c.logFormat }},
 	{"log-level", "LHUTA_LOG_LEVEL", "info", "least level logged: debug, info, warn or error", allDB, func(c *config) *string { return &c.logLevel }},
 	{"database-read-url", "DATABASE_READ_URL", "", "PostgreSQL streaming replica of DATABASE_URL that queries read (min_position waits for the replica); writes and the projection stay on DATABASE_URL", serveOnly,
@@ -142,9 +146,15 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	case "version":
 		fmt.Fprintln(out, buildinfo.Get())
 		return c, errUsage
-	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement":
+	case "kek":
+		if len(args) != 2 || args[0] != "generate" {
+			return c, errors.New("usage: lhuta kek generate FILE")
+		}
+		c.file = args[1]
+		return c, nil
+	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement", "seal-existing":
 	default:
-		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, import-statement, version, help; see lhuta help)", c.command)
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, import-statement, kek, seal-existing, version, help; see lhuta help)", c.command)
 	}
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -191,7 +201,7 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	switch c.command {
 	case "healthcheck", "token":
 		return c, nil
-	case "migrate", "rebuild", "backup", "export":
+	case "migrate", "rebuild", "backup", "export", "seal-existing":
 		return c, c.checkCommon()
 	}
 	n, err := strconv.Atoi(c.rawThreshold)

@@ -24,7 +24,7 @@ func export(ctx context.Context, db *eventstore.DB, file string, out io.Writer) 
 		}()
 		w = f
 	}
-	n, err := eventstore.NewSQLStore(db.SQL, db.Dialect).Export(ctx, w)
+	n, err := db.Store().Export(ctx, w)
 	if err != nil {
 		return err
 	}

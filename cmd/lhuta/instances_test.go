@@ -73,6 +73,7 @@ type keyedWrite struct {
 // copies of a request get one answer, the other instance takes the
 // projection over within seconds, and the read models equal a fresh rebuild.
 func TestTwoInstancesOneDatabase(t *testing.T) {
+	sharedKEK(t)
 	bin := buildLhuta(t)
 	url := testdb.PostgresURL(t)
 	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL="+url, "LHUTA_NATS_URL=")
@@ -291,7 +292,8 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 	getJSON(t, fmt.Sprintf("%s/v1/cases/%s?min_position=%d", leader.base(), caseIDs[0], last))
 	// (and every event after the read models' offset in log order, which on
 	// PostgreSQL may have a lower position than the last: none is left)
-	store, pipe := eventstore.NewSQLStore(db.SQL, db.Dialect), projections.New(db, nil)
+	sealWith(t, db)
+	store, pipe := db.Store(), projections.New(db, nil)
 	testdb.WaitDrained(t, store, pipe.Checkpoint, 30*time.Second, "the read models catching up with the log")
 	diffs, err := projections.Check(context.Background(), db, nil)
 	if err != nil {

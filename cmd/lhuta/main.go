@@ -35,6 +35,8 @@ var commands = []struct{ name, summary string }{
 	{"export", "lhuta export [FILE]: the event log as NDJSON, in log order, to FILE or standard output"},
 	{"token", "lhuta token add ROLE NAME: a new bearer token in the tokens file, printed once (then SIGHUP or restart lhuta)"},
 	{"import-statement", "lhuta import-statement --office CODE FILE: record each credit of a camt.053 bank statement as a payment on the one case it names (by VS and surname or a unique amount), or list it as an unmatched credit"},
+	{"kek", "lhuta kek generate FILE: a new key-encryption key (LHUTA_KEK_FILE) for the citizens' data keys"},
+	{"seal-existing", "seal the personal values that a database written before sealing holds in plaintext, then compact it (once, after the upgrade)"},
 	{"healthcheck", "exit 0 if the service on --addr answers /healthz, else 1 (for container health checks)"},
 	{"version", "print the version"},
 	{"help", "print this help, or a command's: lhuta help COMMAND"},
@@ -54,6 +56,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return healthcheck(ctx, c.addr, out)
 	case "token":
 		return addToken(c, out)
+	case "kek":
+		return generateKEK(c.file, out)
 	}
 	log, err := newLogger(os.Stderr, c.logFormat, c.logLevel)
 	if err != nil {
@@ -69,6 +73,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	v, err := openVault(c, db, log)
+	if err != nil {
+		return err
+	}
 	// Only the commands that project need this version's read models: a
 	// rebuild builds its own generation beside whatever is live, and a
 	// migration run beside an older release that still serves must leave
@@ -80,6 +88,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	log.Info("database ready", "backend", db.Dialect.Name, "where", db.Where, "migrations_applied", applied)
+	if c.command == "serve" {
+		if err := forgetAgain(ctx, c, db, v, log); err != nil {
+			return err
+		}
+	}
 
 	switch c.command {
 	case "migrate":
@@ -93,6 +106,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return export(ctx, db, c.file, out)
 	case "import-statement":
 		return importStatement(ctx, c, db, log, out)
+	case "seal-existing":
+		return sealExisting(ctx, v, out)
 	}
 	return serve(ctx, c, db, log)
 }

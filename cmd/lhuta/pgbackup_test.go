@@ -33,6 +33,7 @@ func pgTool(t *testing.T, name string) string {
 // fresh database, gives a service with the same answers: cases,
 // obligations, flags, office deadlines and stats, and the dashboard views.
 func TestPostgresDumpRestoresToTheSameAnswers(t *testing.T) {
+	sharedKEK(t)
 	pgDump, pgRestore := pgTool(t, "pg_dump"), pgTool(t, "pg_restore")
 	t.Setenv("LHUTA_TOKENS", "clerk-token=clerk:alice,officer-token=compliance_officer:bob")
 	t.Setenv("LHUTA_CLOCK", "2026-06-10")

@@ -102,7 +102,7 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 		return fmt.Errorf("%s: the statement is of account %s, which is not an account of office %s; nothing was recorded", c.file, st.IBAN, office.Code)
 	}
 
-	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
+	store := db.Store()
 	// Matching reads the read models: bring them up to the log's last event
 	// first (not to the readable head, which on PostgreSQL a transaction
 	// open anywhere in the cluster may hold back; see docs/decisions.md).

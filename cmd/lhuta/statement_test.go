@@ -23,6 +23,7 @@ import (
 // make import-statement use it, on 10 Mar 2026.
 func statementDB(t *testing.T, backend string) (*eventstore.DB, []string) {
 	t.Helper()
+	sharedKEK(t)
 	db := testdb.Open(t, backend)
 	args := []string{"--data-dir", filepath.Dir(db.Where), "--clock", "2026-03-10"}
 	if backend == "postgres" {
@@ -38,6 +39,7 @@ func statementDB(t *testing.T, backend string) (*eventstore.DB, []string) {
 			t.Fatal(err)
 		}
 	}
+	sealWith(t, db)
 	return db, args
 }
 
@@ -86,7 +88,7 @@ func TestImportStatementTwice(t *testing.T) {
 	for _, backend := range testdb.Backends {
 		t.Run(backend, func(t *testing.T) {
 			db, args := statementDB(t, backend)
-			repo := caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect))
+			repo := caserepo.New(db.Store())
 			ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
 			waste := openPayer(t, repo, ctx, "p-1", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
 				"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})

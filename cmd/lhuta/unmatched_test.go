@@ -26,11 +26,11 @@ import (
 )
 
 // house154 opens the cases of two payers registered in house 154 in Nová
-// Ves (VS 1541, RULES.md §9.2) from 15 Jan 2026: each owes the 2026 waste
+// Ves (VS 1541, docs/LAW.md §9.2) from 15 Jan 2026: each owes the 2026 waste
 // fee of 1 200 Kč.
 func house154(t *testing.T, db *eventstore.DB) (repo *caserepo.Repository, novakova, svoboda string) {
 	t.Helper()
-	repo = caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect))
+	repo = caserepo.New(db.Store())
 	ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
 	waste := map[string]any{"fee": "waste", "arose_on": "2026-01-15", "basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"}
 	novakova = openPayerNamed(t, repo, ctx, "p-1", "Jana Nováková", waste)
@@ -80,7 +80,7 @@ func serveAPI(t *testing.T, db *eventstore.DB) *api {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = pipeline.Run(ctx); close(done) }()
-	srv := handlers.New(handlers.Config{Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: projections.NewReader(db.SQL),
+	srv := handlers.New(handlers.Config{Repo: caserepo.New(db.Store()), Reader: projections.NewReader(db.SQL),
 		Pipeline: pipeline, DB: db.SQL, Tokens: tokens, Today: func() calendar.Date { return calendar.NewDate(2026, 3, 10) }, Log: log})
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
@@ -328,6 +328,42 @@ func TestConcurrentImportsRecordAndReportOnce(t *testing.T) {
 			var listed int
 			if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM statement_credits WHERE status = 'open'`).Scan(&listed); err != nil || listed != 2 {
 				t.Errorf("%d open credits, want 2 (%v)", listed, err)
+			}
+		})
+	}
+}
+
+// A credit without a variable symbol names no case: it is listed, and the
+// fee department, which knows from the message whose money it is, assigns
+// it naming the obligation's symbol (nothing lost, nothing guessed). Without
+// a symbol the payment is invalid (400) and the credit stays open.
+func TestACreditWithoutAVariableSymbolIsAssignedWithTheObligations(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			db, args := statementDB(t, backend)
+			repo, novakova, _ := house154(t, db)
+			var out bytes.Buffer
+			file := statementFile(t, credit("1200.00", "2026-02-20", "R-NOVS", "", "Jana Nováková odpad"))
+			if err := run(context.Background(), append(append([]string{"import-statement", "--office", "nova-ves"}, args...), file), &out); err != nil ||
+				!strings.Contains(out.String(), "1 credits; 0 recorded, 0 recorded before; 1 unmatched credits listed") {
+				t.Fatalf("import: %v\n%s", err, out.String())
+			}
+			a := serveAPI(t, db)
+			_, list := a.do("GET", "/v1/unmatched-credits?status=open", "c", nil)
+			items, _ := list["items"].([]any)
+			if len(items) != 1 {
+				t.Fatalf("unmatched credits: %v", list)
+			}
+			id := items[0].(map[string]any)["id"].(string)
+			if status, body := a.do("POST", "/v1/unmatched-credits/"+id+"/assign", "c", map[string]string{"case_id": novakova}); status != 400 {
+				t.Fatalf("assigning a credit without a symbol: %d %v, want 400 naming data.variable_symbol", status, body)
+			}
+			if status, body := a.do("POST", "/v1/unmatched-credits/"+id+"/assign", "c",
+				map[string]string{"case_id": novakova, "variable_symbol": "1541"}); status != 201 || body["status"] != "assigned" {
+				t.Fatalf("assigning it with the obligation's symbol: %d %v", status, body)
+			}
+			if p := payments(t, repo, novakova); len(p) != 1 || p["R-NOVS"] != 1 {
+				t.Fatalf("Nováková's case holds %v, want the one payment R-NOVS", p)
 			}
 		})
 	}

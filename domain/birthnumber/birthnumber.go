@@ -1,5 +1,5 @@
 // Package birthnumber parses and checks Czech birth numbers (rodné číslo, RČ)
-// by the rules of RULES.md §10 (zákon 133/2000 Sb., § 13):
+// by the rules of docs/LAW.md §10 (zákon 133/2000 Sb., § 13):
 //
 //   - the form is YYMMDD/XXXX, or YYMMDD/XXX for people born before 1954, the
 //     slash optional;
@@ -58,7 +58,7 @@ type BirthNumber struct {
 	sex    Sex
 }
 
-// Year limits of RULES.md §10.
+// Year limits of docs/LAW.md §10.
 const (
 	firstTenDigitYear    = 1954 // 10-digit numbers with a check digit
 	lastRemainderTenYear = 1985 // last year a check digit 0 stood for remainder 10

@@ -41,13 +41,13 @@ func (c *Case) pendingApplication() *application {
 // the same day); it starts the office's processing deadline (§ 6) and fixes
 // the fee (§ 8).
 type ApplicationFiled struct {
-	Document        domain.Document   `json:"document" fact:"required"`
-	FiledOn         calendar.Date     `json:"filed_on" fact:"required,past"`
-	Track           domain.Track      `json:"track" fact:"required"`
-	FilingOffice    domain.OfficeKind `json:"filing_office" fact:"required"`
-	PickupOffice    domain.OfficeKind `json:"pickup_office,omitempty"`
-	ApplicantAge    *int              `json:"applicant_age,omitempty"`
-	ConsentAttached bool              `json:"consent_attached,omitempty"`
+	Document        domain.Document   `json:"document" fact:"required,public"`
+	FiledOn         calendar.Date     `json:"filed_on" fact:"required,past,public"`
+	Track           domain.Track      `json:"track" fact:"required,public"`
+	FilingOffice    domain.OfficeKind `json:"filing_office" fact:"required,public"`
+	PickupOffice    domain.OfficeKind `json:"pickup_office,omitempty" fact:"public"`
+	ApplicantAge    *int              `json:"applicant_age,omitempty" fact:"public"`
+	ConsentAttached bool              `json:"consent_attached,omitempty" fact:"public"`
 	// ConsentObstacle is why the legal representative's consent to a
 	// passport for a citizen of 15 to 17 is not attached: obtaining it meets
 	// a hard-to-overcome obstacle (seed 004), so it is not needed.
@@ -56,11 +56,14 @@ type ApplicationFiled struct {
 
 var applicationOffices = []domain.OfficeKind{domain.MunicipalOffice, domain.RegistryOffice, domain.Embassy, domain.Ministry}
 
+func (*ApplicationFiled) enums() map[string][]string {
+	offices := values(applicationOffices...)
+	return map[string][]string{"document": values(domain.IDCard, domain.IDCardChip, domain.IDCardTemporary, domain.Passport),
+		"track":         values(domain.Standard, domain.FiveWorkingDays, domain.TwentyFourHours, domain.EmbassyTrack),
+		"filing_office": offices, "pickup_office": offices}
+}
+
 func (e *ApplicationFiled) check(c *Case, _ Context, chk *check) {
-	oneOf(chk, "document", e.Document, domain.IDCard, domain.IDCardChip, domain.IDCardTemporary, domain.Passport)
-	oneOf(chk, "track", e.Track, domain.Standard, domain.FiveWorkingDays, domain.TwentyFourHours, domain.EmbassyTrack)
-	oneOf(chk, "filing_office", e.FilingOffice, applicationOffices...)
-	oneOf(chk, "pickup_office", e.PickupOffice, applicationOffices...)
 	if len(chk.invalid) > 0 {
 		return
 	}
@@ -144,7 +147,7 @@ func (c *Case) reprice() {
 
 // DocumentReady: the office made the document; this ends its processing deadline.
 type DocumentReady struct {
-	ReadyOn calendar.Date `json:"ready_on" fact:"required,past"`
+	ReadyOn calendar.Date `json:"ready_on" fact:"required,past,public"`
 }
 
 func (e *DocumentReady) check(c *Case, _ Context, chk *check) {
@@ -168,8 +171,8 @@ func (e *DocumentReady) apply(c *Case) {
 // document. After two or more reminders, a document not collected by the
 // last one's date is a misdemeanor under § 16a(1)(d) of 328/1999.
 type CollectionReminderSent struct {
-	SentOn    calendar.Date `json:"sent_on" fact:"required,past"`
-	CollectBy calendar.Date `json:"collect_by" fact:"required"`
+	SentOn    calendar.Date `json:"sent_on" fact:"required,past,public"`
+	CollectBy calendar.Date `json:"collect_by" fact:"required,public"`
 }
 
 func (e *CollectionReminderSent) check(c *Case, _ Context, chk *check) {
@@ -203,7 +206,7 @@ func (e *CollectionReminderSent) apply(c *Case) {
 
 // DocumentCollected: the citizen collected the document.
 type DocumentCollected struct {
-	CollectedOn calendar.Date `json:"collected_on" fact:"required,past"`
+	CollectedOn calendar.Date `json:"collected_on" fact:"required,past,public"`
 }
 
 // The document is not handed over while the collection part of its fee is

@@ -15,7 +15,7 @@ import (
 // Situation is a kind of life situation; one case is one situation.
 type Situation string
 
-// Life situations (RULES.md §5).
+// Life situations (docs/LAW.md §5).
 const (
 	IDCardIncident      Situation = "id_card_incident"
 	ResidenceChange     Situation = "residence_change"
@@ -56,10 +56,10 @@ type Context struct {
 
 // Citizen is the person whose case it is.
 type Citizen struct {
-	ID          string        `json:"id" fact:"required"`
-	BirthDate   calendar.Date `json:"birth_date" fact:"required"`
-	FullName    string        `json:"full_name" fact:"required"`
-	BirthNumber string        `json:"birth_number,omitempty"`
+	ID          string        `json:"id" fact:"required,personal"`
+	BirthDate   calendar.Date `json:"birth_date" fact:"required,personal"`
+	FullName    string        `json:"full_name" fact:"required,personal"`
+	BirthNumber string        `json:"birth_number,omitempty" fact:"personal"`
 }
 
 // Recorded is an event a decision produced, ready to be appended.
@@ -160,7 +160,7 @@ var common = []EventType{ApplicationFiledType, DocumentReadyType, CollectionRemi
 	ObligationExcusedType, FlagReviewedType, CaseClosedType, PaymentReceivedType,
 	ContactConsentGivenType, ContactConsentWithdrawnType}
 
-// situationEvents lists the events specific to each situation (RULES.md §5).
+// situationEvents lists the events specific to each situation (docs/LAW.md §5).
 var situationEvents = map[Situation][]EventType{
 	IDCardIncident:      {IncidentReportedType, OldCardFoundType, OldCardSurrenderedType, LostCardUsedType},
 	ResidenceChange:     {ResidenceChangeReportedType, ResidenceRecordCancelledType, PermanentResidenceEndedType, IDCardSurrenderedType},
@@ -193,10 +193,14 @@ func EventTypes(s Situation) []EventType {
 
 // CaseOpened is the first event of every case.
 type CaseOpened struct {
-	Situation Situation     `json:"situation" fact:"required"`
-	Office    string        `json:"office" fact:"required"`
+	Situation Situation     `json:"situation" fact:"required,public"`
+	Office    string        `json:"office" fact:"required,public"`
 	Citizen   Citizen       `json:"citizen" fact:"required"`
-	OpenedOn  calendar.Date `json:"opened_on" fact:"server"`
+	OpenedOn  calendar.Date `json:"opened_on" fact:"server,public"`
+}
+
+func (*CaseOpened) enums() map[string][]string {
+	return map[string][]string{"situation": values(Situations()...)}
 }
 
 // Open validates a request to open a case (API.md, POST /v1/cases) and
@@ -271,6 +275,7 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 	chk := check{prefix: "data."}
 	decode(data, f, &chk, ctx.Today, c.Citizen.BirthDate)
 	if len(chk.invalid) == 0 {
+		checkEnums(f, &chk)
 		f.check(c, ctx, &chk)
 	}
 	// A closed case or a repeated trigger is the one thing to say about an
@@ -291,7 +296,7 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 // applyEvent folds one stored event into the case, read in its current
 // shape (upcast.go). It fails only on an event this version of lhuta cannot read.
 func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error {
-	data, err := upcast(eventType, data)
+	data, err := upcast(eventType, tolerateForgotten(eventType, data))
 	if err != nil {
 		return err
 	}
@@ -344,7 +349,7 @@ func (c *Case) trigger(eventType EventType, on calendar.Date, reason fees.Reason
 
 // oblige adds an obligation, with the flag its missed deadline would raise:
 // none for a citizen under 15 on the day after the deadline, the day of the
-// act (RULES.md §7), and the obligation says why. A duty to apply for a card that an application already on the case meets
+// act (docs/LAW.md §7), and the obligation says why. A duty to apply for a card that an application already on the case meets
 // is fulfilled at once: the order in which a clerk records the facts must
 // not change the outcome.
 func (c *Case) oblige(d rulebook.Duty) {

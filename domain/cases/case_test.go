@@ -223,7 +223,7 @@ func TestFirstCardAppliedForBeforeTheBirthday(t *testing.T) {
 
 // The fee of an application does not depend on whether the clerk recorded
 // the application or the fact behind it first (a first card at 15 is
-// free, a card after a residence change too; RULES.md §8).
+// free, a card after a residence change too; docs/LAW.md §8).
 func TestTheFeeDoesNotDependOnTheOrderOfTheFacts(t *testing.T) {
 	for _, tt := range []struct {
 		situation cases.Situation

@@ -2,7 +2,7 @@ package cases
 
 import "github.com/lhuta/lhuta/domain/birthnumber"
 
-// checkBirthNumber refuses a birth number that fails its check (RULES.md
+// checkBirthNumber refuses a birth number that fails its check (docs/LAW.md
 // §10) or names another birth date than the citizen's.
 func checkBirthNumber(chk *check, c Citizen) {
 	bn, err := birthnumber.Parse(c.BirthNumber)

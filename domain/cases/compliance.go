@@ -7,18 +7,18 @@ import (
 
 // ObligationExcused: a compliance officer excused an obligation (a
 // hard-to-overcome obstacle, limited legal capacity…); it raises no flag.
-// The excuse is a fact about the past (RULES.md §5.4): its valid time is
+// The excuse is a fact about the past (docs/LAW.md §5.4): its valid time is
 // ObstacleFrom, the day the obstacle began (by default the day the
 // obligation arose). Read as of any day from then on, the obligation is
 // excused and its flag is gone; read as the office knew it before the excuse
 // was recorded (known_at), it was overdue and flagged.
 type ObligationExcused struct {
-	Obligation   string        `json:"obligation" fact:"required"`
+	Obligation   string        `json:"obligation" fact:"required,public"`
 	Reason       string        `json:"reason" fact:"required,text"`
-	ObstacleFrom calendar.Date `json:"obstacle_from,omitzero" fact:"past"`
+	ObstacleFrom calendar.Date `json:"obstacle_from,omitzero" fact:"past,public"`
 	// ExcusedOn is read from events recorded before obstacle_from existed
 	// (the day the excuse was recorded, by default); it is no longer accepted.
-	ExcusedOn calendar.Date `json:"excused_on,omitzero" fact:"server"`
+	ExcusedOn calendar.Date `json:"excused_on,omitzero" fact:"server,public"`
 }
 
 func (e *ObligationExcused) check(c *Case, _ Context, chk *check) {
@@ -82,17 +82,20 @@ func (e *ObligationExcused) apply(c *Case) {
 }
 
 // FlagReviewed: a compliance officer decided on a flag. A fine may not
-// exceed the offence's cap (RULES.md §7); where the cap is unknown (zákon
+// exceed the offence's cap (docs/LAW.md §7); where the cap is unknown (zákon
 // 269/2021) no cap is checked, as none is guessed.
 type FlagReviewed struct {
-	Flag      string        `json:"flag" fact:"required"`
-	Decision  Decision      `json:"decision" fact:"required"`
-	FineCZK   *int          `json:"fine_czk,omitempty"`
-	DecidedOn calendar.Date `json:"decided_on" fact:"required,past"`
+	Flag      string        `json:"flag" fact:"required,public"`
+	Decision  Decision      `json:"decision" fact:"required,public"`
+	FineCZK   *int          `json:"fine_czk,omitempty" fact:"public"`
+	DecidedOn calendar.Date `json:"decided_on" fact:"required,past,public"`
+}
+
+func (*FlagReviewed) enums() map[string][]string {
+	return map[string][]string{"decision": values(Dismissed, ProceedingsOpened, Fined)}
 }
 
 func (e *FlagReviewed) check(c *Case, _ Context, chk *check) {
-	oneOf(chk, "decision", e.Decision, Dismissed, ProceedingsOpened, Fined)
 	f := c.flag(e.Flag)
 	switch {
 	case len(chk.invalid) > 0:
@@ -140,7 +143,7 @@ func (e *FlagReviewed) apply(c *Case) {
 // though officers may still decide on its flags.
 type CaseClosed struct {
 	Reason   string        `json:"reason,omitempty" fact:"text"`
-	ClosedOn calendar.Date `json:"closed_on,omitzero" fact:"past"`
+	ClosedOn calendar.Date `json:"closed_on,omitzero" fact:"past,public"`
 }
 
 func (e *CaseClosed) check(c *Case, ctx Context, chk *check) {

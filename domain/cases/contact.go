@@ -39,7 +39,7 @@ func (e *ContactConsentGiven) apply(*Case) {}
 // Withdrawing where no consent was given is harmless and accepted.
 type ContactConsentWithdrawn struct {
 	// WithdrawnOn is the day the citizen withdrew it (default: today).
-	WithdrawnOn calendar.Date `json:"withdrawn_on,omitzero" fact:"past"`
+	WithdrawnOn calendar.Date `json:"withdrawn_on,omitzero" fact:"past,public"`
 }
 
 func (e *ContactConsentWithdrawn) check(_ *Case, ctx Context, _ *check) {

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -22,6 +23,47 @@ type Field struct {
 	// Personal fields say something about the person beyond the case's
 	// facts: free text, an address, an exemption's reason (fact:"personal").
 	Personal bool
+	// Enum, when not nil, is the closed set of values the field takes.
+	Enum []string
+	// Server fields are filled in by the service when it records the event
+	// (fact:"server"); a request never gives them. Only Stored lists them.
+	Server bool
+	// Object names the struct of a nested object ("Citizen"), whose own
+	// fields Fields describes; Kind is "object".
+	Object string
+}
+
+// enumerated is a fact with fields that take one of a closed set of values:
+// Record refuses any other before the fact's own check, and Contract lists
+// the sets, so that a form, the OpenAPI document and the check read one list.
+type enumerated interface {
+	enums() map[string][]string
+}
+
+// values spells a closed set of typed values as the strings of the contract.
+func values[T ~string](vs ...T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// checkEnums refuses a value outside its field's closed set, in the order of
+// the fact's fields.
+func checkEnums(f any, chk *check) {
+	e, ok := f.(enumerated)
+	if !ok {
+		return
+	}
+	sets := e.enums()
+	v := reflect.ValueOf(f).Elem()
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		if set, ok := sets[name]; ok {
+			oneOf(chk, name, v.Field(i).String(), set...)
+		}
+	}
 }
 
 // PersonalFields lists the keys of an event's data that are personal
@@ -43,24 +85,92 @@ var personalFields = sync.OnceValue(func() map[EventType][]string {
 	return m
 })
 
-// Contract describes an event type: the fields of its data and whether it
-// is a compliance officer's decision (else a clerk records it). ok is false
-// for an unknown type or the case's first event, which Open takes.
+// Contract describes an event type: the fields of its data a request gives
+// and whether it is a compliance officer's decision (else a clerk records
+// it). ok is false for an unknown type or the case's first event, which
+// Open takes.
 func Contract(eventType string) (fields []Field, officer bool, ok bool) {
 	kind, ok := events[EventType(eventType)]
 	if !ok {
 		return nil, false, false
 	}
-	t := reflect.TypeOf(kind.new()).Elem()
+	for _, f := range describe(kind.new()) {
+		if !f.Server {
+			fields = append(fields, f)
+		}
+	}
+	return fields, kind.officer, true
+}
+
+// Stored describes the data of any event type as the history answers it,
+// read in its current shape (Upcast): the fields a request gives and those
+// the service fills in (Server), CaseOpened's included. Required means
+// present in every such event: a field a former shape could not give is
+// not, nor is a Server one. ok is false for an unknown type.
+func Stored(eventType EventType) (fields []Field, ok bool) {
+	var v any = new(CaseOpened)
+	if eventType != CaseOpenedType {
+		kind, ok := events[eventType]
+		if !ok {
+			return nil, false
+		}
+		v = kind.new()
+	}
+	fields = describe(v)
+	for i := range fields {
+		fields[i].Required = fields[i].Required && !fields[i].Server && !lacking(eventType, fields[i].Name)
+	}
+	return fields, true
+}
+
+// Upcast returns an event's stored data in the current shape of its type,
+// as the fold reads it (upcast.go); data already in it is returned as it is.
+func Upcast(eventType EventType, data []byte) ([]byte, error) { return upcast(eventType, data) }
+
+// AllEventTypes lists every event type of the registry: CaseOpened, each
+// situation's own events in the order of Situations, then those every
+// situation takes.
+func AllEventTypes() []EventType {
+	types := []EventType{CaseOpenedType}
+	for _, s := range Situations() {
+		types = append(types, situationEvents[s]...)
+	}
+	types = append(types, common...)
+	for _, t := range slices.Sorted(maps.Keys(events)) {
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	return types
+}
+
+// Fields describes a nested object of an event's data by its Object name
+// (Field.Object); ok is false for an unknown one.
+func Fields(object string) (fields []Field, ok bool) {
+	if object != "Citizen" {
+		return nil, false
+	}
+	return describe(new(Citizen)), true
+}
+
+// describe reads a fact's (or a nested object's) fields from its struct tags.
+func describe(v any) []Field {
+	var sets map[string][]string
+	if e, ok := v.(enumerated); ok {
+		sets = e.enums()
+	}
+	var fields []Field
+	t := reflect.TypeOf(v).Elem()
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		opts := strings.Split(f.Tag.Get("fact"), ",")
-		if name == "" || name == "-" || slices.Contains(opts, "server") {
+		if name == "" || name == "-" {
 			continue
 		}
 		field := Field{Name: name, Required: slices.Contains(opts, "required"), Past: slices.Contains(opts, "past"),
-			Personal: slices.Contains(opts, "text") || slices.Contains(opts, "personal")}
+			Personal: slices.Contains(opts, "text") || slices.Contains(opts, "personal"),
+			Server:   slices.Contains(opts, "server"), Enum: sets[name]}
 		ft := f.Type
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
@@ -68,6 +178,8 @@ func Contract(eventType string) (fields []Field, officer bool, ok bool) {
 		switch {
 		case ft == reflect.TypeOf(calendar.Date{}):
 			field.Kind = "date"
+		case ft.Kind() == reflect.Struct:
+			field.Kind, field.Object = "object", ft.Name()
 		case ft.Kind() == reflect.Bool:
 			field.Kind = "bool"
 		case ft.Kind() == reflect.Int || ft.Kind() == reflect.Int64:
@@ -79,5 +191,5 @@ func Contract(eventType string) (fields []Field, officer bool, ok bool) {
 		}
 		fields = append(fields, field)
 	}
-	return fields, kind.officer, true
+	return fields
 }

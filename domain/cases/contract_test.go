@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -16,9 +17,11 @@ func TestContract(t *testing.T) {
 		}
 	}
 	fields, officer, _ := Contract("IncidentReported")
-	want := []Field{{"kind", "line", true, false, false}, {"reported_on", "date", true, true, false},
-		{"discovered_on", "date", false, true, false}, {"reported_to", "line", true, false, false}}
-	if officer || !slices.Equal(fields, want) {
+	want := []Field{{Name: "kind", Kind: "line", Required: true, Enum: []string{"lost", "stolen", "damaged", "destroyed", "certificate_misuse"}},
+		{Name: "reported_on", Kind: "date", Required: true, Past: true},
+		{Name: "discovered_on", Kind: "date", Past: true},
+		{Name: "reported_to", Kind: "line", Required: true, Enum: []string{"municipal_office", "registry_office", "police", "embassy", "ministry"}}}
+	if officer || !reflect.DeepEqual(fields, want) {
 		t.Errorf("IncidentReported: officer %v, fields %+v", officer, fields)
 	}
 	if _, officer, _ := Contract("FlagReviewed"); !officer {
@@ -27,6 +30,17 @@ func TestContract(t *testing.T) {
 	fields, _, _ = Contract("MaritalStatusChanged")
 	if i := slices.IndexFunc(fields, func(f Field) bool { return f.Name == "card_shows_marital_status" }); i < 0 || fields[i].Kind != "bool" {
 		t.Errorf("MaritalStatusChanged: %+v", fields)
+	}
+	stored, _ := Stored(IncidentReportedType)
+	if last := stored[len(stored)-1]; len(stored) != len(want)+1 || last.Name != "review_threshold_working_days" || !last.Server || last.Kind != "number" {
+		t.Errorf("IncidentReported as stored: %+v", stored)
+	}
+	opened, ok := Stored(CaseOpenedType)
+	if i := slices.IndexFunc(opened, func(f Field) bool { return f.Name == "citizen" }); !ok || i < 0 || opened[i].Object != "Citizen" {
+		t.Errorf("CaseOpened as stored: %+v", opened)
+	}
+	if i := slices.IndexFunc(opened, func(f Field) bool { return f.Name == "situation" }); i < 0 || !slices.Equal(opened[i].Enum, values(Situations()...)) {
+		t.Errorf("CaseOpened's situation is not the closed set of situations: %+v", opened)
 	}
 	if _, _, ok := Contract(string(CaseOpenedType)); ok {
 		t.Error("CaseOpened is Open's, not an event to record")
@@ -64,5 +78,44 @@ func TestContactConsentIsPersonal(t *testing.T) {
 		if !slices.Contains(EventTypes(s), ContactConsentGivenType) || !slices.Contains(EventTypes(s), ContactConsentWithdrawnType) {
 			t.Errorf("%s does not take the consent events", s)
 		}
+	}
+}
+
+// TestEveryStoredFieldIsMarked: each field an event stores says whether it
+// is personal (encrypted with the citizen's key, forgotten with it) or
+// public (statistics, deadlines and positions read it without a key). A new
+// field without a marking fails here.
+func TestEveryStoredFieldIsMarked(t *testing.T) {
+	for _, typ := range AllEventTypes() {
+		fields, ok := StoredFields(typ)
+		if !ok || len(fields) == 0 && typ != CaseClosedType {
+			t.Errorf("%s: no stored fields", typ)
+		}
+		for _, f := range fields {
+			if f.Marking == Unmarked {
+				t.Errorf("%s.%s is neither fact:\"personal\" nor fact:\"public\"", typ, f.Path)
+			}
+		}
+	}
+	want := []string{"citizen.id", "citizen.birth_date", "citizen.full_name", "citizen.birth_number"}
+	if got := PersonalPaths(CaseOpenedType); !slices.Equal(got, want) {
+		t.Errorf("CaseOpened personal paths %v, want %v", got, want)
+	}
+	if got := PersonalPaths(PaymentReceivedType); !slices.Equal(got, []string{"variable_symbol"}) {
+		t.Errorf("PaymentReceived personal paths %v", got)
+	}
+}
+
+// A forgotten citizen's case still folds: the name reads [zapomenuto], the
+// birth date reads as no date.
+func TestForgottenCitizenFolds(t *testing.T) {
+	var c Case
+	err := c.Replay(Event{Type: CaseOpenedType, Version: 1, Data: []byte(`{"situation":"id_card_incident","office":"X",
+		"citizen":{"id":"[zapomenuto]","birth_date":"[zapomenuto]","full_name":"[zapomenuto]"},"opened_on":"2026-04-01"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Citizen.FullName != Forgotten || !c.Citizen.BirthDate.IsZero() || c.Office != "X" {
+		t.Errorf("folded %+v", c.Citizen)
 	}
 }

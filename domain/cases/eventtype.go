@@ -1,7 +1,7 @@
 package cases
 
 // EventType names a kind of event on a case's stream; the names are the
-// public contract of the API (RULES.md §5). Code names an event type only
+// public contract of the API (docs/LAW.md §5). Code names an event type only
 // through these constants, so that a misspelt one does not compile.
 type EventType string
 
@@ -30,7 +30,7 @@ const (
 	// Consent to reminders by e-mail (docs/LAW.md §5.4); every situation takes them.
 	ContactConsentGivenType     EventType = "ContactConsentGiven"
 	ContactConsentWithdrawnType EventType = "ContactConsentWithdrawn"
-	// local_fee (RULES.md §9); PaymentReceived is taken by every situation.
+	// local_fee (docs/LAW.md §9); PaymentReceived is taken by every situation.
 	LocalFeeLiabilityAroseType   EventType = "LocalFeeLiabilityArose"
 	LocalFeeLiabilityEndedType   EventType = "LocalFeeLiabilityEnded"
 	LocalFeeExemptionGrantedType EventType = "LocalFeeExemptionGranted"

@@ -14,7 +14,7 @@ import (
 type CitizenTurned15 struct {
 	BirthdayOn calendar.Date `json:"birthday_on" fact:"required,past,personal"` // the birth date, 15 years on
 	// PermanentResidenceInCZ is true when left out.
-	PermanentResidenceInCZ *bool `json:"permanent_residence_in_cz,omitempty"`
+	PermanentResidenceInCZ *bool `json:"permanent_residence_in_cz,omitempty" fact:"public"`
 }
 
 func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
@@ -37,7 +37,7 @@ func (e *CitizenTurned15) apply(c *Case) {
 // IDCardExpired: the citizen's card expired; a new one must be applied for
 // within 15 working days (seed 003, § 16a(1)(c)).
 type IDCardExpired struct {
-	ExpiredOn calendar.Date `json:"expired_on" fact:"required,past"`
+	ExpiredOn calendar.Date `json:"expired_on" fact:"required,past,public"`
 }
 
 func (e *IDCardExpired) check(*Case, Context, *check) {}
@@ -50,7 +50,7 @@ func (e *IDCardExpired) apply(c *Case) {
 // NameChanged: a decision changing the citizen's name took effect; a new
 // card must be applied for within 15 working days (seed 003, § 16a(1)(c)).
 type NameChanged struct {
-	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past"`
+	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past,public"`
 }
 
 func (e *NameChanged) check(*Case, Context, *check) {}

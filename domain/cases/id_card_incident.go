@@ -7,7 +7,7 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
-// IncidentKind is what happened to an identity card (RULES.md §5.1).
+// IncidentKind is what happened to an identity card (docs/LAW.md §5.1).
 type IncidentKind string
 
 // Kinds of incident.
@@ -23,14 +23,19 @@ const (
 // destroyed (seeds 002, 003). It obliges them to apply for a new card within
 // 15 working days of the report.
 type IncidentReported struct {
-	Kind         IncidentKind      `json:"kind" fact:"required"`
-	ReportedOn   calendar.Date     `json:"reported_on" fact:"required,past"`
-	DiscoveredOn calendar.Date     `json:"discovered_on,omitzero" fact:"past"`
-	ReportedTo   domain.OfficeKind `json:"reported_to" fact:"required"`
+	Kind         IncidentKind      `json:"kind" fact:"required,public"`
+	ReportedOn   calendar.Date     `json:"reported_on" fact:"required,past,public"`
+	DiscoveredOn calendar.Date     `json:"discovered_on,omitzero" fact:"past,public"`
+	ReportedTo   domain.OfficeKind `json:"reported_to" fact:"required,public"`
 	// ReviewThreshold is the office's review threshold in working days when
-	// the fact was recorded (RULES.md §5.1: configurable), kept with the
+	// the fact was recorded (docs/LAW.md §5.1: configurable), kept with the
 	// fact so that folding the case never depends on today's configuration.
-	ReviewThreshold int `json:"review_threshold_working_days,omitempty" fact:"server"`
+	ReviewThreshold int `json:"review_threshold_working_days,omitempty" fact:"server,public"`
+}
+
+func (*IncidentReported) enums() map[string][]string {
+	return map[string][]string{"kind": values(Lost, Stolen, Damaged, Destroyed, CertificateMisuse),
+		"reported_to": values(domain.MunicipalOffice, domain.RegistryOffice, domain.Police, domain.Embassy, domain.Ministry)}
 }
 
 func (e *IncidentReported) check(_ *Case, ctx Context, chk *check) {
@@ -38,8 +43,6 @@ func (e *IncidentReported) check(_ *Case, ctx Context, chk *check) {
 	if e.ReviewThreshold <= 0 {
 		e.ReviewThreshold = rulebook.DefaultLossReportThreshold
 	}
-	oneOf(chk, "kind", e.Kind, Lost, Stolen, Damaged, Destroyed, CertificateMisuse)
-	oneOf(chk, "reported_to", e.ReportedTo, domain.MunicipalOffice, domain.RegistryOffice, domain.Police, domain.Embassy, domain.Ministry)
 	if !e.DiscoveredOn.IsZero() && e.DiscoveredOn.After(e.ReportedOn) {
 		chk.refuse("discovered_on", "the incident was discovered (%s) after it was reported (%s)", e.DiscoveredOn, e.ReportedOn)
 	}
@@ -80,9 +83,9 @@ func (c *Case) cardWasLost(chk *check, field string) calendar.Date {
 }
 
 // OldCardFound: the citizen found the card reported lost or stolen; they
-// must hand it in (seed 002), by the next working day (RULES.md §5.1).
+// must hand it in (seed 002), by the next working day (docs/LAW.md §5.1).
 type OldCardFound struct {
-	FoundOn calendar.Date `json:"found_on" fact:"required,past"`
+	FoundOn calendar.Date `json:"found_on" fact:"required,past,public"`
 }
 
 func (e *OldCardFound) check(c *Case, _ Context, chk *check) {
@@ -98,7 +101,7 @@ func (e *OldCardFound) apply(c *Case) {
 
 // OldCardSurrendered: the found card was handed in.
 type OldCardSurrendered struct {
-	SurrenderedOn calendar.Date `json:"surrendered_on" fact:"required,past"`
+	SurrenderedOn calendar.Date `json:"surrendered_on" fact:"required,past,public"`
 }
 
 func (e *OldCardSurrendered) check(c *Case, _ Context, chk *check) {
@@ -124,7 +127,7 @@ func (e *OldCardSurrendered) apply(c *Case) {
 // LostCardUsed: someone used the card reported lost, a misdemeanor under
 // § 16a(1)(n) of 328/1999.
 type LostCardUsed struct {
-	UsedOn calendar.Date `json:"used_on" fact:"required,past"`
+	UsedOn calendar.Date `json:"used_on" fact:"required,past,public"`
 }
 
 func (e *LostCardUsed) check(c *Case, _ Context, chk *check) {

@@ -16,7 +16,7 @@ import (
 // The law as tables: given the facts recorded on a case, when someone
 // records one more, then it is recorded (carrying these fields) or refused
 // (with this error); and as of a day, the case shows these obligations and
-// flags. One table per situation of RULES.md §5; every row is also checked
+// flags. One table per situation of docs/LAW.md §5; every row is also checked
 // for the rule that an obligation and its flag always agree (agree below).
 
 // fact is one fact recorded on a case: its type and data, and who records
@@ -72,7 +72,7 @@ func d(s string) calendar.Date {
 	return date
 }
 
-// officerFacts are the compliance officer's decisions (RULES.md §7).
+// officerFacts are the compliance officer's decisions (docs/LAW.md §7).
 var officerFacts = []cases.EventType{cases.ObligationExcusedType, cases.FlagReviewedType}
 
 func (f fact) context() cases.Context {
@@ -226,7 +226,7 @@ func (l law) run(t *testing.T, situation cases.Situation) *cases.Case {
 	return c
 }
 
-// agree holds RULES.md §7 and §5.4 on every day around the case's
+// agree holds docs/LAW.md §7 and §5.4 on every day around the case's
 // deadlines: an obligation whose missed deadline is an offence shows overdue,
 // met late or judged exactly on the days its flag shows; an excused one and a
 // child's never has a flag.
@@ -277,7 +277,7 @@ var (
 	overdueFrom25Apr = []string{"apply_for_id_card due 2026-04-24: overdue"}
 )
 
-// RULES.md §5.2: a change of permanent residence costs 50 Kč to report (free
+// docs/LAW.md §5.2: a change of permanent residence costs 50 Kč to report (free
 // under 15) and obliges the citizen to apply for a new card within 15 working
 // days; under 269/2021 the old card expires 45 days after the change.
 func TestResidenceChange(t *testing.T) {
@@ -330,7 +330,7 @@ func TestResidenceChange(t *testing.T) {
 	})
 }
 
-// RULES.md §5.4 and §3: an excuse is a fact about the past. From
+// docs/LAW.md §5.4 and §3: an excuse is a fact about the past. From
 // obstacle_from on (default: the day the obligation arose) the obligation is
 // excused and its flag gone, whichever day the excuse was recorded.
 func TestExcuse(t *testing.T) {
@@ -415,7 +415,7 @@ func TestExcusesOfTheOldShapeAreStillRead(t *testing.T) {
 	}
 }
 
-// RULES.md §7: nobody under 15 on the day of the act is liable; the
+// docs/LAW.md §7: nobody under 15 on the day of the act is liable; the
 // obligation says why it raises no flag.
 func TestAChildsMissedDeadlineSaysWhyItRaisesNoFlag(t *testing.T) {
 	c := law{born: "2015-01-10", given: []fact{movedOn1April}}.run(t, cases.ResidenceChange)
@@ -430,7 +430,7 @@ func TestAChildsMissedDeadlineSaysWhyItRaisesNoFlag(t *testing.T) {
 	}
 }
 
-// RULES.md §5.3: only a card that shows marital status must be replaced; a
+// docs/LAW.md §5.3: only a card that shows marital status must be replaced; a
 // surname changed by marriage ends the passport 3 months after the day it
 // changed (seed 004), counted from document_received_on where that day is not known.
 func TestMaritalStatusChange(t *testing.T) {
@@ -467,7 +467,7 @@ func TestMaritalStatusChange(t *testing.T) {
 	})
 }
 
-// RULES.md §5.4, seed 003: a citizen with permanent residence in the Czech
+// docs/LAW.md §5.4, seed 003: a citizen with permanent residence in the Czech
 // Republic must apply for a first card within 30 days of turning 15.
 func TestFirstIDCard(t *testing.T) {
 	turned15 := func(extra string) fact {
@@ -503,7 +503,7 @@ func TestFirstIDCard(t *testing.T) {
 
 var turned15Wrong = fact{typ: cases.CitizenTurned15Type, data: `{"birthday_on":"2026-04-21"}`}
 
-// RULES.md §5.4, seed 004: an applicant of 15 to 17 needs the legal
+// docs/LAW.md §5.4, seed 004: an applicant of 15 to 17 needs the legal
 // representative's consent, unless obtaining it meets a hard-to-overcome obstacle.
 func TestPassportApplication(t *testing.T) {
 	passport := func(extra string) fact {
@@ -532,7 +532,7 @@ func TestPassportApplication(t *testing.T) {
 	})
 }
 
-// RULES.md §5.1: an incident obliges an application within 15 working days;
+// docs/LAW.md §5.1: an incident obliges an application within 15 working days;
 // a found card is handed in the next working day; a late loss report gets a
 // review hint; a lost card used is a misdemeanor; the office's deadline (SLA)
 // and the collection follow the application.
@@ -616,7 +616,7 @@ func TestIDCardIncident(t *testing.T) {
 	})
 }
 
-// The office's processing deadline (SLA, RULES.md §6) runs from filing.
+// The office's processing deadline (SLA, docs/LAW.md §6) runs from filing.
 func TestSLA(t *testing.T) {
 	c := law{given: []fact{expiredOn1April, chipCardFiled("2026-04-02"), {typ: cases.DocumentReadyType, data: `{"ready_on":"2026-05-05"}`}}}.run(t, cases.IDCardExpiry)
 	s := c.SLA[0]
@@ -632,7 +632,7 @@ func TestSLA(t *testing.T) {
 	}
 }
 
-// RULES.md §7: officers decide on flags; a fine is within the offence's cap.
+// docs/LAW.md §7: officers decide on flags; a fine is within the offence's cap.
 func TestFlagReview(t *testing.T) {
 	expired2021 := fact{typ: cases.IDCardExpiredType, data: `{"expired_on":"2021-03-01"}`}
 	review := func(body string) fact { return fact{typ: cases.FlagReviewedType, data: body} }
@@ -783,7 +783,7 @@ func TestReplayRefusesWhatItCannotRead(t *testing.T) {
 // The vocabulary of situations and their events.
 func TestSituationsAndTheirEvents(t *testing.T) {
 	all := cases.Situations()
-	if len(all) != 8 || !slices.IsSorted(all) { // RULES.md §5's seven and §9's local_fee
+	if len(all) != 8 || !slices.IsSorted(all) { // docs/LAW.md §5's seven and §9's local_fee
 		t.Fatalf("situations %v", all)
 	}
 	for _, s := range all {

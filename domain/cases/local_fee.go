@@ -11,7 +11,7 @@ import (
 )
 
 // LocalFee is the situation of one payer's local fees in one municipality
-// (RULES.md §9; seeds 000, 004): a case per payer and municipality.
+// (docs/LAW.md §9; seeds 000, 004): a case per payer and municipality.
 const LocalFee Situation = "local_fee"
 
 // Liability is a period in which a payer owes a local fee. For the dog fee
@@ -150,25 +150,29 @@ func (c *Case) ending(fee money.Fee, n int) (groups []*Liability, ofLast int) {
 	return groups, ofLast
 }
 
+// feeEnum is the closed set of the local fee facts' fee field.
+var feeEnum = map[string][]string{"fee": values(money.Fees...)}
+
 // LocalFeeLiabilityArose: the payer's duty to pay a local fee arose (moving
 // in, buying a house where nobody is registered, getting a dog…).
 type LocalFeeLiabilityArose struct {
-	Fee     money.Fee     `json:"fee" fact:"required"`
-	AroseOn calendar.Date `json:"arose_on" fact:"required,past"`
+	Fee     money.Fee     `json:"fee" fact:"required,public"`
+	AroseOn calendar.Date `json:"arose_on" fact:"required,past,public"`
 	// Basis is the schedule's payer category.
-	Basis       string `json:"basis" fact:"required"`
+	Basis       string `json:"basis" fact:"required,public"`
 	HouseNumber string `json:"house_number,omitempty" fact:"personal"`
 	VillagePart string `json:"village_part,omitempty" fact:"personal"`
 	// Dogs is how many dogs, for the dog fee; a further LocalFeeLiabilityArose
 	// while the payer's dog fee runs adds these dogs from its month.
-	Dogs int `json:"dogs,omitempty"`
+	Dogs int `json:"dogs,omitempty" fact:"public"`
 	// DogBornOn, for the dog fee, is the dogs' birth date: a dog younger
 	// than 3 months is liable from the month it is 3 months old.
-	DogBornOn calendar.Date `json:"dog_born_on,omitzero" fact:"past"`
+	DogBornOn calendar.Date `json:"dog_born_on,omitzero" fact:"past,public"`
 }
 
+func (*LocalFeeLiabilityArose) enums() map[string][]string { return feeEnum }
+
 func (e *LocalFeeLiabilityArose) check(c *Case, ctx Context, chk *check) {
-	oneOf(chk, "fee", e.Fee, money.Fees...)
 	switch {
 	case e.Fee == money.Dog && e.Dogs < 1:
 		chk.bad("dogs", "is required for the dog fee: how many dogs, at least 1")
@@ -232,13 +236,14 @@ func (e *LocalFeeLiabilityArose) apply(c *Case) {
 // LocalFeeLiabilityEnded: the duty ended (moving away, the dog's death…);
 // for the dog fee, of Dogs dogs (0: all of them).
 type LocalFeeLiabilityEnded struct {
-	Fee     money.Fee     `json:"fee" fact:"required"`
-	EndedOn calendar.Date `json:"ended_on" fact:"required,past"`
-	Dogs    int           `json:"dogs,omitempty"`
+	Fee     money.Fee     `json:"fee" fact:"required,public"`
+	EndedOn calendar.Date `json:"ended_on" fact:"required,past,public"`
+	Dogs    int           `json:"dogs,omitempty" fact:"public"`
 }
 
+func (*LocalFeeLiabilityEnded) enums() map[string][]string { return feeEnum }
+
 func (e *LocalFeeLiabilityEnded) check(c *Case, _ Context, chk *check) {
-	oneOf(chk, "fee", e.Fee, money.Fees...)
 	switch {
 	case e.Dogs < 0:
 		chk.bad("dogs", "is how many dogs end, at least 1 (leave it out for all)")
@@ -295,14 +300,15 @@ func (e *LocalFeeLiabilityEnded) apply(c *Case) {
 // LocalFeeExemptionGranted: the payer is exempt for a reason of the schedule
 // (seed 004 lists eight for waste); a fee year the exemption covers whole is excused.
 type LocalFeeExemptionGranted struct {
-	Fee    money.Fee     `json:"fee" fact:"required"`
+	Fee    money.Fee     `json:"fee" fact:"required,public"`
 	Reason string        `json:"reason" fact:"required,personal"`
-	From   calendar.Date `json:"from" fact:"required"`
-	To     calendar.Date `json:"to,omitzero"`
+	From   calendar.Date `json:"from" fact:"required,public"`
+	To     calendar.Date `json:"to,omitzero" fact:"public"`
 }
 
+func (*LocalFeeExemptionGranted) enums() map[string][]string { return feeEnum }
+
 func (e *LocalFeeExemptionGranted) check(c *Case, ctx Context, chk *check) {
-	oneOf(chk, "fee", e.Fee, money.Fees...)
 	if !e.To.IsZero() && e.To.Before(e.From) {
 		chk.bad("to", "%s is before from (%s)", e.To, e.From)
 	}
@@ -340,20 +346,21 @@ const MaxIncrease = 2
 // not paid by its due date; never automatic. The decision gives its reasons
 // (NSS 1 Afs 3/2016: being late alone is no reason) and a due date of its own.
 type LocalFeeIncreased struct {
-	Fee         money.Fee     `json:"fee" fact:"required"`
-	Year        int           `json:"year" fact:"required"`
-	IncreaseCZK int           `json:"increase_czk" fact:"required"`
-	DecidedOn   calendar.Date `json:"decided_on" fact:"required,past"`
-	DueOn       calendar.Date `json:"due_on" fact:"required"`
+	Fee         money.Fee     `json:"fee" fact:"required,public"`
+	Year        int           `json:"year" fact:"required,public"`
+	IncreaseCZK int           `json:"increase_czk" fact:"required,public"`
+	DecidedOn   calendar.Date `json:"decided_on" fact:"required,past,public"`
+	DueOn       calendar.Date `json:"due_on" fact:"required,public"`
 	Reason      string        `json:"reason" fact:"required,text"`
 	// FormerTotalCZK is set only by the upcast of an event stored under the
 	// former contract (amount_czk, the year's new total); a request cannot
 	// give it.
-	FormerTotalCZK int `json:"former_total_czk,omitempty" fact:"server"`
+	FormerTotalCZK int `json:"former_total_czk,omitempty" fact:"server,public"`
 }
 
+func (*LocalFeeIncreased) enums() map[string][]string { return feeEnum }
+
 func (e *LocalFeeIncreased) check(c *Case, ctx Context, chk *check) {
-	oneOf(chk, "fee", e.Fee, money.Fees...)
 	checkAmount(chk, "increase_czk", e.IncreaseCZK)
 	if len(chk.invalid) > 0 {
 		return
@@ -411,10 +418,10 @@ func (e *LocalFeeIncreased) apply(c *Case) {
 // by its variable symbol; a payment whose bank_reference the case already
 // holds is the same payment and is never counted twice.
 type PaymentReceived struct {
-	AmountCZK      int           `json:"amount_czk" fact:"required"`
-	PaidOn         calendar.Date `json:"paid_on" fact:"required,past"`
+	AmountCZK      int           `json:"amount_czk" fact:"required,public"`
+	PaidOn         calendar.Date `json:"paid_on" fact:"required,past,public"`
 	VariableSymbol string        `json:"variable_symbol" fact:"required,personal"`
-	BankReference  string        `json:"bank_reference,omitempty"`
+	BankReference  string        `json:"bank_reference,omitempty" fact:"public"`
 }
 
 func (e *PaymentReceived) check(c *Case, ctx Context, chk *check) {

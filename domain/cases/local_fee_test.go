@@ -238,7 +238,7 @@ func TestExemptionForTheWholeYearExcusesIt(t *testing.T) {
 	invalid(t, err, "data.to")
 }
 
-// A year paid and excused afterwards keeps the money as credit (RULES.md
+// A year paid and excused afterwards keeps the money as credit (docs/LAW.md
 // §9: an overpayment shows as a credit); it is never lost.
 func TestAPaymentForAYearExcusedLaterIsCredit(t *testing.T) {
 	c := feeCase(day(1980, 5, 17))

@@ -6,7 +6,7 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
-// MaritalChange is a change of marital status (RULES.md §5.3).
+// MaritalChange is a change of marital status (docs/LAW.md §5.3).
 type MaritalChange string
 
 // Changes of marital status.
@@ -28,16 +28,19 @@ const (
 // months after the day the surname changed (seed 004: "uplynutím 3 měsíců ode
 // dne změny příjmení"): SurnameChangedOn, where it is known.
 type MaritalStatusChanged struct {
-	Change                 MaritalChange `json:"change" fact:"required"`
-	DocumentReceivedOn     calendar.Date `json:"document_received_on" fact:"required,past"`
-	CardShowsMaritalStatus *bool         `json:"card_shows_marital_status" fact:"required"`
-	SurnameChanged         *bool         `json:"surname_changed" fact:"required"`
-	SurnameChangedOn       calendar.Date `json:"surname_changed_on,omitzero" fact:"past"`
+	Change                 MaritalChange `json:"change" fact:"required,public"`
+	DocumentReceivedOn     calendar.Date `json:"document_received_on" fact:"required,past,public"`
+	CardShowsMaritalStatus *bool         `json:"card_shows_marital_status" fact:"required,public"`
+	SurnameChanged         *bool         `json:"surname_changed" fact:"required,public"`
+	SurnameChangedOn       calendar.Date `json:"surname_changed_on,omitzero" fact:"past,public"`
+}
+
+func (*MaritalStatusChanged) enums() map[string][]string {
+	return map[string][]string{"change": values(Marriage, Divorce, PartnershipRegistered, PartnershipDissolved,
+		Widowed, MarriageVoid, PartnershipVoid, SpouseDeclaredDead)}
 }
 
 func (e *MaritalStatusChanged) check(_ *Case, _ Context, chk *check) {
-	oneOf(chk, "change", e.Change, Marriage, Divorce, PartnershipRegistered, PartnershipDissolved,
-		Widowed, MarriageVoid, PartnershipVoid, SpouseDeclaredDead)
 	switch {
 	case e.SurnameChangedOn.IsZero():
 	case !*e.SurnameChanged:

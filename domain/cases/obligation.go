@@ -26,7 +26,7 @@ type Obligation struct {
 	rulebook.Duty
 	FulfilledOn calendar.Date
 	// ExcusedOn is the first day the obligation counts as excused: the
-	// excuse's obstacle_from (RULES.md §5.4), never before the obligation arose.
+	// excuse's obstacle_from (docs/LAW.md §5.4), never before the obligation arose.
 	ExcusedOn calendar.Date
 	// JudgedOn is the day an officer opened proceedings or fined over it.
 	JudgedOn calendar.Date
@@ -38,7 +38,7 @@ type Obligation struct {
 }
 
 // StatusOn returns the obligation's status as of day asOf: facts dated after
-// asOf have not happened yet on that day (RULES.md §3).
+// asOf have not happened yet on that day (docs/LAW.md §3).
 func (o Obligation) StatusOn(asOf calendar.Date) Status {
 	switch {
 	case happened(o.ExcusedOn, asOf):
@@ -60,7 +60,7 @@ func happened(d, asOf calendar.Date) bool { return !d.IsZero() && !d.After(asOf)
 
 func (o Obligation) pending() bool { return o.FulfilledOn.IsZero() && o.ExcusedOn.IsZero() }
 
-// Decision is a compliance officer's decision on a flag (RULES.md §7).
+// Decision is a compliance officer's decision on a flag (docs/LAW.md §7).
 type Decision string
 
 // Decisions on a flag.
@@ -102,7 +102,7 @@ const (
 	SLABreached = "breached"
 )
 
-// SLA is the office's deadline to make a document (RULES.md §6: the
+// SLA is the office's deadline to make a document (docs/LAW.md §6: the
 // processing deadline; the API calls it "sla").
 type SLA struct {
 	Document string
@@ -127,7 +127,7 @@ func (d SLA) StatusOn(asOf calendar.Date) string {
 }
 
 // Validity is the end of a document's validity that a fact fixed; unlike a
-// deadline it is not moved off weekends (RULES.md §3).
+// deadline it is not moved off weekends (docs/LAW.md §3).
 type Validity struct {
 	Document   string        `json:"document"`
 	ValidUntil calendar.Date `json:"valid_until"`

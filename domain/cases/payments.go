@@ -16,7 +16,7 @@ import (
 	"github.com/lhuta/lhuta/domain/payment"
 )
 
-// PaymentKind is what a payment obligation is for (RULES.md §9).
+// PaymentKind is what a payment obligation is for (docs/LAW.md §9).
 type PaymentKind string
 
 // Kinds of payment obligation.

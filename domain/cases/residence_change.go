@@ -11,10 +11,10 @@ import (
 // (none under 15). They must apply for a new card within 15 working days;
 // under 269/2021 the old card also expires 45 days after the change.
 type ResidenceChangeReported struct {
-	ReportedOn calendar.Date `json:"reported_on" fact:"required,past"`
+	ReportedOn calendar.Date `json:"reported_on" fact:"required,past,public"`
 	// RegistrationOffice names the registration office (ohlašovna) the
 	// change was reported to.
-	RegistrationOffice string `json:"registration_office" fact:"required"`
+	RegistrationOffice string `json:"registration_office" fact:"required,public"`
 }
 
 func (e *ResidenceChangeReported) check(*Case, Context, *check) {}
@@ -44,7 +44,7 @@ func (c *Case) oldCardExpires(law rulebook.Rulebook, changeOn calendar.Date, cha
 // residence record; the card's validity ends the day the decision takes
 // effect, and a new card must be applied for within 15 working days.
 type ResidenceRecordCancelled struct {
-	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past"`
+	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past,public"`
 }
 
 func (e *ResidenceRecordCancelled) check(*Case, Context, *check) {}
@@ -60,7 +60,7 @@ func (e *ResidenceRecordCancelled) apply(c *Case) {
 // residence in the Czech Republic; the card must be surrendered within 15
 // working days (seed 004).
 type PermanentResidenceEnded struct {
-	NotifiedOn calendar.Date `json:"notified_on" fact:"required,past"`
+	NotifiedOn calendar.Date `json:"notified_on" fact:"required,past,public"`
 }
 
 func (e *PermanentResidenceEnded) check(*Case, Context, *check) {}
@@ -73,7 +73,7 @@ func (e *PermanentResidenceEnded) apply(c *Case) {
 
 // IDCardSurrendered: the citizen handed in the card.
 type IDCardSurrendered struct {
-	SurrenderedOn calendar.Date `json:"surrendered_on" fact:"required,past"`
+	SurrenderedOn calendar.Date `json:"surrendered_on" fact:"required,past,public"`
 }
 
 func (e *IDCardSurrendered) check(c *Case, _ Context, chk *check) {

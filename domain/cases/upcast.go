@@ -3,6 +3,7 @@ package cases
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // An event's data changes shape only forward: the store keeps every event as
@@ -26,6 +27,10 @@ type upcaster struct {
 	written func(fields map[string]json.RawMessage) bool
 	// up rewrites the fields in the shape of version From+1.
 	up func(fields map[string]json.RawMessage) error
+	// lacks names the fields that version From+1 requires of a request but
+	// that data of version From cannot give: an event read in the current
+	// shape may be without them (Stored).
+	lacks []string
 }
 
 // upcasters holds every upcaster by the shape it reads. The fold applies
@@ -50,7 +55,19 @@ var upcasters = map[upcastKey]upcaster{
 			delete(f, "amount_czk")
 			return nil
 		},
+		lacks: []string{"increase_czk", "reason"},
 	},
+}
+
+// lacking reports whether an event of that type, read in its current shape,
+// may be without the field: an upcaster of the type lacks it.
+func lacking(eventType EventType, field string) bool {
+	for k, u := range upcasters {
+		if k.Type == eventType && slices.Contains(u.lacks, field) {
+			return true
+		}
+	}
+	return false
 }
 
 // upcast returns stored data of an event type in its current shape; data

@@ -1,5 +1,5 @@
 // Package fees prices applications for identity cards and passports: the
-// administrative fees (správní poplatky) of RULES.md §8, taken from seeds 002
+// administrative fees (správní poplatky) of docs/LAW.md §8, taken from seeds 002
 // and 003 (identity cards) and 004 (passports), under zákon 634/2004 Sb.
 //
 // Price is the one way to price an application. It says how much is paid when
@@ -269,7 +269,7 @@ func passportEmbassy(r route) (Fee, error) {
 	case r.to != domain.Embassy && r.to != domain.MunicipalOffice:
 		return Fee{}, fmt.Errorf("%w: a passport applied for at an embassy is collected there or at an ORP, not at %s (seed 004)", ErrNotOffered, place(r.to))
 	}
-	return Fee{}, fmt.Errorf("%w: no fee is given for a passport applied for at an embassy (seed 004, RULES.md §8)", ErrFeeNotStated)
+	return Fee{}, fmt.Errorf("%w: no fee is given for a passport applied for at an embassy (seed 004, docs/LAW.md §8)", ErrFeeNotStated)
 }
 
 // place names a kind of office as a clerk does.

@@ -51,7 +51,7 @@ func collectedAtAnotherORP(a fees.Application) fees.Application {
 	return a
 }
 
-// Every figure of RULES.md §8, as a clerk meets it at the counter.
+// Every figure of docs/LAW.md §8, as a clerk meets it at the counter.
 func TestPrice(t *testing.T) {
 	tests := []struct {
 		name               string

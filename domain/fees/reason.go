@@ -5,7 +5,7 @@ package fees
 type Reason string
 
 // Reasons for a new identity card. The first five match the kinds of an
-// IncidentReported event (RULES.md §5.1).
+// IncidentReported event (docs/LAW.md §5.1).
 const (
 	ReasonLost                     Reason = "lost"
 	ReasonStolen                   Reason = "stolen"
@@ -48,7 +48,7 @@ type reasonRule struct {
 	source    string
 }
 
-// reasonRules gives each reason its fees (seeds 002, 003; RULES.md §8).
+// reasonRules gives each reason its fees (seeds 002, 003; docs/LAW.md §8).
 var reasonRules = map[Reason]reasonRule{
 	ReasonLost:                     {"the old card was lost", 100, 100, "seeds 002, 003"},
 	ReasonStolen:                   {"the old card was stolen", 100, 100, "seeds 002, 003"},

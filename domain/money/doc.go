@@ -1,6 +1,6 @@
 // Package money holds what an office needs to ask citizens for money: the
 // municipalities' fee schedules (local fees under zákon 565/1990 Sb.,
-// RULES.md §9) and the offices' payment terms (their account, how long a
+// docs/LAW.md §9) and the offices' payment terms (their account, how long a
 // fine may wait, whether administrative fees are accepted by transfer).
 //
 // Both are data, not code. A fee schedule is a text file in the format

@@ -12,7 +12,7 @@ import (
 )
 
 // DefaultFineDueDays is how many days after the decision a fine is due
-// where the office sets nothing. RULES.md §9: the seeds state no due date
+// where the office sets nothing. docs/LAW.md §9: the seeds state no due date
 // for a fine; this is office policy, never law.
 const DefaultFineDueDays = 30
 

@@ -12,7 +12,7 @@ import (
 	"github.com/lhuta/lhuta/domain/payment"
 )
 
-// Fee is a kind of local fee (RULES.md §9).
+// Fee is a kind of local fee (docs/LAW.md §9).
 type Fee string
 
 // Local fees of the schedules.

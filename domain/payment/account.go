@@ -1,5 +1,5 @@
 // Package payment turns a fee or a fine into something a citizen can pay
-// (RULES.md §9, seeds 000 and 004): a Czech account number checked the way
+// (docs/LAW.md §9, seeds 000 and 004): a Czech account number checked the way
 // the Czech National Bank prescribes (vyhláška ČNB 169/2011 Sb.), its IBAN,
 // and a QR Platba string (SPAYD) for the citizen's banking app.
 package payment

@@ -11,7 +11,7 @@ import (
 )
 
 // Candidate is a case a bank credit may pay: one that has a payment
-// obligation with the credit's variable symbol (RULES.md §9.1, shared
+// obligation with the credit's variable symbol (docs/LAW.md §9.1, shared
 // variable symbols: in Nová Ves everyone in house 154 pays with VS 1541).
 type Candidate struct {
 	// ID names the case.
@@ -56,7 +56,7 @@ type Match struct {
 func (m Match) Matched() bool { return m.CaseID != "" }
 
 // MatchCredit finds the one case a statement credit pays among the
-// candidates with its variable symbol (RULES.md §9.1, shared variable
+// candidates with its variable symbol (docs/LAW.md §9.1, shared variable
 // symbols). The variable symbol alone never decides: the credit pays the
 // one candidate whose payer's surname the message names (accents and case
 // ignored); failing that, the one candidate that owes exactly the amount.

@@ -6,7 +6,7 @@ import (
 	"github.com/lhuta/lhuta/domain/payment"
 )
 
-// House 154 in Nová Ves pays with VS 1541 (RULES.md §9.2): Jana Nováková
+// House 154 in Nová Ves pays with VS 1541 (docs/LAW.md §9.2): Jana Nováková
 // owes the 2026 waste fee (1 200 Kč); Petr Svoboda owes the waste fee
 // (1 200 Kč) and a dog fee (200 Kč); Karel Novák (Jana's father-in-law)
 // owes 600 Kč of waste fee (registered from July).

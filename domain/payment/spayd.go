@@ -24,7 +24,7 @@ const (
 // due date, with a variable symbol and a message for the recipient.
 type Payment struct {
 	IBAN string // the office's account, e.g. Account.IBAN()
-	// AmountCZK is in whole Kč: fees and fines are (RULES.md §7, §8).
+	// AmountCZK is in whole Kč: fees and fines are (docs/LAW.md §7, §8).
 	AmountCZK int
 	// Due is the due date; the zero Date leaves it out.
 	Due calendar.Date
@@ -34,7 +34,7 @@ type Payment struct {
 	AsOf calendar.Date
 	// VariableSymbol is up to 10 digits; "" leaves it out.
 	VariableSymbol string
-	// SpecificSymbol is up to 10 digits; "" leaves it out (RULES.md §9: X-SS
+	// SpecificSymbol is up to 10 digits; "" leaves it out (docs/LAW.md §9: X-SS
 	// where a specific symbol is set).
 	SpecificSymbol string
 	// Message for the recipient, up to 60 characters; "" leaves it out.

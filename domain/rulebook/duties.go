@@ -2,7 +2,7 @@ package rulebook
 
 import "github.com/lhuta/lhuta/domain/calendar"
 
-// Obligations a citizen can owe (RULES.md §5); the names are part of the API.
+// Obligations a citizen can owe (docs/LAW.md §5); the names are part of the API.
 const (
 	// ObligationApplyForIDCard is the duty to apply for a new identity card.
 	ObligationApplyForIDCard = "apply_for_id_card"
@@ -32,7 +32,7 @@ type Duty struct {
 
 // applicationPeriod is the 15 working days seed 003 gives for a new card after
 // a loss, a change of residence, marital status or name, or expiry; § 16a(1)(c)
-// of 328/1999 punishes missing it. RULES.md §4 keeps it under 269/2021.
+// of 328/1999 punishes missing it. docs/LAW.md §4 keeps it under 269/2021.
 const applicationPeriod = 15
 
 // firstCardPeriod is the 30 calendar days from the 15th birthday (seed 003, § 16a(1)(l)).
@@ -143,7 +143,7 @@ func (r Rulebook) SurrenderCardAfterResidenceEnded(notifiedOn calendar.Date) Dut
 
 // SurrenderFoundCard is the duty to hand in a found card, one's own reported
 // lost card included, "neprodleně" (seed 002), which the service reads as by
-// the next working day (RULES.md §5.1). No § 16a letter names it.
+// the next working day (docs/LAW.md §5.1). No § 16a letter names it.
 func (r Rulebook) SurrenderFoundCard(foundOn calendar.Date) Duty {
 	return Duty{
 		Obligation:  ObligationSurrenderFoundCard,

@@ -91,14 +91,14 @@ func withReviewOnly(e offenceRule) offenceRule {
 	return e
 }
 
-// section65 is an offence of zákon 269/2021 Sb., § 65 (RULES.md §4). The
+// section65 is an offence of zákon 269/2021 Sb., § 65 (docs/LAW.md §4). The
 // sources state neither its letter nor its fine cap, so the code names its
 // meaning and the cap stays unknown.
 func section65(meaning, description string) offenceRule {
 	return offenceRule{code: "65-" + meaning, basis: "zákon 269/2021 Sb., § 65", description: description}
 }
 
-// catalogue269 holds only the offences the service derives (RULES.md §7),
+// catalogue269 holds only the offences the service derives (docs/LAW.md §7),
 // since the sources do not give the rest of § 65 of zákon 269/2021 Sb.
 var catalogue269 = []offenceRule{
 	section65("late_application", "nepožádá o vydání nového občanského průkazu ve stanovené lhůtě"),
@@ -210,7 +210,7 @@ func (r Rulebook) PassportOffence() Offence {
 // DefaultLossReportThreshold is how many working days after discovering a
 // loss a report may come before the officer is asked to review § 16a(1)(e).
 // The law says only "neprodleně" (without undue delay); 3 working days is the
-// service's default (RULES.md §5.1), configurable by the office.
+// service's default (docs/LAW.md §5.1), configurable by the office.
 const DefaultLossReportThreshold = 3
 
 // LateLossReport reports whether a loss reported on reportedOn, discovered on

@@ -19,7 +19,7 @@ type processing struct {
 }
 
 // slaDeadlines are the office's processing deadlines (SLA) from the day of filing
-// (RULES.md §6). Deadlines in days roll off weekends and holidays like any
+// (docs/LAW.md §6). Deadlines in days roll off weekends and holidays like any
 // deadline (správní řád § 40).
 var slaDeadlines = map[processing]func(calendar.Date) calendar.Date{
 	// Seeds 002, 003: "vyhotoví ve standardní lhůtě do 30 dnů ode dne podání žádosti".
@@ -50,7 +50,7 @@ func workingDaysAfter(n int) func(calendar.Date) calendar.Date {
 }
 
 // SLADue returns the last day by which the office must have the
-// document ready when the application was filed on filedOn (RULES.md §6);
+// document ready when the application was filed on filedOn (docs/LAW.md §6);
 // missing it is an SLA breach. A combination the seeds do not offer is an
 // error wrapping ErrTrackNotOffered.
 func SLADue(doc domain.Document, track domain.Track, filedOn calendar.Date) (calendar.Date, error) {

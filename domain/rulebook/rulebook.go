@@ -10,7 +10,7 @@ import (
 // Law identifies the identity-card act a rule comes from.
 type Law string
 
-// The identity-card acts the service knows (RULES.md §4).
+// The identity-card acts the service knows (docs/LAW.md §4).
 const (
 	// Law328 is zákon 328/1999 Sb. o občanských průkazech, for facts before 2 August 2021.
 	Law328 Law = "328/1999"

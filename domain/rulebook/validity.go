@@ -8,7 +8,7 @@ import (
 )
 
 // Validity periods say how long a document is valid. Unlike deadlines they
-// are never moved off weekends or holidays (RULES.md §3): each function
+// are never moved off weekends or holidays (docs/LAW.md §3): each function
 // returns the day the period lapses, the same day number N months or years
 // later (the last day of the month where it has none).
 
@@ -85,7 +85,7 @@ func PassportInvalidAfterSurnameChange(changeOn calendar.Date) calendar.Date {
 // LossCertificateValidUntil returns the end of validity of the certificate
 // (Potvrzení o občanském průkazu) issued when a loss, theft, damage or
 // destruction is reported on reportedOn: 2 months (seed 003). Only zákon
-// 328/1999 Sb. issues it; under 269/2021 ok is false (RULES.md §4).
+// 328/1999 Sb. issues it; under 269/2021 ok is false (docs/LAW.md §4).
 func (r Rulebook) LossCertificateValidUntil(reportedOn calendar.Date) (validUntil calendar.Date, ok bool) {
 	if r.modern {
 		return calendar.Date{}, false
@@ -95,7 +95,7 @@ func (r Rulebook) LossCertificateValidUntil(reportedOn calendar.Date) (validUnti
 
 // OldCardValidityEndsAfterChange returns the day the old card's validity ends
 // by itself after a change of residence, name or a marital status shown on the
-// card on changeOn: 45 days later under zákon 269/2021 Sb. (RULES.md §4). Under
+// card on changeOn: 45 days later under zákon 269/2021 Sb. (docs/LAW.md §4). Under
 // 328/1999 the old card stays valid, so ok is false.
 func (r Rulebook) OldCardValidityEndsAfterChange(changeOn calendar.Date) (endsOn calendar.Date, ok bool) {
 	if !r.modern {

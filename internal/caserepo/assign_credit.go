@@ -22,8 +22,11 @@ var errOnCase = errors.New("the payment is on the case already")
 // answers the same event (it also completes an assignment whose recording
 // was cut short); to another case it is credits.ErrDecided. Where the case
 // refuses the payment the credit is open again and nothing is recorded.
+// The payment carries the credit's variable symbol, or vs where the fee
+// department names the obligation the money pays because the credit's own
+// symbol names none of the case's (a credit without a symbol: nothing lost).
 // An actor bound to an office (dctx.Office) sees only its office's credits.
-func (r *Repository) AssignCredit(ctx context.Context, ledger *credits.Ledger, creditID, caseID string, req Request,
+func (r *Repository) AssignCredit(ctx context.Context, ledger *credits.Ledger, creditID, caseID, vs string, req Request,
 	dctx cases.Context) (Event, credits.Credit, error) {
 	cr, err := ledger.Get(ctx, creditID)
 	if err == nil && dctx.Office != "" && cr.Office != dctx.Office {
@@ -36,7 +39,10 @@ func (r *Repository) AssignCredit(ctx context.Context, ledger *credits.Ledger, c
 		return Event{}, cr, err
 	}
 	// Plain strings, numbers and a date: Marshal cannot fail.
-	data, _ := json.Marshal(map[string]any{"amount_czk": cr.AmountCZK, "paid_on": cr.BookedOn, "variable_symbol": cr.VariableSymbol,
+	if vs == "" {
+		vs = cr.VariableSymbol
+	}
+	data, _ := json.Marshal(map[string]any{"amount_czk": cr.AmountCZK, "paid_on": cr.BookedOn, "variable_symbol": vs,
 		"bank_reference": cr.BankReference})
 	e, err := r.Update(ctx, caseID, Any, req, func(c *cases.Case) (cases.Recorded, error) {
 		if c.Office != cr.Office {

@@ -26,7 +26,8 @@ func (garbled) CaseState(context.Context, string) ([]byte, error) {
 
 // A case loaded from the state the read models stored plus the events after
 // it is the case the whole stream gives: with the state current, behind the
-// log, missing or unreadable. Two writers that start from the same stored
+// log, missing or unreadable; a forgotten citizen's case is never loaded
+// from its stored state. Two writers that start from the same stored
 // state race on the append's version check: with a pinned version one wins
 // and the other gets ErrConflict; without, the loser decides again on the
 // state that holds the winner's event.
@@ -127,5 +128,22 @@ func TestALoadFromTheStoredStateEqualsTheWholeStream(t *testing.T) {
 				closed, errs[0], errs[1], c.Version, c.Closed())
 		}
 		same("after a race without a pinned version", id, snap)
+
+		// Once the citizen's key is destroyed, the stored state (which the
+		// forgetting does not rewrite) is not used: the events are read.
+		reader := projections.NewReader(db.SQL)
+		if state, err := reader.CaseState(ctx, id); err != nil || state == nil {
+			t.Fatalf("the stored state before forgetting: %v, %v", state, err)
+		}
+		if _, err := db.SQL.ExecContext(ctx, `INSERT INTO stream_keys (stream_id, key_id) VALUES ($1, 'k1')`, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL.ExecContext(ctx, `INSERT INTO forgotten_keys (key_id, forgotten_at) VALUES ('k1', $1)`, time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		if state, err := reader.CaseState(ctx, id); err != nil || state != nil {
+			t.Errorf("the stored state of a forgotten citizen's case: %d bytes, %v; want none", len(state), err)
+		}
+		same("a forgotten citizen's case", id, snap)
 	})
 }

@@ -118,7 +118,7 @@ type Forwarder struct {
 // New returns a forwarder of db's log to cfg's NATS; it connects when it runs.
 func New(db *eventstore.DB, cfg Config, log *slog.Logger) *Forwarder {
 	cfg.setDefaults()
-	return &Forwarder{db: db, store: eventstore.NewSQLStore(db.SQL, db.Dialect), cfg: cfg, log: log,
+	return &Forwarder{db: db, store: db.Store(), cfg: cfg, log: log,
 		group: "feed:" + cfg.Stream, situations: map[string]string{}}
 }
 

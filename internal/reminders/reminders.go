@@ -118,7 +118,7 @@ func New(cfg Config, db *eventstore.DB) (*Service, error) {
 	if offices == nil {
 		offices = money.Builtin()
 	}
-	s := &Service{cfg: cfg, db: db, repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), offices: offices,
+	s := &Service{cfg: cfg, db: db, repo: caserepo.New(db.Store()), offices: offices,
 		lease: lease.New(db, "reminders", cfg.Log), wmLog: watermill.NewSlogLogger(cfg.Log), wake: make(chan struct{}, 1),
 		schema: wsql.DefaultPostgreSQLSchema{}, offsets: wsql.DefaultPostgreSQLOffsetsAdapter{}}
 	if db.Dialect.Name != eventstore.Postgres.Name {

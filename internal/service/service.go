@@ -105,7 +105,7 @@ func New(cfg Config) (*Service, error) {
 	// queries and the reminders use (projections.UsingOffices, UsingToday).
 	s := &Service{cfg: cfg, pipeline: projections.New(cfg.DB, cfg.Log,
 		projections.UsingOffices(cfg.Offices), projections.UsingToday(cfg.Today))}
-	s.store = eventstore.NewSQLStore(cfg.DB.SQL, cfg.DB.Dialect).WithKeyTTL(cfg.IdempotencyTTL, nil)
+	s.store = cfg.DB.Store().WithKeyTTL(cfg.IdempotencyTTL, nil)
 	var readDB *sql.DB
 	if cfg.Reads != cfg.DB {
 		s.pipeline.ReadFrom(cfg.Reads)

@@ -24,7 +24,7 @@ CREATE TABLE flag_view (
 );
 CREATE INDEX flag_view_raised ON flag_view (raised_on, case_id, flag_id);
 
--- One row per office processing deadline (RULES.md §6).
+-- One row per office processing deadline (docs/LAW.md §6).
 CREATE TABLE sla_view (
     case_id    TEXT NOT NULL,
     seq        INTEGER NOT NULL,

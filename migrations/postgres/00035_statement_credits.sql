@@ -1,7 +1,7 @@
 -- +goose Up
 -- Every booked credit of an imported bank statement, once (office and bank
 -- reference): `matched` to the case its PaymentReceived is recorded on, or
--- an unmatched credit (RULES.md §9.1, shared variable symbols) that is
+-- an unmatched credit (docs/LAW.md §9.1, shared variable symbols) that is
 -- `open` until the fee department `assigned` it to a case or `returned` it
 -- to the payer. Not a read model: no event holds an unmatched credit, so
 -- this table is primary data, kept by backups and never rebuilt. The first

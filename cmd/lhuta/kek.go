@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/vault"
+)
+
+// openVault gives db the vault that seals personal values, under the KEK
+// of LHUTA_KEK_FILE or, without it, the one kept in the data directory
+// (said at start: that KEK is in the same place as the SQLite file, so a
+// copy of the directory opens everything). The tombstones of forgotten
+// keys live beside the KEK, outside the database and its backups.
+func openVault(c config, db *eventstore.DB, log *slog.Logger) (*vault.Vault, error) {
+	kek, path, generated, err := vault.KEK(c.kekFile, c.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if c.kekFile == "" {
+		log.Warn("LHUTA_KEK_FILE is not set: the key-encryption key is kept in the data directory; keep it apart from the database and its backups (lhuta kek generate FILE)",
+			"kek", path, "generated_now", generated)
+	}
+	v, err := vault.New(db, kek)
+	if err != nil {
+		return nil, err
+	}
+	v.KeepTombstonesIn(filepath.Join(filepath.Dir(path), vault.TombstoneFile))
+	db.Sealer = v
+	return v, nil
+}
+
+// sealExisting seals the personal values a database written before
+// sealing holds in plaintext (lhuta seal-existing).
+func sealExisting(ctx context.Context, v *vault.Vault, out io.Writer) error {
+	n, err := v.SealExisting(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "sealed the personal values of %d events\n", n)
+	return nil
+}
+
+// generateKEK writes a new key-encryption key (lhuta kek generate FILE).
+func generateKEK(file string, out io.Writer) error {
+	if err := vault.GenerateKEK(file); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "wrote a new key-encryption key to %s (mode 0600); set LHUTA_KEK_FILE=%s and back it up apart from the database\n", file, file)
+	return nil
+}
+
+// forgetAgain destroys, before the service serves, the keys that the
+// tombstones beside the KEK say were destroyed but the database still
+// holds (a backup restored from before a forgetting), then rebuilds the
+// read models from the events as they now read and compacts the database,
+// so that nothing of those citizens is answered or left in its files.
+func forgetAgain(ctx context.Context, c config, db *eventstore.DB, v *vault.Vault, log *slog.Logger) error {
+	done, err := v.ReplayTombstones(ctx)
+	if err != nil || len(done) == 0 {
+		return err
+	}
+	log.Warn("the database held keys of forgotten citizens (a restored backup?): destroyed them again; rebuilding the read models", "keys", len(done))
+	if err := rebuild(ctx, db, false, c, io.Discard); err != nil {
+		return fmt.Errorf("rebuild after forgetting again: %w", err)
+	}
+	return vault.Compact(ctx, db)
+}

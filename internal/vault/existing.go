@@ -1,0 +1,93 @@
+package vault
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/lhuta/lhuta/eventstore"
+)
+
+// sealPage is how many events SealExisting reads at a time.
+const sealPage = 500
+
+// SealExisting seals the personal values that a database written before
+// sealing holds in plaintext (lhuta seal-existing, once after the upgrade),
+// in log order so that each case's CaseOpened makes or finds its citizen's
+// key first, then compacts the database so that the plaintext is gone from
+// its files too (SQLite: VACUUM and a truncated WAL; PostgreSQL: VACUUM
+// FULL of the events table). It returns how many events it sealed; run
+// again it seals nothing.
+func (v *Vault) SealExisting(ctx context.Context) (int, error) {
+	n := 0
+	for after := int64(0); ; {
+		page, err := v.plaintextPage(ctx, after)
+		if err != nil {
+			return n, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			after = e.Position
+			data, err := v.Seal(ctx, e.StreamID, e.Type, e.Data)
+			if err != nil {
+				return n, fmt.Errorf("seal event %d: %w", e.Position, err)
+			}
+			if string(data) == string(e.Data) {
+				continue
+			}
+			if _, err := v.db.SQL.ExecContext(ctx, `UPDATE events SET data = $1 WHERE position = $2`, string(data), e.Position); err != nil {
+				return n, fmt.Errorf("seal event %d: %w", e.Position, err)
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, Compact(ctx, v.db)
+}
+
+func (v *Vault) plaintextPage(ctx context.Context, after int64) ([]eventstore.Event, error) {
+	rows, err := v.db.SQL.QueryContext(ctx, `SELECT position, stream_id, type, data FROM events
+		WHERE position > $1 ORDER BY position LIMIT $2`, after, sealPage)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var page []eventstore.Event
+	for rows.Next() {
+		var (
+			e    eventstore.Event
+			data string
+		)
+		if err := rows.Scan(&e.Position, &e.StreamID, &e.Type, &data); err != nil {
+			return nil, err
+		}
+		e.Data = []byte(data)
+		page = append(page, e)
+	}
+	return page, rows.Err()
+}
+
+// Compact rewrites the database's files so that values overwritten or
+// deleted are gone from them, not only from its tables: on SQLite the free
+// pages and the WAL, on PostgreSQL the dead versions of the events' rows.
+func Compact(ctx context.Context, db *eventstore.DB) error {
+	stmts := []string{`VACUUM FULL events`}
+	if db.Dialect.Name != eventstore.Postgres.Name {
+		stmts = []string{`PRAGMA wal_checkpoint(TRUNCATE)`, `VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`}
+	}
+	for _, s := range stmts {
+		if err := exec(ctx, db.SQL, s); err != nil {
+			return fmt.Errorf("compact (%s): %w", s, err)
+		}
+	}
+	return nil
+}
+
+func exec(ctx context.Context, db *sql.DB, stmt string) error {
+	_, err := db.ExecContext(ctx, stmt)
+	return err
+}

@@ -1,0 +1,182 @@
+package vault
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/eventstore"
+)
+
+// Forgetting is what a forgetting destroyed: the key, and the cases whose
+// personal values it sealed.
+type Forgetting struct {
+	KeyID   string
+	CaseIDs []string
+}
+
+// CaseIDs returns the ids of the cases whose personal values the citizen's
+// key seals (none for a citizen without a key).
+func (v *Vault) CaseIDs(ctx context.Context, citizenID string) ([]string, error) {
+	var keyID string
+	err := v.db.SQL.QueryRowContext(ctx, `SELECT key_id FROM subject_keys WHERE subject = $1`, v.subject(citizenID)).Scan(&keyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return streamsOf(ctx, v.db.SQL, keyID)
+}
+
+// Forget destroys the citizen's data key and scrubs what it sealed from the
+// events table, in one transaction: the sealed values become
+// cases.Forgotten. A citizen without a key (never seen, or forgotten
+// before) is forgotten already: the answer has no KeyID.
+func (v *Vault) Forget(ctx context.Context, citizenID string) (Forgetting, error) {
+	var keyID string
+	err := v.db.SQL.QueryRowContext(ctx, `SELECT key_id FROM subject_keys WHERE subject = $1`, v.subject(citizenID)).Scan(&keyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Forgetting{}, nil
+	}
+	if err != nil {
+		return Forgetting{}, fmt.Errorf("forget: %w", err)
+	}
+	return v.ForgetKey(ctx, keyID)
+}
+
+// ForgetKey destroys one data key by its id (as ForgottenKeys lists them)
+// and scrubs what it sealed; a key already gone changes nothing.
+func (v *Vault) ForgetKey(ctx context.Context, keyID string) (Forgetting, error) {
+	f := Forgetting{KeyID: keyID}
+	err := eventstore.InTx(ctx, v.db.SQL, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_keys WHERE key_id = $1`, keyID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO forgotten_keys (key_id, forgotten_at) VALUES ($1, $2)
+			ON CONFLICT (key_id) DO NOTHING`, keyID, time.Now().UTC()); err != nil {
+			return err
+		}
+		var err error
+		if f.CaseIDs, err = streamsOf(ctx, tx, keyID); err != nil {
+			return err
+		}
+		for _, id := range f.CaseIDs {
+			if err := scrubStream(ctx, tx, id, keyID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return f, fmt.Errorf("forget key %s: %w", keyID, err)
+	}
+	v.mu.Lock()
+	delete(v.keys, keyID)
+	v.mu.Unlock()
+	return f, v.bury(keyID)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func streamsOf(ctx context.Context, q querier, keyID string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT stream_id FROM stream_keys WHERE key_id = $1 ORDER BY stream_id`, keyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// scrubStream replaces the values sealed with keyID in a stream's events by
+// cases.Forgotten: the ciphertext goes with the key.
+func scrubStream(ctx context.Context, tx *sql.Tx, streamID, keyID string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT position, data FROM events WHERE stream_id = $1`, streamID)
+	if err != nil {
+		return err
+	}
+	type change struct {
+		position int64
+		data     []byte
+	}
+	var changes []change
+	for rows.Next() {
+		var (
+			position int64
+			data     string
+		)
+		if err := rows.Scan(&position, &data); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		if !strings.Contains(data, prefix+keyID+":") {
+			continue
+		}
+		doc, err := parse([]byte(data))
+		if err != nil {
+			_ = rows.Close()
+			return err
+		}
+		scrubbed, err := marshal(scrub(doc, keyID))
+		if err != nil {
+			_ = rows.Close()
+			return err
+		}
+		changes = append(changes, change{position, scrubbed})
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET data = $1 WHERE position = $2`, string(c.data), c.position); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scrub(val any, keyID string) any {
+	switch x := val.(type) {
+	case map[string]any:
+		for k, inner := range x {
+			x[k] = scrub(inner, keyID)
+		}
+	case string:
+		if id, _, ok := sealed(x); ok && id == keyID {
+			return cases.Forgotten
+		}
+	}
+	return val
+}
+
+// ForgottenKeys lists the ids of the keys destroyed in this database.
+func (v *Vault) ForgottenKeys(ctx context.Context) ([]string, error) {
+	rows, err := v.db.SQL.QueryContext(ctx, `SELECT key_id FROM forgotten_keys ORDER BY key_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -1,0 +1,77 @@
+package vault
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// TombstoneFile is the list of destroyed keys kept beside the KEK, outside
+// the database and so outside its backups: a backup restored from before a
+// forgetting still holds the key, and ReplayTombstones destroys it again
+// before the service serves (docs/RETENTION.md). It holds random key ids
+// only, nothing about anybody.
+const TombstoneFile = "forgotten-keys"
+
+// KeepTombstonesIn makes the vault append each key it destroys to the file
+// at path and replay that file (ReplayTombstones).
+func (v *Vault) KeepTombstonesIn(path string) { v.tombstones = path }
+
+func (v *Vault) bury(keyID string) error {
+	if v.tombstones == "" {
+		return nil
+	}
+	f, err := os.OpenFile(v.tombstones, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("record the forgotten key: %w", err)
+	}
+	if _, err := f.WriteString(keyID + "\n"); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("record the forgotten key: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// ReplayTombstones destroys every key of the tombstone file that the
+// database still holds (a restored backup) and returns what it destroyed.
+func (v *Vault) ReplayTombstones(ctx context.Context) ([]Forgetting, error) {
+	if v.tombstones == "" {
+		return nil, nil
+	}
+	f, err := os.Open(v.tombstones)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var done []Forgetting
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		keyID := strings.TrimSpace(sc.Text())
+		if keyID == "" {
+			continue
+		}
+		var n int
+		if err := v.db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM subject_keys WHERE key_id = $1`, keyID).Scan(&n); err != nil {
+			return done, err
+		}
+		if n == 0 {
+			continue
+		}
+		fg, err := v.ForgetKey(ctx, keyID)
+		if err != nil {
+			return done, err
+		}
+		done = append(done, fg)
+	}
+	return done, sc.Err()
+}

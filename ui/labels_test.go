@@ -1,0 +1,34 @@
+package ui
+
+import (
+	"testing"
+
+	"github.com/lhuta/lhuta/domain/cases"
+)
+
+// Every situation, event type, field a form asks for and value a select
+// offers has a Czech label, read from the domain's registry: a new event
+// type or value does not reach the console in English.
+func TestEveryNameOfTheRegistryHasACzechLabel(t *testing.T) {
+	for _, s := range cases.Situations() {
+		if _, ok := labels[string(s)]; !ok {
+			t.Errorf("situation %s has no label in ui/labels.go", s)
+		}
+	}
+	for _, typ := range cases.AllEventTypes() {
+		if _, ok := labels[string(typ)]; !ok {
+			t.Errorf("event type %s has no label in ui/labels.go", typ)
+		}
+		fields, _, _ := cases.Contract(string(typ))
+		for _, f := range fields {
+			if _, ok := labels[f.Name]; !ok {
+				t.Errorf("%s: field %s has no label in ui/labels.go", typ, f.Name)
+			}
+			for _, v := range f.Enum {
+				if valueLabel(f.Name, v) == v {
+					t.Errorf("%s.%s: value %s has no label in ui/labels.go", typ, f.Name, v)
+				}
+			}
+		}
+	}
+}
