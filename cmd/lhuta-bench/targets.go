@@ -95,7 +95,7 @@ func printAllTargets(out io.Writer, runs []*Run) {
 			if w.Clients != 8 && w.Clients != 32 {
 				continue
 			}
-			fmt.Fprintf(out, "| %d | writes at %d clients ≥ 50 %% of raw INSERTs | %.0f %% (%.0f of %.0f/s) | %s |\n", r.Cases, w.Clients,
+			fmt.Fprintf(out, "| %d | writes at %d clients ≥ 50 %% of raw INSERTs | %.1f %% (%.0f of %.0f/s) | %s |\n", r.Cases, w.Clients,
 				100*w.Ratio, w.HTTPPerSec, w.BaselinePerSec, verdict(w.Ratio >= 0.5))
 		}
 		if r.Rebuild != nil {
