@@ -21,6 +21,7 @@ var rules = []struct {
 	{"projections", "internal/caserepo", true, "the read side folds the log it reads through the store, not through the write side"},
 	{"handlers", "eventstore", false, "HTTP writes through the application layer (internal/caserepo) and reads the read models; it never holds the store's types"},
 	{"ui", "eventstore", false, "the console calls the API in-process"},
+	{"portal", "eventstore", false, "the citizen's portal calls the API in-process"},
 }
 
 type pkg struct {

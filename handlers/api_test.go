@@ -64,6 +64,10 @@ func newStackWith(t testing.TB, db *eventstore.DB, today calendar.Date, configur
 	}
 	configure(&cfg)
 	srv := handlers.New(cfg)
+	// A test reads its own writes with min_position; on a machine loaded by
+	// parallel suites the projection can take longer than the served
+	// default, which is not what these tests are about.
+	srv.MinPositionWait = 30 * time.Second
 	ts := httptest.NewUnstartedServer(nil)
 	// Every answer of every end-to-end test is held to the served OpenAPI
 	// document; a benchmark measures the service alone.

@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/internal/signin"
 )
 
 // Identity is who a bearer token belongs to.
@@ -25,6 +28,9 @@ type Identity struct {
 type Tokens struct {
 	digests [][sha256.Size]byte
 	ids     []Identity
+	// since and until are when each token was added and when it stops
+	// being accepted (zero: not recorded, never).
+	since, until []time.Time
 }
 
 var roles = []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, cases.Admin}
@@ -32,7 +38,9 @@ var roles = []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, 
 // ParseTokens reads "token=role:name" or "token=role:name:office" entries
 // separated by commas or new lines (LHUTA_TOKENS, docs/API.md); a line
 // starting with # is a comment. A token with an office writes only the cases
-// of that office.
+// of that office. An entry may end in ";created=…" and ";expires=…" (a date,
+// the token's last day in Europe/Prague, or an RFC 3339 time): an expired
+// token is refused.
 func ParseTokens(s string) (Tokens, error) {
 	var t Tokens
 	var pairs []string
@@ -47,6 +55,7 @@ func ParseTokens(s string) (Tokens, error) {
 			continue
 		}
 		token, who, ok := strings.Cut(pair, "=")
+		who, attrs, _ := strings.Cut(who, ";")
 		role, name, ok2 := strings.Cut(who, ":")
 		name, office, scoped := strings.Cut(name, ":")
 		if !ok || !ok2 || token == "" || name == "" || (scoped && strings.TrimSpace(office) == "") {
@@ -55,6 +64,11 @@ func ParseTokens(s string) (Tokens, error) {
 		if !slices.Contains(roles, cases.Role(role)) {
 			return Tokens{}, fmt.Errorf("token entry for %q has unknown role %q (known: clerk, compliance_officer, dashboard, admin)", name, role)
 		}
+		since, until, err := tokenDates(attrs)
+		if err != nil {
+			return Tokens{}, fmt.Errorf("token entry for %q: %w", name, err)
+		}
+		t.since, t.until = append(t.since, since), append(t.until, until)
 		t.digests = append(t.digests, sha256.Sum256([]byte(token)))
 		t.ids = append(t.ids, Identity{cases.Role(role), name, office})
 	}
@@ -69,7 +83,17 @@ func redactToken(pair string) string {
 // Len returns the number of tokens.
 func (t Tokens) Len() int { return len(t.ids) }
 
+// ErrTokenExpired is a known token past its expiry.
+var ErrTokenExpired = errors.New("token expired")
+
 func (t Tokens) lookup(token string) (Identity, bool) {
+	id, err := t.find(token, time.Now())
+	return id, err == nil
+}
+
+// find returns whose token is, nil error only when it is known and not
+// expired at now.
+func (t Tokens) find(token string, now time.Time) (Identity, error) {
 	d := sha256.Sum256([]byte(token))
 	found := -1
 	for i := range t.digests {
@@ -78,10 +102,15 @@ func (t Tokens) lookup(token string) (Identity, bool) {
 		}
 	}
 	if found < 0 {
-		return Identity{}, false
+		return Identity{}, errUnknownToken
 	}
-	return t.ids[found], true
+	if !t.until[found].IsZero() && !now.Before(t.until[found]) {
+		return Identity{}, ErrTokenExpired
+	}
+	return t.ids[found], nil
 }
+
+var errUnknownToken = errors.New("unknown token")
 
 type identityKey struct{}
 
@@ -96,18 +125,42 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 		// What a token may read (citizens' data among it) is kept by no
 		// cache, the browser's included.
 		w.Header().Set("Cache-Control", "no-store")
-		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta"`)
-			writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized,
-				Detail: "send Authorization: Bearer <token>"})
-			return
-		}
-		id, ok := s.tokens.Load().lookup(strings.TrimSpace(token))
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta", error="invalid_token"`)
-			writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized, Detail: "unknown token"})
-			return
+		id, signedIn := r.Context().Value(signedInKey{}).(Identity)
+		if !signedIn {
+			scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta"`)
+				writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized,
+					Detail: "send Authorization: Bearer <token>"})
+				return
+			}
+			// Refused tokens are failed sign-ins of the address
+			// (internal/signin): after the free ones, every request of the
+			// address waits.
+			address := signin.Address(signin.ClientAddress(r))
+			if wait := s.signIn.Wait(address); wait > 0 {
+				s.tooManyFailures(w, wait)
+				return
+			}
+			var err error
+			if id, err = s.bearer(r.Context(), strings.TrimSpace(token)); err != nil {
+				if errors.Is(err, ErrNoRole) {
+					writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Detail: err.Error()})
+					return
+				}
+				if errors.Is(err, ErrProviderUnavailable) {
+					w.Header().Set("Retry-After", "5")
+					writeProblem(w, Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable, Detail: err.Error()})
+					return
+				}
+				if wait := s.signIn.Fail(address); wait > 0 {
+					s.tooManyFailures(w, wait)
+					return
+				}
+				w.Header().Set("WWW-Authenticate", `Bearer realm="lhuta", error="invalid_token"`)
+				writeProblem(w, Problem{Type: "/problems/unauthenticated", Status: http.StatusUnauthorized, Detail: err.Error()})
+				return
+			}
 		}
 		if !slices.Contains(allowed, id.Role) {
 			writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden,
@@ -119,6 +172,48 @@ func (s *Server) allow(h http.HandlerFunc, allowed ...cases.Role) http.HandlerFu
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	}
+}
+
+// bearer returns whose a bearer token is: a machine token of the tokens
+// file, or else an access token of the identity provider (single sign-on).
+func (s *Server) bearer(ctx context.Context, token string) (Identity, error) {
+	id, err := s.tokens.Load().find(token, time.Now())
+	if !errors.Is(err, errUnknownToken) || s.accessTokens == nil || strings.Count(token, ".") != 2 {
+		return id, err
+	}
+	return s.accessTokens.VerifyAccessToken(ctx, token)
+}
+
+// AccessTokens verifies the identity provider's access tokens (JWTs) and
+// says whose they are (internal/sso).
+type AccessTokens interface {
+	VerifyAccessToken(ctx context.Context, token string) (Identity, error)
+}
+
+// ErrNoRole is a person the identity provider vouches for whose groups
+// map to no lhuta role: 403, not 401.
+var ErrNoRole = errors.New("no group of this person is mapped to a lhuta role (LHUTA_OIDC_GROUPS)")
+
+// ErrProviderUnavailable is an identity provider that cannot be asked
+// (its discovery document does not load): 503, for a token it may well
+// vouch for once it answers.
+var ErrProviderUnavailable = errors.New("the identity provider cannot be reached")
+
+type signedInKey struct{}
+
+// SignedIn returns ctx carrying a person the caller has authenticated
+// itself (the console's single sign-on): the API's routes let them in with
+// their role, without a bearer token. Only code in this process can set a
+// context, so no request from the network can claim an identity this way.
+func SignedIn(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, signedInKey{}, id)
+}
+
+// tooManyFailures answers 429 to an address with too many unknown tokens.
+func (s *Server) tooManyFailures(w http.ResponseWriter, wait time.Duration) {
+	secs := signin.RetryAfter(w, wait)
+	writeProblem(w, Problem{Type: "/problems/too-many-failures", Status: http.StatusTooManyRequests,
+		Detail: fmt.Sprintf("too many requests with unknown tokens from this address; try again in %d s", secs)})
 }
 
 // Identify returns whose a bearer token is: the web console's sign-in form

@@ -3,8 +3,10 @@ package handlers_test
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -12,8 +14,41 @@ import (
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/signin"
 	"github.com/lhuta/lhuta/internal/testdb"
 )
+
+// Before: a wrong bearer token could be tried as often as one liked. Now an
+// address gets 5 unknown tokens free; then every request of it, with any
+// token, waits: 429 with Retry-After of 30 s, doubling with each further
+// failure (internal/signin).
+func TestUnknownTokensAreLimitedPerAddress(t *testing.T) {
+	now := time.Date(2026, 4, 10, 9, 0, 0, 0, time.UTC)
+	limiter := signin.New()
+	limiter.Now = func() time.Time { return now }
+	s := newStackWith(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10), func(c *handlers.Config) { c.SignIn = limiter })
+	for i := range signin.DefaultFree {
+		if r := s.do("GET", "/v1/obligations", "guess-"+strconv.Itoa(i), nil); r.status != http.StatusUnauthorized {
+			t.Fatalf("unknown token %d: %d, want 401", i+1, r.status)
+		}
+	}
+	r := s.do("GET", "/v1/obligations", "guess-5", nil)
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "30" || r.body["type"] != "/problems/too-many-failures" {
+		t.Fatalf("the 6th unknown token: %d Retry-After %q %s, want 429 after 30 s", r.status, r.header.Get("Retry-After"), r.raw)
+	}
+	// While the address waits, a right token waits too: a guess that
+	// happens to be right is not told apart from a wrong one.
+	if r := s.do("GET", "/v1/obligations", "clerk-token", nil); r.status != http.StatusTooManyRequests {
+		t.Errorf("a right token during the wait: %d, want 429", r.status)
+	}
+	now = now.Add(31 * time.Second)
+	if r := s.do("GET", "/v1/obligations", "clerk-token", nil); r.status != http.StatusOK {
+		t.Errorf("a right token after the wait: %d %s", r.status, r.raw)
+	}
+	if r := s.do("GET", "/v1/obligations", "guess-6", nil); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "60" {
+		t.Errorf("the next unknown token: %d Retry-After %q, want 429 after 60 s", r.status, r.header.Get("Retry-After"))
+	}
+}
 
 // Every route of the router has a declared rule (handlers.Rules), and the
 // rule is what the router enforces: 401 without a token or with a wrong one,
@@ -22,7 +57,9 @@ import (
 // a rule fails here. Before: a clerk could list every flag.
 func TestEveryRouteEnforcesItsDeclaredRoles(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+		// Every route is tried with a wrong token: the limit of unknown
+		// tokens per address (TestUnknownTokensAreLimitedPerAddress) is off.
+		s := newStackWith(t, db, calendar.NewDate(2026, 4, 10), func(c *handlers.Config) { c.SignIn = &signin.Limiter{Free: 1 << 20} })
 		id, _ := s.openCase("id_card_incident", "1980-05-17")
 		router, ok := s.server.Routes().(*mux.Router)
 		if !ok {

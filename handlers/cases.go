@@ -303,6 +303,7 @@ func (s *Server) audit(r *http.Request, caseID string) {
 	id := identity(r)
 	s.log.Log(r.Context(), LevelAudit, "personal data read", "audit", true, "actor", id.Name, "role", string(id.Role), "case_id", caseID,
 		"route", route, "request_id", correlationID(r))
+	s.recordRead(r, id, caseID, route)
 }
 
 // getEvents answers from the event store itself: the history is the source

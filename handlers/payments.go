@@ -94,7 +94,11 @@ const (
 
 // paymentQR answers GET /v1/payments/{payment_id}/qr.svg and qr.png: the QR Platba
 // image of the obligation's spayd string, as of as_of (what is still owed).
-func (s *Server) paymentQR(w http.ResponseWriter, r *http.Request) {
+func (s *Server) paymentQR(w http.ResponseWriter, r *http.Request) { s.qrOf(w, r, true) }
+
+// qrOf answers with the QR image of the route's payment_id; audited, the
+// read is a staff member's (the citizen's own read of it is not).
+func (s *Server) qrOf(w http.ResponseWriter, r *http.Request, audited bool) {
 	asOf, ok := dateParam(w, r, "as_of", s.today())
 	if !ok || !s.waitMinPosition(w, r) {
 		return
@@ -113,7 +117,9 @@ func (s *Server) paymentQR(w http.ResponseWriter, r *http.Request) {
 			Detail: fmt.Sprintf("payment obligation %s is %s as of %s: there is nothing to pay, so no QR code", id, it.Status, asOf)})
 		return
 	}
-	s.audit(r, it.CaseID)
+	if audited {
+		s.audit(r, it.CaseID)
+	}
 	// Medium error correction: a printed code still reads with 15 % of it damaged.
 	code, err := qrcode.New(it.SPAYD, qrcode.Medium)
 	if err != nil {

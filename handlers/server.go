@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/lhuta/lhuta/internal/buildinfo"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/credits"
+	"github.com/lhuta/lhuta/internal/signin"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -51,6 +54,13 @@ type Server struct {
 	credits *credits.Ledger
 	// reminders lists the reminders (nil: none are planned).
 	reminders Reminders
+	// accessTokens verifies the identity provider's access tokens (nil:
+	// only the machine tokens are accepted).
+	accessTokens AccessTokens
+	// portal is the citizen's portal (nil: none, and /v1/me* signs no one in).
+	portal CitizenPortal
+	// signIn limits unknown bearer tokens per client address.
+	signIn *signin.Limiter
 }
 
 // Config is what New needs.
@@ -80,9 +90,25 @@ type Config struct {
 	// Offices are the offices' payment terms: fee schedules, accounts
 	// (nil: the built-in ones, money.Builtin).
 	Offices *money.Offices
+	// MinPositionWait is how long a query with min_position waits for the
+	// read models before it answers 503 (0: DefaultMinPositionWait).
+	MinPositionWait time.Duration
 	// Reminders lists the e-mail reminders (internal/reminders); nil: none.
 	Reminders Reminders
+	// AccessTokens verifies the identity provider's access tokens
+	// (internal/sso); nil: the API accepts only the machine tokens.
+	AccessTokens AccessTokens
+	// Portal is the citizen's portal, for /v1/me* and the counter's
+	// portal-access and portal-activation routes (nil: not served).
+	Portal CitizenPortal
+	// SignIn limits unknown bearer tokens per client address (nil: a
+	// signin.New of the API's own).
+	SignIn *signin.Limiter
 }
+
+// DefaultMinPositionWait is how long a query with min_position waits for
+// the read models by default.
+const DefaultMinPositionWait = 5 * time.Second
 
 // DefaultDBTimeout is how long one request may wait for the database.
 const DefaultDBTimeout = 10 * time.Second
@@ -94,9 +120,13 @@ func New(c Config) *Server {
 	}
 	s := &Server{repo: c.Repo, reader: c.Reader, pipeline: c.Pipeline, db: c.DB,
 		today: c.Today, lossReportThreshold: c.LossReportThreshold, log: c.Log, metrics: newMetrics(c.DB, c.Pipeline, c.Projecting),
-		MinPositionWait: 5 * time.Second, dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
+		MinPositionWait: cmp.Or(c.MinPositionWait, DefaultMinPositionWait), dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
 		credits:   credits.New(c.DB),
-		reminders: c.Reminders}
+		reminders: c.Reminders, accessTokens: c.AccessTokens,
+		portal: c.Portal, signIn: c.SignIn}
+	if s.signIn == nil {
+		s.signIn = signin.New()
+	}
 	if c.Projecting != nil {
 		s.metrics.registry.MustRegister(leaderCollector{c.Projecting})
 	}
@@ -138,6 +168,8 @@ func (s *Server) routes() []route {
 		aggregates = []cases.Role{cases.Dashboard, cases.ComplianceOfficer, cases.Admin}
 		// The fee department: clerks at the counter and compliance officers.
 		feeDepartment = []cases.Role{cases.Clerk, cases.ComplianceOfficer}
+		// The citizen's own data, through the portal's session or token (me.go).
+		citizen = []cases.Role{Citizen}
 	)
 	get, post := http.MethodGet, http.MethodPost
 	return []route{
@@ -158,6 +190,16 @@ func (s *Server) routes() []route {
 		{Rule{get, "/v1/unmatched-credits", feeDepartment}, s.listUnmatchedCredits},
 		{Rule{post, "/v1/unmatched-credits/{credit_id}/assign", feeDepartment}, s.assignCredit},
 		{Rule{post, "/v1/unmatched-credits/{credit_id}/return", feeDepartment}, s.returnCredit},
+		{Rule{post, "/v1/citizens/{citizen_id}/portal-access", []cases.Role{cases.Clerk}}, s.portalAccess},
+		{Rule{post, "/v1/citizens/{citizen_id}/portal-activation", []cases.Role{cases.Clerk}}, s.portalActivation},
+		{Rule{get, "/v1/me", citizen}, s.me},
+		{Rule{get, "/v1/me/obligations", citizen}, s.myObligations},
+		{Rule{get, "/v1/me/payments", citizen}, s.myPayments},
+		{Rule{get, "/v1/me/payments/{payment_id}/qr.svg", citizen}, s.myPaymentQR},
+		{Rule{get, "/v1/me/payments/{payment_id}/qr.png", citizen}, s.myPaymentQR},
+		{Rule{get, "/v1/me/documents", citizen}, s.myDocuments},
+		{Rule{get, "/v1/me/reads", citizen}, s.myReads},
+		{Rule{get, "/v1/me/export", citizen}, s.myExport},
 		{Rule{get, "/healthz", nil}, s.healthz},
 		{Rule{get, "/readyz", nil}, s.readyz},
 		{Rule{get, "/metrics", nil}, s.serveMetrics},
@@ -180,8 +222,11 @@ func (s *Server) Routes() http.Handler {
 	r := mux.NewRouter()
 	for _, rt := range s.routes() {
 		h := s.checkInput(rt.Rule, rt.handle)
-		if rt.Roles != nil {
-			h = s.allow(h, rt.Roles...)
+		switch {
+		case slices.Equal(rt.Roles, []cases.Role{Citizen}):
+			h = s.allowCitizen(h)
+		case rt.Roles != nil:
+			h = s.staffOnly(s.allow(h, rt.Roles...))
 		}
 		r.HandleFunc(rt.Path, h).Methods(rt.Method)
 	}

@@ -28,7 +28,7 @@ var axe string
 
 // chromium starts a headless Chromium for one test, or skips the test
 // where there is none (fails under CI=true: .ci/run installs it).
-func chromium(t *testing.T) context.Context {
+func chromium(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	var path string
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -53,6 +53,7 @@ func chromium(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-extensions", true), chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("lang", "cs-CZ"),
 	}
+	opts = append(opts, extra...)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)

@@ -55,7 +55,7 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 	go func() { _ = pipeline.Run(ctx); close(done) }()
 	srv := handlers.New(handlers.Config{
 		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: projections.NewReader(db.SQL),
-		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: clock, Log: log,
+		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: clock, Log: log, MinPositionWait: 30 * time.Second,
 	})
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Config = handlers.HTTPServer("", ui.Mount(srv.Routes(), ui.Config{Identify: srv.Identify, Today: clock, Log: log, Offices: money.Builtin(),

@@ -28,7 +28,7 @@ var funcs = template.FuncMap{
 
 // pageNames are the console's pages, each a template of its own on the
 // common layout.
-var pageNames = []string{"login", "error", "find", "form", "case", "list", "dashboard", "citizen", "slip", "credits"}
+var pageNames = []string{"login", "error", "find", "form", "case", "list", "dashboard", "citizen", "slip", "credits", "https", "continue"}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}

@@ -20,6 +20,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
@@ -37,6 +38,9 @@ import (
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/forwarded"
+	"github.com/lhuta/lhuta/internal/signin"
+	"github.com/lhuta/lhuta/internal/sso"
 )
 
 //go:embed templates/*.html
@@ -62,6 +66,16 @@ type Config struct {
 	Offices *money.Offices
 	// Now is the clock sessions expire by (nil: time.Now).
 	Now func() time.Time
+	// SSO signs staff in through the office's identity provider (nil: the
+	// token form only).
+	SSO *sso.Provider
+	// PublicURL is where browsers reach lhuta (LHUTA_PUBLIC_URL,
+	// https://lhuta.example.cz); the provider sends them back under it.
+	// "": the scheme and host each request came with.
+	PublicURL string
+	// SignIn limits failed sign-ins per client address (nil: a signin.New
+	// of the console's own, on Now).
+	SignIn *signin.Limiter
 }
 
 // SessionCookie is the name of the console's session cookie.
@@ -92,11 +106,15 @@ type Console struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session
+	// pending are the sign-ins sent to the identity provider, by state.
+	pending map[string]pendingSignIn
 }
 
 // session is one signed-in user. The bearer token stays on the server: the
 // cookie holds only a random session id.
 type session struct {
+	// token is the bearer token the user signed in with; "" for a person
+	// the identity provider signed in, whose API calls carry who instead.
 	token   string
 	who     handlers.Identity
 	csrf    string
@@ -156,13 +174,19 @@ func New(c Config) *Console {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	con := &Console{cfg: c, sessions: map[string]*session{}, pages: parsePages()}
+	if c.SignIn == nil {
+		c.SignIn = signin.New()
+		c.SignIn.Now = c.Now
+	}
+	con := &Console{cfg: c, sessions: map[string]*session{}, pending: map[string]pendingSignIn{}, pages: parsePages()}
 	m := http.NewServeMux()
 	assets, _ := fs.Sub(assetFS, "assets")
 	m.Handle("GET /ui/assets/", http.StripPrefix("/ui/assets/", http.FileServerFS(assets)))
 	m.HandleFunc("GET /ui/{$}", con.home)
 	m.HandleFunc("GET /ui/login", con.loginPage)
 	m.HandleFunc("POST /ui/login", con.login)
+	m.HandleFunc("GET /ui/login/sso", con.ssoStart)
+	m.HandleFunc("GET /ui/login/sso/callback", con.ssoCallback)
 	m.HandleFunc("POST /ui/logout", con.signedIn(con.logout))
 	m.HandleFunc("GET /ui/cases", con.signedIn(con.findPage))
 	m.HandleFunc("GET /ui/cases/new", con.signedIn(con.newCasePage))
@@ -203,6 +227,10 @@ func (con *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Pages hold personal data: never cached.
 		h.Set("Cache-Control", "no-store")
 	}
+	if !secureContext(r) && !strings.HasPrefix(r.URL.Path, "/ui/assets/") {
+		con.needHTTPS(w, r)
+		return
+	}
 	if r.Method == http.MethodPost && !sameOrigin(r) {
 		con.fail(w, r, nil, http.StatusForbidden, "Formulář nepochází z této stránky (kontrola původu požadavku).")
 		return
@@ -231,12 +259,17 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// setCookie sets a console cookie: Secure, HttpOnly, SameSite=Strict and
-// limited to /ui/. Browsers accept a Secure cookie over plain HTTP only
-// from localhost; anywhere else the console must be served over HTTPS.
-func setCookie(w http.ResponseWriter, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/ui/", MaxAge: maxAge,
-		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+// setCookie sets a console cookie: HttpOnly, SameSite=Strict, limited to
+// /ui/, and Secure whenever the browser came over HTTPS (directly or
+// through a trusted proxy); only plain HTTP on localhost sets it without.
+func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	cookie(w, r, name, value, maxAge, http.SameSiteStrictMode)
+}
+
+// cookie sets a console cookie with its SameSite mode.
+func cookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int, sameSite http.SameSite) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/ui/", MaxAge: maxAge, //nolint:gosec // Secure follows the real scheme: plain HTTP is served on localhost only (secureContext)
+		Secure: forwarded.HTTPS(r), HttpOnly: true, SameSite: sameSite})
 }
 
 func (con *Console) session(r *http.Request) *session {
@@ -254,9 +287,15 @@ func (con *Console) session(r *http.Request) *session {
 	// longer accepted as the same person and role (tokens reloaded on
 	// SIGHUP), even on a page that asks the API nothing.
 	now := con.cfg.Now()
-	if who, ok := con.cfg.Identify(s.token); !ok || who != s.who || now.After(s.expires) || now.Sub(s.seen) > sessionIdle {
+	if now.After(s.expires) || now.Sub(s.seen) > sessionIdle {
 		delete(con.sessions, c.Value)
 		return nil
+	}
+	if s.token != "" {
+		if who, ok := con.cfg.Identify(s.token); !ok || who != s.who {
+			delete(con.sessions, c.Value)
+			return nil
+		}
 	}
 	s.seen = now
 	return s
@@ -313,19 +352,26 @@ func startPage(role cases.Role) string {
 
 type loginData struct {
 	CSRF, Next, Error string
-	Insecure          bool
+	// SSO offers the sign-in through the identity provider.
+	SSO bool
 }
 
 func (con *Console) loginPage(w http.ResponseWriter, r *http.Request) {
-	csrf := randomToken()
-	setCookie(w, loginCookie, csrf, 3600)
-	con.render(w, r, http.StatusOK, "login", nil, "Přihlášení", loginData{CSRF: csrf, Next: safeNext(r.URL.Query().Get("next")), Insecure: !secureContext(r)})
+	con.renderLogin(w, r, http.StatusOK, safeNext(r.URL.Query().Get("next")), "")
 }
 
-// secureContext reports whether a browser will keep a Secure cookie from
-// this request: over HTTPS, or from localhost.
+// renderLogin shows the sign-in form, with a new CSRF token.
+func (con *Console) renderLogin(w http.ResponseWriter, r *http.Request, status int, next, msg string) {
+	csrf := randomToken()
+	setCookie(w, r, loginCookie, csrf, 3600)
+	con.render(w, r, status, "login", nil, "Přihlášení", loginData{CSRF: csrf, Next: next, Error: msg, SSO: con.cfg.SSO != nil})
+}
+
+// secureContext reports whether the console may be used from this request:
+// over HTTPS (directly or through a trusted proxy), or over plain HTTP on
+// this machine (localhost), where nothing crosses a network.
 func secureContext(r *http.Request) bool {
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+	if forwarded.HTTPS(r) {
 		return true
 	}
 	host, _, err := net.SplitHostPort(r.Host)
@@ -352,15 +398,35 @@ func (con *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(r.PostFormValue("next"))
-	who, ok := con.cfg.Identify(strings.TrimSpace(r.PostFormValue("token")))
-	if !ok {
-		con.cfg.Log.Warn("console sign-in refused: unknown token", "remote", r.RemoteAddr)
-		csrf := randomToken()
-		setCookie(w, loginCookie, csrf, 3600)
-		con.render(w, r, http.StatusUnauthorized, "login", nil, "Přihlášení",
-			loginData{CSRF: csrf, Next: next, Error: "Neznámý přístupový token.", Insecure: !secureContext(r)})
+	// Failed sign-ins count per address (internal/signin); while the
+	// address waits, no token is even looked at.
+	address := signin.Address(signin.ClientAddress(r))
+	tooMany := func(wait time.Duration) {
+		secs := signin.RetryAfter(w, wait)
+		con.renderLogin(w, r, http.StatusTooManyRequests, next, fmt.Sprintf("Příliš mnoho neúspěšných pokusů o přihlášení z této adresy. Zkuste to znovu za %d s.", secs))
+	}
+	if wait := con.cfg.SignIn.Wait(address); wait > 0 {
+		tooMany(wait)
 		return
 	}
+	who, ok := con.cfg.Identify(strings.TrimSpace(r.PostFormValue("token")))
+	if !ok {
+		con.cfg.Log.Warn("console sign-in refused: unknown or expired token", "remote", r.RemoteAddr)
+		if wait := con.cfg.SignIn.Fail(address); wait > 0 {
+			tooMany(wait)
+			return
+		}
+		con.renderLogin(w, r, http.StatusUnauthorized, next, "Neznámý nebo prošlý přístupový token.")
+		return
+	}
+	setCookie(w, r, loginCookie, "", -1)
+	http.Redirect(w, r, con.startSession(w, r, strings.TrimSpace(r.PostFormValue("token")), who, next), http.StatusSeeOther)
+}
+
+// startSession signs who in (with the bearer token they gave, or "" when
+// the identity provider vouched for them), sets the session cookie and
+// returns where they go next.
+func (con *Console) startSession(w http.ResponseWriter, r *http.Request, token string, who handlers.Identity, next string) string {
 	id := randomToken()
 	con.mu.Lock()
 	now := con.cfg.Now()
@@ -370,16 +436,18 @@ func (con *Console) login(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	con.endOldest(who)
-	con.sessions[id] = &session{token: strings.TrimSpace(r.PostFormValue("token")), who: who, csrf: randomToken(),
-		started: now, expires: now.Add(sessionLifetime), seen: now}
+	con.sessions[id] = &session{token: token, who: who, csrf: randomToken(), started: now, expires: now.Add(sessionLifetime), seen: now}
 	con.mu.Unlock()
-	setCookie(w, loginCookie, "", -1)
-	setCookie(w, SessionCookie, id, 0)
-	con.cfg.Log.Info("console sign-in", "actor", who.Name, "role", string(who.Role), "remote", r.RemoteAddr)
+	setCookie(w, r, SessionCookie, id, 0)
+	how := "token"
+	if token == "" {
+		how = "sso"
+	}
+	con.cfg.Log.Info("console sign-in", "actor", who.Name, "role", string(who.Role), "via", how, "remote", r.RemoteAddr)
 	if next == "" {
 		next = startPage(who.Role)
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	return next
 }
 
 // endOldest ends who's oldest sessions until a new one fits under
@@ -410,7 +478,7 @@ func (con *Console) logout(w http.ResponseWriter, r *http.Request) {
 		delete(con.sessions, c.Value)
 		con.mu.Unlock()
 	}
-	setCookie(w, SessionCookie, "", -1)
+	setCookie(w, r, SessionCookie, "", -1)
 	http.Redirect(w, r, "/ui/login", http.StatusSeeOther)
 }
 
@@ -516,7 +584,11 @@ func (con *Console) call(r *http.Request, method, path string, query url.Values,
 	if err != nil {
 		return answer{status: http.StatusBadRequest, body: []byte(`{"detail":"bad request"}`)}
 	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	} else {
+		req = req.WithContext(handlers.SignedIn(req.Context(), s.who))
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -573,7 +645,7 @@ func (con *Console) refused(w http.ResponseWriter, r *http.Request, a answer) {
 			}
 		}
 		con.mu.Unlock()
-		setCookie(w, SessionCookie, "", -1)
+		setCookie(w, r, SessionCookie, "", -1)
 		s = nil
 		msg = "Váš přístupový token už neplatí. Přihlaste se znovu."
 	case http.StatusForbidden:

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -283,26 +284,36 @@ func TestFineCap(t *testing.T) {
 	}
 }
 
-// TestInsecureWarning: over plain HTTP from another host the browser would
-// drop the Secure session cookie; the sign-in page says so.
-func TestInsecureWarning(t *testing.T) {
+// TestPlainHTTPFromAnotherMachine: over plain HTTP at another host's
+// address the console is not served (its cookies would cross the network in
+// the clear, and a browser keeps no Secure cookie there): every page says in
+// Czech to use HTTPS, and the sign-in form is never reached to fail its CSRF
+// check. On this machine plain HTTP works, with cookies that are not Secure.
+func TestPlainHTTPFromAnotherMachine(t *testing.T) {
 	st := newStack(t, testdb.SQLite(t), today)
-	for host, warned := range map[string]bool{"lhuta.example:8080": true, "localhost:8080": false, "127.0.0.1:8080": false} {
-		req, _ := http.NewRequest(http.MethodGet, st.url+"/ui/login", nil)
-		req.Host = host
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var body strings.Builder
-		_, _ = io.Copy(&body, resp.Body)
-		resp.Body.Close()
-		if got := strings.Contains(body.String(), "přes HTTPS"); got != warned {
-			t.Errorf("sign-in page at %s warns: %v, want %v", host, got, warned)
-		}
-		for _, c := range resp.Cookies() {
-			if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/ui/" {
-				t.Errorf("cookie %s: %+v", c.Name, c)
+	for host, refused := range map[string]bool{"lhuta.example:8080": true, "192.0.2.2:8080": true, "localhost:8080": false, "127.0.0.1:8080": false} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			req, _ := http.NewRequest(method, st.url+"/ui/login", strings.NewReader("csrf=x&token=clerk-token"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Host = host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body strings.Builder
+			_, _ = io.Copy(&body, resp.Body)
+			resp.Body.Close()
+			asked := resp.StatusCode == http.StatusForbidden && strings.Contains(body.String(), "přes zabezpečené spojení (HTTPS)")
+			if asked != refused || (refused && strings.Contains(body.String(), "CSRF")) {
+				t.Errorf("%s /ui/login at %s: %d, asks for HTTPS: %v, want %v\n%s", method, host, resp.StatusCode, asked, refused, body.String())
+			}
+			if refused && !strings.Contains(body.String(), `href="https://`+strings.TrimSuffix(strings.TrimSuffix(host, ":8080"), ":")+`/ui/"`) {
+				t.Errorf("the page at %s links to no HTTPS address:\n%s", host, body.String())
+			}
+			for _, c := range resp.Cookies() {
+				if refused || c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/ui/" {
+					t.Errorf("cookie %s at %s: %+v", c.Name, host, c)
+				}
 			}
 		}
 	}
@@ -356,5 +367,38 @@ func TestASignInPastTheCapEndsTheOldestSession(t *testing.T) {
 	}
 	if p := other.get("/ui/cases"); p.status != http.StatusOK {
 		t.Errorf("another person's session: %d %q, want it alive", p.status, p.location)
+	}
+}
+
+// Before: the console's sign-in form took any number of wrong tokens. Now
+// an address gets 5 failures free; then every sign-in from it waits: 429
+// with Retry-After of 30 s, doubling (internal/signin).
+func TestSignInIsLimitedPerAddress(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), today)
+	now := time.Date(2026, 4, 10, 9, 0, 0, 0, time.UTC)
+	st.now.Store(&now)
+	b := st.browser()
+	try := func(token string) page {
+		return b.do(http.MethodPost, "/ui/login", url.Values{"csrf": {csrf(t, b.get("/ui/login"))}, "token": {token}})
+	}
+	for i := range 5 {
+		if p := try("guess-" + strconv.Itoa(i)); p.status != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d: %d, want 401", i+1, p.status)
+		}
+	}
+	p := try("guess-5")
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") != "30" || !strings.Contains(p.body, "Zkuste to znovu za 30 s") {
+		t.Fatalf("the 6th wrong token: %d Retry-After %q\n%s", p.status, p.header.Get("Retry-After"), p.body)
+	}
+	if p := try("clerk-token"); p.status != http.StatusTooManyRequests {
+		t.Errorf("the right token while the address waits: %d, want 429", p.status)
+	}
+	later := now.Add(31 * time.Second)
+	st.now.Store(&later)
+	if p := try("clerk-token"); p.status != http.StatusSeeOther {
+		t.Errorf("the right token after the wait: %d\n%s", p.status, p.body)
+	}
+	if p := try("guess-6"); p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") != "60" {
+		t.Errorf("the next wrong token: %d Retry-After %q, want 429 after 60 s", p.status, p.header.Get("Retry-After"))
 	}
 }

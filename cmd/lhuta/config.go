@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/buildinfo"
+	"github.com/lhuta/lhuta/internal/forwarded"
+	"github.com/lhuta/lhuta/internal/sso"
 )
 
 // config is the service's configuration: flags win over environment variables.
@@ -35,8 +38,9 @@ type config struct {
 	check bool
 	// file is where backup and export write ("" or "-": standard output).
 	file string
-	// tokenRole and tokenName are what lhuta token add adds.
-	tokenRole, tokenName string
+	// tokenAction is what lhuta token does (add, list, revoke); tokenRole,
+	// tokenName and tokenExpires are what it adds, tokenName what it revokes.
+	tokenAction, tokenRole, tokenName, tokenExpires string
 	// synchronous is LHUTA_SQLITE_SYNCHRONOUS: FULL (default) or NORMAL.
 	synchronous string
 	// dbTimeout is LHUTA_DB_TIMEOUT, the database deadline of one request.
@@ -50,9 +54,20 @@ type config struct {
 	natsPersonal                                      bool
 	// smtpURL, mailFrom and publicURL configure the e-mail reminders.
 	smtpURL, mailFrom, publicURL string
+	// niaMetadataURL, niaSPKey and niaSPCert configure the portal's sign-in
+	// with the national identity (NIA).
+	niaMetadataURL, niaSPKey, niaSPCert string
 	// offices is LHUTA_OFFICES, the offices file ("" for the built-in ones);
 	// office is import-statement's --office, and file its statement.
 	offices, office string
+	// tlsCert and tlsKey make serve speak HTTPS; rawProxies is
+	// LHUTA_TRUSTED_PROXIES as given, trustedProxies as parsed.
+	tlsCert, tlsKey, rawProxies string
+	trustedProxies              []netip.Prefix
+	// oidc* configure the staff's single sign-on; rawGroups is
+	// LHUTA_OIDC_GROUPS as given, oidcGroups as parsed.
+	oidcIssuer, oidcClientID, oidcClientSecret, oidcAudience, oidcGroupsClaim, rawGroups string
+	oidcGroups                                                                           sso.Mapping
 	// kekFile is LHUTA_KEK_FILE, the key-encryption key of personal values.
 	kekFile string
 }
@@ -110,8 +125,32 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.smtpURL }},
 	{"mail-from", "LHUTA_MAIL_FROM", "", "sender address of the reminders (required with LHUTA_SMTP_URL)", serveOnly,
 		func(c *config) *string { return &c.mailFrom }},
-	{"public-url", "LHUTA_PUBLIC_URL", "", "address the citizens reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/", serveOnly,
+	{"public-url", "LHUTA_PUBLIC_URL", "", "address people reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/, the identity provider sends staff back to its /ui/login/sso/callback, and NIA knows the portal by its /obcan/nia/ addresses (default: the address each browser used)", serveOnly,
 		func(c *config) *string { return &c.publicURL }},
+	{"tls-cert", "LHUTA_TLS_CERT", "", "PEM certificate (with its chain) to serve HTTPS with, directly; with --tls-key (healthcheck then asks over HTTPS)", withAddr,
+		func(c *config) *string { return &c.tlsCert }},
+	{"tls-key", "LHUTA_TLS_KEY", "", "PEM private key of --tls-cert", serveOnly,
+		func(c *config) *string { return &c.tlsKey }},
+	{"trusted-proxies", "LHUTA_TRUSTED_PROXIES", "", "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-Proto and X-Forwarded-For are believed; from anyone else they are ignored", serveOnly,
+		func(c *config) *string { return &c.rawProxies }},
+	{"oidc-issuer", "LHUTA_OIDC_ISSUER", "", "staff single sign-on: the OpenID Connect provider's issuer URL, exactly as its discovery document says (https://login.example.cz/realms/urad)", serveOnly,
+		func(c *config) *string { return &c.oidcIssuer }},
+	{"oidc-client-id", "LHUTA_OIDC_CLIENT_ID", "", "lhuta's client id at the provider", serveOnly,
+		func(c *config) *string { return &c.oidcClientID }},
+	{"oidc-client-secret", "LHUTA_OIDC_CLIENT_SECRET", "", "lhuta's client secret at the provider (none: a public client, PKCE only); prefer the variable", serveOnly,
+		func(c *config) *string { return &c.oidcClientSecret }},
+	{"oidc-audience", "LHUTA_OIDC_AUDIENCE", "", "audience the API's access tokens must carry (default: the client id)", serveOnly,
+		func(c *config) *string { return &c.oidcAudience }},
+	{"oidc-groups", "LHUTA_OIDC_GROUPS", "", "the provider's groups as lhuta roles and offices: group=role:office, comma-separated, * for every office (lhuta-clerks-nova-ves=clerk:nova-ves,lhuta-supervision=compliance_officer:*); the first that matches wins", serveOnly,
+		func(c *config) *string { return &c.rawGroups }},
+	{"oidc-groups-claim", "LHUTA_OIDC_GROUPS_CLAIM", "groups", "claim of the provider's tokens that lists the person's groups or roles (roles; realm_access.roles reaches into an object)", serveOnly,
+		func(c *config) *string { return &c.oidcGroupsClaim }},
+	{"nia-metadata-url", "LHUTA_NIA_METADATA_URL", "", "SAML metadata of the national identity (NIA); when set, citizens may sign in to /obcan/ with it (needs LHUTA_PUBLIC_URL, LHUTA_NIA_SP_KEY and LHUTA_NIA_SP_CERT)", serveOnly,
+		func(c *config) *string { return &c.niaMetadataURL }},
+	{"nia-sp-key", "LHUTA_NIA_SP_KEY", "", "PEM file of the RSA key lhuta signs its requests to NIA with and NIA encrypts to", serveOnly,
+		func(c *config) *string { return &c.niaSPKey }},
+	{"nia-sp-cert", "LHUTA_NIA_SP_CERT", "", "PEM file of the certificate of LHUTA_NIA_SP_KEY, as registered with NIA", serveOnly,
+		func(c *config) *string { return &c.niaSPCert }},
 	{"nats-personal-data", "LHUTA_NATS_PERSONAL_DATA", "false", "true puts the citizen block, free-text reasons and the clerk's name into the feed's payloads (only for subscribers allowed to see them)", serveOnly,
 		func(c *config) *string { return &c.rawNatsPersonal }},
 }
@@ -127,6 +166,8 @@ var ownFlags = []struct {
 		func(c *config) any { return &c.office }},
 	{"token", "office", "limit the token's writes to the cases of this office (token=role:name:office)",
 		func(c *config) any { return &c.office }},
+	{"token", "expires", "the token's last day (2027-06-30) or how long it lasts from now (90d, 12h); past it the token is refused (default: never)",
+		func(c *config) any { return &c.tokenExpires }},
 }
 
 // errUsage is returned when help was asked for and printed.
@@ -175,10 +216,17 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		}
 	}
 	if c.command == "token" {
-		if len(args) < 3 || args[0] != "add" {
-			return c, errors.New("usage: lhuta token add ROLE NAME [--office CODE] [--data-dir DIR] (roles: clerk, compliance_officer, dashboard, admin)")
+		switch {
+		case len(args) >= 3 && args[0] == "add":
+			c.tokenAction, c.tokenRole, c.tokenName, args = args[0], args[1], args[2], args[3:]
+		case len(args) >= 2 && args[0] == "revoke":
+			c.tokenAction, c.tokenName, args = args[0], args[1], args[2:]
+		case len(args) >= 1 && args[0] == "list":
+			c.tokenAction, args = args[0], args[1:]
+		default:
+			return c, errors.New("usage: lhuta token add ROLE NAME [--office CODE] [--expires 2027-06-30|90d] | lhuta token list | lhuta token revoke NAME " +
+				"[--data-dir DIR] (roles: clerk, compliance_officer, dashboard, admin)")
 		}
-		c.tokenRole, c.tokenName, args = args[1], args[2], args[3:]
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return c, usage(out, c.command)
@@ -219,6 +267,15 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	}
 	if c.natsPersonal, err = strconv.ParseBool(c.rawNatsPersonal); err != nil {
 		return c, fmt.Errorf("--nats-personal-data (LHUTA_NATS_PERSONAL_DATA): %q is neither true nor false", c.rawNatsPersonal)
+	}
+	if c.trustedProxies, err = forwarded.ParseProxies(c.rawProxies); err != nil {
+		return c, fmt.Errorf("--trusted-proxies (LHUTA_TRUSTED_PROXIES): %w", err)
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("--tls-cert and --tls-key (LHUTA_TLS_CERT, LHUTA_TLS_KEY) go together: the certificate and its key")
+	}
+	if c.oidcGroups, err = sso.ParseGroups(c.rawGroups); err != nil {
+		return c, fmt.Errorf("--oidc-groups: %w", err)
 	}
 	if c.databaseReadURL != "" && c.databaseURL == "" {
 		return c, errors.New("--database-read-url (DATABASE_READ_URL) is a replica of PostgreSQL: set DATABASE_URL too")

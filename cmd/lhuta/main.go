@@ -33,7 +33,7 @@ var commands = []struct{ name, summary string }{
 	{"rebuild", "rebuild the read models from the events beside the live ones, then switch over"},
 	{"backup", "lhuta backup FILE: a consistent copy of the embedded SQLite store while it serves (PostgreSQL: pg_dump)"},
 	{"export", "lhuta export [FILE]: the event log as NDJSON, in log order, to FILE or standard output"},
-	{"token", "lhuta token add ROLE NAME: a new bearer token in the tokens file, printed once (then SIGHUP or restart lhuta)"},
+	{"token", "lhuta token add ROLE NAME [--expires DATE|90d]: a new bearer token in the tokens file, printed once; lhuta token list: who has one (never the tokens); lhuta token revoke NAME (then SIGHUP or restart lhuta)"},
 	{"import-statement", "lhuta import-statement --office CODE FILE: record each credit of a camt.053 bank statement as a payment on the one case it names (by VS and surname or a unique amount), or list it as an unmatched credit"},
 	{"kek", "lhuta kek generate FILE: a new key-encryption key (LHUTA_KEK_FILE) for the citizens' data keys"},
 	{"seal-existing", "seal the personal values that a database written before sealing holds in plaintext, then compact it (once, after the upgrade)"},
@@ -53,9 +53,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	switch c.command {
 	case "healthcheck":
-		return healthcheck(ctx, c.addr, out)
+		return healthcheck(ctx, c.addr, c.tlsCert != "", out)
 	case "token":
-		return addToken(c, out)
+		return token(c, out)
 	case "kek":
 		return generateKEK(c.file, out)
 	}

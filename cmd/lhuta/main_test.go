@@ -141,6 +141,11 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 	if err := run(context.Background(), []string{"--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_CLOCK") {
 		t.Errorf("bad LHUTA_CLOCK: %v", err)
 	}
+	t.Setenv("LHUTA_CLOCK", "")
+	t.Setenv("LHUTA_NIA_METADATA_URL", "https://nia.example.cz/metadata")
+	if err := run(context.Background(), []string{"--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, os.Stdout); err == nil || !strings.Contains(err.Error(), "LHUTA_NIA_SP_KEY") {
+		t.Errorf("NIA without the service provider's key pair: %v", err)
+	}
 }
 
 // Before: a tokens file anyone on the machine could read was used as it was.

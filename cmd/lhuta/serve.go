@@ -11,6 +11,8 @@ import (
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/internal/service"
+	"github.com/lhuta/lhuta/internal/sso"
+	"github.com/lhuta/lhuta/portal"
 )
 
 // serve runs the service on db until ctx ends (SIGINT, SIGTERM).
@@ -38,6 +40,21 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		defer reads.Close()
 		log.Info("queries read the replica", "where", reads.Where)
 	}
+	var provider *sso.Provider
+	if c.oidcIssuer != "" {
+		provider, err = sso.New(sso.Config{Issuer: c.oidcIssuer, ClientID: c.oidcClientID, ClientSecret: c.oidcClientSecret,
+			Audience: c.oidcAudience, GroupsClaim: c.oidcGroupsClaim, Groups: c.oidcGroups, Log: log})
+		if err != nil {
+			return err
+		}
+		log.Info("staff sign in through the identity provider too", "issuer", c.oidcIssuer, "groups_mapped", len(c.oidcGroups))
+	}
+	nia := portal.NIAConfig{MetadataURL: c.niaMetadataURL, PublicURL: c.publicURL}
+	if c.niaMetadataURL != "" {
+		if nia.Key, nia.Certificate, err = portal.LoadNIAKeyPair(c.niaSPKey, c.niaSPCert); err != nil {
+			return fmt.Errorf("LHUTA_NIA_SP_KEY, LHUTA_NIA_SP_CERT: %w", err)
+		}
+	}
 	svc, err := service.New(service.Config{
 		DB:         db,
 		Reads:      reads,
@@ -49,7 +66,13 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		Feed:       feed.Config{URL: c.natsURL, Stream: c.natsStream, Subject: c.natsSubject, PersonalData: c.natsPersonal},
 		Reminders: reminders.Config{SMTPURL: c.smtpURL, From: c.mailFrom,
 			PortalURL: strings.TrimSuffix(c.publicURL, "/") + "/obcan/"},
-		Log: log,
+		SSO:            provider,
+		PublicURL:      c.publicURL,
+		TLSCert:        c.tlsCert,
+		TLSKey:         c.tlsKey,
+		TrustedProxies: c.trustedProxies,
+		Portal:         portal.Config{NIA: nia},
+		Log:            log,
 
 		LossReportThreshold: c.lossReportThreshold,
 		DBTimeout:           c.dbTimeout,

@@ -155,7 +155,9 @@ func TestStartWaitsForAPostgresThatIsNotUpYet(t *testing.T) {
 }
 
 // lhuta token add writes a token for a person; SIGHUP makes the running
-// service accept it without a restart.
+// service accept it without a restart. lhuta token list shows who holds a
+// token and until when, never the tokens; lhuta token revoke and SIGHUP
+// end one.
 func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
 	bin := buildLhuta(t)
 	dir := t.TempDir()
@@ -213,5 +215,62 @@ func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
 	}
 	if got := open("CZ0412"); got != 201 {
 		t.Errorf("a CZ0412 token opening a case of CZ0412: %d, want 201", got)
+	}
+
+	tokenCmd := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, append(append([]string{"token"}, args...), "--data-dir", dir)...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("lhuta token %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	tokenCmd("add", "dashboard", "nastenka", "--expires", "2099-12-31")
+	f, err := os.OpenFile(filepath.Join(dir, "tokens"), os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString("stary-token-skeneru=clerk:stary.skener;created=2025-01-02T08:00:00Z;expires=2026-06-30\n")
+	_ = f.Close()
+	list := tokenCmd("list")
+	rows := map[string][]string{}
+	for _, line := range strings.Split(list, "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			rows[f[0]] = f[1:]
+		}
+	}
+	for name, want := range map[string]string{"jana.novakova": "clerk - ", "petr.svoboda": "clerk CZ0412 ", "nastenka": "dashboard - ",
+		"stary.skener": "clerk - 2025-01-02 09:00 2026-06-30 (expired)"} {
+		if got := strings.Join(rows[name], " "); !strings.HasPrefix(got, want) {
+			t.Errorf("lhuta token list shows %s as %q, want it to start %q:\n%s", name, got, want, list)
+		}
+	}
+	if got := strings.Join(rows["nastenka"], " "); !strings.HasSuffix(got, " 2099-12-31") {
+		t.Errorf("nastenka's token lasts through 2099-12-31, the list says %q", got)
+	}
+	if strings.Contains(list, token) || strings.Contains(list, scoped) || strings.Contains(list, "stary-token-skeneru") {
+		t.Errorf("lhuta token list shows a token:\n%s", list)
+	}
+	tokenCmd("revoke", "jana.novakova")
+	if strings.Contains(tokenCmd("list"), "jana.novakova") {
+		t.Error("jana.novakova is still listed after revoke")
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	for deadline := time.Now().Add(10 * time.Second); status() != 401; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			p.fatal("the revoked token was still accepted 10 s after SIGHUP")
+		}
+	}
+	req, _ := http.NewRequest("GET", p.base()+"/v1/obligations", nil)
+	req.Header.Set("Authorization", "Bearer stary-token-skeneru")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("an expired token: %d, want 401", resp.StatusCode)
 	}
 }

@@ -595,6 +595,33 @@ func (e DocumentCollectedHistoryEventType) Valid() bool {
 	}
 }
 
+// Defines values for DocumentFactIncident.
+const (
+	DocumentFactIncidentCertificateMisuse DocumentFactIncident = "certificate_misuse"
+	DocumentFactIncidentDamaged           DocumentFactIncident = "damaged"
+	DocumentFactIncidentDestroyed         DocumentFactIncident = "destroyed"
+	DocumentFactIncidentLost              DocumentFactIncident = "lost"
+	DocumentFactIncidentStolen            DocumentFactIncident = "stolen"
+)
+
+// Valid indicates whether the value is a known member of the DocumentFactIncident enum.
+func (e DocumentFactIncident) Valid() bool {
+	switch e {
+	case DocumentFactIncidentCertificateMisuse:
+		return true
+	case DocumentFactIncidentDamaged:
+		return true
+	case DocumentFactIncidentDestroyed:
+		return true
+	case DocumentFactIncidentLost:
+		return true
+	case DocumentFactIncidentStolen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DocumentReadyEventType.
 const (
 	DocumentReadyEventTypeDocumentReady DocumentReadyEventType = "DocumentReady"
@@ -931,6 +958,78 @@ func (e IncidentReportedStoredReportedTo) Valid() bool {
 	case IncidentReportedStoredReportedToPolice:
 		return true
 	case IncidentReportedStoredReportedToRegistryOffice:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LedgerItemFee.
+const (
+	LedgerItemFeeDog   LedgerItemFee = "dog"
+	LedgerItemFeeWaste LedgerItemFee = "waste"
+)
+
+// Valid indicates whether the value is a known member of the LedgerItemFee enum.
+func (e LedgerItemFee) Valid() bool {
+	switch e {
+	case LedgerItemFeeDog:
+		return true
+	case LedgerItemFeeWaste:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LedgerItemKind.
+const (
+	LedgerItemKindAdministrativeFee LedgerItemKind = "administrative_fee"
+	LedgerItemKindFine              LedgerItemKind = "fine"
+	LedgerItemKindLocalFee          LedgerItemKind = "local_fee"
+)
+
+// Valid indicates whether the value is a known member of the LedgerItemKind enum.
+func (e LedgerItemKind) Valid() bool {
+	switch e {
+	case LedgerItemKindAdministrativeFee:
+		return true
+	case LedgerItemKindFine:
+		return true
+	case LedgerItemKindLocalFee:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LedgerItemStatus.
+const (
+	LedgerItemStatusBlocking      LedgerItemStatus = "blocking"
+	LedgerItemStatusExcused       LedgerItemStatus = "excused"
+	LedgerItemStatusOverdue       LedgerItemStatus = "overdue"
+	LedgerItemStatusPaid          LedgerItemStatus = "paid"
+	LedgerItemStatusPaidLate      LedgerItemStatus = "paid_late"
+	LedgerItemStatusPartiallyPaid LedgerItemStatus = "partially_paid"
+	LedgerItemStatusUnpaid        LedgerItemStatus = "unpaid"
+)
+
+// Valid indicates whether the value is a known member of the LedgerItemStatus enum.
+func (e LedgerItemStatus) Valid() bool {
+	switch e {
+	case LedgerItemStatusBlocking:
+		return true
+	case LedgerItemStatusExcused:
+		return true
+	case LedgerItemStatusOverdue:
+		return true
+	case LedgerItemStatusPaid:
+		return true
+	case LedgerItemStatusPaidLate:
+		return true
+	case LedgerItemStatusPartiallyPaid:
+		return true
+	case LedgerItemStatusUnpaid:
 		return true
 	default:
 		return false
@@ -1327,6 +1426,24 @@ func (e MaritalStatusChangedStoredChange) Valid() bool {
 	case MaritalStatusChangedStoredChangeSpouseDeclaredDead:
 		return true
 	case MaritalStatusChangedStoredChangeWidowed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeCasesStatus.
+const (
+	MeCasesStatusClosed MeCasesStatus = "closed"
+	MeCasesStatusOpen   MeCasesStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the MeCasesStatus enum.
+func (e MeCasesStatus) Valid() bool {
+	switch e {
+	case MeCasesStatusClosed:
+		return true
+	case MeCasesStatusOpen:
 		return true
 	default:
 		return false
@@ -2720,6 +2837,20 @@ type DocumentCollectedStored struct {
 	CollectedOn openapi_types.Date `json:"collected_on"`
 }
 
+// DocumentFact What one of the citizen's cases says about a document: a validity end, or an identity card reported lost, stolen, damaged or destroyed.
+type DocumentFact struct {
+	CaseId     openapi_types.UUID    `json:"case_id"`
+	Document   string                `json:"document"`
+	Incident   *DocumentFactIncident `json:"incident,omitempty"`
+	Office     string                `json:"office"`
+	Reason     *string               `json:"reason,omitempty"`
+	ReportedOn *openapi_types.Date   `json:"reported_on,omitempty"`
+	ValidUntil *openapi_types.Date   `json:"valid_until,omitempty"`
+}
+
+// DocumentFactIncident defines model for DocumentFact.Incident.
+type DocumentFactIncident string
+
 // DocumentReady The data of DocumentReady (every situation).
 //
 // Example: {"ready_on":"2026-05-07"}
@@ -3102,6 +3233,69 @@ type IncidentReportedStoredKind string
 
 // IncidentReportedStoredReportedTo the kind of office it was reported to
 type IncidentReportedStoredReportedTo string
+
+// LedgerItem A payment obligation as of as_of with the payments received on its case under its variable symbol.
+type LedgerItem struct {
+	// Account The office's account, e.g. 460043319/0800; empty for an office without one.
+	Account string `json:"account"`
+
+	// AmountCzk What the obligation asks for, in Kč (0 for a dog owner older than 65).
+	AmountCzk int `json:"amount_czk"`
+
+	// Basis What explains the amount and due date: the schedule and payer category, the proration, an officer's increase, an exemption; for a fine, that its due date and variable symbol are office policy.
+	Basis  string             `json:"basis"`
+	CaseId openapi_types.UUID `json:"case_id"`
+
+	// CreditCzk What was paid beyond all obligations with this variable symbol (on the newest one), in Kč.
+	CreditCzk int `json:"credit_czk"`
+
+	// DueOn A day, YYYY-MM-DD.
+	DueOn openapi_types.Date `json:"due_on"`
+
+	// Fee The local fee, or null for a fine or an administrative fee.
+	Fee  *LedgerItemFee `json:"fee"`
+	Iban string         `json:"iban"`
+
+	// Id <case id>.<obligation>: waste-2026, dog-2026, fine-<flag id> or fee.
+	Id   string         `json:"id"`
+	Kind LedgerItemKind `json:"kind"`
+
+	// Message The message for the payee.
+	Message string `json:"message"`
+	Office  string `json:"office"`
+
+	// OwedCzk What is still owed, in Kč.
+	OwedCzk int `json:"owed_czk"`
+
+	// PaidCzk What was paid towards it, in Kč, credit included.
+	PaidCzk int `json:"paid_czk"`
+
+	// PaidOn The day it was paid in full, or null until then (as of as_of).
+	PaidOn   *openapi_types.Date `json:"paid_on"`
+	Payments []ReceivedPayment   `json:"payments"`
+
+	// Spayd QR Platba (SPAYD) of what is still owed; empty when nothing is.
+	Spayd string `json:"spayd"`
+
+	// SpecificSymbol Empty for none.
+	SpecificSymbol string `json:"specific_symbol"`
+
+	// Status As of as_of.
+	Status         LedgerItemStatus `json:"status"`
+	VariableSymbol string           `json:"variable_symbol"`
+
+	// Year The local fee's year, or null for a fine or an administrative fee.
+	Year *int `json:"year"`
+}
+
+// LedgerItemFee The local fee, or null for a fine or an administrative fee.
+type LedgerItemFee string
+
+// LedgerItemKind defines model for LedgerItem.Kind.
+type LedgerItemKind string
+
+// LedgerItemStatus As of as_of.
+type LedgerItemStatus string
 
 // LocalFeeExemptionGranted The data of LocalFeeExemptionGranted (local_fee).
 //
@@ -3557,6 +3751,67 @@ type MaritalStatusChangedStored struct {
 
 // MaritalStatusChangedStoredChange defines model for MaritalStatusChangedStored.Change.
 type MaritalStatusChangedStoredChange string
+
+// Me The signed-in citizen as lhuta knows them, with their cases (name and birth date from the newest case).
+type Me struct {
+	BirthDate string `json:"birth_date"`
+	Cases     []struct {
+		CaseId    openapi_types.UUID `json:"case_id"`
+		Office    string             `json:"office"`
+		OpenedOn  openapi_types.Date `json:"opened_on"`
+		Situation string             `json:"situation"`
+		Status    MeCasesStatus      `json:"status"`
+	} `json:"cases"`
+	CitizenId string `json:"citizen_id"`
+	FullName  string `json:"full_name"`
+}
+
+// MeCasesStatus defines model for Me.Cases.Status.
+type MeCasesStatus string
+
+// MyDocuments defines model for MyDocuments.
+type MyDocuments struct {
+	// AuthoritativeSource The state's citizen portal, the authoritative source of the citizen's documents.
+	AuthoritativeSource string         `json:"authoritative_source"`
+	Items               []DocumentFact `json:"items"`
+}
+
+// MyExport All that lhuta holds about the citizen (GDPR čl. 15): who they are, why and on what legal basis the data are held, the cases, their recorded facts (without the names of the staff who recorded them), payments, documents, reads of the data, and retention.
+type MyExport struct {
+	AuthoritativeSourceOfDocuments string         `json:"authoritative_source_of_documents"`
+	Cases                          []Case         `json:"cases"`
+	Documents                      []DocumentFact `json:"documents"`
+
+	// Events Each case's recorded facts, by case id.
+	Events map[string][]struct {
+		Data       map[string]interface{} `json:"data"`
+		RecordedAt time.Time              `json:"recorded_at"`
+		Type       string                 `json:"type"`
+	} `json:"events"`
+	GeneratedAt time.Time    `json:"generated_at"`
+	Payments    []LedgerItem `json:"payments"`
+	Purposes    []Purpose    `json:"purposes"`
+	Reads       []ReadItem   `json:"reads"`
+	Retention   string       `json:"retention"`
+
+	// Subject The signed-in citizen as lhuta knows them, with their cases (name and birth date from the newest case).
+	Subject Me `json:"subject"`
+}
+
+// MyObligations Every obligation of the citizen's cases, soonest due first: the items of each case's obligations without the office's internal fields.
+type MyObligations struct {
+	Items []Obligation `json:"items"`
+}
+
+// MyPayments defines model for MyPayments.
+type MyPayments struct {
+	Items []LedgerItem `json:"items"`
+}
+
+// MyReads defines model for MyReads.
+type MyReads struct {
+	Items []ReadItem `json:"items"`
+}
 
 // NameChanged The data of NameChanged (name_change).
 //
@@ -4102,6 +4357,21 @@ type PermanentResidenceEndedStored struct {
 	NotifiedOn openapi_types.Date `json:"notified_on"`
 }
 
+// PortalAccess The citizen's portal credentials, shown this once; the password must be changed at the first sign-in.
+type PortalAccess struct {
+	Password string `json:"password"`
+	Username string `json:"username"`
+}
+
+// PortalActivation A one-time activation code for the first NIA sign-in, shown this once.
+type PortalActivation struct {
+	// Code 12 characters of a-z and 2-9 without look-alikes, in groups of four joined by dashes (abcd-efgh-jkmn).
+	Code string `json:"code"`
+
+	// ExpiresAt When the code stops being accepted (30 days after issuing).
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // Problem An RFC 9457 problem document (application/problem+json). Nothing was stored.
 type Problem struct {
 	// Detail What went wrong with this request.
@@ -4118,6 +4388,30 @@ type Problem struct {
 
 	// Type An absolute-path URI of the page that explains this kind of problem (GET it, no token).
 	Type string `json:"type"`
+}
+
+// Purpose defines model for Purpose.
+type Purpose struct {
+	LegalBasis string `json:"legal_basis"`
+	Purpose    string `json:"purpose"`
+	Retention  string `json:"retention"`
+}
+
+// ReadItem A read of the citizen's personal data by staff: when, which case, the reader's office and role; never the reader's name.
+type ReadItem struct {
+	CaseId     openapi_types.UUID `json:"case_id"`
+	CaseOffice string             `json:"case_office"`
+
+	// Office The reader's office; empty for a token bound to none.
+	Office string    `json:"office"`
+	ReadAt time.Time `json:"read_at"`
+	Role   string    `json:"role"`
+}
+
+// ReceivedPayment defines model for ReceivedPayment.
+type ReceivedPayment struct {
+	AmountCzk int                `json:"amount_czk"`
+	PaidOn    openapi_types.Date `json:"paid_on"`
 }
 
 // RecordEvent The body of POST /v1/cases/{id}/events: an event type, its data and optionally the expected version. Which events a case takes depends on its situation (see docs/API.md); only types and required fields are described here, the service checks the rest and names the field at fault.
@@ -4515,6 +4809,9 @@ type NotFound = Problem
 // TooLarge An RFC 9457 problem document (application/problem+json). Nothing was stored.
 type TooLarge = Problem
 
+// TooManyFailures An RFC 9457 problem document (application/problem+json). Nothing was stored.
+type TooManyFailures = Problem
+
 // Unauthenticated An RFC 9457 problem document (application/problem+json). Nothing was stored.
 type Unauthenticated = Problem
 
@@ -4614,6 +4911,18 @@ type ListCitizenPaymentsParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
+// OpenPortalAccessParams defines parameters for OpenPortalAccess.
+type OpenPortalAccessParams struct {
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// OpenPortalActivationParams defines parameters for OpenPortalActivation.
+type OpenPortalActivationParams struct {
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
 // ListFlagsParams defines parameters for ListFlags.
 type ListFlagsParams struct {
 	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
@@ -4640,6 +4949,87 @@ type ListFlagsParams struct {
 
 // ListFlagsParamsStatus defines parameters for ListFlags.
 type ListFlagsParamsStatus string
+
+// GetMeParams defines parameters for GetMe.
+type GetMeParams struct {
+	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// ListMyDocumentsParams defines parameters for ListMyDocuments.
+type ListMyDocumentsParams struct {
+	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// GetMyExportParams defines parameters for GetMyExport.
+type GetMyExportParams struct {
+	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// ListMyObligationsParams defines parameters for ListMyObligations.
+type ListMyObligationsParams struct {
+	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
+	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
+
+	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// ListMyPaymentsParams defines parameters for ListMyPayments.
+type ListMyPaymentsParams struct {
+	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
+	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
+
+	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// GetMyPaymentQRPNGParams defines parameters for GetMyPaymentQRPNG.
+type GetMyPaymentQRPNGParams struct {
+	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
+	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
+
+	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// GetMyPaymentQRSVGParams defines parameters for GetMyPaymentQRSVG.
+type GetMyPaymentQRSVGParams struct {
+	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
+	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
+
+	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// ListMyReadsParams defines parameters for ListMyReads.
+type ListMyReadsParams struct {
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
 
 // ListObligationsParams defines parameters for ListObligations.
 type ListObligationsParams struct {
@@ -7028,6 +7418,24 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/citizens/{citizen_id}/payments (the `ListCitizenPayments` operationId).
 	ListCitizenPayments(ctx context.Context, citizenId CitizenId, params *ListCitizenPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// OpenPortalAccess Issue portal credentials
+	//
+	// Creates or replaces the citizen's credentials for the citizen's portal (/obcan/), issued at the counter on an identity card (seed 000): the answer shows the password this once; lhuta keeps only its argon2id hash, and the citizen must change it at the first sign-in. Re-issuing replaces the old credentials and signs out their sessions. The citizen must have a case (at the token's office, for a token bound to one).
+	//
+	// Roles: clerk.
+	//
+	// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `OpenPortalAccess` operationId).
+	OpenPortalAccess(ctx context.Context, citizenId CitizenId, params *OpenPortalAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenPortalActivation Issue a NIA activation code
+	//
+	// Issues a one-time activation code for the citizen's first sign-in to the citizen's portal with the national identity (NIA, SAML 2.0), printed at the counter on an identity card (seed 000): the answer shows the code this once; lhuta keeps only its SHA-256. At the first NIA sign-in the citizen enters it once, and NIA's pseudonym of the citizen is bound to them; later NIA sign-ins need no code. The code is 12 characters (dashes, spaces and case do not count), used once, and expires after 30 days; issuing a new one ends the citizen's unused codes. The citizen must have a case (at the token's office, for a token bound to one).
+	//
+	// Roles: clerk.
+	//
+	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
+	OpenPortalActivation(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListFlags Flags
 	//
 	// Possible misdemeanours raised by as_of, oldest first, a page at a time.
@@ -7036,6 +7444,78 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/flags (the `ListFlags` operationId).
 	ListFlags(ctx context.Context, params *ListFlagsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMe The signed-in citizen
+	//
+	// Who the signed-in citizen is to lhuta, and their cases.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Corresponds with GET /v1/me (the `GetMe` operationId).
+	GetMe(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMyDocuments My documents
+	//
+	// What the citizen's cases know about their documents: validity ends and identity cards reported lost or stolen. The authoritative source is the state's citizen portal.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Corresponds with GET /v1/me/documents (the `ListMyDocuments` operationId).
+	ListMyDocuments(ctx context.Context, params *ListMyDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMyExport All my data (GDPR čl. 15)
+	//
+	// All that lhuta holds about the citizen, with the purposes, legal bases and retention (retention rules: not yet configured), as a JSON download (Content-Disposition: attachment).
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Corresponds with GET /v1/me/export (the `GetMyExport` operationId).
+	GetMyExport(ctx context.Context, params *GetMyExportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMyObligations My obligations
+	//
+	// Every obligation of the citizen's cases as of as_of, soonest due first; each case's obligations as the office sees them, without its internal fields.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Corresponds with GET /v1/me/obligations (the `ListMyObligations` operationId).
+	ListMyObligations(ctx context.Context, params *ListMyObligationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMyPayments My payment obligations
+	//
+	// The citizen's payment obligations as of as_of, each with the payments received on it.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Corresponds with GET /v1/me/payments (the `ListMyPayments` operationId).
+	ListMyPayments(ctx context.Context, params *ListMyPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMyPaymentQRPNG QR Platba of my payment obligation (PNG)
+	//
+	// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `GetMyPaymentQRPNG` operationId).
+	GetMyPaymentQRPNG(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMyPaymentQRSVG QR Platba of my payment obligation (SVG)
+	//
+	// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `GetMyPaymentQRSVG` operationId).
+	GetMyPaymentQRSVG(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMyReads Who read my data
+	//
+	// Reads of the citizen's personal data by staff, from the audit, newest first (at most 500): when, which case, the reader's office and role; never the reader's name.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Corresponds with GET /v1/me/reads (the `ListMyReads` operationId).
+	ListMyReads(ctx context.Context, params *ListMyReadsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListObligations Obligations
 	//
@@ -7399,6 +7879,44 @@ func (c *Client) ListCitizenPayments(ctx context.Context, citizenId CitizenId, p
 	return c.Client.Do(req)
 }
 
+// OpenPortalAccess Issue portal credentials
+//
+// Creates or replaces the citizen's credentials for the citizen's portal (/obcan/), issued at the counter on an identity card (seed 000): the answer shows the password this once; lhuta keeps only its argon2id hash, and the citizen must change it at the first sign-in. Re-issuing replaces the old credentials and signs out their sessions. The citizen must have a case (at the token's office, for a token bound to one).
+//
+// Roles: clerk.
+//
+// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `OpenPortalAccess` operationId).
+func (c *Client) OpenPortalAccess(ctx context.Context, citizenId CitizenId, params *OpenPortalAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenPortalAccessRequest(c.Server, citizenId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenPortalActivation Issue a NIA activation code
+//
+// Issues a one-time activation code for the citizen's first sign-in to the citizen's portal with the national identity (NIA, SAML 2.0), printed at the counter on an identity card (seed 000): the answer shows the code this once; lhuta keeps only its SHA-256. At the first NIA sign-in the citizen enters it once, and NIA's pseudonym of the citizen is bound to them; later NIA sign-ins need no code. The code is 12 characters (dashes, spaces and case do not count), used once, and expires after 30 days; issuing a new one ends the citizen's unused codes. The citizen must have a case (at the token's office, for a token bound to one).
+//
+// Roles: clerk.
+//
+// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
+func (c *Client) OpenPortalActivation(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenPortalActivationRequest(c.Server, citizenId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListFlags Flags
 //
 // Possible misdemeanours raised by as_of, oldest first, a page at a time.
@@ -7408,6 +7926,158 @@ func (c *Client) ListCitizenPayments(ctx context.Context, citizenId CitizenId, p
 // Corresponds with GET /v1/flags (the `ListFlags` operationId).
 func (c *Client) ListFlags(ctx context.Context, params *ListFlagsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListFlagsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMe The signed-in citizen
+//
+// Who the signed-in citizen is to lhuta, and their cases.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Corresponds with GET /v1/me (the `GetMe` operationId).
+func (c *Client) GetMe(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMyDocuments My documents
+//
+// What the citizen's cases know about their documents: validity ends and identity cards reported lost or stolen. The authoritative source is the state's citizen portal.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Corresponds with GET /v1/me/documents (the `ListMyDocuments` operationId).
+func (c *Client) ListMyDocuments(ctx context.Context, params *ListMyDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyDocumentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyExport All my data (GDPR čl. 15)
+//
+// All that lhuta holds about the citizen, with the purposes, legal bases and retention (retention rules: not yet configured), as a JSON download (Content-Disposition: attachment).
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Corresponds with GET /v1/me/export (the `GetMyExport` operationId).
+func (c *Client) GetMyExport(ctx context.Context, params *GetMyExportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyExportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMyObligations My obligations
+//
+// Every obligation of the citizen's cases as of as_of, soonest due first; each case's obligations as the office sees them, without its internal fields.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Corresponds with GET /v1/me/obligations (the `ListMyObligations` operationId).
+func (c *Client) ListMyObligations(ctx context.Context, params *ListMyObligationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyObligationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMyPayments My payment obligations
+//
+// The citizen's payment obligations as of as_of, each with the payments received on it.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Corresponds with GET /v1/me/payments (the `ListMyPayments` operationId).
+func (c *Client) ListMyPayments(ctx context.Context, params *ListMyPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyPaymentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyPaymentQRPNG QR Platba of my payment obligation (PNG)
+//
+// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `GetMyPaymentQRPNG` operationId).
+func (c *Client) GetMyPaymentQRPNG(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyPaymentQRPNGRequest(c.Server, paymentId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyPaymentQRSVG QR Platba of my payment obligation (SVG)
+//
+// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `GetMyPaymentQRSVG` operationId).
+func (c *Client) GetMyPaymentQRSVG(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyPaymentQRSVGRequest(c.Server, paymentId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMyReads Who read my data
+//
+// Reads of the citizen's personal data by staff, from the audit, newest first (at most 500): when, which case, the reader's office and role; never the reader's name.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Corresponds with GET /v1/me/reads (the `ListMyReads` operationId).
+func (c *Client) ListMyReads(ctx context.Context, params *ListMyReadsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyReadsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -8339,6 +9009,104 @@ func NewListCitizenPaymentsRequest(server string, citizenId CitizenId, params *L
 	return req, nil
 }
 
+// NewOpenPortalAccessRequest constructs an http.Request for the OpenPortalAccess method
+func NewOpenPortalAccessRequest(server string, citizenId CitizenId, params *OpenPortalAccessParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "citizen_id", citizenId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/citizens/%s/portal-access", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOpenPortalActivationRequest constructs an http.Request for the OpenPortalActivation method
+func NewOpenPortalActivationRequest(server string, citizenId CitizenId, params *OpenPortalActivationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "citizen_id", citizenId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/citizens/%s/portal-activation", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListFlagsRequest constructs an http.Request for the ListFlags method
 func NewListFlagsRequest(server string, params *ListFlagsParams) (*http.Request, error) {
 	var err error
@@ -8443,6 +9211,593 @@ func NewListFlagsRequest(server string, params *ListFlagsParams) (*http.Request,
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMeRequest constructs an http.Request for the GetMe method
+func NewGetMeRequest(server string, params *GetMeParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMyDocumentsRequest constructs an http.Request for the ListMyDocuments method
+func NewListMyDocumentsRequest(server string, params *ListMyDocumentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/documents")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMyExportRequest constructs an http.Request for the GetMyExport method
+func NewGetMyExportRequest(server string, params *GetMyExportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMyObligationsRequest constructs an http.Request for the ListMyObligations method
+func NewListMyObligationsRequest(server string, params *ListMyObligationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/obligations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "as_of", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMyPaymentsRequest constructs an http.Request for the ListMyPayments method
+func NewListMyPaymentsRequest(server string, params *ListMyPaymentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/payments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "as_of", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMyPaymentQRPNGRequest constructs an http.Request for the GetMyPaymentQRPNG method
+func NewGetMyPaymentQRPNGRequest(server string, paymentId PaymentId, params *GetMyPaymentQRPNGParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "payment_id", paymentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/payments/%s/qr.png", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "as_of", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMyPaymentQRSVGRequest constructs an http.Request for the GetMyPaymentQRSVG method
+func NewGetMyPaymentQRSVGRequest(server string, paymentId PaymentId, params *GetMyPaymentQRSVGParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "payment_id", paymentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/payments/%s/qr.svg", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "as_of", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMyReadsRequest constructs an http.Request for the ListMyReads method
+func NewListMyReadsRequest(server string, params *ListMyReadsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/reads")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9758,6 +11113,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/citizens/{citizen_id}/payments (the `ListCitizenPayments` operationId).
 	ListCitizenPaymentsWithResponse(ctx context.Context, citizenId CitizenId, params *ListCitizenPaymentsParams, reqEditors ...RequestEditorFn) (*ListCitizenPaymentsResponse, error)
 
+	// OpenPortalAccessWithResponse Issue portal credentials
+	//
+	// Creates or replaces the citizen's credentials for the citizen's portal (/obcan/), issued at the counter on an identity card (seed 000): the answer shows the password this once; lhuta keeps only its argon2id hash, and the citizen must change it at the first sign-in. Re-issuing replaces the old credentials and signs out their sessions. The citizen must have a case (at the token's office, for a token bound to one).
+	//
+	// Roles: clerk.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `OpenPortalAccess` operationId).
+	OpenPortalAccessWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalAccessParams, reqEditors ...RequestEditorFn) (*OpenPortalAccessResponse, error)
+
+	// OpenPortalActivationWithResponse Issue a NIA activation code
+	//
+	// Issues a one-time activation code for the citizen's first sign-in to the citizen's portal with the national identity (NIA, SAML 2.0), printed at the counter on an identity card (seed 000): the answer shows the code this once; lhuta keeps only its SHA-256. At the first NIA sign-in the citizen enters it once, and NIA's pseudonym of the citizen is bound to them; later NIA sign-ins need no code. The code is 12 characters (dashes, spaces and case do not count), used once, and expires after 30 days; issuing a new one ends the citizen's unused codes. The citizen must have a case (at the token's office, for a token bound to one).
+	//
+	// Roles: clerk.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
+	OpenPortalActivationWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*OpenPortalActivationResponse, error)
+
 	// ListFlagsWithResponse Flags
 	//
 	// Possible misdemeanours raised by as_of, oldest first, a page at a time.
@@ -9768,6 +11145,94 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/flags (the `ListFlags` operationId).
 	ListFlagsWithResponse(ctx context.Context, params *ListFlagsParams, reqEditors ...RequestEditorFn) (*ListFlagsResponse, error)
+
+	// GetMeWithResponse The signed-in citizen
+	//
+	// Who the signed-in citizen is to lhuta, and their cases.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me (the `GetMe` operationId).
+	GetMeWithResponse(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
+
+	// ListMyDocumentsWithResponse My documents
+	//
+	// What the citizen's cases know about their documents: validity ends and identity cards reported lost or stolen. The authoritative source is the state's citizen portal.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/documents (the `ListMyDocuments` operationId).
+	ListMyDocumentsWithResponse(ctx context.Context, params *ListMyDocumentsParams, reqEditors ...RequestEditorFn) (*ListMyDocumentsResponse, error)
+
+	// GetMyExportWithResponse All my data (GDPR čl. 15)
+	//
+	// All that lhuta holds about the citizen, with the purposes, legal bases and retention (retention rules: not yet configured), as a JSON download (Content-Disposition: attachment).
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/export (the `GetMyExport` operationId).
+	GetMyExportWithResponse(ctx context.Context, params *GetMyExportParams, reqEditors ...RequestEditorFn) (*GetMyExportResponse, error)
+
+	// ListMyObligationsWithResponse My obligations
+	//
+	// Every obligation of the citizen's cases as of as_of, soonest due first; each case's obligations as the office sees them, without its internal fields.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/obligations (the `ListMyObligations` operationId).
+	ListMyObligationsWithResponse(ctx context.Context, params *ListMyObligationsParams, reqEditors ...RequestEditorFn) (*ListMyObligationsResponse, error)
+
+	// ListMyPaymentsWithResponse My payment obligations
+	//
+	// The citizen's payment obligations as of as_of, each with the payments received on it.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/payments (the `ListMyPayments` operationId).
+	ListMyPaymentsWithResponse(ctx context.Context, params *ListMyPaymentsParams, reqEditors ...RequestEditorFn) (*ListMyPaymentsResponse, error)
+
+	// GetMyPaymentQRPNGWithResponse QR Platba of my payment obligation (PNG)
+	//
+	// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `GetMyPaymentQRPNG` operationId).
+	GetMyPaymentQRPNGWithResponse(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*GetMyPaymentQRPNGResponse, error)
+
+	// GetMyPaymentQRSVGWithResponse QR Platba of my payment obligation (SVG)
+	//
+	// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `GetMyPaymentQRSVG` operationId).
+	GetMyPaymentQRSVGWithResponse(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*GetMyPaymentQRSVGResponse, error)
+
+	// ListMyReadsWithResponse Who read my data
+	//
+	// Reads of the citizen's personal data by staff, from the audit, newest first (at most 500): when, which case, the reader's office and role; never the reader's name.
+	//
+	// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/reads (the `ListMyReads` operationId).
+	ListMyReadsWithResponse(ctx context.Context, params *ListMyReadsParams, reqEditors ...RequestEditorFn) (*ListMyReadsResponse, error)
 
 	// ListObligationsWithResponse Obligations
 	//
@@ -10208,6 +11673,12 @@ type OpenCaseResponse422Headers struct {
 	XRequestID *string
 }
 
+// OpenCaseResponse429Headers the declared response headers of an HTTP 429 response for OpenCase
+type OpenCaseResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // OpenCaseResponse500Headers the declared response headers of an HTTP 500 response for OpenCase
 type OpenCaseResponse500Headers struct {
 	XRequestID *string
@@ -10234,6 +11705,8 @@ type OpenCaseResponse struct {
 	ApplicationproblemJSON413 *TooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -10250,6 +11723,8 @@ type OpenCaseResponse struct {
 	Headers413 *OpenCaseResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *OpenCaseResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *OpenCaseResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *OpenCaseResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -10284,6 +11759,11 @@ func (r OpenCaseResponse) GetApplicationproblemJSON413() *TooLarge {
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r OpenCaseResponse) GetApplicationproblemJSON422() *Unprocessable {
 	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r OpenCaseResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -10351,6 +11831,12 @@ type GetCaseResponse404Headers struct {
 	XRequestID *string
 }
 
+// GetCaseResponse429Headers the declared response headers of an HTTP 429 response for GetCase
+type GetCaseResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // GetCaseResponse500Headers the declared response headers of an HTTP 500 response for GetCase
 type GetCaseResponse500Headers struct {
 	XRequestID *string
@@ -10375,6 +11861,8 @@ type GetCaseResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -10389,6 +11877,8 @@ type GetCaseResponse struct {
 	Headers403 *GetCaseResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetCaseResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetCaseResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetCaseResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -10418,6 +11908,11 @@ func (r GetCaseResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetCaseResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetCaseResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -10485,6 +11980,12 @@ type ListCaseEventsResponse404Headers struct {
 	XRequestID *string
 }
 
+// ListCaseEventsResponse429Headers the declared response headers of an HTTP 429 response for ListCaseEvents
+type ListCaseEventsResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // ListCaseEventsResponse500Headers the declared response headers of an HTTP 500 response for ListCaseEvents
 type ListCaseEventsResponse500Headers struct {
 	XRequestID *string
@@ -10509,6 +12010,8 @@ type ListCaseEventsResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -10523,6 +12026,8 @@ type ListCaseEventsResponse struct {
 	Headers403 *ListCaseEventsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListCaseEventsResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCaseEventsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListCaseEventsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -10552,6 +12057,11 @@ func (r ListCaseEventsResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListCaseEventsResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListCaseEventsResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -10634,6 +12144,12 @@ type RecordEventResponse422Headers struct {
 	XRequestID *string
 }
 
+// RecordEventResponse429Headers the declared response headers of an HTTP 429 response for RecordEvent
+type RecordEventResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // RecordEventResponse500Headers the declared response headers of an HTTP 500 response for RecordEvent
 type RecordEventResponse500Headers struct {
 	XRequestID *string
@@ -10664,6 +12180,8 @@ type RecordEventResponse struct {
 	ApplicationproblemJSON413 *TooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -10684,6 +12202,8 @@ type RecordEventResponse struct {
 	Headers413 *RecordEventResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *RecordEventResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RecordEventResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *RecordEventResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -10728,6 +12248,11 @@ func (r RecordEventResponse) GetApplicationproblemJSON413() *TooLarge {
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r RecordEventResponse) GetApplicationproblemJSON422() *Unprocessable {
 	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RecordEventResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -10790,6 +12315,12 @@ type ListCitizenCasesResponse403Headers struct {
 	XRequestID *string
 }
 
+// ListCitizenCasesResponse429Headers the declared response headers of an HTTP 429 response for ListCitizenCases
+type ListCitizenCasesResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // ListCitizenCasesResponse500Headers the declared response headers of an HTTP 500 response for ListCitizenCases
 type ListCitizenCasesResponse500Headers struct {
 	XRequestID *string
@@ -10812,6 +12343,8 @@ type ListCitizenCasesResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -10824,6 +12357,8 @@ type ListCitizenCasesResponse struct {
 	Headers401 *ListCitizenCasesResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListCitizenCasesResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCitizenCasesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListCitizenCasesResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -10848,6 +12383,11 @@ func (r ListCitizenCasesResponse) GetApplicationproblemJSON401() *Unauthenticate
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListCitizenCasesResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListCitizenCasesResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -10910,6 +12450,12 @@ type ListCitizenPaymentsResponse403Headers struct {
 	XRequestID *string
 }
 
+// ListCitizenPaymentsResponse429Headers the declared response headers of an HTTP 429 response for ListCitizenPayments
+type ListCitizenPaymentsResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // ListCitizenPaymentsResponse500Headers the declared response headers of an HTTP 500 response for ListCitizenPayments
 type ListCitizenPaymentsResponse500Headers struct {
 	XRequestID *string
@@ -10932,6 +12478,8 @@ type ListCitizenPaymentsResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -10944,6 +12492,8 @@ type ListCitizenPaymentsResponse struct {
 	Headers401 *ListCitizenPaymentsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListCitizenPaymentsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCitizenPaymentsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListCitizenPaymentsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -10968,6 +12518,11 @@ func (r ListCitizenPaymentsResponse) GetApplicationproblemJSON401() *Unauthentic
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListCitizenPaymentsResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListCitizenPaymentsResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11009,6 +12564,304 @@ func (r ListCitizenPaymentsResponse) ContentType() string {
 	return ""
 }
 
+// OpenPortalAccessResponse201Headers the declared response headers of an HTTP 201 response for OpenPortalAccess
+type OpenPortalAccessResponse201Headers struct {
+	XRequestID *string
+}
+
+// OpenPortalAccessResponse400Headers the declared response headers of an HTTP 400 response for OpenPortalAccess
+type OpenPortalAccessResponse400Headers struct {
+	XRequestID *string
+}
+
+// OpenPortalAccessResponse401Headers the declared response headers of an HTTP 401 response for OpenPortalAccess
+type OpenPortalAccessResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// OpenPortalAccessResponse403Headers the declared response headers of an HTTP 403 response for OpenPortalAccess
+type OpenPortalAccessResponse403Headers struct {
+	XRequestID *string
+}
+
+// OpenPortalAccessResponse404Headers the declared response headers of an HTTP 404 response for OpenPortalAccess
+type OpenPortalAccessResponse404Headers struct {
+	XRequestID *string
+}
+
+// OpenPortalAccessResponse429Headers the declared response headers of an HTTP 429 response for OpenPortalAccess
+type OpenPortalAccessResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// OpenPortalAccessResponse500Headers the declared response headers of an HTTP 500 response for OpenPortalAccess
+type OpenPortalAccessResponse500Headers struct {
+	XRequestID *string
+}
+
+// OpenPortalAccessResponse503Headers the declared response headers of an HTTP 503 response for OpenPortalAccess
+type OpenPortalAccessResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type OpenPortalAccessResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PortalAccess
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *OpenPortalAccessResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *OpenPortalAccessResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *OpenPortalAccessResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *OpenPortalAccessResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *OpenPortalAccessResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *OpenPortalAccessResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *OpenPortalAccessResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *OpenPortalAccessResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OpenPortalAccessResponse) GetJSON201() *PortalAccess {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r OpenPortalAccessResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenPortalAccessResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenPortalAccessResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenPortalAccessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenPortalAccessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// OpenPortalActivationResponse201Headers the declared response headers of an HTTP 201 response for OpenPortalActivation
+type OpenPortalActivationResponse201Headers struct {
+	XRequestID *string
+}
+
+// OpenPortalActivationResponse400Headers the declared response headers of an HTTP 400 response for OpenPortalActivation
+type OpenPortalActivationResponse400Headers struct {
+	XRequestID *string
+}
+
+// OpenPortalActivationResponse401Headers the declared response headers of an HTTP 401 response for OpenPortalActivation
+type OpenPortalActivationResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// OpenPortalActivationResponse403Headers the declared response headers of an HTTP 403 response for OpenPortalActivation
+type OpenPortalActivationResponse403Headers struct {
+	XRequestID *string
+}
+
+// OpenPortalActivationResponse404Headers the declared response headers of an HTTP 404 response for OpenPortalActivation
+type OpenPortalActivationResponse404Headers struct {
+	XRequestID *string
+}
+
+// OpenPortalActivationResponse429Headers the declared response headers of an HTTP 429 response for OpenPortalActivation
+type OpenPortalActivationResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// OpenPortalActivationResponse500Headers the declared response headers of an HTTP 500 response for OpenPortalActivation
+type OpenPortalActivationResponse500Headers struct {
+	XRequestID *string
+}
+
+// OpenPortalActivationResponse503Headers the declared response headers of an HTTP 503 response for OpenPortalActivation
+type OpenPortalActivationResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type OpenPortalActivationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PortalActivation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *OpenPortalActivationResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *OpenPortalActivationResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *OpenPortalActivationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *OpenPortalActivationResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *OpenPortalActivationResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *OpenPortalActivationResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *OpenPortalActivationResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *OpenPortalActivationResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OpenPortalActivationResponse) GetJSON201() *PortalActivation {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r OpenPortalActivationResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenPortalActivationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenPortalActivationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenPortalActivationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenPortalActivationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListFlagsResponse200Headers the declared response headers of an HTTP 200 response for ListFlags
 type ListFlagsResponse200Headers struct {
 	NextCursor *string
@@ -11028,6 +12881,12 @@ type ListFlagsResponse401Headers struct {
 
 // ListFlagsResponse403Headers the declared response headers of an HTTP 403 response for ListFlags
 type ListFlagsResponse403Headers struct {
+	XRequestID *string
+}
+
+// ListFlagsResponse429Headers the declared response headers of an HTTP 429 response for ListFlags
+type ListFlagsResponse429Headers struct {
+	RetryAfter *int
 	XRequestID *string
 }
 
@@ -11053,6 +12912,8 @@ type ListFlagsResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11065,6 +12926,8 @@ type ListFlagsResponse struct {
 	Headers401 *ListFlagsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListFlagsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListFlagsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListFlagsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -11089,6 +12952,11 @@ func (r ListFlagsResponse) GetApplicationproblemJSON401() *Unauthenticated {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListFlagsResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListFlagsResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11130,6 +12998,967 @@ func (r ListFlagsResponse) ContentType() string {
 	return ""
 }
 
+// GetMeResponse200Headers the declared response headers of an HTTP 200 response for GetMe
+type GetMeResponse200Headers struct {
+	XRequestID *string
+}
+
+// GetMeResponse400Headers the declared response headers of an HTTP 400 response for GetMe
+type GetMeResponse400Headers struct {
+	XRequestID *string
+}
+
+// GetMeResponse401Headers the declared response headers of an HTTP 401 response for GetMe
+type GetMeResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// GetMeResponse403Headers the declared response headers of an HTTP 403 response for GetMe
+type GetMeResponse403Headers struct {
+	XRequestID *string
+}
+
+// GetMeResponse500Headers the declared response headers of an HTTP 500 response for GetMe
+type GetMeResponse500Headers struct {
+	XRequestID *string
+}
+
+// GetMeResponse503Headers the declared response headers of an HTTP 503 response for GetMe
+type GetMeResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type GetMeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Me
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMeResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetMeResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMeResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetMeResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetMeResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMeResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMeResponse) GetJSON200() *Me {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMyDocumentsResponse200Headers the declared response headers of an HTTP 200 response for ListMyDocuments
+type ListMyDocumentsResponse200Headers struct {
+	XRequestID *string
+}
+
+// ListMyDocumentsResponse400Headers the declared response headers of an HTTP 400 response for ListMyDocuments
+type ListMyDocumentsResponse400Headers struct {
+	XRequestID *string
+}
+
+// ListMyDocumentsResponse401Headers the declared response headers of an HTTP 401 response for ListMyDocuments
+type ListMyDocumentsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// ListMyDocumentsResponse403Headers the declared response headers of an HTTP 403 response for ListMyDocuments
+type ListMyDocumentsResponse403Headers struct {
+	XRequestID *string
+}
+
+// ListMyDocumentsResponse500Headers the declared response headers of an HTTP 500 response for ListMyDocuments
+type ListMyDocumentsResponse500Headers struct {
+	XRequestID *string
+}
+
+// ListMyDocumentsResponse503Headers the declared response headers of an HTTP 503 response for ListMyDocuments
+type ListMyDocumentsResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type ListMyDocumentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MyDocuments
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMyDocumentsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListMyDocumentsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMyDocumentsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListMyDocumentsResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListMyDocumentsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMyDocumentsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyDocumentsResponse) GetJSON200() *MyDocuments {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMyDocumentsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyDocumentsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyDocumentsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMyDocumentsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMyDocumentsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyDocumentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyDocumentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyDocumentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyDocumentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMyExportResponse200Headers the declared response headers of an HTTP 200 response for GetMyExport
+type GetMyExportResponse200Headers struct {
+	ContentDisposition *string
+	XRequestID         *string
+}
+
+// GetMyExportResponse400Headers the declared response headers of an HTTP 400 response for GetMyExport
+type GetMyExportResponse400Headers struct {
+	XRequestID *string
+}
+
+// GetMyExportResponse401Headers the declared response headers of an HTTP 401 response for GetMyExport
+type GetMyExportResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// GetMyExportResponse403Headers the declared response headers of an HTTP 403 response for GetMyExport
+type GetMyExportResponse403Headers struct {
+	XRequestID *string
+}
+
+// GetMyExportResponse500Headers the declared response headers of an HTTP 500 response for GetMyExport
+type GetMyExportResponse500Headers struct {
+	XRequestID *string
+}
+
+// GetMyExportResponse503Headers the declared response headers of an HTTP 503 response for GetMyExport
+type GetMyExportResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type GetMyExportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MyExport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMyExportResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetMyExportResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMyExportResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetMyExportResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetMyExportResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMyExportResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMyExportResponse) GetJSON200() *MyExport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMyExportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyExportResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMyExportResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMyExportResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMyExportResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyExportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyExportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyExportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyExportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMyObligationsResponse200Headers the declared response headers of an HTTP 200 response for ListMyObligations
+type ListMyObligationsResponse200Headers struct {
+	XRequestID *string
+}
+
+// ListMyObligationsResponse400Headers the declared response headers of an HTTP 400 response for ListMyObligations
+type ListMyObligationsResponse400Headers struct {
+	XRequestID *string
+}
+
+// ListMyObligationsResponse401Headers the declared response headers of an HTTP 401 response for ListMyObligations
+type ListMyObligationsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// ListMyObligationsResponse403Headers the declared response headers of an HTTP 403 response for ListMyObligations
+type ListMyObligationsResponse403Headers struct {
+	XRequestID *string
+}
+
+// ListMyObligationsResponse500Headers the declared response headers of an HTTP 500 response for ListMyObligations
+type ListMyObligationsResponse500Headers struct {
+	XRequestID *string
+}
+
+// ListMyObligationsResponse503Headers the declared response headers of an HTTP 503 response for ListMyObligations
+type ListMyObligationsResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type ListMyObligationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MyObligations
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMyObligationsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListMyObligationsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMyObligationsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListMyObligationsResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListMyObligationsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMyObligationsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyObligationsResponse) GetJSON200() *MyObligations {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMyObligationsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyObligationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyObligationsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMyObligationsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMyObligationsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyObligationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyObligationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyObligationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyObligationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMyPaymentsResponse200Headers the declared response headers of an HTTP 200 response for ListMyPayments
+type ListMyPaymentsResponse200Headers struct {
+	XRequestID *string
+}
+
+// ListMyPaymentsResponse400Headers the declared response headers of an HTTP 400 response for ListMyPayments
+type ListMyPaymentsResponse400Headers struct {
+	XRequestID *string
+}
+
+// ListMyPaymentsResponse401Headers the declared response headers of an HTTP 401 response for ListMyPayments
+type ListMyPaymentsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// ListMyPaymentsResponse403Headers the declared response headers of an HTTP 403 response for ListMyPayments
+type ListMyPaymentsResponse403Headers struct {
+	XRequestID *string
+}
+
+// ListMyPaymentsResponse500Headers the declared response headers of an HTTP 500 response for ListMyPayments
+type ListMyPaymentsResponse500Headers struct {
+	XRequestID *string
+}
+
+// ListMyPaymentsResponse503Headers the declared response headers of an HTTP 503 response for ListMyPayments
+type ListMyPaymentsResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type ListMyPaymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MyPayments
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMyPaymentsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListMyPaymentsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMyPaymentsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListMyPaymentsResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListMyPaymentsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMyPaymentsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyPaymentsResponse) GetJSON200() *MyPayments {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMyPaymentsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyPaymentsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyPaymentsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMyPaymentsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMyPaymentsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyPaymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyPaymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyPaymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyPaymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMyPaymentQRPNGResponse200Headers the declared response headers of an HTTP 200 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse200Headers struct {
+	XRequestID *string
+}
+
+// GetMyPaymentQRPNGResponse400Headers the declared response headers of an HTTP 400 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse400Headers struct {
+	XRequestID *string
+}
+
+// GetMyPaymentQRPNGResponse401Headers the declared response headers of an HTTP 401 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// GetMyPaymentQRPNGResponse403Headers the declared response headers of an HTTP 403 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse403Headers struct {
+	XRequestID *string
+}
+
+// GetMyPaymentQRPNGResponse404Headers the declared response headers of an HTTP 404 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse404Headers struct {
+	XRequestID *string
+}
+
+// GetMyPaymentQRPNGResponse500Headers the declared response headers of an HTTP 500 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse500Headers struct {
+	XRequestID *string
+}
+
+// GetMyPaymentQRPNGResponse503Headers the declared response headers of an HTTP 503 response for GetMyPaymentQRPNG
+type GetMyPaymentQRPNGResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type GetMyPaymentQRPNGResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMyPaymentQRPNGResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetMyPaymentQRPNGResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMyPaymentQRPNGResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetMyPaymentQRPNGResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetMyPaymentQRPNGResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetMyPaymentQRPNGResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMyPaymentQRPNGResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMyPaymentQRPNGResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyPaymentQRPNGResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyPaymentQRPNGResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyPaymentQRPNGResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyPaymentQRPNGResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMyPaymentQRSVGResponse200Headers the declared response headers of an HTTP 200 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse200Headers struct {
+	XRequestID *string
+}
+
+// GetMyPaymentQRSVGResponse400Headers the declared response headers of an HTTP 400 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse400Headers struct {
+	XRequestID *string
+}
+
+// GetMyPaymentQRSVGResponse401Headers the declared response headers of an HTTP 401 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// GetMyPaymentQRSVGResponse403Headers the declared response headers of an HTTP 403 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse403Headers struct {
+	XRequestID *string
+}
+
+// GetMyPaymentQRSVGResponse404Headers the declared response headers of an HTTP 404 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse404Headers struct {
+	XRequestID *string
+}
+
+// GetMyPaymentQRSVGResponse500Headers the declared response headers of an HTTP 500 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse500Headers struct {
+	XRequestID *string
+}
+
+// GetMyPaymentQRSVGResponse503Headers the declared response headers of an HTTP 503 response for GetMyPaymentQRSVG
+type GetMyPaymentQRSVGResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type GetMyPaymentQRSVGResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMyPaymentQRSVGResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetMyPaymentQRSVGResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMyPaymentQRSVGResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetMyPaymentQRSVGResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetMyPaymentQRSVGResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetMyPaymentQRSVGResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMyPaymentQRSVGResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMyPaymentQRSVGResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyPaymentQRSVGResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyPaymentQRSVGResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyPaymentQRSVGResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyPaymentQRSVGResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMyReadsResponse200Headers the declared response headers of an HTTP 200 response for ListMyReads
+type ListMyReadsResponse200Headers struct {
+	XRequestID *string
+}
+
+// ListMyReadsResponse401Headers the declared response headers of an HTTP 401 response for ListMyReads
+type ListMyReadsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// ListMyReadsResponse403Headers the declared response headers of an HTTP 403 response for ListMyReads
+type ListMyReadsResponse403Headers struct {
+	XRequestID *string
+}
+
+// ListMyReadsResponse500Headers the declared response headers of an HTTP 500 response for ListMyReads
+type ListMyReadsResponse500Headers struct {
+	XRequestID *string
+}
+
+// ListMyReadsResponse503Headers the declared response headers of an HTTP 503 response for ListMyReads
+type ListMyReadsResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type ListMyReadsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MyReads
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMyReadsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMyReadsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListMyReadsResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListMyReadsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMyReadsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyReadsResponse) GetJSON200() *MyReads {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyReadsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyReadsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMyReadsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMyReadsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyReadsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyReadsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyReadsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyReadsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListObligationsResponse200Headers the declared response headers of an HTTP 200 response for ListObligations
 type ListObligationsResponse200Headers struct {
 	NextCursor *string
@@ -11149,6 +13978,12 @@ type ListObligationsResponse401Headers struct {
 
 // ListObligationsResponse403Headers the declared response headers of an HTTP 403 response for ListObligations
 type ListObligationsResponse403Headers struct {
+	XRequestID *string
+}
+
+// ListObligationsResponse429Headers the declared response headers of an HTTP 429 response for ListObligations
+type ListObligationsResponse429Headers struct {
+	RetryAfter *int
 	XRequestID *string
 }
 
@@ -11174,6 +14009,8 @@ type ListObligationsResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11186,6 +14023,8 @@ type ListObligationsResponse struct {
 	Headers401 *ListObligationsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListObligationsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListObligationsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListObligationsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -11210,6 +14049,11 @@ func (r ListObligationsResponse) GetApplicationproblemJSON401() *Unauthenticated
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListObligationsResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListObligationsResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11335,6 +14179,12 @@ type ListPaymentsResponse403Headers struct {
 	XRequestID *string
 }
 
+// ListPaymentsResponse429Headers the declared response headers of an HTTP 429 response for ListPayments
+type ListPaymentsResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // ListPaymentsResponse500Headers the declared response headers of an HTTP 500 response for ListPayments
 type ListPaymentsResponse500Headers struct {
 	XRequestID *string
@@ -11357,6 +14207,8 @@ type ListPaymentsResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11369,6 +14221,8 @@ type ListPaymentsResponse struct {
 	Headers401 *ListPaymentsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListPaymentsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListPaymentsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListPaymentsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -11393,6 +14247,11 @@ func (r ListPaymentsResponse) GetApplicationproblemJSON401() *Unauthenticated {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListPaymentsResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListPaymentsResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11460,6 +14319,12 @@ type GetPaymentQRPNGResponse404Headers struct {
 	XRequestID *string
 }
 
+// GetPaymentQRPNGResponse429Headers the declared response headers of an HTTP 429 response for GetPaymentQRPNG
+type GetPaymentQRPNGResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // GetPaymentQRPNGResponse500Headers the declared response headers of an HTTP 500 response for GetPaymentQRPNG
 type GetPaymentQRPNGResponse500Headers struct {
 	XRequestID *string
@@ -11482,6 +14347,8 @@ type GetPaymentQRPNGResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11496,6 +14363,8 @@ type GetPaymentQRPNGResponse struct {
 	Headers403 *GetPaymentQRPNGResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetPaymentQRPNGResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPaymentQRPNGResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetPaymentQRPNGResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -11520,6 +14389,11 @@ func (r GetPaymentQRPNGResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetPaymentQRPNGResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetPaymentQRPNGResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11587,6 +14461,12 @@ type GetPaymentQRSVGResponse404Headers struct {
 	XRequestID *string
 }
 
+// GetPaymentQRSVGResponse429Headers the declared response headers of an HTTP 429 response for GetPaymentQRSVG
+type GetPaymentQRSVGResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // GetPaymentQRSVGResponse500Headers the declared response headers of an HTTP 500 response for GetPaymentQRSVG
 type GetPaymentQRSVGResponse500Headers struct {
 	XRequestID *string
@@ -11609,6 +14489,8 @@ type GetPaymentQRSVGResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11623,6 +14505,8 @@ type GetPaymentQRSVGResponse struct {
 	Headers403 *GetPaymentQRSVGResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetPaymentQRSVGResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPaymentQRSVGResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetPaymentQRSVGResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -11647,6 +14531,11 @@ func (r GetPaymentQRSVGResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetPaymentQRSVGResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetPaymentQRSVGResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11714,6 +14603,12 @@ type ListRemindersResponse404Headers struct {
 	XRequestID *string
 }
 
+// ListRemindersResponse429Headers the declared response headers of an HTTP 429 response for ListReminders
+type ListRemindersResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // ListRemindersResponse500Headers the declared response headers of an HTTP 500 response for ListReminders
 type ListRemindersResponse500Headers struct {
 	XRequestID *string
@@ -11738,6 +14633,8 @@ type ListRemindersResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11752,6 +14649,8 @@ type ListRemindersResponse struct {
 	Headers403 *ListRemindersResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListRemindersResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListRemindersResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListRemindersResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -11781,6 +14680,11 @@ func (r ListRemindersResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListRemindersResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListRemindersResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11844,6 +14748,12 @@ type ListSLAResponse403Headers struct {
 	XRequestID *string
 }
 
+// ListSLAResponse429Headers the declared response headers of an HTTP 429 response for ListSLA
+type ListSLAResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // ListSLAResponse500Headers the declared response headers of an HTTP 500 response for ListSLA
 type ListSLAResponse500Headers struct {
 	XRequestID *string
@@ -11866,6 +14776,8 @@ type ListSLAResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11878,6 +14790,8 @@ type ListSLAResponse struct {
 	Headers401 *ListSLAResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListSLAResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListSLAResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListSLAResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -11902,6 +14816,11 @@ func (r ListSLAResponse) GetApplicationproblemJSON401() *Unauthenticated {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListSLAResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListSLAResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11965,6 +14884,12 @@ type GetStatsResponse403Headers struct {
 	XRequestID *string
 }
 
+// GetStatsResponse429Headers the declared response headers of an HTTP 429 response for GetStats
+type GetStatsResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // GetStatsResponse500Headers the declared response headers of an HTTP 500 response for GetStats
 type GetStatsResponse500Headers struct {
 	XRequestID *string
@@ -11987,6 +14912,8 @@ type GetStatsResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11999,6 +14926,8 @@ type GetStatsResponse struct {
 	Headers401 *GetStatsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetStatsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetStatsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetStatsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -12023,6 +14952,11 @@ func (r GetStatsResponse) GetApplicationproblemJSON401() *Unauthenticated {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r GetStatsResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetStatsResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -12086,6 +15020,12 @@ type ListUnmatchedCreditsResponse403Headers struct {
 	XRequestID *string
 }
 
+// ListUnmatchedCreditsResponse429Headers the declared response headers of an HTTP 429 response for ListUnmatchedCredits
+type ListUnmatchedCreditsResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // ListUnmatchedCreditsResponse500Headers the declared response headers of an HTTP 500 response for ListUnmatchedCredits
 type ListUnmatchedCreditsResponse500Headers struct {
 	XRequestID *string
@@ -12108,6 +15048,8 @@ type ListUnmatchedCreditsResponse struct {
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -12120,6 +15062,8 @@ type ListUnmatchedCreditsResponse struct {
 	Headers401 *ListUnmatchedCreditsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListUnmatchedCreditsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUnmatchedCreditsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListUnmatchedCreditsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -12144,6 +15088,11 @@ func (r ListUnmatchedCreditsResponse) GetApplicationproblemJSON401() *Unauthenti
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r ListUnmatchedCreditsResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListUnmatchedCreditsResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -12226,6 +15175,12 @@ type AssignUnmatchedCreditResponse422Headers struct {
 	XRequestID *string
 }
 
+// AssignUnmatchedCreditResponse429Headers the declared response headers of an HTTP 429 response for AssignUnmatchedCredit
+type AssignUnmatchedCreditResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // AssignUnmatchedCreditResponse500Headers the declared response headers of an HTTP 500 response for AssignUnmatchedCredit
 type AssignUnmatchedCreditResponse500Headers struct {
 	XRequestID *string
@@ -12256,6 +15211,8 @@ type AssignUnmatchedCreditResponse struct {
 	ApplicationproblemJSON413 *TooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -12276,6 +15233,8 @@ type AssignUnmatchedCreditResponse struct {
 	Headers413 *AssignUnmatchedCreditResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *AssignUnmatchedCreditResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AssignUnmatchedCreditResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *AssignUnmatchedCreditResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -12320,6 +15279,11 @@ func (r AssignUnmatchedCreditResponse) GetApplicationproblemJSON413() *TooLarge 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r AssignUnmatchedCreditResponse) GetApplicationproblemJSON422() *Unprocessable {
 	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AssignUnmatchedCreditResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -12397,6 +15361,12 @@ type ReturnUnmatchedCreditResponse413Headers struct {
 	XRequestID *string
 }
 
+// ReturnUnmatchedCreditResponse429Headers the declared response headers of an HTTP 429 response for ReturnUnmatchedCredit
+type ReturnUnmatchedCreditResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
 // ReturnUnmatchedCreditResponse500Headers the declared response headers of an HTTP 500 response for ReturnUnmatchedCredit
 type ReturnUnmatchedCreditResponse500Headers struct {
 	XRequestID *string
@@ -12425,6 +15395,8 @@ type ReturnUnmatchedCreditResponse struct {
 	ApplicationproblemJSON409 *CreditDecided
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -12443,6 +15415,8 @@ type ReturnUnmatchedCreditResponse struct {
 	Headers409 *ReturnUnmatchedCreditResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *ReturnUnmatchedCreditResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReturnUnmatchedCreditResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ReturnUnmatchedCreditResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -12482,6 +15456,11 @@ func (r ReturnUnmatchedCreditResponse) GetApplicationproblemJSON409() *CreditDec
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r ReturnUnmatchedCreditResponse) GetApplicationproblemJSON413() *TooLarge {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReturnUnmatchedCreditResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -12727,6 +15706,40 @@ func (c *ClientWithResponses) ListCitizenPaymentsWithResponse(ctx context.Contex
 	return ParseListCitizenPaymentsResponse(rsp)
 }
 
+// OpenPortalAccessWithResponse Issue portal credentials
+//
+// Creates or replaces the citizen's credentials for the citizen's portal (/obcan/), issued at the counter on an identity card (seed 000): the answer shows the password this once; lhuta keeps only its argon2id hash, and the citizen must change it at the first sign-in. Re-issuing replaces the old credentials and signs out their sessions. The citizen must have a case (at the token's office, for a token bound to one).
+//
+// Roles: clerk.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/citizens/{citizen_id}/portal-access (the `OpenPortalAccess` operationId).
+func (c *ClientWithResponses) OpenPortalAccessWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalAccessParams, reqEditors ...RequestEditorFn) (*OpenPortalAccessResponse, error) {
+	rsp, err := c.OpenPortalAccess(ctx, citizenId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenPortalAccessResponse(rsp)
+}
+
+// OpenPortalActivationWithResponse Issue a NIA activation code
+//
+// Issues a one-time activation code for the citizen's first sign-in to the citizen's portal with the national identity (NIA, SAML 2.0), printed at the counter on an identity card (seed 000): the answer shows the code this once; lhuta keeps only its SHA-256. At the first NIA sign-in the citizen enters it once, and NIA's pseudonym of the citizen is bound to them; later NIA sign-ins need no code. The code is 12 characters (dashes, spaces and case do not count), used once, and expires after 30 days; issuing a new one ends the citizen's unused codes. The citizen must have a case (at the token's office, for a token bound to one).
+//
+// Roles: clerk.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
+func (c *ClientWithResponses) OpenPortalActivationWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*OpenPortalActivationResponse, error) {
+	rsp, err := c.OpenPortalActivation(ctx, citizenId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenPortalActivationResponse(rsp)
+}
+
 // ListFlagsWithResponse Flags
 //
 // Possible misdemeanours raised by as_of, oldest first, a page at a time.
@@ -12742,6 +15755,142 @@ func (c *ClientWithResponses) ListFlagsWithResponse(ctx context.Context, params 
 		return nil, err
 	}
 	return ParseListFlagsResponse(rsp)
+}
+
+// GetMeWithResponse The signed-in citizen
+//
+// Who the signed-in citizen is to lhuta, and their cases.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me (the `GetMe` operationId).
+func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, params *GetMeParams, reqEditors ...RequestEditorFn) (*GetMeResponse, error) {
+	rsp, err := c.GetMe(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMeResponse(rsp)
+}
+
+// ListMyDocumentsWithResponse My documents
+//
+// What the citizen's cases know about their documents: validity ends and identity cards reported lost or stolen. The authoritative source is the state's citizen portal.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/documents (the `ListMyDocuments` operationId).
+func (c *ClientWithResponses) ListMyDocumentsWithResponse(ctx context.Context, params *ListMyDocumentsParams, reqEditors ...RequestEditorFn) (*ListMyDocumentsResponse, error) {
+	rsp, err := c.ListMyDocuments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyDocumentsResponse(rsp)
+}
+
+// GetMyExportWithResponse All my data (GDPR čl. 15)
+//
+// All that lhuta holds about the citizen, with the purposes, legal bases and retention (retention rules: not yet configured), as a JSON download (Content-Disposition: attachment).
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/export (the `GetMyExport` operationId).
+func (c *ClientWithResponses) GetMyExportWithResponse(ctx context.Context, params *GetMyExportParams, reqEditors ...RequestEditorFn) (*GetMyExportResponse, error) {
+	rsp, err := c.GetMyExport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyExportResponse(rsp)
+}
+
+// ListMyObligationsWithResponse My obligations
+//
+// Every obligation of the citizen's cases as of as_of, soonest due first; each case's obligations as the office sees them, without its internal fields.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/obligations (the `ListMyObligations` operationId).
+func (c *ClientWithResponses) ListMyObligationsWithResponse(ctx context.Context, params *ListMyObligationsParams, reqEditors ...RequestEditorFn) (*ListMyObligationsResponse, error) {
+	rsp, err := c.ListMyObligations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyObligationsResponse(rsp)
+}
+
+// ListMyPaymentsWithResponse My payment obligations
+//
+// The citizen's payment obligations as of as_of, each with the payments received on it.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/payments (the `ListMyPayments` operationId).
+func (c *ClientWithResponses) ListMyPaymentsWithResponse(ctx context.Context, params *ListMyPaymentsParams, reqEditors ...RequestEditorFn) (*ListMyPaymentsResponse, error) {
+	rsp, err := c.ListMyPayments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyPaymentsResponse(rsp)
+}
+
+// GetMyPaymentQRPNGWithResponse QR Platba of my payment obligation (PNG)
+//
+// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/payments/{payment_id}/qr.png (the `GetMyPaymentQRPNG` operationId).
+func (c *ClientWithResponses) GetMyPaymentQRPNGWithResponse(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRPNGParams, reqEditors ...RequestEditorFn) (*GetMyPaymentQRPNGResponse, error) {
+	rsp, err := c.GetMyPaymentQRPNG(ctx, paymentId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyPaymentQRPNGResponse(rsp)
+}
+
+// GetMyPaymentQRSVGWithResponse QR Platba of my payment obligation (SVG)
+//
+// The QR Platba image of one of the citizen's own payment obligations (what is still owed as of as_of). Not audited: it is the citizen's own read.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/payments/{payment_id}/qr.svg (the `GetMyPaymentQRSVG` operationId).
+func (c *ClientWithResponses) GetMyPaymentQRSVGWithResponse(ctx context.Context, paymentId PaymentId, params *GetMyPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*GetMyPaymentQRSVGResponse, error) {
+	rsp, err := c.GetMyPaymentQRSVG(ctx, paymentId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyPaymentQRSVGResponse(rsp)
+}
+
+// ListMyReadsWithResponse Who read my data
+//
+// Reads of the citizen's personal data by staff, from the audit, newest first (at most 500): when, which case, the reader's office and role; never the reader's name.
+//
+// Roles: citizen (the portal's session cookie or a bearer token issued to the citizen); a staff token is refused (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/reads (the `ListMyReads` operationId).
+func (c *ClientWithResponses) ListMyReadsWithResponse(ctx context.Context, params *ListMyReadsParams, reqEditors ...RequestEditorFn) (*ListMyReadsResponse, error) {
+	rsp, err := c.ListMyReads(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyReadsResponse(rsp)
 }
 
 // ListObligationsWithResponse Obligations
@@ -13272,6 +16421,13 @@ func ParseOpenCaseResponse(rsp *http.Response) (*OpenCaseResponse, error) {
 		}
 		response.ApplicationproblemJSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13363,6 +16519,23 @@ func ParseOpenCaseResponse(rsp *http.Response) (*OpenCaseResponse, error) {
 			headers.XRequestID = &value
 		}
 		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers OpenCaseResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers OpenCaseResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -13444,6 +16617,13 @@ func ParseGetCaseResponse(rsp *http.Response) (*GetCaseResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13518,6 +16698,23 @@ func ParseGetCaseResponse(rsp *http.Response) (*GetCaseResponse, error) {
 			headers.XRequestID = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetCaseResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetCaseResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -13599,6 +16796,13 @@ func ParseListCaseEventsResponse(rsp *http.Response) (*ListCaseEventsResponse, e
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13673,6 +16877,23 @@ func ParseListCaseEventsResponse(rsp *http.Response) (*ListCaseEventsResponse, e
 			headers.XRequestID = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListCaseEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListCaseEventsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -13774,6 +16995,13 @@ func ParseRecordEventResponse(rsp *http.Response) (*RecordEventResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -13879,6 +17107,23 @@ func ParseRecordEventResponse(rsp *http.Response) (*RecordEventResponse, error) 
 			headers.XRequestID = &value
 		}
 		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers RecordEventResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers RecordEventResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -13953,6 +17198,13 @@ func ParseListCitizenCasesResponse(rsp *http.Response) (*ListCitizenCasesRespons
 		}
 		response.ApplicationproblemJSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14017,6 +17269,23 @@ func ParseListCitizenCasesResponse(rsp *http.Response) (*ListCitizenCasesRespons
 			headers.XRequestID = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListCitizenCasesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListCitizenCasesResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -14091,6 +17360,13 @@ func ParseListCitizenPaymentsResponse(rsp *http.Response) (*ListCitizenPaymentsR
 		}
 		response.ApplicationproblemJSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14158,6 +17434,23 @@ func ParseListCitizenPaymentsResponse(rsp *http.Response) (*ListCitizenPaymentsR
 			headers.XRequestID = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListCitizenPaymentsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListCitizenPaymentsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -14170,6 +17463,364 @@ func ParseListCitizenPaymentsResponse(rsp *http.Response) (*ListCitizenPaymentsR
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListCitizenPaymentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseOpenPortalAccessResponse parses an HTTP response from a OpenPortalAccessWithResponse call
+func ParseOpenPortalAccessResponse(rsp *http.Response) (*OpenPortalAccessResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenPortalAccessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PortalAccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers OpenPortalAccessResponse201Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers OpenPortalAccessResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers OpenPortalAccessResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers OpenPortalAccessResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers OpenPortalAccessResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers OpenPortalAccessResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers OpenPortalAccessResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers OpenPortalAccessResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseOpenPortalActivationResponse parses an HTTP response from a OpenPortalActivationWithResponse call
+func ParseOpenPortalActivationResponse(rsp *http.Response) (*OpenPortalActivationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenPortalActivationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PortalActivation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers OpenPortalActivationResponse201Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers OpenPortalActivationResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers OpenPortalActivationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers OpenPortalActivationResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers OpenPortalActivationResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers OpenPortalActivationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers OpenPortalActivationResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers OpenPortalActivationResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -14231,6 +17882,13 @@ func ParseListFlagsResponse(rsp *http.Response) (*ListFlagsResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -14306,6 +17964,23 @@ func ParseListFlagsResponse(rsp *http.Response) (*ListFlagsResponse, error) {
 			headers.XRequestID = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListFlagsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListFlagsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -14318,6 +17993,1120 @@ func ParseListFlagsResponse(rsp *http.Response) (*ListFlagsResponse, error) {
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListFlagsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMeResponse parses an HTTP response from a GetMeWithResponse call
+func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Me
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMeResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetMeResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetMeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetMeResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetMeResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMyDocumentsResponse parses an HTTP response from a ListMyDocumentsWithResponse call
+func ParseListMyDocumentsResponse(rsp *http.Response) (*ListMyDocumentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyDocumentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MyDocuments
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMyDocumentsResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListMyDocumentsResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListMyDocumentsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListMyDocumentsResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListMyDocumentsResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMyDocumentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMyExportResponse parses an HTTP response from a GetMyExportWithResponse call
+func ParseGetMyExportResponse(rsp *http.Response) (*GetMyExportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyExportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MyExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMyExportResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetMyExportResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetMyExportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetMyExportResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetMyExportResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMyExportResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMyObligationsResponse parses an HTTP response from a ListMyObligationsWithResponse call
+func ParseListMyObligationsResponse(rsp *http.Response) (*ListMyObligationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyObligationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MyObligations
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMyObligationsResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListMyObligationsResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListMyObligationsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListMyObligationsResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListMyObligationsResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMyObligationsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMyPaymentsResponse parses an HTTP response from a ListMyPaymentsWithResponse call
+func ParseListMyPaymentsResponse(rsp *http.Response) (*ListMyPaymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyPaymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MyPayments
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMyPaymentsResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListMyPaymentsResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListMyPaymentsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListMyPaymentsResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListMyPaymentsResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMyPaymentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMyPaymentQRPNGResponse parses an HTTP response from a GetMyPaymentQRPNGWithResponse call
+func ParseGetMyPaymentQRPNGResponse(rsp *http.Response) (*GetMyPaymentQRPNGResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyPaymentQRPNGResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMyPaymentQRPNGResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetMyPaymentQRPNGResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetMyPaymentQRPNGResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetMyPaymentQRPNGResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetMyPaymentQRPNGResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetMyPaymentQRPNGResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMyPaymentQRPNGResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMyPaymentQRSVGResponse parses an HTTP response from a GetMyPaymentQRSVGWithResponse call
+func ParseGetMyPaymentQRSVGResponse(rsp *http.Response) (*GetMyPaymentQRSVGResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyPaymentQRSVGResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMyPaymentQRSVGResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetMyPaymentQRSVGResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetMyPaymentQRSVGResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetMyPaymentQRSVGResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetMyPaymentQRSVGResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetMyPaymentQRSVGResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMyPaymentQRSVGResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMyReadsResponse parses an HTTP response from a ListMyReadsWithResponse call
+func ParseListMyReadsResponse(rsp *http.Response) (*ListMyReadsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyReadsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MyReads
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMyReadsResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListMyReadsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListMyReadsResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListMyReadsResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMyReadsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -14379,6 +19168,13 @@ func ParseListObligationsResponse(rsp *http.Response) (*ListObligationsResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -14454,6 +19250,23 @@ func ParseListObligationsResponse(rsp *http.Response) (*ListObligationsResponse,
 			headers.XRequestID = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListObligationsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListObligationsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -14584,6 +19397,13 @@ func ParseListPaymentsResponse(rsp *http.Response) (*ListPaymentsResponse, error
 		}
 		response.ApplicationproblemJSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -14658,6 +19478,23 @@ func ParseListPaymentsResponse(rsp *http.Response) (*ListPaymentsResponse, error
 			headers.XRequestID = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListPaymentsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListPaymentsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -14731,6 +19568,13 @@ func ParseGetPaymentQRPNGResponse(rsp *http.Response) (*GetPaymentQRPNGResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -14806,6 +19650,23 @@ func ParseGetPaymentQRPNGResponse(rsp *http.Response) (*GetPaymentQRPNGResponse,
 			headers.XRequestID = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetPaymentQRPNGResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetPaymentQRPNGResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -14879,6 +19740,13 @@ func ParseGetPaymentQRSVGResponse(rsp *http.Response) (*GetPaymentQRSVGResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -14954,6 +19822,23 @@ func ParseGetPaymentQRSVGResponse(rsp *http.Response) (*GetPaymentQRSVGResponse,
 			headers.XRequestID = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetPaymentQRSVGResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetPaymentQRSVGResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -15035,6 +19920,13 @@ func ParseListRemindersResponse(rsp *http.Response) (*ListRemindersResponse, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15109,6 +20001,23 @@ func ParseListRemindersResponse(rsp *http.Response) (*ListRemindersResponse, err
 			headers.XRequestID = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListRemindersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListRemindersResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -15182,6 +20091,13 @@ func ParseListSLAResponse(rsp *http.Response) (*ListSLAResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -15257,6 +20173,23 @@ func ParseListSLAResponse(rsp *http.Response) (*ListSLAResponse, error) {
 			headers.XRequestID = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListSLAResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListSLAResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -15330,6 +20263,13 @@ func ParseGetStatsResponse(rsp *http.Response) (*GetStatsResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -15405,6 +20345,23 @@ func ParseGetStatsResponse(rsp *http.Response) (*GetStatsResponse, error) {
 			headers.XRequestID = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetStatsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetStatsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -15478,6 +20435,13 @@ func ParseListUnmatchedCreditsResponse(rsp *http.Response) (*ListUnmatchedCredit
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -15553,6 +20517,23 @@ func ParseListUnmatchedCreditsResponse(rsp *http.Response) (*ListUnmatchedCredit
 			headers.XRequestID = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListUnmatchedCreditsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListUnmatchedCreditsResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -15654,6 +20635,13 @@ func ParseAssignUnmatchedCreditResponse(rsp *http.Response) (*AssignUnmatchedCre
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -15759,6 +20747,23 @@ func ParseAssignUnmatchedCreditResponse(rsp *http.Response) (*AssignUnmatchedCre
 			headers.XRequestID = &value
 		}
 		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers AssignUnmatchedCreditResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers AssignUnmatchedCreditResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
@@ -15854,6 +20859,13 @@ func ParseReturnUnmatchedCreditResponse(rsp *http.Response) (*ReturnUnmatchedCre
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15948,6 +20960,23 @@ func ParseReturnUnmatchedCreditResponse(rsp *http.Response) (*ReturnUnmatchedCre
 			headers.XRequestID = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReturnUnmatchedCreditResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ReturnUnmatchedCreditResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {

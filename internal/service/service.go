@@ -1,18 +1,20 @@
 // Package service assembles lhuta's service from one Config: the write door
 // on the store, the projection pipeline and the event feed under the
-// projection lease, and the HTTP API with the web console. New builds it and
-// Run serves until its context ends. `lhuta serve` and the benchmark run the
+// projection lease, and the HTTP API with the web console and the citizen's
+// portal. New builds it and Run serves until its context ends. `lhuta serve` and the benchmark run the
 // service through it, so that what is measured is what is served.
 package service
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"sync"
@@ -27,8 +29,11 @@ import (
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/feed"
+	"github.com/lhuta/lhuta/internal/forwarded"
 	"github.com/lhuta/lhuta/internal/lease"
 	"github.com/lhuta/lhuta/internal/reminders"
+	"github.com/lhuta/lhuta/internal/sso"
+	"github.com/lhuta/lhuta/portal"
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/ui"
 )
@@ -67,7 +72,25 @@ type Config struct {
 	// Reminders configures the e-mail reminders (Reminders.SMTPURL "":
 	// planned and listed, not sent); Today, Offices and Log are the service's.
 	Reminders reminders.Config
-	Log       *slog.Logger
+	// SSO signs staff in through the office's identity provider, in the
+	// console and with its access tokens on the API (nil: tokens only).
+	SSO *sso.Provider
+	// PublicURL is where browsers reach lhuta (LHUTA_PUBLIC_URL); the
+	// identity provider sends them back under it ("": the request's host).
+	PublicURL string
+	// TLSCert and TLSKey are PEM files: with them the service speaks HTTPS
+	// itself ("": plain HTTP, behind a proxy or on localhost).
+	TLSCert, TLSKey string
+	// TrustedProxies are the addresses whose X-Forwarded-Proto and
+	// X-Forwarded-For are believed (internal/forwarded).
+	TrustedProxies []netip.Prefix
+	// Portal configures the citizen's portal (/obcan/, docs/PORTAL.md) and
+	// its NIA sign-in; its DB and Log are the service's.
+	Portal portal.Config
+	// MinPositionWait is how long a query with min_position waits for the
+	// read models (0: handlers.DefaultMinPositionWait).
+	MinPositionWait time.Duration
+	Log             *slog.Logger
 }
 
 // shutdownWait bounds how long Run lets the requests under way finish.
@@ -84,10 +107,13 @@ type Service struct {
 	api        *handlers.Server
 	http       *http.Server
 	ln         net.Listener
+	// https is whether the service serves HTTPS itself (TLSCert); not read
+	// from http.TLSConfig, which Serve sets up for HTTP/2 either way.
+	https bool
 }
 
 // New assembles the service; nothing runs until Run. It fails on reminder
-// settings that do not hold (reminders.New).
+// or NIA settings that do not hold (reminders.New, portal.New).
 func New(cfg Config) (*Service, error) {
 	if cfg.Reads == nil {
 		cfg.Reads = cfg.DB
@@ -128,29 +154,58 @@ func New(cfg Config) (*Service, error) {
 	// One instance of all those on the database projects (and feeds): the
 	// one holding the lease; the others stand by and take over when it dies.
 	s.projecting = lease.New(cfg.DB, "projections", cfg.Log)
+	// The citizen's portal (/obcan/, docs/PORTAL.md): its sessions reach /v1/me*.
+	pc := cfg.Portal
+	pc.DB, pc.Log = cfg.DB.SQL, cfg.Log
+	citizens, err := portal.New(pc)
+	if err != nil {
+		return nil, err
+	}
 	s.api = handlers.New(handlers.Config{
+		Portal:          citizens,
+		MinPositionWait: cfg.MinPositionWait,
 		// The write side starts a case from the state the projection stored
 		// (on the primary) and reads only the events after it.
-		Repo:       caserepo.New(s.store).WithSnapshots(projections.NewReader(cfg.DB.SQL)),
-		Reader:     projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
-		Offices:    cfg.Offices,
-		Reminders:  s.reminders,
-		Projecting: s.projecting.Held,
-		Collectors: collectors,
-		ReadDB:     readDB,
-		Pipeline:   s.pipeline,
-		DB:         cfg.DB.SQL,
-		Tokens:     cfg.Tokens,
-		Today:      cfg.Today,
-		Log:        cfg.Log,
+		Repo:         caserepo.New(s.store).WithSnapshots(projections.NewReader(cfg.DB.SQL)),
+		Reader:       projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
+		Offices:      cfg.Offices,
+		Reminders:    s.reminders,
+		Projecting:   s.projecting.Held,
+		Collectors:   collectors,
+		ReadDB:       readDB,
+		Pipeline:     s.pipeline,
+		AccessTokens: accessTokens(cfg.SSO),
+		DB:           cfg.DB.SQL,
+		Tokens:       cfg.Tokens,
+		Today:        cfg.Today,
+		Log:          cfg.Log,
 
 		LossReportThreshold: cfg.LossReportThreshold,
 		DBTimeout:           cfg.DBTimeout,
 	})
 	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
-	console := ui.Config{Identify: s.api.Identify, Today: cfg.Today, Log: cfg.Log, Offices: cfg.Offices}
-	s.http = handlers.HTTPServer(cfg.Addr, ui.Mount(s.api.Routes(), console), handlers.DefaultTimeouts)
+	console := ui.Config{Identify: s.api.Identify, Today: cfg.Today, Log: cfg.Log, Offices: cfg.Offices,
+		SSO: cfg.SSO, PublicURL: cfg.PublicURL}
+	api := s.api.Routes()
+	s.http = handlers.HTTPServer(cfg.Addr, forwarded.Handler(cfg.TrustedProxies, citizens.Mount(ui.Mount(api, console), api)), handlers.DefaultTimeouts)
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-cert and --tls-key (LHUTA_TLS_CERT, LHUTA_TLS_KEY) need both a PEM certificate and its key: %w", err)
+		}
+		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.https = true
+	}
 	return s, nil
+}
+
+// accessTokens is the provider as the API's verifier of access tokens, or
+// none (a nil *sso.Provider in the interface would not be nil).
+func accessTokens(p *sso.Provider) handlers.AccessTokens {
+	if p == nil {
+		return nil
+	}
+	return p
 }
 
 // Listen binds the listen address and returns it; Run does it when it was
@@ -183,14 +238,20 @@ func (s *Service) Run(ctx context.Context) error {
 	go func() { defer close(remDone); _ = s.reminders.Run(pipeCtx) }()
 	defer func() { stopPipeline(); <-remDone }()
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- s.http.Serve(s.ln) }()
+	go func() {
+		if s.https {
+			httpErr <- s.http.ServeTLS(s.ln, "", "")
+			return
+		}
+		httpErr <- s.http.Serve(s.ln)
+	}()
 	if s.cfg.LoadTokens != nil {
 		reload := make(chan os.Signal, 1)
 		signal.Notify(reload, syscall.SIGHUP)
 		defer signal.Stop(reload)
 		go s.reloadTokens(pipeCtx, reload)
 	}
-	log.Info("lhuta is listening", "addr", s.ln.Addr().String(), "today", s.cfg.Today().String())
+	log.Info("lhuta is listening", "addr", s.ln.Addr().String(), "https", s.https, "today", s.cfg.Today().String())
 
 	var err error
 	pipelineDone := false

@@ -1,0 +1,151 @@
+// Package signin limits failed sign-ins (API.md, "The citizen's portal"):
+// per account and per address, after Free failures every further attempt
+// waits, and the wait doubles with each failure up to Max. A success clears
+// the account's count, not the address's: one address trying many accounts
+// stays slowed down.
+//
+// The citizen's portal uses it for its password form and its activation
+// codes, the staff console for its sign-in form, and the API for unknown
+// bearer tokens (per address: a token has no account to count by).
+//
+// The counts are kept in the process's memory: behind a load balancer each
+// instance counts on its own, so an attacker gets at most Free failures per
+// instance before waiting.
+package signin
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Defaults: five free failures, then 30 s, doubling up to an hour; a key
+// without a failure for a day is forgotten.
+const (
+	DefaultFree   = 5
+	DefaultFirst  = 30 * time.Second
+	DefaultMax    = time.Hour
+	DefaultForget = 24 * time.Hour
+)
+
+// Limiter counts failed sign-ins by key ("account:…", "address:…").
+type Limiter struct {
+	// Free is how many failures pass before the first wait.
+	Free int
+	// First is the first wait; each further failure doubles it, up to Max.
+	First, Max time.Duration
+	// Forget drops a key whose last failure is older than this.
+	Forget time.Duration
+	// Now is the limiter's clock (nil: time.Now).
+	Now func() time.Time
+
+	mu   sync.Mutex
+	keys map[string]*record
+}
+
+type record struct {
+	failures int
+	last     time.Time
+	until    time.Time
+}
+
+// New returns a Limiter with the defaults.
+func New() *Limiter {
+	return &Limiter{Free: DefaultFree, First: DefaultFirst, Max: DefaultMax, Forget: DefaultForget}
+}
+
+func (l *Limiter) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+// Account and Address are the keys of an account and of a client address.
+func Account(name string) string { return "account:" + name }
+
+// Address is the key of a client's address.
+func Address(addr string) string { return "address:" + addr }
+
+// ClientAddress is the address failures of a request are counted by: the
+// TCP peer (a proxy in front must be trusted to pass its clients apart; it
+// is not read from headers a client can set).
+func ClientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// RetryAfter sets the Retry-After header to a wait in whole seconds,
+// rounded up, and returns them.
+func RetryAfter(w http.ResponseWriter, wait time.Duration) int {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return secs
+}
+
+// Wait returns how long the keys must wait before another attempt (0: try
+// now): the longest wait of any of them. Call it before checking the
+// password, so that a locked account's password is not even tried.
+func (l *Limiter) Wait(keys ...string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var wait time.Duration
+	for _, k := range keys {
+		if r := l.keys[k]; r != nil && r.until.After(now) {
+			wait = max(wait, r.until.Sub(now))
+		}
+	}
+	return wait
+}
+
+// Fail records a failed attempt under every key and returns the wait it
+// brings (0 while the failures are still free).
+func (l *Limiter) Fail(keys ...string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if l.keys == nil {
+		l.keys = map[string]*record{}
+	}
+	for k, r := range l.keys {
+		if now.Sub(r.last) > l.Forget && !r.until.After(now) {
+			delete(l.keys, k)
+		}
+	}
+	var wait time.Duration
+	for _, k := range keys {
+		r := l.keys[k]
+		if r == nil {
+			r = &record{}
+			l.keys[k] = r
+		}
+		r.failures++
+		r.last = now
+		if over := r.failures - l.Free; over > 0 {
+			d := l.First
+			for i := 1; i < over && d < l.Max; i++ {
+				d *= 2
+			}
+			d = min(d, l.Max)
+			r.until = now.Add(d)
+			wait = max(wait, d)
+		}
+	}
+	return wait
+}
+
+// Succeed clears the count of the keys (the account's, after its password
+// was right).
+func (l *Limiter) Succeed(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		delete(l.keys, k)
+	}
+}
