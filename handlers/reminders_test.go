@@ -53,4 +53,17 @@ func TestRemindersThroughHTTP(t *testing.T) {
 		it["id"] != id+".obligation_due.apply_for_id_card-1.20260401" {
 		t.Errorf("reminder: %v", it)
 	}
+
+	// Withdrawn through HTTP, dated today by default; the plan stays, and
+	// the consent is checked again at delivery (docs/API.md, Reminders).
+	s.record(id, "ContactConsentWithdrawn", map[string]any{})
+	h := s.do("GET", "/v1/cases/"+id+"/events", "clerk-token", nil)
+	events, _ := h.body["items"].([]any)
+	if h.status != 200 || len(events) == 0 {
+		t.Fatalf("the history: %d %v", h.status, h.body)
+	}
+	last := events[len(events)-1].(map[string]any)
+	if data, _ := last["data"].(map[string]any); last["type"] != "ContactConsentWithdrawn" || data["withdrawn_on"] != "2026-03-18" {
+		t.Errorf("the last event: %v", last)
+	}
 }
