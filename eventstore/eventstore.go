@@ -100,6 +100,10 @@ type Store interface {
 		prepare func(ctx context.Context, tx *sql.Tx) (NewEvent, error)) ([]Event, error)
 	// Load returns a stream's events in version order, or ErrNotFound.
 	Load(ctx context.Context, streamID string) ([]Event, error)
+	// LoadAfter returns a stream's events after version after, in version
+	// order (none when the stream is not longer); a stream that does not
+	// exist is ErrNotFound.
+	LoadAfter(ctx context.Context, streamID string, after int64) ([]Event, error)
 	// ReadLog returns up to limit events of the global log after the cursor,
 	// in reading order; only events whose place in that order is final are
 	// returned, so a reader that follows the log never skips one.

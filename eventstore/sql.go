@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -14,13 +15,55 @@ type SQLStore struct {
 	db      *sql.DB
 	dialect Dialect
 	sealer  Sealer
+	// keyTTL is how long an idempotency key answers; now is the clock it
+	// is counted by.
+	keyTTL time.Duration
+	now    func() time.Time
 }
+
+// DefaultKeyTTL is how long an idempotency key answers retries unless
+// WithKeyTTL says otherwise (LHUTA_IDEMPOTENCY_TTL): 7 days.
+const DefaultKeyTTL = 7 * 24 * time.Hour
 
 // NewSQLStore returns a Store on db, which must hold the schema of package
 // migrations. It stores event data as it is given; DB.Store returns one that
 // seals personal values with the database's Sealer.
 func NewSQLStore(db *sql.DB, dialect Dialect) *SQLStore {
-	return &SQLStore{db: db, dialect: dialect}
+	return &SQLStore{db: db, dialect: dialect, keyTTL: DefaultKeyTTL, now: time.Now}
+}
+
+// WithKeyTTL sets how long an idempotency key answers retries, counted by
+// now (nil: time.Now). Within the period a key gives its first answer; after
+// it the key is free, as if it had never been sent: FindKey no longer finds
+// it and an append may record it anew, even before ExpireKeys removes it.
+func (s *SQLStore) WithKeyTTL(ttl time.Duration, now func() time.Time) *SQLStore {
+	if now == nil {
+		now = time.Now
+	}
+	s.keyTTL, s.now = ttl, now
+	return s
+}
+
+// keyCutoff is the Unix second before which a key was recorded too long ago.
+func (s *SQLStore) keyCutoff() int64 { return s.clock().Add(-cmp.Or(s.keyTTL, DefaultKeyTTL)).Unix() }
+
+// clock is the store's now (time.Now unless WithKeyTTL set another).
+func (s *SQLStore) clock() time.Time {
+	if s.now == nil {
+		return time.Now()
+	}
+	return s.now()
+}
+
+// ExpireKeys deletes the idempotency keys recorded longer than the period
+// ago and returns how many; lhuta serve runs it hourly on the instance that
+// holds the projection's lease.
+func (s *SQLStore) ExpireKeys(ctx context.Context) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE recorded_unix < $1`, s.keyCutoff())
+	if err != nil {
+		return 0, fmt.Errorf("expire idempotency keys: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // Sealer encrypts the personal values of an event's data before the store
@@ -39,7 +82,7 @@ type Sealer interface {
 
 // Store returns the Store on db that seals with db.Sealer (none: plaintext).
 func (db *DB) Store() *SQLStore {
-	return &SQLStore{db: db.SQL, dialect: db.Dialect, sealer: db.Sealer}
+	return &SQLStore{db: db.SQL, dialect: db.Dialect, sealer: db.Sealer, keyTTL: DefaultKeyTTL, now: time.Now}
 }
 
 // seal seals the events' data for the stream, when the store has a Sealer.
@@ -166,12 +209,24 @@ func (s *SQLStore) appendTx(ctx context.Context, streamID string, expected int64
 			recorded = append(recorded, ev)
 		}
 		if k := meta.Idempotency; k != nil {
-			_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (actor, idem_key, request_hash, stream_id, position)
-				VALUES ($1, $2, $3, $4, $5)`, k.Actor, k.Key, k.RequestHash, streamID, recorded[0].Position)
+			// A key recorded longer than the period ago is free: it is
+			// taken over; a live one is this request's duplicate.
+			res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (actor, idem_key, request_hash, stream_id, position, recorded_unix)
+				VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (actor, idem_key) DO UPDATE SET request_hash = excluded.request_hash, stream_id = excluded.stream_id,
+					position = excluded.position, recorded_unix = excluded.recorded_unix
+				WHERE idempotency_keys.recorded_unix < $7`,
+				k.Actor, k.Key, k.RequestHash, streamID, recorded[0].Position, s.clock().Unix(), s.keyCutoff())
 			if s.dialect.uniqueViolation(err) {
 				return ErrDuplicateRequest
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return cmp.Or(err, ErrDuplicateRequest)
+			}
+			return nil
 		}
 		return nil
 	})
@@ -237,6 +292,22 @@ func (s *SQLStore) Load(ctx context.Context, streamID string) ([]Event, error) {
 	return events, nil
 }
 
+// LoadAfter implements Store: one index range of (stream_id, version).
+func (s *SQLStore) LoadAfter(ctx context.Context, streamID string, after int64) ([]Event, error) {
+	if after <= 0 {
+		return s.Load(ctx, streamID)
+	}
+	rows, err := s.db.QueryContext(ctx, s.dialect.selectEvents+` WHERE stream_id = $1 AND version > $2 ORDER BY version`, streamID, after)
+	if err != nil {
+		return nil, fmt.Errorf("load %s after version %d: %w", streamID, after, err)
+	}
+	events, err := s.read(ctx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("load %s after version %d: %w", streamID, after, err)
+	}
+	return events, nil
+}
+
 // FindKey implements Store.
 func (s *SQLStore) FindKey(ctx context.Context, actor, key string) (Keyed, error) {
 	var (
@@ -244,8 +315,8 @@ func (s *SQLStore) FindKey(ctx context.Context, actor, key string) (Keyed, error
 		hash     sql.NullString
 		position int64
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT request_hash, position FROM idempotency_keys WHERE actor = $1 AND idem_key = $2`,
-		actor, key).Scan(&hash, &position)
+	err := s.db.QueryRowContext(ctx, `SELECT request_hash, position FROM idempotency_keys WHERE actor = $1 AND idem_key = $2
+		AND recorded_unix >= $3`, actor, key, s.keyCutoff()).Scan(&hash, &position)
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, ErrNotFound
 	}

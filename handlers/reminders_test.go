@@ -54,7 +54,16 @@ func TestRemindersThroughHTTP(t *testing.T) {
 		t.Errorf("reminder: %v", it)
 	}
 
-	// The citizen withdraws the consent at the counter (empty data); delivery
-	// checks the consent again and sends nothing (internal/reminders).
+	// Withdrawn through HTTP, dated today by default; the plan stays, and
+	// the consent is checked again at delivery (docs/API.md, Reminders).
 	s.record(id, "ContactConsentWithdrawn", map[string]any{})
+	h := s.do("GET", "/v1/cases/"+id+"/events", "clerk-token", nil)
+	events, _ := h.body["items"].([]any)
+	if h.status != 200 || len(events) == 0 {
+		t.Fatalf("the history: %d %v", h.status, h.body)
+	}
+	last := events[len(events)-1].(map[string]any)
+	if data, _ := last["data"].(map[string]any); last["type"] != "ContactConsentWithdrawn" || data["withdrawn_on"] != "2026-03-18" {
+		t.Errorf("the last event: %v", last)
+	}
 }

@@ -159,66 +159,6 @@ func (f PaymentFilter) keep(p cases.PaymentObligation) bool {
 // payersPage is how many cases one query of a payment list reads.
 const payersPage = 200
 
-// Payments lists payment obligations as of a day, by case and within a
-// case oldest due first, a page at a time.
-func (r *Reader) Payments(ctx context.Context, f PaymentFilter) ([]PaymentItem, string, error) {
-	afterCase, afterItem := "", ""
-	if f.After != "" {
-		kind, caseID, item, err := decodeCursor(f.After)
-		if err != nil || kind != "p" {
-			return nil, "", ErrBadCursor
-		}
-		afterCase, afterItem = caseID, item
-	}
-	items := []PaymentItem{}
-	from, op := afterCase, ">="
-	for {
-		src, args := r.payers(3, []any{from, f.AsOf.String()})
-		q := `SELECT p.case_id, p.money` + src + ` AND p.case_id ` + op + ` $1 AND p.arises_from <= $2`
-		if f.Office != "" {
-			args = append(args, f.Office)
-			q += fmt.Sprintf(` AND p.office = $%d`, len(args))
-		}
-		if f.Scope != nil {
-			w := &where{args: args}
-			w.scope(f.Scope)
-			q, args = q+" AND "+strings.ReplaceAll(w.sql(), "office IN", "p.office IN"), w.args
-		}
-		args = append(args, payersPage)
-		q += fmt.Sprintf(` ORDER BY p.case_id LIMIT $%d`, len(args))
-		n := 0
-		last := ""
-		err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
-			n++
-			last = c.ID
-			skipping := c.ID == afterCase && afterItem != ""
-			for _, p := range c.PaymentObligations(f.AsOf, r.terms()) {
-				if skipping {
-					skipping = p.ID != afterItem
-					continue
-				}
-				if f.keep(p) {
-					items = append(items, paymentItem(c, p))
-				}
-			}
-			return f.Limit <= 0 || len(items) <= f.Limit
-		})
-		if err != nil {
-			return nil, "", err
-		}
-		if n < payersPage || (f.Limit > 0 && len(items) > f.Limit) {
-			break
-		}
-		from, op = last, ">"
-	}
-	if f.Limit <= 0 || len(items) <= f.Limit {
-		return items, "", nil
-	}
-	lastItem := items[f.Limit-1]
-	_, obligation, _ := strings.Cut(lastItem.ID, ".")
-	return items[:f.Limit], encodeCursor("p", lastItem.CaseID, obligation), nil
-}
-
 // eachCase calls fn with the case of every row (case_id, state) of a query
 // until fn returns false.
 func (r *Reader) eachCase(ctx context.Context, q string, args []any, fn func(c *cases.Case) bool) error {
@@ -254,23 +194,6 @@ func (r *Reader) each(ctx context.Context, q string, args []any, restore func([]
 		}
 	}
 	return rows.Err()
-}
-
-// CitizenPayments lists one citizen's payment obligations as of a day at
-// the offices of scope (nil: all), for the counter.
-func (r *Reader) CitizenPayments(ctx context.Context, citizenID string, asOf calendar.Date, scope []string) ([]PaymentItem, error) {
-	items := []PaymentItem{}
-	from, args := r.payers(2, []any{citizenID})
-	err := r.eachPayer(ctx, `SELECT p.case_id, p.money`+from+` AND p.citizen_id = $1 ORDER BY p.case_id`, args, func(c *cases.Case) bool {
-		if scope != nil && !slices.Contains(scope, c.Office) {
-			return true
-		}
-		for _, p := range c.PaymentObligations(asOf, r.terms()) {
-			items = append(items, paymentItem(c, p))
-		}
-		return true
-	})
-	return items, err
 }
 
 // ErrPaymentNotFound is returned for a payment obligation that does not exist.
@@ -386,10 +309,9 @@ func (t *Totals) add(p cases.PaymentObligation, asOf calendar.Date) error {
 }
 
 // TotalsFresh is how long payment totals computed for one period and office
-// answer again for the same. They are computed from every payer of the
-// period (cases.Case.PaymentAmounts), which takes about a second at a
-// million cases (docs/PERFORMANCE.md), while a dashboard asks the same
-// figures every few seconds; the rest of the stats comes from aggregates.
+// answer again for the same. Since schema 7 they are summed from payment_day
+// (paymentrows.go) in milliseconds; the cache stays for days whose rows do
+// not hold (a past year), which are computed from every payer of the period.
 const TotalsFresh = 30 * time.Second
 
 // totalsCache holds the latest payment totals per filter; one computation
@@ -463,46 +385,6 @@ func (r *Reader) PaymentTotals(ctx context.Context, f StatsFilter, fresh bool) (
 	return v.(PaymentTotals), nil
 }
 
-func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotals, error) {
-	t := PaymentTotals{ByStatus: map[cases.PaymentStatus]int{}, ByKind: map[cases.PaymentKind]Totals{}, ByMonth: map[string]Totals{}}
-	if f.Nothing {
-		return t, nil
-	}
-	// An obligation is due at most a year or so after it arises (a fine's
-	// fine_due_days is at most 366, moved off a few non-working days).
-	from, args := r.payers(3, []any{f.To.String(), f.From.AddDays(-380).String()})
-	q := `SELECT p.case_id, p.money` + from + ` AND p.arises_from <= $1 AND (p.arises_until IS NULL OR p.arises_until >= $2)`
-	if f.Office != "" {
-		args = append(args, f.Office)
-		q += fmt.Sprintf(` AND p.office = $%d`, len(args))
-	}
-	if f.Offices != "" {
-		w := &where{args: args}
-		w.scope(strings.Split(f.Offices, ","))
-		q, args = q+" AND "+strings.ReplaceAll(w.sql(), "office IN", "p.office IN"), w.args
-	}
-	var sumErr error
-	err := r.eachPayer(ctx, q, args, func(c *cases.Case) bool {
-		for _, p := range c.PaymentAmounts(f.To, r.terms()) {
-			if p.DueOn.Before(f.From) || p.DueOn.After(f.To) {
-				continue
-			}
-			t.ByStatus[p.Status]++
-			k, m := t.ByKind[p.Kind], t.ByMonth[p.DueOn.String()[:7]]
-			if sumErr = errors.Join(t.add(p, f.To), k.add(p, f.To), m.add(p, f.To)); sumErr != nil {
-				sumErr = fmt.Errorf("payment totals of office %q from %s to %s, case %s: %w", f.Office, f.From, f.To, c.ID, sumErr)
-				return false
-			}
-			t.ByKind[p.Kind], t.ByMonth[p.DueOn.String()[:7]] = k, m
-		}
-		return true
-	})
-	if err == nil {
-		err = sumErr
-	}
-	return t, err
-}
-
 // PaymentStatusNames lists the statuses of a payment obligation, for errors.
 func PaymentStatusNames() string {
 	names := make([]string, len(cases.PaymentStatuses))
@@ -515,4 +397,21 @@ func PaymentStatusNames() string {
 // ValidPaymentStatus reports whether s is a payment obligation's status.
 func ValidPaymentStatus(s string) bool {
 	return slices.Contains(cases.PaymentStatuses, cases.PaymentStatus(s))
+}
+
+// CaseState returns the state the read models last folded a case into
+// (cases.Case.MarshalSnapshot, its version inside), or nil when they hold
+// none: the write side starts a case from it and reads only the events
+// after it (caserepo.Repository.WithSnapshots). A case whose citizen's key
+// was destroyed (forgotten_keys, docs/RETENTION.md) has none: the read
+// models are not rewritten at forgetting, so its stored state may hold what
+// its scrubbed events no longer do, and the write side reads the events.
+func (r *Reader) CaseState(ctx context.Context, id string) ([]byte, error) {
+	var state []byte
+	err := r.db.QueryRowContext(ctx, `SELECT state FROM case_view WHERE case_id = $1 AND NOT EXISTS (
+		SELECT 1 FROM stream_keys k JOIN forgotten_keys f ON f.key_id = k.key_id WHERE k.stream_id = $1)`, id).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return state, err
 }

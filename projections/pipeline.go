@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 )
@@ -34,8 +35,6 @@ type Pipeline struct {
 	log   *slog.Logger
 	nudge chan struct{}
 	fault func(page []eventstore.Event) error
-	// offices are the payment terms the reminders are planned with.
-	offices *money.Offices
 
 	// PollInterval is how long the pipeline waits for new events when it
 	// is not nudged: it is what another lhuta instance's writes cost in lag.
@@ -54,11 +53,19 @@ type Pipeline struct {
 	// the primary, or a streaming replica (see ReadFrom).
 	reads     *sql.DB
 	readStore *eventstore.SQLStore
+
+	// money is what payment rows are computed with; rolled is the day of
+	// the last finished roll (paymentrows.go).
+	money     *moneyTerms
+	rolled    calendar.Date
+	rollFault func(ids []string) error
+	rollChunk int // cases per transaction of the roll (0: rollChunk)
 }
 
 // New returns a pipeline that projects db's log into its read models.
-func New(db *eventstore.DB, log *slog.Logger) *Pipeline {
+func New(db *eventstore.DB, log *slog.Logger, opts ...Option) *Pipeline {
 	return &Pipeline{
+		money:        newMoneyTerms(opts),
 		db:           db,
 		store:        db.Store(),
 		log:          log,
@@ -81,10 +88,11 @@ func (p *Pipeline) ReadFrom(replica *eventstore.DB) *Pipeline {
 	return p
 }
 
-// WithOffices sets the offices' payment terms the reminders' plan uses
-// (nil: the built-in ones); a rebuild must be given the same (Offices).
+// WithOffices sets the offices' payment terms the payment rows and the
+// reminders' plan use (nil: the built-in ones), as UsingOffices does; a
+// rebuild must be given the same (UsingOffices).
 func (p *Pipeline) WithOffices(o *money.Offices) *Pipeline {
-	p.offices = o
+	p.money.offices = o
 	return p
 }
 
@@ -114,6 +122,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	defer p.running.Store(false)
 	last := 0
 	for {
+		p.maybeRoll(ctx)
 		n, err := p.step(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -162,7 +171,7 @@ func (p *Pipeline) step(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		if err := (projector{dialect: p.db.Dialect, store: p.store, gen: m.generation, offices: p.offices}).apply(ctx, tx, page); err != nil {
+		if err := (projector{dialect: p.db.Dialect, store: p.store, gen: m.generation, money: p.money}).apply(ctx, tx, page); err != nil {
 			return err
 		}
 		if p.fault != nil {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 )
 
@@ -25,8 +24,7 @@ type projector struct {
 	dialect eventstore.Dialect
 	store   eventstore.Store
 	gen     int64
-	// offices are the payment terms the reminders are planned with (nil: built-in).
-	offices *money.Offices
+	money   *moneyTerms // what payment rows are computed with (paymentrows.go)
 }
 
 // apply folds a page of the log (in log order) into the read models in tx.
@@ -43,7 +41,11 @@ func (p projector) apply(ctx context.Context, tx *sql.Tx, page []eventstore.Even
 	if err != nil {
 		return err
 	}
+	if err := checkTerms(ctx, tx, p.dialect, p.gen, p.money); err != nil {
+		return err
+	}
 	b := newBatch()
+	b.money = p.money
 	for _, id := range ids {
 		events := byCase[id]
 		c, replace, err := p.previous(ctx, id, states[id], events[0].Version)
@@ -66,7 +68,7 @@ func (p projector) apply(ctx context.Context, tx *sql.Tx, page []eventstore.Even
 		}
 		// The plan is replaced as a whole: it depends on the case's latest event.
 		b.reminderCases = append(b.reminderCases, c.ID)
-		b.reminders = append(b.reminders, reminderRows(c, events[len(events)-1].RecordedAt, p.offices)...)
+		b.reminders = append(b.reminders, reminderRows(c, events[len(events)-1].RecordedAt, p.money.terms())...)
 		fresh := events
 		for len(fresh) > 0 && fresh[0].Version <= held {
 			fresh = fresh[1:]
@@ -151,6 +153,11 @@ type batch struct {
 	deletes  map[*table][]row // keys of rows a case no longer has
 	replaced []any            // cases whose rows are all replaced
 	stats    *counts
+	// payers are the cases whose money changed, whose payment rows are
+	// rewritten as payments (paymentrows.go).
+	payers   []string
+	payments []row
+	money    *moneyTerms
 	// reminders are the plans of reminderCases, which replace their rows.
 	reminders     []row
 	reminderCases []any
@@ -180,6 +187,10 @@ func (b *batch) change(before caseRows, next *cases.Case, replace bool) error {
 	b.diff(&slaTable, before.slas, after.slas, replace)
 	b.diff(&payerTable, before.payers, after.payers, replace)
 	b.diff(&bankRefTable, before.bankRefs, after.bankRefs, replace)
+	if replace || len(before.payers) != len(after.payers) || (len(after.payers) > 0 && !sameRow(before.payers[0], after.payers[0])) {
+		b.payers = append(b.payers, next.ID)
+		b.payments = append(b.payments, obligationRows(next, b.money)...)
+	}
 	return nil
 }
 
@@ -246,6 +257,9 @@ func (b *batch) flush(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen
 		if err := insertRows(ctx, tx, d, gen, t, b.upserts[t], replaceRow); err != nil {
 			return err
 		}
+	}
+	if err := rewritePayments(ctx, tx, d, gen, b.payers, b.payments); err != nil {
+		return err
 	}
 	for chunk := range chunks(b.reminderCases, 500) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+reminderTable.physical(gen)+` WHERE case_id IN (`+placeholders(1, len(chunk))+`)`, chunk...); err != nil {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -119,6 +120,9 @@ type Reader struct {
 	offices *money.Offices
 	// totals keeps recent payment totals of the dashboards (payments.go).
 	totals *totalsCache
+	// print is the fingerprint of offices (paymentrows.go), once known.
+	printOnce sync.Once
+	print     string
 }
 
 // NewReader returns a Reader on db.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 )
 
@@ -41,7 +40,7 @@ type Difference struct {
 // was; the next rebuild starts afresh.
 func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts ...Option) (int64, error) {
 	var n int64
-	err := rebuild(ctx, db, progress, opts, func(ctx context.Context, tx *sql.Tx, b *build) error {
+	err := rebuild(ctx, db, progress, newMoneyTerms(opts), func(ctx context.Context, tx *sql.Tx, b *build) error {
 		n = b.done
 		return switchTo(ctx, tx, db.Dialect, b.live, b.gen)
 	})
@@ -53,13 +52,13 @@ func Rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts ...
 // differences is the normal result.
 func Check(ctx context.Context, db *eventstore.DB, progress Progress, opts ...Option) ([]Difference, error) {
 	var diffs []Difference
-	err := rebuild(ctx, db, progress, opts, func(ctx context.Context, tx *sql.Tx, b *build) error {
+	err := rebuild(ctx, db, progress, newMoneyTerms(opts), func(ctx context.Context, tx *sql.Tx, b *build) error {
 		if b.live == 0 {
 			return errors.New("there are no live read models to check against; run lhuta rebuild")
 		}
 		// Bring the live generation to the same place in the log first,
 		// as the live projection would.
-		live := projector{dialect: db.Dialect, store: b.store, gen: b.live, offices: b.offices}
+		live := projector{dialect: db.Dialect, store: b.store, gen: b.live, money: b.money}
 		if _, err := catchUp(ctx, tx, b.store, live, b.liveAt, b.at, nil); err != nil {
 			return err
 		}
@@ -86,21 +85,13 @@ type build struct {
 	at     eventstore.Cursor
 	liveAt eventstore.Cursor
 	done   int64
-	// offices are the payment terms the reminders are planned with.
-	offices *money.Offices
+	money  *moneyTerms
 }
-
-// Option adjusts a rebuild.
-type Option func(*build)
-
-// Offices makes a rebuild plan the reminders with the offices' payment
-// terms, as the live pipeline does (Pipeline.WithOffices); nil: built-in.
-func Offices(o *money.Offices) Option { return func(b *build) { b.offices = o } }
 
 // rebuildPage is how many events one read of the log returns.
 const rebuildPage = 5000
 
-func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts []Option,
+func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, money *moneyTerms,
 	finish func(ctx context.Context, tx *sql.Tx, b *build) error) error {
 	release, err := lockRebuild(ctx, db)
 	if err != nil {
@@ -113,10 +104,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts []O
 	if err != nil {
 		return err
 	}
-	b := &build{store: db.Store(), live: m.generation, gen: m.generation + 1}
-	for _, o := range opts {
-		o(b)
-	}
+	b := &build{store: db.Store(), live: m.generation, gen: m.generation + 1, money: money}
 	// A generation of that number can only be left over from a rebuild that
 	// did not finish.
 	if err := dropGeneration(ctx, db.SQL, b.gen); err != nil {
@@ -150,7 +138,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, opts []O
 	// Catch up with what was written meanwhile, a page per transaction,
 	// then switch over holding the live projection's offset, so that it
 	// cannot move between the last page and the switch.
-	next := projector{dialect: db.Dialect, store: b.store, gen: b.gen, offices: b.offices}
+	next := projector{dialect: db.Dialect, store: b.store, gen: b.gen, money: b.money}
 	for {
 		page, err := b.store.ReadLog(ctx, b.at, rebuildPage)
 		if err != nil {
@@ -242,14 +230,16 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	g, gctx := errgroup.WithContext(ctx)
 	runs := make(chan []eventstore.Event, workers)
 	stats := make([]*counts, workers)
+	pays := make([]paySum, workers)
 	consents := make([]map[[2]string]row, workers)
 	for w := range workers {
 		stats[w] = newCounts()
+		pays[w] = paySum{}
 		consents[w] = map[[2]string]row{}
 		g.Go(func() error {
 			sink := newLoader(gctx, db, b.gen)
 			for run := range runs {
-				if err := foldCases(run, sink, stats[w], consents[w], b.offices); err != nil {
+				if err := foldCases(run, sink, stats[w], consents[w], b.money, pays[w]); err != nil {
 					return errors.Join(err, sink.close())
 				}
 			}
@@ -273,6 +263,11 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	// In key order, so that a table's rows lie in the order of its primary key.
 	sortRows(day)
 	sortRows(month)
+	for _, p := range pays[1:] {
+		pays[0].merge(p)
+	}
+	payDays := pays[0].rows()
+	sortRows(payDays)
 	// A citizen's consent is the latest of all their cases at an office.
 	latest := consents[0]
 	for _, m := range consents[1:] {
@@ -285,6 +280,8 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 	sink := newLoader(ctx, db, b.gen)
 	sink.add(&statDayTable, day...)
 	sink.add(&statMonthTable, month...)
+	sink.add(&paymentDayTable, payDays...)
+	sink.add(&paymentTermsTable, row{b.money.fingerprint()})
 	sink.add(&consentTable, slices.Collect(maps.Values(latest))...)
 	if err := sink.close(); err != nil {
 		return err
@@ -332,7 +329,7 @@ func readCases(ctx context.Context, b *build, head eventstore.Cursor, report fun
 }
 
 // foldCases folds a run of whole cases, each once, and hands their rows to the sink.
-func foldCases(run []eventstore.Event, sink *loader, stats *counts, consents map[[2]string]row, offices *money.Offices) error {
+func foldCases(run []eventstore.Event, sink *loader, stats *counts, consents map[[2]string]row, money *moneyTerms, pays paySum) error {
 	for len(run) > 0 {
 		n := 1
 		for n < len(run) && run[n].StreamID == run[0].StreamID {
@@ -345,7 +342,7 @@ func foldCases(run []eventstore.Event, sink *loader, stats *counts, consents map
 		if err := consentRows(c, run[:n], consents); err != nil {
 			return err
 		}
-		sink.add(&reminderTable, reminderRows(c, run[n-1].RecordedAt, offices)...)
+		sink.add(&reminderTable, reminderRows(c, run[n-1].RecordedAt, money.terms())...)
 		run = run[n:]
 		state, err := c.MarshalSnapshot()
 		if err != nil {
@@ -359,6 +356,9 @@ func foldCases(run []eventstore.Event, sink *loader, stats *counts, consents map
 		sink.add(&slaTable, r.slas...)
 		sink.add(&payerTable, r.payers...)
 		sink.add(&bankRefTable, r.bankRefs...)
+		payments := obligationRows(c, money)
+		pays.addRows(payments, 1)
+		sink.add(&paymentTable, payments...)
 		if err := sink.err(); err != nil {
 			return err
 		}
@@ -527,7 +527,7 @@ func compare(ctx context.Context, tx *sql.Tx, live, gen int64) ([]Difference, er
 			cols += c
 		}
 		where := ""
-		if t == &statDayTable || t == &statMonthTable {
+		if t == &statDayTable || t == &statMonthTable || t == &paymentDayTable {
 			where = " WHERE n <> 0" // a count that went back to zero is no count
 		}
 		count := func(a, b int64) (int64, error) {

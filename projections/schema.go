@@ -116,7 +116,7 @@ var statMonthTable = table{
 
 // tables are every read-model table of a generation.
 var tables = []*table{&caseTable, &obligationTable, &flagTable, &slaTable, &statDayTable, &statMonthTable, &payerTable, &bankRefTable,
-	&reminderTable, &consentTable}
+	&paymentTable, &paymentDayTable, &paymentTermsTable, &reminderTable, &consentTable}
 
 func (t *table) physical(gen int64) string { return fmt.Sprintf("%s_g%d", t.name, gen) }
 

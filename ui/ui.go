@@ -13,6 +13,7 @@ package ui
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -91,6 +92,12 @@ const (
 	sessionIdle     = 30 * time.Minute
 )
 
+// MaxSessionsPerPerson bounds the console sessions one person (a name and
+// role of a token) has at once: a sign-in past it ends their oldest
+// session, so sign-ins without sign-outs (a script, a shared token) cannot
+// grow the server's memory without end.
+const MaxSessionsPerPerson = 5
+
 // Console serves /ui/.
 type Console struct {
 	cfg   Config
@@ -111,6 +118,7 @@ type session struct {
 	token   string
 	who     handlers.Identity
 	csrf    string
+	started time.Time
 	expires time.Time
 	// seen is when the session last asked for a page.
 	seen time.Time
@@ -430,7 +438,8 @@ func (con *Console) startSession(w http.ResponseWriter, r *http.Request, token s
 			delete(con.sessions, k)
 		}
 	}
-	con.sessions[id] = &session{token: token, who: who, csrf: randomToken(), expires: now.Add(sessionLifetime), seen: now}
+	con.endOldest(who)
+	con.sessions[id] = &session{token: token, who: who, csrf: randomToken(), started: now, expires: now.Add(sessionLifetime), seen: now}
 	con.mu.Unlock()
 	setCookie(w, r, SessionCookie, id, 0)
 	how := "token"
@@ -442,6 +451,28 @@ func (con *Console) startSession(w http.ResponseWriter, r *http.Request, token s
 		next = startPage(who.Role)
 	}
 	return next
+}
+
+// endOldest ends who's oldest sessions until a new one fits under
+// MaxSessionsPerPerson; con.mu is held.
+func (con *Console) endOldest(who handlers.Identity) {
+	for {
+		var ids []string
+		for id, s := range con.sessions {
+			if s.who.Same(who) {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) < MaxSessionsPerPerson {
+			return
+		}
+		oldest := slices.MinFunc(ids, func(a, b string) int {
+			return cmp.Or(con.sessions[a].started.Compare(con.sessions[b].started), strings.Compare(a, b))
+		})
+		delete(con.sessions, oldest)
+		con.cfg.Log.Info("console session ended: the person signed in again past the limit",
+			"actor", who.Name, "role", string(who.Role), "limit", MaxSessionsPerPerson)
+	}
 }
 
 func (con *Console) logout(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/ui"
 )
 
 var today = calendar.NewDate(2026, time.March, 30)
@@ -337,6 +338,35 @@ func TestAnIdleSessionEnds(t *testing.T) {
 	st.now.Store(&idle)
 	if p := b.get("/ui/cases"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/ui/login") {
 		t.Errorf("31 minutes without a page: %d %q, want the sign-in form", p.status, p.location)
+	}
+}
+
+// One person has at most MaxSessionsPerPerson console sessions: a sign-in
+// past it ends their oldest session and no other, neither theirs nor
+// another person's.
+func TestASignInPastTheCapEndsTheOldestSession(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), today)
+	start := time.Now()
+	st.now.Store(&start)
+	other := st.browser()
+	other.signIn("officer-token")
+	var clerks []*browser
+	for i := range ui.MaxSessionsPerPerson + 2 {
+		at := start.Add(time.Duration(i+1) * time.Minute)
+		st.now.Store(&at)
+		b := st.browser()
+		b.signIn("clerk-token")
+		clerks = append(clerks, b)
+	}
+	for i, b := range clerks {
+		p := b.get("/ui/cases")
+		ended := i < 2
+		if got := p.status == http.StatusSeeOther && strings.HasPrefix(p.location, "/ui/login"); got != ended {
+			t.Errorf("the clerk's sign-in %d of %d: page %d %q, session ended %v, want %v", i+1, len(clerks), p.status, p.location, got, ended)
+		}
+	}
+	if p := other.get("/ui/cases"); p.status != http.StatusOK {
+		t.Errorf("another person's session: %d %q, want it alive", p.status, p.location)
 	}
 }
 

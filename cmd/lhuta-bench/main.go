@@ -73,6 +73,8 @@ type options struct {
 	JSON        string        `json:"-"`
 	Verbose     bool          `json:"-"`
 	CPUProfile  string        `json:"-"`
+	// PoolMaxConns is pool_max_conns of the benchmark database's URL (0: pgx's default).
+	PoolMaxConns int `json:"pool_max_conns,omitempty"`
 }
 
 func (o options) want(phase string) bool { return slices.Contains(o.Only, phase) }
@@ -92,6 +94,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.LagRate, "lag-rate", 500, "commands per second of the lag phase (open loop)")
 	fs.IntVar(&o.LagClients, "lag-clients", 64, "clients sharing the lag phase's schedule")
 	fs.StringVar(&o.PG, "pg", defaultPostgres, "PostgreSQL admin URL; a fresh database lhuta_bench_<random> is created on it")
+	fs.IntVar(&o.PoolMaxConns, "pool-max-conns", 0, "connections of the service's PostgreSQL pool (pool_max_conns of DATABASE_URL; 0: pgx's default, max(4, CPUs))")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the benchmark database (or SQLite directory) at the end")
 	fs.StringVar(&o.JSON, "json", "", "also write all results as JSON to this file")
 	fs.BoolVar(&o.Verbose, "v", false, "log the service's warnings and errors to stderr")
@@ -164,6 +167,10 @@ type Run struct {
 	Lag      *LagResult      `json:"lag,omitempty"`
 	RSS      []RSSPoint      `json:"rss,omitempty"`
 	Phases   []PhaseDuration `json:"phases"`
+	// LocalFeePayers is how many local-fee payers' cases the read models hold.
+	LocalFeePayers int64 `json:"local_fee_payers"`
+	// UnmatchedCredits is how many unmatched statement credits were stored.
+	UnmatchedCredits int `json:"unmatched_credits"`
 	// Failures counts every request that did not get the answer it should
 	// (and every fact the generator's domain refused): 0 for a valid run.
 	Failures int `json:"failures"`
@@ -214,6 +221,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*Results, error) {
 	}
 	fmt.Fprintln(out)
 	printReport(out, res)
+	printAllTargets(out, res.Runs)
 	if o.JSON != "" {
 		b, err := json.MarshalIndent(res, "", "  ")
 		if err == nil {
@@ -315,6 +323,15 @@ func runOne(ctx context.Context, o options, n int, res *Results, log *slog.Logge
 		}
 	}
 
+	if r.LocalFeePayers, err = localFeePayers(ctx, db); err != nil {
+		return r, err
+	}
+	if o.want("queries") {
+		if r.UnmatchedCredits, err = seedUnmatchedCredits(ctx, db, n); err != nil {
+			return r, fmt.Errorf("unmatched credits: %w", err)
+		}
+		fmt.Fprintf(out, "queries: %d local-fee payers; %d unmatched credits stored for the fee department's list\n", r.LocalFeePayers, r.UnmatchedCredits)
+	}
 	svc, err := startService(ctx, db, log)
 	if err != nil {
 		return r, err
@@ -339,6 +356,7 @@ func runOne(ctx context.Context, o options, n int, res *Results, log *slog.Logge
 		err = phase("queries", func() error {
 			var err error
 			r.Queries, err = queriesPhase(ctx, svc, samples, o, out)
+			printTargets(out, r.Queries)
 			for _, q := range r.Queries {
 				r.Failures += q.Failures
 			}
@@ -422,6 +440,11 @@ func freshDatabase(ctx context.Context, o options) (*eventstore.DB, string, func
 			return nil, "", nil, err
 		}
 		u.Path = "/" + name
+		if o.PoolMaxConns > 0 {
+			q := u.Query()
+			q.Set("pool_max_conns", strconv.Itoa(o.PoolMaxConns))
+			u.RawQuery = q.Encode()
+		}
 		if db, err = eventstore.OpenPostgres(ctx, u.String()); err != nil {
 			_ = cleanup()
 			return nil, "", nil, err

@@ -47,7 +47,7 @@ func randomDay(r *rand.Rand) string {
 }
 
 func queries(o options, samples []sampleCase) []query {
-	return []query{
+	return append([]query{
 		{"case by id", officerToken, func(r *rand.Rand) string { return "/v1/cases/" + samples[r.IntN(len(samples))].ID }},
 		{"overdue, all offices", officerToken, func(*rand.Rand) string { return "/v1/obligations?status=overdue&limit=100" }},
 		{"overdue, one office", officerToken, func(r *rand.Rand) string {
@@ -77,7 +77,7 @@ func queries(o options, samples []sampleCase) []query {
 		{"stats, 2025, one office", dashboardToken, func(r *rand.Rand) string {
 			return "/v1/stats?from=2025-01-01&to=2025-12-31&office=" + o.randomOffice(r)
 		}},
-	}
+	}, noCacheQueries(o)...)
 }
 
 // payer returns the citizen of a random sampled local-fee case (of any

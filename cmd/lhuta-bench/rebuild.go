@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/projections"
 )
@@ -47,7 +48,7 @@ func (p *progress) done(n int64, unit string) {
 // rebuild is the one call of projections.Rebuild: adapt it here when its
 // signature changes.
 func rebuild(ctx context.Context, db *eventstore.DB, progress func(done, total int64)) (int64, error) {
-	return projections.Rebuild(ctx, db, progress)
+	return projections.Rebuild(ctx, db, progress, projections.UsingToday(func() calendar.Date { return benchToday }))
 }
 
 // RebuildResult is the rebuild's speed beside the database's own: COPY of

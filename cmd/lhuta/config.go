@@ -30,8 +30,10 @@ type config struct {
 	clock       string
 	// lossReportThreshold is LHUTA_LOSS_REPORT_THRESHOLD, in working days.
 	lossReportThreshold int
-	// rawThreshold and rawDBTimeout are those settings as given.
-	rawThreshold, rawDBTimeout string
+	// rawThreshold, rawDBTimeout and rawIdempotencyTTL are those settings as given.
+	rawThreshold, rawDBTimeout, rawIdempotencyTTL string
+	// idempotencyTTL is LHUTA_IDEMPOTENCY_TTL, how long an Idempotency-Key answers.
+	idempotencyTTL time.Duration
 	// check makes rebuild compare instead of switching over.
 	check bool
 	// file is where backup and export write ("" or "-": standard output).
@@ -103,6 +105,8 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.rawThreshold }},
 	{"db-timeout", "LHUTA_DB_TIMEOUT", "10s", "how long one request may wait for the database (100ms–5m)", serveOnly,
 		func(c *config) *string { return &c.rawDBTimeout }},
+	{"idempotency-ttl", "LHUTA_IDEMPOTENCY_TTL", "168h", "how long an Idempotency-Key gives its first answer to retries; after it the key is free (1m–8760h)", serveOnly,
+		func(c *config) *string { return &c.rawIdempotencyTTL }},
 	{"offices", "LHUTA_OFFICES", "", "offices file: each office's code, name, account and fee schedules (default: the built-in office nova-ves); rebuild plans the reminders with it", withTerms,
 		func(c *config) *string { return &c.offices }},
 	{"kek-file", "LHUTA_KEK_FILE", "", "file of the key-encryption key (32 random bytes in base64, lhuta kek generate FILE) that wraps the citizens' data keys; default: kek.b64 in the data directory, made on first start", allDB,
@@ -258,6 +262,9 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		return c, fmt.Errorf("--db-timeout (LHUTA_DB_TIMEOUT): %q is not a duration from 100ms to 5m (e.g. 10s)", c.rawDBTimeout)
 	}
 	c.dbTimeout = d
+	if c.idempotencyTTL, err = time.ParseDuration(c.rawIdempotencyTTL); err != nil || c.idempotencyTTL < time.Minute || c.idempotencyTTL > 8760*time.Hour {
+		return c, fmt.Errorf("--idempotency-ttl (LHUTA_IDEMPOTENCY_TTL): %q is not a duration from 1m to 8760h (e.g. 168h)", c.rawIdempotencyTTL)
+	}
 	if c.natsPersonal, err = strconv.ParseBool(c.rawNatsPersonal); err != nil {
 		return c, fmt.Errorf("--nats-personal-data (LHUTA_NATS_PERSONAL_DATA): %q is neither true nor false", c.rawNatsPersonal)
 	}

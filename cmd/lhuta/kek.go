@@ -65,7 +65,7 @@ func forgetAgain(ctx context.Context, c config, db *eventstore.DB, v *vault.Vaul
 		return err
 	}
 	log.Warn("the database held keys of forgotten citizens (a restored backup?): destroyed them again; rebuilding the read models", "keys", len(done))
-	if err := rebuild(ctx, db, false, c.offices, io.Discard); err != nil {
+	if err := rebuild(ctx, db, false, c, io.Discard); err != nil {
 		return fmt.Errorf("rebuild after forgetting again: %w", err)
 	}
 	return vault.Compact(ctx, db)

@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "schema up to date (%d migrations applied now)\n", applied)
 		return nil
 	case "rebuild":
-		return rebuild(ctx, db, c.check, c.offices, out)
+		return rebuild(ctx, db, c.check, c, out)
 	case "backup":
 		return backup(ctx, db, c.file, out)
 	case "export":

@@ -10,10 +10,11 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
-// rebuild rebuilds the read models; offices (LHUTA_OFFICES) are the payment
-// terms the reminders' plan is made with, as the serving instance makes it.
-func rebuild(ctx context.Context, db *eventstore.DB, check bool, officesFile string, out io.Writer) error {
-	offices, err := loadOffices(officesFile)
+// rebuild rebuilds the read models with the offices' terms (LHUTA_OFFICES)
+// and the clock (LHUTA_CLOCK) the serving instance has: the reminders' plan
+// and the payment rows are made with them (moneyOptions).
+func rebuild(ctx context.Context, db *eventstore.DB, check bool, c config, out io.Writer) error {
+	opts, err := moneyOptions(c)
 	if err != nil {
 		return err
 	}
@@ -36,7 +37,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, check bool, officesFile str
 		fmt.Fprintf(out, "rebuild: %d of %d events (%.0f%%), %.0f events/s, ETA %s\n", done, total, pct, rate, eta)
 	}
 	if check {
-		diffs, err := projections.Check(ctx, db, progress, projections.Offices(offices))
+		diffs, err := projections.Check(ctx, db, progress, opts...)
 		if err != nil {
 			return fmt.Errorf("check: %w", err)
 		}
@@ -49,7 +50,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, check bool, officesFile str
 		}
 		return fmt.Errorf("check: the live read models differ from a rebuild in %d tables; run lhuta rebuild", len(diffs))
 	}
-	n, err := projections.Rebuild(ctx, db, progress, projections.Offices(offices))
+	n, err := projections.Rebuild(ctx, db, progress, opts...)
 	if err != nil {
 		return fmt.Errorf("rebuild stopped after %d events; the live read models are unchanged: %w", n, err)
 	}

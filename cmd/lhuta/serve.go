@@ -81,6 +81,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		LossReportThreshold: c.lossReportThreshold,
 		DBTimeout:           c.dbTimeout,
 		KnownOffices:        knownOffices,
+		IdempotencyTTL:      c.idempotencyTTL,
 	})
 	if err != nil {
 		return err

@@ -112,7 +112,7 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 	}
 	last := head.Position
 	pipeCtx, stop := context.WithCancel(ctx)
-	pipeline := projections.New(db, log).WithOffices(offices)
+	pipeline := projections.New(db, log, projections.UsingOffices(offices), projections.UsingToday(today))
 	done := make(chan error, 1)
 	go func() { done <- pipeline.Run(pipeCtx) }()
 	defer func() {

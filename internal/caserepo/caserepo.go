@@ -85,7 +85,28 @@ func eventOf(e eventstore.Event) Event {
 func Unavailable(err error) bool { return eventstore.Unavailable(err) }
 
 // Repository keeps cases in an event store.
-type Repository struct{ store eventstore.Store }
+type Repository struct {
+	store     eventstore.Store
+	snapshots Snapshots
+}
+
+// Snapshots give a case's stored state (cases.Case.MarshalSnapshot) as the
+// read models last folded it, with its version inside, or nil when there is
+// none. The state may be behind the log, never ahead of it: Load reads the
+// events after it from the store.
+type Snapshots interface {
+	CaseState(ctx context.Context, id string) ([]byte, error)
+}
+
+// WithSnapshots makes Load start from a case's stored state and read only
+// the events after it, instead of the whole stream. A state that is
+// missing, stale or of another format costs a full load, never a wrong
+// case; and the optimistic version check of the append is what guards a
+// decision against a write made meanwhile, as it does for a full load.
+func (r *Repository) WithSnapshots(s Snapshots) *Repository {
+	r.snapshots = s
+	return r
+}
 
 // New returns a Repository on store.
 func New(store eventstore.Store) *Repository { return &Repository{store: store} }
@@ -220,8 +241,48 @@ func Read[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	return v, err
 }
 
-// Load folds a case's events into its state.
+// Load folds a case's events into its state: from its stored state and the
+// events after it when the repository has snapshots (WithSnapshots).
 func (r *Repository) Load(ctx context.Context, id string) (*cases.Case, error) {
+	if c, ok := r.fromSnapshot(ctx, id); ok {
+		return c, nil
+	}
+	return r.loadAll(ctx, id)
+}
+
+// fromSnapshot loads a case from its stored state and the events after it;
+// false when that cannot be done and the whole stream must be read.
+func (r *Repository) fromSnapshot(ctx context.Context, id string) (*cases.Case, bool) {
+	if r.snapshots == nil {
+		return nil, false
+	}
+	state, err := r.snapshots.CaseState(ctx, id)
+	if err != nil || state == nil {
+		return nil, false
+	}
+	c, err := cases.RestoreSnapshot(state)
+	if err != nil || c.ID != id || c.Version <= 0 {
+		return nil, false
+	}
+	after, err := Read(ctx, func() ([]eventstore.Event, error) { return r.store.LoadAfter(ctx, id, c.Version) })
+	if err != nil {
+		return nil, false
+	}
+	history := make([]cases.Event, len(after))
+	for i, e := range after {
+		if e.Version != c.Version+int64(i)+1 {
+			return nil, false
+		}
+		history[i] = cases.Event{Type: cases.EventType(e.Type), Version: e.Version, Data: e.Data}
+	}
+	if err := c.Replay(history...); err != nil {
+		return nil, false
+	}
+	return c, true
+}
+
+// loadAll folds all of a case's events into its state.
+func (r *Repository) loadAll(ctx context.Context, id string) (*cases.Case, error) {
 	events, err := r.Events(ctx, id)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,15 @@
 // of a batch that a crash published without recording are dropped by
 // JetStream's de-duplication when the restarted forwarder publishes them
 // again. Payloads carry no personal data unless Config.PersonalData is set.
+//
+// Messages are published in the log's commit-safe order, which is not
+// always the order of their positions: on PostgreSQL a transaction that
+// took a position first may commit after one that took a later position,
+// and its event follows in the log (the order is its transaction id, then
+// its position). A consumer's high-water mark is therefore log_order, a
+// string that grows with every message in publish order (compare as text;
+// also a header of each message), or JetStream's stream sequence, and never
+// position, which two neighbours may have swapped.
 package feed
 
 import (
@@ -74,9 +83,13 @@ func (c *Config) setDefaults() {
 
 // Message is the payload of one published event.
 type Message struct {
-	CaseID    string          `json:"case_id"`
-	Version   int64           `json:"version"`
-	Position  int64           `json:"position"`
+	CaseID   string `json:"case_id"`
+	Version  int64  `json:"version"`
+	Position int64  `json:"position"`
+	// LogOrder is the event's place in the log (LogOrder): messages are
+	// published in its order, so it is a consumer's high-water mark;
+	// position is not (see the package comment).
+	LogOrder  string          `json:"log_order"`
 	Type      string          `json:"type"`
 	Situation string          `json:"situation"`
 	Data      json.RawMessage `json:"data"`
@@ -207,6 +220,7 @@ func (f *Forwarder) step(ctx context.Context, pub message.Publisher) (int, error
 		msg := message.NewMessage(e.StreamID+"/"+strconv.FormatInt(e.Version, 10), payload)
 		msg.Metadata.Set("type", e.Type)
 		msg.Metadata.Set("position", strconv.FormatInt(e.Position, 10))
+		msg.Metadata.Set("log_order", LogOrder(e.Cursor))
 		if err := pub.Publish(subject, msg); err != nil {
 			return 0, fmt.Errorf("publish event %d: %w", e.Position, err)
 		}
@@ -218,13 +232,20 @@ func (f *Forwarder) step(ctx context.Context, pub message.Publisher) (int, error
 	return len(page), f.setOffset(ctx, page[len(page)-1].Cursor)
 }
 
+// LogOrder is an event's place in the log as text that sorts as the log
+// does: its writing transaction (0 on SQLite, whose single writer commits
+// in position order) and its position, each as 20 digits.
+func LogOrder(c eventstore.Cursor) string {
+	return fmt.Sprintf("%020d.%020d", c.Tx, c.Position)
+}
+
 // message is the subject and payload of one event.
 func (f *Forwarder) message(ctx context.Context, e eventstore.Event) (string, []byte, error) {
 	situation, err := f.situation(ctx, e)
 	if err != nil {
 		return "", nil, err
 	}
-	m := Message{CaseID: e.StreamID, Version: e.Version, Position: e.Position, Type: e.Type, Situation: situation,
+	m := Message{CaseID: e.StreamID, Version: e.Version, Position: e.Position, LogOrder: LogOrder(e.Cursor), Type: e.Type, Situation: situation,
 		Data: e.Data, RecordedAt: e.RecordedAt, CorrelationID: e.CorrelationID}
 	if f.cfg.PersonalData {
 		m.RecordedBy = e.RecordedBy

@@ -66,6 +66,10 @@ type Config struct {
 	// KnownOffices are the only offices cases are opened for (nil: any
 	// office code, and New warns that so it is).
 	KnownOffices []string
+	// IdempotencyTTL is how long an Idempotency-Key answers retries with
+	// its first answer; after it the key is free and swept away (0:
+	// eventstore.DefaultKeyTTL, 7 days).
+	IdempotencyTTL time.Duration
 	// Feed publishes the log to NATS JetStream (Feed.URL "": no feed).
 	Feed feed.Config
 	// Reminders configures the e-mail reminders (Reminders.SMTPURL "":
@@ -98,6 +102,7 @@ const shutdownWait = 10 * time.Second
 // Service is lhuta assembled, ready to Run.
 type Service struct {
 	cfg        Config
+	store      *eventstore.SQLStore
 	pipeline   *projections.Pipeline
 	forwarder  *feed.Forwarder
 	reminders  *reminders.Service
@@ -125,7 +130,14 @@ func New(cfg Config) (*Service, error) {
 	if cfg.KnownOffices == nil && cfg.Log != nil {
 		cfg.Log.Warn("LHUTA_OFFICES is not set: cases are opened for any office code (set it in production, so that no office is created by a typo)")
 	}
-	s := &Service{cfg: cfg, pipeline: projections.New(cfg.DB, cfg.Log).WithOffices(cfg.Offices)}
+	if cfg.IdempotencyTTL <= 0 {
+		cfg.IdempotencyTTL = eventstore.DefaultKeyTTL
+	}
+	// The payment rows are computed with the same terms and clock as the
+	// queries and the reminders use (projections.UsingOffices, UsingToday).
+	s := &Service{cfg: cfg, pipeline: projections.New(cfg.DB, cfg.Log,
+		projections.UsingOffices(cfg.Offices), projections.UsingToday(cfg.Today))}
+	s.store = cfg.DB.Store().WithKeyTTL(cfg.IdempotencyTTL, nil)
 	var readDB *sql.DB
 	if cfg.Reads != cfg.DB {
 		s.pipeline.ReadFrom(cfg.Reads)
@@ -158,19 +170,21 @@ func New(cfg Config) (*Service, error) {
 	s.api = handlers.New(handlers.Config{
 		Portal:          citizens,
 		MinPositionWait: cfg.MinPositionWait,
-		Repo:            caserepo.New(cfg.DB.Store()),
-		Reader:          projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
-		Offices:         cfg.Offices,
-		Reminders:       s.reminders,
-		Projecting:      s.projecting.Held,
-		Collectors:      collectors,
-		ReadDB:          readDB,
-		Pipeline:        s.pipeline,
-		AccessTokens:    accessTokens(cfg.SSO),
-		DB:              cfg.DB.SQL,
-		Tokens:          cfg.Tokens,
-		Today:           cfg.Today,
-		Log:             cfg.Log,
+		// The write side starts a case from the state the projection stored
+		// (on the primary) and reads only the events after it.
+		Repo:         caserepo.New(s.store).WithSnapshots(projections.NewReader(cfg.DB.SQL)),
+		Reader:       projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
+		Offices:      cfg.Offices,
+		Reminders:    s.reminders,
+		Projecting:   s.projecting.Held,
+		Collectors:   collectors,
+		ReadDB:       readDB,
+		Pipeline:     s.pipeline,
+		AccessTokens: accessTokens(cfg.SSO),
+		DB:           cfg.DB.SQL,
+		Tokens:       cfg.Tokens,
+		Today:        cfg.Today,
+		Log:          cfg.Log,
 
 		LossReportThreshold: cfg.LossReportThreshold,
 		DBTimeout:           cfg.DBTimeout,
@@ -286,10 +300,32 @@ func (s *Service) project(ctx context.Context) {
 	if s.forwarder != nil {
 		wg.Go(func() { _ = s.forwarder.Run(ctx) })
 	}
+	wg.Go(func() { s.sweepKeys(ctx) })
 	if err := s.pipeline.Run(ctx); err != nil {
 		s.cfg.Log.Error("projection stopped", "err", err)
 	}
 	wg.Wait()
+}
+
+// keySweep is how often the lease's holder removes expired idempotency keys.
+const keySweep = time.Hour
+
+// sweepKeys removes the expired idempotency keys now and every keySweep
+// until ctx ends. An expired key is free whether swept or not
+// (eventstore.SQLStore.WithKeyTTL): the sweep only keeps the table small.
+func (s *Service) sweepKeys(ctx context.Context) {
+	for {
+		if n, err := s.store.ExpireKeys(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Log.Warn("expired idempotency keys were not removed; retrying later", "err", err)
+		} else if n > 0 {
+			s.cfg.Log.Info("expired idempotency keys removed", "keys", n, "older_than", s.cfg.IdempotencyTTL.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(keySweep):
+		}
+	}
 }
 
 // reloadTokens replaces the tokens at every signal on reload until ctx ends;
