@@ -257,7 +257,7 @@ func (p *Portal) niaACS(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, nil, http.StatusServiceUnavailable, "Přihlášení se nepodařilo, zkuste to prosím za chvíli.")
 		return
 	}
-	assertion, err := sp.ParseResponse(r, []string{requestID})
+	assertion, err := parseResponse(sp, r, requestID)
 	if err != nil {
 		detail := err
 		if ire := new(saml.InvalidResponseError); errors.As(err, &ire) && ire.PrivateErr != nil {
@@ -273,7 +273,7 @@ func (p *Portal) niaACS(w http.ResponseWriter, r *http.Request) {
 	}
 	pseudonym := pseudonymOf(assertion)
 	if pseudonym == "" {
-		p.cfg.Log.Warn("NIA answer refused", "err", "no PersonIdentifier and no persistent NameID")
+		p.cfg.Log.Warn("NIA answer refused", "err", "no eIDAS PersonIdentifier")
 		p.fail(w, r, nil, http.StatusForbidden, "NIA neposlala identifikátor osoby. Přihlášení odmítáme.")
 		return
 	}
@@ -297,8 +297,23 @@ func (p *Portal) niaACS(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/obcan/", http.StatusSeeOther)
 }
 
-// pseudonymOf is NIA's identifier of the person: the eIDAS PersonIdentifier,
-// else a NameID that is not transient.
+// parseResponse is sp.ParseResponse with its known panic turned into a
+// refusal: crewjam/saml v0.6.3 (GO-2026-6909, no fixed release) dereferences
+// a missing <saml:Issuer> of a signed assertion. The panic would only end
+// the request, but a refusal is what the citizen should see.
+func parseResponse(sp *saml.ServiceProvider, r *http.Request, requestID string) (a *saml.Assertion, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			a, err = nil, fmt.Errorf("the SAML library failed on the answer (an assertion without its Issuer?): %v", v)
+		}
+	}()
+	return sp.ParseResponse(r, []string{requestID})
+}
+
+// pseudonymOf is NIA's identifier of the person: the eIDAS PersonIdentifier
+// attribute, which NIA always sends. The assertion's NameID is not used:
+// crewjam/saml reads a NameID of any XML namespace into it (GO-2026-6909),
+// so it could be another element than NIA meant.
 func pseudonymOf(a *saml.Assertion) string {
 	for _, st := range a.AttributeStatements {
 		for _, at := range st.Attributes {
@@ -306,9 +321,6 @@ func pseudonymOf(a *saml.Assertion) string {
 				return strings.TrimSpace(at.Values[0].Value)
 			}
 		}
-	}
-	if a.Subject != nil && a.Subject.NameID != nil && a.Subject.NameID.Format != string(saml.TransientNameIDFormat) {
-		return strings.TrimSpace(a.Subject.NameID.Value)
 	}
 	return ""
 }
