@@ -397,7 +397,7 @@ func TestThePaymentsListIsAnAuditedRead(t *testing.T) {
 	})
 }
 
-// An exemption of the schedule recorded at the counter (RULES.md §9):
+// An exemption of the schedule recorded at the counter (docs/LAW.md §9):
 // abroad for the whole of 2026, the year's waste fee is excused and asks
 // for nothing.
 func TestAnExemptionThroughTheAPI(t *testing.T) {
