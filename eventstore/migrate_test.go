@@ -2,10 +2,7 @@ package eventstore_test
 
 import (
 	"context"
-	"os"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
@@ -20,28 +17,7 @@ func TestOldIdempotencyKeysSurviveTheMigration(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			var (
-				db  *eventstore.DB
-				err error
-				d   = goose.DialectSQLite3
-			)
-			if backend == "postgres" {
-				db, err = eventstore.OpenPostgres(ctx, testdb.PostgresURL(t))
-				d = goose.DialectPostgres
-			} else {
-				db, err = eventstore.OpenSQLite(t.TempDir())
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			p, err := goose.NewProvider(d, db.SQL, os.DirFS("../migrations/"+db.Dialect.Name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := p.UpTo(ctx, 4); err != nil {
-				t.Fatal(err)
-			}
+			db := testdb.AtVersion(t, backend, 4)
 			for _, row := range [][]any{
 				{"a", 1, "alice", "idem:alice:open-1"},
 				{"a", 2, "alice", "idem:alice:report:2"},

@@ -30,6 +30,19 @@ func Up(ctx context.Context, db *sql.DB, dialect string) (int, error) {
 	return len(results), nil
 }
 
+// UpTo applies the pending migrations of the dialect up to version, for
+// tests of what a later migration does to data written before it.
+func UpTo(ctx context.Context, db *sql.DB, dialect string, version int64) error {
+	p, err := provider(db, dialect)
+	if err != nil {
+		return err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate %s up to %d: %w", dialect, version, err)
+	}
+	return nil
+}
+
 func provider(db *sql.DB, dialect string) (*goose.Provider, error) {
 	var d goose.Dialect
 	switch dialect {

@@ -3,10 +3,7 @@ package caserepo_test
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
@@ -25,28 +22,7 @@ func TestMigrationGivesEarlierCasesTheirReferences(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			var (
-				db  *eventstore.DB
-				err error
-				d   = goose.DialectSQLite3
-			)
-			if backend == "postgres" {
-				db, err = eventstore.OpenPostgres(ctx, testdb.PostgresURL(t))
-				d = goose.DialectPostgres
-			} else {
-				db, err = eventstore.OpenSQLite(t.TempDir())
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			p, err := goose.NewProvider(d, db.SQL, os.DirFS("../../migrations/"+db.Dialect.Name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := p.UpTo(ctx, 30); err != nil {
-				t.Fatal(err)
-			}
+			db := testdb.AtVersion(t, backend, 30)
 			store := eventstore.NewSQLStore(db.SQL, db.Dialect)
 			earlier := []struct{ id, office, opened, citizen, born string }{
 				{"a", "Praha 1", "2025-12-30", "c-1", "1980-05-17"},

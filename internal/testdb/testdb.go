@@ -109,6 +109,30 @@ func Postgres(t testing.TB) *eventstore.DB {
 	return db
 }
 
+// AtVersion returns a fresh database of the backend migrated only up to
+// version, for tests of what a later migration does to data written before
+// it; the test migrates it further with migrations.Up.
+func AtVersion(t testing.TB, backend string, version int64) *eventstore.DB {
+	t.Helper()
+	var (
+		db  *eventstore.DB
+		err error
+	)
+	if backend == "postgres" {
+		db, err = eventstore.OpenPostgres(context.Background(), PostgresURL(t))
+	} else {
+		db, err = eventstore.OpenSQLite(t.TempDir())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := migrations.UpTo(context.Background(), db.SQL, db.Dialect.Name, version); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func migrate(t testing.TB, db *eventstore.DB) {
 	t.Helper()
 	if _, err := migrations.Up(context.Background(), db.SQL, db.Dialect.Name); err != nil {
