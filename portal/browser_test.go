@@ -2,122 +2,34 @@ package portal_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/lhuta/lhuta/internal/browsertest"
 	"github.com/lhuta/lhuta/internal/testdb"
 )
 
-// chromium starts a headless Chromium with a phone-sized window (the
-// portal is mobile-first), or skips the test where there is none (fails
-// under CI=true).
+// The browser helpers of internal/browsertest, under the short names the
+// tests read with.
+var (
+	run       = browsertest.Run
+	checkA11y = browsertest.CheckA11y
+	shot      = browsertest.Shot
+)
+
+// chromium starts Chromium with a phone-sized window: the portal is
+// mobile-first.
 func chromium(t *testing.T) context.Context {
 	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Chromium on PATH (CI=true: the browser tests must run)")
-		}
-		t.Skip("no Chromium on PATH (apt-get install chromium)")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true), chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-extensions", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "cs-CZ"),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	t.Cleanup(cancel)
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithErrorf(func(string, ...any) {}))
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return bctx
-}
-
-func run(ctx context.Context, t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	step, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if err := chromedp.Do(step, actions...); err != nil {
-		body, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
-		t.Fatalf("%s: %v\npage:\n%s", what, err, body)
-	}
+	return browsertest.Chromium(t, chromedp.WindowSize(390, 844))
 }
 
 func value[T any](ctx context.Context, t *testing.T, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	step, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(step, a)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	return v
-}
-
-// checkA11y runs axe-core (the console's copy, ui/testdata) on the page and
-// fails on serious or critical violations.
-func checkA11y(ctx context.Context, t *testing.T, page string) {
-	t.Helper()
-	axe, err := os.ReadFile(filepath.Join("..", "ui", "testdata", "axe.min.js"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	value(ctx, t, "load axe on "+page, chromedp.Evaluate[*runtime.RemoteObject](string(axe)))
-	out := value(ctx, t, "axe on "+page, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(
-		r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))}))))`, chromedp.EvalAwaitPromise))
-	var vs []struct {
-		ID, Impact, Help string
-		Nodes            []string
-	}
-	if err := json.Unmarshal([]byte(out), &vs); err != nil {
-		t.Fatalf("axe on %s: %v", page, err)
-	}
-	for _, v := range vs {
-		if v.Impact == "serious" || v.Impact == "critical" {
-			t.Errorf("accessibility (%s) on %s: %s: %s at %v", v.Impact, page, v.ID, v.Help, v.Nodes)
-		} else {
-			t.Logf("accessibility (%s) on %s: %s at %v", v.Impact, page, v.ID, v.Nodes)
-		}
-	}
-}
-
-// shot saves a full-page screenshot when LHUTA_SCREENSHOTS names a folder
-// (relative to the repository root).
-func shot(ctx context.Context, t *testing.T, name string) {
-	t.Helper()
-	dir := os.Getenv("LHUTA_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join("..", dir)
-	}
-	png := value(ctx, t, "screenshot "+name, chromedp.FullScreenshot(100))
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return browsertest.Value(ctx, t, what, a)
 }
 
 // TestBrowserJourney walks the portal in Chromium on a phone-sized screen:

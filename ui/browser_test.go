@@ -3,162 +3,35 @@ package ui_test
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/internal/browsertest"
 	"github.com/lhuta/lhuta/internal/testdb"
 )
 
-// axe is axe-core (MPL-2.0, its licence header kept), the accessibility
-// engine the test runs in the page.
-//
-//go:embed testdata/axe.min.js
-var axe string
+// The browser helpers of internal/browsertest, under the short names the
+// tests read with.
+var (
+	chromium  = browsertest.Chromium
+	run       = browsertest.Run
+	text      = browsertest.Text
+	hasClass  = browsertest.HasClass
+	checkA11y = browsertest.CheckA11y
+	shot      = browsertest.Shot
+	serious   = browsertest.Serious
+)
 
-// chromium starts a headless Chromium for one test, or skips the test
-// where there is none (fails under CI=true: .ci/run installs it).
-func chromium(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Chromium on PATH (CI=true: the browser tests must run; .ci/run installs the Debian package chromium)")
-		}
-		t.Skip("no Chromium on PATH (apt-get install chromium chromium-driver)")
-	}
-	// A new empty profile and nothing that phones home: on a closed
-	// network those stall the browser.
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 768),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true), chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-extensions", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "cs-CZ"),
-	}
-	opts = append(opts, extra...)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithErrorf(func(string, ...any) {}))
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return bctx
-}
-
-// stepTimeout bounds one step of a browser test, so that a step that
-// waits for what never comes fails with the page it was on.
-const stepTimeout = 15 * time.Second
-
-// run runs browser actions, failing the test with what was being done.
-func run(ctx context.Context, t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	step, cancel := context.WithTimeout(ctx, stepTimeout)
-	defer cancel()
-	if err := chromedp.Do(step, actions...); err != nil {
-		body, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
-		t.Fatalf("%s: %v\npage:\n%s", what, err, body)
-	}
-}
-
-// value runs a browser action that returns a value.
 func value[T any](ctx context.Context, t *testing.T, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	step, cancel := context.WithTimeout(ctx, stepTimeout)
-	defer cancel()
-	v, err := chromedp.Run(step, a)
-	if err != nil {
-		body, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
-		t.Fatalf("%s: %v\npage:\n%s", what, err, body)
-	}
-	return v
-}
-
-// serious returns the serious and critical violations axe-core finds on the page.
-func serious(ctx context.Context, t *testing.T, page string) []violation {
-	t.Helper()
-	script := `axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations.map(v => ({
-		id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))}))))`
-	value(ctx, t, "load axe on "+page, chromedp.Evaluate[*runtime.RemoteObject](axe))
-	out := value(ctx, t, "axe on "+page, chromedp.Evaluate[string](script, chromedp.EvalAwaitPromise))
-	var vs, bad []violation
-	if err := json.Unmarshal([]byte(out), &vs); err != nil {
-		t.Fatalf("axe on %s: %v: %s", page, err, out)
-	}
-	for _, v := range vs {
-		if v.Impact == "serious" || v.Impact == "critical" {
-			bad = append(bad, v)
-		} else {
-			t.Logf("accessibility (%s) on %s: %s: %s at %v", v.Impact, page, v.ID, v.Help, v.Nodes)
-		}
-	}
-	return bad
-}
-
-type violation struct {
-	ID, Impact, Help string
-	Nodes            []string
-}
-
-// checkA11y runs axe-core on the page and fails on any serious or critical
-// violation (WCAG 2.x A and AA rules and axe's best practices).
-func checkA11y(ctx context.Context, t *testing.T, page string) {
-	t.Helper()
-	for _, v := range serious(ctx, t, page) {
-		t.Errorf("accessibility (%s) on %s: %s: %s at %v", v.Impact, page, v.ID, v.Help, v.Nodes)
-	}
-}
-
-// shot saves a full-page screenshot when LHUTA_SCREENSHOTS names a folder
-// (docs/screenshots: README shows them).
-func shot(ctx context.Context, t *testing.T, name string) {
-	t.Helper()
-	dir := os.Getenv("LHUTA_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join("..", dir) // relative to the repository root, not this package
-	}
-	png := value(ctx, t, "screenshot "+name, chromedp.FullScreenshot(100))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func text(ctx context.Context, t *testing.T, sel string) string {
-	t.Helper()
-	return value(ctx, t, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
-}
-
-func hasClass(ctx context.Context, t *testing.T, sel, class string) bool {
-	t.Helper()
-	c := value(ctx, t, "read the class of "+sel, chromedp.AttributeValue(chromedp.CSS(sel), "class"))
-	return c.Exists && strings.Contains(" "+c.Value+" ", " "+class+" ")
+	return browsertest.Value(ctx, t, what, a)
 }
 
 // TestBrowser walks the console in headless Chromium as a clerk and then a
