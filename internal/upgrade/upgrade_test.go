@@ -24,9 +24,15 @@ import (
 	"github.com/lhuta/lhuta/internal/testdb"
 )
 
-// previousRelease is the release an office upgrades from: raise it with
-// each release (docs/RELEASE.md).
-const previousRelease = "v0.1.0"
+// previousRelease is the release an office upgrades from, and
+// previousReleaseCommit the commit it was built from: raise both with each
+// release (docs/RELEASE.md). The commit is what the test builds, so that a
+// clone without tags (CI clones main only) still tests the upgrade; the tag,
+// where a clone has it, must name the same commit.
+const (
+	previousRelease       = "v0.1.0"
+	previousReleaseCommit = "c93b51c8a6c21ecd25654891334392ad60766833"
+)
 
 const tokens = "clerk-token=clerk:jana.novakova,co-token=compliance_officer:eva.svobodova"
 
@@ -160,8 +166,8 @@ func contains(got, want any, at string) error {
 	return nil
 }
 
-// binaries builds the previous release from its tag and this tree, once per
-// test binary run.
+// binaries builds the previous release from its commit and this tree, once
+// per test binary run.
 func binaries(t *testing.T) (old, cur string) {
 	t.Helper()
 	if testing.Short() {
@@ -170,7 +176,7 @@ func binaries(t *testing.T) (old, cur string) {
 	buildOnce.Do(func() { buildOld, buildCur, buildErr = build() })
 	if errors.Is(buildErr, errNoTag) {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v: CI must test the upgrade (git tag -a %s ... and fetch tags)", buildErr, previousRelease)
+			t.Fatalf("%v: CI must test the upgrade (clone with the history, not --depth)", buildErr)
 		}
 		t.Skipf("%v; set CI=true to make this a failure", buildErr)
 	}
@@ -180,19 +186,23 @@ func binaries(t *testing.T) (old, cur string) {
 	return buildOld, buildCur
 }
 
-var errNoTag = errors.New("no tag " + previousRelease + " in this clone")
+var errNoTag = errors.New("no commit " + previousReleaseCommit[:12] + " (" + previousRelease + ") in this clone")
 
 func build() (old, cur string, err error) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		return "", "", err
 	}
-	if err := exec.Command("git", "-C", root, "rev-parse", "--verify", "--quiet", previousRelease+"^{commit}").Run(); err != nil {
+	if err := exec.Command("git", "-C", root, "cat-file", "-e", previousReleaseCommit+"^{commit}").Run(); err != nil {
 		return "", "", errNoTag
+	}
+	if tag, err := exec.Command("git", "-C", root, "rev-parse", "--verify", "--quiet", previousRelease+"^{commit}").Output(); err == nil &&
+		strings.TrimSpace(string(tag)) != previousReleaseCommit {
+		return "", "", fmt.Errorf("tag %s names %s, the test builds %s: raise previousReleaseCommit with the release", previousRelease, strings.TrimSpace(string(tag)), previousReleaseCommit)
 	}
 	tmp := buildDir
 	src := filepath.Join(tmp, "src-"+previousRelease)
-	archive, err := exec.Command("git", "-C", root, "archive", "--format=tar", previousRelease).Output()
+	archive, err := exec.Command("git", "-C", root, "archive", "--format=tar", previousReleaseCommit).Output()
 	if err != nil {
 		return "", "", fmt.Errorf("git archive %s: %w", previousRelease, err)
 	}
