@@ -29,6 +29,9 @@ func openVault(c config, db *eventstore.DB, log *slog.Logger) (*vault.Vault, err
 	if err != nil {
 		return nil, err
 	}
+	if err := v.CheckKEK(context.Background()); err != nil {
+		return nil, fmt.Errorf("the KEK %s: %w", path, err)
+	}
 	v.KeepTombstonesIn(filepath.Join(filepath.Dir(path), vault.TombstoneFile))
 	db.Sealer = v
 	return v, nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -179,4 +180,56 @@ func (v *Vault) ForgottenKeys(ctx context.Context) ([]string, error) {
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// KeyOf returns the id of the citizen's data key, "" when the citizen has
+// none (never seen, or forgotten).
+func (v *Vault) KeyOf(ctx context.Context, citizenID string) (string, error) {
+	var keyID string
+	err := v.db.SQL.QueryRowContext(ctx, `SELECT key_id FROM subject_keys WHERE subject = $1`, v.subject(citizenID)).Scan(&keyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return keyID, err
+}
+
+// Subject is the name the vault gives a citizen in its tables: an HMAC of
+// the citizen's id under a key derived from the KEK, which names nobody
+// without the KEK.
+func (v *Vault) Subject(citizenID string) string { return v.subject(citizenID) }
+
+// KeyCases returns the ids of the cases a key seals (or sealed, once it is
+// destroyed: stream_keys outlives a forgetting).
+func (v *Vault) KeyCases(ctx context.Context, keyID string) ([]string, error) {
+	return streamsOf(ctx, v.db.SQL, keyID)
+}
+
+// Buried lists the key ids of the tombstone file that the database still
+// holds: the keys a restored backup must forget again.
+func (v *Vault) Buried(ctx context.Context) ([]string, error) {
+	if v.tombstones == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(v.tombstones)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var held []string
+	for _, line := range strings.Split(string(b), "\n") {
+		keyID := strings.TrimSpace(line)
+		if keyID == "" {
+			continue
+		}
+		var n int
+		if err := v.db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM subject_keys WHERE key_id = $1`, keyID).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			held = append(held, keyID)
+		}
+	}
+	return held, nil
 }

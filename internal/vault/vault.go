@@ -51,6 +51,8 @@ type Vault struct {
 	keys map[string]cipher.AEAD
 	// tombstones is the file of destroyed keys (KeepTombstonesIn).
 	tombstones string
+	// fingerprint identifies the KEK in kek_check (CheckKEK).
+	fingerprint string
 }
 
 // New returns the vault of db's keys under the key-encryption key kek.
@@ -66,7 +68,7 @@ func New(db *eventstore.DB, kek []byte) (*Vault, error) {
 	// from the KEK, so that the table names nobody without the KEK.
 	m := hmac.New(sha256.New, kek)
 	m.Write([]byte("lhuta subject names"))
-	return &Vault{db: db, wrap: wrap, mac: m.Sum(nil), keys: map[string]cipher.AEAD{}}, nil
+	return &Vault{db: db, wrap: wrap, mac: m.Sum(nil), keys: map[string]cipher.AEAD{}, fingerprint: fingerprintOf(kek)}, nil
 }
 
 func gcm(key []byte) (cipher.AEAD, error) {
