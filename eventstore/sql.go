@@ -164,9 +164,17 @@ func (s *SQLStore) AppendWith(ctx context.Context, streamID string, expected int
 	}
 	meta.RecordedAt = meta.RecordedAt.UTC()
 	for {
+		var plain json.RawMessage
 		recorded, err := s.appendTx(ctx, streamID, expected, meta, func(ctx context.Context, tx *sql.Tx) ([]NewEvent, error) {
 			e, err := prepare(ctx, tx)
-			return []NewEvent{e}, err
+			if err != nil {
+				return nil, err
+			}
+			// Sealed in the transaction: the Sealer reads and writes its
+			// keys through it (TxFrom), or SQLite's one writer would wait
+			// for itself.
+			plain = e.Data
+			return s.seal(context.WithValue(ctx, txKey{}, tx), streamID, []NewEvent{e})
 		})
 		if errors.Is(err, ErrConflict) && expected == Any && ctx.Err() == nil {
 			continue
@@ -174,8 +182,19 @@ func (s *SQLStore) AppendWith(ctx context.Context, streamID string, expected int
 		if err != nil {
 			return nil, fmt.Errorf("append to %s: %w", streamID, err)
 		}
+		recorded[0].Data = plain
 		return recorded, nil
 	}
+}
+
+// txKey carries the transaction of an append to the Sealer (TxFrom).
+type txKey struct{}
+
+// TxFrom returns the transaction an append runs in when a Sealer is called
+// inside one (AppendWith): the Sealer's own reads and writes belong in it.
+func TxFrom(ctx context.Context) (*sql.Tx, bool) {
+	tx, ok := ctx.Value(txKey{}).(*sql.Tx)
+	return tx, ok
 }
 
 func (s *SQLStore) appendTx(ctx context.Context, streamID string, expected int64, meta Metadata,

@@ -532,7 +532,7 @@ func (c *Case) settle(obs []PaymentObligation, asOf calendar.Date) {
 		newest, newestExcused := -1, -1
 		for i := range obs {
 			o := &obs[i]
-			if !SameVariableSymbol(o.VariableSymbol, pay.VariableSymbol) {
+			if !paysFor(*o, pay) {
 				continue
 			}
 			if o.Status == PaymentExcused {
@@ -563,11 +563,21 @@ func (c *Case) settle(obs []PaymentObligation, asOf calendar.Date) {
 // symbol that still owes exactly its amount, or -1.
 func owingExactly(obs []PaymentObligation, pay Payment) int {
 	for i, o := range obs {
-		if o.Status != PaymentExcused && SameVariableSymbol(o.VariableSymbol, pay.VariableSymbol) && o.AmountCZK-o.PaidCZK == pay.AmountCZK {
+		if o.Status != PaymentExcused && paysFor(o, pay) && o.AmountCZK-o.PaidCZK == pay.AmountCZK {
 			return i
 		}
 	}
 	return -1
+}
+
+// paysFor reports whether a payment is for an obligation: it carries the
+// obligation's variable symbol or, once the citizen was forgotten
+// (docs/RETENTION.md), any: the symbol was personal and reads Forgotten, and
+// the payment stays counted on its case so that the statistics do not move.
+// Within a case whose obligations have one variable symbol (a local fee's
+// years) that is the attribution the symbol gave.
+func paysFor(o PaymentObligation, pay Payment) bool {
+	return pay.VariableSymbol == Forgotten || SameVariableSymbol(o.VariableSymbol, pay.VariableSymbol)
 }
 
 // credit adds what a payment left over to an obligation as credit. A sum

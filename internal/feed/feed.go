@@ -177,6 +177,11 @@ func (f *Forwarder) follow(ctx context.Context) error {
 			return err
 		}
 		if n == 0 {
+			// Caught up with the log: the notices written before now
+			// follow every event of the cases they name.
+			if err := f.publishNotices(ctx, js); err != nil {
+				return err
+			}
 			select {
 			case <-ctx.Done():
 				return nil

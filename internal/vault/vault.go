@@ -79,6 +79,18 @@ func gcm(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
+// conn is where the vault reads and writes its keys: the append's
+// transaction when it is called in one (eventstore.TxFrom), else the database.
+func (v *Vault) conn(ctx context.Context) interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+} {
+	if tx, ok := eventstore.TxFrom(ctx); ok {
+		return tx
+	}
+	return v.db.SQL
+}
+
 // subject is the name of a citizen's key in subject_keys.
 func (v *Vault) subject(citizenID string) string {
 	m := hmac.New(sha256.New, v.mac)
@@ -142,7 +154,7 @@ func seal(aead cipher.AEAD, keyID, path string, plain []byte) string {
 func (v *Vault) streamKey(ctx context.Context, streamID string, eventType cases.EventType, doc map[string]any) (string, error) {
 	if eventType != cases.CaseOpenedType {
 		var keyID string
-		err := v.db.SQL.QueryRowContext(ctx, `SELECT key_id FROM stream_keys WHERE stream_id = $1`, streamID).Scan(&keyID)
+		err := v.conn(ctx).QueryRowContext(ctx, `SELECT key_id FROM stream_keys WHERE stream_id = $1`, streamID).Scan(&keyID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return v.legacyStreamKey(ctx, streamID)
 		}
@@ -155,7 +167,7 @@ func (v *Vault) streamKey(ctx context.Context, streamID string, eventType cases.
 // CaseOpened still in plaintext until lhuta seal-existing): its citizen's.
 func (v *Vault) legacyStreamKey(ctx context.Context, streamID string) (string, error) {
 	var data string
-	err := v.db.SQL.QueryRowContext(ctx, `SELECT data FROM events WHERE stream_id = $1 AND version = 1`, streamID).Scan(&data)
+	err := v.conn(ctx).QueryRowContext(ctx, `SELECT data FROM events WHERE stream_id = $1 AND version = 1`, streamID).Scan(&data)
 	if err != nil {
 		return "", fmt.Errorf("the first event of case %s: %w", streamID, err)
 	}
@@ -183,7 +195,7 @@ func (v *Vault) openedStreamKey(ctx context.Context, streamID string, doc map[st
 	if err != nil {
 		return "", err
 	}
-	_, err = v.db.SQL.ExecContext(ctx, `INSERT INTO stream_keys (stream_id, key_id) VALUES ($1, $2)
+	_, err = v.conn(ctx).ExecContext(ctx, `INSERT INTO stream_keys (stream_id, key_id) VALUES ($1, $2)
 		ON CONFLICT (stream_id) DO NOTHING`, streamID, keyID)
 	return keyID, err
 }
@@ -202,11 +214,11 @@ func (v *Vault) citizenKey(ctx context.Context, citizenID string) (string, error
 	}
 	keyID := uuid.NewString()
 	wrapped := base64.StdEncoding.EncodeToString(v.wrap.Seal(nonce, nonce, dk, []byte(keyID)))
-	if _, err := v.db.SQL.ExecContext(ctx, `INSERT INTO subject_keys (key_id, subject, wrapped, created_at)
+	if _, err := v.conn(ctx).ExecContext(ctx, `INSERT INTO subject_keys (key_id, subject, wrapped, created_at)
 		VALUES ($1, $2, $3, $4) ON CONFLICT (subject) DO NOTHING`, keyID, subject, wrapped, time.Now().UTC()); err != nil {
 		return "", fmt.Errorf("store a citizen's key: %w", err)
 	}
-	err := v.db.SQL.QueryRowContext(ctx, `SELECT key_id FROM subject_keys WHERE subject = $1`, subject).Scan(&keyID)
+	err := v.conn(ctx).QueryRowContext(ctx, `SELECT key_id FROM subject_keys WHERE subject = $1`, subject).Scan(&keyID)
 	return keyID, err
 }
 
@@ -219,7 +231,7 @@ func (v *Vault) key(ctx context.Context, keyID string) (cipher.AEAD, error) {
 		return aead, nil
 	}
 	var wrapped string
-	err := v.db.SQL.QueryRowContext(ctx, `SELECT wrapped FROM subject_keys WHERE key_id = $1`, keyID).Scan(&wrapped)
+	err := v.conn(ctx).QueryRowContext(ctx, `SELECT wrapped FROM subject_keys WHERE key_id = $1`, keyID).Scan(&wrapped)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
