@@ -161,4 +161,3 @@ func StreamSeqs(js nats.JetStreamContext, stream string, match func(msgID string
 		}
 	}
 }
-
