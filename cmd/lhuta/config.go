@@ -70,7 +70,17 @@ type config struct {
 	oidcGroups                                                                           sso.Mapping
 	// kekFile is LHUTA_KEK_FILE, the key-encryption key of personal values.
 	kekFile string
+	// citizen, values and files are what verify-forgotten looks for and where.
+	citizen string
+	values  valueList
+	files   []string
 }
+
+// valueList is a flag given many times (verify-forgotten --value).
+type valueList []string
+
+func (v *valueList) String() string     { return strings.Join(*v, ", ") }
+func (v *valueList) Set(s string) error { *v = append(*v, s); return nil }
 
 // settings are the configuration each command takes, as a flag and as an
 // environment variable (the flag wins), in the order help lists them.
@@ -81,10 +91,11 @@ type settingDef struct {
 }
 
 var (
-	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export", "import-statement", "seal-existing"}
+	allDB     = []string{"serve", "migrate", "rebuild", "backup", "export", "import-statement", "seal-existing", "verify-forgotten"}
+	withFeed  = []string{"serve", "verify-forgotten"}
 	serveOnly = []string{"serve"}
 	withAddr  = []string{"serve", "healthcheck"}
-	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement", "seal-existing"}
+	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement", "seal-existing", "verify-forgotten"}
 	withMoney = []string{"serve", "import-statement"}
 	withTerms = []string{"serve", "import-statement", "rebuild"}
 )
@@ -115,9 +126,9 @@ var settings = []settingDef{
 	{"log-level", "LHUTA_LOG_LEVEL", "info", "least level logged: debug, info, warn or error", allDB, func(c *config) *string { return &c.logLevel }},
 	{"database-read-url", "DATABASE_READ_URL", "", "PostgreSQL streaming replica of DATABASE_URL that queries read (min_position waits for the replica); writes and the projection stay on DATABASE_URL", serveOnly,
 		func(c *config) *string { return &c.databaseReadURL }},
-	{"nats-url", "LHUTA_NATS_URL", "", "NATS server with JetStream (nats://host:4222) the event log is published to; the feed is off without it", serveOnly,
+	{"nats-url", "LHUTA_NATS_URL", "", "NATS server with JetStream (nats://host:4222) the event log is published to; the feed is off without it (verify-forgotten scans its stream)", withFeed,
 		func(c *config) *string { return &c.natsURL }},
-	{"nats-stream", "LHUTA_NATS_STREAM", "LHUTA_EVENTS", "JetStream stream of the event feed (created if missing)", serveOnly,
+	{"nats-stream", "LHUTA_NATS_STREAM", "LHUTA_EVENTS", "JetStream stream of the event feed (created if missing)", withFeed,
 		func(c *config) *string { return &c.natsStream }},
 	{"nats-subject", "LHUTA_NATS_SUBJECT", "lhuta.events", "subject prefix of the event feed: events go to PREFIX.<situation>.<EventType>", serveOnly,
 		func(c *config) *string { return &c.natsSubject }},
@@ -164,6 +175,10 @@ var ownFlags = []struct {
 		func(c *config) any { return &c.check }},
 	{"import-statement", "office", "code of the office whose account the statement is of (required)",
 		func(c *config) any { return &c.office }},
+	{"verify-forgotten", "citizen", "id of the citizen whose values are looked for (their values are read from the events while the citizen's key exists)",
+		func(c *config) any { return &c.citizen }},
+	{"verify-forgotten", "value", "a personal value to look for, once per value (after the forgetting, the values are the ones kept with the disposal's record, never in lhuta)",
+		func(c *config) any { return &c.values }},
 	{"token", "office", "limit the token's writes to the cases of this office (token=role:name:office)",
 		func(c *config) any { return &c.office }},
 	{"token", "expires", "the token's last day (2027-06-30) or how long it lasts from now (90d, 12h); past it the token is refused (default: never)",
@@ -193,9 +208,9 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		}
 		c.file = args[1]
 		return c, nil
-	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement", "seal-existing":
+	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement", "seal-existing", "verify-forgotten":
 	default:
-		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, import-statement, kek, seal-existing, version, help; see lhuta help)", c.command)
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, import-statement, kek, seal-existing, verify-forgotten, version, help; see lhuta help)", c.command)
 	}
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -213,6 +228,8 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 			fs.BoolVar(v, f.name, false, f.usage)
 		case *string:
 			fs.StringVar(v, f.name, "", f.usage)
+		case flag.Value:
+			fs.Var(v, f.name, f.usage)
 		}
 	}
 	if c.command == "token" {
@@ -242,6 +259,12 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		return c, errors.New("usage: lhuta import-statement --office CODE FILE (a camt.053 XML statement)")
 	case c.command == "import-statement":
 		c.file = fs.Arg(0)
+		return c, c.checkCommon()
+	case c.command == "verify-forgotten":
+		if c.citizen == "" && len(c.values) == 0 {
+			return c, errors.New("verify-forgotten needs --citizen ID or --value VALUE (see lhuta help verify-forgotten)")
+		}
+		c.files = fs.Args()
 		return c, c.checkCommon()
 	case fs.NArg() > 0:
 		return c, fmt.Errorf("unexpected argument %q (see lhuta help %s)", fs.Arg(0), c.command)

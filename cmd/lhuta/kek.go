@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/erasure"
 	"github.com/lhuta/lhuta/internal/vault"
+	"github.com/lhuta/lhuta/projections"
 )
 
 // openVault gives db the vault that seals personal values, under the KEK
@@ -57,17 +59,24 @@ func generateKEK(file string, out io.Writer) error {
 	return nil
 }
 
-// forgetAgain destroys, before the service serves, the keys that the
-// tombstones beside the KEK say were destroyed but the database still
-// holds (a backup restored from before a forgetting), then rebuilds the
-// read models from the events as they now read and compacts the database,
-// so that nothing of those citizens is answered or left in its files.
+// forgetAgain forgets again, in full, before the service serves, every
+// citizen whose key the tombstones beside the KEK say was destroyed but the
+// database still holds (a backup restored from before a forgetting): the
+// key, the events, the read models and every other table (internal/erasure),
+// then rebuilds the read models from the events as they now read and
+// compacts the database, so that nothing of those citizens is answered or
+// left in its files.
 func forgetAgain(ctx context.Context, c config, db *eventstore.DB, v *vault.Vault, log *slog.Logger) error {
-	done, err := v.ReplayTombstones(ctx)
+	opts, err := moneyOptions(c)
+	if err != nil {
+		return err
+	}
+	e := &erasure.Eraser{DB: db, Vault: v, Pipeline: projections.New(db, log, opts...), NoCompact: true, Log: log}
+	done, err := e.ForgetAgain(ctx)
 	if err != nil || len(done) == 0 {
 		return err
 	}
-	log.Warn("the database held keys of forgotten citizens (a restored backup?): destroyed them again; rebuilding the read models", "keys", len(done))
+	log.Warn("the database held keys of forgotten citizens (a restored backup?): forgot them again; rebuilding the read models", "keys", len(done))
 	if err := rebuild(ctx, db, false, c, io.Discard); err != nil {
 		return fmt.Errorf("rebuild after forgetting again: %w", err)
 	}

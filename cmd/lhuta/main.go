@@ -37,6 +37,7 @@ var commands = []struct{ name, summary string }{
 	{"import-statement", "lhuta import-statement --office CODE FILE: record each credit of a camt.053 bank statement as a payment on the one case it names (by VS and surname or a unique amount), or list it as an unmatched credit"},
 	{"kek", "lhuta kek generate FILE: a new key-encryption key (LHUTA_KEK_FILE) for the citizens' data keys"},
 	{"seal-existing", "seal the personal values that a database written before sealing holds in plaintext, then compact it (once, after the upgrade)"},
+	{"verify-forgotten", "lhuta verify-forgotten --citizen ID [--value VALUE]... [FILE]...: look for every form of a citizen's personal values in the database (every table; on SQLite also its file and WAL), the feed's stream and the files; exit 1 on a trace"},
 	{"healthcheck", "exit 0 if the service on --addr answers /healthz, else 1 (for container health checks)"},
 	{"version", "print the version"},
 	{"help", "print this help, or a command's: lhuta help COMMAND"},
@@ -108,6 +109,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return importStatement(ctx, c, db, log, out)
 	case "seal-existing":
 		return sealExisting(ctx, v, out)
+	case "verify-forgotten":
+		return verifyForgotten(ctx, c, db, v, out)
 	}
 	return serve(ctx, c, db, log)
 }

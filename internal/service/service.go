@@ -28,11 +28,13 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/erasure"
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/forwarded"
 	"github.com/lhuta/lhuta/internal/lease"
 	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/internal/sso"
+	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/portal"
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/ui"
@@ -90,6 +92,9 @@ type Config struct {
 	// Portal configures the citizen's portal (/obcan/, docs/PORTAL.md) and
 	// its NIA sign-in; its DB and Log are the service's.
 	Portal portal.Config
+	// Vault seals the personal values and forgets citizens (nil: DB.Sealer
+	// when it is a *vault.Vault; without one ForgetCitizen fails).
+	Vault *vault.Vault
 	// MinPositionWait is how long a query with min_position waits for the
 	// read models (0: handlers.DefaultMinPositionWait).
 	MinPositionWait time.Duration
@@ -107,6 +112,7 @@ type Service struct {
 	forwarder  *feed.Forwarder
 	reminders  *reminders.Service
 	projecting *lease.Lease
+	eraser     *erasure.Eraser
 	api        *handlers.Server
 	http       *http.Server
 	ln         net.Listener
@@ -157,6 +163,14 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	collectors = append(collectors, s.reminders.Collector())
+	// Forgetting a citizen (internal/erasure) folds their cases again with
+	// the pipeline's terms.
+	if cfg.Vault == nil {
+		cfg.Vault, _ = cfg.DB.Sealer.(*vault.Vault)
+	}
+	if cfg.Vault != nil {
+		s.eraser = &erasure.Eraser{DB: cfg.DB, Vault: cfg.Vault, Pipeline: s.pipeline, Log: cfg.Log}
+	}
 	// One instance of all those on the database projects (and feeds): the
 	// one holding the lease; the others stand by and take over when it dies.
 	s.projecting = lease.New(cfg.DB, "projections", cfg.Log)
@@ -204,6 +218,25 @@ func New(cfg Config) (*Service, error) {
 		s.https = true
 	}
 	return s, nil
+}
+
+// ForgetCitizen forgets a citizen completely (internal/erasure,
+// docs/RETENTION.md): what the disposal's approval calls
+// (handlers.Config.ForgetCitizen). Retried after a failure, it finishes
+// what the failed call began.
+func (s *Service) ForgetCitizen(ctx context.Context, citizenID string) error {
+	_, err := s.Forget(ctx, citizenID)
+	return err
+}
+
+// Forget is ForgetCitizen with the erasure's report.
+func (s *Service) Forget(ctx context.Context, citizenID string) (erasure.Report, error) {
+	if s.eraser == nil {
+		return erasure.Report{}, errors.New("forget: the service has no vault (no KEK)")
+	}
+	r, err := s.eraser.Forget(ctx, citizenID)
+	s.pipeline.Nudge()
+	return r, err
 }
 
 // accessTokens is the provider as the API's verifier of access tokens, or
