@@ -1,0 +1,415 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/erasure"
+	"github.com/lhuta/lhuta/internal/feed"
+	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/vault"
+	"github.com/lhuta/lhuta/projections"
+)
+
+// The canary: a citizen whose every value is unique.
+const (
+	canaryID     = "kanarek-obcan-58q"
+	canaryName   = "Kanárek Zapomenutelný"
+	canaryBorn   = "1971-07-19"
+	canaryNumber = "710719/4006"
+	canaryEmail  = "kanarek.zapomenutelny@example.org"
+	canaryHouse  = "4917"
+)
+
+// natsURL returns the test NATS server, skipping (or failing in CI) without one.
+func natsURL(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("LHUTA_TEST_NATS")
+	if url == "" {
+		url = "nats://127.0.0.1:4222"
+	}
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "nats://"), 2*time.Second)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("NATS with JetStream is required in CI but unreachable at %s: %v", url, err)
+		}
+		t.Skipf("NATS unreachable at %s (%v); set CI=true to make this a failure", url, err)
+	}
+	c.Close()
+	return url
+}
+
+func getRaw(t *testing.T, url, token string, accept string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	return b
+}
+
+// The acceptance of issue 23's forgetting, on both backends: a citizen with
+// unique values goes through every input (a case opened with an
+// Idempotency-Key and retried, events, a refused request, the search and a
+// read of the case, portal access, a bank statement import, the feed with
+// personal data, a CSV export); a backup is taken; the citizen is forgotten
+// (erasure.Forget: the disposal's approval calls the same); then the scanner
+// of verify-forgotten finds none of the values in any table, a fresh dump
+// (SQLite: the file, its WAL and a fresh backup), the JetStream stream, the
+// service's log or a fresh CSV, /v1/stats answers as before, and the backup
+// restored and started answers [zapomenuto] about the citizen.
+func TestCanaryIsForgottenEverywhere(t *testing.T) {
+	url := natsURL(t)
+	bin := buildLhuta(t)
+	for _, backend := range testdb.Backends {
+		t.Run(backend, func(t *testing.T) { canary(t, bin, url, backend) })
+	}
+}
+
+func canary(t *testing.T, bin, natsServer, backend string) {
+	sharedKEK(t)
+	kekFile := os.Getenv("LHUTA_KEK_FILE")
+	bg := context.Background()
+	id := strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	stream, subject := "LHUTA_CANARY_"+id, "lhuta.canary"+id
+	nc, err := nats.Connect(natsServer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := nc.JetStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = js.DeleteStream(stream) }()
+
+	dir := t.TempDir()
+	dbURL := ""
+	if backend == "postgres" {
+		dbURL = testdb.PostgresURL(t)
+	}
+	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice,officer-token=compliance_officer:bob", "LHUTA_CLOCK=2026-03-10",
+		"DATABASE_URL="+dbURL, "LHUTA_KEK_FILE="+kekFile, "LHUTA_NATS_URL="+natsServer, "LHUTA_NATS_STREAM="+stream,
+		"LHUTA_NATS_SUBJECT="+subject, "LHUTA_NATS_PERSONAL_DATA=true", "LHUTA_LOG_LEVEL=debug")
+	p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(t.TempDir(), "log")}
+	p.start()
+	defer func() {
+		if p.exited != nil {
+			select {
+			case <-p.exited:
+			default:
+				p.stop(syscall.SIGTERM)
+			}
+		}
+	}()
+	client := &http.Client{Timeout: 10 * time.Second}
+	base := p.base()
+	must := func(a answer, want int, what string) answer {
+		t.Helper()
+		if a.err != nil || a.status != want {
+			p.fatal(fmt.Sprintf("%s: %d %v %v (want %d)", what, a.status, a.body, a.err, want))
+		}
+		return a
+	}
+
+	// Every input.
+	open := fmt.Sprintf(`{"situation":"local_fee","office":"nova-ves","citizen":{"id":%q,"birth_date":%q,"full_name":%q,"birth_number":%q}}`,
+		canaryID, canaryBorn, canaryName, canaryNumber)
+	keyed := map[string]string{"Idempotency-Key": "canary-open-" + canaryHouse}
+	caseID := must(send(client, "POST", base+"/v1/cases", "clerk-token", keyed, open), 201, "open").body["id"].(string)
+	if again := must(send(client, "POST", base+"/v1/cases", "clerk-token", keyed, open), 201, "open again"); again.body["id"] != caseID {
+		t.Fatalf("the idempotent retry answered another case: %v", again.body)
+	}
+	must(send(client, "POST", base+"/v1/cases/"+caseID+"/events", "clerk-token", map[string]string{"Idempotency-Key": "canary-fee"},
+		fmt.Sprintf(`{"type":"LocalFeeLiabilityArose","data":{"fee":"waste","arose_on":"2026-01-15","basis":"permanent_residence","house_number":%q,"village_part":"Miřejovice"}}`, canaryHouse)),
+		201, "liability")
+	must(send(client, "POST", base+"/v1/cases/"+caseID+"/events", "clerk-token", nil,
+		fmt.Sprintf(`{"type":"ContactConsentGiven","data":{"email":%q}}`, canaryEmail)), 201, "consent")
+	if a := send(client, "POST", base+"/v1/cases/"+caseID+"/events", "clerk-token", nil,
+		fmt.Sprintf(`{"type":"ContactConsentGiven","data":{"email":"%s <%s"}}`, canaryName, canaryNumber)); a.status < 400 || a.status >= 500 {
+		t.Fatalf("a bad e-mail: %d %v", a.status, a.body)
+	}
+	must(send(client, "GET", base+"/v1/cases/"+caseID, "clerk-token", nil, ""), 200, "read the case")
+	must(send(client, "GET", base+"/v1/citizens?q=Kan%C3%A1rek", "clerk-token", nil, ""), 200, "search")
+	must(send(client, "POST", base+"/v1/citizens/"+canaryID+"/portal-access", "clerk-token", nil, ""), 201, "portal access")
+
+	// The bank statement pays the year's fee with the case's variable symbol, from the canary's account name.
+	var vs string
+	{
+		db := openTestDB(t, backend, dir, dbURL)
+		c, err := db.Store().Load(bg, caseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := &cases.Case{ID: caseID}
+		if err := cs.Replay(caseEvents(c)...); err != nil {
+			t.Fatal(err)
+		}
+		obs := cs.PaymentObligations(calendar.NewDate(2026, 3, 10), money.Builtin())
+		if len(obs) == 0 {
+			t.Fatal("no payment obligation")
+		}
+		vs = obs[0].VariableSymbol
+		db.Close()
+	}
+	sample, err := os.ReadFile(filepath.Join("..", "..", "internal", "camt", "testdata", "statement.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	statement := strings.Replace(strings.Replace(string(sample), "<Nm>PLATCE A</Nm>", "<Nm>"+strings.ToUpper(canaryName)+"</Nm>", 1),
+		"<Ref>1541</Ref>", "<Ref>"+vs+"</Ref>", 1)
+	statementFile := filepath.Join(t.TempDir(), "statement.xml")
+	if err := os.WriteFile(statementFile, []byte(statement), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	imp := exec.Command(bin, "import-statement", "--office", "nova-ves", "--data-dir", dir, statementFile)
+	imp.Env = env
+	if out, err := imp.CombinedOutput(); err != nil || !strings.Contains(string(out), "1 recorded") {
+		t.Fatalf("import-statement: %v\n%s", err, out)
+	}
+
+	values := []string{canaryID, canaryName, canaryBorn, canaryNumber, canaryEmail, canaryHouse, vs}
+	needles := erasure.Needles(values)
+	last := must(send(client, "GET", base+"/v1/cases/"+caseID, "clerk-token", nil, ""), 200, "read the case")
+	if got := last.body["citizen"]; got == nil || !strings.Contains(fmt.Sprint(got), canaryName) {
+		t.Fatalf("the case before the forgetting: %v", last.body)
+	}
+	csvBefore := getRaw(t, base+"/v1/cases?limit=100", "clerk-token", "text/csv")
+	var sensitive erasure.Scan
+	sensitive.Bytes("csv", csvBefore, needles)
+	if len(sensitive.Hits) == 0 {
+		t.Fatalf("the CSV before the forgetting holds none of the canary's values: the scan would prove nothing\n%s", csvBefore)
+	}
+	// The feed has published the canary's events, with personal data.
+	waitStream(t, js, natsServer, stream, needles, true)
+
+	statsURL := base + "/v1/stats?from=2026-01-01&to=2026-03-10"
+	statsBefore := must(send(client, "GET", statsURL, "officer-token", nil, ""), 200, "stats").body
+
+	// A backup taken before the forgetting.
+	backupFile := filepath.Join(t.TempDir(), "before.backup")
+	if backend == "postgres" {
+		pgDump(t, dbURL, backupFile, "-Fc")
+	} else {
+		cmd := exec.Command(bin, "backup", "--data-dir", dir, backupFile)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("lhuta backup: %v\n%s", err, out)
+		}
+	}
+
+	// The forgetting (the disposal's approval calls the same, through the service).
+	db := openTestDB(t, backend, dir, dbURL)
+	kek, err := vault.LoadKEK(kekFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(db, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.KeepTombstonesIn(filepath.Join(filepath.Dir(kekFile), vault.TombstoneFile))
+	db.Sealer = v
+	today := func() calendar.Date { return calendar.NewDate(2026, 3, 10) }
+	e := &erasure.Eraser{DB: db, Vault: v, Pipeline: projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		projections.UsingOffices(money.Builtin()), projections.UsingToday(today))}
+	r, err := e.Forget(bg, canaryID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.KeyID == "" || len(r.Cases) != 1 {
+		t.Fatalf("forget: %+v", r)
+	}
+	// The feed publishes SubjectForgotten after deleting the canary's messages.
+	waitStream(t, js, natsServer, stream, needles, false)
+
+	// Nothing is left: every table, the SQLite file and WAL, the stream, the log, a fresh CSV, a fresh dump.
+	var s erasure.Scan
+	if err := s.Database(bg, db, needles); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stream(natsServer, stream, needles); err != nil {
+		t.Fatal(err)
+	}
+	csvAfter := getRaw(t, base+"/v1/cases?limit=100", "clerk-token", "text/csv")
+	s.Bytes("a fresh CSV of /v1/cases", csvAfter, needles)
+	fresh := filepath.Join(t.TempDir(), "fresh.dump")
+	if backend == "postgres" {
+		pgDump(t, dbURL, fresh, "-Fp")
+	} else {
+		cmd := exec.Command(bin, "backup", "--data-dir", dir, fresh)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("lhuta backup: %v\n%s", err, out)
+		}
+	}
+	if err := s.File(fresh, needles); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.File(p.log, needles); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range s.Hits {
+		t.Errorf("a trace of value %d (%s) in %s", h.Value+1, h.Form, h.Where)
+	}
+	if !bytes.Contains(csvAfter, []byte(cases.Forgotten)) {
+		t.Errorf("the CSV after the forgetting does not say %s:\n%s", cases.Forgotten, csvAfter)
+	}
+	if got := must(send(client, "GET", statsURL, "officer-token", nil, ""), 200, "stats").body; !reflect.DeepEqual(got, statsBefore) {
+		t.Errorf("/v1/stats changed:\nbefore %v\nafter  %v", statsBefore, got)
+	}
+	// verify-forgotten says the same, and exits non-zero on a trace.
+	verify := func(extra ...string) (string, error) {
+		args := append([]string{"verify-forgotten", "--data-dir", dir, "--citizen", canaryID}, extra...)
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := verify("--value", canaryName, "--value", canaryNumber, "--value", canaryEmail, p.log); err != nil || !strings.Contains(out, "found: 0 traces") {
+		t.Errorf("verify-forgotten after the forgetting: %v\n%s", err, out)
+	}
+	if out, err := verify("--value", canaryName, filepath.Join("..", "..", "internal", "camt", "testdata", "statement.xml"), statementFile); err == nil ||
+		!strings.Contains(out, "FOUND value 2") {
+		t.Errorf("verify-forgotten on the statement file holding the name: %v\n%s", err, out)
+	}
+	p.stop(syscall.SIGTERM)
+	db.Close()
+
+	// The backup from before, restored into a new database and started, forgets again before it serves.
+	restoredDir := t.TempDir()
+	restoredURL := ""
+	if backend == "postgres" {
+		restoredURL = testdb.PostgresURL(t)
+		if out, err := exec.Command(pgTool(t, "pg_restore"), "--exit-on-error", "-d", restoredURL, backupFile).CombinedOutput(); err != nil {
+			t.Fatalf("pg_restore: %v\n%s", err, out)
+		}
+	} else {
+		b, err := os.ReadFile(backupFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(restoredDir, "lhuta.db"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	renv := append(append([]string(nil), env...), "DATABASE_URL="+restoredURL, "LHUTA_NATS_URL=")
+	q := &process{t: t, bin: bin, args: []string{"--data-dir", restoredDir}, env: renv, addr: freeAddr(t), log: filepath.Join(t.TempDir(), "log")}
+	q.start()
+	defer q.stop(syscall.SIGTERM)
+	got := send(client, "GET", q.base()+"/v1/cases/"+caseID, "clerk-token", nil, "")
+	if got.status == 200 && strings.Contains(fmt.Sprint(got.body), canaryName) || got.status != 200 && got.status != 404 {
+		t.Errorf("the restored backup answers about the canary: %d %v", got.status, got.body)
+	}
+	if got.status == 200 && !strings.Contains(fmt.Sprint(got.body["citizen"]), cases.Forgotten) {
+		t.Errorf("the restored case's citizen: %v", got.body["citizen"])
+	}
+	for _, path := range []string{"/v1/citizens?q=Kan%C3%A1rek", "/v1/citizens?q=" + canaryNumber, "/v1/citizens/" + canaryID + "/cases"} {
+		a := send(client, "GET", q.base()+path, "clerk-token", nil, "")
+		if a.status == 200 && strings.Contains(fmt.Sprint(a.body), caseID) || a.status != 200 && a.status != 404 {
+			t.Errorf("GET %s on the restored backup: %d %v", path, a.status, a.body)
+		}
+	}
+	rdb := openTestDB(t, backend, restoredDir, restoredURL)
+	defer rdb.Close()
+	var rs erasure.Scan
+	if err := rs.Database(bg, rdb, needles); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range rs.Hits {
+		t.Errorf("the restored backup keeps value %d (%s) in %s", h.Value+1, h.Form, h.Where)
+	}
+}
+
+// caseEvents hands the store's events to the domain's fold.
+func caseEvents(events []eventstore.Event) []cases.Event {
+	out := make([]cases.Event, len(events))
+	for i, e := range events {
+		out[i] = cases.Event{Type: cases.EventType(e.Type), Data: e.Data, Version: e.Version}
+	}
+	return out
+}
+
+func openTestDB(t *testing.T, backend, dir, url string) *eventstore.DB {
+	t.Helper()
+	var (
+		db  *eventstore.DB
+		err error
+	)
+	if backend == "postgres" {
+		db, err = eventstore.OpenPostgres(context.Background(), url)
+	} else {
+		db, err = eventstore.OpenSQLite(dir)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealWith(t, db)
+	return db
+}
+
+func pgDump(t *testing.T, url, file, format string) {
+	t.Helper()
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stderr bytes.Buffer
+	cmd := exec.Command(pgTool(t, "pg_dump"), format, url)
+	cmd.Stdout, cmd.Stderr = f, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("pg_dump: %v\n%s", err, stderr.String())
+	}
+}
+
+// waitStream waits until the stream holds a trace of the needles
+// (present), or holds none and a SubjectForgotten notice (not present).
+func waitStream(t *testing.T, js nats.JetStreamContext, server, stream string, needles []erasure.Needle, present bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var s erasure.Scan
+		err := s.Stream(server, stream, needles)
+		if err == nil {
+			notices, nerr := feed.StreamSeqs(js, stream, func(msgID string) bool { return strings.HasPrefix(msgID, feed.SubjectForgottenType+"/") })
+			if present && len(s.Hits) > 0 || !present && len(s.Hits) == 0 && nerr == nil && len(notices) == 1 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stream %s: present=%v not reached: %v %+v", stream, present, err, s.Hits)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
