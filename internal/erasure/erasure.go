@@ -105,7 +105,7 @@ func (e *Eraser) forgetKey(ctx context.Context, keyID, subject string) (Report, 
 	if r.Cases, err = e.Vault.KeyCases(ctx, keyID); err != nil {
 		return r, err
 	}
-	p, err := Gather(ctx, e.DB, r.Cases)
+	p, err := gather(ctx, e.DB, r.Cases)
 	if err != nil {
 		return r, fmt.Errorf("read the citizen's values: %w", err)
 	}

@@ -27,13 +27,13 @@ type personal struct {
 // none after): every value the event contract marks personal
 // (cases.PersonalPaths), as text. `lhuta verify-forgotten` looks for them.
 func Values(ctx context.Context, db *eventstore.DB, caseIDs []string) ([]string, error) {
-	p, err := Gather(ctx, db, caseIDs)
+	p, err := gather(ctx, db, caseIDs)
 	return p.values, err
 }
 
-// Gather reads the cases' events through the store (the vault opens them)
+// gather reads the cases' events through the store (the vault opens them)
 // and collects the citizen ids and personal values they hold.
-func Gather(ctx context.Context, db *eventstore.DB, caseIDs []string) (personal, error) {
+func gather(ctx context.Context, db *eventstore.DB, caseIDs []string) (personal, error) {
 	p := personal{cases: caseIDs}
 	store := db.Store()
 	seen := map[string]bool{}

@@ -47,7 +47,7 @@ func (v *Vault) CheckKEK(ctx context.Context) error {
 	switch {
 	case err == nil:
 		if _, kerr := v.key(ctx, keyID); kerr != nil {
-			return fmt.Errorf("%w: it does not open the database's data keys (%v); give lhuta the KEK this database was used with (LHUTA_KEK_FILE)", ErrWrongKEK, kerr)
+			return fmt.Errorf("%w: it does not open the database's data keys (%s); give lhuta the KEK this database was used with (LHUTA_KEK_FILE)", ErrWrongKEK, kerr.Error())
 		}
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
