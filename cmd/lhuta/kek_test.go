@@ -124,3 +124,24 @@ func TestMain(m *testing.M) {
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// An instance given another KEK than the one the database was first used
+// with refuses to start, and says why.
+func TestAnotherKEKRefusesToStart(t *testing.T) {
+	dir := t.TempDir()
+	sharedKEK(t)
+	if err := run(context.Background(), []string{"migrate", "--data-dir", dir, "--database-url", ""}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "other")
+	if err := vault.GenerateKEK(other); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"serve", "--data-dir", dir, "--database-url", "", "--kek-file", other, "--addr", freeAddr(t)}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "wrong key-encryption key") {
+		t.Fatalf("serve with another KEK: %v", err)
+	}
+	if err := run(context.Background(), []string{"migrate", "--data-dir", dir, "--database-url", ""}, io.Discard); err != nil {
+		t.Fatalf("the KEK the database was used with: %v", err)
+	}
+}
