@@ -37,8 +37,9 @@ func (p *Pipeline) Reproject(ctx context.Context, ids []string, formerCitizens [
 		if _, err := lockOffset(ctx, tx, p.db.Dialect); err != nil {
 			return err
 		}
-		m, err := liveGeneration(ctx, tx)
-		if err != nil {
+		// Only into read models of this release's schema (ownGeneration).
+		m, err := ownGeneration(ctx, tx)
+		if err != nil || m.generation == 0 {
 			return err
 		}
 		pr := projector{dialect: p.db.Dialect, store: p.store, gen: m.generation, money: p.money}

@@ -159,7 +159,13 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 		fmt.Sprintf(`{"type":"ContactConsentGiven","data":{"email":"%s <%s"}}`, canaryName, canaryNumber)); a.status < 400 || a.status >= 500 {
 		t.Fatalf("a bad e-mail: %d %v", a.status, a.body)
 	}
-	must(send(client, "GET", base+"/v1/cases/"+caseID, "clerk-token", nil, ""), 200, "read the case")
+	// The read models may lag the writes: the case is read once it is there.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if a := send(client, "GET", base+"/v1/cases/"+caseID, "clerk-token", nil, ""); a.status == 200 || time.Now().After(deadline) {
+			must(a, 200, "read the case")
+			break
+		}
+	}
 	must(send(client, "GET", base+"/v1/citizens?q=Kan%C3%A1rek", "clerk-token", nil, ""), 200, "search")
 	must(send(client, "POST", base+"/v1/citizens/"+canaryID+"/portal-access", "clerk-token", nil, ""), 201, "portal access")
 
@@ -196,6 +202,17 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	imp.Env = env
 	if out, err := imp.CombinedOutput(); err != nil || !strings.Contains(string(out), "1 recorded") {
 		t.Fatalf("import-statement: %v\n%s", err, out)
+	}
+
+	// Every write is in the read models before they are compared.
+	{
+		db := openTestDB(t, backend, dir, dbURL)
+		var head int64
+		if err := db.SQL.QueryRow(`SELECT MAX(position) FROM events`).Scan(&head); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		must(send(client, "GET", fmt.Sprintf("%s/v1/obligations?limit=1&min_position=%d", base, head), "clerk-token", nil, ""), 200, "wait for the read models")
 	}
 
 	values := []string{canaryID, canaryName, canaryBorn, canaryNumber, canaryEmail, canaryHouse, vs}
