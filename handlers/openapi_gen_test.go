@@ -115,8 +115,11 @@ func generateSchemas(doc *object) error {
 			}
 			schemas.insertBefore(name, data, "RecordEvent")
 			who := "a clerk records it"
-			if officer {
+			switch {
+			case officer:
 				who = "a compliance officer's decision"
+			case cases.RecordsOfficerEvent(cases.EventType(name)):
+				who = "a records officer's decision"
 			}
 			schemas.insertBefore(name+"Event", obj("type", "object", "description", "Record "+name+" ("+who+").",
 				"required", []any{"type", "data"},

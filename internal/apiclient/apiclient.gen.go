@@ -376,6 +376,39 @@ func (e CaseClosedHistoryEventType) Valid() bool {
 	}
 }
 
+// Defines values for CaseDisposedHistoryEventType.
+const (
+	CaseDisposed CaseDisposedHistoryEventType = "CaseDisposed"
+)
+
+// Valid indicates whether the value is a known member of the CaseDisposedHistoryEventType enum.
+func (e CaseDisposedHistoryEventType) Valid() bool {
+	switch e {
+	case CaseDisposed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CaseDisposedStoredDisposition.
+const (
+	CaseDisposedStoredDispositionDestroyed   CaseDisposedStoredDisposition = "destroyed"
+	CaseDisposedStoredDispositionTransferred CaseDisposedStoredDisposition = "transferred"
+)
+
+// Valid indicates whether the value is a known member of the CaseDisposedStoredDisposition enum.
+func (e CaseDisposedStoredDisposition) Valid() bool {
+	switch e {
+	case CaseDisposedStoredDispositionDestroyed:
+		return true
+	case CaseDisposedStoredDispositionTransferred:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CaseItemStatus.
 const (
 	CaseItemStatusClosed CaseItemStatus = "closed"
@@ -1999,6 +2032,81 @@ func (e ResidenceRecordCancelledHistoryEventType) Valid() bool {
 	}
 }
 
+// Defines values for RetentionHoldPlacedEventType.
+const (
+	RetentionHoldPlacedEventTypeRetentionHoldPlaced RetentionHoldPlacedEventType = "RetentionHoldPlaced"
+)
+
+// Valid indicates whether the value is a known member of the RetentionHoldPlacedEventType enum.
+func (e RetentionHoldPlacedEventType) Valid() bool {
+	switch e {
+	case RetentionHoldPlacedEventTypeRetentionHoldPlaced:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionHoldPlacedHistoryEventType.
+const (
+	RetentionHoldPlacedHistoryEventTypeRetentionHoldPlaced RetentionHoldPlacedHistoryEventType = "RetentionHoldPlaced"
+)
+
+// Valid indicates whether the value is a known member of the RetentionHoldPlacedHistoryEventType enum.
+func (e RetentionHoldPlacedHistoryEventType) Valid() bool {
+	switch e {
+	case RetentionHoldPlacedHistoryEventTypeRetentionHoldPlaced:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionHoldReleasedEventType.
+const (
+	RetentionHoldReleasedEventTypeRetentionHoldReleased RetentionHoldReleasedEventType = "RetentionHoldReleased"
+)
+
+// Valid indicates whether the value is a known member of the RetentionHoldReleasedEventType enum.
+func (e RetentionHoldReleasedEventType) Valid() bool {
+	switch e {
+	case RetentionHoldReleasedEventTypeRetentionHoldReleased:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionHoldReleasedHistoryEventType.
+const (
+	RetentionHoldReleasedHistoryEventTypeRetentionHoldReleased RetentionHoldReleasedHistoryEventType = "RetentionHoldReleased"
+)
+
+// Valid indicates whether the value is a known member of the RetentionHoldReleasedHistoryEventType enum.
+func (e RetentionHoldReleasedHistoryEventType) Valid() bool {
+	switch e {
+	case RetentionHoldReleasedHistoryEventTypeRetentionHoldReleased:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionScheduledHistoryEventType.
+const (
+	RetentionScheduled RetentionScheduledHistoryEventType = "RetentionScheduled"
+)
+
+// Valid indicates whether the value is a known member of the RetentionScheduledHistoryEventType enum.
+func (e RetentionScheduledHistoryEventType) Valid() bool {
+	switch e {
+	case RetentionScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SLADocument.
 const (
 	SLADocumentIdCard          SLADocument = "id_card"
@@ -3131,6 +3239,43 @@ type CaseClosedStored struct {
 	// Reason free text, up to 2 000 characters
 	Reason *string `json:"reason,omitempty"`
 }
+
+// CaseDisposedHistoryEvent CaseDisposed in a case's history.
+type CaseDisposedHistoryEvent struct {
+	// Data The data of CaseDisposed (every situation, recorded by the service itself), as the history answers it, in the current shape of the type.
+	//
+	// Example: {"archive_decision":"SOA-1234/2032","decided_on":"2032-02-01","disposal_id":"7d7f3c1e-52a0-4c1b-9b5e-0d6f2c9a1b11","disposition":"destroyed"}
+	Data CaseDisposedStored `json:"data"`
+
+	// Position The event's global position in the log.
+	Position int64 `json:"position"`
+
+	// RecordedAt When the service stored it.
+	RecordedAt time.Time `json:"recorded_at"`
+
+	// RecordedBy The name of the token that recorded it.
+	RecordedBy string                       `json:"recorded_by"`
+	Type       CaseDisposedHistoryEventType `json:"type"`
+
+	// Version The case's version after this event.
+	Version int64 `json:"version"`
+}
+
+// CaseDisposedHistoryEventType defines model for CaseDisposedHistoryEvent.Type.
+type CaseDisposedHistoryEventType string
+
+// CaseDisposedStored The data of CaseDisposed (every situation, recorded by the service itself), as the history answers it, in the current shape of the type.
+//
+// Example: {"archive_decision":"SOA-1234/2032","decided_on":"2032-02-01","disposal_id":"7d7f3c1e-52a0-4c1b-9b5e-0d6f2c9a1b11","disposition":"destroyed"}
+type CaseDisposedStored struct {
+	ArchiveDecision string                        `json:"archive_decision"`
+	DecidedOn       openapi_types.Date            `json:"decided_on"`
+	DisposalId      string                        `json:"disposal_id"`
+	Disposition     CaseDisposedStoredDisposition `json:"disposition"`
+}
+
+// CaseDisposedStoredDisposition defines model for CaseDisposedStored.Disposition.
+type CaseDisposedStoredDisposition string
 
 // CaseItem A case in a list.
 type CaseItem struct {
@@ -5499,6 +5644,151 @@ type ResidenceRecordCancelledStored struct {
 	DecisionEffectiveOn openapi_types.Date `json:"decision_effective_on"`
 }
 
+// RetentionHoldPlaced The data of RetentionHoldPlaced (every situation), as a request gives it.
+//
+// Example: {"placed_on":"2032-01-10","reason":"probíhá soudní spor o náhradu škody"}
+type RetentionHoldPlaced struct {
+	PlacedOn *openapi_types.Date `json:"placed_on,omitempty"`
+	Reason   string              `json:"reason"`
+}
+
+// RetentionHoldPlacedEvent Record RetentionHoldPlaced (a records officer's decision).
+type RetentionHoldPlacedEvent struct {
+	// Data The data of RetentionHoldPlaced (every situation), as a request gives it.
+	//
+	// Example: {"placed_on":"2032-01-10","reason":"probíhá soudní spor o náhradu škody"}
+	Data RetentionHoldPlaced `json:"data"`
+
+	// ExpectedVersion The case's current version; a stale one answers 409. Leave it out to record on any version.
+	ExpectedVersion *int64                       `json:"expected_version,omitempty"`
+	Type            RetentionHoldPlacedEventType `json:"type"`
+}
+
+// RetentionHoldPlacedEventType defines model for RetentionHoldPlacedEvent.Type.
+type RetentionHoldPlacedEventType string
+
+// RetentionHoldPlacedHistoryEvent RetentionHoldPlaced in a case's history.
+type RetentionHoldPlacedHistoryEvent struct {
+	// Data The data of RetentionHoldPlaced (every situation), as the history answers it, in the current shape of the type.
+	//
+	// Example: {"placed_on":"2032-01-10","reason":"probíhá soudní spor o náhradu škody"}
+	Data RetentionHoldPlacedStored `json:"data"`
+
+	// Position The event's global position in the log.
+	Position int64 `json:"position"`
+
+	// RecordedAt When the service stored it.
+	RecordedAt time.Time `json:"recorded_at"`
+
+	// RecordedBy The name of the token that recorded it.
+	RecordedBy string                              `json:"recorded_by"`
+	Type       RetentionHoldPlacedHistoryEventType `json:"type"`
+
+	// Version The case's version after this event.
+	Version int64 `json:"version"`
+}
+
+// RetentionHoldPlacedHistoryEventType defines model for RetentionHoldPlacedHistoryEvent.Type.
+type RetentionHoldPlacedHistoryEventType string
+
+// RetentionHoldPlacedStored The data of RetentionHoldPlaced (every situation), as the history answers it, in the current shape of the type.
+//
+// Example: {"placed_on":"2032-01-10","reason":"probíhá soudní spor o náhradu škody"}
+type RetentionHoldPlacedStored struct {
+	PlacedOn *openapi_types.Date `json:"placed_on,omitempty"`
+	Reason   string              `json:"reason"`
+}
+
+// RetentionHoldReleased The data of RetentionHoldReleased (every situation), as a request gives it.
+//
+// Example: {"reason":"spor skončil","released_on":"2033-05-02"}
+type RetentionHoldReleased struct {
+	Reason     *string             `json:"reason,omitempty"`
+	ReleasedOn *openapi_types.Date `json:"released_on,omitempty"`
+}
+
+// RetentionHoldReleasedEvent Record RetentionHoldReleased (a records officer's decision).
+type RetentionHoldReleasedEvent struct {
+	// Data The data of RetentionHoldReleased (every situation), as a request gives it.
+	//
+	// Example: {"reason":"spor skončil","released_on":"2033-05-02"}
+	Data RetentionHoldReleased `json:"data"`
+
+	// ExpectedVersion The case's current version; a stale one answers 409. Leave it out to record on any version.
+	ExpectedVersion *int64                         `json:"expected_version,omitempty"`
+	Type            RetentionHoldReleasedEventType `json:"type"`
+}
+
+// RetentionHoldReleasedEventType defines model for RetentionHoldReleasedEvent.Type.
+type RetentionHoldReleasedEventType string
+
+// RetentionHoldReleasedHistoryEvent RetentionHoldReleased in a case's history.
+type RetentionHoldReleasedHistoryEvent struct {
+	// Data The data of RetentionHoldReleased (every situation), as the history answers it, in the current shape of the type.
+	//
+	// Example: {"reason":"spor skončil","released_on":"2033-05-02"}
+	Data RetentionHoldReleasedStored `json:"data"`
+
+	// Position The event's global position in the log.
+	Position int64 `json:"position"`
+
+	// RecordedAt When the service stored it.
+	RecordedAt time.Time `json:"recorded_at"`
+
+	// RecordedBy The name of the token that recorded it.
+	RecordedBy string                                `json:"recorded_by"`
+	Type       RetentionHoldReleasedHistoryEventType `json:"type"`
+
+	// Version The case's version after this event.
+	Version int64 `json:"version"`
+}
+
+// RetentionHoldReleasedHistoryEventType defines model for RetentionHoldReleasedHistoryEvent.Type.
+type RetentionHoldReleasedHistoryEventType string
+
+// RetentionHoldReleasedStored The data of RetentionHoldReleased (every situation), as the history answers it, in the current shape of the type.
+//
+// Example: {"reason":"spor skončil","released_on":"2033-05-02"}
+type RetentionHoldReleasedStored struct {
+	Reason     *string             `json:"reason,omitempty"`
+	ReleasedOn *openapi_types.Date `json:"released_on,omitempty"`
+}
+
+// RetentionScheduledHistoryEvent RetentionScheduled in a case's history.
+type RetentionScheduledHistoryEvent struct {
+	// Data The data of RetentionScheduled (every situation, recorded by the service itself), as the history answers it, in the current shape of the type.
+	//
+	// Example: {"ends_on":"2031-12-31","mark":"S","trigger":"closed","trigger_on":"2026-03-15","years":5}
+	Data RetentionScheduledStored `json:"data"`
+
+	// Position The event's global position in the log.
+	Position int64 `json:"position"`
+
+	// RecordedAt When the service stored it.
+	RecordedAt time.Time `json:"recorded_at"`
+
+	// RecordedBy The name of the token that recorded it.
+	RecordedBy string                             `json:"recorded_by"`
+	Type       RetentionScheduledHistoryEventType `json:"type"`
+
+	// Version The case's version after this event.
+	Version int64 `json:"version"`
+}
+
+// RetentionScheduledHistoryEventType defines model for RetentionScheduledHistoryEvent.Type.
+type RetentionScheduledHistoryEventType string
+
+// RetentionScheduledStored The data of RetentionScheduled (every situation, recorded by the service itself), as the history answers it, in the current shape of the type.
+//
+// Example: {"ends_on":"2031-12-31","mark":"S","trigger":"closed","trigger_on":"2026-03-15","years":5}
+type RetentionScheduledStored struct {
+	EndsOn    openapi_types.Date `json:"ends_on"`
+	Mark      string             `json:"mark"`
+	Trigger   string             `json:"trigger"`
+	TriggerOn openapi_types.Date `json:"trigger_on"`
+	Years     int                `json:"years"`
+}
+
 // SLA An office processing deadline (a document to issue).
 type SLA struct {
 	// CaseId In lists only, not within a case.
@@ -7439,6 +7729,108 @@ func (t *HistoryEvent) MergeCaseUnassignedHistoryEvent(v CaseUnassignedHistoryEv
 	return err
 }
 
+// AsRetentionHoldPlacedHistoryEvent returns the union data inside the HistoryEvent as a RetentionHoldPlacedHistoryEvent
+func (t HistoryEvent) AsRetentionHoldPlacedHistoryEvent() (RetentionHoldPlacedHistoryEvent, error) {
+	var body RetentionHoldPlacedHistoryEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRetentionHoldPlacedHistoryEvent overwrites any union data inside the HistoryEvent as the provided RetentionHoldPlacedHistoryEvent
+func (t *HistoryEvent) FromRetentionHoldPlacedHistoryEvent(v RetentionHoldPlacedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldPlaced"}`))
+	t.union = b
+	return err
+}
+
+// MergeRetentionHoldPlacedHistoryEvent performs a merge with any union data inside the HistoryEvent, using the provided RetentionHoldPlacedHistoryEvent
+func (t *HistoryEvent) MergeRetentionHoldPlacedHistoryEvent(v RetentionHoldPlacedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldPlaced"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRetentionHoldReleasedHistoryEvent returns the union data inside the HistoryEvent as a RetentionHoldReleasedHistoryEvent
+func (t HistoryEvent) AsRetentionHoldReleasedHistoryEvent() (RetentionHoldReleasedHistoryEvent, error) {
+	var body RetentionHoldReleasedHistoryEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRetentionHoldReleasedHistoryEvent overwrites any union data inside the HistoryEvent as the provided RetentionHoldReleasedHistoryEvent
+func (t *HistoryEvent) FromRetentionHoldReleasedHistoryEvent(v RetentionHoldReleasedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldReleased"}`))
+	t.union = b
+	return err
+}
+
+// MergeRetentionHoldReleasedHistoryEvent performs a merge with any union data inside the HistoryEvent, using the provided RetentionHoldReleasedHistoryEvent
+func (t *HistoryEvent) MergeRetentionHoldReleasedHistoryEvent(v RetentionHoldReleasedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldReleased"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseDisposedHistoryEvent returns the union data inside the HistoryEvent as a CaseDisposedHistoryEvent
+func (t HistoryEvent) AsCaseDisposedHistoryEvent() (CaseDisposedHistoryEvent, error) {
+	var body CaseDisposedHistoryEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseDisposedHistoryEvent overwrites any union data inside the HistoryEvent as the provided CaseDisposedHistoryEvent
+func (t *HistoryEvent) FromCaseDisposedHistoryEvent(v CaseDisposedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"CaseDisposed"}`))
+	t.union = b
+	return err
+}
+
+// MergeCaseDisposedHistoryEvent performs a merge with any union data inside the HistoryEvent, using the provided CaseDisposedHistoryEvent
+func (t *HistoryEvent) MergeCaseDisposedHistoryEvent(v CaseDisposedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"CaseDisposed"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 // AsCaseReferenceAssignedHistoryEvent returns the union data inside the HistoryEvent as a CaseReferenceAssignedHistoryEvent
 func (t HistoryEvent) AsCaseReferenceAssignedHistoryEvent() (CaseReferenceAssignedHistoryEvent, error) {
 	var body CaseReferenceAssignedHistoryEvent
@@ -7473,6 +7865,40 @@ func (t *HistoryEvent) MergeCaseReferenceAssignedHistoryEvent(v CaseReferenceAss
 	return err
 }
 
+// AsRetentionScheduledHistoryEvent returns the union data inside the HistoryEvent as a RetentionScheduledHistoryEvent
+func (t HistoryEvent) AsRetentionScheduledHistoryEvent() (RetentionScheduledHistoryEvent, error) {
+	var body RetentionScheduledHistoryEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRetentionScheduledHistoryEvent overwrites any union data inside the HistoryEvent as the provided RetentionScheduledHistoryEvent
+func (t *HistoryEvent) FromRetentionScheduledHistoryEvent(v RetentionScheduledHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionScheduled"}`))
+	t.union = b
+	return err
+}
+
+// MergeRetentionScheduledHistoryEvent performs a merge with any union data inside the HistoryEvent, using the provided RetentionScheduledHistoryEvent
+func (t *HistoryEvent) MergeRetentionScheduledHistoryEvent(v RetentionScheduledHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionScheduled"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t HistoryEvent) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"type"`
@@ -7493,6 +7919,8 @@ func (t HistoryEvent) ValueByDiscriminator() (interface{}, error) {
 		return t.AsCaseAssignedHistoryEvent()
 	case "CaseClosed":
 		return t.AsCaseClosedHistoryEvent()
+	case "CaseDisposed":
+		return t.AsCaseDisposedHistoryEvent()
 	case "CaseOpened":
 		return t.AsCaseOpenedHistoryEvent()
 	case "CaseReferenceAssigned":
@@ -7549,6 +7977,12 @@ func (t HistoryEvent) ValueByDiscriminator() (interface{}, error) {
 		return t.AsResidenceChangeReportedHistoryEvent()
 	case "ResidenceRecordCancelled":
 		return t.AsResidenceRecordCancelledHistoryEvent()
+	case "RetentionHoldPlaced":
+		return t.AsRetentionHoldPlacedHistoryEvent()
+	case "RetentionHoldReleased":
+		return t.AsRetentionHoldReleasedHistoryEvent()
+	case "RetentionScheduled":
+		return t.AsRetentionScheduledHistoryEvent()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -8550,6 +8984,74 @@ func (t *RecordEvent) MergeCaseUnassignedEvent(v CaseUnassignedEvent) error {
 	return err
 }
 
+// AsRetentionHoldPlacedEvent returns the union data inside the RecordEvent as a RetentionHoldPlacedEvent
+func (t RecordEvent) AsRetentionHoldPlacedEvent() (RetentionHoldPlacedEvent, error) {
+	var body RetentionHoldPlacedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRetentionHoldPlacedEvent overwrites any union data inside the RecordEvent as the provided RetentionHoldPlacedEvent
+func (t *RecordEvent) FromRetentionHoldPlacedEvent(v RetentionHoldPlacedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldPlaced"}`))
+	t.union = b
+	return err
+}
+
+// MergeRetentionHoldPlacedEvent performs a merge with any union data inside the RecordEvent, using the provided RetentionHoldPlacedEvent
+func (t *RecordEvent) MergeRetentionHoldPlacedEvent(v RetentionHoldPlacedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldPlaced"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRetentionHoldReleasedEvent returns the union data inside the RecordEvent as a RetentionHoldReleasedEvent
+func (t RecordEvent) AsRetentionHoldReleasedEvent() (RetentionHoldReleasedEvent, error) {
+	var body RetentionHoldReleasedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRetentionHoldReleasedEvent overwrites any union data inside the RecordEvent as the provided RetentionHoldReleasedEvent
+func (t *RecordEvent) FromRetentionHoldReleasedEvent(v RetentionHoldReleasedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldReleased"}`))
+	t.union = b
+	return err
+}
+
+// MergeRetentionHoldReleasedEvent performs a merge with any union data inside the RecordEvent, using the provided RetentionHoldReleasedEvent
+func (t *RecordEvent) MergeRetentionHoldReleasedEvent(v RetentionHoldReleasedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldReleased"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t RecordEvent) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"type"`
@@ -8622,6 +9124,10 @@ func (t RecordEvent) ValueByDiscriminator() (interface{}, error) {
 		return t.AsResidenceChangeReportedEvent()
 	case "ResidenceRecordCancelled":
 		return t.AsResidenceRecordCancelledEvent()
+	case "RetentionHoldPlaced":
+		return t.AsRetentionHoldPlacedEvent()
+	case "RetentionHoldReleased":
+		return t.AsRetentionHoldReleasedEvent()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
