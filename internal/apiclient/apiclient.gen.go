@@ -721,6 +721,84 @@ func (e ContactConsentWithdrawnHistoryEventType) Valid() bool {
 	}
 }
 
+// Defines values for DisposalStatus.
+const (
+	Approved DisposalStatus = "approved"
+	Proposed DisposalStatus = "proposed"
+)
+
+// Valid indicates whether the value is a known member of the DisposalStatus enum.
+func (e DisposalStatus) Valid() bool {
+	switch e {
+	case Approved:
+		return true
+	case Proposed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisposalItemMark.
+const (
+	DisposalItemMarkA DisposalItemMark = "A"
+	DisposalItemMarkS DisposalItemMark = "S"
+	DisposalItemMarkV DisposalItemMark = "V"
+)
+
+// Valid indicates whether the value is a known member of the DisposalItemMark enum.
+func (e DisposalItemMark) Valid() bool {
+	switch e {
+	case DisposalItemMarkA:
+		return true
+	case DisposalItemMarkS:
+		return true
+	case DisposalItemMarkV:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisposalItemOutcome.
+const (
+	DisposalItemOutcomeDisposed    DisposalItemOutcome = "disposed"
+	DisposalItemOutcomeSkipped     DisposalItemOutcome = "skipped"
+	DisposalItemOutcomeTransferred DisposalItemOutcome = "transferred"
+)
+
+// Valid indicates whether the value is a known member of the DisposalItemOutcome enum.
+func (e DisposalItemOutcome) Valid() bool {
+	switch e {
+	case DisposalItemOutcomeDisposed:
+		return true
+	case DisposalItemOutcomeSkipped:
+		return true
+	case DisposalItemOutcomeTransferred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisposalItemTrigger.
+const (
+	DisposalItemTriggerClosed  DisposalItemTrigger = "closed"
+	DisposalItemTriggerSettled DisposalItemTrigger = "settled"
+)
+
+// Valid indicates whether the value is a known member of the DisposalItemTrigger enum.
+func (e DisposalItemTrigger) Valid() bool {
+	switch e {
+	case DisposalItemTriggerClosed:
+		return true
+	case DisposalItemTriggerSettled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DocumentCollectedEventType.
 const (
 	DocumentCollectedEventTypeDocumentCollected DocumentCollectedEventType = "DocumentCollected"
@@ -2092,6 +2170,45 @@ func (e RetentionHoldReleasedHistoryEventType) Valid() bool {
 	}
 }
 
+// Defines values for RetentionItemMark.
+const (
+	RetentionItemMarkA RetentionItemMark = "A"
+	RetentionItemMarkS RetentionItemMark = "S"
+	RetentionItemMarkV RetentionItemMark = "V"
+)
+
+// Valid indicates whether the value is a known member of the RetentionItemMark enum.
+func (e RetentionItemMark) Valid() bool {
+	switch e {
+	case RetentionItemMarkA:
+		return true
+	case RetentionItemMarkS:
+		return true
+	case RetentionItemMarkV:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionItemTrigger.
+const (
+	RetentionItemTriggerClosed  RetentionItemTrigger = "closed"
+	RetentionItemTriggerSettled RetentionItemTrigger = "settled"
+)
+
+// Valid indicates whether the value is a known member of the RetentionItemTrigger enum.
+func (e RetentionItemTrigger) Valid() bool {
+	switch e {
+	case RetentionItemTriggerClosed:
+		return true
+	case RetentionItemTriggerSettled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RetentionScheduledHistoryEventType.
 const (
 	RetentionScheduled RetentionScheduledHistoryEventType = "RetentionScheduled"
@@ -2413,6 +2530,21 @@ func (e ListCitizenPaymentsParamsCsv) Valid() bool {
 	}
 }
 
+// Defines values for GetDisposalParamsCsv.
+const (
+	GetDisposalParamsCsvExcel GetDisposalParamsCsv = "excel"
+)
+
+// Valid indicates whether the value is a known member of the GetDisposalParamsCsv enum.
+func (e GetDisposalParamsCsv) Valid() bool {
+	switch e {
+	case GetDisposalParamsCsvExcel:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListFlagsParamsStatus.
 const (
 	ListFlagsParamsStatusDismissed         ListFlagsParamsStatus = "dismissed"
@@ -2713,6 +2845,36 @@ func (e ListPaymentsParamsSort) Valid() bool {
 	case ListPaymentsParamsSortName:
 		return true
 	case ListPaymentsParamsSortOffice:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListRetentionParamsExport.
+const (
+	ListRetentionParamsExportAll ListRetentionParamsExport = "all"
+)
+
+// Valid indicates whether the value is a known member of the ListRetentionParamsExport enum.
+func (e ListRetentionParamsExport) Valid() bool {
+	switch e {
+	case ListRetentionParamsExportAll:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListRetentionParamsCsv.
+const (
+	ListRetentionParamsCsvExcel ListRetentionParamsCsv = "excel"
+)
+
+// Valid indicates whether the value is a known member of the ListRetentionParamsCsv enum.
+func (e ListRetentionParamsCsv) Valid() bool {
+	switch e {
+	case ListRetentionParamsCsvExcel:
 		return true
 	default:
 		return false
@@ -3789,6 +3951,60 @@ type ContactConsentWithdrawnStored struct {
 
 // Counts Counts by status.
 type Counts map[string]int
+
+// Disposal A disposal proposal (skartační návrh) and, once approved, the archive's decision.
+type Disposal struct {
+	ApprovedBy      *string             `json:"approved_by,omitempty"`
+	ArchiveDecision *string             `json:"archive_decision,omitempty"`
+	AsOf            openapi_types.Date  `json:"as_of"`
+	DecidedOn       *openapi_types.Date `json:"decided_on,omitempty"`
+
+	// Forgotten In the approval's answer: how many citizens were forgotten, having no retained case left.
+	Forgotten *int           `json:"forgotten,omitempty"`
+	Id        string         `json:"id"`
+	Items     []DisposalItem `json:"items"`
+
+	// Offices The offices the proposal covers; ["*"] for every office.
+	Offices    []string       `json:"offices"`
+	ProposedAt time.Time      `json:"proposed_at"`
+	ProposedBy string         `json:"proposed_by"`
+	Status     DisposalStatus `json:"status"`
+}
+
+// DisposalStatus defines model for Disposal.Status.
+type DisposalStatus string
+
+// DisposalItem defines model for DisposalItem.
+type DisposalItem struct {
+	CaseId string `json:"case_id"`
+
+	// EndsOn The period's last day: 31 December of the trigger's year + years; the case is eligible from the next day.
+	EndsOn openapi_types.Date `json:"ends_on"`
+
+	// Mark Skartační znak: A goes to the archive, V and S are destroyed once approved.
+	Mark   DisposalItemMark `json:"mark"`
+	Office string           `json:"office"`
+
+	// Outcome Set by the approval: disposed (mark S or V, destroyed), transferred (mark A, to the archive) or skipped (Skipped says why: a legal hold placed after the proposal, say).
+	Outcome *DisposalItemOutcome `json:"outcome,omitempty"`
+
+	// Reference The case's reference <office>/<year>/<sequence>; the list names no citizen.
+	Reference string              `json:"reference"`
+	Situation string              `json:"situation"`
+	Skipped   *string             `json:"skipped,omitempty"`
+	Trigger   DisposalItemTrigger `json:"trigger"`
+	TriggerOn openapi_types.Date  `json:"trigger_on"`
+	Years     int                 `json:"years"`
+}
+
+// DisposalItemMark Skartační znak: A goes to the archive, V and S are destroyed once approved.
+type DisposalItemMark string
+
+// DisposalItemOutcome Set by the approval: disposed (mark S or V, destroyed), transferred (mark A, to the archive) or skipped (Skipped says why: a legal hold placed after the proposal, say).
+type DisposalItemOutcome string
+
+// DisposalItemTrigger defines model for DisposalItem.Trigger.
+type DisposalItemTrigger string
 
 // DocumentCollected The data of DocumentCollected (every situation).
 //
@@ -5754,6 +5970,41 @@ type RetentionHoldReleasedStored struct {
 	ReleasedOn *openapi_types.Date `json:"released_on,omitempty"`
 }
 
+// RetentionItem A case whose retention period has ended, with no legal hold, not disposed of.
+//
+// Example: {"case_id":"3f1c9a2e-8d4b-4c1a-9e2f-0a1b2c3d4e5f","ends_on":"2031-12-31","mark":"S","office":"nova-ves","reference":"nova-ves/2026/00042","situation":"id_card_incident","trigger":"closed","trigger_on":"2026-03-15","years":5}
+type RetentionItem struct {
+	CaseId string `json:"case_id"`
+
+	// EndsOn The period's last day: 31 December of the trigger's year + years; the case is eligible from the next day.
+	EndsOn openapi_types.Date `json:"ends_on"`
+
+	// Mark Skartační znak: A goes to the archive, V and S are destroyed once approved.
+	Mark   RetentionItemMark `json:"mark"`
+	Office string            `json:"office"`
+
+	// Reference The case's reference <office>/<year>/<sequence>; the list names no citizen.
+	Reference string               `json:"reference"`
+	Situation string               `json:"situation"`
+	Trigger   RetentionItemTrigger `json:"trigger"`
+	TriggerOn openapi_types.Date   `json:"trigger_on"`
+	Years     int                  `json:"years"`
+}
+
+// RetentionItemMark Skartační znak: A goes to the archive, V and S are destroyed once approved.
+type RetentionItemMark string
+
+// RetentionItemTrigger defines model for RetentionItem.Trigger.
+type RetentionItemTrigger string
+
+// RetentionPage defines model for RetentionPage.
+type RetentionPage struct {
+	Items []RetentionItem `json:"items"`
+
+	// NextCursor The cursor of the next page; empty on the last.
+	NextCursor string `json:"next_cursor"`
+}
+
 // RetentionScheduledHistoryEvent RetentionScheduled in a case's history.
 type RetentionScheduledHistoryEvent struct {
 	// Data The data of RetentionScheduled (every situation, recorded by the service itself), as the history answers it, in the current shape of the type.
@@ -6244,6 +6495,51 @@ type OpenPortalActivationParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
+// ProposeDisposalJSONBody defines parameters for ProposeDisposal.
+type ProposeDisposalJSONBody struct {
+	// AsOf The day the periods must have ended before (default: today); not in the future.
+	AsOf *openapi_types.Date `json:"as_of,omitempty"`
+
+	// Office Only this office's cases (one of the caller's).
+	Office *string `json:"office,omitempty"`
+}
+
+// ProposeDisposalParams defines parameters for ProposeDisposal.
+type ProposeDisposalParams struct {
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// GetDisposalParams defines parameters for GetDisposal.
+type GetDisposalParams struct {
+	// Format csv for the proposal's cases as CSV (for the archive); json (the default) for the proposal.
+	Format *string `form:"format,omitempty" json:"format,omitempty"`
+
+	// Csv excel: CSV for Czech Excel, as with Accept: text/csv; profile=excel: a UTF-8 BOM, cells separated by semicolons, Czech headers, dates d. m. yyyy, yes/no as ano/ne.
+	Csv *GetDisposalParamsCsv `form:"csv,omitempty" json:"csv,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// GetDisposalParamsCsv defines parameters for GetDisposal.
+type GetDisposalParamsCsv string
+
+// ApproveDisposalJSONBody defines parameters for ApproveDisposal.
+type ApproveDisposalJSONBody struct {
+	// ArchiveDecision The archive's reference of its decision (číslo jednací), up to 200 characters.
+	ArchiveDecision string `json:"archive_decision"`
+
+	// DecidedOn The day of the archive's decision; not before the proposal's as_of, not in the future.
+	DecidedOn openapi_types.Date `json:"decided_on"`
+}
+
+// ApproveDisposalParams defines parameters for ApproveDisposal.
+type ApproveDisposalParams struct {
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
 // ListFlagsParams defines parameters for ListFlags.
 type ListFlagsParams struct {
 	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
@@ -6523,6 +6819,39 @@ type ListRemindersParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
+// ListRetentionParams defines parameters for ListRetention.
+type ListRetentionParams struct {
+	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
+	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
+
+	// Office Only this office's cases (exactly as the case has it).
+	Office *Office `form:"office,omitempty" json:"office,omitempty"`
+
+	// Export all: the whole list as CSV (not one page), written a page at a time; limit and Next-Cursor do not apply.
+	Export *ListRetentionParamsExport `form:"export,omitempty" json:"export,omitempty"`
+
+	// Csv excel: CSV for Czech Excel, as with Accept: text/csv; profile=excel: a UTF-8 BOM, cells separated by semicolons, Czech headers, dates d. m. yyyy, yes/no as ano/ne.
+	Csv *ListRetentionParamsCsv `form:"csv,omitempty" json:"csv,omitempty"`
+
+	// Limit Page size, 1 to 500.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor (or Next-Cursor header) of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// ListRetentionParamsExport defines parameters for ListRetention.
+type ListRetentionParamsExport string
+
+// ListRetentionParamsCsv defines parameters for ListRetention.
+type ListRetentionParamsCsv string
+
 // ListSLAParams defines parameters for ListSLA.
 type ListSLAParams struct {
 	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
@@ -6702,6 +7031,12 @@ type OpenCaseJSONRequestBody = OpenCase
 
 // RecordEventJSONRequestBody defines body for RecordEvent for application/json ContentType.
 type RecordEventJSONRequestBody = RecordEvent
+
+// ProposeDisposalJSONRequestBody defines body for ProposeDisposal for application/json ContentType.
+type ProposeDisposalJSONRequestBody ProposeDisposalJSONBody
+
+// ApproveDisposalJSONRequestBody defines body for ApproveDisposal for application/json ContentType.
+type ApproveDisposalJSONRequestBody ApproveDisposalJSONBody
 
 // AssignUnmatchedCreditJSONRequestBody defines body for AssignUnmatchedCredit for application/json ContentType.
 type AssignUnmatchedCreditJSONRequestBody AssignUnmatchedCreditJSONBody
@@ -9373,6 +9708,59 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
 	OpenPortalActivation(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ProposeDisposalWithBody Propose a disposal
+	//
+	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+	//
+	// Roles: records_officer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
+	ProposeDisposalWithBody(ctx context.Context, params *ProposeDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProposeDisposal Propose a disposal
+	//
+	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+	//
+	// Roles: records_officer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
+	ProposeDisposal(ctx context.Context, params *ProposeDisposalParams, body ProposeDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDisposal A disposal proposal
+	//
+	// The proposal with its cases (reference, situation, office, mark, trigger, ends_on: no personal data), and once approved the archive's decision and each case's outcome. ?format=csv (or Accept: text/csv) gives its cases as CSV for the archive. Another office's proposal is 404.
+	//
+	// Roles: records_officer.
+	//
+	// Corresponds with GET /v1/disposals/{id} (the `GetDisposal` operationId).
+	GetDisposal(ctx context.Context, id string, params *GetDisposalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveDisposalWithBody Record the archive's approval of a disposal
+	//
+	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+	//
+	// Roles: records_officer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
+	ApproveDisposalWithBody(ctx context.Context, id string, params *ApproveDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveDisposal Record the archive's approval of a disposal
+	//
+	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+	//
+	// Roles: records_officer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
+	ApproveDisposal(ctx context.Context, id string, params *ApproveDisposalParams, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListFlags Flags
 	//
 	// Possible misdemeanours raised by as_of, oldest first, a page at a time.
@@ -9507,6 +9895,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 	ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRetention Cases whose retention period has ended
+	//
+	// The cases whose retention period ended before as_of (ends_on < as_of), with no legal hold and not disposed of, ordered by ends_on (docs/RETENTION.md). A case is listed once its RetentionScheduled is recorded: when it closes or settles under the office's rules (LHUTA_RETENTION_FILE); cases closed before the rules were given are scheduled by the next POST /v1/disposals.
+	//
+	// Roles: records_officer.
+	//
+	// Corresponds with GET /v1/retention (the `ListRetention` operationId).
+	ListRetention(ctx context.Context, params *ListRetentionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSLA Office processing deadlines
 	//
@@ -9905,6 +10302,109 @@ func (c *Client) OpenPortalActivation(ctx context.Context, citizenId CitizenId, 
 	return c.Client.Do(req)
 }
 
+// ProposeDisposalWithBody Propose a disposal
+//
+// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+//
+// Roles: records_officer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
+func (c *Client) ProposeDisposalWithBody(ctx context.Context, params *ProposeDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProposeDisposalRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProposeDisposal Propose a disposal
+//
+// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+//
+// Roles: records_officer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
+func (c *Client) ProposeDisposal(ctx context.Context, params *ProposeDisposalParams, body ProposeDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProposeDisposalRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDisposal A disposal proposal
+//
+// The proposal with its cases (reference, situation, office, mark, trigger, ends_on: no personal data), and once approved the archive's decision and each case's outcome. ?format=csv (or Accept: text/csv) gives its cases as CSV for the archive. Another office's proposal is 404.
+//
+// Roles: records_officer.
+//
+// Corresponds with GET /v1/disposals/{id} (the `GetDisposal` operationId).
+func (c *Client) GetDisposal(ctx context.Context, id string, params *GetDisposalParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDisposalRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveDisposalWithBody Record the archive's approval of a disposal
+//
+// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+//
+// Roles: records_officer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
+func (c *Client) ApproveDisposalWithBody(ctx context.Context, id string, params *ApproveDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveDisposalRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveDisposal Record the archive's approval of a disposal
+//
+// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+//
+// Roles: records_officer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
+func (c *Client) ApproveDisposal(ctx context.Context, id string, params *ApproveDisposalParams, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveDisposalRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListFlags Flags
 //
 // Possible misdemeanours raised by as_of, oldest first, a page at a time.
@@ -10180,6 +10680,25 @@ func (c *Client) GetPaymentQRSVG(ctx context.Context, paymentId PaymentId, param
 // Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 func (c *Client) ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRemindersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRetention Cases whose retention period has ended
+//
+// The cases whose retention period ended before as_of (ends_on < as_of), with no legal hold and not disposed of, ordered by ends_on (docs/RETENTION.md). A case is listed once its RetentionScheduled is recorded: when it closes or settles under the office's rules (LHUTA_RETENTION_FILE); cases closed before the rules were given are scheduled by the next POST /v1/disposals.
+//
+// Roles: records_officer.
+//
+// Corresponds with GET /v1/retention (the `ListRetention` operationId).
+func (c *Client) ListRetention(ctx context.Context, params *ListRetentionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRetentionRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -11349,6 +11868,211 @@ func NewOpenPortalActivationRequest(server string, citizenId CitizenId, params *
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProposeDisposalRequest calls the generic ProposeDisposal builder with application/json body
+func NewProposeDisposalRequest(server string, params *ProposeDisposalParams, body ProposeDisposalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProposeDisposalRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewProposeDisposalRequestWithBody constructs an http.Request for the ProposeDisposal method, with any body, and a specified content type
+func NewProposeDisposalRequestWithBody(server string, params *ProposeDisposalParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/disposals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetDisposalRequest constructs an http.Request for the GetDisposal method
+func NewGetDisposalRequest(server string, id string, params *GetDisposalParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/disposals/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Csv != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "csv", *params.Csv, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewApproveDisposalRequest calls the generic ApproveDisposal builder with application/json body
+func NewApproveDisposalRequest(server string, id string, params *ApproveDisposalParams, body ApproveDisposalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewApproveDisposalRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewApproveDisposalRequestWithBody constructs an http.Request for the ApproveDisposal method, with any body, and a specified content type
+func NewApproveDisposalRequestWithBody(server string, id string, params *ApproveDisposalParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/disposals/%s/approve", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -12809,6 +13533,147 @@ func NewListRemindersRequest(server string, params *ListRemindersParams) (*http.
 	return req, nil
 }
 
+// NewListRetentionRequest constructs an http.Request for the ListRetention method
+func NewListRetentionRequest(server string, params *ListRetentionParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/retention")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "as_of", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Office != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "office", *params.Office, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Export != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "export", *params.Export, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Csv != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "csv", *params.Csv, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListSLARequest constructs an http.Request for the ListSLA method
 func NewListSLARequest(server string, params *ListSLAParams) (*http.Request, error) {
 	var err error
@@ -13743,6 +14608,61 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
 	OpenPortalActivationWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*OpenPortalActivationResponse, error)
 
+	// ProposeDisposalWithBodyWithResponse Propose a disposal
+	//
+	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+	//
+	// Roles: records_officer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
+	ProposeDisposalWithBodyWithResponse(ctx context.Context, params *ProposeDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProposeDisposalResponse, error)
+
+	// ProposeDisposalWithResponse Propose a disposal
+	//
+	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+	//
+	// Roles: records_officer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
+	ProposeDisposalWithResponse(ctx context.Context, params *ProposeDisposalParams, body ProposeDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*ProposeDisposalResponse, error)
+
+	// GetDisposalWithResponse A disposal proposal
+	//
+	// The proposal with its cases (reference, situation, office, mark, trigger, ends_on: no personal data), and once approved the archive's decision and each case's outcome. ?format=csv (or Accept: text/csv) gives its cases as CSV for the archive. Another office's proposal is 404.
+	//
+	// Roles: records_officer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/disposals/{id} (the `GetDisposal` operationId).
+	GetDisposalWithResponse(ctx context.Context, id string, params *GetDisposalParams, reqEditors ...RequestEditorFn) (*GetDisposalResponse, error)
+
+	// ApproveDisposalWithBodyWithResponse Record the archive's approval of a disposal
+	//
+	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+	//
+	// Roles: records_officer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
+	ApproveDisposalWithBodyWithResponse(ctx context.Context, id string, params *ApproveDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error)
+
+	// ApproveDisposalWithResponse Record the archive's approval of a disposal
+	//
+	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+	//
+	// Roles: records_officer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
+	ApproveDisposalWithResponse(ctx context.Context, id string, params *ApproveDisposalParams, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error)
+
 	// ListFlagsWithResponse Flags
 	//
 	// Possible misdemeanours raised by as_of, oldest first, a page at a time.
@@ -13907,6 +14827,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 	ListRemindersWithResponse(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*ListRemindersResponse, error)
+
+	// ListRetentionWithResponse Cases whose retention period has ended
+	//
+	// The cases whose retention period ended before as_of (ends_on < as_of), with no legal hold and not disposed of, ordered by ends_on (docs/RETENTION.md). A case is listed once its RetentionScheduled is recorded: when it closes or settles under the office's rules (LHUTA_RETENTION_FILE); cases closed before the rules were given are scheduled by the next POST /v1/disposals.
+	//
+	// Roles: records_officer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/retention (the `ListRetention` operationId).
+	ListRetentionWithResponse(ctx context.Context, params *ListRetentionParams, reqEditors ...RequestEditorFn) (*ListRetentionResponse, error)
 
 	// ListSLAWithResponse Office processing deadlines
 	//
@@ -15731,6 +16662,510 @@ func (r OpenPortalActivationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r OpenPortalActivationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ProposeDisposalResponse201Headers the declared response headers of an HTTP 201 response for ProposeDisposal
+type ProposeDisposalResponse201Headers struct {
+	Location   *string
+	XRequestID *string
+}
+
+// ProposeDisposalResponse400Headers the declared response headers of an HTTP 400 response for ProposeDisposal
+type ProposeDisposalResponse400Headers struct {
+	XRequestID *string
+}
+
+// ProposeDisposalResponse401Headers the declared response headers of an HTTP 401 response for ProposeDisposal
+type ProposeDisposalResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// ProposeDisposalResponse403Headers the declared response headers of an HTTP 403 response for ProposeDisposal
+type ProposeDisposalResponse403Headers struct {
+	XRequestID *string
+}
+
+// ProposeDisposalResponse413Headers the declared response headers of an HTTP 413 response for ProposeDisposal
+type ProposeDisposalResponse413Headers struct {
+	XRequestID *string
+}
+
+// ProposeDisposalResponse422Headers the declared response headers of an HTTP 422 response for ProposeDisposal
+type ProposeDisposalResponse422Headers struct {
+	XRequestID *string
+}
+
+// ProposeDisposalResponse429Headers the declared response headers of an HTTP 429 response for ProposeDisposal
+type ProposeDisposalResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// ProposeDisposalResponse500Headers the declared response headers of an HTTP 500 response for ProposeDisposal
+type ProposeDisposalResponse500Headers struct {
+	XRequestID *string
+}
+
+// ProposeDisposalResponse503Headers the declared response headers of an HTTP 503 response for ProposeDisposal
+type ProposeDisposalResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type ProposeDisposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Disposal
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ProposeDisposalResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ProposeDisposalResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ProposeDisposalResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ProposeDisposalResponse403Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ProposeDisposalResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ProposeDisposalResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ProposeDisposalResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ProposeDisposalResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ProposeDisposalResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ProposeDisposalResponse) GetJSON201() *Disposal {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ProposeDisposalResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ProposeDisposalResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ProposeDisposalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ProposeDisposalResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ProposeDisposalResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ProposeDisposalResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ProposeDisposalResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ProposeDisposalResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ProposeDisposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProposeDisposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProposeDisposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProposeDisposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetDisposalResponse200Headers the declared response headers of an HTTP 200 response for GetDisposal
+type GetDisposalResponse200Headers struct {
+	XRequestID *string
+}
+
+// GetDisposalResponse400Headers the declared response headers of an HTTP 400 response for GetDisposal
+type GetDisposalResponse400Headers struct {
+	XRequestID *string
+}
+
+// GetDisposalResponse401Headers the declared response headers of an HTTP 401 response for GetDisposal
+type GetDisposalResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// GetDisposalResponse403Headers the declared response headers of an HTTP 403 response for GetDisposal
+type GetDisposalResponse403Headers struct {
+	XRequestID *string
+}
+
+// GetDisposalResponse404Headers the declared response headers of an HTTP 404 response for GetDisposal
+type GetDisposalResponse404Headers struct {
+	XRequestID *string
+}
+
+// GetDisposalResponse429Headers the declared response headers of an HTTP 429 response for GetDisposal
+type GetDisposalResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// GetDisposalResponse500Headers the declared response headers of an HTTP 500 response for GetDisposal
+type GetDisposalResponse500Headers struct {
+	XRequestID *string
+}
+
+// GetDisposalResponse503Headers the declared response headers of an HTTP 503 response for GetDisposal
+type GetDisposalResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type GetDisposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disposal
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetDisposalResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetDisposalResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetDisposalResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetDisposalResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetDisposalResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetDisposalResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetDisposalResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetDisposalResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDisposalResponse) GetJSON200() *Disposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDisposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDisposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDisposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDisposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ApproveDisposalResponse200Headers the declared response headers of an HTTP 200 response for ApproveDisposal
+type ApproveDisposalResponse200Headers struct {
+	XRequestID *string
+}
+
+// ApproveDisposalResponse400Headers the declared response headers of an HTTP 400 response for ApproveDisposal
+type ApproveDisposalResponse400Headers struct {
+	XRequestID *string
+}
+
+// ApproveDisposalResponse401Headers the declared response headers of an HTTP 401 response for ApproveDisposal
+type ApproveDisposalResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// ApproveDisposalResponse403Headers the declared response headers of an HTTP 403 response for ApproveDisposal
+type ApproveDisposalResponse403Headers struct {
+	XRequestID *string
+}
+
+// ApproveDisposalResponse404Headers the declared response headers of an HTTP 404 response for ApproveDisposal
+type ApproveDisposalResponse404Headers struct {
+	XRequestID *string
+}
+
+// ApproveDisposalResponse409Headers the declared response headers of an HTTP 409 response for ApproveDisposal
+type ApproveDisposalResponse409Headers struct {
+	XRequestID *string
+}
+
+// ApproveDisposalResponse413Headers the declared response headers of an HTTP 413 response for ApproveDisposal
+type ApproveDisposalResponse413Headers struct {
+	XRequestID *string
+}
+
+// ApproveDisposalResponse422Headers the declared response headers of an HTTP 422 response for ApproveDisposal
+type ApproveDisposalResponse422Headers struct {
+	XRequestID *string
+}
+
+// ApproveDisposalResponse429Headers the declared response headers of an HTTP 429 response for ApproveDisposal
+type ApproveDisposalResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// ApproveDisposalResponse500Headers the declared response headers of an HTTP 500 response for ApproveDisposal
+type ApproveDisposalResponse500Headers struct {
+	XRequestID *string
+}
+
+// ApproveDisposalResponse503Headers the declared response headers of an HTTP 503 response for ApproveDisposal
+type ApproveDisposalResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type ApproveDisposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disposal
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ApproveDisposalResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ApproveDisposalResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ApproveDisposalResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ApproveDisposalResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ApproveDisposalResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ApproveDisposalResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ApproveDisposalResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ApproveDisposalResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ApproveDisposalResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ApproveDisposalResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ApproveDisposalResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApproveDisposalResponse) GetJSON200() *Disposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ApproveDisposalResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ApproveDisposalResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApproveDisposalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApproveDisposalResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApproveDisposalResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ApproveDisposalResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ApproveDisposalResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ApproveDisposalResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ApproveDisposalResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ApproveDisposalResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveDisposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveDisposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveDisposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveDisposalResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17601,6 +19036,142 @@ func (r ListRemindersResponse) ContentType() string {
 	return ""
 }
 
+// ListRetentionResponse200Headers the declared response headers of an HTTP 200 response for ListRetention
+type ListRetentionResponse200Headers struct {
+	NextCursor *string
+	XRequestID *string
+}
+
+// ListRetentionResponse400Headers the declared response headers of an HTTP 400 response for ListRetention
+type ListRetentionResponse400Headers struct {
+	XRequestID *string
+}
+
+// ListRetentionResponse401Headers the declared response headers of an HTTP 401 response for ListRetention
+type ListRetentionResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// ListRetentionResponse403Headers the declared response headers of an HTTP 403 response for ListRetention
+type ListRetentionResponse403Headers struct {
+	XRequestID *string
+}
+
+// ListRetentionResponse429Headers the declared response headers of an HTTP 429 response for ListRetention
+type ListRetentionResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// ListRetentionResponse500Headers the declared response headers of an HTTP 500 response for ListRetention
+type ListRetentionResponse500Headers struct {
+	XRequestID *string
+}
+
+// ListRetentionResponse503Headers the declared response headers of an HTTP 503 response for ListRetention
+type ListRetentionResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type ListRetentionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RetentionPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListRetentionResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListRetentionResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListRetentionResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListRetentionResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListRetentionResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListRetentionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListRetentionResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRetentionResponse) GetJSON200() *RetentionPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRetentionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRetentionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRetentionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRetentionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListSLAResponse200Headers the declared response headers of an HTTP 200 response for ListSLA
 type ListSLAResponse200Headers struct {
 	NextCursor *string
@@ -18774,6 +20345,91 @@ func (c *ClientWithResponses) OpenPortalActivationWithResponse(ctx context.Conte
 	return ParseOpenPortalActivationResponse(rsp)
 }
 
+// ProposeDisposalWithBodyWithResponse Propose a disposal
+//
+// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+//
+// Roles: records_officer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
+func (c *ClientWithResponses) ProposeDisposalWithBodyWithResponse(ctx context.Context, params *ProposeDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProposeDisposalResponse, error) {
+	rsp, err := c.ProposeDisposalWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProposeDisposalResponse(rsp)
+}
+
+// ProposeDisposalWithResponse Propose a disposal
+//
+// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+//
+// Roles: records_officer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
+func (c *ClientWithResponses) ProposeDisposalWithResponse(ctx context.Context, params *ProposeDisposalParams, body ProposeDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*ProposeDisposalResponse, error) {
+	rsp, err := c.ProposeDisposal(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProposeDisposalResponse(rsp)
+}
+
+// GetDisposalWithResponse A disposal proposal
+//
+// The proposal with its cases (reference, situation, office, mark, trigger, ends_on: no personal data), and once approved the archive's decision and each case's outcome. ?format=csv (or Accept: text/csv) gives its cases as CSV for the archive. Another office's proposal is 404.
+//
+// Roles: records_officer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/disposals/{id} (the `GetDisposal` operationId).
+func (c *ClientWithResponses) GetDisposalWithResponse(ctx context.Context, id string, params *GetDisposalParams, reqEditors ...RequestEditorFn) (*GetDisposalResponse, error) {
+	rsp, err := c.GetDisposal(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDisposalResponse(rsp)
+}
+
+// ApproveDisposalWithBodyWithResponse Record the archive's approval of a disposal
+//
+// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+//
+// Roles: records_officer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
+func (c *ClientWithResponses) ApproveDisposalWithBodyWithResponse(ctx context.Context, id string, params *ApproveDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error) {
+	rsp, err := c.ApproveDisposalWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveDisposalResponse(rsp)
+}
+
+// ApproveDisposalWithResponse Record the archive's approval of a disposal
+//
+// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+//
+// Roles: records_officer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
+func (c *ClientWithResponses) ApproveDisposalWithResponse(ctx context.Context, id string, params *ApproveDisposalParams, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error) {
+	rsp, err := c.ApproveDisposal(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveDisposalResponse(rsp)
+}
+
 // ListFlagsWithResponse Flags
 //
 // Possible misdemeanours raised by as_of, oldest first, a page at a time.
@@ -19027,6 +20683,23 @@ func (c *ClientWithResponses) ListRemindersWithResponse(ctx context.Context, par
 		return nil, err
 	}
 	return ParseListRemindersResponse(rsp)
+}
+
+// ListRetentionWithResponse Cases whose retention period has ended
+//
+// The cases whose retention period ended before as_of (ends_on < as_of), with no legal hold and not disposed of, ordered by ends_on (docs/RETENTION.md). A case is listed once its RetentionScheduled is recorded: when it closes or settles under the office's rules (LHUTA_RETENTION_FILE); cases closed before the rules were given are scheduled by the next POST /v1/disposals.
+//
+// Roles: records_officer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/retention (the `ListRetention` operationId).
+func (c *ClientWithResponses) ListRetentionWithResponse(ctx context.Context, params *ListRetentionParams, reqEditors ...RequestEditorFn) (*ListRetentionResponse, error) {
+	rsp, err := c.ListRetention(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRetentionResponse(rsp)
 }
 
 // ListSLAWithResponse Office processing deadlines
@@ -21182,6 +22855,621 @@ func ParseOpenPortalActivationResponse(rsp *http.Response) (*OpenPortalActivatio
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers OpenPortalActivationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseProposeDisposalResponse parses an HTTP response from a ProposeDisposalWithResponse call
+func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProposeDisposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers ProposeDisposalResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers ProposeDisposalResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ProposeDisposalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ProposeDisposalResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 413:
+		var headers ProposeDisposalResponse413Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers ProposeDisposalResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ProposeDisposalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ProposeDisposalResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ProposeDisposalResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetDisposalResponse parses an HTTP response from a GetDisposalWithResponse call
+func ParseGetDisposalResponse(rsp *http.Response) (*GetDisposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDisposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetDisposalResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetDisposalResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetDisposalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetDisposalResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetDisposalResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetDisposalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetDisposalResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetDisposalResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApproveDisposalResponse parses an HTTP response from a ApproveDisposalWithResponse call
+func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveDisposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ApproveDisposalResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ApproveDisposalResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ApproveDisposalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ApproveDisposalResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ApproveDisposalResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ApproveDisposalResponse409Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers ApproveDisposalResponse413Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers ApproveDisposalResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ApproveDisposalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ApproveDisposalResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ApproveDisposalResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -23391,6 +25679,178 @@ func ParseListRemindersResponse(rsp *http.Response) (*ListRemindersResponse, err
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListRemindersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListRetentionResponse parses an HTTP response from a ListRetentionWithResponse call
+func ParseListRetentionResponse(rsp *http.Response) (*ListRetentionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRetentionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RetentionPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListRetentionResponse200Headers
+		if values := rsp.Header.Values("Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.NextCursor = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListRetentionResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListRetentionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListRetentionResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListRetentionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListRetentionResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListRetentionResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

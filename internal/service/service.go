@@ -25,6 +25,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/domain/retention"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
@@ -33,6 +34,7 @@ import (
 	"github.com/lhuta/lhuta/internal/lease"
 	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/internal/sso"
+	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/portal"
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/ui"
@@ -66,6 +68,8 @@ type Config struct {
 	// KnownOffices are the only offices cases are opened for (nil: any
 	// office code, and New warns that so it is).
 	KnownOffices []string
+	// Retention are the offices' retention rules (nil: none).
+	Retention *retention.Rules
 	// IdempotencyTTL is how long an Idempotency-Key answers retries with
 	// its first answer; after it the key is free and swept away (0:
 	// eventstore.DefaultKeyTTL, 7 days).
@@ -189,6 +193,8 @@ func New(cfg Config) (*Service, error) {
 		LossReportThreshold: cfg.LossReportThreshold,
 		DBTimeout:           cfg.DBTimeout,
 		KnownOffices:        cfg.KnownOffices,
+		Retention:           cfg.Retention,
+		ForgetCitizen:       forgetter(cfg.DB),
 	})
 	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
 	console := ui.Config{Identify: s.api.Identify, Today: cfg.Today, Log: cfg.Log, Offices: cfg.Offices,
@@ -344,5 +350,19 @@ func (s *Service) reloadTokens(ctx context.Context, reload <-chan os.Signal) {
 		}
 		s.api.SetTokens(t)
 		s.cfg.Log.Info("SIGHUP: tokens reloaded", "count", t.Len())
+	}
+}
+
+// forgetter is how an approved disposal forgets a citizen: for now the
+// vault's Forget (the citizen's key destroyed, the events' sealed values
+// scrubbed); nil where the database has no vault.
+func forgetter(db *eventstore.DB) func(ctx context.Context, citizenID string) error {
+	v, ok := db.Sealer.(*vault.Vault)
+	if !ok || v == nil {
+		return nil
+	}
+	return func(ctx context.Context, citizenID string) error {
+		_, err := v.Forget(ctx, citizenID)
+		return err
 	}
 }
