@@ -147,9 +147,9 @@ func TestRetentionHoldsAndDisposals(t *testing.T) {
 
 		var forgotten []string
 		s := retentionStack(t, db, &today, retentionRules, &forgotten)
-		a := s.closedCase("id_card_incident", "nova-ves", "p1", "2026-03-15")   // p1 also has b
-		b := s.closedCase("residence_change", "nova-ves", "p1", "2026-03-15")   // ends 2036
-		c := s.closedCase("id_card_incident", "nova-ves", "p2", "2026-03-15")   // p2's only case
+		a := s.closedCase("id_card_incident", "nova-ves", "p1", "2026-03-15")    // p1 also has b
+		b := s.closedCase("residence_change", "nova-ves", "p1", "2026-03-15")    // ends 2036
+		c := s.closedCase("id_card_incident", "nova-ves", "p2", "2026-03-15")    // p2's only case
 		held := s.closedCase("id_card_incident", "nova-ves", "p3", "2026-03-15") // on hold before the proposal
 		late := s.closedCase("id_card_incident", "nova-ves", "p4", "2026-03-15") // on hold after it
 		arch := s.closedCase("name_change", "nova-ves", "p5", "2026-03-15")      // mark A

@@ -19,8 +19,8 @@ import (
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
-	"github.com/lhuta/lhuta/domain/retention"
 	"github.com/lhuta/lhuta/domain/payment"
+	"github.com/lhuta/lhuta/domain/retention"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/camt"
 	"github.com/lhuta/lhuta/internal/caserepo"

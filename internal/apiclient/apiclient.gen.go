@@ -5050,6 +5050,15 @@ type MyExport struct {
 	Reads       []ReadItem   `json:"reads"`
 	Retention   string       `json:"retention"`
 
+	// RetentionEnds Each case's retention: when its period ends (ends_on, the last day; the office disposes of it from the next day, with the archive's approval) once the case is scheduled, else why not yet.
+	RetentionEnds []struct {
+		CaseId    string              `json:"case_id"`
+		EndsOn    *openapi_types.Date `json:"ends_on,omitempty"`
+		Mark      *string             `json:"mark,omitempty"`
+		Reference string              `json:"reference"`
+		Retention string              `json:"retention"`
+	} `json:"retention_ends"`
+
 	// Subject The signed-in citizen as lhuta knows them, with their cases (name and birth date from the newest case).
 	Subject Me `json:"subject"`
 }
