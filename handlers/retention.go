@@ -84,7 +84,7 @@ type Disposal struct {
 	ArchiveDecision string         `json:"archive_decision,omitempty"`
 	DecidedOn       calendar.Date  `json:"decided_on,omitzero"`
 	ApprovedBy      string         `json:"approved_by,omitempty"`
-	Items           []DisposalItem `json:"items"`
+	Items           []DisposalItem `json:"cases"`
 	// Forgotten is how many citizens the approval forgot (in its answer only).
 	Forgotten *int `json:"forgotten,omitempty"`
 }

@@ -169,7 +169,7 @@ func TestRetentionHoldsAndDisposals(t *testing.T) {
 		}
 
 		// Holds are the records officer's; a clerk may not place one.
-		hold := map[string]any{"type": "RetentionHoldPlaced", "data": map[string]any{"reason": "soudní spor"}}
+		hold := map[string]any{"type": "RetentionHoldPlaced", "data": map[string]any{"reason": "probíhá spor"}}
 		if r := s.do("POST", "/v1/cases/"+held+"/events", "clerk-token", hold); r.status != 403 {
 			t.Errorf("a clerk placed a hold: %d %s", r.status, r.raw)
 		}
@@ -205,7 +205,7 @@ func TestRetentionHoldsAndDisposals(t *testing.T) {
 			t.Fatalf("propose: %d %s", r.status, r.raw)
 		}
 		id := r.body["id"].(string)
-		if got, want := refsOf(r.body["items"]), sorted(a, c, late, arch, early); !slices.Equal(got, want) {
+		if got, want := refsOf(r.body["cases"]), sorted(a, c, late, arch, early); !slices.Equal(got, want) {
 			t.Fatalf("proposed %v, want %v", got, want)
 		}
 		if s.eventOf(early, "RetentionScheduled")["ends_on"] != "2031-12-31" {
@@ -252,7 +252,7 @@ func TestRetentionHoldsAndDisposals(t *testing.T) {
 			t.Fatalf("approve: %d %s", r.status, r.raw)
 		}
 		outcomes := map[string]string{}
-		for _, it := range r.body["items"].([]any) {
+		for _, it := range r.body["cases"].([]any) {
 			m := it.(map[string]any)
 			outcomes[m["case_id"].(string)] = m["outcome"].(string)
 			if m["case_id"] == late && !strings.Contains(fmt.Sprint(m["skipped"]), "legal hold") {

@@ -179,7 +179,7 @@ func TestHoldsAreTheRecordsOfficersAndStopADisposal(t *testing.T) {
 	rec, _ := c.DueRetention(rules, day(2020, 4, 1), nil)
 	fold(t, c, rec)
 	today := day(2026, 2, 1)
-	hold := `{"reason":"soudní spor"}`
+	hold := `{"reason":"probíhá spor"}`
 	for _, ctx := range []Context{clerkOn(today), officerOn(today)} {
 		var forbidden *ForbiddenError
 		if err := do(t, c, ctx, RetentionHoldPlacedType, hold); !errors.As(err, &forbidden) {

@@ -3957,12 +3957,12 @@ type Disposal struct {
 	ApprovedBy      *string             `json:"approved_by,omitempty"`
 	ArchiveDecision *string             `json:"archive_decision,omitempty"`
 	AsOf            openapi_types.Date  `json:"as_of"`
+	Cases           []DisposalItem      `json:"cases"`
 	DecidedOn       *openapi_types.Date `json:"decided_on,omitempty"`
 
 	// Forgotten In the approval's answer: how many citizens were forgotten, having no retained case left.
-	Forgotten *int           `json:"forgotten,omitempty"`
-	Id        string         `json:"id"`
-	Items     []DisposalItem `json:"items"`
+	Forgotten *int   `json:"forgotten,omitempty"`
+	Id        string `json:"id"`
 
 	// Offices The offices the proposal covers; ["*"] for every office.
 	Offices    []string       `json:"offices"`
@@ -5871,7 +5871,7 @@ type ResidenceRecordCancelledStored struct {
 
 // RetentionHoldPlaced The data of RetentionHoldPlaced (every situation), as a request gives it.
 //
-// Example: {"placed_on":"2032-01-10","reason":"probíhá soudní spor o náhradu škody"}
+// Example: {"placed_on":"2032-01-10","reason":"probíhá spor o náhradu škody"}
 type RetentionHoldPlaced struct {
 	PlacedOn *openapi_types.Date `json:"placed_on,omitempty"`
 	Reason   string              `json:"reason"`
@@ -5881,7 +5881,7 @@ type RetentionHoldPlaced struct {
 type RetentionHoldPlacedEvent struct {
 	// Data The data of RetentionHoldPlaced (every situation), as a request gives it.
 	//
-	// Example: {"placed_on":"2032-01-10","reason":"probíhá soudní spor o náhradu škody"}
+	// Example: {"placed_on":"2032-01-10","reason":"probíhá spor o náhradu škody"}
 	Data RetentionHoldPlaced `json:"data"`
 
 	// ExpectedVersion The case's current version; a stale one answers 409. Leave it out to record on any version.
@@ -5896,7 +5896,7 @@ type RetentionHoldPlacedEventType string
 type RetentionHoldPlacedHistoryEvent struct {
 	// Data The data of RetentionHoldPlaced (every situation), as the history answers it, in the current shape of the type.
 	//
-	// Example: {"placed_on":"2032-01-10","reason":"probíhá soudní spor o náhradu škody"}
+	// Example: {"placed_on":"2032-01-10","reason":"probíhá spor o náhradu škody"}
 	Data RetentionHoldPlacedStored `json:"data"`
 
 	// Position The event's global position in the log.
@@ -5918,7 +5918,7 @@ type RetentionHoldPlacedHistoryEventType string
 
 // RetentionHoldPlacedStored The data of RetentionHoldPlaced (every situation), as the history answers it, in the current shape of the type.
 //
-// Example: {"placed_on":"2032-01-10","reason":"probíhá soudní spor o náhradu škody"}
+// Example: {"placed_on":"2032-01-10","reason":"probíhá spor o náhradu škody"}
 type RetentionHoldPlacedStored struct {
 	PlacedOn *openapi_types.Date `json:"placed_on,omitempty"`
 	Reason   string              `json:"reason"`
@@ -6504,8 +6504,8 @@ type OpenPortalActivationParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
-// ProposeDisposalJSONBody defines parameters for ProposeDisposal.
-type ProposeDisposalJSONBody struct {
+// OpenDisposalJSONBody defines parameters for OpenDisposal.
+type OpenDisposalJSONBody struct {
 	// AsOf The day the periods must have ended before (default: today); not in the future.
 	AsOf *openapi_types.Date `json:"as_of,omitempty"`
 
@@ -6513,10 +6513,13 @@ type ProposeDisposalJSONBody struct {
 	Office *string `json:"office,omitempty"`
 }
 
-// ProposeDisposalParams defines parameters for ProposeDisposal.
-type ProposeDisposalParams struct {
+// OpenDisposalParams defines parameters for OpenDisposal.
+type OpenDisposalParams struct {
 	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+
+	// IdempotencyKey 1 to 200 visible ASCII characters (a fresh UUID per request). A retry with the same key, route, case and body gets the first answer and records nothing again; the same key on another request answers 422 idempotency-key-reused.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // GetDisposalParams defines parameters for GetDisposal.
@@ -6534,8 +6537,8 @@ type GetDisposalParams struct {
 // GetDisposalParamsCsv defines parameters for GetDisposal.
 type GetDisposalParamsCsv string
 
-// ApproveDisposalJSONBody defines parameters for ApproveDisposal.
-type ApproveDisposalJSONBody struct {
+// RecordDisposalApprovalJSONBody defines parameters for RecordDisposalApproval.
+type RecordDisposalApprovalJSONBody struct {
 	// ArchiveDecision The archive's reference of its decision (číslo jednací), up to 200 characters.
 	ArchiveDecision string `json:"archive_decision"`
 
@@ -6543,10 +6546,13 @@ type ApproveDisposalJSONBody struct {
 	DecidedOn openapi_types.Date `json:"decided_on"`
 }
 
-// ApproveDisposalParams defines parameters for ApproveDisposal.
-type ApproveDisposalParams struct {
+// RecordDisposalApprovalParams defines parameters for RecordDisposalApproval.
+type RecordDisposalApprovalParams struct {
 	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+
+	// IdempotencyKey 1 to 200 visible ASCII characters (a fresh UUID per request). A retry with the same key, route, case and body gets the first answer and records nothing again; the same key on another request answers 422 idempotency-key-reused.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListFlagsParams defines parameters for ListFlags.
@@ -7041,11 +7047,11 @@ type OpenCaseJSONRequestBody = OpenCase
 // RecordEventJSONRequestBody defines body for RecordEvent for application/json ContentType.
 type RecordEventJSONRequestBody = RecordEvent
 
-// ProposeDisposalJSONRequestBody defines body for ProposeDisposal for application/json ContentType.
-type ProposeDisposalJSONRequestBody ProposeDisposalJSONBody
+// OpenDisposalJSONRequestBody defines body for OpenDisposal for application/json ContentType.
+type OpenDisposalJSONRequestBody OpenDisposalJSONBody
 
-// ApproveDisposalJSONRequestBody defines body for ApproveDisposal for application/json ContentType.
-type ApproveDisposalJSONRequestBody ApproveDisposalJSONBody
+// RecordDisposalApprovalJSONRequestBody defines body for RecordDisposalApproval for application/json ContentType.
+type RecordDisposalApprovalJSONRequestBody RecordDisposalApprovalJSONBody
 
 // AssignUnmatchedCreditJSONRequestBody defines body for AssignUnmatchedCredit for application/json ContentType.
 type AssignUnmatchedCreditJSONRequestBody AssignUnmatchedCreditJSONBody
@@ -9654,7 +9660,7 @@ type ClientInterface interface {
 	//
 	// Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 	//
-	// Roles: clerk, compliance_officer.
+	// Roles: clerk, compliance_officer, records_officer (legal holds only).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -9665,7 +9671,7 @@ type ClientInterface interface {
 	//
 	// Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 	//
-	// Roles: clerk, compliance_officer.
+	// Roles: clerk, compliance_officer, records_officer (legal holds only).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -9717,7 +9723,7 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
 	OpenPortalActivation(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProposeDisposalWithBody Propose a disposal
+	// OpenDisposalWithBody Propose a disposal
 	//
 	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
 	//
@@ -9725,10 +9731,10 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
-	ProposeDisposalWithBody(ctx context.Context, params *ProposeDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+	OpenDisposalWithBody(ctx context.Context, params *OpenDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProposeDisposal Propose a disposal
+	// OpenDisposal Propose a disposal
 	//
 	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
 	//
@@ -9736,8 +9742,8 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
-	ProposeDisposal(ctx context.Context, params *ProposeDisposalParams, body ProposeDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+	OpenDisposal(ctx context.Context, params *OpenDisposalParams, body OpenDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDisposal A disposal proposal
 	//
@@ -9748,7 +9754,7 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/disposals/{id} (the `GetDisposal` operationId).
 	GetDisposal(ctx context.Context, id string, params *GetDisposalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ApproveDisposalWithBody Record the archive's approval of a disposal
+	// RecordDisposalApprovalWithBody Record the archive's approval of a disposal
 	//
 	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
 	//
@@ -9756,10 +9762,10 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
-	ApproveDisposalWithBody(ctx context.Context, id string, params *ApproveDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+	RecordDisposalApprovalWithBody(ctx context.Context, id string, params *RecordDisposalApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ApproveDisposal Record the archive's approval of a disposal
+	// RecordDisposalApproval Record the archive's approval of a disposal
 	//
 	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
 	//
@@ -9767,8 +9773,8 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
-	ApproveDisposal(ctx context.Context, id string, params *ApproveDisposalParams, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+	RecordDisposalApproval(ctx context.Context, id string, params *RecordDisposalApprovalParams, body RecordDisposalApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFlags Flags
 	//
@@ -10178,7 +10184,7 @@ func (c *Client) ListCaseEvents(ctx context.Context, id Id, params *ListCaseEven
 //
 // Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 //
-// Roles: clerk, compliance_officer.
+// Roles: clerk, compliance_officer, records_officer (legal holds only).
 //
 // Takes any type of body and a specified content type.
 //
@@ -10199,7 +10205,7 @@ func (c *Client) RecordEventWithBody(ctx context.Context, id Id, params *RecordE
 //
 // Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 //
-// Roles: clerk, compliance_officer.
+// Roles: clerk, compliance_officer, records_officer (legal holds only).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10311,7 +10317,7 @@ func (c *Client) OpenPortalActivation(ctx context.Context, citizenId CitizenId, 
 	return c.Client.Do(req)
 }
 
-// ProposeDisposalWithBody Propose a disposal
+// OpenDisposalWithBody Propose a disposal
 //
 // Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
 //
@@ -10319,9 +10325,9 @@ func (c *Client) OpenPortalActivation(ctx context.Context, citizenId CitizenId, 
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
-func (c *Client) ProposeDisposalWithBody(ctx context.Context, params *ProposeDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewProposeDisposalRequestWithBody(c.Server, params, contentType, body)
+// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+func (c *Client) OpenDisposalWithBody(ctx context.Context, params *OpenDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenDisposalRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10332,7 +10338,7 @@ func (c *Client) ProposeDisposalWithBody(ctx context.Context, params *ProposeDis
 	return c.Client.Do(req)
 }
 
-// ProposeDisposal Propose a disposal
+// OpenDisposal Propose a disposal
 //
 // Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
 //
@@ -10340,9 +10346,9 @@ func (c *Client) ProposeDisposalWithBody(ctx context.Context, params *ProposeDis
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
-func (c *Client) ProposeDisposal(ctx context.Context, params *ProposeDisposalParams, body ProposeDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewProposeDisposalRequest(c.Server, params, body)
+// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+func (c *Client) OpenDisposal(ctx context.Context, params *OpenDisposalParams, body OpenDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenDisposalRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10372,7 +10378,7 @@ func (c *Client) GetDisposal(ctx context.Context, id string, params *GetDisposal
 	return c.Client.Do(req)
 }
 
-// ApproveDisposalWithBody Record the archive's approval of a disposal
+// RecordDisposalApprovalWithBody Record the archive's approval of a disposal
 //
 // Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
 //
@@ -10380,9 +10386,9 @@ func (c *Client) GetDisposal(ctx context.Context, id string, params *GetDisposal
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
-func (c *Client) ApproveDisposalWithBody(ctx context.Context, id string, params *ApproveDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewApproveDisposalRequestWithBody(c.Server, id, params, contentType, body)
+// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+func (c *Client) RecordDisposalApprovalWithBody(ctx context.Context, id string, params *RecordDisposalApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordDisposalApprovalRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10393,7 +10399,7 @@ func (c *Client) ApproveDisposalWithBody(ctx context.Context, id string, params 
 	return c.Client.Do(req)
 }
 
-// ApproveDisposal Record the archive's approval of a disposal
+// RecordDisposalApproval Record the archive's approval of a disposal
 //
 // Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
 //
@@ -10401,9 +10407,9 @@ func (c *Client) ApproveDisposalWithBody(ctx context.Context, id string, params 
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
-func (c *Client) ApproveDisposal(ctx context.Context, id string, params *ApproveDisposalParams, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewApproveDisposalRequest(c.Server, id, params, body)
+// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+func (c *Client) RecordDisposalApproval(ctx context.Context, id string, params *RecordDisposalApprovalParams, body RecordDisposalApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordDisposalApprovalRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11896,19 +11902,19 @@ func NewOpenPortalActivationRequest(server string, citizenId CitizenId, params *
 	return req, nil
 }
 
-// NewProposeDisposalRequest calls the generic ProposeDisposal builder with application/json body
-func NewProposeDisposalRequest(server string, params *ProposeDisposalParams, body ProposeDisposalJSONRequestBody) (*http.Request, error) {
+// NewOpenDisposalRequest calls the generic OpenDisposal builder with application/json body
+func NewOpenDisposalRequest(server string, params *OpenDisposalParams, body OpenDisposalJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewProposeDisposalRequestWithBody(server, params, "application/json", bodyReader)
+	return NewOpenDisposalRequestWithBody(server, params, "application/json", bodyReader)
 }
 
-// NewProposeDisposalRequestWithBody constructs an http.Request for the ProposeDisposal method, with any body, and a specified content type
-func NewProposeDisposalRequestWithBody(server string, params *ProposeDisposalParams, contentType string, body io.Reader) (*http.Request, error) {
+// NewOpenDisposalRequestWithBody constructs an http.Request for the OpenDisposal method, with any body, and a specified content type
+func NewOpenDisposalRequestWithBody(server string, params *OpenDisposalParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -11944,6 +11950,17 @@ func NewProposeDisposalRequestWithBody(server string, params *ProposeDisposalPar
 			}
 
 			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
 	}
@@ -12039,19 +12056,19 @@ func NewGetDisposalRequest(server string, id string, params *GetDisposalParams) 
 	return req, nil
 }
 
-// NewApproveDisposalRequest calls the generic ApproveDisposal builder with application/json body
-func NewApproveDisposalRequest(server string, id string, params *ApproveDisposalParams, body ApproveDisposalJSONRequestBody) (*http.Request, error) {
+// NewRecordDisposalApprovalRequest calls the generic RecordDisposalApproval builder with application/json body
+func NewRecordDisposalApprovalRequest(server string, id string, params *RecordDisposalApprovalParams, body RecordDisposalApprovalJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewApproveDisposalRequestWithBody(server, id, params, "application/json", bodyReader)
+	return NewRecordDisposalApprovalRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
-// NewApproveDisposalRequestWithBody constructs an http.Request for the ApproveDisposal method, with any body, and a specified content type
-func NewApproveDisposalRequestWithBody(server string, id string, params *ApproveDisposalParams, contentType string, body io.Reader) (*http.Request, error) {
+// NewRecordDisposalApprovalRequestWithBody constructs an http.Request for the RecordDisposalApproval method, with any body, and a specified content type
+func NewRecordDisposalApprovalRequestWithBody(server string, id string, params *RecordDisposalApprovalParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12094,6 +12111,17 @@ func NewApproveDisposalRequestWithBody(server string, id string, params *Approve
 			}
 
 			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
 	}
@@ -14544,7 +14572,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 	//
-	// Roles: clerk, compliance_officer.
+	// Roles: clerk, compliance_officer, records_officer (legal holds only).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14555,7 +14583,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 	//
-	// Roles: clerk, compliance_officer.
+	// Roles: clerk, compliance_officer, records_officer (legal holds only).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14617,7 +14645,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
 	OpenPortalActivationWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*OpenPortalActivationResponse, error)
 
-	// ProposeDisposalWithBodyWithResponse Propose a disposal
+	// OpenDisposalWithBodyWithResponse Propose a disposal
 	//
 	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
 	//
@@ -14625,10 +14653,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
-	ProposeDisposalWithBodyWithResponse(ctx context.Context, params *ProposeDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProposeDisposalResponse, error)
+	// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+	OpenDisposalWithBodyWithResponse(ctx context.Context, params *OpenDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenDisposalResponse, error)
 
-	// ProposeDisposalWithResponse Propose a disposal
+	// OpenDisposalWithResponse Propose a disposal
 	//
 	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
 	//
@@ -14636,8 +14664,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
-	ProposeDisposalWithResponse(ctx context.Context, params *ProposeDisposalParams, body ProposeDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*ProposeDisposalResponse, error)
+	// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+	OpenDisposalWithResponse(ctx context.Context, params *OpenDisposalParams, body OpenDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenDisposalResponse, error)
 
 	// GetDisposalWithResponse A disposal proposal
 	//
@@ -14650,7 +14678,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/disposals/{id} (the `GetDisposal` operationId).
 	GetDisposalWithResponse(ctx context.Context, id string, params *GetDisposalParams, reqEditors ...RequestEditorFn) (*GetDisposalResponse, error)
 
-	// ApproveDisposalWithBodyWithResponse Record the archive's approval of a disposal
+	// RecordDisposalApprovalWithBodyWithResponse Record the archive's approval of a disposal
 	//
 	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
 	//
@@ -14658,10 +14686,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
-	ApproveDisposalWithBodyWithResponse(ctx context.Context, id string, params *ApproveDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error)
+	// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+	RecordDisposalApprovalWithBodyWithResponse(ctx context.Context, id string, params *RecordDisposalApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordDisposalApprovalResponse, error)
 
-	// ApproveDisposalWithResponse Record the archive's approval of a disposal
+	// RecordDisposalApprovalWithResponse Record the archive's approval of a disposal
 	//
 	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
 	//
@@ -14669,8 +14697,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
-	ApproveDisposalWithResponse(ctx context.Context, id string, params *ApproveDisposalParams, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error)
+	// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+	RecordDisposalApprovalWithResponse(ctx context.Context, id string, params *RecordDisposalApprovalParams, body RecordDisposalApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordDisposalApprovalResponse, error)
 
 	// ListFlagsWithResponse Flags
 	//
@@ -16677,56 +16705,56 @@ func (r OpenPortalActivationResponse) ContentType() string {
 	return ""
 }
 
-// ProposeDisposalResponse201Headers the declared response headers of an HTTP 201 response for ProposeDisposal
-type ProposeDisposalResponse201Headers struct {
+// OpenDisposalResponse201Headers the declared response headers of an HTTP 201 response for OpenDisposal
+type OpenDisposalResponse201Headers struct {
 	Location   *string
 	XRequestID *string
 }
 
-// ProposeDisposalResponse400Headers the declared response headers of an HTTP 400 response for ProposeDisposal
-type ProposeDisposalResponse400Headers struct {
+// OpenDisposalResponse400Headers the declared response headers of an HTTP 400 response for OpenDisposal
+type OpenDisposalResponse400Headers struct {
 	XRequestID *string
 }
 
-// ProposeDisposalResponse401Headers the declared response headers of an HTTP 401 response for ProposeDisposal
-type ProposeDisposalResponse401Headers struct {
+// OpenDisposalResponse401Headers the declared response headers of an HTTP 401 response for OpenDisposal
+type OpenDisposalResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// ProposeDisposalResponse403Headers the declared response headers of an HTTP 403 response for ProposeDisposal
-type ProposeDisposalResponse403Headers struct {
+// OpenDisposalResponse403Headers the declared response headers of an HTTP 403 response for OpenDisposal
+type OpenDisposalResponse403Headers struct {
 	XRequestID *string
 }
 
-// ProposeDisposalResponse413Headers the declared response headers of an HTTP 413 response for ProposeDisposal
-type ProposeDisposalResponse413Headers struct {
+// OpenDisposalResponse413Headers the declared response headers of an HTTP 413 response for OpenDisposal
+type OpenDisposalResponse413Headers struct {
 	XRequestID *string
 }
 
-// ProposeDisposalResponse422Headers the declared response headers of an HTTP 422 response for ProposeDisposal
-type ProposeDisposalResponse422Headers struct {
+// OpenDisposalResponse422Headers the declared response headers of an HTTP 422 response for OpenDisposal
+type OpenDisposalResponse422Headers struct {
 	XRequestID *string
 }
 
-// ProposeDisposalResponse429Headers the declared response headers of an HTTP 429 response for ProposeDisposal
-type ProposeDisposalResponse429Headers struct {
+// OpenDisposalResponse429Headers the declared response headers of an HTTP 429 response for OpenDisposal
+type OpenDisposalResponse429Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-// ProposeDisposalResponse500Headers the declared response headers of an HTTP 500 response for ProposeDisposal
-type ProposeDisposalResponse500Headers struct {
+// OpenDisposalResponse500Headers the declared response headers of an HTTP 500 response for OpenDisposal
+type OpenDisposalResponse500Headers struct {
 	XRequestID *string
 }
 
-// ProposeDisposalResponse503Headers the declared response headers of an HTTP 503 response for ProposeDisposal
-type ProposeDisposalResponse503Headers struct {
+// OpenDisposalResponse503Headers the declared response headers of an HTTP 503 response for OpenDisposal
+type OpenDisposalResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type ProposeDisposalResponse struct {
+type OpenDisposalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
@@ -16748,77 +16776,77 @@ type ProposeDisposalResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
-	Headers201 *ProposeDisposalResponse201Headers
+	Headers201 *OpenDisposalResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *ProposeDisposalResponse400Headers
+	Headers400 *OpenDisposalResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *ProposeDisposalResponse401Headers
+	Headers401 *OpenDisposalResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *ProposeDisposalResponse403Headers
+	Headers403 *OpenDisposalResponse403Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *ProposeDisposalResponse413Headers
+	Headers413 *OpenDisposalResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
-	Headers422 *ProposeDisposalResponse422Headers
+	Headers422 *OpenDisposalResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ProposeDisposalResponse429Headers
+	Headers429 *OpenDisposalResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *ProposeDisposalResponse500Headers
+	Headers500 *OpenDisposalResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ProposeDisposalResponse503Headers
+	Headers503 *OpenDisposalResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r ProposeDisposalResponse) GetJSON201() *Disposal {
+func (r OpenDisposalResponse) GetJSON201() *Disposal {
 	return r.JSON201
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r ProposeDisposalResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r OpenDisposalResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r ProposeDisposalResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r OpenDisposalResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r ProposeDisposalResponse) GetApplicationproblemJSON403() *Forbidden {
+func (r OpenDisposalResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r ProposeDisposalResponse) GetApplicationproblemJSON413() *TooLarge {
+func (r OpenDisposalResponse) GetApplicationproblemJSON413() *TooLarge {
 	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r ProposeDisposalResponse) GetApplicationproblemJSON422() *Unprocessable {
+func (r OpenDisposalResponse) GetApplicationproblemJSON422() *Unprocessable {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
-func (r ProposeDisposalResponse) GetApplicationproblemJSON429() *TooManyFailures {
+func (r OpenDisposalResponse) GetApplicationproblemJSON429() *TooManyFailures {
 	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ProposeDisposalResponse) GetApplicationproblemJSON500() *Internal {
+func (r OpenDisposalResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r ProposeDisposalResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r OpenDisposalResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r ProposeDisposalResponse) GetBody() []byte {
+func (r OpenDisposalResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r ProposeDisposalResponse) Status() string {
+func (r OpenDisposalResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -16826,7 +16854,7 @@ func (r ProposeDisposalResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r ProposeDisposalResponse) StatusCode() int {
+func (r OpenDisposalResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -16834,7 +16862,7 @@ func (r ProposeDisposalResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ProposeDisposalResponse) ContentType() string {
+func (r OpenDisposalResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16990,65 +17018,65 @@ func (r GetDisposalResponse) ContentType() string {
 	return ""
 }
 
-// ApproveDisposalResponse200Headers the declared response headers of an HTTP 200 response for ApproveDisposal
-type ApproveDisposalResponse200Headers struct {
+// RecordDisposalApprovalResponse200Headers the declared response headers of an HTTP 200 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse200Headers struct {
 	XRequestID *string
 }
 
-// ApproveDisposalResponse400Headers the declared response headers of an HTTP 400 response for ApproveDisposal
-type ApproveDisposalResponse400Headers struct {
+// RecordDisposalApprovalResponse400Headers the declared response headers of an HTTP 400 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse400Headers struct {
 	XRequestID *string
 }
 
-// ApproveDisposalResponse401Headers the declared response headers of an HTTP 401 response for ApproveDisposal
-type ApproveDisposalResponse401Headers struct {
+// RecordDisposalApprovalResponse401Headers the declared response headers of an HTTP 401 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse401Headers struct {
 	WWWAuthenticate *string
 	XRequestID      *string
 }
 
-// ApproveDisposalResponse403Headers the declared response headers of an HTTP 403 response for ApproveDisposal
-type ApproveDisposalResponse403Headers struct {
+// RecordDisposalApprovalResponse403Headers the declared response headers of an HTTP 403 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse403Headers struct {
 	XRequestID *string
 }
 
-// ApproveDisposalResponse404Headers the declared response headers of an HTTP 404 response for ApproveDisposal
-type ApproveDisposalResponse404Headers struct {
+// RecordDisposalApprovalResponse404Headers the declared response headers of an HTTP 404 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse404Headers struct {
 	XRequestID *string
 }
 
-// ApproveDisposalResponse409Headers the declared response headers of an HTTP 409 response for ApproveDisposal
-type ApproveDisposalResponse409Headers struct {
+// RecordDisposalApprovalResponse409Headers the declared response headers of an HTTP 409 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse409Headers struct {
 	XRequestID *string
 }
 
-// ApproveDisposalResponse413Headers the declared response headers of an HTTP 413 response for ApproveDisposal
-type ApproveDisposalResponse413Headers struct {
+// RecordDisposalApprovalResponse413Headers the declared response headers of an HTTP 413 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse413Headers struct {
 	XRequestID *string
 }
 
-// ApproveDisposalResponse422Headers the declared response headers of an HTTP 422 response for ApproveDisposal
-type ApproveDisposalResponse422Headers struct {
+// RecordDisposalApprovalResponse422Headers the declared response headers of an HTTP 422 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse422Headers struct {
 	XRequestID *string
 }
 
-// ApproveDisposalResponse429Headers the declared response headers of an HTTP 429 response for ApproveDisposal
-type ApproveDisposalResponse429Headers struct {
+// RecordDisposalApprovalResponse429Headers the declared response headers of an HTTP 429 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse429Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-// ApproveDisposalResponse500Headers the declared response headers of an HTTP 500 response for ApproveDisposal
-type ApproveDisposalResponse500Headers struct {
+// RecordDisposalApprovalResponse500Headers the declared response headers of an HTTP 500 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse500Headers struct {
 	XRequestID *string
 }
 
-// ApproveDisposalResponse503Headers the declared response headers of an HTTP 503 response for ApproveDisposal
-type ApproveDisposalResponse503Headers struct {
+// RecordDisposalApprovalResponse503Headers the declared response headers of an HTTP 503 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse503Headers struct {
 	RetryAfter *int
 	XRequestID *string
 }
 
-type ApproveDisposalResponse struct {
+type RecordDisposalApprovalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -17074,91 +17102,91 @@ type ApproveDisposalResponse struct {
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *ApproveDisposalResponse200Headers
+	Headers200 *RecordDisposalApprovalResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *ApproveDisposalResponse400Headers
+	Headers400 *RecordDisposalApprovalResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *ApproveDisposalResponse401Headers
+	Headers401 *RecordDisposalApprovalResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *ApproveDisposalResponse403Headers
+	Headers403 *RecordDisposalApprovalResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
-	Headers404 *ApproveDisposalResponse404Headers
+	Headers404 *RecordDisposalApprovalResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
-	Headers409 *ApproveDisposalResponse409Headers
+	Headers409 *RecordDisposalApprovalResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
-	Headers413 *ApproveDisposalResponse413Headers
+	Headers413 *RecordDisposalApprovalResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
-	Headers422 *ApproveDisposalResponse422Headers
+	Headers422 *RecordDisposalApprovalResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
-	Headers429 *ApproveDisposalResponse429Headers
+	Headers429 *RecordDisposalApprovalResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *ApproveDisposalResponse500Headers
+	Headers500 *RecordDisposalApprovalResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *ApproveDisposalResponse503Headers
+	Headers503 *RecordDisposalApprovalResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ApproveDisposalResponse) GetJSON200() *Disposal {
+func (r RecordDisposalApprovalResponse) GetJSON200() *Disposal {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r ApproveDisposalResponse) GetApplicationproblemJSON400() *BadRequest {
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r ApproveDisposalResponse) GetApplicationproblemJSON401() *Unauthenticated {
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON401() *Unauthenticated {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r ApproveDisposalResponse) GetApplicationproblemJSON403() *Forbidden {
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON403() *Forbidden {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r ApproveDisposalResponse) GetApplicationproblemJSON404() *NotFound {
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r ApproveDisposalResponse) GetApplicationproblemJSON409() *Conflict {
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r ApproveDisposalResponse) GetApplicationproblemJSON413() *TooLarge {
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON413() *TooLarge {
 	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r ApproveDisposalResponse) GetApplicationproblemJSON422() *Unprocessable {
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON422() *Unprocessable {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
-func (r ApproveDisposalResponse) GetApplicationproblemJSON429() *TooManyFailures {
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON429() *TooManyFailures {
 	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ApproveDisposalResponse) GetApplicationproblemJSON500() *Internal {
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON500() *Internal {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r ApproveDisposalResponse) GetApplicationproblemJSON503() *Unavailable {
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON503() *Unavailable {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r ApproveDisposalResponse) GetBody() []byte {
+func (r RecordDisposalApprovalResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r ApproveDisposalResponse) Status() string {
+func (r RecordDisposalApprovalResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -17166,7 +17194,7 @@ func (r ApproveDisposalResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r ApproveDisposalResponse) StatusCode() int {
+func (r RecordDisposalApprovalResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -17174,7 +17202,7 @@ func (r ApproveDisposalResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r ApproveDisposalResponse) ContentType() string {
+func (r RecordDisposalApprovalResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -20239,7 +20267,7 @@ func (c *ClientWithResponses) ListCaseEventsWithResponse(ctx context.Context, id
 //
 // Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 //
-// Roles: clerk, compliance_officer.
+// Roles: clerk, compliance_officer, records_officer (legal holds only).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20256,7 +20284,7 @@ func (c *ClientWithResponses) RecordEventWithBodyWithResponse(ctx context.Contex
 //
 // Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 //
-// Roles: clerk, compliance_officer.
+// Roles: clerk, compliance_officer, records_officer (legal holds only).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20354,7 +20382,7 @@ func (c *ClientWithResponses) OpenPortalActivationWithResponse(ctx context.Conte
 	return ParseOpenPortalActivationResponse(rsp)
 }
 
-// ProposeDisposalWithBodyWithResponse Propose a disposal
+// OpenDisposalWithBodyWithResponse Propose a disposal
 //
 // Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
 //
@@ -20362,16 +20390,16 @@ func (c *ClientWithResponses) OpenPortalActivationWithResponse(ctx context.Conte
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
-func (c *ClientWithResponses) ProposeDisposalWithBodyWithResponse(ctx context.Context, params *ProposeDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProposeDisposalResponse, error) {
-	rsp, err := c.ProposeDisposalWithBody(ctx, params, contentType, body, reqEditors...)
+// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+func (c *ClientWithResponses) OpenDisposalWithBodyWithResponse(ctx context.Context, params *OpenDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenDisposalResponse, error) {
+	rsp, err := c.OpenDisposalWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseProposeDisposalResponse(rsp)
+	return ParseOpenDisposalResponse(rsp)
 }
 
-// ProposeDisposalWithResponse Propose a disposal
+// OpenDisposalWithResponse Propose a disposal
 //
 // Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
 //
@@ -20379,13 +20407,13 @@ func (c *ClientWithResponses) ProposeDisposalWithBodyWithResponse(ctx context.Co
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v1/disposals (the `ProposeDisposal` operationId).
-func (c *ClientWithResponses) ProposeDisposalWithResponse(ctx context.Context, params *ProposeDisposalParams, body ProposeDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*ProposeDisposalResponse, error) {
-	rsp, err := c.ProposeDisposal(ctx, params, body, reqEditors...)
+// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+func (c *ClientWithResponses) OpenDisposalWithResponse(ctx context.Context, params *OpenDisposalParams, body OpenDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenDisposalResponse, error) {
+	rsp, err := c.OpenDisposal(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseProposeDisposalResponse(rsp)
+	return ParseOpenDisposalResponse(rsp)
 }
 
 // GetDisposalWithResponse A disposal proposal
@@ -20405,7 +20433,7 @@ func (c *ClientWithResponses) GetDisposalWithResponse(ctx context.Context, id st
 	return ParseGetDisposalResponse(rsp)
 }
 
-// ApproveDisposalWithBodyWithResponse Record the archive's approval of a disposal
+// RecordDisposalApprovalWithBodyWithResponse Record the archive's approval of a disposal
 //
 // Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
 //
@@ -20413,16 +20441,16 @@ func (c *ClientWithResponses) GetDisposalWithResponse(ctx context.Context, id st
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
-func (c *ClientWithResponses) ApproveDisposalWithBodyWithResponse(ctx context.Context, id string, params *ApproveDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error) {
-	rsp, err := c.ApproveDisposalWithBody(ctx, id, params, contentType, body, reqEditors...)
+// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+func (c *ClientWithResponses) RecordDisposalApprovalWithBodyWithResponse(ctx context.Context, id string, params *RecordDisposalApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordDisposalApprovalResponse, error) {
+	rsp, err := c.RecordDisposalApprovalWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseApproveDisposalResponse(rsp)
+	return ParseRecordDisposalApprovalResponse(rsp)
 }
 
-// ApproveDisposalWithResponse Record the archive's approval of a disposal
+// RecordDisposalApprovalWithResponse Record the archive's approval of a disposal
 //
 // Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
 //
@@ -20430,13 +20458,13 @@ func (c *ClientWithResponses) ApproveDisposalWithBodyWithResponse(ctx context.Co
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /v1/disposals/{id}/approve (the `ApproveDisposal` operationId).
-func (c *ClientWithResponses) ApproveDisposalWithResponse(ctx context.Context, id string, params *ApproveDisposalParams, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error) {
-	rsp, err := c.ApproveDisposal(ctx, id, params, body, reqEditors...)
+// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+func (c *ClientWithResponses) RecordDisposalApprovalWithResponse(ctx context.Context, id string, params *RecordDisposalApprovalParams, body RecordDisposalApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordDisposalApprovalResponse, error) {
+	rsp, err := c.RecordDisposalApproval(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseApproveDisposalResponse(rsp)
+	return ParseRecordDisposalApprovalResponse(rsp)
 }
 
 // ListFlagsWithResponse Flags
@@ -22884,15 +22912,15 @@ func ParseOpenPortalActivationResponse(rsp *http.Response) (*OpenPortalActivatio
 	return response, nil
 }
 
-// ParseProposeDisposalResponse parses an HTTP response from a ProposeDisposalWithResponse call
-func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse, error) {
+// ParseOpenDisposalResponse parses an HTTP response from a OpenDisposalWithResponse call
+func ParseOpenDisposalResponse(rsp *http.Response) (*OpenDisposalResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &ProposeDisposalResponse{
+	response := &OpenDisposalResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -22965,7 +22993,7 @@ func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse,
 
 	switch {
 	case rsp.StatusCode == 201:
-		var headers ProposeDisposalResponse201Headers
+		var headers OpenDisposalResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22982,7 +23010,7 @@ func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse,
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 400:
-		var headers ProposeDisposalResponse400Headers
+		var headers OpenDisposalResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22992,7 +23020,7 @@ func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse,
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers ProposeDisposalResponse401Headers
+		var headers OpenDisposalResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23009,7 +23037,7 @@ func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse,
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers ProposeDisposalResponse403Headers
+		var headers OpenDisposalResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23019,7 +23047,7 @@ func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse,
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 413:
-		var headers ProposeDisposalResponse413Headers
+		var headers OpenDisposalResponse413Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23029,7 +23057,7 @@ func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse,
 		}
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
-		var headers ProposeDisposalResponse422Headers
+		var headers OpenDisposalResponse422Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23039,7 +23067,7 @@ func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse,
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
-		var headers ProposeDisposalResponse429Headers
+		var headers OpenDisposalResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -23056,7 +23084,7 @@ func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse,
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
-		var headers ProposeDisposalResponse500Headers
+		var headers OpenDisposalResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23066,7 +23094,7 @@ func ParseProposeDisposalResponse(rsp *http.Response) (*ProposeDisposalResponse,
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers ProposeDisposalResponse503Headers
+		var headers OpenDisposalResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -23269,15 +23297,15 @@ func ParseGetDisposalResponse(rsp *http.Response) (*GetDisposalResponse, error) 
 	return response, nil
 }
 
-// ParseApproveDisposalResponse parses an HTTP response from a ApproveDisposalWithResponse call
-func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse, error) {
+// ParseRecordDisposalApprovalResponse parses an HTTP response from a RecordDisposalApprovalWithResponse call
+func ParseRecordDisposalApprovalResponse(rsp *http.Response) (*RecordDisposalApprovalResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &ApproveDisposalResponse{
+	response := &RecordDisposalApprovalResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -23364,7 +23392,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers ApproveDisposalResponse200Headers
+		var headers RecordDisposalApprovalResponse200Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23374,7 +23402,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers ApproveDisposalResponse400Headers
+		var headers RecordDisposalApprovalResponse400Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23384,7 +23412,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers ApproveDisposalResponse401Headers
+		var headers RecordDisposalApprovalResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23401,7 +23429,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers ApproveDisposalResponse403Headers
+		var headers RecordDisposalApprovalResponse403Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23411,7 +23439,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
-		var headers ApproveDisposalResponse404Headers
+		var headers RecordDisposalApprovalResponse404Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23421,7 +23449,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 		}
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
-		var headers ApproveDisposalResponse409Headers
+		var headers RecordDisposalApprovalResponse409Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23431,7 +23459,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 		}
 		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
-		var headers ApproveDisposalResponse413Headers
+		var headers RecordDisposalApprovalResponse413Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23441,7 +23469,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 		}
 		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
-		var headers ApproveDisposalResponse422Headers
+		var headers RecordDisposalApprovalResponse422Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23451,7 +23479,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 		}
 		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
-		var headers ApproveDisposalResponse429Headers
+		var headers RecordDisposalApprovalResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -23468,7 +23496,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
-		var headers ApproveDisposalResponse500Headers
+		var headers RecordDisposalApprovalResponse500Headers
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23478,7 +23506,7 @@ func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse,
 		}
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
-		var headers ApproveDisposalResponse503Headers
+		var headers RecordDisposalApprovalResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
