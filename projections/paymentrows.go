@@ -441,7 +441,7 @@ func (p *Pipeline) rollOnce(ctx context.Context) (int, error) {
 		if _, err := lockOffset(ctx, tx, p.db.Dialect); err != nil {
 			return err
 		}
-		m, err := liveGeneration(ctx, tx)
+		m, err := ownGeneration(ctx, tx)
 		if err != nil || m.generation == 0 {
 			return err
 		}

@@ -167,7 +167,7 @@ func (p *Pipeline) step(ctx context.Context) (int, error) {
 		if page, err = p.store.ReadLogIn(ctx, tx, from, p.BatchSize); err != nil || len(page) == 0 {
 			return err
 		}
-		m, err := liveGeneration(ctx, tx)
+		m, err := ownGeneration(ctx, tx)
 		if err != nil {
 			return err
 		}

@@ -233,3 +233,42 @@ func loadAll(t *testing.T, db *eventstore.DB) []eventstore.Event {
 	}
 	return events
 }
+
+// An instance of another release (a rolling upgrade) must not fill the
+// live generation with its own format: while the live read models are of
+// another schema the pipeline folds nothing and is not running; once the
+// schema is its own again it catches up.
+func TestPipelineRefusesReadModelsOfAnotherSchema(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		ctx := context.Background()
+		if err := projections.Prepare(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL.Exec(`UPDATE read_model_generation SET schema_version = schema_version + 1`); err != nil {
+			t.Fatal(err)
+		}
+		last := seedCases(t, db, 3)
+		p := projections.New(db, quiet)
+		stop := runPipeline(t, p)
+		defer stop()
+		for deadline := time.Now().Add(10 * time.Second); p.Running(); {
+			if time.Now().After(deadline) {
+				t.Fatal("the pipeline runs on read models of another schema")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		var n int
+		if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM case_view`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d cases projected into read models of another schema (%v)", n, err)
+		}
+		if ok, _ := p.Includes(ctx, last); ok {
+			t.Fatal("the offset moved over read models of another schema")
+		}
+		if _, err := db.SQL.Exec(`UPDATE read_model_generation SET schema_version = schema_version - 1`); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.WaitFor(ctx, last, 20*time.Second); err != nil {
+			t.Fatalf("back on its own schema the pipeline did not catch up: %v", err)
+		}
+	})
+}

@@ -162,6 +162,25 @@ func liveGeneration(ctx context.Context, q querier) (meta, error) {
 	return m, err
 }
 
+// ErrOtherSchema is the projection's refusal to write into read models of
+// another schema: during an upgrade, an instance of the other release still
+// running would otherwise fill the new generation with its own format. The
+// pipeline retries (and is not ready) until that instance stops or this one
+// is replaced.
+var ErrOtherSchema = errors.New("read models of another schema")
+
+// ownGeneration is the live generation when its schema is this release's,
+// for what writes into it: an instance of another release still running
+// during an upgrade would otherwise fill the new generation with its own
+// format (ErrOtherSchema). No generation yet (0) is no refusal.
+func ownGeneration(ctx context.Context, q querier) (meta, error) {
+	m, err := liveGeneration(ctx, q)
+	if err == nil && m.generation != 0 && m.schema != SchemaVersion {
+		err = fmt.Errorf("%w: the live read models are of schema %d, this release writes schema %d: stop the instances of the other release", ErrOtherSchema, m.schema, SchemaVersion)
+	}
+	return m, err
+}
+
 // querier is what *sql.DB, *sql.Tx and *sql.Conn have in common.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
