@@ -37,7 +37,8 @@ func (s *stack) use(t testing.TB) {
 	s.answers.use(t)
 }
 
-const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root"
+const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root," +
+	"records-token=records_officer:rita,records-nv-token=records_officer:vera:nova-ves,records-os-token=records_officer:olga:ostrava"
 
 // newStack serves the API as lhuta serve does (handlers.HTTPServer), with
 // the default timeouts unless others are given.

@@ -63,7 +63,7 @@ type Tokens struct {
 	since, until []time.Time
 }
 
-var roles = []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, cases.Admin}
+var roles = []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, cases.Admin, cases.RecordsOfficer}
 
 // ParseTokens reads "token=role:name" or "token=role:name:offices" entries
 // separated by commas or new lines (LHUTA_TOKENS, docs/API.md); a line
@@ -97,7 +97,7 @@ func ParseTokens(s string) (Tokens, error) {
 			return Tokens{}, fmt.Errorf("token entry %q is not token=role:name or token=role:name:office[|office…] (or :* for every office)", redactToken(pair))
 		}
 		if !slices.Contains(roles, cases.Role(role)) {
-			return Tokens{}, fmt.Errorf("token entry for %q has unknown role %q (known: clerk, compliance_officer, dashboard, admin)", name, role)
+			return Tokens{}, fmt.Errorf("token entry for %q has unknown role %q (known: clerk, compliance_officer, dashboard, admin, records_officer)", name, role)
 		}
 		since, until, err := tokenDates(attrs)
 		if err != nil {

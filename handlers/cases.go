@@ -187,8 +187,12 @@ func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	s.pipeline.Nudge()
 	s.metrics.accepted.WithLabelValues(e.Type).Inc()
+	// The fact may close or settle the case: its retention is scheduled at once.
+	if se, ok, _ := s.scheduleRetentionAfter(r, mux.Vars(r)["id"]); ok {
+		e.Position = se.Position
+	}
+	s.pipeline.Nudge()
 	writeJSON(w, http.StatusCreated, written{Version: e.Version, Position: e.Position})
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -391,7 +392,35 @@ type export struct {
 	Documents   []documentFact           `json:"documents"`
 	Reads       []readItem               `json:"reads"`
 	Retention   string                   `json:"retention"`
-	Source      string                   `json:"authoritative_source_of_documents"`
+	// RetentionEnds are each case's retention end, once scheduled (docs/RETENTION.md).
+	RetentionEnds []retentionEnd `json:"retention_ends"`
+	Source        string         `json:"authoritative_source_of_documents"`
+}
+
+// retentionEnd is when a case's retention period ends, or why it is not known yet.
+type retentionEnd struct {
+	CaseID    string        `json:"case_id"`
+	Reference string        `json:"reference"`
+	EndsOn    calendar.Date `json:"ends_on,omitzero"`
+	Mark      string        `json:"mark,omitempty"`
+	Retention string        `json:"retention"`
+}
+
+// retentionOf reads a case's retention end from its RetentionScheduled, if recorded.
+func retentionOf(caseID, reference string, events []caserepo.Event) retentionEnd {
+	end := retentionEnd{CaseID: caseID, Reference: reference, Retention: retentionNotConfigured}
+	for _, e := range events {
+		if e.Type != string(cases.RetentionScheduledType) {
+			continue
+		}
+		var sch cases.RetentionScheduled
+		if json.Unmarshal(e.Data, &sch) == nil {
+			end.EndsOn, end.Mark = sch.EndsOn, string(sch.Mark)
+			end.Retention = fmt.Sprintf("skartační znak %s, lhůta %d let od 1. ledna roku následujícího po %s: končí %s",
+				sch.Mark, sch.Years, sch.TriggerOn.Czech(), sch.EndsOn.Czech())
+		}
+	}
+	return end
 }
 
 // exportEvent is a recorded fact of a case, without the name of the staff
@@ -413,7 +442,7 @@ func (s *Server) myExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x := export{GeneratedAt: time.Now().UTC(), Subject: s.meOf(r, list, views), Purposes: purposes, Cases: views,
-		Events: map[string][]exportEvent{}, Retention: retentionNotConfigured, Source: StatePortal}
+		Events: map[string][]exportEvent{}, Retention: retentionNotConfigured, RetentionEnds: []retentionEnd{}, Source: StatePortal}
 	for _, v := range views {
 		events, err := s.repo.Events(r.Context(), v.ID)
 		if err != nil {
@@ -423,6 +452,11 @@ func (s *Server) myExport(w http.ResponseWriter, r *http.Request) {
 		for _, e := range events {
 			x.Events[v.ID] = append(x.Events[v.ID], exportEvent{e.Type, e.Data, e.RecordedAt})
 		}
+		end := retentionOf(v.ID, v.Reference, events)
+		if !end.EndsOn.IsZero() {
+			x.Retention = "retention ends per case: see retention_ends"
+		}
+		x.RetentionEnds = append(x.RetentionEnds, end)
 	}
 	if x.Payments, err = s.reader.CitizenLedger(r.Context(), citizenOf(r), today); err == nil {
 		if x.Documents, err = s.documents(r); err == nil {

@@ -115,8 +115,11 @@ func generateSchemas(doc *object) error {
 			}
 			schemas.insertBefore(name, data, "RecordEvent")
 			who := "a clerk records it"
-			if officer {
+			switch {
+			case officer:
 				who = "a compliance officer's decision"
+			case cases.RecordsOfficerEvent(cases.EventType(name)):
+				who = "a records officer's decision"
 			}
 			schemas.insertBefore(name+"Event", obj("type", "object", "description", "Record "+name+" ("+who+").",
 				"required", []any{"type", "data"},
@@ -573,7 +576,7 @@ func TestOperationIdsAreVerbFirst(t *testing.T) {
 func TestAnUnknownQueryParameterIsRefusedOnEveryRoute(t *testing.T) {
 	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10))
 	token := map[cases.Role]string{cases.Clerk: "clerk-token", cases.ComplianceOfficer: "officer-token",
-		cases.Dashboard: "dash-token", cases.Admin: "admin-token"}
+		cases.Dashboard: "dash-token", cases.Admin: "admin-token", cases.RecordsOfficer: "records-token"}
 	example := strings.NewReplacer("{id}", "00000000-0000-4000-8000-000000000000", "{name}", "invalid-input")
 	for _, rule := range handlers.Rules() {
 		if slices.Equal(rule.Roles, []cases.Role{handlers.Citizen}) {

@@ -89,6 +89,9 @@ func TestEveryReadRouteKeepsToTheTokensOffices(t *testing.T) {
 			if rule.Method != "GET" || rule.Roles == nil || strings.HasPrefix(rule.Path, "/v1/me") {
 				continue // the citizen's own routes: any staff token there is 403
 			}
+			if slices.Contains(rule.Roles, cases.RecordsOfficer) {
+				continue // retention_test.go holds the records officer's routes to the offices
+			}
 			reads++
 			token := "praha-dash"
 			switch {

@@ -19,6 +19,7 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/domain/retention"
 	"github.com/lhuta/lhuta/internal/buildinfo"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/credits"
@@ -63,6 +64,12 @@ type Server struct {
 	portal CitizenPortal
 	// signIn limits unknown bearer tokens per client address.
 	signIn *signin.Limiter
+	// retention are the office's retention rules (nil: none given, nothing is scheduled).
+	retention *retention.Rules
+	// forget forgets a citizen after a disposal (nil: not configured).
+	forget func(ctx context.Context, citizenID string) error
+	// primary reads the read models of the primary database (not a replica).
+	primary *projections.Reader
 }
 
 // Config is what New needs.
@@ -109,6 +116,13 @@ type Config struct {
 	// SignIn limits unknown bearer tokens per client address (nil: a
 	// signin.New of the API's own).
 	SignIn *signin.Limiter
+	// Retention are the offices' retention rules (LHUTA_RETENTION_FILE;
+	// nil: none, and no case is scheduled for disposal).
+	Retention *retention.Rules
+	// ForgetCitizen forgets a citizen once an approved disposal leaves them
+	// no retained case (docs/RETENTION.md); nil: approvals that would forget
+	// someone fail and may be sent again once it is configured.
+	ForgetCitizen func(ctx context.Context, citizenID string) error
 }
 
 // DefaultMinPositionWait is how long a query with min_position waits for
@@ -128,7 +142,10 @@ func New(c Config) *Server {
 		MinPositionWait: cmp.Or(c.MinPositionWait, DefaultMinPositionWait), dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
 		credits:   credits.New(c.DB),
 		reminders: c.Reminders, accessTokens: c.AccessTokens, knownOffices: c.KnownOffices,
-		portal: c.Portal, signIn: c.SignIn}
+		portal: c.Portal, signIn: c.SignIn, retention: c.Retention, forget: c.ForgetCitizen}
+	if c.DB != nil {
+		s.primary = projections.NewReader(c.DB).WithOffices(c.Offices)
+	}
 	if s.signIn == nil {
 		s.signIn = signin.New()
 	}
@@ -165,7 +182,7 @@ func (s *Server) routes() []route {
 	var (
 		readers = []cases.Role{cases.Clerk, cases.ComplianceOfficer}
 		// Who may record which event is the domain's rule (cases.Case.Record).
-		writers = []cases.Role{cases.Clerk, cases.ComplianceOfficer}
+		writers = []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.RecordsOfficer}
 		// Flags are suspicions of misdemeanours against named citizens: the
 		// compliance officer's work, not the counter's.
 		officers = []cases.Role{cases.ComplianceOfficer}
@@ -175,6 +192,8 @@ func (s *Server) routes() []route {
 		feeDepartment = []cases.Role{cases.Clerk, cases.ComplianceOfficer}
 		// The citizen's own data, through the portal's session or token (me.go).
 		citizen = []cases.Role{Citizen}
+		// Retention and disposals: the office's records (docs/RETENTION.md).
+		records = []cases.Role{cases.RecordsOfficer}
 	)
 	get, post := http.MethodGet, http.MethodPost
 	return []route{
@@ -200,6 +219,10 @@ func (s *Server) routes() []route {
 		{Rule{post, "/v1/unmatched-credits/{credit_id}/return", feeDepartment}, s.returnCredit},
 		{Rule{post, "/v1/citizens/{citizen_id}/portal-access", []cases.Role{cases.Clerk}}, s.portalAccess},
 		{Rule{post, "/v1/citizens/{citizen_id}/portal-activation", []cases.Role{cases.Clerk}}, s.portalActivation},
+		{Rule{get, "/v1/retention", records}, s.listRetention},
+		{Rule{post, "/v1/disposals", records}, s.proposeDisposal},
+		{Rule{get, "/v1/disposals/{id}", records}, s.getDisposal},
+		{Rule{post, "/v1/disposals/{id}/approve", records}, s.approveDisposal},
 		{Rule{get, "/v1/me", citizen}, s.me},
 		{Rule{get, "/v1/me/obligations", citizen}, s.myObligations},
 		{Rule{get, "/v1/me/payments", citizen}, s.myPayments},

@@ -114,6 +114,10 @@ func TestReadsDocumentsAndExport(t *testing.T) {
 		if err := json.Unmarshal([]byte(x.body), &export); err != nil {
 			t.Fatal(err)
 		}
+		ends, _ := export["retention_ends"].([]any)
+		if len(ends) != 1 || ends[0].(map[string]any)["retention"] != "retention rules: not yet configured" || ends[0].(map[string]any)["case_id"] != id {
+			t.Errorf("retention ends: %v", export["retention_ends"])
+		}
 		if export["retention"] != "retention rules: not yet configured" || len(export["purposes"].([]any)) == 0 ||
 			len(export["cases"].([]any)) != 1 || len(export["events"].(map[string]any)[id].([]any)) < 2 {
 			t.Errorf("export: %s", x.body)

@@ -144,7 +144,7 @@ func (p projector) previous(ctx context.Context, id string, state []byte, first 
 }
 
 // caseTables are the tables whose rows belong to one case each.
-var caseTables = []*table{&obligationTable, &flagTable, &slaTable, &payerTable, &bankRefTable}
+var caseTables = []*table{&obligationTable, &flagTable, &slaTable, &payerTable, &bankRefTable, &retentionTable}
 
 // batch collects the rows a page changes, for one round of multi-row statements.
 type batch struct {
@@ -187,6 +187,7 @@ func (b *batch) change(before caseRows, next *cases.Case, replace bool) error {
 	b.diff(&slaTable, before.slas, after.slas, replace)
 	b.diff(&payerTable, before.payers, after.payers, replace)
 	b.diff(&bankRefTable, before.bankRefs, after.bankRefs, replace)
+	b.diff(&retentionTable, before.retention, after.retention, replace)
 	if replace || len(before.payers) != len(after.payers) || (len(after.payers) > 0 && !sameRow(before.payers[0], after.payers[0])) {
 		b.payers = append(b.payers, next.ID)
 		b.payments = append(b.payments, obligationRows(next, b.money)...)

@@ -356,6 +356,7 @@ func foldCases(run []eventstore.Event, sink *loader, stats *counts, consents map
 		sink.add(&slaTable, r.slas...)
 		sink.add(&payerTable, r.payers...)
 		sink.add(&bankRefTable, r.bankRefs...)
+		sink.add(&retentionTable, r.retention...)
 		payments := obligationRows(c, money)
 		pays.addRows(payments, 1)
 		sink.add(&paymentTable, payments...)

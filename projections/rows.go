@@ -14,6 +14,7 @@ type row []any
 type caseRows struct {
 	obligations, flags, slas []row
 	payers, bankRefs         []row // payments.go
+	retention                []row // retention.go
 }
 
 // date is a nullable date column's value: NULL for the zero date.
@@ -52,6 +53,7 @@ func rowsOf(c *cases.Case) caseRows {
 			c.Reference, c.Citizen.FullName, c.Assignee, NameKey(c.Citizen.FullName)})
 	}
 	paymentRows(c, &r)
+	r.retention = retentionRows(c)
 	return r
 }
 

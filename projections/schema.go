@@ -16,7 +16,7 @@ import (
 // service that finds another version starts a new generation and projects
 // the log into it, and `lhuta rebuild` builds one beside the old, which
 // answers until the switch.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // A generation is one complete set of read-model tables, named
 // <table>_g<generation>. Queries read the views named <table>, which point
@@ -33,7 +33,8 @@ type table struct {
 
 // caseTable holds one row per case with the state the case continues from,
 // the citizen's id to find a citizen's cases by (schema 4), and the case's
-// reference, assignee and citizen to find and list cases by (schema 8):
+// reference, assignee and citizen to find and list cases by (schema 8);
+// schema 9 adds retention_view (retention.go):
 // name_key is the name folded for search (people.go), birth_number its digits.
 var caseTable = table{
 	name: "case_view",
@@ -116,7 +117,7 @@ var statMonthTable = table{
 
 // tables are every read-model table of a generation.
 var tables = []*table{&caseTable, &obligationTable, &flagTable, &slaTable, &statDayTable, &statMonthTable, &payerTable, &bankRefTable,
-	&paymentTable, &paymentDayTable, &paymentTermsTable, &reminderTable, &consentTable}
+	&paymentTable, &paymentDayTable, &paymentTermsTable, &reminderTable, &consentTable, &retentionTable}
 
 func (t *table) physical(gen int64) string { return fmt.Sprintf("%s_g%d", t.name, gen) }
 

@@ -47,6 +47,10 @@ var labels = map[string]string{
 	"LocalFeeExemptionGranted": "Osvobození od poplatku",
 	"LocalFeeIncreased":        "Zvýšení neuhrazeného poplatku (§ 11 zákona o místních poplatcích)",
 	"PaymentReceived":          "Přijatá platba",
+	"RetentionScheduled":       "Stanovení skartační lhůty",
+	"RetentionHoldPlaced":      "Pozastavení skartace (právní blokace)",
+	"RetentionHoldReleased":    "Zrušení pozastavení skartace",
+	"CaseDisposed":             "Vyřazení ve skartačním řízení",
 
 	// Fields.
 	"situation":                     "Životní situace",
@@ -108,6 +112,16 @@ var labels = map[string]string{
 	"village_part":                  "Část obce",
 	"dogs":                          "Počet psů",
 	"dog_born_on":                   "Datum narození psa",
+	"placed_on":                     "Datum pozastavení skartace",
+	"released_on":                   "Datum zrušení pozastavení",
+	"mark":                          "Skartační znak",
+	"years":                         "Skartační lhůta (let)",
+	"trigger":                       "Spouštěcí událost",
+	"trigger_on":                    "Datum spouštěcí události",
+	"ends_on":                       "Konec skartační lhůty",
+	"disposal_id":                   "Skartační návrh",
+	"archive_decision":              "Rozhodnutí archivu (číslo jednací)",
+	"disposition":                   "Naložení se spisem",
 	"ended_on":                      "Datum zániku povinnosti",
 	"from":                          "Od",
 	"to":                            "Do (nepovinné)",
@@ -181,6 +195,7 @@ var labels = map[string]string{
 	"compliance_officer": "kontrolor",
 	"dashboard":          "přehledy",
 	"admin":              "správce",
+	"records_officer":    "pracovník spisové služby",
 
 	"loss_certificate": "Potvrzení o občanském průkazu",
 

@@ -263,7 +263,8 @@ func (con *Console) casePage(w http.ResponseWriter, r *http.Request) {
 		for _, et := range cases.EventTypes(cases.Situation(p.Case.Situation)) {
 			t := string(et)
 			// A closed case takes no new facts; officers still decide on its flags.
-			if _, officer, ok := cases.Contract(t); ok && officer == (s.who.Role == cases.ComplianceOfficer) && (officer || p.Case.Status != "closed") {
+			// A records officer's holds are recorded through the API (docs/RETENTION.md).
+			if _, officer, ok := cases.Contract(t); ok && !cases.RecordsOfficerEvent(et) && officer == (s.who.Role == cases.ComplianceOfficer) && (officer || p.Case.Status != "closed") {
 				p.Record = append(p.Record, option{t, label(t)})
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -27,8 +26,6 @@ import (
 	"github.com/lhuta/lhuta/internal/erasure"
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/testdb"
-	"github.com/lhuta/lhuta/internal/vault"
-	"github.com/lhuta/lhuta/projections"
 )
 
 // The canary: a citizen whose every value is unique.
@@ -82,8 +79,10 @@ func getRaw(t *testing.T, url, token string, accept string) []byte {
 // unique values goes through every input (a case opened with an
 // Idempotency-Key and retried, events, a refused request, the search and a
 // read of the case, portal access, a bank statement import, the feed with
-// personal data, a CSV export); a backup is taken; the citizen is forgotten
-// (erasure.Forget: the disposal's approval calls the same); then the scanner
+// personal data, a CSV export); the case is closed and a backup is taken;
+// the retention period ends (the service runs on in 2028), a records
+// officer proposes the disposal and approves it with the archive's
+// decision, which forgets the citizen; then the scanner
 // of verify-forgotten finds none of the values in any table, a fresh dump
 // (SQLite: the file, its WAL and a fresh backup), the JetStream stream, the
 // service's log or a fresh CSV, /v1/stats answers as before, and the backup
@@ -118,7 +117,13 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	if backend == "postgres" {
 		dbURL = testdb.PostgresURL(t)
 	}
-	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice,officer-token=compliance_officer:bob", "LHUTA_CLOCK=2026-03-10",
+	// The office's retention rule for the canary's case: one year from its closing.
+	rules := filepath.Join(t.TempDir(), "retention.txt")
+	if err := os.WriteFile(rules, []byte("*  local_fee  S  1  closed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice,officer-token=compliance_officer:bob,records-token=records_officer:rita",
+		"LHUTA_CLOCK=2026-03-10", "LHUTA_RETENTION_FILE="+rules,
 		"DATABASE_URL="+dbURL, "LHUTA_KEK_FILE="+kekFile, "LHUTA_NATS_URL="+natsServer, "LHUTA_NATS_STREAM="+stream,
 		"LHUTA_NATS_SUBJECT="+subject, "LHUTA_NATS_PERSONAL_DATA=true", "LHUTA_LOG_LEVEL=debug")
 	p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(t.TempDir(), "log")}
@@ -230,8 +235,10 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	// The feed has published the canary's events, with personal data.
 	waitStream(t, js, natsServer, stream, needles, true)
 
-	statsURL := base + "/v1/stats?from=2026-01-01&to=2026-03-10"
-	statsBefore := must(send(client, "GET", statsURL, "officer-token", nil, ""), 200, "stats").body
+	// The office closes the case: its retention period runs from 1 January 2027.
+	closed := must(send(client, "POST", base+"/v1/cases/"+caseID+"/events", "clerk-token", nil,
+		`{"type":"CaseClosed","data":{"reason":"poplatník se odstěhoval"}}`), 201, "close")
+	must(send(client, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%v", base, caseID, closed.body["position"]), "clerk-token", nil, ""), 200, "read the closed case")
 
 	// A backup taken before the forgetting.
 	backupFile := filepath.Join(t.TempDir(), "before.backup")
@@ -245,28 +252,31 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 		}
 	}
 
-	// The forgetting (the disposal's approval calls the same, through the service).
+	// The retention period ends: the service runs on in 2028, on the same
+	// database and log.
+	p.stop(syscall.SIGTERM)
+	p.env = append(append([]string(nil), env...), "LHUTA_CLOCK=2028-01-03")
+	p.start()
+	statsURL := base + "/v1/stats?from=2026-01-01&to=2026-03-10"
+	statsBefore := must(send(client, "GET", statsURL, "officer-token", nil, ""), 200, "stats").body
+
+	// The records officer proposes the disposal; the archive approves it;
+	// the approval disposes of the case and forgets the citizen.
+	if a := send(client, "POST", base+"/v1/disposals", "clerk-token", nil, `{}`); a.status != 403 {
+		t.Fatalf("a clerk proposes a disposal: %d %v", a.status, a.body)
+	}
+	proposal := must(send(client, "POST", base+"/v1/disposals", "records-token", nil, `{}`), 201, "propose the disposal").body
+	items, _ := proposal["cases"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["case_id"] != caseID {
+		t.Fatalf("the proposal: %v", proposal)
+	}
+	forArchive := getRaw(t, fmt.Sprintf("%s/v1/disposals/%s?format=csv", base, proposal["id"]), "records-token", "text/csv")
+	approved := must(send(client, "POST", fmt.Sprintf("%s/v1/disposals/%s/approve", base, proposal["id"]), "records-token", nil,
+		`{"archive_decision":"SAA-Nová Ves 12/2028","decided_on":"2028-01-03"}`), 200, "approve the disposal").body
+	if approved["status"] != "approved" || approved["forgotten"] != float64(1) {
+		t.Fatalf("the approval: %v", approved)
+	}
 	db := openTestDB(t, backend, dir, dbURL)
-	kek, err := vault.LoadKEK(kekFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := vault.New(db, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.KeepTombstonesIn(filepath.Join(filepath.Dir(kekFile), vault.TombstoneFile))
-	db.Sealer = v
-	today := func() calendar.Date { return calendar.NewDate(2026, 3, 10) }
-	e := &erasure.Eraser{DB: db, Vault: v, Pipeline: projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		projections.UsingOffices(money.Builtin()), projections.UsingToday(today))}
-	r, err := e.Forget(bg, canaryID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.KeyID == "" || len(r.Cases) != 1 {
-		t.Fatalf("forget: %+v", r)
-	}
 	// The feed publishes SubjectForgotten after deleting the canary's messages.
 	waitStream(t, js, natsServer, stream, needles, false)
 
@@ -296,6 +306,7 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	if err := s.File(p.log, needles); err != nil {
 		t.Fatal(err)
 	}
+	s.Bytes("the disposal's CSV for the archive", forArchive, needles)
 	for _, h := range s.Hits {
 		t.Errorf("a trace of value %d (%s) in %s", h.Value+1, h.Form, h.Where)
 	}

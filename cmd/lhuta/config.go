@@ -70,6 +70,8 @@ type config struct {
 	oidcGroups                                                                           sso.Mapping
 	// kekFile is LHUTA_KEK_FILE, the key-encryption key of personal values.
 	kekFile string
+	// retentionFile is LHUTA_RETENTION_FILE, the offices' retention rules.
+	retentionFile string
 	// citizen, values and files are what verify-forgotten looks for and where.
 	citizen string
 	values  valueList
@@ -120,6 +122,8 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.rawIdempotencyTTL }},
 	{"offices", "LHUTA_OFFICES", "", "offices file: each office's code, name, account and fee schedules (default: the built-in office nova-ves); rebuild plans the reminders with it", withTerms,
 		func(c *config) *string { return &c.offices }},
+	{"retention-file", "LHUTA_RETENTION_FILE", "", "retention rules file: per office and situation the mark (A, V, S), the years and the trigger (closed, settled), docs/RETENTION.md; without it no case is scheduled for disposal (lhuta ships no retention figures)", serveOnly,
+		func(c *config) *string { return &c.retentionFile }},
 	{"kek-file", "LHUTA_KEK_FILE", "", "file of the key-encryption key (32 random bytes in base64, lhuta kek generate FILE) that wraps the citizens' data keys; default: kek.b64 in the data directory, made on first start", allDB,
 		func(c *config) *string { return &c.kekFile }},
 	{"log-format", "LHUTA_LOG_FORMAT", "text", "log format: text or json", allDB, func(c *config) *string { return &c.logFormat }},

@@ -76,7 +76,7 @@ func forgetAgain(ctx context.Context, c config, db *eventstore.DB, v *vault.Vaul
 	if err != nil || len(done) == 0 {
 		return err
 	}
-	log.Warn("the database held keys of forgotten citizens (a restored backup?): forgot them again; rebuilding the read models", "keys", len(done))
+	log.Warn("the database held keys of forgotten citizens (a restored backup?) or an unfinished forgetting: forgot them in full; rebuilding the read models", "keys", len(done))
 	if err := rebuild(ctx, db, false, c, io.Discard); err != nil {
 		return fmt.Errorf("rebuild after forgetting again: %w", err)
 	}

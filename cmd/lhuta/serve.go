@@ -34,6 +34,13 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	if c.offices != "" {
 		knownOffices = offices.Codes()
 	}
+	rules, err := loadRetention(c.retentionFile, knownOffices)
+	if err != nil {
+		return err
+	}
+	if rules == nil {
+		log.Info("no retention rules (LHUTA_RETENTION_FILE): no case is scheduled for disposal")
+	}
 	var reads *eventstore.DB
 	if c.databaseReadURL != "" {
 		rc := c
@@ -82,6 +89,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 		DBTimeout:           c.dbTimeout,
 		KnownOffices:        knownOffices,
 		IdempotencyTTL:      c.idempotencyTTL,
+		Retention:           rules,
 	})
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/domain/payment"
+	"github.com/lhuta/lhuta/domain/retention"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/camt"
 	"github.com/lhuta/lhuta/internal/caserepo"
@@ -29,6 +30,20 @@ import (
 
 // statementActor is the recorded_by of the payments a statement records.
 const statementActor = "import-statement"
+
+// loadRetention reads the retention rules file named by LHUTA_RETENTION_FILE
+// ("" gives none). An invalid file is an error naming the file and line,
+// and the service does not start.
+func loadRetention(path string, offices []string) (*retention.Rules, error) {
+	if path == "" {
+		return nil, nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("LHUTA_RETENTION_FILE: %w", err)
+	}
+	return cases.RetentionRules(path, src, offices)
+}
 
 // loadOffices reads the offices file named by LHUTA_OFFICES, its fee
 // schedules named relative to it; "" gives the built-in offices. An invalid

@@ -35,6 +35,9 @@ const (
 	ComplianceOfficer Role = "compliance_officer"
 	Dashboard         Role = "dashboard"
 	Admin             Role = "admin"
+	// RecordsOfficer keeps the office's records (spisová služba): legal
+	// holds, disposal proposals and the archive's approvals (docs/RETENTION.md).
+	RecordsOfficer Role = "records_officer"
 )
 
 // Context is everything outside the case that a decision depends on.
@@ -108,6 +111,12 @@ type Case struct {
 	Payments   []Payment
 	// Assignee is the staff member the case is assigned to, "" for none (assignment.go).
 	Assignee string
+	// Retention is the case's retention schedule, nil before one is recorded;
+	// HeldSince the first day of its legal hold (zero: none); Disposal how it
+	// was disposed of, nil while it is kept (retention.go).
+	Retention *Schedule
+	HeldSince calendar.Date
+	Disposal  *Disposal
 
 	// seen holds the trigger facts recorded so far: each happens once a case.
 	seen map[EventType]calendar.Date
@@ -143,6 +152,9 @@ type eventKind struct {
 	staff bool
 	// system marks an event the service records itself, never taken by the API.
 	system bool
+	// records marks a records officer's decision (a legal hold); it may be
+	// recorded on a closed case.
+	records bool
 }
 
 // events maps each event type to its kind.
@@ -177,6 +189,10 @@ var events = map[EventType]eventKind{
 	CaseReferenceAssignedType:    {new: func() fact { return new(CaseReferenceAssigned) }, system: true},
 	ContactConsentGivenType:      {new: func() fact { return new(ContactConsentGiven) }},
 	ContactConsentWithdrawnType:  {new: func() fact { return new(ContactConsentWithdrawn) }},
+	RetentionScheduledType:       {new: func() fact { return new(RetentionScheduled) }, system: true},
+	RetentionHoldPlacedType:      {new: func() fact { return new(RetentionHoldPlaced) }, records: true},
+	RetentionHoldReleasedType:    {new: func() fact { return new(RetentionHoldReleased) }, records: true},
+	CaseDisposedType:             {new: func() fact { return new(CaseDisposed) }, system: true},
 }
 
 // common are the events every situation accepts: the application and
@@ -185,7 +201,8 @@ var events = map[EventType]eventKind{
 // the case's assignment.
 var common = []EventType{ApplicationFiledType, DocumentReadyType, CollectionReminderSentType, DocumentCollectedType,
 	ObligationExcusedType, FlagReviewedType, CaseClosedType, PaymentReceivedType,
-	ContactConsentGivenType, ContactConsentWithdrawnType, CitizenCorrectedType, CaseAssignedType, CaseUnassignedType}
+	ContactConsentGivenType, ContactConsentWithdrawnType, CitizenCorrectedType, CaseAssignedType, CaseUnassignedType,
+	RetentionHoldPlacedType, RetentionHoldReleasedType}
 
 // situationEvents lists the events specific to each situation (docs/LAW.md §5).
 var situationEvents = map[Situation][]EventType{
@@ -308,6 +325,9 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 			eventType, c.Situation, joinTypes(EventTypes(c.Situation)))}}}
 	}
 	switch {
+	case kind.records && ctx.Role != RecordsOfficer:
+		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s is a records officer's decision; role %q may not record it", eventType, ctx.Role)}
+	case kind.records:
 	case kind.staff && ctx.Role != Clerk && ctx.Role != ComplianceOfficer:
 		return Recorded{}, &ForbiddenError{fmt.Sprintf("%s is recorded by a clerk or a compliance officer; role %q may not record it", eventType, ctx.Role)}
 	case kind.staff:
@@ -329,7 +349,9 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 	// A closed case or a repeated trigger is the one thing to say about an
 	// otherwise well-formed fact.
 	switch {
-	case c.Closed() && !kind.officer:
+	case c.Disposal != nil:
+		chk.rules = []FieldError{{"type", fmt.Sprintf("the case was disposed of on %s (disposal %s) and takes no facts", c.Disposal.DecidedOn, c.Disposal.ID)}}
+	case c.Closed() && !kind.officer && !kind.records:
 		chk.rules = []FieldError{{"type", fmt.Sprintf("the case was closed on %s and takes no new facts", c.ClosedOn)}}
 	case kind.trigger && !c.seen[eventType].IsZero():
 		chk.rules = []FieldError{{"type", fmt.Sprintf(

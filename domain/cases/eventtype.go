@@ -41,4 +41,9 @@ const (
 	CaseAssignedType          EventType = "CaseAssigned"
 	CaseUnassignedType        EventType = "CaseUnassigned"
 	CaseReferenceAssignedType EventType = "CaseReferenceAssigned"
+	// Retention and disposal (docs/RETENTION.md).
+	RetentionScheduledType    EventType = "RetentionScheduled"
+	RetentionHoldPlacedType   EventType = "RetentionHoldPlaced"
+	RetentionHoldReleasedType EventType = "RetentionHoldReleased"
+	CaseDisposedType          EventType = "CaseDisposed"
 )

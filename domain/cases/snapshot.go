@@ -14,7 +14,7 @@ import (
 // SnapshotFormat is the version of the snapshot encoding: a snapshot of
 // another format is not read (ErrSnapshotFormat), and the case is replayed
 // from its events instead. Bump it whenever the state of a Case changes shape.
-const SnapshotFormat = 4
+const SnapshotFormat = 5
 
 // ErrSnapshotFormat is returned for a snapshot written by another format.
 var ErrSnapshotFormat = errors.New("snapshot of another format")

@@ -376,6 +376,39 @@ func (e CaseClosedHistoryEventType) Valid() bool {
 	}
 }
 
+// Defines values for CaseDisposedHistoryEventType.
+const (
+	CaseDisposed CaseDisposedHistoryEventType = "CaseDisposed"
+)
+
+// Valid indicates whether the value is a known member of the CaseDisposedHistoryEventType enum.
+func (e CaseDisposedHistoryEventType) Valid() bool {
+	switch e {
+	case CaseDisposed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CaseDisposedStoredDisposition.
+const (
+	CaseDisposedStoredDispositionDestroyed   CaseDisposedStoredDisposition = "destroyed"
+	CaseDisposedStoredDispositionTransferred CaseDisposedStoredDisposition = "transferred"
+)
+
+// Valid indicates whether the value is a known member of the CaseDisposedStoredDisposition enum.
+func (e CaseDisposedStoredDisposition) Valid() bool {
+	switch e {
+	case CaseDisposedStoredDispositionDestroyed:
+		return true
+	case CaseDisposedStoredDispositionTransferred:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CaseItemStatus.
 const (
 	CaseItemStatusClosed CaseItemStatus = "closed"
@@ -682,6 +715,84 @@ const (
 func (e ContactConsentWithdrawnHistoryEventType) Valid() bool {
 	switch e {
 	case ContactConsentWithdrawnHistoryEventTypeContactConsentWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisposalStatus.
+const (
+	Approved DisposalStatus = "approved"
+	Proposed DisposalStatus = "proposed"
+)
+
+// Valid indicates whether the value is a known member of the DisposalStatus enum.
+func (e DisposalStatus) Valid() bool {
+	switch e {
+	case Approved:
+		return true
+	case Proposed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisposalItemMark.
+const (
+	DisposalItemMarkA DisposalItemMark = "A"
+	DisposalItemMarkS DisposalItemMark = "S"
+	DisposalItemMarkV DisposalItemMark = "V"
+)
+
+// Valid indicates whether the value is a known member of the DisposalItemMark enum.
+func (e DisposalItemMark) Valid() bool {
+	switch e {
+	case DisposalItemMarkA:
+		return true
+	case DisposalItemMarkS:
+		return true
+	case DisposalItemMarkV:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisposalItemOutcome.
+const (
+	DisposalItemOutcomeDisposed    DisposalItemOutcome = "disposed"
+	DisposalItemOutcomeSkipped     DisposalItemOutcome = "skipped"
+	DisposalItemOutcomeTransferred DisposalItemOutcome = "transferred"
+)
+
+// Valid indicates whether the value is a known member of the DisposalItemOutcome enum.
+func (e DisposalItemOutcome) Valid() bool {
+	switch e {
+	case DisposalItemOutcomeDisposed:
+		return true
+	case DisposalItemOutcomeSkipped:
+		return true
+	case DisposalItemOutcomeTransferred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisposalItemTrigger.
+const (
+	DisposalItemTriggerClosed  DisposalItemTrigger = "closed"
+	DisposalItemTriggerSettled DisposalItemTrigger = "settled"
+)
+
+// Valid indicates whether the value is a known member of the DisposalItemTrigger enum.
+func (e DisposalItemTrigger) Valid() bool {
+	switch e {
+	case DisposalItemTriggerClosed:
+		return true
+	case DisposalItemTriggerSettled:
 		return true
 	default:
 		return false
@@ -1999,6 +2110,120 @@ func (e ResidenceRecordCancelledHistoryEventType) Valid() bool {
 	}
 }
 
+// Defines values for RetentionHoldPlacedEventType.
+const (
+	RetentionHoldPlacedEventTypeRetentionHoldPlaced RetentionHoldPlacedEventType = "RetentionHoldPlaced"
+)
+
+// Valid indicates whether the value is a known member of the RetentionHoldPlacedEventType enum.
+func (e RetentionHoldPlacedEventType) Valid() bool {
+	switch e {
+	case RetentionHoldPlacedEventTypeRetentionHoldPlaced:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionHoldPlacedHistoryEventType.
+const (
+	RetentionHoldPlacedHistoryEventTypeRetentionHoldPlaced RetentionHoldPlacedHistoryEventType = "RetentionHoldPlaced"
+)
+
+// Valid indicates whether the value is a known member of the RetentionHoldPlacedHistoryEventType enum.
+func (e RetentionHoldPlacedHistoryEventType) Valid() bool {
+	switch e {
+	case RetentionHoldPlacedHistoryEventTypeRetentionHoldPlaced:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionHoldReleasedEventType.
+const (
+	RetentionHoldReleasedEventTypeRetentionHoldReleased RetentionHoldReleasedEventType = "RetentionHoldReleased"
+)
+
+// Valid indicates whether the value is a known member of the RetentionHoldReleasedEventType enum.
+func (e RetentionHoldReleasedEventType) Valid() bool {
+	switch e {
+	case RetentionHoldReleasedEventTypeRetentionHoldReleased:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionHoldReleasedHistoryEventType.
+const (
+	RetentionHoldReleasedHistoryEventTypeRetentionHoldReleased RetentionHoldReleasedHistoryEventType = "RetentionHoldReleased"
+)
+
+// Valid indicates whether the value is a known member of the RetentionHoldReleasedHistoryEventType enum.
+func (e RetentionHoldReleasedHistoryEventType) Valid() bool {
+	switch e {
+	case RetentionHoldReleasedHistoryEventTypeRetentionHoldReleased:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionItemMark.
+const (
+	RetentionItemMarkA RetentionItemMark = "A"
+	RetentionItemMarkS RetentionItemMark = "S"
+	RetentionItemMarkV RetentionItemMark = "V"
+)
+
+// Valid indicates whether the value is a known member of the RetentionItemMark enum.
+func (e RetentionItemMark) Valid() bool {
+	switch e {
+	case RetentionItemMarkA:
+		return true
+	case RetentionItemMarkS:
+		return true
+	case RetentionItemMarkV:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionItemTrigger.
+const (
+	RetentionItemTriggerClosed  RetentionItemTrigger = "closed"
+	RetentionItemTriggerSettled RetentionItemTrigger = "settled"
+)
+
+// Valid indicates whether the value is a known member of the RetentionItemTrigger enum.
+func (e RetentionItemTrigger) Valid() bool {
+	switch e {
+	case RetentionItemTriggerClosed:
+		return true
+	case RetentionItemTriggerSettled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionScheduledHistoryEventType.
+const (
+	RetentionScheduled RetentionScheduledHistoryEventType = "RetentionScheduled"
+)
+
+// Valid indicates whether the value is a known member of the RetentionScheduledHistoryEventType enum.
+func (e RetentionScheduledHistoryEventType) Valid() bool {
+	switch e {
+	case RetentionScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SLADocument.
 const (
 	SLADocumentIdCard          SLADocument = "id_card"
@@ -2305,6 +2530,21 @@ func (e ListCitizenPaymentsParamsCsv) Valid() bool {
 	}
 }
 
+// Defines values for GetDisposalParamsCsv.
+const (
+	GetDisposalParamsCsvExcel GetDisposalParamsCsv = "excel"
+)
+
+// Valid indicates whether the value is a known member of the GetDisposalParamsCsv enum.
+func (e GetDisposalParamsCsv) Valid() bool {
+	switch e {
+	case GetDisposalParamsCsvExcel:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListFlagsParamsStatus.
 const (
 	ListFlagsParamsStatusDismissed         ListFlagsParamsStatus = "dismissed"
@@ -2605,6 +2845,36 @@ func (e ListPaymentsParamsSort) Valid() bool {
 	case ListPaymentsParamsSortName:
 		return true
 	case ListPaymentsParamsSortOffice:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListRetentionParamsExport.
+const (
+	ListRetentionParamsExportAll ListRetentionParamsExport = "all"
+)
+
+// Valid indicates whether the value is a known member of the ListRetentionParamsExport enum.
+func (e ListRetentionParamsExport) Valid() bool {
+	switch e {
+	case ListRetentionParamsExportAll:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListRetentionParamsCsv.
+const (
+	ListRetentionParamsCsvExcel ListRetentionParamsCsv = "excel"
+)
+
+// Valid indicates whether the value is a known member of the ListRetentionParamsCsv enum.
+func (e ListRetentionParamsCsv) Valid() bool {
+	switch e {
+	case ListRetentionParamsCsvExcel:
 		return true
 	default:
 		return false
@@ -3132,6 +3402,43 @@ type CaseClosedStored struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// CaseDisposedHistoryEvent CaseDisposed in a case's history.
+type CaseDisposedHistoryEvent struct {
+	// Data The data of CaseDisposed (every situation, recorded by the service itself), as the history answers it, in the current shape of the type.
+	//
+	// Example: {"archive_decision":"SOA-1234/2032","decided_on":"2032-02-01","disposal_id":"7d7f3c1e-52a0-4c1b-9b5e-0d6f2c9a1b11","disposition":"destroyed"}
+	Data CaseDisposedStored `json:"data"`
+
+	// Position The event's global position in the log.
+	Position int64 `json:"position"`
+
+	// RecordedAt When the service stored it.
+	RecordedAt time.Time `json:"recorded_at"`
+
+	// RecordedBy The name of the token that recorded it.
+	RecordedBy string                       `json:"recorded_by"`
+	Type       CaseDisposedHistoryEventType `json:"type"`
+
+	// Version The case's version after this event.
+	Version int64 `json:"version"`
+}
+
+// CaseDisposedHistoryEventType defines model for CaseDisposedHistoryEvent.Type.
+type CaseDisposedHistoryEventType string
+
+// CaseDisposedStored The data of CaseDisposed (every situation, recorded by the service itself), as the history answers it, in the current shape of the type.
+//
+// Example: {"archive_decision":"SOA-1234/2032","decided_on":"2032-02-01","disposal_id":"7d7f3c1e-52a0-4c1b-9b5e-0d6f2c9a1b11","disposition":"destroyed"}
+type CaseDisposedStored struct {
+	ArchiveDecision string                        `json:"archive_decision"`
+	DecidedOn       openapi_types.Date            `json:"decided_on"`
+	DisposalId      string                        `json:"disposal_id"`
+	Disposition     CaseDisposedStoredDisposition `json:"disposition"`
+}
+
+// CaseDisposedStoredDisposition defines model for CaseDisposedStored.Disposition.
+type CaseDisposedStoredDisposition string
+
 // CaseItem A case in a list.
 type CaseItem struct {
 	// Assignee Empty for nobody.
@@ -3644,6 +3951,60 @@ type ContactConsentWithdrawnStored struct {
 
 // Counts Counts by status.
 type Counts map[string]int
+
+// Disposal A disposal proposal (skartační návrh) and, once approved, the archive's decision.
+type Disposal struct {
+	ApprovedBy      *string             `json:"approved_by,omitempty"`
+	ArchiveDecision *string             `json:"archive_decision,omitempty"`
+	AsOf            openapi_types.Date  `json:"as_of"`
+	Cases           []DisposalItem      `json:"cases"`
+	DecidedOn       *openapi_types.Date `json:"decided_on,omitempty"`
+
+	// Forgotten In the approval's answer: how many citizens were forgotten, having no retained case left.
+	Forgotten *int   `json:"forgotten,omitempty"`
+	Id        string `json:"id"`
+
+	// Offices The offices the proposal covers; ["*"] for every office.
+	Offices    []string       `json:"offices"`
+	ProposedAt time.Time      `json:"proposed_at"`
+	ProposedBy string         `json:"proposed_by"`
+	Status     DisposalStatus `json:"status"`
+}
+
+// DisposalStatus defines model for Disposal.Status.
+type DisposalStatus string
+
+// DisposalItem defines model for DisposalItem.
+type DisposalItem struct {
+	CaseId string `json:"case_id"`
+
+	// EndsOn The period's last day: 31 December of the trigger's year + years; the case is eligible from the next day.
+	EndsOn openapi_types.Date `json:"ends_on"`
+
+	// Mark Skartační znak: A goes to the archive, V and S are destroyed once approved.
+	Mark   DisposalItemMark `json:"mark"`
+	Office string           `json:"office"`
+
+	// Outcome Set by the approval: disposed (mark S or V, destroyed), transferred (mark A, to the archive) or skipped (Skipped says why: a legal hold placed after the proposal, say).
+	Outcome *DisposalItemOutcome `json:"outcome,omitempty"`
+
+	// Reference The case's reference <office>/<year>/<sequence>; the list names no citizen.
+	Reference string              `json:"reference"`
+	Situation string              `json:"situation"`
+	Skipped   *string             `json:"skipped,omitempty"`
+	Trigger   DisposalItemTrigger `json:"trigger"`
+	TriggerOn openapi_types.Date  `json:"trigger_on"`
+	Years     int                 `json:"years"`
+}
+
+// DisposalItemMark Skartační znak: A goes to the archive, V and S are destroyed once approved.
+type DisposalItemMark string
+
+// DisposalItemOutcome Set by the approval: disposed (mark S or V, destroyed), transferred (mark A, to the archive) or skipped (Skipped says why: a legal hold placed after the proposal, say).
+type DisposalItemOutcome string
+
+// DisposalItemTrigger defines model for DisposalItem.Trigger.
+type DisposalItemTrigger string
 
 // DocumentCollected The data of DocumentCollected (every situation).
 //
@@ -4689,6 +5050,15 @@ type MyExport struct {
 	Reads       []ReadItem   `json:"reads"`
 	Retention   string       `json:"retention"`
 
+	// RetentionEnds Each case's retention: when its period ends (ends_on, the last day; the office disposes of it from the next day, with the archive's approval) once the case is scheduled, else why not yet.
+	RetentionEnds []struct {
+		CaseId    string              `json:"case_id"`
+		EndsOn    *openapi_types.Date `json:"ends_on,omitempty"`
+		Mark      *string             `json:"mark,omitempty"`
+		Reference string              `json:"reference"`
+		Retention string              `json:"retention"`
+	} `json:"retention_ends"`
+
 	// Subject The signed-in citizen as lhuta knows them, with their cases (name and birth date from the newest case).
 	Subject Me `json:"subject"`
 }
@@ -5499,6 +5869,186 @@ type ResidenceRecordCancelledStored struct {
 	DecisionEffectiveOn openapi_types.Date `json:"decision_effective_on"`
 }
 
+// RetentionHoldPlaced The data of RetentionHoldPlaced (every situation), as a request gives it.
+//
+// Example: {"placed_on":"2032-01-10","reason":"probíhá spor o náhradu škody"}
+type RetentionHoldPlaced struct {
+	PlacedOn *openapi_types.Date `json:"placed_on,omitempty"`
+	Reason   string              `json:"reason"`
+}
+
+// RetentionHoldPlacedEvent Record RetentionHoldPlaced (a records officer's decision).
+type RetentionHoldPlacedEvent struct {
+	// Data The data of RetentionHoldPlaced (every situation), as a request gives it.
+	//
+	// Example: {"placed_on":"2032-01-10","reason":"probíhá spor o náhradu škody"}
+	Data RetentionHoldPlaced `json:"data"`
+
+	// ExpectedVersion The case's current version; a stale one answers 409. Leave it out to record on any version.
+	ExpectedVersion *int64                       `json:"expected_version,omitempty"`
+	Type            RetentionHoldPlacedEventType `json:"type"`
+}
+
+// RetentionHoldPlacedEventType defines model for RetentionHoldPlacedEvent.Type.
+type RetentionHoldPlacedEventType string
+
+// RetentionHoldPlacedHistoryEvent RetentionHoldPlaced in a case's history.
+type RetentionHoldPlacedHistoryEvent struct {
+	// Data The data of RetentionHoldPlaced (every situation), as the history answers it, in the current shape of the type.
+	//
+	// Example: {"placed_on":"2032-01-10","reason":"probíhá spor o náhradu škody"}
+	Data RetentionHoldPlacedStored `json:"data"`
+
+	// Position The event's global position in the log.
+	Position int64 `json:"position"`
+
+	// RecordedAt When the service stored it.
+	RecordedAt time.Time `json:"recorded_at"`
+
+	// RecordedBy The name of the token that recorded it.
+	RecordedBy string                              `json:"recorded_by"`
+	Type       RetentionHoldPlacedHistoryEventType `json:"type"`
+
+	// Version The case's version after this event.
+	Version int64 `json:"version"`
+}
+
+// RetentionHoldPlacedHistoryEventType defines model for RetentionHoldPlacedHistoryEvent.Type.
+type RetentionHoldPlacedHistoryEventType string
+
+// RetentionHoldPlacedStored The data of RetentionHoldPlaced (every situation), as the history answers it, in the current shape of the type.
+//
+// Example: {"placed_on":"2032-01-10","reason":"probíhá spor o náhradu škody"}
+type RetentionHoldPlacedStored struct {
+	PlacedOn *openapi_types.Date `json:"placed_on,omitempty"`
+	Reason   string              `json:"reason"`
+}
+
+// RetentionHoldReleased The data of RetentionHoldReleased (every situation), as a request gives it.
+//
+// Example: {"reason":"spor skončil","released_on":"2033-05-02"}
+type RetentionHoldReleased struct {
+	Reason     *string             `json:"reason,omitempty"`
+	ReleasedOn *openapi_types.Date `json:"released_on,omitempty"`
+}
+
+// RetentionHoldReleasedEvent Record RetentionHoldReleased (a records officer's decision).
+type RetentionHoldReleasedEvent struct {
+	// Data The data of RetentionHoldReleased (every situation), as a request gives it.
+	//
+	// Example: {"reason":"spor skončil","released_on":"2033-05-02"}
+	Data RetentionHoldReleased `json:"data"`
+
+	// ExpectedVersion The case's current version; a stale one answers 409. Leave it out to record on any version.
+	ExpectedVersion *int64                         `json:"expected_version,omitempty"`
+	Type            RetentionHoldReleasedEventType `json:"type"`
+}
+
+// RetentionHoldReleasedEventType defines model for RetentionHoldReleasedEvent.Type.
+type RetentionHoldReleasedEventType string
+
+// RetentionHoldReleasedHistoryEvent RetentionHoldReleased in a case's history.
+type RetentionHoldReleasedHistoryEvent struct {
+	// Data The data of RetentionHoldReleased (every situation), as the history answers it, in the current shape of the type.
+	//
+	// Example: {"reason":"spor skončil","released_on":"2033-05-02"}
+	Data RetentionHoldReleasedStored `json:"data"`
+
+	// Position The event's global position in the log.
+	Position int64 `json:"position"`
+
+	// RecordedAt When the service stored it.
+	RecordedAt time.Time `json:"recorded_at"`
+
+	// RecordedBy The name of the token that recorded it.
+	RecordedBy string                                `json:"recorded_by"`
+	Type       RetentionHoldReleasedHistoryEventType `json:"type"`
+
+	// Version The case's version after this event.
+	Version int64 `json:"version"`
+}
+
+// RetentionHoldReleasedHistoryEventType defines model for RetentionHoldReleasedHistoryEvent.Type.
+type RetentionHoldReleasedHistoryEventType string
+
+// RetentionHoldReleasedStored The data of RetentionHoldReleased (every situation), as the history answers it, in the current shape of the type.
+//
+// Example: {"reason":"spor skončil","released_on":"2033-05-02"}
+type RetentionHoldReleasedStored struct {
+	Reason     *string             `json:"reason,omitempty"`
+	ReleasedOn *openapi_types.Date `json:"released_on,omitempty"`
+}
+
+// RetentionItem A case whose retention period has ended, with no legal hold, not disposed of.
+//
+// Example: {"case_id":"3f1c9a2e-8d4b-4c1a-9e2f-0a1b2c3d4e5f","ends_on":"2031-12-31","mark":"S","office":"nova-ves","reference":"nova-ves/2026/00042","situation":"id_card_incident","trigger":"closed","trigger_on":"2026-03-15","years":5}
+type RetentionItem struct {
+	CaseId string `json:"case_id"`
+
+	// EndsOn The period's last day: 31 December of the trigger's year + years; the case is eligible from the next day.
+	EndsOn openapi_types.Date `json:"ends_on"`
+
+	// Mark Skartační znak: A goes to the archive, V and S are destroyed once approved.
+	Mark   RetentionItemMark `json:"mark"`
+	Office string            `json:"office"`
+
+	// Reference The case's reference <office>/<year>/<sequence>; the list names no citizen.
+	Reference string               `json:"reference"`
+	Situation string               `json:"situation"`
+	Trigger   RetentionItemTrigger `json:"trigger"`
+	TriggerOn openapi_types.Date   `json:"trigger_on"`
+	Years     int                  `json:"years"`
+}
+
+// RetentionItemMark Skartační znak: A goes to the archive, V and S are destroyed once approved.
+type RetentionItemMark string
+
+// RetentionItemTrigger defines model for RetentionItem.Trigger.
+type RetentionItemTrigger string
+
+// RetentionPage defines model for RetentionPage.
+type RetentionPage struct {
+	Items []RetentionItem `json:"items"`
+
+	// NextCursor The cursor of the next page; empty on the last.
+	NextCursor string `json:"next_cursor"`
+}
+
+// RetentionScheduledHistoryEvent RetentionScheduled in a case's history.
+type RetentionScheduledHistoryEvent struct {
+	// Data The data of RetentionScheduled (every situation, recorded by the service itself), as the history answers it, in the current shape of the type.
+	//
+	// Example: {"ends_on":"2031-12-31","mark":"S","trigger":"closed","trigger_on":"2026-03-15","years":5}
+	Data RetentionScheduledStored `json:"data"`
+
+	// Position The event's global position in the log.
+	Position int64 `json:"position"`
+
+	// RecordedAt When the service stored it.
+	RecordedAt time.Time `json:"recorded_at"`
+
+	// RecordedBy The name of the token that recorded it.
+	RecordedBy string                             `json:"recorded_by"`
+	Type       RetentionScheduledHistoryEventType `json:"type"`
+
+	// Version The case's version after this event.
+	Version int64 `json:"version"`
+}
+
+// RetentionScheduledHistoryEventType defines model for RetentionScheduledHistoryEvent.Type.
+type RetentionScheduledHistoryEventType string
+
+// RetentionScheduledStored The data of RetentionScheduled (every situation, recorded by the service itself), as the history answers it, in the current shape of the type.
+//
+// Example: {"ends_on":"2031-12-31","mark":"S","trigger":"closed","trigger_on":"2026-03-15","years":5}
+type RetentionScheduledStored struct {
+	EndsOn    openapi_types.Date `json:"ends_on"`
+	Mark      string             `json:"mark"`
+	Trigger   string             `json:"trigger"`
+	TriggerOn openapi_types.Date `json:"trigger_on"`
+	Years     int                `json:"years"`
+}
+
 // SLA An office processing deadline (a document to issue).
 type SLA struct {
 	// CaseId In lists only, not within a case.
@@ -5954,6 +6504,57 @@ type OpenPortalActivationParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
+// OpenDisposalJSONBody defines parameters for OpenDisposal.
+type OpenDisposalJSONBody struct {
+	// AsOf The day the periods must have ended before (default: today); not in the future.
+	AsOf *openapi_types.Date `json:"as_of,omitempty"`
+
+	// Office Only this office's cases (one of the caller's).
+	Office *string `json:"office,omitempty"`
+}
+
+// OpenDisposalParams defines parameters for OpenDisposal.
+type OpenDisposalParams struct {
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+
+	// IdempotencyKey 1 to 200 visible ASCII characters (a fresh UUID per request). A retry with the same key, route, case and body gets the first answer and records nothing again; the same key on another request answers 422 idempotency-key-reused.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetDisposalParams defines parameters for GetDisposal.
+type GetDisposalParams struct {
+	// Format csv for the proposal's cases as CSV (for the archive); json (the default) for the proposal.
+	Format *string `form:"format,omitempty" json:"format,omitempty"`
+
+	// Csv excel: CSV for Czech Excel, as with Accept: text/csv; profile=excel: a UTF-8 BOM, cells separated by semicolons, Czech headers, dates d. m. yyyy, yes/no as ano/ne.
+	Csv *GetDisposalParamsCsv `form:"csv,omitempty" json:"csv,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// GetDisposalParamsCsv defines parameters for GetDisposal.
+type GetDisposalParamsCsv string
+
+// RecordDisposalApprovalJSONBody defines parameters for RecordDisposalApproval.
+type RecordDisposalApprovalJSONBody struct {
+	// ArchiveDecision The archive's reference of its decision (číslo jednací), up to 200 characters.
+	ArchiveDecision string `json:"archive_decision"`
+
+	// DecidedOn The day of the archive's decision; not before the proposal's as_of, not in the future.
+	DecidedOn openapi_types.Date `json:"decided_on"`
+}
+
+// RecordDisposalApprovalParams defines parameters for RecordDisposalApproval.
+type RecordDisposalApprovalParams struct {
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+
+	// IdempotencyKey 1 to 200 visible ASCII characters (a fresh UUID per request). A retry with the same key, route, case and body gets the first answer and records nothing again; the same key on another request answers 422 idempotency-key-reused.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListFlagsParams defines parameters for ListFlags.
 type ListFlagsParams struct {
 	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
@@ -6233,6 +6834,39 @@ type ListRemindersParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
+// ListRetentionParams defines parameters for ListRetention.
+type ListRetentionParams struct {
+	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
+	AsOf *AsOf `form:"as_of,omitempty" json:"as_of,omitempty"`
+
+	// Office Only this office's cases (exactly as the case has it).
+	Office *Office `form:"office,omitempty" json:"office,omitempty"`
+
+	// Export all: the whole list as CSV (not one page), written a page at a time; limit and Next-Cursor do not apply.
+	Export *ListRetentionParamsExport `form:"export,omitempty" json:"export,omitempty"`
+
+	// Csv excel: CSV for Czech Excel, as with Accept: text/csv; profile=excel: a UTF-8 BOM, cells separated by semicolons, Czech headers, dates d. m. yyyy, yes/no as ano/ne.
+	Csv *ListRetentionParamsCsv `form:"csv,omitempty" json:"csv,omitempty"`
+
+	// Limit Page size, 1 to 500.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor (or Next-Cursor header) of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// MinPosition A position a write answered: the answer waits up to 5 s until the read models include it, else 503 not-yet.
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
+// ListRetentionParamsExport defines parameters for ListRetention.
+type ListRetentionParamsExport string
+
+// ListRetentionParamsCsv defines parameters for ListRetention.
+type ListRetentionParamsCsv string
+
 // ListSLAParams defines parameters for ListSLA.
 type ListSLAParams struct {
 	// AsOf The day to read as of, YYYY-MM-DD (default: today in Europe/Prague). Facts dated later have not happened yet.
@@ -6412,6 +7046,12 @@ type OpenCaseJSONRequestBody = OpenCase
 
 // RecordEventJSONRequestBody defines body for RecordEvent for application/json ContentType.
 type RecordEventJSONRequestBody = RecordEvent
+
+// OpenDisposalJSONRequestBody defines body for OpenDisposal for application/json ContentType.
+type OpenDisposalJSONRequestBody OpenDisposalJSONBody
+
+// RecordDisposalApprovalJSONRequestBody defines body for RecordDisposalApproval for application/json ContentType.
+type RecordDisposalApprovalJSONRequestBody RecordDisposalApprovalJSONBody
 
 // AssignUnmatchedCreditJSONRequestBody defines body for AssignUnmatchedCredit for application/json ContentType.
 type AssignUnmatchedCreditJSONRequestBody AssignUnmatchedCreditJSONBody
@@ -7439,6 +8079,108 @@ func (t *HistoryEvent) MergeCaseUnassignedHistoryEvent(v CaseUnassignedHistoryEv
 	return err
 }
 
+// AsRetentionHoldPlacedHistoryEvent returns the union data inside the HistoryEvent as a RetentionHoldPlacedHistoryEvent
+func (t HistoryEvent) AsRetentionHoldPlacedHistoryEvent() (RetentionHoldPlacedHistoryEvent, error) {
+	var body RetentionHoldPlacedHistoryEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRetentionHoldPlacedHistoryEvent overwrites any union data inside the HistoryEvent as the provided RetentionHoldPlacedHistoryEvent
+func (t *HistoryEvent) FromRetentionHoldPlacedHistoryEvent(v RetentionHoldPlacedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldPlaced"}`))
+	t.union = b
+	return err
+}
+
+// MergeRetentionHoldPlacedHistoryEvent performs a merge with any union data inside the HistoryEvent, using the provided RetentionHoldPlacedHistoryEvent
+func (t *HistoryEvent) MergeRetentionHoldPlacedHistoryEvent(v RetentionHoldPlacedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldPlaced"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRetentionHoldReleasedHistoryEvent returns the union data inside the HistoryEvent as a RetentionHoldReleasedHistoryEvent
+func (t HistoryEvent) AsRetentionHoldReleasedHistoryEvent() (RetentionHoldReleasedHistoryEvent, error) {
+	var body RetentionHoldReleasedHistoryEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRetentionHoldReleasedHistoryEvent overwrites any union data inside the HistoryEvent as the provided RetentionHoldReleasedHistoryEvent
+func (t *HistoryEvent) FromRetentionHoldReleasedHistoryEvent(v RetentionHoldReleasedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldReleased"}`))
+	t.union = b
+	return err
+}
+
+// MergeRetentionHoldReleasedHistoryEvent performs a merge with any union data inside the HistoryEvent, using the provided RetentionHoldReleasedHistoryEvent
+func (t *HistoryEvent) MergeRetentionHoldReleasedHistoryEvent(v RetentionHoldReleasedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldReleased"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCaseDisposedHistoryEvent returns the union data inside the HistoryEvent as a CaseDisposedHistoryEvent
+func (t HistoryEvent) AsCaseDisposedHistoryEvent() (CaseDisposedHistoryEvent, error) {
+	var body CaseDisposedHistoryEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCaseDisposedHistoryEvent overwrites any union data inside the HistoryEvent as the provided CaseDisposedHistoryEvent
+func (t *HistoryEvent) FromCaseDisposedHistoryEvent(v CaseDisposedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"CaseDisposed"}`))
+	t.union = b
+	return err
+}
+
+// MergeCaseDisposedHistoryEvent performs a merge with any union data inside the HistoryEvent, using the provided CaseDisposedHistoryEvent
+func (t *HistoryEvent) MergeCaseDisposedHistoryEvent(v CaseDisposedHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"CaseDisposed"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 // AsCaseReferenceAssignedHistoryEvent returns the union data inside the HistoryEvent as a CaseReferenceAssignedHistoryEvent
 func (t HistoryEvent) AsCaseReferenceAssignedHistoryEvent() (CaseReferenceAssignedHistoryEvent, error) {
 	var body CaseReferenceAssignedHistoryEvent
@@ -7473,6 +8215,40 @@ func (t *HistoryEvent) MergeCaseReferenceAssignedHistoryEvent(v CaseReferenceAss
 	return err
 }
 
+// AsRetentionScheduledHistoryEvent returns the union data inside the HistoryEvent as a RetentionScheduledHistoryEvent
+func (t HistoryEvent) AsRetentionScheduledHistoryEvent() (RetentionScheduledHistoryEvent, error) {
+	var body RetentionScheduledHistoryEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRetentionScheduledHistoryEvent overwrites any union data inside the HistoryEvent as the provided RetentionScheduledHistoryEvent
+func (t *HistoryEvent) FromRetentionScheduledHistoryEvent(v RetentionScheduledHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionScheduled"}`))
+	t.union = b
+	return err
+}
+
+// MergeRetentionScheduledHistoryEvent performs a merge with any union data inside the HistoryEvent, using the provided RetentionScheduledHistoryEvent
+func (t *HistoryEvent) MergeRetentionScheduledHistoryEvent(v RetentionScheduledHistoryEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionScheduled"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t HistoryEvent) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"type"`
@@ -7493,6 +8269,8 @@ func (t HistoryEvent) ValueByDiscriminator() (interface{}, error) {
 		return t.AsCaseAssignedHistoryEvent()
 	case "CaseClosed":
 		return t.AsCaseClosedHistoryEvent()
+	case "CaseDisposed":
+		return t.AsCaseDisposedHistoryEvent()
 	case "CaseOpened":
 		return t.AsCaseOpenedHistoryEvent()
 	case "CaseReferenceAssigned":
@@ -7549,6 +8327,12 @@ func (t HistoryEvent) ValueByDiscriminator() (interface{}, error) {
 		return t.AsResidenceChangeReportedHistoryEvent()
 	case "ResidenceRecordCancelled":
 		return t.AsResidenceRecordCancelledHistoryEvent()
+	case "RetentionHoldPlaced":
+		return t.AsRetentionHoldPlacedHistoryEvent()
+	case "RetentionHoldReleased":
+		return t.AsRetentionHoldReleasedHistoryEvent()
+	case "RetentionScheduled":
+		return t.AsRetentionScheduledHistoryEvent()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -8550,6 +9334,74 @@ func (t *RecordEvent) MergeCaseUnassignedEvent(v CaseUnassignedEvent) error {
 	return err
 }
 
+// AsRetentionHoldPlacedEvent returns the union data inside the RecordEvent as a RetentionHoldPlacedEvent
+func (t RecordEvent) AsRetentionHoldPlacedEvent() (RetentionHoldPlacedEvent, error) {
+	var body RetentionHoldPlacedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRetentionHoldPlacedEvent overwrites any union data inside the RecordEvent as the provided RetentionHoldPlacedEvent
+func (t *RecordEvent) FromRetentionHoldPlacedEvent(v RetentionHoldPlacedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldPlaced"}`))
+	t.union = b
+	return err
+}
+
+// MergeRetentionHoldPlacedEvent performs a merge with any union data inside the RecordEvent, using the provided RetentionHoldPlacedEvent
+func (t *RecordEvent) MergeRetentionHoldPlacedEvent(v RetentionHoldPlacedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldPlaced"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRetentionHoldReleasedEvent returns the union data inside the RecordEvent as a RetentionHoldReleasedEvent
+func (t RecordEvent) AsRetentionHoldReleasedEvent() (RetentionHoldReleasedEvent, error) {
+	var body RetentionHoldReleasedEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRetentionHoldReleasedEvent overwrites any union data inside the RecordEvent as the provided RetentionHoldReleasedEvent
+func (t *RecordEvent) FromRetentionHoldReleasedEvent(v RetentionHoldReleasedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldReleased"}`))
+	t.union = b
+	return err
+}
+
+// MergeRetentionHoldReleasedEvent performs a merge with any union data inside the RecordEvent, using the provided RetentionHoldReleasedEvent
+func (t *RecordEvent) MergeRetentionHoldReleasedEvent(v RetentionHoldReleasedEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"RetentionHoldReleased"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t RecordEvent) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"type"`
@@ -8622,6 +9474,10 @@ func (t RecordEvent) ValueByDiscriminator() (interface{}, error) {
 		return t.AsResidenceChangeReportedEvent()
 	case "ResidenceRecordCancelled":
 		return t.AsResidenceRecordCancelledEvent()
+	case "RetentionHoldPlaced":
+		return t.AsRetentionHoldPlacedEvent()
+	case "RetentionHoldReleased":
+		return t.AsRetentionHoldReleasedEvent()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -8804,7 +9660,7 @@ type ClientInterface interface {
 	//
 	// Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 	//
-	// Roles: clerk, compliance_officer.
+	// Roles: clerk, compliance_officer, records_officer (legal holds only).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -8815,7 +9671,7 @@ type ClientInterface interface {
 	//
 	// Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 	//
-	// Roles: clerk, compliance_officer.
+	// Roles: clerk, compliance_officer, records_officer (legal holds only).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -8866,6 +9722,59 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
 	OpenPortalActivation(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenDisposalWithBody Propose a disposal
+	//
+	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+	//
+	// Roles: records_officer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+	OpenDisposalWithBody(ctx context.Context, params *OpenDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenDisposal Propose a disposal
+	//
+	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+	//
+	// Roles: records_officer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+	OpenDisposal(ctx context.Context, params *OpenDisposalParams, body OpenDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDisposal A disposal proposal
+	//
+	// The proposal with its cases (reference, situation, office, mark, trigger, ends_on: no personal data), and once approved the archive's decision and each case's outcome. ?format=csv (or Accept: text/csv) gives its cases as CSV for the archive. Another office's proposal is 404.
+	//
+	// Roles: records_officer.
+	//
+	// Corresponds with GET /v1/disposals/{id} (the `GetDisposal` operationId).
+	GetDisposal(ctx context.Context, id string, params *GetDisposalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordDisposalApprovalWithBody Record the archive's approval of a disposal
+	//
+	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+	//
+	// Roles: records_officer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+	RecordDisposalApprovalWithBody(ctx context.Context, id string, params *RecordDisposalApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordDisposalApproval Record the archive's approval of a disposal
+	//
+	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+	//
+	// Roles: records_officer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+	RecordDisposalApproval(ctx context.Context, id string, params *RecordDisposalApprovalParams, body RecordDisposalApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFlags Flags
 	//
@@ -9001,6 +9910,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 	ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRetention Cases whose retention period has ended
+	//
+	// The cases whose retention period ended before as_of (ends_on < as_of), with no legal hold and not disposed of, ordered by ends_on (docs/RETENTION.md). A case is listed once its RetentionScheduled is recorded: when it closes or settles under the office's rules (LHUTA_RETENTION_FILE); cases closed before the rules were given are scheduled by the next POST /v1/disposals.
+	//
+	// Roles: records_officer.
+	//
+	// Corresponds with GET /v1/retention (the `ListRetention` operationId).
+	ListRetention(ctx context.Context, params *ListRetentionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSLA Office processing deadlines
 	//
@@ -9266,7 +10184,7 @@ func (c *Client) ListCaseEvents(ctx context.Context, id Id, params *ListCaseEven
 //
 // Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 //
-// Roles: clerk, compliance_officer.
+// Roles: clerk, compliance_officer, records_officer (legal holds only).
 //
 // Takes any type of body and a specified content type.
 //
@@ -9287,7 +10205,7 @@ func (c *Client) RecordEventWithBody(ctx context.Context, id Id, params *RecordE
 //
 // Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 //
-// Roles: clerk, compliance_officer.
+// Roles: clerk, compliance_officer, records_officer (legal holds only).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9389,6 +10307,109 @@ func (c *Client) OpenPortalAccess(ctx context.Context, citizenId CitizenId, para
 // Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
 func (c *Client) OpenPortalActivation(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewOpenPortalActivationRequest(c.Server, citizenId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenDisposalWithBody Propose a disposal
+//
+// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+//
+// Roles: records_officer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+func (c *Client) OpenDisposalWithBody(ctx context.Context, params *OpenDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenDisposalRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenDisposal Propose a disposal
+//
+// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+//
+// Roles: records_officer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+func (c *Client) OpenDisposal(ctx context.Context, params *OpenDisposalParams, body OpenDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenDisposalRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDisposal A disposal proposal
+//
+// The proposal with its cases (reference, situation, office, mark, trigger, ends_on: no personal data), and once approved the archive's decision and each case's outcome. ?format=csv (or Accept: text/csv) gives its cases as CSV for the archive. Another office's proposal is 404.
+//
+// Roles: records_officer.
+//
+// Corresponds with GET /v1/disposals/{id} (the `GetDisposal` operationId).
+func (c *Client) GetDisposal(ctx context.Context, id string, params *GetDisposalParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDisposalRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordDisposalApprovalWithBody Record the archive's approval of a disposal
+//
+// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+//
+// Roles: records_officer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+func (c *Client) RecordDisposalApprovalWithBody(ctx context.Context, id string, params *RecordDisposalApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordDisposalApprovalRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordDisposalApproval Record the archive's approval of a disposal
+//
+// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+//
+// Roles: records_officer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+func (c *Client) RecordDisposalApproval(ctx context.Context, id string, params *RecordDisposalApprovalParams, body RecordDisposalApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordDisposalApprovalRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9674,6 +10695,25 @@ func (c *Client) GetPaymentQRSVG(ctx context.Context, paymentId PaymentId, param
 // Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 func (c *Client) ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRemindersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRetention Cases whose retention period has ended
+//
+// The cases whose retention period ended before as_of (ends_on < as_of), with no legal hold and not disposed of, ordered by ends_on (docs/RETENTION.md). A case is listed once its RetentionScheduled is recorded: when it closes or settles under the office's rules (LHUTA_RETENTION_FILE); cases closed before the rules were given are scheduled by the next POST /v1/disposals.
+//
+// Roles: records_officer.
+//
+// Corresponds with GET /v1/retention (the `ListRetention` operationId).
+func (c *Client) ListRetention(ctx context.Context, params *ListRetentionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRetentionRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10855,6 +11895,233 @@ func NewOpenPortalActivationRequest(server string, citizenId CitizenId, params *
 			}
 
 			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOpenDisposalRequest calls the generic OpenDisposal builder with application/json body
+func NewOpenDisposalRequest(server string, params *OpenDisposalParams, body OpenDisposalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOpenDisposalRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOpenDisposalRequestWithBody constructs an http.Request for the OpenDisposal method, with any body, and a specified content type
+func NewOpenDisposalRequestWithBody(server string, params *OpenDisposalParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/disposals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetDisposalRequest constructs an http.Request for the GetDisposal method
+func NewGetDisposalRequest(server string, id string, params *GetDisposalParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/disposals/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Csv != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "csv", *params.Csv, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRecordDisposalApprovalRequest calls the generic RecordDisposalApproval builder with application/json body
+func NewRecordDisposalApprovalRequest(server string, id string, params *RecordDisposalApprovalParams, body RecordDisposalApprovalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordDisposalApprovalRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewRecordDisposalApprovalRequestWithBody constructs an http.Request for the RecordDisposalApproval method, with any body, and a specified content type
+func NewRecordDisposalApprovalRequestWithBody(server string, id string, params *RecordDisposalApprovalParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/disposals/%s/approve", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+		if params.IdempotencyKey != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam1)
 		}
 
 	}
@@ -12303,6 +13570,147 @@ func NewListRemindersRequest(server string, params *ListRemindersParams) (*http.
 	return req, nil
 }
 
+// NewListRetentionRequest constructs an http.Request for the ListRetention method
+func NewListRetentionRequest(server string, params *ListRetentionParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/retention")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "as_of", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Office != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "office", *params.Office, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Export != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "export", *params.Export, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Csv != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "csv", *params.Csv, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListSLARequest constructs an http.Request for the ListSLA method
 func NewListSLARequest(server string, params *ListSLAParams) (*http.Request, error) {
 	var err error
@@ -13164,7 +14572,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 	//
-	// Roles: clerk, compliance_officer.
+	// Roles: clerk, compliance_officer, records_officer (legal holds only).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13175,7 +14583,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 	//
-	// Roles: clerk, compliance_officer.
+	// Roles: clerk, compliance_officer, records_officer (legal holds only).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13236,6 +14644,61 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/citizens/{citizen_id}/portal-activation (the `OpenPortalActivation` operationId).
 	OpenPortalActivationWithResponse(ctx context.Context, citizenId CitizenId, params *OpenPortalActivationParams, reqEditors ...RequestEditorFn) (*OpenPortalActivationResponse, error)
+
+	// OpenDisposalWithBodyWithResponse Propose a disposal
+	//
+	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+	//
+	// Roles: records_officer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+	OpenDisposalWithBodyWithResponse(ctx context.Context, params *OpenDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenDisposalResponse, error)
+
+	// OpenDisposalWithResponse Propose a disposal
+	//
+	// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+	//
+	// Roles: records_officer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+	OpenDisposalWithResponse(ctx context.Context, params *OpenDisposalParams, body OpenDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenDisposalResponse, error)
+
+	// GetDisposalWithResponse A disposal proposal
+	//
+	// The proposal with its cases (reference, situation, office, mark, trigger, ends_on: no personal data), and once approved the archive's decision and each case's outcome. ?format=csv (or Accept: text/csv) gives its cases as CSV for the archive. Another office's proposal is 404.
+	//
+	// Roles: records_officer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/disposals/{id} (the `GetDisposal` operationId).
+	GetDisposalWithResponse(ctx context.Context, id string, params *GetDisposalParams, reqEditors ...RequestEditorFn) (*GetDisposalResponse, error)
+
+	// RecordDisposalApprovalWithBodyWithResponse Record the archive's approval of a disposal
+	//
+	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+	//
+	// Roles: records_officer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+	RecordDisposalApprovalWithBodyWithResponse(ctx context.Context, id string, params *RecordDisposalApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordDisposalApprovalResponse, error)
+
+	// RecordDisposalApprovalWithResponse Record the archive's approval of a disposal
+	//
+	// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+	//
+	// Roles: records_officer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+	RecordDisposalApprovalWithResponse(ctx context.Context, id string, params *RecordDisposalApprovalParams, body RecordDisposalApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordDisposalApprovalResponse, error)
 
 	// ListFlagsWithResponse Flags
 	//
@@ -13401,6 +14864,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 	ListRemindersWithResponse(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*ListRemindersResponse, error)
+
+	// ListRetentionWithResponse Cases whose retention period has ended
+	//
+	// The cases whose retention period ended before as_of (ends_on < as_of), with no legal hold and not disposed of, ordered by ends_on (docs/RETENTION.md). A case is listed once its RetentionScheduled is recorded: when it closes or settles under the office's rules (LHUTA_RETENTION_FILE); cases closed before the rules were given are scheduled by the next POST /v1/disposals.
+	//
+	// Roles: records_officer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/retention (the `ListRetention` operationId).
+	ListRetentionWithResponse(ctx context.Context, params *ListRetentionParams, reqEditors ...RequestEditorFn) (*ListRetentionResponse, error)
 
 	// ListSLAWithResponse Office processing deadlines
 	//
@@ -15225,6 +16699,510 @@ func (r OpenPortalActivationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r OpenPortalActivationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// OpenDisposalResponse201Headers the declared response headers of an HTTP 201 response for OpenDisposal
+type OpenDisposalResponse201Headers struct {
+	Location   *string
+	XRequestID *string
+}
+
+// OpenDisposalResponse400Headers the declared response headers of an HTTP 400 response for OpenDisposal
+type OpenDisposalResponse400Headers struct {
+	XRequestID *string
+}
+
+// OpenDisposalResponse401Headers the declared response headers of an HTTP 401 response for OpenDisposal
+type OpenDisposalResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// OpenDisposalResponse403Headers the declared response headers of an HTTP 403 response for OpenDisposal
+type OpenDisposalResponse403Headers struct {
+	XRequestID *string
+}
+
+// OpenDisposalResponse413Headers the declared response headers of an HTTP 413 response for OpenDisposal
+type OpenDisposalResponse413Headers struct {
+	XRequestID *string
+}
+
+// OpenDisposalResponse422Headers the declared response headers of an HTTP 422 response for OpenDisposal
+type OpenDisposalResponse422Headers struct {
+	XRequestID *string
+}
+
+// OpenDisposalResponse429Headers the declared response headers of an HTTP 429 response for OpenDisposal
+type OpenDisposalResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// OpenDisposalResponse500Headers the declared response headers of an HTTP 500 response for OpenDisposal
+type OpenDisposalResponse500Headers struct {
+	XRequestID *string
+}
+
+// OpenDisposalResponse503Headers the declared response headers of an HTTP 503 response for OpenDisposal
+type OpenDisposalResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type OpenDisposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Disposal
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *OpenDisposalResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *OpenDisposalResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *OpenDisposalResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *OpenDisposalResponse403Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *OpenDisposalResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *OpenDisposalResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *OpenDisposalResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *OpenDisposalResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *OpenDisposalResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OpenDisposalResponse) GetJSON201() *Disposal {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r OpenDisposalResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r OpenDisposalResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r OpenDisposalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r OpenDisposalResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r OpenDisposalResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r OpenDisposalResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r OpenDisposalResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r OpenDisposalResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenDisposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenDisposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenDisposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenDisposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetDisposalResponse200Headers the declared response headers of an HTTP 200 response for GetDisposal
+type GetDisposalResponse200Headers struct {
+	XRequestID *string
+}
+
+// GetDisposalResponse400Headers the declared response headers of an HTTP 400 response for GetDisposal
+type GetDisposalResponse400Headers struct {
+	XRequestID *string
+}
+
+// GetDisposalResponse401Headers the declared response headers of an HTTP 401 response for GetDisposal
+type GetDisposalResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// GetDisposalResponse403Headers the declared response headers of an HTTP 403 response for GetDisposal
+type GetDisposalResponse403Headers struct {
+	XRequestID *string
+}
+
+// GetDisposalResponse404Headers the declared response headers of an HTTP 404 response for GetDisposal
+type GetDisposalResponse404Headers struct {
+	XRequestID *string
+}
+
+// GetDisposalResponse429Headers the declared response headers of an HTTP 429 response for GetDisposal
+type GetDisposalResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// GetDisposalResponse500Headers the declared response headers of an HTTP 500 response for GetDisposal
+type GetDisposalResponse500Headers struct {
+	XRequestID *string
+}
+
+// GetDisposalResponse503Headers the declared response headers of an HTTP 503 response for GetDisposal
+type GetDisposalResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type GetDisposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disposal
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetDisposalResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetDisposalResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetDisposalResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetDisposalResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetDisposalResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetDisposalResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetDisposalResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetDisposalResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDisposalResponse) GetJSON200() *Disposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetDisposalResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDisposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDisposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDisposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDisposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecordDisposalApprovalResponse200Headers the declared response headers of an HTTP 200 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse200Headers struct {
+	XRequestID *string
+}
+
+// RecordDisposalApprovalResponse400Headers the declared response headers of an HTTP 400 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse400Headers struct {
+	XRequestID *string
+}
+
+// RecordDisposalApprovalResponse401Headers the declared response headers of an HTTP 401 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// RecordDisposalApprovalResponse403Headers the declared response headers of an HTTP 403 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse403Headers struct {
+	XRequestID *string
+}
+
+// RecordDisposalApprovalResponse404Headers the declared response headers of an HTTP 404 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse404Headers struct {
+	XRequestID *string
+}
+
+// RecordDisposalApprovalResponse409Headers the declared response headers of an HTTP 409 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse409Headers struct {
+	XRequestID *string
+}
+
+// RecordDisposalApprovalResponse413Headers the declared response headers of an HTTP 413 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse413Headers struct {
+	XRequestID *string
+}
+
+// RecordDisposalApprovalResponse422Headers the declared response headers of an HTTP 422 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse422Headers struct {
+	XRequestID *string
+}
+
+// RecordDisposalApprovalResponse429Headers the declared response headers of an HTTP 429 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// RecordDisposalApprovalResponse500Headers the declared response headers of an HTTP 500 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse500Headers struct {
+	XRequestID *string
+}
+
+// RecordDisposalApprovalResponse503Headers the declared response headers of an HTTP 503 response for RecordDisposalApproval
+type RecordDisposalApprovalResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type RecordDisposalApprovalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disposal
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RecordDisposalApprovalResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RecordDisposalApprovalResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RecordDisposalApprovalResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RecordDisposalApprovalResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RecordDisposalApprovalResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RecordDisposalApprovalResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *RecordDisposalApprovalResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *RecordDisposalApprovalResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RecordDisposalApprovalResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RecordDisposalApprovalResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RecordDisposalApprovalResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RecordDisposalApprovalResponse) GetJSON200() *Disposal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RecordDisposalApprovalResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordDisposalApprovalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordDisposalApprovalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordDisposalApprovalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordDisposalApprovalResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17095,6 +19073,142 @@ func (r ListRemindersResponse) ContentType() string {
 	return ""
 }
 
+// ListRetentionResponse200Headers the declared response headers of an HTTP 200 response for ListRetention
+type ListRetentionResponse200Headers struct {
+	NextCursor *string
+	XRequestID *string
+}
+
+// ListRetentionResponse400Headers the declared response headers of an HTTP 400 response for ListRetention
+type ListRetentionResponse400Headers struct {
+	XRequestID *string
+}
+
+// ListRetentionResponse401Headers the declared response headers of an HTTP 401 response for ListRetention
+type ListRetentionResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// ListRetentionResponse403Headers the declared response headers of an HTTP 403 response for ListRetention
+type ListRetentionResponse403Headers struct {
+	XRequestID *string
+}
+
+// ListRetentionResponse429Headers the declared response headers of an HTTP 429 response for ListRetention
+type ListRetentionResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// ListRetentionResponse500Headers the declared response headers of an HTTP 500 response for ListRetention
+type ListRetentionResponse500Headers struct {
+	XRequestID *string
+}
+
+// ListRetentionResponse503Headers the declared response headers of an HTTP 503 response for ListRetention
+type ListRetentionResponse503Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+type ListRetentionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RetentionPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListRetentionResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListRetentionResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListRetentionResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListRetentionResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListRetentionResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListRetentionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListRetentionResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRetentionResponse) GetJSON200() *RetentionPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListRetentionResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRetentionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRetentionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRetentionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRetentionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListSLAResponse200Headers the declared response headers of an HTTP 200 response for ListSLA
 type ListSLAResponse200Headers struct {
 	NextCursor *string
@@ -18153,7 +20267,7 @@ func (c *ClientWithResponses) ListCaseEventsWithResponse(ctx context.Context, id
 //
 // Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 //
-// Roles: clerk, compliance_officer.
+// Roles: clerk, compliance_officer, records_officer (legal holds only).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18170,7 +20284,7 @@ func (c *ClientWithResponses) RecordEventWithBodyWithResponse(ctx context.Contex
 //
 // Records a fact (or a compliance officer's decision) on a case. Without expected_version the event is decided on the case's current state (a race with another writer is decided again, never answered 409). The compliance officer's decisions are ObligationExcused and FlagReviewed; every other event is a clerk's.
 //
-// Roles: clerk, compliance_officer.
+// Roles: clerk, compliance_officer, records_officer (legal holds only).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18266,6 +20380,91 @@ func (c *ClientWithResponses) OpenPortalActivationWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseOpenPortalActivationResponse(rsp)
+}
+
+// OpenDisposalWithBodyWithResponse Propose a disposal
+//
+// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+//
+// Roles: records_officer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+func (c *ClientWithResponses) OpenDisposalWithBodyWithResponse(ctx context.Context, params *OpenDisposalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenDisposalResponse, error) {
+	rsp, err := c.OpenDisposalWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenDisposalResponse(rsp)
+}
+
+// OpenDisposalWithResponse Propose a disposal
+//
+// Schedules first the cases of the caller's offices that are due a schedule and lack one (closed before the rules existed), then proposes every case whose retention period ended before as_of, with no legal hold and not disposed of: the proposal (skartační návrh) for the archive, as JSON or CSV (GET /v1/disposals/{id}). Nothing is disposed of until it is approved. 422 where no case is eligible.
+//
+// Roles: records_officer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/disposals (the `OpenDisposal` operationId).
+func (c *ClientWithResponses) OpenDisposalWithResponse(ctx context.Context, params *OpenDisposalParams, body OpenDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenDisposalResponse, error) {
+	rsp, err := c.OpenDisposal(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenDisposalResponse(rsp)
+}
+
+// GetDisposalWithResponse A disposal proposal
+//
+// The proposal with its cases (reference, situation, office, mark, trigger, ends_on: no personal data), and once approved the archive's decision and each case's outcome. ?format=csv (or Accept: text/csv) gives its cases as CSV for the archive. Another office's proposal is 404.
+//
+// Roles: records_officer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/disposals/{id} (the `GetDisposal` operationId).
+func (c *ClientWithResponses) GetDisposalWithResponse(ctx context.Context, id string, params *GetDisposalParams, reqEditors ...RequestEditorFn) (*GetDisposalResponse, error) {
+	rsp, err := c.GetDisposal(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDisposalResponse(rsp)
+}
+
+// RecordDisposalApprovalWithBodyWithResponse Record the archive's approval of a disposal
+//
+// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+//
+// Roles: records_officer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+func (c *ClientWithResponses) RecordDisposalApprovalWithBodyWithResponse(ctx context.Context, id string, params *RecordDisposalApprovalParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordDisposalApprovalResponse, error) {
+	rsp, err := c.RecordDisposalApprovalWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordDisposalApprovalResponse(rsp)
+}
+
+// RecordDisposalApprovalWithResponse Record the archive's approval of a disposal
+//
+// Records the archive's decision and disposes of the proposal's cases: CaseDisposed on each (destroyed for marks S and V, transferred to the archive for A). A case put on legal hold after the proposal, or otherwise no longer eligible, is skipped and its item says why. Then every citizen of a destroyed case who has no retained case left (any case not destroyed: open, not yet due, on hold, transferred) is forgotten. Sent again after a failure it finishes the work; once approved, 409.
+//
+// Roles: records_officer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/disposals/{id}/approve (the `RecordDisposalApproval` operationId).
+func (c *ClientWithResponses) RecordDisposalApprovalWithResponse(ctx context.Context, id string, params *RecordDisposalApprovalParams, body RecordDisposalApprovalJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordDisposalApprovalResponse, error) {
+	rsp, err := c.RecordDisposalApproval(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordDisposalApprovalResponse(rsp)
 }
 
 // ListFlagsWithResponse Flags
@@ -18521,6 +20720,23 @@ func (c *ClientWithResponses) ListRemindersWithResponse(ctx context.Context, par
 		return nil, err
 	}
 	return ParseListRemindersResponse(rsp)
+}
+
+// ListRetentionWithResponse Cases whose retention period has ended
+//
+// The cases whose retention period ended before as_of (ends_on < as_of), with no legal hold and not disposed of, ordered by ends_on (docs/RETENTION.md). A case is listed once its RetentionScheduled is recorded: when it closes or settles under the office's rules (LHUTA_RETENTION_FILE); cases closed before the rules were given are scheduled by the next POST /v1/disposals.
+//
+// Roles: records_officer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/retention (the `ListRetention` operationId).
+func (c *ClientWithResponses) ListRetentionWithResponse(ctx context.Context, params *ListRetentionParams, reqEditors ...RequestEditorFn) (*ListRetentionResponse, error) {
+	rsp, err := c.ListRetention(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRetentionResponse(rsp)
 }
 
 // ListSLAWithResponse Office processing deadlines
@@ -20676,6 +22892,621 @@ func ParseOpenPortalActivationResponse(rsp *http.Response) (*OpenPortalActivatio
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers OpenPortalActivationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseOpenDisposalResponse parses an HTTP response from a OpenDisposalWithResponse call
+func ParseOpenDisposalResponse(rsp *http.Response) (*OpenDisposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenDisposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers OpenDisposalResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers OpenDisposalResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers OpenDisposalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers OpenDisposalResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 413:
+		var headers OpenDisposalResponse413Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers OpenDisposalResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers OpenDisposalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers OpenDisposalResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers OpenDisposalResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetDisposalResponse parses an HTTP response from a GetDisposalWithResponse call
+func ParseGetDisposalResponse(rsp *http.Response) (*GetDisposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDisposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetDisposalResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetDisposalResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetDisposalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetDisposalResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetDisposalResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetDisposalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetDisposalResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetDisposalResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecordDisposalApprovalResponse parses an HTTP response from a RecordDisposalApprovalWithResponse call
+func ParseRecordDisposalApprovalResponse(rsp *http.Response) (*RecordDisposalApprovalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordDisposalApprovalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RecordDisposalApprovalResponse200Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers RecordDisposalApprovalResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RecordDisposalApprovalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RecordDisposalApprovalResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RecordDisposalApprovalResponse404Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RecordDisposalApprovalResponse409Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers RecordDisposalApprovalResponse413Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers RecordDisposalApprovalResponse422Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers RecordDisposalApprovalResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers RecordDisposalApprovalResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers RecordDisposalApprovalResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -22885,6 +25716,178 @@ func ParseListRemindersResponse(rsp *http.Response) (*ListRemindersResponse, err
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListRemindersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListRetentionResponse parses an HTTP response from a ListRetentionWithResponse call
+func ParseListRetentionResponse(rsp *http.Response) (*ListRetentionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRetentionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RetentionPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListRetentionResponse200Headers
+		if values := rsp.Header.Values("Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.NextCursor = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListRetentionResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListRetentionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListRetentionResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListRetentionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListRetentionResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListRetentionResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/lhuta/lhuta/domain/cases"
@@ -163,14 +164,37 @@ func (e *Eraser) forgetKey(ctx context.Context, keyID, subject string) (Report, 
 // list and the database still holds (a backup restored from before a
 // forgetting), and returns their reports. The service runs it before it
 // serves.
+//
+// It also finishes every erasure that began and did not finish (the
+// process died, or an approval's forgetting failed half-way): a retried
+// approval no longer knows the citizen's id once the events read
+// `[zapomenuto]`, so the erasure's own record is what finishes it.
 func (e *Eraser) ForgetAgain(ctx context.Context) ([]Report, error) {
 	keys, err := e.Vault.Buried(ctx)
 	if err != nil {
 		return nil, err
 	}
+	subjects := make([]string, len(keys))
+	rows, err := e.DB.SQL.QueryContext(ctx, `SELECT key_id, subject FROM erasures WHERE finished_at IS NULL ORDER BY started_at`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k, subject string
+		if err := rows.Scan(&k, &subject); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		if !slices.Contains(keys, k) {
+			keys, subjects = append(keys, k), append(subjects, subject)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
 	var done []Report
-	for _, k := range keys {
-		r, err := e.ForgetKey(ctx, k)
+	for i, k := range keys {
+		r, err := e.forgetKey(ctx, k, subjects[i])
 		if err != nil {
 			return done, err
 		}

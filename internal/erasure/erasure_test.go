@@ -213,5 +213,17 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM feed_notices WHERE type = 'SubjectForgotten'`).Scan(&notices); err != nil || notices != 1 {
 			t.Errorf("SubjectForgotten notices: %d, %v", notices, err)
 		}
+
+		// An erasure that destroyed the key and stopped (a crash, a failed
+		// approval) is finished at the next start, by its own record.
+		exec(t, db, `UPDATE erasures SET finished_at = NULL, subject = 'before-the-crash' WHERE key_id = $1`, r.KeyID)
+		resumed, err := e.ForgetAgain(bg)
+		if err != nil || len(resumed) != 1 || resumed[0].KeyID != r.KeyID || !resumed[0].Resumed {
+			t.Errorf("ForgetAgain after an unfinished erasure: %+v, %v", resumed, err)
+		}
+		var unfinished int
+		if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM erasures WHERE finished_at IS NULL OR subject <> ''`).Scan(&unfinished); err != nil || unfinished != 0 {
+			t.Errorf("%d erasures left unfinished (%v)", unfinished, err)
+		}
 	})
 }

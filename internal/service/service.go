@@ -25,6 +25,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/domain/retention"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
@@ -68,6 +69,8 @@ type Config struct {
 	// KnownOffices are the only offices cases are opened for (nil: any
 	// office code, and New warns that so it is).
 	KnownOffices []string
+	// Retention are the offices' retention rules (nil: none).
+	Retention *retention.Rules
 	// IdempotencyTTL is how long an Idempotency-Key answers retries with
 	// its first answer; after it the key is free and swept away (0:
 	// eventstore.DefaultKeyTTL, 7 days).
@@ -203,6 +206,8 @@ func New(cfg Config) (*Service, error) {
 		LossReportThreshold: cfg.LossReportThreshold,
 		DBTimeout:           cfg.DBTimeout,
 		KnownOffices:        cfg.KnownOffices,
+		Retention:           cfg.Retention,
+		ForgetCitizen:       s.forgetCitizen(),
 	})
 	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
 	console := ui.Config{Identify: s.api.Identify, Today: cfg.Today, Log: cfg.Log, Offices: cfg.Offices,
@@ -378,4 +383,13 @@ func (s *Service) reloadTokens(ctx context.Context, reload <-chan os.Signal) {
 		s.api.SetTokens(t)
 		s.cfg.Log.Info("SIGHUP: tokens reloaded", "count", t.Len())
 	}
+}
+
+// forgetCitizen is how an approved disposal forgets a citizen: completely
+// (ForgetCitizen); nil where the database has no vault.
+func (s *Service) forgetCitizen() func(ctx context.Context, citizenID string) error {
+	if s.eraser == nil {
+		return nil
+	}
+	return s.ForgetCitizen
 }

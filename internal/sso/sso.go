@@ -293,7 +293,7 @@ type Mapping []Rule
 // by commas ("lhuta-clerks-nova-ves=clerk:nova-ves,lhuta-supervision=compliance_officer:*").
 func ParseGroups(s string) (Mapping, error) {
 	var m Mapping
-	known := []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, cases.Admin}
+	known := []cases.Role{cases.Clerk, cases.ComplianceOfficer, cases.Dashboard, cases.Admin, cases.RecordsOfficer}
 	for _, entry := range strings.Split(s, ",") {
 		entry = strings.TrimSpace(entry)
 		if entry == "" {
@@ -306,7 +306,7 @@ func ParseGroups(s string) (Mapping, error) {
 			return nil, fmt.Errorf("LHUTA_OIDC_GROUPS entry %q is not group=role:office (or group=role:* for every office)", entry)
 		}
 		if !slices.Contains(known, cases.Role(role)) {
-			return nil, fmt.Errorf("LHUTA_OIDC_GROUPS entry %q has unknown role %q (known: clerk, compliance_officer, dashboard, admin)", entry, role)
+			return nil, fmt.Errorf("LHUTA_OIDC_GROUPS entry %q has unknown role %q (known: clerk, compliance_officer, dashboard, admin, records_officer)", entry, role)
 		}
 		if office == "*" {
 			office = ""

@@ -1,0 +1,313 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/handlers"
+	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/vault"
+	"github.com/lhuta/lhuta/projections"
+)
+
+// retentionRules are made up for the tests: lhuta ships no retention figures.
+const retentionRules = `# an example for the tests, not law
+*  id_card_incident  S  5   closed
+*  residence_change  S  10  closed
+*  name_change       A  5   closed
+`
+
+// retentionStack serves the API on a database whose personal values are
+// sealed by a real vault, with the clock at *today, the rules given (nil:
+// none) and forgetting wired to the vault's Forget, as lhuta serve does.
+func retentionStack(t *testing.T, db *eventstore.DB, today *atomic.Pointer[calendar.Date], rules string, forgotten *[]string) *stack {
+	t.Helper()
+	if db.Sealer == nil {
+		kek, _, _, err := vault.KEK("", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := vault.New(db, kek)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Sealer = v
+	}
+	v := db.Sealer.(*vault.Vault)
+	return newStackWith(t, db, *today.Load(), func(c *handlers.Config) {
+		c.Repo = caserepo.New(db.Store())
+		c.Today = func() calendar.Date { return *today.Load() }
+		if rules != "" {
+			r, err := cases.RetentionRules("retention.txt", []byte(rules), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Retention = r
+		}
+		c.ForgetCitizen = func(ctx context.Context, citizen string) error {
+			*forgotten = append(*forgotten, citizen)
+			_, err := v.Forget(ctx, citizen)
+			return err
+		}
+	})
+}
+
+// closedCase opens a case for a citizen at an office, records the
+// citizen's consent to reminders (an e-mail: a sealed personal value) and
+// closes the case on closedOn.
+func (s *stack) closedCase(situation, office, citizen, closedOn string) string {
+	s.t.Helper()
+	id, _ := s.openCaseAt(situation, office, citizen)
+	s.record(id, "ContactConsentGiven", map[string]any{"email": citizen + "@example.cz"})
+	s.record(id, "CaseClosed", map[string]any{"closed_on": closedOn})
+	return id
+}
+
+// history returns a case's events as the records officer's colleague, the clerk, reads them.
+func (s *stack) history(id string) []map[string]any {
+	s.t.Helper()
+	r := s.do("GET", "/v1/cases/"+id+"/events", "clerk-token", nil)
+	if r.status != 200 {
+		s.t.Fatalf("history: %d %s", r.status, r.raw)
+	}
+	var out []map[string]any
+	for _, e := range r.body["items"].([]any) {
+		out = append(out, e.(map[string]any))
+	}
+	return out
+}
+
+func (s *stack) eventOf(id, typ string) map[string]any {
+	for _, e := range s.history(id) {
+		if e["type"] == typ {
+			return e["data"].(map[string]any)
+		}
+	}
+	return nil
+}
+
+func (s *stack) openCaseAt(situation, office, citizen string) (string, int64) {
+	s.t.Helper()
+	r := s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": situation, "office": office,
+		"citizen": map[string]string{"id": citizen, "birth_date": "1980-05-17", "full_name": "Občan " + citizen}})
+	if r.status != 201 {
+		s.t.Fatalf("open case: %d %s", r.status, r.raw)
+	}
+	return r.body["id"].(string), int64(r.body["position"].(float64))
+}
+
+// head is the position of the log's last event, for min_position.
+func (s *stack) head() string {
+	s.t.Helper()
+	var n int64
+	if err := s.db.SQL.QueryRow(`SELECT MAX(position) FROM events`).Scan(&n); err != nil {
+		s.t.Fatal(err)
+	}
+	return fmt.Sprint(n)
+}
+
+func refsOf(items any) []string {
+	var refs []string
+	for _, it := range items.([]any) {
+		refs = append(refs, it.(map[string]any)["case_id"].(string))
+	}
+	slices.Sort(refs)
+	return refs
+}
+
+func sorted(ids ...string) []string {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	return ids
+}
+
+func TestRetentionHoldsAndDisposals(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		var today atomic.Pointer[calendar.Date]
+		set := func(d string) { day, _ := calendar.ParseDate(d); today.Store(&day) }
+		set("2026-03-15")
+
+		// A case closed before the office had rules: nothing is scheduled then.
+		var early string
+		t.Run("before the rules", func(t *testing.T) {
+			s := retentionStack(t, db, &today, "", nil)
+			early = s.closedCase("id_card_incident", "nova-ves", "p7", "2026-03-15")
+			if s.eventOf(early, "RetentionScheduled") != nil {
+				t.Fatal("scheduled without rules")
+			}
+		})
+
+		var forgotten []string
+		s := retentionStack(t, db, &today, retentionRules, &forgotten)
+		a := s.closedCase("id_card_incident", "nova-ves", "p1", "2026-03-15")    // p1 also has b
+		b := s.closedCase("residence_change", "nova-ves", "p1", "2026-03-15")    // ends 2036
+		c := s.closedCase("id_card_incident", "nova-ves", "p2", "2026-03-15")    // p2's only case
+		held := s.closedCase("id_card_incident", "nova-ves", "p3", "2026-03-15") // on hold before the proposal
+		late := s.closedCase("id_card_incident", "nova-ves", "p4", "2026-03-15") // on hold after it
+		arch := s.closedCase("name_change", "nova-ves", "p5", "2026-03-15")      // mark A
+		other := s.closedCase("id_card_incident", "ostrava", "p6", "2026-03-15") // another office
+		open, _ := s.openCaseAt("id_card_incident", "nova-ves", "p8")
+
+		// Scheduled when the case closed: 1 January 2027 + 5 years, to 31 December 2031.
+		sched := s.eventOf(a, "RetentionScheduled")
+		if sched == nil || sched["ends_on"] != "2031-12-31" || sched["trigger_on"] != "2026-03-15" || sched["mark"] != "S" || sched["years"] != 5.0 {
+			t.Fatalf("RetentionScheduled of a: %v", sched)
+		}
+		if s.eventOf(b, "RetentionScheduled")["ends_on"] != "2036-12-31" {
+			t.Errorf("b: %v", s.eventOf(b, "RetentionScheduled"))
+		}
+		if s.eventOf(open, "RetentionScheduled") != nil {
+			t.Error("an open case is scheduled")
+		}
+
+		// Holds are the records officer's; a clerk may not place one.
+		hold := map[string]any{"type": "RetentionHoldPlaced", "data": map[string]any{"reason": "probíhá spor"}}
+		if r := s.do("POST", "/v1/cases/"+held+"/events", "clerk-token", hold); r.status != 403 {
+			t.Errorf("a clerk placed a hold: %d %s", r.status, r.raw)
+		}
+		if r := s.do("POST", "/v1/cases/"+held+"/events", "records-os-token", hold); r.status != 403 {
+			t.Errorf("another office's records officer placed a hold: %d %s", r.status, r.raw)
+		}
+		if r := s.do("POST", "/v1/cases/"+held+"/events", "records-nv-token", hold); r.status != 201 {
+			t.Fatalf("hold: %d %s", r.status, r.raw)
+		}
+
+		set("2032-01-15")
+		// The list: periods ended before as_of, no hold, not disposed; by office scope.
+		r := s.do("GET", "/v1/retention?as_of=2032-01-01&min_position="+s.head(), "records-token", nil)
+		if r.status != 200 || !slices.Equal(refsOf(r.body["items"]), sorted(a, c, late, arch, other)) {
+			t.Fatalf("retention as of 2032-01-01: %d %s", r.status, r.raw)
+		}
+		if r := s.do("GET", "/v1/retention?as_of=2031-12-31&min_position="+s.head(), "records-token", nil); r.status != 200 || len(r.body["items"].([]any)) != 0 {
+			t.Errorf("as of the periods' last day: %s", r.raw)
+		}
+		if r := s.do("GET", "/v1/retention?min_position="+s.head(), "records-nv-token", nil); !slices.Equal(refsOf(r.body["items"]), sorted(a, c, late, arch)) {
+			t.Errorf("nova-ves's records officer: %s", r.raw)
+		}
+		for _, rt := range []struct{ method, path string }{{"GET", "/v1/retention"}, {"POST", "/v1/disposals"}} {
+			if r := s.do(rt.method, rt.path, "clerk-token", map[string]any{}); r.status != 403 {
+				t.Errorf("a clerk: %s %s: %d", rt.method, rt.path, r.status)
+			}
+		}
+
+		// The proposal schedules the case closed before the rules, and proposes
+		// nova-ves's eligible cases only.
+		r = s.do("POST", "/v1/disposals", "records-nv-token", map[string]any{"as_of": "2032-01-15"})
+		if r.status != 201 {
+			t.Fatalf("propose: %d %s", r.status, r.raw)
+		}
+		id := r.body["id"].(string)
+		if got, want := refsOf(r.body["cases"]), sorted(a, c, late, arch, early); !slices.Equal(got, want) {
+			t.Fatalf("proposed %v, want %v", got, want)
+		}
+		if s.eventOf(early, "RetentionScheduled")["ends_on"] != "2031-12-31" {
+			t.Errorf("the early case: %v", s.eventOf(early, "RetentionScheduled"))
+		}
+		// The CSV for the archive: references, no names.
+		status, header, body := s.get("/v1/disposals/"+id+"?format=csv", "records-nv-token")
+		if status != 200 || !strings.HasPrefix(header.Get("Content-Type"), "text/csv") ||
+			!strings.HasPrefix(string(body), "case_id,reference,situation,office,mark,years,trigger,trigger_on,ends_on") ||
+			strings.Count(string(body), "\n") != 6 || strings.Contains(string(body), "Občan") || !strings.Contains(string(body), "nova-ves/2026/") {
+			t.Errorf("CSV: %d %s\n%s", status, header, body)
+		}
+		if r := s.do("GET", "/v1/disposals/"+id, "records-os-token", nil); r.status != 404 {
+			t.Errorf("ostrava's records officer reads nova-ves's disposal: %d", r.status)
+		}
+		if r := s.do("GET", "/v1/disposals/"+id, "clerk-token", nil); r.status != 403 {
+			t.Errorf("a clerk reads a disposal: %d", r.status)
+		}
+		approval := map[string]any{"archive_decision": "SOA-1/2032", "decided_on": "2032-01-20"}
+		if r := s.do("POST", "/v1/disposals/"+id+"/approve", "clerk-token", approval); r.status != 403 {
+			t.Errorf("a clerk approves: %d", r.status)
+		}
+		if r := s.do("POST", "/v1/disposals/"+id+"/approve", "records-os-token", approval); r.status != 404 {
+			t.Errorf("ostrava's records officer approves: %d", r.status)
+		}
+
+		// Nothing is disposed of without the approval.
+		for _, k := range []string{a, c, late, arch, early} {
+			if s.eventOf(k, "CaseDisposed") != nil {
+				t.Fatalf("case %s disposed of before the approval", k)
+			}
+		}
+		if r := s.do("GET", "/v1/cases/"+c+"/events", "clerk-token", nil); !strings.Contains(r.raw, "Občan p2") {
+			t.Fatalf("p2 is not readable before the approval: %s", r.raw)
+		}
+
+		// A hold placed after the proposal, before the approval.
+		if r := s.do("POST", "/v1/cases/"+late+"/events", "records-nv-token", hold); r.status != 201 {
+			t.Fatalf("late hold: %d %s", r.status, r.raw)
+		}
+		set("2032-01-20")
+		r = s.do("POST", "/v1/disposals/"+id+"/approve", "records-nv-token", approval)
+		if r.status != 200 {
+			t.Fatalf("approve: %d %s", r.status, r.raw)
+		}
+		outcomes := map[string]string{}
+		for _, it := range r.body["cases"].([]any) {
+			m := it.(map[string]any)
+			outcomes[m["case_id"].(string)] = m["outcome"].(string)
+			if m["case_id"] == late && !strings.Contains(fmt.Sprint(m["skipped"]), "legal hold") {
+				t.Errorf("the held case is skipped for %v", m["skipped"])
+			}
+		}
+		want := map[string]string{a: "disposed", c: "disposed", early: "disposed", arch: "transferred", late: "skipped"}
+		for k, o := range want {
+			if outcomes[k] != o {
+				t.Errorf("case %s: %q, want %q", k, outcomes[k], o)
+			}
+		}
+		// p2 and p7 had no other case; p1 keeps b, p5's case went to the archive, p4's is held.
+		if r.body["forgotten"] != 2.0 || r.body["status"] != "approved" || r.body["archive_decision"] != "SOA-1/2032" {
+			t.Errorf("approval: %s", r.raw)
+		}
+		if d := s.eventOf(c, "CaseDisposed"); d == nil || d["archive_decision"] != "SOA-1/2032" || d["decided_on"] != "2032-01-20" || d["disposition"] != "destroyed" {
+			t.Errorf("CaseDisposed of c: %v", d)
+		}
+		if d := s.eventOf(arch, "CaseDisposed"); d == nil || d["disposition"] != "transferred" {
+			t.Errorf("CaseDisposed of the A case: %v", d)
+		}
+		for _, k := range []string{late, held, b, other} {
+			if s.eventOf(k, "CaseDisposed") != nil {
+				t.Errorf("case %s disposed of", k)
+			}
+		}
+		// Forgotten: the citizens with no retained case, and only they.
+		if slices.Sort(forgotten); !slices.Equal(forgotten, []string{"p2", "p7"}) {
+			t.Errorf("forgot %v, want p2 and p7", forgotten)
+		}
+		email := func(k string) any { return s.eventOf(k, "ContactConsentGiven")["email"] }
+		for k, want := range map[string]string{c: cases.Forgotten, early: cases.Forgotten, a: "p1@example.cz", arch: "p5@example.cz", late: "p4@example.cz"} {
+			if got := email(k); got != want {
+				t.Errorf("case %s's e-mail reads %v, want %s", k, got, want)
+			}
+		}
+		if r := s.do("POST", "/v1/disposals/"+id+"/approve", "records-nv-token", approval); r.status != 409 {
+			t.Errorf("approved twice: %d %s", r.status, r.raw)
+		}
+		// A disposed case takes no facts; the list no longer holds it.
+		if r := s.do("POST", "/v1/cases/"+a+"/events", "records-nv-token", hold); r.status != 422 {
+			t.Errorf("a hold on a disposed case: %d %s", r.status, r.raw)
+		}
+		if r := s.do("GET", "/v1/retention?min_position="+s.head(), "records-nv-token", nil); r.status != 200 || len(r.body["items"].([]any)) != 0 {
+			t.Errorf("after the approval: %s", r.raw)
+		}
+		if r := s.do("GET", "/v1/disposals/"+id, "records-token", nil); r.status != 200 || r.body["status"] != "approved" {
+			t.Errorf("the approved disposal: %s", r.raw)
+		}
+		// The vault's Forget leaves the read models as they were (the consents'
+		// e-mails): until forgetting rewrites them, a rebuild does, as lhuta
+		// serve's does after replaying tombstones; then they equal a rebuild again.
+		if _, err := projections.Rebuild(context.Background(), db, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

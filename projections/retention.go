@@ -1,0 +1,135 @@
+package projections
+
+import (
+	"context"
+	"errors"
+
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/cases"
+)
+
+// retentionTable holds one row per case with a retention schedule
+// (RetentionScheduled): its period, whether it is on legal hold and whether
+// it was disposed of (docs/RETENTION.md). It names the case by its
+// reference, never its citizen: the list goes to the archive.
+var retentionTable = table{
+	name: "retention_view",
+	columns: []string{"case_id TEXT NOT NULL", "office TEXT NOT NULL", "situation TEXT NOT NULL", "reference TEXT NOT NULL",
+		"mark TEXT NOT NULL", "years INTEGER NOT NULL", "rule_trigger TEXT NOT NULL", "trigger_on %DATE% NOT NULL",
+		"ends_on %DATE% NOT NULL", "held_since %DATE%", "disposed_on %DATE%", "disposal_id TEXT", "disposition TEXT"},
+	key:     []string{"case_id"},
+	indexes: []string{"(ends_on, case_id)", "(office, ends_on, case_id)"},
+}
+
+// retentionRows gives a case's row of retention_view: none before its schedule.
+func retentionRows(c *cases.Case) []row {
+	s := c.Retention
+	if s == nil {
+		return nil
+	}
+	var disposedOn, disposalID, disposition any
+	if d := c.Disposal; d != nil {
+		disposedOn, disposalID, disposition = d.DecidedOn, d.ID, string(d.Disposition)
+	}
+	return []row{{c.ID, c.Office, string(c.Situation), c.Reference, string(s.Mark), s.Years, string(s.Trigger), s.TriggerOn, s.EndsOn,
+		date(c.HeldSince), disposedOn, disposalID, disposition}}
+}
+
+// RetentionItem is a case whose retention period has ended (GET /v1/retention).
+type RetentionItem struct {
+	CaseID    string        `json:"case_id"`
+	Reference string        `json:"reference"`
+	Situation string        `json:"situation"`
+	Office    string        `json:"office"`
+	Mark      string        `json:"mark"`
+	Years     int           `json:"years"`
+	Trigger   string        `json:"trigger"`
+	TriggerOn calendar.Date `json:"trigger_on"`
+	EndsOn    calendar.Date `json:"ends_on"`
+}
+
+// RetentionFilter selects the cases of GET /v1/retention.
+type RetentionFilter struct {
+	// Scope, if not nil, keeps the cases of these offices only.
+	Scope  []string
+	AsOf   calendar.Date
+	Office string
+	Limit  int
+	After  string // a cursor from a previous page
+}
+
+// Retention lists the cases whose retention period ended before a day
+// (ends_on < as_of), that are not on legal hold and not disposed of, by
+// the end of their period and id, a page at a time.
+func (r *Reader) Retention(ctx context.Context, f RetentionFilter) ([]RetentionItem, string, error) {
+	w := newWhere(f.AsOf, "ends_on < $1")
+	w.cond("held_since IS NULL AND disposed_on IS NULL")
+	if f.Office != "" {
+		w.add("office = ?", f.Office)
+	}
+	w.scope(f.Scope)
+	order := orderingOf(SortDefault, "ends_on", "", "text")
+	if f.After != "" {
+		if err := order.after(w, f.After); err != nil {
+			return nil, "", err
+		}
+	}
+	rows, err := r.db.QueryContext(ctx, `SELECT case_id, reference, situation, office, mark, years, rule_trigger, trigger_on, ends_on
+		FROM retention_view WHERE `+w.sql()+order.sql()+w.limit(f.Limit), w.args...)
+	if err != nil {
+		return nil, "", err
+	}
+	items := []RetentionItem{}
+	for rows.Next() {
+		var (
+			it          RetentionItem
+			trigger, to dbDate
+		)
+		if err := rows.Scan(&it.CaseID, &it.Reference, &it.Situation, &it.Office, &it.Mark, &it.Years, &it.Trigger, &trigger, &to); err != nil {
+			_ = rows.Close()
+			return nil, "", err
+		}
+		it.TriggerOn, it.EndsOn = trigger.Date, to.Date
+		items = append(items, it)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil || f.Limit <= 0 || len(items) <= f.Limit {
+		return items, "", err
+	}
+	last := items[f.Limit-1]
+	return items[:f.Limit], order.cursor(last.EndsOn.String(), last.CaseID), nil
+}
+
+// Unscheduled lists the cases of the offices of a scope (nil: every office)
+// that have no retention schedule yet and may be due one: closed, or of a
+// situation that settles (local fees). Disposal proposals schedule them
+// first, for cases closed before the office's rules existed.
+func (r *Reader) Unscheduled(ctx context.Context, scope []string) ([]string, error) {
+	w := &where{}
+	w.cond("(closed_on IS NOT NULL OR situation = '" + string(cases.LocalFee) + "')")
+	w.cond("case_id NOT IN (SELECT case_id FROM retention_view)")
+	w.scope(scope)
+	rows, err := r.db.QueryContext(ctx, `SELECT case_id FROM case_view WHERE `+w.sql()+` ORDER BY case_id`, w.args...)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, errors.Join(rows.Err(), rows.Close())
+}
+
+// Retained reports whether a citizen has a case that is kept: any case of
+// theirs not destroyed by a disposal (an open case, one not yet due, one
+// on hold, one transferred to the archive).
+func (r *Reader) Retained(ctx context.Context, citizenID string) (bool, error) {
+	var n int
+	err := r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_view c LEFT JOIN retention_view r ON r.case_id = c.case_id
+		WHERE c.citizen_id = $1 AND (r.disposition IS NULL OR r.disposition <> 'destroyed')`, citizenID).Scan(&n)
+	return n > 0, err
+}
