@@ -50,6 +50,19 @@ func sealExisting(ctx context.Context, v *vault.Vault, out io.Writer) error {
 	return nil
 }
 
+// sealOnce seals, at the first start of a release that seals, what the
+// database holds from before (an upgrade from 0.1.0), and says so.
+func sealOnce(ctx context.Context, v *vault.Vault, log *slog.Logger) error {
+	n, ran, err := v.SealExistingOnce(ctx)
+	if err != nil {
+		return fmt.Errorf("seal the personal values written before sealing: %w", err)
+	}
+	if ran && n > 0 {
+		log.Warn("sealed the personal values that events written before sealing held in plaintext, and compacted the database (once, after the upgrade)", "events", n)
+	}
+	return nil
+}
+
 // generateKEK writes a new key-encryption key (lhuta kek generate FILE).
 func generateKEK(file string, out io.Writer) error {
 	if err := vault.GenerateKEK(file); err != nil {

@@ -90,6 +90,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	log.Info("database ready", "backend", db.Dialect.Name, "where", db.Where, "migrations_applied", applied)
 	if c.command == "serve" {
+		if err := sealOnce(ctx, v, log); err != nil {
+			return err
+		}
 		if err := forgetAgain(ctx, c, db, v, log); err != nil {
 			return err
 		}

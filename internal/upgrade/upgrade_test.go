@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the test database's driver
 
+	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
 )
 
@@ -97,9 +98,45 @@ func upgrade(t *testing.T, old, cur string, env []string) {
 		}
 	}
 	newSrv.stop(t)
+	// Its first start sealed the personal values the old release wrote in
+	// plaintext (the events read the same through the store, as compared above).
+	if n := plaintextNames(t, env); n != 0 {
+		t.Errorf("after the upgrade %d events still hold a citizen's name in plaintext", n)
+	}
 	if out, err := command(cur, env, "rebuild", "--check").CombinedOutput(); err != nil {
 		t.Errorf("rebuild --check after the upgrade: %v\n%s", err, out)
 	}
+}
+
+// plaintextNames counts the events whose stored data holds a name the old
+// release recorded.
+func plaintextNames(t *testing.T, env []string) int {
+	t.Helper()
+	var (
+		db  *eventstore.DB
+		err error
+	)
+	for _, kv := range env {
+		if url, ok := strings.CutPrefix(kv, "DATABASE_URL="); ok && url != "" {
+			db, err = eventstore.OpenPostgres(context.Background(), url)
+		}
+	}
+	if db == nil && err == nil {
+		for _, kv := range env {
+			if dir, ok := strings.CutPrefix(kv, "LHUTA_DATA_DIR="); ok {
+				db, err = eventstore.OpenSQLite(dir)
+			}
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM events WHERE CAST(data AS TEXT) LIKE '%Petr Dvo%' OR CAST(data AS TEXT) LIKE '%Eva Mal%'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // referenced checks and takes away what the upgrade to case references

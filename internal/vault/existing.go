@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/lhuta/lhuta/eventstore"
 )
@@ -43,10 +44,26 @@ func (v *Vault) SealExisting(ctx context.Context) (int, error) {
 			n++
 		}
 	}
-	if n == 0 {
-		return 0, nil
+	if n > 0 {
+		if err := Compact(ctx, v.db); err != nil {
+			return n, err
+		}
 	}
-	return n, Compact(ctx, v.db)
+	_, err := v.db.SQL.ExecContext(ctx, `INSERT INTO sealed_existing (done_at, events) VALUES ($1, $2)`, time.Now().UTC(), n)
+	return n, err
+}
+
+// SealExistingOnce is SealExisting the first time a database meets a
+// release that seals (lhuta serve runs it before it serves; not lhuta
+// migrate, which may run beside an older release that reads the events in
+// plaintext). It reports whether it ran; afterwards it reads one row.
+func (v *Vault) SealExistingOnce(ctx context.Context) (n int, ran bool, err error) {
+	var done int
+	if err := v.db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM sealed_existing`).Scan(&done); err != nil || done > 0 {
+		return 0, false, err
+	}
+	n, err = v.SealExisting(ctx)
+	return n, true, err
 }
 
 func (v *Vault) plaintextPage(ctx context.Context, after int64) ([]eventstore.Event, error) {

@@ -223,9 +223,15 @@ func TestSealExisting(t *testing.T) {
 			t.Fatal("test set-up: the old database should hold plaintext")
 		}
 		v := sealedDB(t, db)
-		n, err := v.SealExisting(ctx)
-		if err != nil || n != 2 {
-			t.Fatalf("sealed %d events (%v), want 2", n, err)
+		n, ran, err := v.SealExistingOnce(ctx)
+		if err != nil || n != 2 || !ran {
+			t.Fatalf("sealed %d events (ran %v, %v), want 2", n, ran, err)
+		}
+		if _, err := plain.Append(ctx, uuid.NewString(), 0, meta, opened("CIT-2", "Plaintext Written Later", canaryBorn, "")); err != nil {
+			t.Fatal(err)
+		}
+		if n, ran, err := v.SealExistingOnce(ctx); err != nil || ran || n != 0 {
+			t.Fatalf("the second start sealed %d (ran %v, %v): it should read one row, not the log", n, ran, err)
 		}
 		raw, file := rawEvents(t, db), fileBytes(t, db)
 		for _, val := range []string{canaryName, canaryNumber, canaryEmail} {
@@ -236,6 +242,9 @@ func TestSealExisting(t *testing.T) {
 		loaded, err := db.Store().Load(ctx, id)
 		if err != nil || !strings.Contains(string(loaded[0].Data), canaryName) || !strings.Contains(string(loaded[1].Data), canaryEmail) {
 			t.Fatalf("sealed events read %v (%v)", loaded, err)
+		}
+		if n, err := v.SealExisting(ctx); err != nil || n != 1 {
+			t.Errorf("lhuta seal-existing sealed %d (%v), want the one written in plaintext after", n, err)
 		}
 		if n, err := v.SealExisting(ctx); err != nil || n != 0 {
 			t.Errorf("sealing again sealed %d (%v)", n, err)
