@@ -93,14 +93,14 @@ func generateSchemas(doc *object) error {
 		}
 		old, _ := schemas.get(name + "Stored").(*object)
 		request, _ := schemas.get(name).(*object)
-		stored, err := dataSchema(old, typ, fields, "as the history answers it, in the current shape of the type", request)
+		stored, err := dataSchema(old, typ, fields, "as the history answers it, in the current shape of the type", request, true)
 		if err != nil {
 			return err
 		}
 		schemas.insertBefore(name+"Stored", stored, "HistoryEvent")
 		if request, officer, ok := cases.Contract(name); ok {
 			old, _ := schemas.get(name).(*object)
-			data, err := dataSchema(old, typ, request, "as a request gives it", nil)
+			data, err := dataSchema(old, typ, request, "as a request gives it", nil, false)
 			if err != nil {
 				return err
 			}
@@ -178,8 +178,9 @@ func generateSchemas(doc *object) error {
 // hand-written description, properties' descriptions and example kept.
 //
 // A property without a description of its own takes like's (the request's
-// schema of the same type).
-func dataSchema(old *object, typ cases.EventType, fields []cases.Field, as string, like *object) (*object, error) {
+// schema of the same type). In the history (stored), a personal date reads
+// cases.Forgotten once its citizen is forgotten: a string of either form.
+func dataSchema(old *object, typ cases.EventType, fields []cases.Field, as string, like *object, stored bool) (*object, error) {
 	if old == nil {
 		old = &object{}
 	}
@@ -205,7 +206,11 @@ func dataSchema(old *object, typ cases.EventType, fields []cases.Field, as strin
 			continue
 		case "date":
 			p.set("type", "string")
-			p.set("format", "date")
+			if stored && f.Personal {
+				p.set("pattern", forgettableDate)
+			} else {
+				p.set("format", "date")
+			}
 		case "bool":
 			p.set("type", "boolean")
 		case "number":
@@ -228,10 +233,17 @@ func dataSchema(old *object, typ cases.EventType, fields []cases.Field, as strin
 		}
 		if o != nil {
 			for _, m := range o.members {
-				if !slices.Contains([]string{"type", "format", "enum", "readOnly", "$ref"}, m.key) {
+				if !slices.Contains([]string{"type", "format", "pattern", "enum", "readOnly", "$ref"}, m.key) {
 					p.set(m.key, m.value)
 				}
 			}
+		}
+		if d, _ := p.get("description").(string); stored && f.Personal && f.Kind == "date" && !strings.Contains(d, cases.Forgotten) {
+			note := "a day, YYYY-MM-DD, or " + cases.Forgotten + " once the citizen is forgotten"
+			if d != "" {
+				note = d + " (" + note + ")"
+			}
+			p.set("description", note)
 		}
 		if f.Server && p.get("description") == nil {
 			p.set("description", "Filled in by the service when it records the event; a request does not give it.")
@@ -248,6 +260,9 @@ func dataSchema(old *object, typ cases.EventType, fields []cases.Field, as strin
 	}
 	return s, nil
 }
+
+// forgettableDate is a day (YYYY-MM-DD) or cases.Forgotten.
+const forgettableDate = `^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])|\[zapomenuto\])$`
 
 // union is a oneOf of the named schemas with a discriminator on type, its
 // hand-written description kept.

@@ -303,6 +303,17 @@ func TestRetentionHoldsAndDisposals(t *testing.T) {
 		if r := s.do("GET", "/v1/disposals/"+id, "records-token", nil); r.status != 200 || r.body["status"] != "approved" {
 			t.Errorf("the approved disposal: %s", r.raw)
 		}
+		// The hold on the late case is released: the case is retained until the next proposal.
+		release := map[string]any{"type": "RetentionHoldReleased", "data": map[string]any{"reason": "spor skončil"}}
+		if r := s.do("POST", "/v1/cases/"+late+"/events", "clerk-token", release); r.status != 403 {
+			t.Errorf("a clerk releases a hold: %d %s", r.status, r.raw)
+		}
+		if r := s.do("POST", "/v1/cases/"+late+"/events", "records-nv-token", release); r.status != 201 {
+			t.Fatalf("release the hold: %d %s", r.status, r.raw)
+		}
+		if s.eventOf(late, "RetentionHoldReleased") == nil {
+			t.Error("the released hold is not in the case's history")
+		}
 		// The vault's Forget leaves the read models as they were (the consents'
 		// e-mails): until forgetting rewrites them, a rebuild does, as lhuta
 		// serve's does after replaying tombstones; then they equal a rebuild again.

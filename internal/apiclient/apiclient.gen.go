@@ -3629,8 +3629,8 @@ type CaseUnassignedStored struct {
 
 // Citizen The citizen a case is about.
 type Citizen struct {
-	// BirthDate A day, YYYY-MM-DD.
-	BirthDate openapi_types.Date `json:"birth_date"`
+	// BirthDate A day, YYYY-MM-DD. A case answers [zapomenuto] once its citizen is forgotten; a request never gives that.
+	BirthDate string `json:"birth_date"`
 
 	// BirthNumber Rodné číslo, optional; checked when given.
 	BirthNumber *string `json:"birth_number,omitempty"`
@@ -3715,9 +3715,10 @@ type CitizenCorrectedHistoryEventType string
 //
 // Example: {"birth_date":"1980-04-01","reason":"datum narození opraveno podle rodného listu"}
 type CitizenCorrectedStored struct {
-	BirthDate   *openapi_types.Date `json:"birth_date,omitempty"`
-	BirthNumber *string             `json:"birth_number,omitempty"`
-	FullName    *string             `json:"full_name,omitempty"`
+	// BirthDate a day, YYYY-MM-DD, or [zapomenuto] once the citizen is forgotten
+	BirthDate   *string `json:"birth_date,omitempty"`
+	BirthNumber *string `json:"birth_number,omitempty"`
+	FullName    *string `json:"full_name,omitempty"`
 
 	// Reason free text, up to 2 000 characters
 	Reason string `json:"reason"`
@@ -3777,8 +3778,8 @@ type CitizenTurned15HistoryEventType string
 //
 // Example: {"birthday_on":"2026-03-12","permanent_residence_in_cz":true}
 type CitizenTurned15Stored struct {
-	// BirthdayOn the citizen's 15th birthday
-	BirthdayOn openapi_types.Date `json:"birthday_on"`
+	// BirthdayOn the citizen's 15th birthday (a day, YYYY-MM-DD, or [zapomenuto] once the citizen is forgotten)
+	BirthdayOn string `json:"birthday_on"`
 
 	// PermanentResidenceInCz the duty to hold a card at 15 binds only citizens with permanent residence in the Czech Republic
 	PermanentResidenceInCz *bool `json:"permanent_residence_in_cz,omitempty"`
