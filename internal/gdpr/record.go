@@ -10,6 +10,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/domain/retention"
 )
 
@@ -289,4 +290,18 @@ func inert(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// OfficesOf lists the offices of an offices file as controllers (nil: the
+// built-in offices).
+func OfficesOf(o *money.Offices) []Office {
+	if o == nil {
+		o = money.Builtin()
+	}
+	var out []Office
+	for _, code := range o.Codes() {
+		of, _ := o.Office(code)
+		out = append(out, Office{Code: code, Name: of.Name})
+	}
+	return out
 }
