@@ -102,7 +102,6 @@ var (
 	withAddr  = []string{"serve", "healthcheck"}
 	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement", "seal-existing", "verify-forgotten"}
 	withMoney = []string{"serve", "import-statement"}
-	withTerms = []string{"serve", "import-statement", "rebuild"}
 	// The record of processing activities says what these settings configure.
 	withRecord  = []string{"serve", "processing-record"}
 	withOffices = []string{"serve", "import-statement", "rebuild", "processing-record"}
