@@ -2,10 +2,11 @@ package money
 
 import (
 	"fmt"
-	"github.com/lhuta/lhuta/domain"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/lhuta/lhuta/domain"
 )
 
 // The format of fee schedules and offices files is line based, so that every

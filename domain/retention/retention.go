@@ -10,12 +10,12 @@ package retention
 
 import (
 	"fmt"
-	"github.com/lhuta/lhuta/domain"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/lhuta/lhuta/domain"
 	"github.com/lhuta/lhuta/domain/calendar"
 )
 
