@@ -29,21 +29,8 @@ import (
 // scheduleRetention records the RetentionScheduled a case is due, if any,
 // on behalf of the request that made it due. ok is false where nothing was due.
 func (s *Server) scheduleRetention(ctx context.Context, r *http.Request, caseID string) (e caserepo.Event, ok bool, err error) {
-	if s.retention == nil {
-		return caserepo.Event{}, false, nil
-	}
 	req := caserepo.Request{Actor: identity(r).Name, CorrelationID: correlationID(r), RecordedAt: time.Now()}
-	e, err = s.repo.Update(ctx, caseID, caserepo.Any, req, func(c *cases.Case) (cases.Recorded, error) {
-		rec, due := c.DueRetention(s.retention, s.today(), s.offices)
-		if !due {
-			return cases.Recorded{}, cases.ErrNothingToRecord
-		}
-		return rec, nil
-	})
-	if errors.Is(err, cases.ErrNothingToRecord) {
-		return caserepo.Event{}, false, nil
-	}
-	return e, err == nil, err
+	return s.repo.ScheduleRetention(ctx, caseID, s.retention, s.today(), s.offices, req)
 }
 
 // scheduleRetentionAfter schedules a case's retention after a fact was

@@ -103,7 +103,7 @@ var (
 	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement", "seal-existing", "verify-forgotten"}
 	withMoney = []string{"serve", "import-statement"}
 	// The record of processing activities says what these settings configure.
-	withRecord  = []string{"serve", "processing-record"}
+	withRecord  = []string{"serve", "processing-record", "import-statement"}
 	withOffices = []string{"serve", "import-statement", "rebuild", "processing-record"}
 	withNATS    = []string{"serve", "verify-forgotten", "processing-record"}
 	withTLS     = []string{"serve", "healthcheck", "processing-record"}

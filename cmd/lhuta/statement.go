@@ -141,12 +141,20 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 			return fmt.Errorf("bring the read models up to date: %w", err)
 		}
 	}
+	var known []string
+	if c.offices != "" {
+		known = offices.Codes()
+	}
+	rules, err := loadRetention(c.retentionFile, known)
+	if err != nil {
+		return err
+	}
 	reader := projections.NewReader(db.SQL).WithOffices(offices)
 	payers, err := reader.Payers(ctx, office.Code)
 	if err != nil {
 		return err
 	}
-	imp := statementImport{repo: caserepo.New(store), ledger: credits.New(db.SQL), office: office.Code, statement: st.ID,
+	imp := statementImport{repo: caserepo.New(store), ledger: credits.New(db.SQL), office: office.Code, statement: st.ID, rules: rules,
 		run: uuid.NewString(), payers: payers, dctx: cases.Context{Today: today(), Actor: statementActor, Role: cases.Clerk,
 			Scope: []string{office.Code}, Offices: offices}}
 	for _, cr := range st.Credits {
@@ -187,6 +195,9 @@ type statementImport struct {
 	run    string
 	payers []*cases.Case
 	dctx   cases.Context
+	// rules are the retention rules: a payment that settles a case
+	// schedules its retention (nil: none given).
+	rules *retention.Rules
 
 	recorded, recordedBefore, listedBefore int
 	listed                                 []credits.Credit
@@ -240,6 +251,10 @@ func (imp *statementImport) credit(ctx context.Context, cr camt.Credit) error {
 		return err
 	case e.CorrelationID == imp.run:
 		imp.recorded++
+		req := caserepo.Request{Actor: statementActor, CorrelationID: imp.run, RecordedAt: time.Now()}
+		if _, _, err := imp.repo.ScheduleRetention(ctx, stored.CaseID, imp.rules, imp.dctx.Today, imp.dctx.Offices, req); err != nil {
+			return fmt.Errorf("schedule the retention of case %s: %w", stored.CaseID, err)
+		}
 	default:
 		imp.recordedBefore++ // another run's write, answered again
 	}
