@@ -37,6 +37,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx" for the admin connection
 
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/migrations"
 )
 
@@ -75,6 +76,10 @@ type options struct {
 	CPUProfile  string        `json:"-"`
 	// PoolMaxConns is pool_max_conns of the benchmark database's URL (0: pgx's default).
 	PoolMaxConns int `json:"pool_max_conns,omitempty"`
+	// Seal gives the service a vault, as lhuta serve has: its writes seal
+	// personal values (the generated log stays in plaintext, read as a
+	// database from before sealing).
+	Seal bool `json:"seal"`
 }
 
 func (o options) want(phase string) bool { return slices.Contains(o.Only, phase) }
@@ -94,6 +99,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.LagRate, "lag-rate", 500, "commands per second of the lag phase (open loop)")
 	fs.IntVar(&o.LagClients, "lag-clients", 64, "clients sharing the lag phase's schedule")
 	fs.StringVar(&o.PG, "pg", defaultPostgres, "PostgreSQL admin URL; a fresh database lhuta_bench_<random> is created on it")
+	fs.BoolVar(&o.Seal, "seal", true, "seal personal values in the service's writes, as lhuta serve does (a fresh KEK in a temporary directory)")
 	fs.IntVar(&o.PoolMaxConns, "pool-max-conns", 0, "connections of the service's PostgreSQL pool (pool_max_conns of DATABASE_URL; 0: pgx's default, max(4, CPUs))")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the benchmark database (or SQLite directory) at the end")
 	fs.StringVar(&o.JSON, "json", "", "also write all results as JSON to this file")
@@ -456,7 +462,35 @@ func freshDatabase(ctx context.Context, o options) (*eventstore.DB, string, func
 		_ = cleanup()
 		return nil, "", nil, err
 	}
+	if o.Seal {
+		if err := attachVault(db, &cleanup); err != nil {
+			db.Close()
+			_ = cleanup()
+			return nil, "", nil, err
+		}
+	}
 	return db, where, cleanup, nil
+}
+
+// attachVault gives db a vault under a fresh KEK in a temporary directory,
+// removed with the database.
+func attachVault(db *eventstore.DB, cleanup *func() error) error {
+	dir, err := os.MkdirTemp("", "lhuta-bench-kek-")
+	if err != nil {
+		return err
+	}
+	next := *cleanup
+	*cleanup = func() error { return errors.Join(next(), os.RemoveAll(dir)) }
+	kek, _, _, err := vault.KEK("", dir)
+	if err != nil {
+		return err
+	}
+	v, err := vault.New(db, kek)
+	if err != nil {
+		return err
+	}
+	db.Sealer = v
+	return nil
 }
 
 func redacted(s string) string {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/lhuta/lhuta/domain"
 )
 
 // The format of fee schedules and offices files is line based, so that every
@@ -20,20 +22,8 @@ import (
 // control characters. What each section holds is said where it is read
 // (schedule.go, offices.go).
 
-// FormatError is a file that does not follow the format, with the line
-// (1-based; 0 for the file as a whole) where the problem is.
-type FormatError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *FormatError) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-}
+// FormatError is a file that does not follow the format, naming the line.
+type FormatError = domain.FormatError
 
 // setting is one "key = value" line.
 type setting struct {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/lhuta/lhuta/domain"
 	"github.com/lhuta/lhuta/domain/calendar"
 )
 
@@ -123,20 +124,8 @@ func EndsOn(trigger calendar.Date, years int) calendar.Date {
 // day: from the day after its last day.
 func Ended(endsOn, asOf calendar.Date) bool { return asOf.After(endsOn) }
 
-// FormatError is a rules file that does not follow the format, with the
-// line (1-based; 0 for the file as a whole) where the problem is.
-type FormatError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *FormatError) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s", e.File, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-}
+// FormatError is a file that does not follow the format, naming the line.
+type FormatError = domain.FormatError
 
 // Parse reads a rules file (docs/RETENTION.md): one rule a line, five
 // columns separated by spaces or tabs,

@@ -3629,8 +3629,8 @@ type CaseUnassignedStored struct {
 
 // Citizen The citizen a case is about.
 type Citizen struct {
-	// BirthDate A day, YYYY-MM-DD. A case answers [zapomenuto] once its citizen is forgotten; a request never gives that.
-	BirthDate string `json:"birth_date"`
+	// BirthDate A day, YYYY-MM-DD. Once the citizen is forgotten a case's history reads [zapomenuto] and the case's answer null; a request never gives either.
+	BirthDate *string `json:"birth_date"`
 
 	// BirthNumber Rodné číslo, optional; checked when given.
 	BirthNumber *string `json:"birth_number,omitempty"`
