@@ -17,6 +17,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/internal/apiclient"
+	"github.com/lhuta/lhuta/internal/testdb"
 )
 
 // internal/apiclient is what oapi-codegen generates from handlers/openapi.json
@@ -62,21 +63,13 @@ var historyTypes sync.Map
 // through HTTP, every situation on both backends, is also a test of the
 // typed read side. newStack runs it when a test ends.
 func (s *stack) readHistories(t testing.TB) {
-	rows, err := s.db.SQL.Query(`SELECT DISTINCT stream_id FROM events`)
-	if err != nil {
-		t.Errorf("list the cases: %v", err)
-		return
-	}
 	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			t.Errorf("list the cases: %v", err)
+	seen := map[string]bool{}
+	for _, e := range testdb.StoredLog(t, s.db) {
+		if !seen[e.StreamID] {
+			seen[e.StreamID] = true
+			ids = append(ids, e.StreamID)
 		}
-		ids = append(ids, id)
-	}
-	if err := rows.Close(); err != nil {
-		t.Errorf("list the cases: %v", err)
 	}
 	for _, id := range ids {
 		r := s.do("GET", "/v1/cases/"+id+"/events", "officer-token", nil)

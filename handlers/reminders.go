@@ -7,12 +7,12 @@ import (
 	"slices"
 
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/internal/reminders"
+	"github.com/lhuta/lhuta/internal/reminders/listing"
 )
 
 // Reminders lists the e-mail reminders of a case or of a citizen's cases.
 type Reminders interface {
-	List(ctx context.Context, caseID, citizenID string) ([]reminders.Item, error)
+	List(ctx context.Context, caseID, citizenID string) ([]listing.Item, error)
 }
 
 // listReminders answers GET /v1/reminders?case_id=|citizen_id= (clerk):
@@ -27,7 +27,7 @@ func (s *Server) listReminders(w http.ResponseWriter, r *http.Request) {
 	if !s.waitMinPosition(w, r) {
 		return
 	}
-	items := []reminders.Item{}
+	items := []listing.Item{}
 	if s.reminders != nil {
 		var err error
 		if items, err = s.reminders.List(r.Context(), caseID, citizenID); err != nil {
@@ -48,7 +48,7 @@ func (s *Server) listReminders(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		items = slices.DeleteFunc(items, func(it reminders.Item) bool { return !id.Sees(it.Office) })
+		items = slices.DeleteFunc(items, func(it listing.Item) bool { return !id.Sees(it.Office) })
 	}
 	seen := map[string]bool{}
 	for _, it := range items {

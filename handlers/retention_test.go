@@ -107,11 +107,7 @@ func (s *stack) openCaseAt(situation, office, citizen string) (string, int64) {
 // head is the position of the log's last event, for min_position.
 func (s *stack) head() string {
 	s.t.Helper()
-	var n int64
-	if err := s.db.SQL.QueryRow(`SELECT MAX(position) FROM events`).Scan(&n); err != nil {
-		s.t.Fatal(err)
-	}
-	return fmt.Sprint(n)
+	return fmt.Sprint(testdb.Head(s.t, s.db).Position)
 }
 
 func refsOf(items any) []string {

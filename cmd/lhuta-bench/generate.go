@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,20 +42,9 @@ const (
 		"," + dashboardToken + "=dashboard:bench-dashboard"
 )
 
-// eventRow is one row of the events table, as the service would store it.
-type eventRow struct {
-	stream      string
-	version     int64
-	typ         string
-	data        []byte
-	recordedBy  string
-	recordedAt  time.Time
-	correlation string
-}
-
-// eventColumns are the columns the generator fills; position and (on
-// PostgreSQL) transaction_id take their defaults.
-var eventColumns = []string{"stream_id", "version", "type", "data", "recorded_by", "recorded_at", "correlation_id"}
+// eventRow is one event of the log, as the service would store it
+// (eventstore.DB.BulkInsert writes it).
+type eventRow = eventstore.Event
 
 // sampleCase is a generated case kept to query and to check the rebuilt read
 // models against: what the domain says the case is after its events.
@@ -160,7 +148,7 @@ func generate(ctx context.Context, db *eventstore.DB, n, offices int, seed uint6
 			return res, nil, ctx.Err()
 		}
 		t := time.Now()
-		if err := insertRows(ctx, db, c.rows); err != nil {
+		if err := db.BulkInsert(ctx, c.rows); err != nil {
 			return res, nil, fmt.Errorf("insert chunk %d: %w", k, err)
 		}
 		res.InsertSeconds += time.Since(t).Seconds()
@@ -210,49 +198,11 @@ func makeChunk(seed uint64, from, to, n, offices, every int) chunk {
 		for _, g := range gen {
 			if v < len(g.rows) {
 				c.rows = append(c.rows, g.rows[v])
-				c.byType[g.rows[v].typ]++
+				c.byType[g.rows[v].Type]++
 			}
 		}
 	}
 	return c
-}
-
-// insertRows appends generated rows to the events table in one bulk
-// operation: COPY on PostgreSQL, multi-row INSERTs in one transaction on SQLite.
-func insertRows(ctx context.Context, db *eventstore.DB, rows []eventRow) error {
-	if db.Dialect.Name == "postgres" {
-		n, err := db.CopyFrom(ctx, "events", eventColumns, len(rows), func(i int) ([]any, error) {
-			r := rows[i]
-			return []any{r.stream, r.version, r.typ, r.data, r.recordedBy, r.recordedAt, r.correlation}, nil
-		})
-		if err == nil && n != int64(len(rows)) {
-			err = fmt.Errorf("copied %d of %d rows", n, len(rows))
-		}
-		return err
-	}
-	const perStatement = 500
-	tx, err := db.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback() }()
-	for start := 0; start < len(rows); start += perStatement {
-		part := rows[start:min(len(rows), start+perStatement)]
-		var q strings.Builder
-		q.WriteString("INSERT INTO events (" + strings.Join(eventColumns, ", ") + ") VALUES ")
-		args := make([]any, 0, len(part)*len(eventColumns))
-		for i, r := range part {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, r.stream, r.version, r.typ, string(r.data), r.recordedBy, r.recordedAt, r.correlation)
-		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
 }
 
 // caseBuilder records a case's events through the domain, as the service
@@ -304,12 +254,12 @@ func (b *caseBuilder) record(typ cases.EventType, on calendar.Date, role cases.R
 	// Recorded during office hours on the fact's day, never before the case's previous event.
 	at := on.Time().Add(7*time.Hour + time.Duration(b.r.IntN(9*60))*time.Minute)
 	if len(b.rows) > 0 {
-		if prev := b.rows[len(b.rows)-1].recordedAt; !at.After(prev) {
+		if prev := b.rows[len(b.rows)-1].RecordedAt; !at.After(prev) {
 			at = prev.Add(time.Minute)
 		}
 	}
-	b.rows = append(b.rows, eventRow{stream: b.c.ID, version: version, typ: string(rec.Type), data: data, recordedBy: actor,
-		recordedAt: at, correlation: "bench-" + strconv.Itoa(b.index) + "-" + strconv.FormatInt(version, 10)})
+	b.rows = append(b.rows, eventRow{StreamID: b.c.ID, Version: version, Type: string(rec.Type), Data: data,
+		Metadata: eventstore.Metadata{RecordedBy: actor, RecordedAt: at, CorrelationID: "bench-" + strconv.Itoa(b.index) + "-" + strconv.FormatInt(version, 10)}})
 	return true
 }
 

@@ -134,11 +134,15 @@ func closedLoop(ctx context.Context, clients int, d time.Duration, op func(r *ra
 }
 
 func writesPhase(ctx context.Context, s *service, db *eventstore.DB, o options, out io.Writer) ([]WriteResult, error) {
-	insert, drop, err := baselineTable(ctx, db)
+	baseline, err := db.CreateBaselineLog(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("baseline table: %w", err)
+		return nil, err
 	}
-	defer drop()
+	defer func() { _ = baseline.Drop(context.Background()) }()
+	insert := func(ctx context.Context, row []byte) error {
+		return baseline.Insert(ctx, eventstore.Event{StreamID: uuid.NewString(), Version: 1, Type: string(cases.CaseOpenedType), Data: row,
+			Metadata: eventstore.Metadata{RecordedBy: clerkName, RecordedAt: time.Now().UTC(), CorrelationID: uuid.NewString()}})
+	}
 	// Event-sized rows: the CaseOpened data the domain makes of the same bodies.
 	pool := make([][]byte, 1000)
 	r := rand.New(rand.NewPCG(o.Seed, 0xBA5E))
@@ -205,50 +209,6 @@ func writesPhase(ctx context.Context, s *service, db *eventstore.DB, o options, 
 		results = append(results, res)
 	}
 	return results, nil
-}
-
-// baselineTable creates bench_events, a copy of the events table with the
-// same columns, constraints and indexes (and its own position sequence), and
-// returns a single-row autocommit INSERT into it, as the store's own append
-// is shaped, and a function that drops it.
-func baselineTable(ctx context.Context, db *eventstore.DB) (func(context.Context, []byte) error, func(), error) {
-	data := "$4"
-	if db.Dialect.Name == "postgres" {
-		data = "$4::jsonb"
-		for _, stmt := range []string{
-			`CREATE TABLE bench_events (LIKE events INCLUDING ALL)`,
-			`CREATE SEQUENCE bench_events_position_seq OWNED BY bench_events.position`,
-			`ALTER TABLE bench_events ALTER COLUMN position SET DEFAULT nextval('bench_events_position_seq')`,
-		} {
-			if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
-				return nil, nil, err
-			}
-		}
-	} else if err := copySQLiteSchema(ctx, db, "events", "bench_events"); err != nil {
-		return nil, nil, err
-	}
-	// A copy with the same rows: inserting into a table of millions of rows
-	// (indexes larger than the cache) costs more than into an empty one, and
-	// the service inserts into the full events table.
-	copyRows := []string{`INSERT INTO bench_events SELECT * FROM events`}
-	if db.Dialect.Name == "postgres" {
-		copyRows = append(copyRows, `SELECT setval('bench_events_position_seq', (SELECT COALESCE(MAX(position), 0) + 1 FROM bench_events))`,
-			`ANALYZE bench_events`)
-	}
-	for _, stmt := range copyRows {
-		if _, err := db.SQL.ExecContext(ctx, stmt); err != nil {
-			return nil, nil, err
-		}
-	}
-	q := `INSERT INTO bench_events (stream_id, version, type, data, recorded_by, recorded_at, correlation_id)
-		VALUES ($1, $2, $3, ` + data + `, $5, $6, $7) RETURNING position`
-	insert := func(ctx context.Context, row []byte) error {
-		var pos int64
-		return db.SQL.QueryRowContext(ctx, q, uuid.NewString(), 1, cases.CaseOpenedType, string(row), clerkName,
-			time.Now().UTC(), uuid.NewString()).Scan(&pos)
-	}
-	drop := func() { _, _ = db.SQL.ExecContext(context.Background(), `DROP TABLE bench_events`) }
-	return insert, drop, nil
 }
 
 // LagResult is the projection lag at a steady rate of commands: for each

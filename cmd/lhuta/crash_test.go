@@ -250,10 +250,6 @@ func TestCrashesLoseNoAnsweredWriteAndRecordNoneTwice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := db.SQL.Query(`SELECT correlation_id, stream_id, version, position FROM events`)
-			if err != nil {
-				t.Fatal(err)
-			}
 			type stored struct {
 				stream            string
 				version, position int64
@@ -261,17 +257,12 @@ func TestCrashesLoseNoAnsweredWriteAndRecordNoneTwice(t *testing.T) {
 			byRequest := map[string][]stored{}
 			streams := map[string]bool{}
 			var last int64
-			for rows.Next() {
-				var id string
-				var s stored
-				if err := rows.Scan(&id, &s.stream, &s.version, &s.position); err != nil {
-					t.Fatal(err)
-				}
-				byRequest[id] = append(byRequest[id], s)
+			for _, e := range testdb.StoredLog(t, db) {
+				s := stored{e.StreamID, e.Version, e.Position}
+				byRequest[e.CorrelationID] = append(byRequest[e.CorrelationID], s)
 				streams[s.stream] = true
 				last = max(last, s.position)
 			}
-			rows.Close()
 			db.Close()
 			unknown := 0
 			for id, o := range seen {

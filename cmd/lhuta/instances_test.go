@@ -247,20 +247,12 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 	}
 	defer db.Close()
 	stored := map[string][]keyedWrite{}
-	rows, err := db.SQL.Query(`SELECT correlation_id, version, position FROM events`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var last int64
-	for rows.Next() {
-		var w keyedWrite
-		if err := rows.Scan(&w.id, &w.version, &w.position); err != nil {
-			t.Fatal(err)
-		}
+	for _, e := range testdb.StoredLog(t, db) {
+		w := keyedWrite{id: e.CorrelationID, version: e.Version, position: e.Position}
 		stored[w.id] = append(stored[w.id], w)
 		last = max(last, w.position)
 	}
-	rows.Close()
 	accepted, conflicts := 0, 0
 	for _, a := range answers {
 		got := stored[a.id]

@@ -74,11 +74,11 @@ func openPayerNamed(t *testing.T, repo *caserepo.Repository, ctx cases.Context, 
 
 func countEvents(t *testing.T, db *eventstore.DB) int {
 	t.Helper()
-	var n int
-	if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM events`).Scan(&n); err != nil {
+	n, err := db.Store().CountAfter(context.Background(), eventstore.Start)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return int(n)
 }
 
 // Importing the sample statement twice records its two matched payments

@@ -149,11 +149,7 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		done := make(chan struct{})
 		go func() { defer close(done); _ = p.Run(runCtx) }()
 		defer func() { stop(); <-done }()
-		var last int64
-		if err := db.SQL.QueryRow(`SELECT MAX(position) FROM events`).Scan(&last); err != nil {
-			t.Fatal(err)
-		}
-		if err := p.WaitFor(bg, last, 10*time.Second); err != nil {
+		if err := p.WaitFor(bg, testdb.Head(t, db).Position, 10*time.Second); err != nil {
 			t.Fatal(err)
 		}
 		stats := func() string {

@@ -28,34 +28,23 @@ func TestLogOrderGrowsInPublishOrderWherePositionsSwap(t *testing.T) {
 		burst(t, store, 1, 5) // one writer: no swaps but the test's own
 		swapped := 0
 		if db.Dialect.Name == eventstore.Postgres.Name {
-			insert := func(tx *sql.Tx) {
-				t.Helper()
-				if _, err := tx.ExecContext(ctx, `INSERT INTO events (stream_id, version, type, data, recorded_by, recorded_at, correlation_id)
-					VALUES ($1, 1, 'CaseOpened', '{"situation":"id_card_incident","office":"Praha 1","opened_on":"2026-04-01"}', 'alice', now(), 'swap')`,
-					uuid.NewString()); err != nil {
-					t.Fatal(err)
-				}
-			}
+			opened := eventstore.NewEvent{Type: "CaseOpened",
+				Data: []byte(`{"situation":"id_card_incident","office":"Praha 1","opened_on":"2026-04-01"}`)}
+			meta := eventstore.Metadata{RecordedBy: "alice", CorrelationID: "swap"}
 			for range 3 {
-				// a takes its transaction id first, b writes and commits first,
-				// then a writes: a's position is the later, its xid the earlier.
-				a, err := db.SQL.BeginTx(ctx, nil)
+				// a takes its transaction id first, b appends and commits
+				// meanwhile, then a writes: a's position is the later, its
+				// xid the earlier.
+				_, err := store.AppendWith(ctx, uuid.NewString(), 0, meta, func(ctx context.Context, a *sql.Tx) (eventstore.NewEvent, error) {
+					if _, err := a.ExecContext(ctx, `SELECT pg_current_xact_id()`); err != nil {
+						return eventstore.NewEvent{}, err
+					}
+					if _, err := store.Append(ctx, uuid.NewString(), 0, meta, opened); err != nil {
+						return eventstore.NewEvent{}, fmt.Errorf("b: %w", err)
+					}
+					return opened, nil
+				})
 				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := a.ExecContext(ctx, `SELECT pg_current_xact_id()`); err != nil {
-					t.Fatal(err)
-				}
-				b, err := db.SQL.BeginTx(ctx, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				insert(b)
-				if err := b.Commit(); err != nil {
-					t.Fatal(err)
-				}
-				insert(a)
-				if err := a.Commit(); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/lhuta/lhuta/internal/reminders/listing"
 )
 
 // deliverBatch is how many handed-over reminders one round of delivery reads.
@@ -112,4 +114,4 @@ func (s *Service) deliverOne(ctx context.Context, w waiting) error {
 }
 
 // ConsentGone is the last error of a reminder dropped at delivery.
-const ConsentGone = "the citizen's consent no longer holds: not sent"
+const ConsentGone = listing.ConsentGone

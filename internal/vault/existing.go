@@ -22,7 +22,7 @@ const sealPage = 500
 func (v *Vault) SealExisting(ctx context.Context) (int, error) {
 	n := 0
 	for after := int64(0); ; {
-		page, err := v.plaintextPage(ctx, after)
+		page, err := eventstore.StoredIn(v.db.SQL).Page(ctx, after, sealPage)
 		if err != nil {
 			return n, err
 		}
@@ -38,7 +38,7 @@ func (v *Vault) SealExisting(ctx context.Context) (int, error) {
 			if string(data) == string(e.Data) {
 				continue
 			}
-			if _, err := v.db.SQL.ExecContext(ctx, `UPDATE events SET data = $1 WHERE position = $2`, string(data), e.Position); err != nil {
+			if err := eventstore.StoredIn(v.db.SQL).Rewrite(ctx, e.Position, data); err != nil {
 				return n, fmt.Errorf("seal event %d: %w", e.Position, err)
 			}
 			n++
@@ -64,28 +64,6 @@ func (v *Vault) SealExistingOnce(ctx context.Context) (n int, ran bool, err erro
 	}
 	n, err = v.SealExisting(ctx)
 	return n, true, err
-}
-
-func (v *Vault) plaintextPage(ctx context.Context, after int64) ([]eventstore.Event, error) {
-	rows, err := v.db.SQL.QueryContext(ctx, `SELECT position, stream_id, type, data FROM events
-		WHERE position > $1 ORDER BY position LIMIT $2`, after, sealPage)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var page []eventstore.Event
-	for rows.Next() {
-		var (
-			e    eventstore.Event
-			data string
-		)
-		if err := rows.Scan(&e.Position, &e.StreamID, &e.Type, &data); err != nil {
-			return nil, err
-		}
-		e.Data = []byte(data)
-		page = append(page, e)
-	}
-	return page, rows.Err()
 }
 
 // Compact rewrites the database's files so that values overwritten or

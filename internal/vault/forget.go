@@ -106,44 +106,24 @@ func streamsOf(ctx context.Context, q querier, keyID string) ([]string, error) {
 // scrubStream replaces the values sealed with keyID in a stream's events by
 // cases.Forgotten: the ciphertext goes with the key.
 func scrubStream(ctx context.Context, tx *sql.Tx, streamID, keyID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT position, data FROM events WHERE stream_id = $1`, streamID)
+	stored := eventstore.StoredIn(tx)
+	events, err := stored.Stream(ctx, streamID)
 	if err != nil {
 		return err
 	}
-	type change struct {
-		position int64
-		data     []byte
-	}
-	var changes []change
-	for rows.Next() {
-		var (
-			position int64
-			data     string
-		)
-		if err := rows.Scan(&position, &data); err != nil {
-			_ = rows.Close()
-			return err
-		}
-		if !strings.Contains(data, prefix+keyID+":") {
+	for _, e := range events {
+		if !strings.Contains(string(e.Data), prefix+keyID+":") {
 			continue
 		}
-		doc, err := parse([]byte(data))
+		doc, err := parse(e.Data)
 		if err != nil {
-			_ = rows.Close()
 			return err
 		}
 		scrubbed, err := marshal(scrub(doc, keyID))
 		if err != nil {
-			_ = rows.Close()
 			return err
 		}
-		changes = append(changes, change{position, scrubbed})
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return err
-	}
-	for _, c := range changes {
-		if _, err := tx.ExecContext(ctx, `UPDATE events SET data = $1 WHERE position = $2`, string(c.data), c.position); err != nil {
+		if err := stored.Rewrite(ctx, e.Position, scrubbed); err != nil {
 			return err
 		}
 	}

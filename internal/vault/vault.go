@@ -81,10 +81,7 @@ func gcm(key []byte) (cipher.AEAD, error) {
 
 // conn is where the vault reads and writes its keys: the append's
 // transaction when it is called in one (eventstore.TxFrom), else the database.
-func (v *Vault) conn(ctx context.Context) interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-} {
+func (v *Vault) conn(ctx context.Context) eventstore.Queryer {
 	if tx, ok := eventstore.TxFrom(ctx); ok {
 		return tx
 	}
@@ -166,12 +163,11 @@ func (v *Vault) streamKey(ctx context.Context, streamID string, eventType cases.
 // legacyStreamKey is the key of a case opened before sealing (its
 // CaseOpened still in plaintext until lhuta seal-existing): its citizen's.
 func (v *Vault) legacyStreamKey(ctx context.Context, streamID string) (string, error) {
-	var data string
-	err := v.conn(ctx).QueryRowContext(ctx, `SELECT data FROM events WHERE stream_id = $1 AND version = 1`, streamID).Scan(&data)
+	data, err := eventstore.StoredIn(v.conn(ctx)).FirstData(ctx, streamID)
 	if err != nil {
-		return "", fmt.Errorf("the first event of case %s: %w", streamID, err)
+		return "", err
 	}
-	doc, err := parse([]byte(data))
+	doc, err := parse(data)
 	if err != nil {
 		return "", err
 	}

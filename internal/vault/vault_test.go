@@ -54,21 +54,13 @@ func sealedDB(t *testing.T, db *eventstore.DB) *vault.Vault {
 	return v
 }
 
-// rawEvents is the events table as stored, every column of every row.
+// rawEvents is the log as stored: the stream, type, data and recorder of
+// every event.
 func rawEvents(t *testing.T, db *eventstore.DB) string {
 	t.Helper()
-	rows, err := db.SQL.Query(`SELECT stream_id, type, data, recorded_by FROM events ORDER BY position`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var b strings.Builder
-	for rows.Next() {
-		var s, typ, data, by string
-		if err := rows.Scan(&s, &typ, &data, &by); err != nil {
-			t.Fatal(err)
-		}
-		b.WriteString(s + " " + typ + " " + data + " " + by + "\n")
+	for _, e := range testdb.StoredLog(t, db) {
+		b.WriteString(e.StreamID + " " + e.Type + " " + string(e.Data) + " " + e.RecordedBy + "\n")
 	}
 	return b.String()
 }
@@ -274,9 +266,10 @@ func readAtLeast(t *testing.T, s *eventstore.SQLStore, n int) []eventstore.Event
 // to another: a logical backup and its restore.
 func copyTables(t *testing.T, from, to *eventstore.DB) {
 	t.Helper()
+	if err := to.BulkInsert(context.Background(), testdb.StoredLog(t, from)); err != nil {
+		t.Fatal(err)
+	}
 	for _, q := range []struct{ sel, ins string }{
-		{`SELECT stream_id, version, type, data, recorded_by, recorded_at, correlation_id FROM events ORDER BY position`,
-			`INSERT INTO events (stream_id, version, type, data, recorded_by, recorded_at, correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`},
 		{`SELECT key_id, subject, wrapped, created_at FROM subject_keys`, `INSERT INTO subject_keys VALUES ($1, $2, $3, $4)`},
 		{`SELECT stream_id, key_id FROM stream_keys`, `INSERT INTO stream_keys VALUES ($1, $2)`},
 	} {
