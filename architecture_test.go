@@ -123,11 +123,7 @@ func TestSQLOnTheEventsTableIsFound(t *testing.T) {
 
 // sqlOnEventsAllowed are the files outside eventstore/ and migrations/ that
 // may still hold SQL on the events table, each with its reason.
-var sqlOnEventsAllowed = map[string]string{
-	// The lead moves the canary's head to the store's API and removes this
-	// exception (it was being changed on another branch when the rule came).
-	"cmd/lhuta/canary_test.go": "being changed on another branch",
-}
+var sqlOnEventsAllowed = map[string]string{}
 
 // Only the store touches the log's table: everything else appends and reads
 // through eventstore's API (the Store, Stored for the Sealer, BulkInsert and

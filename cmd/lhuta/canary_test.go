@@ -224,10 +224,7 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	// Every write is in the read models before they are compared.
 	{
 		db := openTestDB(t, backend, dir, dbURL)
-		var head int64
-		if err := db.SQL.QueryRow(`SELECT MAX(position) FROM events`).Scan(&head); err != nil {
-			t.Fatal(err)
-		}
+		head := testdb.Head(t, db).Position
 		db.Close()
 		must(send(client, "GET", fmt.Sprintf("%s/v1/obligations?limit=1&min_position=%d", base, head), "clerk-token", nil, ""), 200, "wait for the read models")
 	}
