@@ -49,6 +49,8 @@ type Vault struct {
 
 	mu   sync.Mutex
 	keys map[string]cipher.AEAD
+	// streams are stream_keys rows read before (rememberStream).
+	streams map[string]string
 	// tombstones is the file of destroyed keys (KeepTombstonesIn).
 	tombstones string
 	// fingerprint identifies the KEK in kek_check (CheckKEK).
@@ -68,7 +70,7 @@ func New(db *eventstore.DB, kek []byte) (*Vault, error) {
 	// from the KEK, so that the table names nobody without the KEK.
 	m := hmac.New(sha256.New, kek)
 	m.Write([]byte("lhuta subject names"))
-	return &Vault{db: db, wrap: wrap, mac: m.Sum(nil), keys: map[string]cipher.AEAD{}, fingerprint: fingerprintOf(kek)}, nil
+	return &Vault{db: db, wrap: wrap, mac: m.Sum(nil), keys: map[string]cipher.AEAD{}, streams: map[string]string{}, fingerprint: fingerprintOf(kek)}, nil
 }
 
 func gcm(key []byte) (cipher.AEAD, error) {
@@ -150,14 +152,38 @@ func seal(aead cipher.AEAD, keyID, path string, plain []byte) string {
 // case), else the key recorded for the stream.
 func (v *Vault) streamKey(ctx context.Context, streamID string, eventType cases.EventType, doc map[string]any) (string, error) {
 	if eventType != cases.CaseOpenedType {
-		var keyID string
+		v.mu.Lock()
+		keyID, ok := v.streams[streamID]
+		v.mu.Unlock()
+		if ok {
+			return keyID, nil
+		}
 		err := v.conn(ctx).QueryRowContext(ctx, `SELECT key_id FROM stream_keys WHERE stream_id = $1`, streamID).Scan(&keyID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return v.legacyStreamKey(ctx, streamID)
 		}
+		if _, inTx := eventstore.TxFrom(ctx); err == nil && !inTx {
+			v.rememberStream(streamID, keyID)
+		}
 		return keyID, err
 	}
 	return v.openedStreamKey(ctx, streamID, doc)
+}
+
+// streamCache bounds the vault's memory of which key seals which stream.
+const streamCache = 100_000
+
+// rememberStream keeps a committed stream_keys row (read outside any
+// transaction, so it cannot be rolled back): the rows never change, a
+// forgetting keeps them, so the memory never goes stale; it is emptied when
+// full.
+func (v *Vault) rememberStream(streamID, keyID string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.streams) >= streamCache {
+		clear(v.streams)
+	}
+	v.streams[streamID] = keyID
 }
 
 // legacyStreamKey is the key of a case opened before sealing (its
