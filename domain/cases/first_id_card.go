@@ -33,31 +33,3 @@ func (e *CitizenTurned15) apply(c *Case) {
 	}
 	c.oblige(rulebook.For(e.BirthdayOn).ApplyForFirstCard(e.BirthdayOn))
 }
-
-// IDCardExpired: the citizen's card expired; a new one must be applied for
-// within 15 working days (seed 003, § 16a(1)(c)).
-type IDCardExpired struct {
-	ExpiredOn calendar.Date `json:"expired_on" fact:"required,past,public"`
-}
-
-func (e *IDCardExpired) check(*Case, Context, *check) {}
-
-func (e *IDCardExpired) apply(c *Case) {
-	c.trigger(IDCardExpiredType, e.ExpiredOn, fees.ReasonExpiry)
-	c.oblige(rulebook.For(e.ExpiredOn).ApplyForCardAfterExpiry(e.ExpiredOn))
-}
-
-// NameChanged: a decision changing the citizen's name took effect; a new
-// card must be applied for within 15 working days (seed 003, § 16a(1)(c)).
-type NameChanged struct {
-	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past,public"`
-}
-
-func (e *NameChanged) check(*Case, Context, *check) {}
-
-func (e *NameChanged) apply(c *Case) {
-	c.trigger(NameChangedType, e.DecisionEffectiveOn, fees.ReasonNameChange)
-	law := rulebook.For(e.DecisionEffectiveOn)
-	c.oblige(law.ApplyForCardAfterNameChange(e.DecisionEffectiveOn))
-	c.oldCardExpires(law, e.DecisionEffectiveOn, "change of name")
-}

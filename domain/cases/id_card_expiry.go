@@ -1,0 +1,20 @@
+package cases
+
+import (
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/rulebook"
+)
+
+// IDCardExpired: the citizen's card expired; a new one must be applied for
+// within 15 working days (seed 003, § 16a(1)(c)).
+type IDCardExpired struct {
+	ExpiredOn calendar.Date `json:"expired_on" fact:"required,past,public"`
+}
+
+func (e *IDCardExpired) check(*Case, Context, *check) {}
+
+func (e *IDCardExpired) apply(c *Case) {
+	c.trigger(IDCardExpiredType, e.ExpiredOn, fees.ReasonExpiry)
+	c.oblige(rulebook.For(e.ExpiredOn).ApplyForCardAfterExpiry(e.ExpiredOn))
+}

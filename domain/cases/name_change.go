@@ -1,0 +1,22 @@
+package cases
+
+import (
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/fees"
+	"github.com/lhuta/lhuta/domain/rulebook"
+)
+
+// NameChanged: a decision changing the citizen's name took effect; a new
+// card must be applied for within 15 working days (seed 003, § 16a(1)(c)).
+type NameChanged struct {
+	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past,public"`
+}
+
+func (e *NameChanged) check(*Case, Context, *check) {}
+
+func (e *NameChanged) apply(c *Case) {
+	c.trigger(NameChangedType, e.DecisionEffectiveOn, fees.ReasonNameChange)
+	law := rulebook.For(e.DecisionEffectiveOn)
+	c.oblige(law.ApplyForCardAfterNameChange(e.DecisionEffectiveOn))
+	c.oldCardExpires(law, e.DecisionEffectiveOn, "change of name")
+}
