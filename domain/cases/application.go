@@ -10,6 +10,23 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
+// The application for a document and its collection; every situation
+// takes them.
+const (
+	ApplicationFiledType       EventType = "ApplicationFiled"
+	DocumentReadyType          EventType = "DocumentReady"
+	CollectionReminderSentType EventType = "CollectionReminderSent"
+	DocumentCollectedType      EventType = "DocumentCollected"
+)
+
+// applicationEvents declares them (docs/events.md).
+var applicationEvents = []eventDecl{
+	{typ: ApplicationFiledType, label: "Podání žádosti o doklad", new: newFact[ApplicationFiled]},
+	{typ: DocumentReadyType, label: "Doklad připraven k vydání", new: newFact[DocumentReady]},
+	{typ: CollectionReminderSentType, label: "Výzva k převzetí dokladu", new: newFact[CollectionReminderSent]},
+	{typ: DocumentCollectedType, label: "Převzetí dokladu", new: newFact[DocumentCollected]},
+}
+
 // application is the document applied for, from filing to collection.
 type application struct {
 	document      domain.Document

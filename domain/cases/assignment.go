@@ -5,6 +5,21 @@ import (
 	"strings"
 )
 
+// Who works on the case, which every situation takes, and the case's
+// reference, which the service records.
+const (
+	CaseAssignedType          EventType = "CaseAssigned"
+	CaseUnassignedType        EventType = "CaseUnassigned"
+	CaseReferenceAssignedType EventType = "CaseReferenceAssigned"
+)
+
+// assignmentEvents declares them (docs/events.md).
+var assignmentEvents = []eventDecl{
+	{typ: CaseAssignedType, label: "Přidělení případu", new: newFact[CaseAssigned], staff: true},
+	{typ: CaseUnassignedType, label: "Zrušení přidělení případu", new: newFact[CaseUnassigned], staff: true},
+	{typ: CaseReferenceAssignedType, label: "Přidělení spisové značky", new: newFact[CaseReferenceAssigned], system: true},
+}
+
 // CaseAssigned: the case was given to a staff member to work on (a
 // worklist, GET /v1/worklist); it replaces an earlier assignment.
 type CaseAssigned struct {

@@ -12,6 +12,15 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 )
 
+// CitizenCorrectedType: a correction of the citizen's identity; every
+// situation takes it.
+const CitizenCorrectedType EventType = "CitizenCorrected"
+
+// citizenEvents declares them (docs/events.md).
+var citizenEvents = []eventDecl{
+	{typ: CitizenCorrectedType, label: "Oprava údajů občana", new: newFact[CitizenCorrected]},
+}
+
 // checkBirthNumber refuses a birth number that fails its check (docs/LAW.md
 // §10) or names another birth date than the citizen's.
 func checkBirthNumber(chk *check, c Citizen) {

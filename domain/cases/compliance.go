@@ -5,6 +5,21 @@ import (
 	"github.com/lhuta/lhuta/domain/money"
 )
 
+// The compliance officer's decisions and closing the case; every situation
+// takes them.
+const (
+	ObligationExcusedType EventType = "ObligationExcused"
+	FlagReviewedType      EventType = "FlagReviewed"
+	CaseClosedType        EventType = "CaseClosed"
+)
+
+// complianceEvents declares them (docs/events.md).
+var complianceEvents = []eventDecl{
+	{typ: ObligationExcusedType, label: "Prominutí povinnosti (překážka těžko překonatelná)", new: newFact[ObligationExcused], officer: true},
+	{typ: FlagReviewedType, label: "Rozhodnutí o podezření z přestupku", new: newFact[FlagReviewed], officer: true},
+	{typ: CaseClosedType, label: "Uzavření případu", new: newFact[CaseClosed]},
+}
+
 // ObligationExcused: a compliance officer excused an obligation (a
 // hard-to-overcome obstacle, limited legal capacity…); it raises no flag.
 // The excuse is a fact about the past (docs/LAW.md §5.4): its valid time is

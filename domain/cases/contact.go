@@ -6,6 +6,18 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 )
 
+// Consent to reminders by e-mail (docs/LAW.md §5.4); every situation takes them.
+const (
+	ContactConsentGivenType     EventType = "ContactConsentGiven"
+	ContactConsentWithdrawnType EventType = "ContactConsentWithdrawn"
+)
+
+// contactEvents declares them (docs/events.md).
+var contactEvents = []eventDecl{
+	{typ: ContactConsentGivenType, label: "Souhlas se zasíláním připomínek e-mailem", new: newFact[ContactConsentGiven]},
+	{typ: ContactConsentWithdrawnType, label: "Odvolání souhlasu se zasíláním připomínek", new: newFact[ContactConsentWithdrawn]},
+}
+
 // ContactConsentGiven: the citizen agreed, at the counter or in the portal,
 // to be reminded by e-mail of their deadlines and payments (docs/LAW.md
 // §5.4: a reminder is an office service, not law). The consent is the

@@ -6,6 +6,17 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
+// FirstIDCard: a first identity card at 15 (docs/LAW.md §5.4).
+const FirstIDCard Situation = "first_id_card"
+
+// CitizenTurned15Type is the one event only a first_id_card case takes.
+const CitizenTurned15Type EventType = "CitizenTurned15"
+
+// firstIDCard declares the situation and its events (docs/events.md).
+var firstIDCard = situationDecl{FirstIDCard, "První občanský průkaz (15 let)", []eventDecl{
+	{typ: CitizenTurned15Type, label: "Dovršení 15 let", new: newFact[CitizenTurned15], trigger: true},
+}}
+
 // CitizenTurned15: the citizen turned 15 and must apply for a first card
 // within 30 days (seed 003, § 16a(1)(l)). Only a citizen with permanent
 // residence in the Czech Republic must have a card (seed 003: "Občanský

@@ -7,6 +7,25 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
+// IDCardIncident: a card lost, stolen, damaged or destroyed (docs/LAW.md §5.1).
+const IDCardIncident Situation = "id_card_incident"
+
+// Events only an id_card_incident case takes.
+const (
+	IncidentReportedType   EventType = "IncidentReported"
+	OldCardFoundType       EventType = "OldCardFound"
+	OldCardSurrenderedType EventType = "OldCardSurrendered"
+	LostCardUsedType       EventType = "LostCardUsed"
+)
+
+// idCardIncident declares the situation and its events (docs/events.md).
+var idCardIncident = situationDecl{IDCardIncident, "Ztráta, odcizení, poškození nebo zničení OP", []eventDecl{
+	{typ: IncidentReportedType, label: "Ohlášení ztráty, odcizení, poškození nebo zničení OP", new: newFact[IncidentReported], trigger: true},
+	{typ: OldCardFoundType, label: "Nalezení ztraceného OP", new: newFact[OldCardFound]},
+	{typ: OldCardSurrenderedType, label: "Odevzdání nalezeného OP", new: newFact[OldCardSurrendered]},
+	{typ: LostCardUsedType, label: "Použití OP ohlášeného jako ztracený", new: newFact[LostCardUsed]},
+}}
+
 // IncidentKind is what happened to an identity card (docs/LAW.md §5.1).
 type IncidentKind string
 

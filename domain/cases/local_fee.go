@@ -14,6 +14,31 @@ import (
 // (docs/LAW.md §9; seeds 000, 004): a case per payer and municipality.
 const LocalFee Situation = "local_fee"
 
+// Events only a local_fee case takes.
+const (
+	LocalFeeLiabilityAroseType   EventType = "LocalFeeLiabilityArose"
+	LocalFeeLiabilityEndedType   EventType = "LocalFeeLiabilityEnded"
+	LocalFeeExemptionGrantedType EventType = "LocalFeeExemptionGranted"
+	LocalFeeIncreasedType        EventType = "LocalFeeIncreased"
+)
+
+// localFee declares the situation and its events (docs/events.md).
+var localFee = situationDecl{LocalFee, "Místní poplatek", []eventDecl{
+	{typ: LocalFeeLiabilityAroseType, label: "Vznik poplatkové povinnosti", new: newFact[LocalFeeLiabilityArose]},
+	{typ: LocalFeeLiabilityEndedType, label: "Zánik poplatkové povinnosti", new: newFact[LocalFeeLiabilityEnded]},
+	{typ: LocalFeeExemptionGrantedType, label: "Osvobození od poplatku", new: newFact[LocalFeeExemptionGranted]},
+	{typ: LocalFeeIncreasedType, label: "Zvýšení neuhrazeného poplatku (§ 11 zákona o místních poplatcích)", new: newFact[LocalFeeIncreased], officer: true},
+}}
+
+// PaymentReceivedType: a payment received (docs/LAW.md §9); every situation
+// takes it.
+const PaymentReceivedType EventType = "PaymentReceived"
+
+// paymentEvents declares it (docs/events.md).
+var paymentEvents = []eventDecl{
+	{typ: PaymentReceivedType, label: "Přijatá platba", new: newFact[PaymentReceived]},
+}
+
 // Liability is a period in which a payer owes a local fee. For the dog fee
 // it is a group of dogs that arose (and end) together: a holder's further
 // dog is a further Liability, and ending some of a group's dogs splits it.

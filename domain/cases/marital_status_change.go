@@ -6,6 +6,17 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
+// MaritalStatusChange: a change of marital status (docs/LAW.md §5.3).
+const MaritalStatusChange Situation = "marital_status_change"
+
+// MaritalStatusChangedType is the one event only a marital_status_change case takes.
+const MaritalStatusChangedType EventType = "MaritalStatusChanged"
+
+// maritalStatusChange declares the situation and its events (docs/events.md).
+var maritalStatusChange = situationDecl{MaritalStatusChange, "Změna rodinného stavu", []eventDecl{
+	{typ: MaritalStatusChangedType, label: "Změna rodinného stavu", new: newFact[MaritalStatusChanged], trigger: true},
+}}
+
 // MaritalChange is a change of marital status (docs/LAW.md §5.3).
 type MaritalChange string
 

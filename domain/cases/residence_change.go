@@ -6,6 +6,25 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
+// ResidenceChange: a change of permanent residence (docs/LAW.md §5.2).
+const ResidenceChange Situation = "residence_change"
+
+// Events only a residence_change case takes.
+const (
+	ResidenceChangeReportedType  EventType = "ResidenceChangeReported"
+	ResidenceRecordCancelledType EventType = "ResidenceRecordCancelled"
+	PermanentResidenceEndedType  EventType = "PermanentResidenceEnded"
+	IDCardSurrenderedType        EventType = "IDCardSurrendered"
+)
+
+// residenceChange declares the situation and its events (docs/events.md).
+var residenceChange = situationDecl{ResidenceChange, "Změna trvalého pobytu", []eventDecl{
+	{typ: ResidenceChangeReportedType, label: "Ohlášení změny trvalého pobytu", new: newFact[ResidenceChangeReported], trigger: true},
+	{typ: ResidenceRecordCancelledType, label: "Zrušení údaje o místě trvalého pobytu", new: newFact[ResidenceRecordCancelled], trigger: true},
+	{typ: PermanentResidenceEndedType, label: "Ukončení trvalého pobytu v ČR", new: newFact[PermanentResidenceEnded], trigger: true},
+	{typ: IDCardSurrenderedType, label: "Odevzdání OP", new: newFact[IDCardSurrendered]},
+}}
+
 // ResidenceChangeReported: the citizen reported a change of permanent
 // residence at the registration office (seeds 003, 004), for a fee of 50 Kč
 // (none under 15). They must apply for a new card within 15 working days;

@@ -2,13 +2,30 @@ package cases
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/domain/retention"
 )
+
+// Retention and disposal (docs/RETENTION.md): a records officer's legal
+// holds, which every situation takes, and the schedule and the disposal,
+// which the service records.
+const (
+	RetentionScheduledType    EventType = "RetentionScheduled"
+	RetentionHoldPlacedType   EventType = "RetentionHoldPlaced"
+	RetentionHoldReleasedType EventType = "RetentionHoldReleased"
+	CaseDisposedType          EventType = "CaseDisposed"
+)
+
+// retentionEvents declares them (docs/events.md).
+var retentionEvents = []eventDecl{
+	{typ: RetentionScheduledType, label: "Stanovení skartační lhůty", new: newFact[RetentionScheduled], system: true},
+	{typ: RetentionHoldPlacedType, label: "Pozastavení skartace (právní blokace)", new: newFact[RetentionHoldPlaced], records: true},
+	{typ: RetentionHoldReleasedType, label: "Zrušení pozastavení skartace", new: newFact[RetentionHoldReleased], records: true},
+	{typ: CaseDisposedType, label: "Vyřazení ve skartačním řízení", new: newFact[CaseDisposed], system: true},
+}
 
 // Retention and disposal of a case (zákon 499/2004 Sb.; docs/RETENTION.md).
 // The office's rules (retention.Rules) say for each situation the mark, the
@@ -247,8 +264,6 @@ func (c *Case) Dispose(a DisposalApproval, asOf calendar.Date, ctx Context) (Rec
 		DecidedOn: a.DecidedOn, Disposition: d}}, nil
 }
 
-// retentionEvents are the records officer's events every situation takes.
-var retentionEvents = []EventType{RetentionHoldPlacedType, RetentionHoldReleasedType}
-
-// RecordsOfficerEvent reports whether an event type is a records officer's to record.
-func RecordsOfficerEvent(t EventType) bool { return slices.Contains(retentionEvents, t) }
+// RecordsOfficerEvent reports whether an event type is a records officer's
+// to record (declared records: true, retentionEvents).
+func RecordsOfficerEvent(t EventType) bool { return reg.events[t].records }
