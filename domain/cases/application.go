@@ -80,7 +80,7 @@ func (*ApplicationFiled) enums() map[string][]string {
 		"filing_office": offices, "pickup_office": offices}
 }
 
-func (e *ApplicationFiled) check(c *Case, _ Context, chk *check) {
+func (e *ApplicationFiled) decide(c *Case, _ Context, chk *check) {
 	if len(chk.invalid) > 0 {
 		return
 	}
@@ -129,7 +129,7 @@ func (c *Case) feeApplication(e *ApplicationFiled, age int) fees.Application {
 	return a
 }
 
-func (e *ApplicationFiled) apply(c *Case) {
+func (e *ApplicationFiled) evolve(c *Case) {
 	if e.Document.IsIDCard() && e.Document != domain.IDCardTemporary {
 		c.cardAppliedOn = e.FiledOn
 		c.fulfil(rulebook.ObligationApplyForIDCard, e.FiledOn)
@@ -167,7 +167,7 @@ type DocumentReady struct {
 	ReadyOn calendar.Date `json:"ready_on" fact:"required,past,public"`
 }
 
-func (e *DocumentReady) check(c *Case, _ Context, chk *check) {
+func (e *DocumentReady) decide(c *Case, _ Context, chk *check) {
 	a := c.pendingApplication()
 	switch {
 	case a == nil:
@@ -179,7 +179,7 @@ func (e *DocumentReady) check(c *Case, _ Context, chk *check) {
 	}
 }
 
-func (e *DocumentReady) apply(c *Case) {
+func (e *DocumentReady) evolve(c *Case) {
 	c.application.readyOn = e.ReadyOn
 	c.SLA[c.application.sla].ReadyOn = e.ReadyOn
 }
@@ -192,7 +192,7 @@ type CollectionReminderSent struct {
 	CollectBy calendar.Date `json:"collect_by" fact:"required,public"`
 }
 
-func (e *CollectionReminderSent) check(c *Case, _ Context, chk *check) {
+func (e *CollectionReminderSent) decide(c *Case, _ Context, chk *check) {
 	a := c.pendingApplication()
 	if a == nil || a.readyOn.IsZero() {
 		chk.refuse("sent_on", "no document is ready and waiting to be collected")
@@ -202,7 +202,7 @@ func (e *CollectionReminderSent) check(c *Case, _ Context, chk *check) {
 	notBefore(chk, "collect_by", e.CollectBy, e.SentOn, "the reminder was sent")
 }
 
-func (e *CollectionReminderSent) apply(c *Case) {
+func (e *CollectionReminderSent) evolve(c *Case) {
 	a := c.application
 	a.reminders++
 	a.lastCollectBy = e.CollectBy
@@ -229,7 +229,7 @@ type DocumentCollected struct {
 // The document is not handed over while the collection part of its fee is
 // unpaid where the office accepts fees by transfer (zákon 634/2004 Sb.
 // § 5(2), docs/LAW.md §9): payments up to the day of collection count.
-func (e *DocumentCollected) check(c *Case, ctx Context, chk *check) {
+func (e *DocumentCollected) decide(c *Case, ctx Context, chk *check) {
 	a := c.pendingApplication()
 	if a == nil || a.readyOn.IsZero() {
 		chk.refuse("collected_on", "the document is not ready yet (record DocumentReady first)")
@@ -244,7 +244,7 @@ func (e *DocumentCollected) check(c *Case, ctx Context, chk *check) {
 	}
 }
 
-func (e *DocumentCollected) apply(c *Case) {
+func (e *DocumentCollected) evolve(c *Case) {
 	a := c.application
 	a.collectedOn = e.CollectedOn
 	if a.notCollectedFlag != "" && !e.CollectedOn.After(a.lastCollectBy) {

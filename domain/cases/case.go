@@ -128,12 +128,13 @@ type Case struct {
 // Closed reports whether the case was closed.
 func (c *Case) Closed() bool { return !c.ClosedOn.IsZero() }
 
-// fact is one kind of event recorded on a case.
+// fact is one kind of event recorded on a case: a decide/evolve pair.
 type fact interface {
-	// check validates the decoded fact against the case's state.
-	check(c *Case, ctx Context, chk *check)
-	// apply folds the fact into the case's state.
-	apply(c *Case)
+	// decide validates the decoded fact against the case's state (Record);
+	// it may fill in the fact's server fields.
+	decide(c *Case, ctx Context, chk *check)
+	// evolve folds the fact into the case's state (Replay).
+	evolve(c *Case)
 }
 
 // eventDecl declares one event type, in the file of its situation or group
@@ -376,7 +377,7 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 	decode(data, f, &chk, ctx.Today, c.Citizen.BirthDate)
 	if len(chk.invalid) == 0 {
 		checkEnums(f, &chk)
-		f.check(c, ctx, &chk)
+		f.decide(c, ctx, &chk)
 	}
 	// A closed case or a repeated trigger is the one thing to say about an
 	// otherwise well-formed fact.
@@ -419,7 +420,7 @@ func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error
 	if err := json.Unmarshal(data, f); err != nil {
 		return fmt.Errorf("read %s: %w", eventType, err)
 	}
-	f.apply(c)
+	f.evolve(c)
 	if kind.trigger {
 		c.reprice()
 	}

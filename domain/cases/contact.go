@@ -32,7 +32,7 @@ type ContactConsentGiven struct {
 // maxEmail is the longest address SMTP carries (RFC 5321 §4.5.3.1.3).
 const maxEmail = 254
 
-func (e *ContactConsentGiven) check(_ *Case, _ Context, chk *check) {
+func (e *ContactConsentGiven) decide(_ *Case, _ Context, chk *check) {
 	addr, err := mail.ParseAddress(e.Email)
 	switch {
 	case len(e.Email) > maxEmail:
@@ -42,9 +42,9 @@ func (e *ContactConsentGiven) check(_ *Case, _ Context, chk *check) {
 	}
 }
 
-// apply changes nothing on the case: the consent is the citizen's at the
+// evolve changes nothing on the case: the consent is the citizen's at the
 // office; the projection keeps it per office and citizen (consent_view).
-func (e *ContactConsentGiven) apply(*Case) {}
+func (e *ContactConsentGiven) evolve(*Case) {}
 
 // ContactConsentWithdrawn: the citizen no longer wants reminders from this
 // office; nothing more is sent to them from the moment it is recorded.
@@ -54,10 +54,10 @@ type ContactConsentWithdrawn struct {
 	WithdrawnOn calendar.Date `json:"withdrawn_on,omitzero" fact:"past,public"`
 }
 
-func (e *ContactConsentWithdrawn) check(_ *Case, ctx Context, _ *check) {
+func (e *ContactConsentWithdrawn) decide(_ *Case, ctx Context, _ *check) {
 	if e.WithdrawnOn.IsZero() {
 		e.WithdrawnOn = ctx.Today
 	}
 }
 
-func (e *ContactConsentWithdrawn) apply(*Case) {}
+func (e *ContactConsentWithdrawn) evolve(*Case) {}

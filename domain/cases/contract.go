@@ -34,7 +34,7 @@ type Field struct {
 }
 
 // enumerated is a fact with fields that take one of a closed set of values:
-// Record refuses any other before the fact's own check, and Contract lists
+// Record refuses any other before the fact's own decide, and Contract lists
 // the sets, so that a form, the OpenAPI document and the check read one list.
 type enumerated interface {
 	enums() map[string][]string

@@ -28,7 +28,7 @@ type CitizenTurned15 struct {
 	PermanentResidenceInCZ *bool `json:"permanent_residence_in_cz,omitempty" fact:"public"`
 }
 
-func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
+func (e *CitizenTurned15) decide(c *Case, _ Context, chk *check) {
 	// One age rule (docs/LAW.md §3): born on 29 Feb, 15 on 28 Feb of a
 	// common year, the day the fee of the first card also counts 15 from.
 	if want := c.Citizen.BirthDate.AddYears(15); e.BirthdayOn != want {
@@ -36,7 +36,7 @@ func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
 	}
 }
 
-func (e *CitizenTurned15) apply(c *Case) {
+func (e *CitizenTurned15) evolve(c *Case) {
 	c.trigger(CitizenTurned15Type, e.BirthdayOn, fees.ReasonFirstCard)
 	if e.PermanentResidenceInCZ != nil && !*e.PermanentResidenceInCZ {
 		c.noPermanentResidence = true

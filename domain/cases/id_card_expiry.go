@@ -23,9 +23,9 @@ type IDCardExpired struct {
 	ExpiredOn calendar.Date `json:"expired_on" fact:"required,past,public"`
 }
 
-func (e *IDCardExpired) check(*Case, Context, *check) {}
+func (e *IDCardExpired) decide(*Case, Context, *check) {}
 
-func (e *IDCardExpired) apply(c *Case) {
+func (e *IDCardExpired) evolve(c *Case) {
 	c.trigger(IDCardExpiredType, e.ExpiredOn, fees.ReasonExpiry)
 	c.oblige(rulebook.For(e.ExpiredOn).ApplyForCardAfterExpiry(e.ExpiredOn))
 }

@@ -57,7 +57,7 @@ func (*IncidentReported) enums() map[string][]string {
 		"reported_to": values(domain.MunicipalOffice, domain.RegistryOffice, domain.Police, domain.Embassy, domain.Ministry)}
 }
 
-func (e *IncidentReported) check(_ *Case, ctx Context, chk *check) {
+func (e *IncidentReported) decide(_ *Case, ctx Context, chk *check) {
 	e.ReviewThreshold = ctx.LossReportThreshold
 	if e.ReviewThreshold <= 0 {
 		e.ReviewThreshold = rulebook.DefaultLossReportThreshold
@@ -67,7 +67,7 @@ func (e *IncidentReported) check(_ *Case, ctx Context, chk *check) {
 	}
 }
 
-func (e *IncidentReported) apply(c *Case) {
+func (e *IncidentReported) evolve(c *Case) {
 	c.trigger(IncidentReportedType, e.ReportedOn, fees.Reason(e.Kind))
 	c.incident = e.Kind
 	law := rulebook.For(e.ReportedOn)
@@ -107,14 +107,14 @@ type OldCardFound struct {
 	FoundOn calendar.Date `json:"found_on" fact:"required,past,public"`
 }
 
-func (e *OldCardFound) check(c *Case, _ Context, chk *check) {
+func (e *OldCardFound) decide(c *Case, _ Context, chk *check) {
 	notBefore(chk, "found_on", e.FoundOn, c.cardWasLost(chk, "found_on"), "the loss was reported")
 	if c.pending(rulebook.ObligationSurrenderFoundCard) != nil {
 		chk.refuse("found_on", "the found card has not been surrendered yet")
 	}
 }
 
-func (e *OldCardFound) apply(c *Case) {
+func (e *OldCardFound) evolve(c *Case) {
 	c.oblige(rulebook.For(e.FoundOn).SurrenderFoundCard(e.FoundOn))
 }
 
@@ -123,7 +123,7 @@ type OldCardSurrendered struct {
 	SurrenderedOn calendar.Date `json:"surrendered_on" fact:"required,past,public"`
 }
 
-func (e *OldCardSurrendered) check(c *Case, _ Context, chk *check) {
+func (e *OldCardSurrendered) decide(c *Case, _ Context, chk *check) {
 	c.checkSurrender(chk, rulebook.ObligationSurrenderFoundCard, e.SurrenderedOn,
 		"no found card is waiting to be surrendered (record OldCardFound first)")
 }
@@ -139,7 +139,7 @@ func (c *Case) checkSurrender(chk *check, obligation string, on calendar.Date, n
 	notBefore(chk, "surrendered_on", on, o.TriggeredOn, "the duty to surrender the card arose")
 }
 
-func (e *OldCardSurrendered) apply(c *Case) {
+func (e *OldCardSurrendered) evolve(c *Case) {
 	c.fulfil(rulebook.ObligationSurrenderFoundCard, e.SurrenderedOn)
 }
 
@@ -149,10 +149,10 @@ type LostCardUsed struct {
 	UsedOn calendar.Date `json:"used_on" fact:"required,past,public"`
 }
 
-func (e *LostCardUsed) check(c *Case, _ Context, chk *check) {
+func (e *LostCardUsed) decide(c *Case, _ Context, chk *check) {
 	notBefore(chk, "used_on", e.UsedOn, c.cardWasLost(chk, "used_on"), "the loss was reported")
 }
 
-func (e *LostCardUsed) apply(c *Case) {
+func (e *LostCardUsed) evolve(c *Case) {
 	c.raise(rulebook.For(e.UsedOn).LostCardUsed(), e.UsedOn, "")
 }

@@ -51,7 +51,7 @@ func (*MaritalStatusChanged) enums() map[string][]string {
 		Widowed, MarriageVoid, PartnershipVoid, SpouseDeclaredDead)}
 }
 
-func (e *MaritalStatusChanged) check(_ *Case, _ Context, chk *check) {
+func (e *MaritalStatusChanged) decide(_ *Case, _ Context, chk *check) {
 	switch {
 	case e.SurnameChangedOn.IsZero():
 	case !*e.SurnameChanged:
@@ -61,7 +61,7 @@ func (e *MaritalStatusChanged) check(_ *Case, _ Context, chk *check) {
 	}
 }
 
-func (e *MaritalStatusChanged) apply(c *Case) {
+func (e *MaritalStatusChanged) evolve(c *Case) {
 	c.trigger(MaritalStatusChangedType, e.DocumentReceivedOn, fees.ReasonMaritalStatusChange)
 	law := rulebook.For(e.DocumentReceivedOn)
 	if duty, ok := law.ApplyForCardAfterMaritalChange(e.DocumentReceivedOn, *e.CardShowsMaritalStatus); ok {

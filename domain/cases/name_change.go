@@ -23,9 +23,9 @@ type NameChanged struct {
 	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past,public"`
 }
 
-func (e *NameChanged) check(*Case, Context, *check) {}
+func (e *NameChanged) decide(*Case, Context, *check) {}
 
-func (e *NameChanged) apply(c *Case) {
+func (e *NameChanged) evolve(c *Case) {
 	c.trigger(NameChangedType, e.DecisionEffectiveOn, fees.ReasonNameChange)
 	law := rulebook.For(e.DecisionEffectiveOn)
 	c.oblige(law.ApplyForCardAfterNameChange(e.DecisionEffectiveOn))
