@@ -15,6 +15,7 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/gdpr"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -356,36 +357,15 @@ func (s *Server) recordRead(r *http.Request, id Identity, caseID, route string) 
 	}
 }
 
-// purpose is why lhuta holds a citizen's data and on what legal basis
-// (GDPR čl. 13, 15 odst. 1 písm. a), c), d)).
-type purpose struct {
-	Purpose    string `json:"purpose"`
-	LegalBasis string `json:"legal_basis"`
-	Retention  string `json:"retention"`
-}
-
-// retentionNotConfigured is said where a retention rule would stand: lhuta
-// has none configured yet (API.md, "Retention and erasure").
-const retentionNotConfigured = "retention rules: not yet configured"
-
-var purposes = []purpose{
-	{"Evidence životních situací občana a povinností z nich plynoucích (občanské průkazy, cestovní pasy, trvalý pobyt)",
-		"čl. 6 odst. 1 písm. c) a e) GDPR; zákon 269/2021 Sb., o občanských průkazech; zákon 329/1999 Sb., o cestovních dokladech; zákon 133/2000 Sb., o evidenci obyvatel",
-		retentionNotConfigured},
-	{"Správa místních poplatků, pokut a správních poplatků a jejich plateb",
-		"čl. 6 odst. 1 písm. c) a e) GDPR; zákon 565/1990 Sb., o místních poplatcích; zákon 280/2009 Sb., daňový řád; zákon 634/2004 Sb., o správních poplatcích",
-		retentionNotConfigured},
-	{"Přístup občana na portál (přihlašovací údaje, propojení s identitou občana) a záznam o tom, kdo nahlížel do údajů",
-		"čl. 6 odst. 1 písm. e) GDPR; zákon 250/2017 Sb., o elektronické identifikaci; čl. 32 GDPR (záznamy o přístupu)",
-		retentionNotConfigured},
-}
+// retentionNotConfigured is said where a retention rule would stand.
+const retentionNotConfigured = gdpr.RetentionNotConfigured
 
 // export is GET /v1/me/export (GDPR čl. 15): all that lhuta holds about
 // the citizen.
 type export struct {
 	GeneratedAt time.Time                `json:"generated_at"`
 	Subject     meView                   `json:"subject"`
-	Purposes    []purpose                `json:"purposes"`
+	Purposes    []gdpr.Purpose           `json:"purposes"`
 	Cases       []projections.CaseView   `json:"cases"`
 	Events      map[string][]exportEvent `json:"events"`
 	Payments    []projections.LedgerItem `json:"payments"`
@@ -441,7 +421,7 @@ func (s *Server) myExport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	x := export{GeneratedAt: time.Now().UTC(), Subject: s.meOf(r, list, views), Purposes: purposes, Cases: views,
+	x := export{GeneratedAt: time.Now().UTC(), Subject: s.meOf(r, list, views), Purposes: gdpr.Purposes, Cases: views,
 		Events: map[string][]exportEvent{}, Retention: retentionNotConfigured, RetentionEnds: []retentionEnd{}, Source: StatePortal}
 	for _, v := range views {
 		events, err := s.repo.Events(r.Context(), v.ID)

@@ -37,6 +37,8 @@ import (
 // The document's text/csv is read as CSV; CSV for Czech Excel (Content-Type
 // text/csv; profile=excel) is CSV with semicolons after a UTF-8 BOM.
 func init() {
+	// The record of processing activities is Markdown: text.
+	openapi3filter.RegisterBodyDecoder("text/markdown", openapi3filter.RegisteredBodyDecoder("text/plain"))
 	openapi3filter.RegisterBodyDecoder("text/csv", func(body io.Reader, h http.Header, schema *openapi3.SchemaRef, enc openapi3filter.EncodingFn) (any, error) {
 		if !strings.Contains(h.Get("Content-Type"), "profile=excel") {
 			return openapi3filter.CsvBodyDecoder(body, h, schema, enc)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -121,10 +122,25 @@ type proposalRequest struct {
 
 func (s *Server) proposeDisposal(w http.ResponseWriter, r *http.Request) {
 	var req proposalRequest
-	if _, ok := decodeStrict(w, r, &req, `{"as_of": "YYYY-MM-DD" (optional, today by default), "office": string (optional)}`); !ok {
+	body, ok := decodeStrict(w, r, &req, `{"as_of": "YYYY-MM-DD" (optional, today by default), "office": string (optional)}`)
+	if !ok {
 		return
 	}
 	id := identity(r)
+	// A retry under the same Idempotency-Key answers the proposal it made.
+	key := s.request(r, body)
+	if key.Key != "" {
+		d, found, err := s.disposalOfKey(r.Context(), r, key)
+		if err != nil {
+			s.writeDisposalError(w, err)
+			return
+		}
+		if found {
+			w.Header().Set("Location", "/v1/disposals/"+d.ID)
+			writeJSON(w, http.StatusCreated, d)
+			return
+		}
+	}
 	asOf := s.today()
 	if req.AsOf != nil {
 		asOf = *req.AsOf
@@ -198,16 +214,65 @@ func (s *Server) proposeDisposal(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("no case of %s has a retention period that ended before %s and no legal hold", strings.Join(d.Offices, ", "), asOf)}}})
 		return
 	}
-	if err := s.saveDisposal(r.Context(), d); err != nil {
-		writeError(w, s.log, err)
+	err = s.saveDisposal(r.Context(), d, key)
+	if errors.Is(err, errKeyTaken) {
+		// A concurrent request under the same key made its proposal first.
+		var found bool
+		if d, found, err = s.disposalOfKey(r.Context(), r, key); err == nil && !found {
+			err = errKeyTaken
+		}
+	}
+	if err != nil {
+		s.writeDisposalError(w, err)
 		return
 	}
 	w.Header().Set("Location", "/v1/disposals/"+d.ID)
 	writeJSON(w, http.StatusCreated, d)
 }
 
-func (s *Server) saveDisposal(ctx context.Context, d Disposal) error {
+// errKeyTaken is an Idempotency-Key another request holds while it is valid.
+var errKeyTaken = errors.New("the Idempotency-Key is held by another request")
+
+// keyCutoff is the Unix second before which an Idempotency-Key was given
+// too long ago to answer any more.
+func (s *Server) keyCutoff() int64 { return time.Now().Add(-s.idempotencyTTL).Unix() }
+
+// disposalOfKey returns the proposal a request under the same
+// Idempotency-Key made, while the key is valid; the key on another request
+// is caserepo.ErrKeyReused.
+func (s *Server) disposalOfKey(ctx context.Context, r *http.Request, req caserepo.Request) (Disposal, bool, error) {
+	var hash, id string
+	err := s.db.QueryRowContext(ctx, `SELECT request_hash, disposal_id FROM disposal_requests WHERE actor = $1 AND idem_key = $2
+		AND recorded_unix >= $3`, req.Actor, req.Key, s.keyCutoff()).Scan(&hash, &id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Disposal{}, false, nil
+	case err != nil:
+		return Disposal{}, false, err
+	case hash != req.RequestHash:
+		return Disposal{}, false, fmt.Errorf("%w: the key was first sent with another proposal", caserepo.ErrKeyReused)
+	}
+	d, err := s.loadDisposal(ctx, r, id)
+	return d, err == nil, err
+}
+
+// saveDisposal keeps a proposal and, with an Idempotency-Key, the key
+// (errKeyTaken where another request holds it).
+func (s *Server) saveDisposal(ctx context.Context, d Disposal, req caserepo.Request) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+		if req.Key != "" {
+			res, err := tx.ExecContext(ctx, `INSERT INTO disposal_requests (actor, idem_key, request_hash, disposal_id, recorded_unix)
+				VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (actor, idem_key) DO UPDATE SET request_hash = excluded.request_hash, disposal_id = excluded.disposal_id,
+					recorded_unix = excluded.recorded_unix WHERE disposal_requests.recorded_unix < $6`,
+				req.Actor, req.Key, req.RequestHash, d.ID, time.Now().Unix(), s.keyCutoff())
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return cmp.Or(err, errKeyTaken)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO disposals (disposal_id, offices, as_of, proposed_by, proposed_at) VALUES ($1, $2, $3, $4, $5)`,
 			d.ID, strings.Join(d.Offices, ","), d.AsOf.String(), d.ProposedBy, d.ProposedAt); err != nil {
 			return err
@@ -286,6 +351,10 @@ func (s *Server) loadDisposal(ctx context.Context, r *http.Request, id string) (
 }
 
 func (s *Server) writeDisposalError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errKeyTaken) {
+		writeProblem(w, Problem{Type: "/problems/conflict", Status: http.StatusConflict, Detail: err.Error() + "; retry"})
+		return
+	}
 	if errors.Is(err, errNoDisposal) {
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such disposal"})
 		return

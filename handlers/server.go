@@ -23,6 +23,7 @@ import (
 	"github.com/lhuta/lhuta/internal/buildinfo"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/credits"
+	"github.com/lhuta/lhuta/internal/gdpr"
 	"github.com/lhuta/lhuta/internal/signin"
 	"github.com/lhuta/lhuta/projections"
 )
@@ -70,6 +71,10 @@ type Server struct {
 	forget func(ctx context.Context, citizenID string) error
 	// primary reads the read models of the primary database (not a replica).
 	primary *projections.Reader
+	// processing is what the record of processing activities says of this installation.
+	processing gdpr.Setup
+	// idempotencyTTL is how long an Idempotency-Key of a disposal answers.
+	idempotencyTTL time.Duration
 }
 
 // Config is what New needs.
@@ -123,11 +128,23 @@ type Config struct {
 	// no retained case (docs/RETENTION.md); nil: approvals that would forget
 	// someone fail and may be sent again once it is configured.
 	ForgetCitizen func(ctx context.Context, citizenID string) error
+	// Processing says which of the code's recipients this installation has
+	// configured, for the record of processing activities
+	// (GET /v1/processing-record); its offices default to Offices', its
+	// rules are Retention.
+	Processing gdpr.Setup
+	// IdempotencyTTL is how long an Idempotency-Key answers with its first
+	// answer (0: eventstore's default, 7 days); the case routes' store has its own.
+	IdempotencyTTL time.Duration
 }
 
 // DefaultMinPositionWait is how long a query with min_position waits for
 // the read models by default.
 const DefaultMinPositionWait = 5 * time.Second
+
+// DefaultIdempotencyTTL is how long an Idempotency-Key answers by default
+// (eventstore.DefaultKeyTTL, which handlers may not import).
+const DefaultIdempotencyTTL = 7 * 24 * time.Hour
 
 // DefaultDBTimeout is how long one request may wait for the database.
 const DefaultDBTimeout = 10 * time.Second
@@ -142,7 +159,8 @@ func New(c Config) *Server {
 		MinPositionWait: cmp.Or(c.MinPositionWait, DefaultMinPositionWait), dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
 		credits:   credits.New(c.DB),
 		reminders: c.Reminders, accessTokens: c.AccessTokens, knownOffices: c.KnownOffices,
-		portal: c.Portal, signIn: c.SignIn, retention: c.Retention, forget: c.ForgetCitizen}
+		portal: c.Portal, signIn: c.SignIn, retention: c.Retention, forget: c.ForgetCitizen,
+		processing: c.Processing, idempotencyTTL: cmp.Or(c.IdempotencyTTL, DefaultIdempotencyTTL)}
 	if c.DB != nil {
 		s.primary = projections.NewReader(c.DB).WithOffices(c.Offices)
 	}
@@ -223,6 +241,7 @@ func (s *Server) routes() []route {
 		{Rule{post, "/v1/disposals", records}, s.proposeDisposal},
 		{Rule{get, "/v1/disposals/{id}", records}, s.getDisposal},
 		{Rule{post, "/v1/disposals/{id}/approve", records}, s.approveDisposal},
+		{Rule{get, "/v1/processing-record", []cases.Role{cases.Admin, cases.RecordsOfficer}}, s.processingRecord},
 		{Rule{get, "/v1/me", citizen}, s.me},
 		{Rule{get, "/v1/me/obligations", citizen}, s.myObligations},
 		{Rule{get, "/v1/me/payments", citizen}, s.myPayments},

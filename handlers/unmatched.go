@@ -91,8 +91,13 @@ func (s *Server) assignCredit(w http.ResponseWriter, r *http.Request) {
 	if !s.creditError(w, err) {
 		return
 	}
-	s.pipeline.Nudge()
 	s.metrics.accepted.WithLabelValues(e.Type).Inc()
+	// A payment that settles a local-fee case schedules its retention, as
+	// one recorded through POST /v1/cases/{id}/events does.
+	if sch, ok, _ := s.scheduleRetentionAfter(r, req.CaseID); ok {
+		e.Position = sch.Position
+	}
+	s.pipeline.Nudge()
 	writeJSON(w, http.StatusCreated, assignedCredit{c, e.Version, e.Position})
 }
 

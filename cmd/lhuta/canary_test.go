@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,6 +29,7 @@ import (
 	"github.com/lhuta/lhuta/internal/erasure"
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/portal"
 )
 
 // The canary: a citizen whose every value is unique.
@@ -79,10 +83,13 @@ func getRaw(t *testing.T, url, token string, accept string) []byte {
 // unique values goes through every input (a case opened with an
 // Idempotency-Key and retried, events, a refused request, the search and a
 // read of the case, portal access, a bank statement import, the feed with
-// personal data, a CSV export); the case is closed and a backup is taken;
+// personal data, a CSV export), and signs in at the portal with the
+// counter's credentials, changes the password and reads their pages; the
+// case is closed and a backup is taken;
 // the retention period ends (the service runs on in 2028), a records
 // officer proposes the disposal and approves it with the archive's
-// decision, which forgets the citizen; then the scanner
+// decision, which forgets the citizen: the citizen's session answers as
+// signed out and signing in again fails; then the scanner
 // of verify-forgotten finds none of the values in any table, a fresh dump
 // (SQLite: the file, its WAL and a fresh backup), the JetStream stream, the
 // service's log or a fresh CSV, /v1/stats answers as before, and the backup
@@ -172,7 +179,12 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 		}
 	}
 	must(send(client, "GET", base+"/v1/citizens?q=Kan%C3%A1rek", "clerk-token", nil, ""), 200, "search")
-	must(send(client, "POST", base+"/v1/citizens/"+canaryID+"/portal-access", "clerk-token", nil, ""), 201, "portal access")
+	access := must(send(client, "POST", base+"/v1/citizens/"+canaryID+"/portal-access", "clerk-token", nil, ""), 201, "portal access").body
+	username, _ := access["username"].(string)
+	counterPassword, _ := access["password"].(string)
+	if username == "" || counterPassword == "" {
+		t.Fatalf("portal access: %v", access)
+	}
 
 	// The bank statement pays the year's fee with the case's variable symbol, from the canary's account name.
 	var vs string
@@ -220,7 +232,8 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 		must(send(client, "GET", fmt.Sprintf("%s/v1/obligations?limit=1&min_position=%d", base, head), "clerk-token", nil, ""), 200, "wait for the read models")
 	}
 
-	values := []string{canaryID, canaryName, canaryBorn, canaryNumber, canaryEmail, canaryHouse, vs}
+	// The portal's username names the citizen's account: it goes with it.
+	values := []string{canaryID, canaryName, canaryBorn, canaryNumber, canaryEmail, canaryHouse, vs, username}
 	needles := erasure.Needles(values)
 	last := must(send(client, "GET", base+"/v1/cases/"+caseID, "clerk-token", nil, ""), 200, "read the case")
 	if got := last.body["citizen"]; got == nil || !strings.Contains(fmt.Sprint(got), canaryName) {
@@ -234,6 +247,30 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	}
 	// The feed has published the canary's events, with personal data.
 	waitStream(t, js, natsServer, stream, needles, true)
+
+	// The citizen signs in at the portal with the counter's credentials,
+	// changes the password as the first sign-in demands, and reads their pages.
+	citizen := &portalBrowser{t: t, base: base, cookies: map[string]string{}}
+	if pg := citizen.signIn(username, counterPassword); pg.status != http.StatusSeeOther || pg.location != "/obcan/zmena-hesla" {
+		t.Fatalf("the first sign-in: %d → %q, want the password change\n%s", pg.status, pg.location, pg.body)
+	}
+	const portalPassword = "kanárek zpívá v kleci 58"
+	change := citizen.get("/obcan/zmena-hesla")
+	if pg := citizen.post("/obcan/zmena-hesla", url.Values{"csrf": {citizen.csrf(change)}, "current": {counterPassword},
+		"new": {portalPassword}, "again": {portalPassword}}); pg.status != http.StatusSeeOther || pg.location != "/obcan/" {
+		t.Fatalf("the password change: %d → %q\n%s", pg.status, pg.location, pg.body)
+	}
+	for _, path := range []string{"/obcan/", "/obcan/povinnosti", "/obcan/doklady", "/obcan/nahlizeni", "/obcan/moje-data"} {
+		if pg := citizen.get(path); pg.status != http.StatusOK {
+			t.Fatalf("the citizen's %s: %d → %q", path, pg.status, pg.location)
+		}
+	}
+	if pg := citizen.get("/obcan/moje-data.json"); pg.status != http.StatusOK || !strings.Contains(pg.body, canaryName) {
+		t.Fatalf("the citizen's export: %d\n%s", pg.status, pg.body)
+	}
+	if pg := citizen.get("/v1/me"); pg.status != http.StatusOK || !strings.Contains(pg.body, canaryName) {
+		t.Fatalf("/v1/me with the portal's session: %d\n%s", pg.status, pg.body)
+	}
 
 	// The office closes the case: its retention period runs from 1 January 2027.
 	closed := must(send(client, "POST", base+"/v1/cases/"+caseID+"/events", "clerk-token", nil,
@@ -259,6 +296,10 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	p.start()
 	statsURL := base + "/v1/stats?from=2026-01-01&to=2026-03-10"
 	statsBefore := must(send(client, "GET", statsURL, "officer-token", nil, ""), 200, "stats").body
+	// The citizen's session outlives the restart: only the forgetting ends it.
+	if pg := citizen.get("/v1/me"); pg.status != http.StatusOK {
+		t.Fatalf("the citizen's session after the restart: %d\n%s", pg.status, pg.body)
+	}
 
 	// The records officer proposes the disposal; the archive approves it;
 	// the approval disposes of the case and forgets the citizen.
@@ -275,6 +316,17 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 		`{"archive_decision":"SAA-Nová Ves 12/2028","decided_on":"2028-01-03"}`), 200, "approve the disposal").body
 	if approved["status"] != "approved" || approved["forgotten"] != float64(1) {
 		t.Fatalf("the approval: %v", approved)
+	}
+	// The citizen's session answers as signed out, and the credentials are gone.
+	if pg := citizen.get("/obcan/povinnosti"); pg.status != http.StatusSeeOther || pg.location != "/obcan/prihlaseni" {
+		t.Errorf("the old session after the forgetting: %d → %q\n%s", pg.status, pg.location, pg.body)
+	}
+	if pg := citizen.get("/v1/me"); pg.status != http.StatusUnauthorized {
+		t.Errorf("/v1/me with the old session after the forgetting: %d\n%s", pg.status, pg.body)
+	}
+	again := &portalBrowser{t: t, base: base, cookies: map[string]string{}}
+	if pg := again.signIn(username, portalPassword); pg.status != http.StatusUnauthorized || pg.cookies[portalSession] != "" {
+		t.Errorf("signing in again after the forgetting: %d → %q", pg.status, pg.location)
 	}
 	db := openTestDB(t, backend, dir, dbURL)
 	// The feed publishes SubjectForgotten after deleting the canary's messages.
@@ -377,6 +429,85 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	for _, h := range rs.Hits {
 		t.Errorf("the restored backup keeps value %d (%s) in %s", h.Value+1, h.Form, h.Where)
 	}
+}
+
+// portalSession is the name of the portal's session cookie.
+const portalSession = portal.SessionCookie
+
+// portalBrowser is the citizen's browser on the portal: it keeps the
+// cookies itself (the portal's are Secure, and the test speaks plain HTTP)
+// and does not follow redirects.
+type portalBrowser struct {
+	t       *testing.T
+	base    string
+	cookies map[string]string
+}
+
+type portalPage struct {
+	status         int
+	location, body string
+	cookies        map[string]string
+}
+
+func (b *portalBrowser) do(method, path string, form url.Values) portalPage {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.base+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", b.base)
+	}
+	for k, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	pg := portalPage{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(raw), cookies: map[string]string{}}
+	for _, c := range resp.Cookies() {
+		pg.cookies[c.Name] = c.Value
+		if c.MaxAge < 0 {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c.Value
+		}
+	}
+	return pg
+}
+
+func (b *portalBrowser) get(path string) portalPage { return b.do(http.MethodGet, path, nil) }
+
+func (b *portalBrowser) post(path string, form url.Values) portalPage {
+	return b.do(http.MethodPost, path, form)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf is the CSRF field of a page's form.
+func (b *portalBrowser) csrf(pg portalPage) string {
+	b.t.Helper()
+	m := csrfField.FindStringSubmatch(pg.body)
+	if m == nil {
+		b.t.Fatalf("no CSRF field on the page (%d):\n%s", pg.status, pg.body)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// signIn posts the portal's sign-in form with counter credentials.
+func (b *portalBrowser) signIn(username, password string) portalPage {
+	b.t.Helper()
+	form := b.get("/obcan/prihlaseni")
+	return b.post("/obcan/prihlaseni", url.Values{"csrf": {b.csrf(form)}, "username": {username}, "password": {password}})
 }
 
 // caseEvents hands the store's events to the domain's fold.

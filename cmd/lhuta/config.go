@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -76,6 +77,8 @@ type config struct {
 	citizen string
 	values  valueList
 	files   []string
+	// format is processing-record's: markdown or csv.
+	format string
 }
 
 // valueList is a flag given many times (verify-forgotten --value).
@@ -99,7 +102,11 @@ var (
 	withAddr  = []string{"serve", "healthcheck"}
 	withDir   = []string{"serve", "migrate", "rebuild", "backup", "export", "token", "import-statement", "seal-existing", "verify-forgotten"}
 	withMoney = []string{"serve", "import-statement"}
-	withTerms = []string{"serve", "import-statement", "rebuild"}
+	// The record of processing activities says what these settings configure.
+	withRecord  = []string{"serve", "processing-record"}
+	withOffices = []string{"serve", "import-statement", "rebuild", "processing-record"}
+	withNATS    = []string{"serve", "verify-forgotten", "processing-record"}
+	withTLS     = []string{"serve", "healthcheck", "processing-record"}
 )
 
 var settings = []settingDef{
@@ -120,9 +127,9 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.rawDBTimeout }},
 	{"idempotency-ttl", "LHUTA_IDEMPOTENCY_TTL", "168h", "how long an Idempotency-Key gives its first answer to retries; after it the key is free (1m–8760h)", serveOnly,
 		func(c *config) *string { return &c.rawIdempotencyTTL }},
-	{"offices", "LHUTA_OFFICES", "", "offices file: each office's code, name, account and fee schedules (default: the built-in office nova-ves); rebuild plans the reminders with it", withTerms,
+	{"offices", "LHUTA_OFFICES", "", "offices file: each office's code, name, account and fee schedules (default: the built-in office nova-ves); rebuild plans the reminders with it", withOffices,
 		func(c *config) *string { return &c.offices }},
-	{"retention-file", "LHUTA_RETENTION_FILE", "", "retention rules file: per office and situation the mark (A, V, S), the years and the trigger (closed, settled), docs/RETENTION.md; without it no case is scheduled for disposal (lhuta ships no retention figures)", serveOnly,
+	{"retention-file", "LHUTA_RETENTION_FILE", "", "retention rules file: per office and situation the mark (A, V, S), the years and the trigger (closed, settled), docs/RETENTION.md; without it no case is scheduled for disposal (lhuta ships no retention figures)", withRecord,
 		func(c *config) *string { return &c.retentionFile }},
 	{"kek-file", "LHUTA_KEK_FILE", "", "file of the key-encryption key (32 random bytes in base64, lhuta kek generate FILE) that wraps the citizens' data keys; default: kek.b64 in the data directory, made on first start", allDB,
 		func(c *config) *string { return &c.kekFile }},
@@ -130,19 +137,19 @@ var settings = []settingDef{
 	{"log-level", "LHUTA_LOG_LEVEL", "info", "least level logged: debug, info, warn or error", allDB, func(c *config) *string { return &c.logLevel }},
 	{"database-read-url", "DATABASE_READ_URL", "", "PostgreSQL streaming replica of DATABASE_URL that queries read (min_position waits for the replica); writes and the projection stay on DATABASE_URL", serveOnly,
 		func(c *config) *string { return &c.databaseReadURL }},
-	{"nats-url", "LHUTA_NATS_URL", "", "NATS server with JetStream (nats://host:4222) the event log is published to; the feed is off without it (verify-forgotten scans its stream)", withFeed,
+	{"nats-url", "LHUTA_NATS_URL", "", "NATS server with JetStream (nats://host:4222) the event log is published to; the feed is off without it (verify-forgotten scans its stream)", withNATS,
 		func(c *config) *string { return &c.natsURL }},
 	{"nats-stream", "LHUTA_NATS_STREAM", "LHUTA_EVENTS", "JetStream stream of the event feed (created if missing)", withFeed,
 		func(c *config) *string { return &c.natsStream }},
 	{"nats-subject", "LHUTA_NATS_SUBJECT", "lhuta.events", "subject prefix of the event feed: events go to PREFIX.<situation>.<EventType>", serveOnly,
 		func(c *config) *string { return &c.natsSubject }},
-	{"smtp-url", "LHUTA_SMTP_URL", "", "mail server the reminders go through, smtp://[user:password@]host[:port] (STARTTLS when offered); reminders are planned and listed but not sent without it; prefer the variable for a password", serveOnly,
+	{"smtp-url", "LHUTA_SMTP_URL", "", "mail server the reminders go through, smtp://[user:password@]host[:port] (STARTTLS when offered); reminders are planned and listed but not sent without it; prefer the variable for a password", withRecord,
 		func(c *config) *string { return &c.smtpURL }},
 	{"mail-from", "LHUTA_MAIL_FROM", "", "sender address of the reminders (required with LHUTA_SMTP_URL)", serveOnly,
 		func(c *config) *string { return &c.mailFrom }},
 	{"public-url", "LHUTA_PUBLIC_URL", "", "address people reach lhuta at (https://lhuta.example.cz): the reminders link to its /obcan/, the identity provider sends staff back to its /ui/login/sso/callback, and NIA knows the portal by its /obcan/nia/ addresses (default: the address each browser used)", serveOnly,
 		func(c *config) *string { return &c.publicURL }},
-	{"tls-cert", "LHUTA_TLS_CERT", "", "PEM certificate (with its chain) to serve HTTPS with, directly; with --tls-key (healthcheck then asks over HTTPS)", withAddr,
+	{"tls-cert", "LHUTA_TLS_CERT", "", "PEM certificate (with its chain) to serve HTTPS with, directly; with --tls-key (healthcheck then asks over HTTPS)", withTLS,
 		func(c *config) *string { return &c.tlsCert }},
 	{"tls-key", "LHUTA_TLS_KEY", "", "PEM private key of --tls-cert", serveOnly,
 		func(c *config) *string { return &c.tlsKey }},
@@ -160,13 +167,13 @@ var settings = []settingDef{
 		func(c *config) *string { return &c.rawGroups }},
 	{"oidc-groups-claim", "LHUTA_OIDC_GROUPS_CLAIM", "groups", "claim of the provider's tokens that lists the person's groups or roles (roles; realm_access.roles reaches into an object)", serveOnly,
 		func(c *config) *string { return &c.oidcGroupsClaim }},
-	{"nia-metadata-url", "LHUTA_NIA_METADATA_URL", "", "SAML metadata of the national identity (NIA); when set, citizens may sign in to /obcan/ with it (needs LHUTA_PUBLIC_URL, LHUTA_NIA_SP_KEY and LHUTA_NIA_SP_CERT)", serveOnly,
+	{"nia-metadata-url", "LHUTA_NIA_METADATA_URL", "", "SAML metadata of the national identity (NIA); when set, citizens may sign in to /obcan/ with it (needs LHUTA_PUBLIC_URL, LHUTA_NIA_SP_KEY and LHUTA_NIA_SP_CERT)", withRecord,
 		func(c *config) *string { return &c.niaMetadataURL }},
 	{"nia-sp-key", "LHUTA_NIA_SP_KEY", "", "PEM file of the RSA key lhuta signs its requests to NIA with and NIA encrypts to", serveOnly,
 		func(c *config) *string { return &c.niaSPKey }},
 	{"nia-sp-cert", "LHUTA_NIA_SP_CERT", "", "PEM file of the certificate of LHUTA_NIA_SP_KEY, as registered with NIA", serveOnly,
 		func(c *config) *string { return &c.niaSPCert }},
-	{"nats-personal-data", "LHUTA_NATS_PERSONAL_DATA", "false", "true puts the citizen block, free-text reasons and the clerk's name into the feed's payloads (only for subscribers allowed to see them)", serveOnly,
+	{"nats-personal-data", "LHUTA_NATS_PERSONAL_DATA", "false", "true puts the citizen block, free-text reasons and the clerk's name into the feed's payloads (only for subscribers allowed to see them)", withRecord,
 		func(c *config) *string { return &c.rawNatsPersonal }},
 }
 
@@ -183,6 +190,8 @@ var ownFlags = []struct {
 		func(c *config) any { return &c.citizen }},
 	{"verify-forgotten", "value", "a personal value to look for, once per value (after the forgetting, the values are the ones kept with the disposal's record, never in lhuta)",
 		func(c *config) any { return &c.values }},
+	{"processing-record", "format", "markdown (the default) or csv",
+		func(c *config) any { return &c.format }},
 	{"token", "office", "limit the token's writes to the cases of this office (token=role:name:office)",
 		func(c *config) any { return &c.office }},
 	{"token", "expires", "the token's last day (2027-06-30) or how long it lasts from now (90d, 12h); past it the token is refused (default: never)",
@@ -212,9 +221,10 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		}
 		c.file = args[1]
 		return c, nil
-	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement", "seal-existing", "verify-forgotten":
+	case "serve", "migrate", "rebuild", "backup", "export", "token", "healthcheck", "import-statement", "seal-existing", "verify-forgotten",
+		"processing-record":
 	default:
-		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, import-statement, kek, seal-existing, verify-forgotten, version, help; see lhuta help)", c.command)
+		return c, fmt.Errorf("unknown command %q (serve, migrate, rebuild, backup, export, token, healthcheck, import-statement, kek, seal-existing, verify-forgotten, processing-record, version, help; see lhuta help)", c.command)
 	}
 	fs := flag.NewFlagSet("lhuta "+c.command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -270,6 +280,18 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 		}
 		c.files = fs.Args()
 		return c, c.checkCommon()
+	case c.command == "processing-record" && fs.NArg() > 0:
+		return c, fmt.Errorf("unexpected argument %q (see lhuta help processing-record)", fs.Arg(0))
+	case c.command == "processing-record":
+		if c.format = cmp.Or(c.format, "markdown"); c.format != "markdown" && c.format != "csv" {
+			return c, fmt.Errorf("--format: %q is neither markdown nor csv", c.format)
+		}
+		personal, err := strconv.ParseBool(c.rawNatsPersonal)
+		if err != nil {
+			return c, fmt.Errorf("--nats-personal-data (LHUTA_NATS_PERSONAL_DATA): %q is neither true nor false", c.rawNatsPersonal)
+		}
+		c.natsPersonal = personal
+		return c, nil
 	case fs.NArg() > 0:
 		return c, fmt.Errorf("unexpected argument %q (see lhuta help %s)", fs.Arg(0), c.command)
 	}

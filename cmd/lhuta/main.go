@@ -38,6 +38,7 @@ var commands = []struct{ name, summary string }{
 	{"kek", "lhuta kek generate FILE: a new key-encryption key (LHUTA_KEK_FILE) for the citizens' data keys"},
 	{"seal-existing", "seal the personal values that a database written before sealing holds in plaintext, then compact it (once, after the upgrade)"},
 	{"verify-forgotten", "lhuta verify-forgotten --citizen ID [--value VALUE]... [FILE]...: look for every form of a citizen's personal values in the database (every table; on SQLite also its file and WAL), the feed's stream and the files; exit 1 on a trace"},
+	{"processing-record", "lhuta processing-record [--format markdown|csv] [--retention-file F]: the record of processing activities (GDPR čl. 30) generated from the event contract's markings, the offices and the retention rules, to standard output"},
 	{"healthcheck", "exit 0 if the service on --addr answers /healthz, else 1 (for container health checks)"},
 	{"version", "print the version"},
 	{"help", "print this help, or a command's: lhuta help COMMAND"},
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return token(c, out)
 	case "kek":
 		return generateKEK(c.file, out)
+	case "processing-record":
+		return processingRecord(c, out)
 	}
 	log, err := newLogger(os.Stderr, c.logFormat, c.logLevel)
 	if err != nil {

@@ -6820,6 +6820,15 @@ type GetPaymentQRSVGParams struct {
 	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
 }
 
+// GetProcessingRecordParams defines parameters for GetProcessingRecord.
+type GetProcessingRecordParams struct {
+	// Format markdown (the default, unless Accept asks for text/csv) or csv.
+	Format *string `form:"format,omitempty" json:"format,omitempty"`
+
+	// XRequestID 1 to 128 visible ASCII characters: the correlation id stored with the events and echoed in the answer (lhuta makes one when it is missing).
+	XRequestID *XRequestID `json:"X-Request-ID,omitempty"`
+}
+
 // ListRemindersParams defines parameters for ListReminders.
 type ListRemindersParams struct {
 	// CaseId The case whose reminders to list.
@@ -9903,6 +9912,15 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/payments/{payment_id}/qr.svg (the `GetPaymentQRSVG` operationId).
 	GetPaymentQRSVG(ctx context.Context, paymentId PaymentId, params *GetPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetProcessingRecord Record of processing activities (GDPR čl. 30)
+	//
+	// The record of processing activities (záznamy o činnostech zpracování, GDPR čl. 30 odst. 1) of this installation, generated: the controllers (the configured offices; what lhuta does not know, such as the address and the data protection officer, reads [DOPLNÍ ÚŘAD] for the office to fill in), the purposes with their legal bases (the same list as GET /v1/me/export), the categories of data subjects, the categories of personal data (every personal or free-text field of the event contract per event type, read from its markings, and what is kept outside the event log), the recipients the code sends personal data to and whether this installation has them configured, the retention of each situation at each office from the rules file (LHUTA_RETENTION_FILE; "nenastaveno" where none), and the technical and organisational measures. Markdown by default; CSV (section, item, detail) with ?format=csv or Accept: text/csv. A token bound to offices gets its offices' record. The same document as lhuta processing-record.
+	//
+	// Roles: admin, records_officer.
+	//
+	// Corresponds with GET /v1/processing-record (the `GetProcessingRecord` operationId).
+	GetProcessingRecord(ctx context.Context, params *GetProcessingRecordParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListReminders E-mail reminders of a case or a citizen
 	//
 	// The reminders of one case (case_id) or of all a citizen's cases (citizen_id): planned, sent, cancelled and parked, in the order they are sent. Give exactly one of the two. Each case read is audited.
@@ -10677,6 +10695,25 @@ func (c *Client) GetPaymentQRPNG(ctx context.Context, paymentId PaymentId, param
 // Corresponds with GET /v1/payments/{payment_id}/qr.svg (the `GetPaymentQRSVG` operationId).
 func (c *Client) GetPaymentQRSVG(ctx context.Context, paymentId PaymentId, params *GetPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPaymentQRSVGRequest(c.Server, paymentId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetProcessingRecord Record of processing activities (GDPR čl. 30)
+//
+// The record of processing activities (záznamy o činnostech zpracování, GDPR čl. 30 odst. 1) of this installation, generated: the controllers (the configured offices; what lhuta does not know, such as the address and the data protection officer, reads [DOPLNÍ ÚŘAD] for the office to fill in), the purposes with their legal bases (the same list as GET /v1/me/export), the categories of data subjects, the categories of personal data (every personal or free-text field of the event contract per event type, read from its markings, and what is kept outside the event log), the recipients the code sends personal data to and whether this installation has them configured, the retention of each situation at each office from the rules file (LHUTA_RETENTION_FILE; "nenastaveno" where none), and the technical and organisational measures. Markdown by default; CSV (section, item, detail) with ?format=csv or Accept: text/csv. A token bound to offices gets its offices' record. The same document as lhuta processing-record.
+//
+// Roles: admin, records_officer.
+//
+// Corresponds with GET /v1/processing-record (the `GetProcessingRecord` operationId).
+func (c *Client) GetProcessingRecord(ctx context.Context, params *GetProcessingRecordParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetProcessingRecordRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -13478,6 +13515,75 @@ func NewGetPaymentQRSVGRequest(server string, paymentId PaymentId, params *GetPa
 	return req, nil
 }
 
+// NewGetProcessingRecordRequest constructs an http.Request for the GetProcessingRecord method
+func NewGetProcessingRecordRequest(server string, params *GetProcessingRecordParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/processing-record")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XRequestID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Request-ID", *params.XRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Request-ID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListRemindersRequest constructs an http.Request for the ListReminders method
 func NewListRemindersRequest(server string, params *ListRemindersParams) (*http.Request, error) {
 	var err error
@@ -14854,6 +14960,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/payments/{payment_id}/qr.svg (the `GetPaymentQRSVG` operationId).
 	GetPaymentQRSVGWithResponse(ctx context.Context, paymentId PaymentId, params *GetPaymentQRSVGParams, reqEditors ...RequestEditorFn) (*GetPaymentQRSVGResponse, error)
+
+	// GetProcessingRecordWithResponse Record of processing activities (GDPR čl. 30)
+	//
+	// The record of processing activities (záznamy o činnostech zpracování, GDPR čl. 30 odst. 1) of this installation, generated: the controllers (the configured offices; what lhuta does not know, such as the address and the data protection officer, reads [DOPLNÍ ÚŘAD] for the office to fill in), the purposes with their legal bases (the same list as GET /v1/me/export), the categories of data subjects, the categories of personal data (every personal or free-text field of the event contract per event type, read from its markings, and what is kept outside the event log), the recipients the code sends personal data to and whether this installation has them configured, the retention of each situation at each office from the rules file (LHUTA_RETENTION_FILE; "nenastaveno" where none), and the technical and organisational measures. Markdown by default; CSV (section, item, detail) with ?format=csv or Accept: text/csv. A token bound to offices gets its offices' record. The same document as lhuta processing-record.
+	//
+	// Roles: admin, records_officer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/processing-record (the `GetProcessingRecord` operationId).
+	GetProcessingRecordWithResponse(ctx context.Context, params *GetProcessingRecordParams, reqEditors ...RequestEditorFn) (*GetProcessingRecordResponse, error)
 
 	// ListRemindersWithResponse E-mail reminders of a case or a citizen
 	//
@@ -18925,6 +19042,120 @@ func (r GetPaymentQRSVGResponse) ContentType() string {
 	return ""
 }
 
+// GetProcessingRecordResponse200Headers the declared response headers of an HTTP 200 response for GetProcessingRecord
+type GetProcessingRecordResponse200Headers struct {
+	ContentDisposition *string
+	XRequestID         *string
+}
+
+// GetProcessingRecordResponse400Headers the declared response headers of an HTTP 400 response for GetProcessingRecord
+type GetProcessingRecordResponse400Headers struct {
+	XRequestID *string
+}
+
+// GetProcessingRecordResponse401Headers the declared response headers of an HTTP 401 response for GetProcessingRecord
+type GetProcessingRecordResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestID      *string
+}
+
+// GetProcessingRecordResponse403Headers the declared response headers of an HTTP 403 response for GetProcessingRecord
+type GetProcessingRecordResponse403Headers struct {
+	XRequestID *string
+}
+
+// GetProcessingRecordResponse429Headers the declared response headers of an HTTP 429 response for GetProcessingRecord
+type GetProcessingRecordResponse429Headers struct {
+	RetryAfter *int
+	XRequestID *string
+}
+
+// GetProcessingRecordResponse500Headers the declared response headers of an HTTP 500 response for GetProcessingRecord
+type GetProcessingRecordResponse500Headers struct {
+	XRequestID *string
+}
+
+type GetProcessingRecordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyFailures
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetProcessingRecordResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetProcessingRecordResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetProcessingRecordResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetProcessingRecordResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetProcessingRecordResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetProcessingRecordResponse500Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetProcessingRecordResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetProcessingRecordResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetProcessingRecordResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetProcessingRecordResponse) GetApplicationproblemJSON429() *TooManyFailures {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetProcessingRecordResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetProcessingRecordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetProcessingRecordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetProcessingRecordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetProcessingRecordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListRemindersResponse200Headers the declared response headers of an HTTP 200 response for ListReminders
 type ListRemindersResponse200Headers struct {
 	XRequestID *string
@@ -20704,6 +20935,23 @@ func (c *ClientWithResponses) GetPaymentQRSVGWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseGetPaymentQRSVGResponse(rsp)
+}
+
+// GetProcessingRecordWithResponse Record of processing activities (GDPR čl. 30)
+//
+// The record of processing activities (záznamy o činnostech zpracování, GDPR čl. 30 odst. 1) of this installation, generated: the controllers (the configured offices; what lhuta does not know, such as the address and the data protection officer, reads [DOPLNÍ ÚŘAD] for the office to fill in), the purposes with their legal bases (the same list as GET /v1/me/export), the categories of data subjects, the categories of personal data (every personal or free-text field of the event contract per event type, read from its markings, and what is kept outside the event log), the recipients the code sends personal data to and whether this installation has them configured, the retention of each situation at each office from the rules file (LHUTA_RETENTION_FILE; "nenastaveno" where none), and the technical and organisational measures. Markdown by default; CSV (section, item, detail) with ?format=csv or Accept: text/csv. A token bound to offices gets its offices' record. The same document as lhuta processing-record.
+//
+// Roles: admin, records_officer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/processing-record (the `GetProcessingRecord` operationId).
+func (c *ClientWithResponses) GetProcessingRecordWithResponse(ctx context.Context, params *GetProcessingRecordParams, reqEditors ...RequestEditorFn) (*GetProcessingRecordResponse, error) {
+	rsp, err := c.GetProcessingRecord(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetProcessingRecordResponse(rsp)
 }
 
 // ListRemindersWithResponse E-mail reminders of a case or a citizen
@@ -25553,6 +25801,144 @@ func ParseGetPaymentQRSVGResponse(rsp *http.Response) (*GetPaymentQRSVGResponse,
 			headers.XRequestID = &value
 		}
 		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetProcessingRecordResponse parses an HTTP response from a GetProcessingRecordWithResponse call
+func ParseGetProcessingRecordResponse(rsp *http.Response) (*GetProcessingRecordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetProcessingRecordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyFailures
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetProcessingRecordResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetProcessingRecordResponse400Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetProcessingRecordResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetProcessingRecordResponse403Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetProcessingRecordResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetProcessingRecordResponse500Headers
+		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
 	}
 
 	return response, nil

@@ -32,6 +32,7 @@ import (
 	"github.com/lhuta/lhuta/internal/erasure"
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/forwarded"
+	"github.com/lhuta/lhuta/internal/gdpr"
 	"github.com/lhuta/lhuta/internal/lease"
 	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/internal/sso"
@@ -208,6 +209,9 @@ func New(cfg Config) (*Service, error) {
 		KnownOffices:        cfg.KnownOffices,
 		Retention:           cfg.Retention,
 		ForgetCitizen:       s.forgetCitizen(),
+		IdempotencyTTL:      cfg.IdempotencyTTL,
+		Processing: gdpr.Setup{Offices: gdpr.OfficesOf(cfg.Offices), SMTP: cfg.Reminders.SMTPURL != "", Feed: cfg.Feed.URL != "",
+			FeedPersonal: cfg.Feed.PersonalData, NIA: cfg.Portal.NIA.MetadataURL != "", TLS: cfg.TLSCert != ""},
 	})
 	// The web console (/ui/, docs/CONSOLE.md) calls the API in-process.
 	console := ui.Config{Identify: s.api.Identify, Today: cfg.Today, Log: cfg.Log, Offices: cfg.Offices,
