@@ -1,57 +1,14 @@
 package ui
 
+import "github.com/lhuta/lhuta/domain/cases"
+
 // The console's Czech words for the API's names. Legal terms follow the
 // glossary of the domain rules (docs/LAW.md §2). These are labels only: what a
 // value means and whether it is allowed is decided by the domain behind the
-// API, and a name without a label is shown as the API spells it.
+// API, and a name without a label is shown as the API spells it. The names of
+// situations and event types are the domain's, declared with each situation
+// (cases.SituationLabel, cases.Label); labels holds the rest.
 var labels = map[string]string{
-	// Situations (životní situace).
-	"id_card_incident":      "Ztráta, odcizení, poškození nebo zničení OP",
-	"residence_change":      "Změna trvalého pobytu",
-	"marital_status_change": "Změna rodinného stavu",
-	"first_id_card":         "První občanský průkaz (15 let)",
-	"id_card_expiry":        "Skončení platnosti OP",
-	"name_change":           "Změna jména nebo příjmení",
-	"passport_application":  "Žádost o cestovní pas",
-	"local_fee":             "Místní poplatek",
-
-	// Event types.
-	"CaseOpened":               "Případ založen",
-	"IncidentReported":         "Ohlášení ztráty, odcizení, poškození nebo zničení OP",
-	"OldCardFound":             "Nalezení ztraceného OP",
-	"OldCardSurrendered":       "Odevzdání nalezeného OP",
-	"LostCardUsed":             "Použití OP ohlášeného jako ztracený",
-	"ResidenceChangeReported":  "Ohlášení změny trvalého pobytu",
-	"ResidenceRecordCancelled": "Zrušení údaje o místě trvalého pobytu",
-	"PermanentResidenceEnded":  "Ukončení trvalého pobytu v ČR",
-	"IDCardSurrendered":        "Odevzdání OP",
-	"MaritalStatusChanged":     "Změna rodinného stavu",
-	"CitizenTurned15":          "Dovršení 15 let",
-	"IDCardExpired":            "Skončení platnosti OP",
-	"NameChanged":              "Změna jména nebo příjmení",
-	"ApplicationFiled":         "Podání žádosti o doklad",
-	"DocumentReady":            "Doklad připraven k vydání",
-	"CollectionReminderSent":   "Výzva k převzetí dokladu",
-	"DocumentCollected":        "Převzetí dokladu",
-	"ObligationExcused":        "Prominutí povinnosti (překážka těžko překonatelná)",
-	"FlagReviewed":             "Rozhodnutí o podezření z přestupku",
-	"CaseClosed":               "Uzavření případu",
-	"CitizenCorrected":         "Oprava údajů občana",
-	"CaseAssigned":             "Přidělení případu",
-	"CaseUnassigned":           "Zrušení přidělení případu",
-	"CaseReferenceAssigned":    "Přidělení spisové značky",
-	"ContactConsentGiven":      "Souhlas se zasíláním připomínek e-mailem",
-	"ContactConsentWithdrawn":  "Odvolání souhlasu se zasíláním připomínek",
-	"LocalFeeLiabilityArose":   "Vznik poplatkové povinnosti",
-	"LocalFeeLiabilityEnded":   "Zánik poplatkové povinnosti",
-	"LocalFeeExemptionGranted": "Osvobození od poplatku",
-	"LocalFeeIncreased":        "Zvýšení neuhrazeného poplatku (§ 11 zákona o místních poplatcích)",
-	"PaymentReceived":          "Přijatá platba",
-	"RetentionScheduled":       "Stanovení skartační lhůty",
-	"RetentionHoldPlaced":      "Pozastavení skartace (právní blokace)",
-	"RetentionHoldReleased":    "Zrušení pozastavení skartace",
-	"CaseDisposed":             "Vyřazení ve skartačním řízení",
-
 	// Fields.
 	"situation":                     "Životní situace",
 	"office":                        "Úřad",
@@ -219,9 +176,17 @@ func fieldLabel(eventType, field string) string {
 	return label(field)
 }
 
-// label returns the Czech label of an API name, or the name itself.
+// label returns the Czech label of an API name, or the name itself: a
+// situation's or event type's from the domain's declarations, any other
+// from labels.
 func label(name string) string {
 	if l, ok := labels[name]; ok {
+		return l
+	}
+	if l := cases.SituationLabel(cases.Situation(name)); l != "" {
+		return l
+	}
+	if l := cases.Label(cases.EventType(name)); l != "" {
 		return l
 	}
 	return name

@@ -10,6 +10,23 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
+// The application for a document and its collection; every situation
+// takes them.
+const (
+	ApplicationFiledType       EventType = "ApplicationFiled"
+	DocumentReadyType          EventType = "DocumentReady"
+	CollectionReminderSentType EventType = "CollectionReminderSent"
+	DocumentCollectedType      EventType = "DocumentCollected"
+)
+
+// applicationEvents declares them (docs/events.md).
+var applicationEvents = []eventDecl{
+	{typ: ApplicationFiledType, label: "Podání žádosti o doklad", new: newFact[ApplicationFiled]},
+	{typ: DocumentReadyType, label: "Doklad připraven k vydání", new: newFact[DocumentReady]},
+	{typ: CollectionReminderSentType, label: "Výzva k převzetí dokladu", new: newFact[CollectionReminderSent]},
+	{typ: DocumentCollectedType, label: "Převzetí dokladu", new: newFact[DocumentCollected]},
+}
+
 // application is the document applied for, from filing to collection.
 type application struct {
 	document      domain.Document
@@ -63,7 +80,7 @@ func (*ApplicationFiled) enums() map[string][]string {
 		"filing_office": offices, "pickup_office": offices}
 }
 
-func (e *ApplicationFiled) check(c *Case, _ Context, chk *check) {
+func (e *ApplicationFiled) decide(c *Case, _ Context, chk *check) {
 	if len(chk.invalid) > 0 {
 		return
 	}
@@ -112,7 +129,7 @@ func (c *Case) feeApplication(e *ApplicationFiled, age int) fees.Application {
 	return a
 }
 
-func (e *ApplicationFiled) apply(c *Case) {
+func (e *ApplicationFiled) evolve(c *Case) {
 	if e.Document.IsIDCard() && e.Document != domain.IDCardTemporary {
 		c.cardAppliedOn = e.FiledOn
 		c.fulfil(rulebook.ObligationApplyForIDCard, e.FiledOn)
@@ -150,7 +167,7 @@ type DocumentReady struct {
 	ReadyOn calendar.Date `json:"ready_on" fact:"required,past,public"`
 }
 
-func (e *DocumentReady) check(c *Case, _ Context, chk *check) {
+func (e *DocumentReady) decide(c *Case, _ Context, chk *check) {
 	a := c.pendingApplication()
 	switch {
 	case a == nil:
@@ -162,7 +179,7 @@ func (e *DocumentReady) check(c *Case, _ Context, chk *check) {
 	}
 }
 
-func (e *DocumentReady) apply(c *Case) {
+func (e *DocumentReady) evolve(c *Case) {
 	c.application.readyOn = e.ReadyOn
 	c.SLA[c.application.sla].ReadyOn = e.ReadyOn
 }
@@ -175,7 +192,7 @@ type CollectionReminderSent struct {
 	CollectBy calendar.Date `json:"collect_by" fact:"required,public"`
 }
 
-func (e *CollectionReminderSent) check(c *Case, _ Context, chk *check) {
+func (e *CollectionReminderSent) decide(c *Case, _ Context, chk *check) {
 	a := c.pendingApplication()
 	if a == nil || a.readyOn.IsZero() {
 		chk.refuse("sent_on", "no document is ready and waiting to be collected")
@@ -185,7 +202,7 @@ func (e *CollectionReminderSent) check(c *Case, _ Context, chk *check) {
 	notBefore(chk, "collect_by", e.CollectBy, e.SentOn, "the reminder was sent")
 }
 
-func (e *CollectionReminderSent) apply(c *Case) {
+func (e *CollectionReminderSent) evolve(c *Case) {
 	a := c.application
 	a.reminders++
 	a.lastCollectBy = e.CollectBy
@@ -212,7 +229,7 @@ type DocumentCollected struct {
 // The document is not handed over while the collection part of its fee is
 // unpaid where the office accepts fees by transfer (zákon 634/2004 Sb.
 // § 5(2), docs/LAW.md §9): payments up to the day of collection count.
-func (e *DocumentCollected) check(c *Case, ctx Context, chk *check) {
+func (e *DocumentCollected) decide(c *Case, ctx Context, chk *check) {
 	a := c.pendingApplication()
 	if a == nil || a.readyOn.IsZero() {
 		chk.refuse("collected_on", "the document is not ready yet (record DocumentReady first)")
@@ -227,7 +244,7 @@ func (e *DocumentCollected) check(c *Case, ctx Context, chk *check) {
 	}
 }
 
-func (e *DocumentCollected) apply(c *Case) {
+func (e *DocumentCollected) evolve(c *Case) {
 	a := c.application
 	a.collectedOn = e.CollectedOn
 	if a.notCollectedFlag != "" && !e.CollectedOn.After(a.lastCollectBy) {

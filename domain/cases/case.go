@@ -3,6 +3,7 @@ package cases
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -15,16 +16,10 @@ import (
 // Situation is a kind of life situation; one case is one situation.
 type Situation string
 
-// Life situations (docs/LAW.md §5).
-const (
-	IDCardIncident      Situation = "id_card_incident"
-	ResidenceChange     Situation = "residence_change"
-	MaritalStatusChange Situation = "marital_status_change"
-	FirstIDCard         Situation = "first_id_card"
-	IDCardExpiry        Situation = "id_card_expiry"
-	NameChange          Situation = "name_change"
-	PassportApplication Situation = "passport_application"
-)
+// The life situations (docs/LAW.md §5) are declared each in its own file,
+// with the events only it takes: id_card_incident.go, residence_change.go,
+// marital_status_change.go, first_id_card.go, id_card_expiry.go,
+// name_change.go, passport_application.go and local_fee.go.
 
 // Role is what an actor may do (API.md, Authentication and roles).
 type Role string
@@ -133,16 +128,23 @@ type Case struct {
 // Closed reports whether the case was closed.
 func (c *Case) Closed() bool { return !c.ClosedOn.IsZero() }
 
-// fact is one kind of event recorded on a case.
+// fact is one kind of event recorded on a case: a decide/evolve pair.
 type fact interface {
-	// check validates the decoded fact against the case's state.
-	check(c *Case, ctx Context, chk *check)
-	// apply folds the fact into the case's state.
-	apply(c *Case)
+	// decide validates the decoded fact against the case's state (Record);
+	// it may fill in the fact's server fields.
+	decide(c *Case, ctx Context, chk *check)
+	// evolve folds the fact into the case's state (Replay).
+	evolve(c *Case)
 }
 
-// eventKind describes one event type.
-type eventKind struct {
+// eventDecl declares one event type, in the file of its situation or group
+// beside its struct (docs/events.md).
+type eventDecl struct {
+	typ EventType
+	// label is the event type's Czech name, as the console shows it; legal
+	// terms follow the glossary (docs/LAW.md §2).
+	label string
+	// new returns a zero fact of the type to decode into (newFact).
 	new func() fact
 	// officer marks the compliance officer's decisions; every other fact is a clerk's.
 	officer bool
@@ -157,82 +159,113 @@ type eventKind struct {
 	records bool
 }
 
-// events maps each event type to its kind.
-var events = map[EventType]eventKind{
-	IncidentReportedType:         {new: func() fact { return new(IncidentReported) }, trigger: true},
-	OldCardFoundType:             {new: func() fact { return new(OldCardFound) }},
-	OldCardSurrenderedType:       {new: func() fact { return new(OldCardSurrendered) }},
-	LostCardUsedType:             {new: func() fact { return new(LostCardUsed) }},
-	ResidenceChangeReportedType:  {new: func() fact { return new(ResidenceChangeReported) }, trigger: true},
-	ResidenceRecordCancelledType: {new: func() fact { return new(ResidenceRecordCancelled) }, trigger: true},
-	PermanentResidenceEndedType:  {new: func() fact { return new(PermanentResidenceEnded) }, trigger: true},
-	IDCardSurrenderedType:        {new: func() fact { return new(IDCardSurrendered) }},
-	MaritalStatusChangedType:     {new: func() fact { return new(MaritalStatusChanged) }, trigger: true},
-	CitizenTurned15Type:          {new: func() fact { return new(CitizenTurned15) }, trigger: true},
-	IDCardExpiredType:            {new: func() fact { return new(IDCardExpired) }, trigger: true},
-	NameChangedType:              {new: func() fact { return new(NameChanged) }, trigger: true},
-	ApplicationFiledType:         {new: func() fact { return new(ApplicationFiled) }},
-	DocumentReadyType:            {new: func() fact { return new(DocumentReady) }},
-	CollectionReminderSentType:   {new: func() fact { return new(CollectionReminderSent) }},
-	DocumentCollectedType:        {new: func() fact { return new(DocumentCollected) }},
-	ObligationExcusedType:        {new: func() fact { return new(ObligationExcused) }, officer: true},
-	FlagReviewedType:             {new: func() fact { return new(FlagReviewed) }, officer: true},
-	CaseClosedType:               {new: func() fact { return new(CaseClosed) }},
-	LocalFeeLiabilityAroseType:   {new: func() fact { return new(LocalFeeLiabilityArose) }},
-	LocalFeeLiabilityEndedType:   {new: func() fact { return new(LocalFeeLiabilityEnded) }},
-	LocalFeeExemptionGrantedType: {new: func() fact { return new(LocalFeeExemptionGranted) }},
-	LocalFeeIncreasedType:        {new: func() fact { return new(LocalFeeIncreased) }, officer: true},
-	PaymentReceivedType:          {new: func() fact { return new(PaymentReceived) }},
-	CitizenCorrectedType:         {new: func() fact { return new(CitizenCorrected) }},
-	CaseAssignedType:             {new: func() fact { return new(CaseAssigned) }, staff: true},
-	CaseUnassignedType:           {new: func() fact { return new(CaseUnassigned) }, staff: true},
-	CaseReferenceAssignedType:    {new: func() fact { return new(CaseReferenceAssigned) }, system: true},
-	ContactConsentGivenType:      {new: func() fact { return new(ContactConsentGiven) }},
-	ContactConsentWithdrawnType:  {new: func() fact { return new(ContactConsentWithdrawn) }},
-	RetentionScheduledType:       {new: func() fact { return new(RetentionScheduled) }, system: true},
-	RetentionHoldPlacedType:      {new: func() fact { return new(RetentionHoldPlaced) }, records: true},
-	RetentionHoldReleasedType:    {new: func() fact { return new(RetentionHoldReleased) }, records: true},
-	CaseDisposedType:             {new: func() fact { return new(CaseDisposed) }, system: true},
+// newFact is the constructor of an event declaration: new: newFact[IncidentReported].
+func newFact[T any, P interface {
+	*T
+	fact
+}]() fact {
+	return P(new(T))
 }
 
-// common are the events every situation accepts: the application and
-// collection of a document, the officer's decisions, closing the case, the
-// citizen's consent to reminders, corrections of the citizen's identity and
-// the case's assignment.
-var common = []EventType{ApplicationFiledType, DocumentReadyType, CollectionReminderSentType, DocumentCollectedType,
-	ObligationExcusedType, FlagReviewedType, CaseClosedType, PaymentReceivedType,
-	ContactConsentGivenType, ContactConsentWithdrawnType, CitizenCorrectedType, CaseAssignedType, CaseUnassignedType,
-	RetentionHoldPlacedType, RetentionHoldReleasedType}
-
-// situationEvents lists the events specific to each situation (docs/LAW.md §5).
-var situationEvents = map[Situation][]EventType{
-	IDCardIncident:      {IncidentReportedType, OldCardFoundType, OldCardSurrenderedType, LostCardUsedType},
-	ResidenceChange:     {ResidenceChangeReportedType, ResidenceRecordCancelledType, PermanentResidenceEndedType, IDCardSurrenderedType},
-	MaritalStatusChange: {MaritalStatusChangedType},
-	FirstIDCard:         {CitizenTurned15Type},
-	IDCardExpiry:        {IDCardExpiredType},
-	NameChange:          {NameChangedType},
-	PassportApplication: {},
-	LocalFee:            {LocalFeeLiabilityAroseType, LocalFeeLiabilityEndedType, LocalFeeExemptionGrantedType, LocalFeeIncreasedType},
+// situationDecl declares one life situation: its Czech name and the events
+// only it takes, in its own file.
+type situationDecl struct {
+	situation Situation
+	label     string
+	events    []eventDecl
 }
+
+// situations are the known life situations (docs/LAW.md §5).
+var situations = []situationDecl{idCardIncident, residenceChange, maritalStatusChange, firstIDCard,
+	idCardExpiry, nameChange, passportApplication, localFee}
+
+// commonEvents are the groups of events that are no one situation's, each
+// declared in its own file: every situation takes them — the application and
+// collection of a document, the officer's decisions, closing the case,
+// payments, the citizen's consent to reminders, corrections of the citizen's
+// identity, the case's assignment and legal holds — except the system events
+// among them, which the service records itself.
+var commonEvents = [][]eventDecl{applicationEvents, complianceEvents, paymentEvents, contactEvents,
+	citizenEvents, assignmentEvents, retentionEvents}
+
+// caseOpenedLabel is the Czech name of the case's first event, which Open
+// takes rather than a declaration.
+const caseOpenedLabel = "Případ založen"
+
+// registry is the index of the declarations.
+type registry struct {
+	// events holds each event type's declaration.
+	events map[EventType]eventDecl
+	// situations holds each situation's declaration.
+	situations map[Situation]situationDecl
+	// common are the events every situation takes, in declaration order.
+	common []EventType
+}
+
+// reg is assembled once from situations and commonEvents.
+var reg = assemble(situations, commonEvents)
+
+// assemble indexes the declarations. A type or situation declared twice, or
+// declared without a label or constructor, is a programming error: the
+// package does not start (and every test fails, naming it).
+func assemble(sits []situationDecl, groups [][]eventDecl) registry {
+	r := registry{events: map[EventType]eventDecl{}, situations: map[Situation]situationDecl{}}
+	add := func(d eventDecl) {
+		if _, dup := r.events[d.typ]; dup || d.typ == CaseOpenedType {
+			panic(fmt.Sprintf("cases: event type %q declared twice", d.typ))
+		}
+		if d.new == nil || d.label == "" {
+			panic(fmt.Sprintf("cases: event type %q declared without a constructor or a Czech label", d.typ))
+		}
+		r.events[d.typ] = d
+	}
+	for _, s := range sits {
+		if _, dup := r.situations[s.situation]; dup {
+			panic(fmt.Sprintf("cases: situation %q declared twice", s.situation))
+		}
+		r.situations[s.situation] = s
+		for _, d := range s.events {
+			add(d)
+		}
+	}
+	for _, g := range groups {
+		for _, d := range g {
+			add(d)
+			if !d.system {
+				r.common = append(r.common, d.typ)
+			}
+		}
+	}
+	return r
+}
+
+// Label returns the Czech name of an event type, "" for an unknown one.
+func Label(t EventType) string {
+	if t == CaseOpenedType {
+		return caseOpenedLabel
+	}
+	return reg.events[t].label
+}
+
+// SituationLabel returns the Czech name of a situation, "" for an unknown one.
+func SituationLabel(s Situation) string { return reg.situations[s].label }
 
 // Situations lists the known situations in a stable order.
 func Situations() []Situation {
-	s := make([]Situation, 0, len(situationEvents))
-	for k := range situationEvents {
-		s = append(s, k)
-	}
-	slices.Sort(s)
-	return s
+	return slices.Sorted(maps.Keys(reg.situations))
 }
 
 // EventTypes lists the events a situation accepts, its own first.
 func EventTypes(s Situation) []EventType {
-	own, ok := situationEvents[s]
+	decl, ok := reg.situations[s]
 	if !ok {
 		return nil
 	}
-	return append(slices.Clone(own), common...)
+	types := make([]EventType, 0, len(decl.events)+len(reg.common))
+	for _, d := range decl.events {
+		types = append(types, d.typ)
+	}
+	return append(types, reg.common...)
 }
 
 // CaseOpened is the first event of every case.
@@ -275,7 +308,7 @@ func Open(request []byte, ctx Context) (Recorded, error) {
 	if ctx.KnownOffices != nil && opened.Office != "" && !slices.Contains(ctx.KnownOffices, opened.Office) {
 		chk.refuse("office", "%q is not an office configured here (LHUTA_OFFICES); configured: %s", opened.Office, strings.Join(ctx.KnownOffices, ", "))
 	}
-	if _, ok := situationEvents[opened.Situation]; opened.Situation != "" && !ok {
+	if _, ok := reg.situations[opened.Situation]; opened.Situation != "" && !ok {
 		chk.bad("situation", "unknown situation %q; known: %s", opened.Situation, joinSituations())
 	}
 	if len(chk.invalid) == 0 {
@@ -308,7 +341,7 @@ func joinTypes(types []EventType) string {
 }
 
 func joinSituations() string {
-	names := make([]string, 0, len(situationEvents))
+	names := make([]string, 0, len(reg.situations))
 	for _, s := range Situations() {
 		names = append(names, string(s))
 	}
@@ -318,7 +351,7 @@ func joinSituations() string {
 // Record validates a fact someone wants to record on the case and returns the
 // event to append. The case is not changed: Replay does that once the event is stored.
 func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, error) {
-	kind, known := events[eventType]
+	kind, known := reg.events[eventType]
 	if !known || kind.system || !slices.Contains(EventTypes(c.Situation), eventType) {
 		return Recorded{}, &InvalidError{[]FieldError{{"type", fmt.Sprintf(
 			"unknown event type %q for a %s case; allowed: %s",
@@ -344,7 +377,7 @@ func (c *Case) Record(eventType EventType, data []byte, ctx Context) (Recorded, 
 	decode(data, f, &chk, ctx.Today, c.Citizen.BirthDate)
 	if len(chk.invalid) == 0 {
 		checkEnums(f, &chk)
-		f.check(c, ctx, &chk)
+		f.decide(c, ctx, &chk)
 	}
 	// A closed case or a repeated trigger is the one thing to say about an
 	// otherwise well-formed fact.
@@ -379,7 +412,7 @@ func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error
 		c.Version = version
 		return nil
 	}
-	kind, ok := events[eventType]
+	kind, ok := reg.events[eventType]
 	if !ok {
 		return fmt.Errorf("unknown event type %q", eventType)
 	}
@@ -387,7 +420,7 @@ func (c *Case) applyEvent(eventType EventType, version int64, data []byte) error
 	if err := json.Unmarshal(data, f); err != nil {
 		return fmt.Errorf("read %s: %w", eventType, err)
 	}
-	f.apply(c)
+	f.evolve(c)
 	if kind.trigger {
 		c.reprice()
 	}

@@ -12,6 +12,15 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 )
 
+// CitizenCorrectedType: a correction of the citizen's identity; every
+// situation takes it.
+const CitizenCorrectedType EventType = "CitizenCorrected"
+
+// citizenEvents declares them (docs/events.md).
+var citizenEvents = []eventDecl{
+	{typ: CitizenCorrectedType, label: "Oprava údajů občana", new: newFact[CitizenCorrected]},
+}
+
 // checkBirthNumber refuses a birth number that fails its check (docs/LAW.md
 // §10) or names another birth date than the citizen's.
 func checkBirthNumber(chk *check, c Citizen) {
@@ -83,7 +92,7 @@ type CitizenCorrected struct {
 	Reason      string         `json:"reason" fact:"required,text"`
 }
 
-func (e *CitizenCorrected) check(c *Case, ctx Context, chk *check) {
+func (e *CitizenCorrected) decide(c *Case, ctx Context, chk *check) {
 	if e.BirthDate == nil && e.BirthNumber == "" && strings.TrimSpace(e.FullName) == "" {
 		chk.bad("", "give at least one of birth_date, birth_number, full_name")
 		return
@@ -114,7 +123,7 @@ func (e *CitizenCorrected) corrected(cit Citizen) Citizen {
 	return cit
 }
 
-func (e *CitizenCorrected) apply(c *Case) { c.Citizen = e.corrected(c.Citizen) }
+func (e *CitizenCorrected) evolve(c *Case) { c.Citizen = e.corrected(c.Citizen) }
 
 // CorrectedCitizen returns the identity a CitizenCorrected recorded on c
 // leaves the citizen with, for the store's table of known citizens.

@@ -5,6 +5,21 @@ import (
 	"github.com/lhuta/lhuta/domain/money"
 )
 
+// The compliance officer's decisions and closing the case; every situation
+// takes them.
+const (
+	ObligationExcusedType EventType = "ObligationExcused"
+	FlagReviewedType      EventType = "FlagReviewed"
+	CaseClosedType        EventType = "CaseClosed"
+)
+
+// complianceEvents declares them (docs/events.md).
+var complianceEvents = []eventDecl{
+	{typ: ObligationExcusedType, label: "Prominutí povinnosti (překážka těžko překonatelná)", new: newFact[ObligationExcused], officer: true},
+	{typ: FlagReviewedType, label: "Rozhodnutí o podezření z přestupku", new: newFact[FlagReviewed], officer: true},
+	{typ: CaseClosedType, label: "Uzavření případu", new: newFact[CaseClosed]},
+}
+
 // ObligationExcused: a compliance officer excused an obligation (a
 // hard-to-overcome obstacle, limited legal capacity…); it raises no flag.
 // The excuse is a fact about the past (docs/LAW.md §5.4): its valid time is
@@ -21,7 +36,7 @@ type ObligationExcused struct {
 	ExcusedOn calendar.Date `json:"excused_on,omitzero" fact:"server,public"`
 }
 
-func (e *ObligationExcused) check(c *Case, _ Context, chk *check) {
+func (e *ObligationExcused) decide(c *Case, _ Context, chk *check) {
 	o := c.excusable(e.Obligation)
 	if o == nil {
 		chk.refuse("obligation", "the case has no obligation %q that is unmet or was met late", e.Obligation)
@@ -70,7 +85,7 @@ func (c *Case) excusable(name string) *Obligation {
 	return nil
 }
 
-func (e *ObligationExcused) apply(c *Case) {
+func (e *ObligationExcused) evolve(c *Case) {
 	o := c.excusable(e.Obligation)
 	if o == nil {
 		return
@@ -95,7 +110,7 @@ func (*FlagReviewed) enums() map[string][]string {
 	return map[string][]string{"decision": values(Dismissed, ProceedingsOpened, Fined)}
 }
 
-func (e *FlagReviewed) check(c *Case, _ Context, chk *check) {
+func (e *FlagReviewed) decide(c *Case, _ Context, chk *check) {
 	f := c.flag(e.Flag)
 	switch {
 	case len(chk.invalid) > 0:
@@ -120,7 +135,7 @@ func (e *FlagReviewed) check(c *Case, _ Context, chk *check) {
 	}
 }
 
-func (e *FlagReviewed) apply(c *Case) {
+func (e *FlagReviewed) evolve(c *Case) {
 	f := c.flag(e.Flag)
 	if f == nil {
 		return
@@ -146,11 +161,11 @@ type CaseClosed struct {
 	ClosedOn calendar.Date `json:"closed_on,omitzero" fact:"past,public"`
 }
 
-func (e *CaseClosed) check(c *Case, ctx Context, chk *check) {
+func (e *CaseClosed) decide(c *Case, ctx Context, chk *check) {
 	if e.ClosedOn.IsZero() {
 		e.ClosedOn = ctx.Today
 	}
 	notBefore(chk, "closed_on", e.ClosedOn, c.OpenedOn, "the case was opened")
 }
 
-func (e *CaseClosed) apply(c *Case) { c.ClosedOn = e.ClosedOn }
+func (e *CaseClosed) evolve(c *Case) { c.ClosedOn = e.ClosedOn }

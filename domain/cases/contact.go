@@ -6,6 +6,18 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 )
 
+// Consent to reminders by e-mail (docs/LAW.md §5.4); every situation takes them.
+const (
+	ContactConsentGivenType     EventType = "ContactConsentGiven"
+	ContactConsentWithdrawnType EventType = "ContactConsentWithdrawn"
+)
+
+// contactEvents declares them (docs/events.md).
+var contactEvents = []eventDecl{
+	{typ: ContactConsentGivenType, label: "Souhlas se zasíláním připomínek e-mailem", new: newFact[ContactConsentGiven]},
+	{typ: ContactConsentWithdrawnType, label: "Odvolání souhlasu se zasíláním připomínek", new: newFact[ContactConsentWithdrawn]},
+}
+
 // ContactConsentGiven: the citizen agreed, at the counter or in the portal,
 // to be reminded by e-mail of their deadlines and payments (docs/LAW.md
 // §5.4: a reminder is an office service, not law). The consent is the
@@ -20,7 +32,7 @@ type ContactConsentGiven struct {
 // maxEmail is the longest address SMTP carries (RFC 5321 §4.5.3.1.3).
 const maxEmail = 254
 
-func (e *ContactConsentGiven) check(_ *Case, _ Context, chk *check) {
+func (e *ContactConsentGiven) decide(_ *Case, _ Context, chk *check) {
 	addr, err := mail.ParseAddress(e.Email)
 	switch {
 	case len(e.Email) > maxEmail:
@@ -30,9 +42,9 @@ func (e *ContactConsentGiven) check(_ *Case, _ Context, chk *check) {
 	}
 }
 
-// apply changes nothing on the case: the consent is the citizen's at the
+// evolve changes nothing on the case: the consent is the citizen's at the
 // office; the projection keeps it per office and citizen (consent_view).
-func (e *ContactConsentGiven) apply(*Case) {}
+func (e *ContactConsentGiven) evolve(*Case) {}
 
 // ContactConsentWithdrawn: the citizen no longer wants reminders from this
 // office; nothing more is sent to them from the moment it is recorded.
@@ -42,10 +54,10 @@ type ContactConsentWithdrawn struct {
 	WithdrawnOn calendar.Date `json:"withdrawn_on,omitzero" fact:"past,public"`
 }
 
-func (e *ContactConsentWithdrawn) check(_ *Case, ctx Context, _ *check) {
+func (e *ContactConsentWithdrawn) decide(_ *Case, ctx Context, _ *check) {
 	if e.WithdrawnOn.IsZero() {
 		e.WithdrawnOn = ctx.Today
 	}
 }
 
-func (e *ContactConsentWithdrawn) apply(*Case) {}
+func (e *ContactConsentWithdrawn) evolve(*Case) {}

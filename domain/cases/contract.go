@@ -34,7 +34,7 @@ type Field struct {
 }
 
 // enumerated is a fact with fields that take one of a closed set of values:
-// Record refuses any other before the fact's own check, and Contract lists
+// Record refuses any other before the fact's own decide, and Contract lists
 // the sets, so that a form, the OpenAPI document and the check read one list.
 type enumerated interface {
 	enums() map[string][]string
@@ -74,7 +74,7 @@ func PersonalFields(eventType EventType) []string { return personalFields()[even
 // personalFields reads the struct tags once: the feed asks for every event.
 var personalFields = sync.OnceValue(func() map[EventType][]string {
 	m := map[EventType][]string{CaseOpenedType: {"citizen"}}
-	for t := range events {
+	for t := range reg.events {
 		fields, _, _ := Contract(string(t))
 		for _, f := range fields {
 			if f.Personal {
@@ -90,7 +90,7 @@ var personalFields = sync.OnceValue(func() map[EventType][]string {
 // it). ok is false for an unknown type, the case's first event, which Open
 // takes, and an event the service records itself (CaseReferenceAssigned).
 func Contract(eventType string) (fields []Field, officer bool, ok bool) {
-	kind, ok := events[EventType(eventType)]
+	kind, ok := reg.events[EventType(eventType)]
 	if !ok || kind.system {
 		// An event the service records itself has no contract for requests.
 		return nil, false, false
@@ -111,7 +111,7 @@ func Contract(eventType string) (fields []Field, officer bool, ok bool) {
 func Stored(eventType EventType) (fields []Field, ok bool) {
 	var v any = new(CaseOpened)
 	if eventType != CaseOpenedType {
-		kind, ok := events[eventType]
+		kind, ok := reg.events[eventType]
 		if !ok {
 			return nil, false
 		}
@@ -134,10 +134,12 @@ func Upcast(eventType EventType, data []byte) ([]byte, error) { return upcast(ev
 func AllEventTypes() []EventType {
 	types := []EventType{CaseOpenedType}
 	for _, s := range Situations() {
-		types = append(types, situationEvents[s]...)
+		for _, d := range reg.situations[s].events {
+			types = append(types, d.typ)
+		}
 	}
-	types = append(types, common...)
-	for _, t := range slices.Sorted(maps.Keys(events)) {
+	types = append(types, reg.common...)
+	for _, t := range slices.Sorted(maps.Keys(reg.events)) {
 		if !slices.Contains(types, t) {
 			types = append(types, t)
 		}

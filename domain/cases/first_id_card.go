@@ -6,6 +6,17 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
+// FirstIDCard: a first identity card at 15 (docs/LAW.md §5.4).
+const FirstIDCard Situation = "first_id_card"
+
+// CitizenTurned15Type is the one event only a first_id_card case takes.
+const CitizenTurned15Type EventType = "CitizenTurned15"
+
+// firstIDCard declares the situation and its events (docs/events.md).
+var firstIDCard = situationDecl{FirstIDCard, "První občanský průkaz (15 let)", []eventDecl{
+	{typ: CitizenTurned15Type, label: "Dovršení 15 let", new: newFact[CitizenTurned15], trigger: true},
+}}
+
 // CitizenTurned15: the citizen turned 15 and must apply for a first card
 // within 30 days (seed 003, § 16a(1)(l)). Only a citizen with permanent
 // residence in the Czech Republic must have a card (seed 003: "Občanský
@@ -17,7 +28,7 @@ type CitizenTurned15 struct {
 	PermanentResidenceInCZ *bool `json:"permanent_residence_in_cz,omitempty" fact:"public"`
 }
 
-func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
+func (e *CitizenTurned15) decide(c *Case, _ Context, chk *check) {
 	// One age rule (docs/LAW.md §3): born on 29 Feb, 15 on 28 Feb of a
 	// common year, the day the fee of the first card also counts 15 from.
 	if want := c.Citizen.BirthDate.AddYears(15); e.BirthdayOn != want {
@@ -25,39 +36,11 @@ func (e *CitizenTurned15) check(c *Case, _ Context, chk *check) {
 	}
 }
 
-func (e *CitizenTurned15) apply(c *Case) {
+func (e *CitizenTurned15) evolve(c *Case) {
 	c.trigger(CitizenTurned15Type, e.BirthdayOn, fees.ReasonFirstCard)
 	if e.PermanentResidenceInCZ != nil && !*e.PermanentResidenceInCZ {
 		c.noPermanentResidence = true
 		return
 	}
 	c.oblige(rulebook.For(e.BirthdayOn).ApplyForFirstCard(e.BirthdayOn))
-}
-
-// IDCardExpired: the citizen's card expired; a new one must be applied for
-// within 15 working days (seed 003, § 16a(1)(c)).
-type IDCardExpired struct {
-	ExpiredOn calendar.Date `json:"expired_on" fact:"required,past,public"`
-}
-
-func (e *IDCardExpired) check(*Case, Context, *check) {}
-
-func (e *IDCardExpired) apply(c *Case) {
-	c.trigger(IDCardExpiredType, e.ExpiredOn, fees.ReasonExpiry)
-	c.oblige(rulebook.For(e.ExpiredOn).ApplyForCardAfterExpiry(e.ExpiredOn))
-}
-
-// NameChanged: a decision changing the citizen's name took effect; a new
-// card must be applied for within 15 working days (seed 003, § 16a(1)(c)).
-type NameChanged struct {
-	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past,public"`
-}
-
-func (e *NameChanged) check(*Case, Context, *check) {}
-
-func (e *NameChanged) apply(c *Case) {
-	c.trigger(NameChangedType, e.DecisionEffectiveOn, fees.ReasonNameChange)
-	law := rulebook.For(e.DecisionEffectiveOn)
-	c.oblige(law.ApplyForCardAfterNameChange(e.DecisionEffectiveOn))
-	c.oldCardExpires(law, e.DecisionEffectiveOn, "change of name")
 }

@@ -7,6 +7,25 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
+// IDCardIncident: a card lost, stolen, damaged or destroyed (docs/LAW.md §5.1).
+const IDCardIncident Situation = "id_card_incident"
+
+// Events only an id_card_incident case takes.
+const (
+	IncidentReportedType   EventType = "IncidentReported"
+	OldCardFoundType       EventType = "OldCardFound"
+	OldCardSurrenderedType EventType = "OldCardSurrendered"
+	LostCardUsedType       EventType = "LostCardUsed"
+)
+
+// idCardIncident declares the situation and its events (docs/events.md).
+var idCardIncident = situationDecl{IDCardIncident, "Ztráta, odcizení, poškození nebo zničení OP", []eventDecl{
+	{typ: IncidentReportedType, label: "Ohlášení ztráty, odcizení, poškození nebo zničení OP", new: newFact[IncidentReported], trigger: true},
+	{typ: OldCardFoundType, label: "Nalezení ztraceného OP", new: newFact[OldCardFound]},
+	{typ: OldCardSurrenderedType, label: "Odevzdání nalezeného OP", new: newFact[OldCardSurrendered]},
+	{typ: LostCardUsedType, label: "Použití OP ohlášeného jako ztracený", new: newFact[LostCardUsed]},
+}}
+
 // IncidentKind is what happened to an identity card (docs/LAW.md §5.1).
 type IncidentKind string
 
@@ -38,7 +57,7 @@ func (*IncidentReported) enums() map[string][]string {
 		"reported_to": values(domain.MunicipalOffice, domain.RegistryOffice, domain.Police, domain.Embassy, domain.Ministry)}
 }
 
-func (e *IncidentReported) check(_ *Case, ctx Context, chk *check) {
+func (e *IncidentReported) decide(_ *Case, ctx Context, chk *check) {
 	e.ReviewThreshold = ctx.LossReportThreshold
 	if e.ReviewThreshold <= 0 {
 		e.ReviewThreshold = rulebook.DefaultLossReportThreshold
@@ -48,7 +67,7 @@ func (e *IncidentReported) check(_ *Case, ctx Context, chk *check) {
 	}
 }
 
-func (e *IncidentReported) apply(c *Case) {
+func (e *IncidentReported) evolve(c *Case) {
 	c.trigger(IncidentReportedType, e.ReportedOn, fees.Reason(e.Kind))
 	c.incident = e.Kind
 	law := rulebook.For(e.ReportedOn)
@@ -88,14 +107,14 @@ type OldCardFound struct {
 	FoundOn calendar.Date `json:"found_on" fact:"required,past,public"`
 }
 
-func (e *OldCardFound) check(c *Case, _ Context, chk *check) {
+func (e *OldCardFound) decide(c *Case, _ Context, chk *check) {
 	notBefore(chk, "found_on", e.FoundOn, c.cardWasLost(chk, "found_on"), "the loss was reported")
 	if c.pending(rulebook.ObligationSurrenderFoundCard) != nil {
 		chk.refuse("found_on", "the found card has not been surrendered yet")
 	}
 }
 
-func (e *OldCardFound) apply(c *Case) {
+func (e *OldCardFound) evolve(c *Case) {
 	c.oblige(rulebook.For(e.FoundOn).SurrenderFoundCard(e.FoundOn))
 }
 
@@ -104,7 +123,7 @@ type OldCardSurrendered struct {
 	SurrenderedOn calendar.Date `json:"surrendered_on" fact:"required,past,public"`
 }
 
-func (e *OldCardSurrendered) check(c *Case, _ Context, chk *check) {
+func (e *OldCardSurrendered) decide(c *Case, _ Context, chk *check) {
 	c.checkSurrender(chk, rulebook.ObligationSurrenderFoundCard, e.SurrenderedOn,
 		"no found card is waiting to be surrendered (record OldCardFound first)")
 }
@@ -120,7 +139,7 @@ func (c *Case) checkSurrender(chk *check, obligation string, on calendar.Date, n
 	notBefore(chk, "surrendered_on", on, o.TriggeredOn, "the duty to surrender the card arose")
 }
 
-func (e *OldCardSurrendered) apply(c *Case) {
+func (e *OldCardSurrendered) evolve(c *Case) {
 	c.fulfil(rulebook.ObligationSurrenderFoundCard, e.SurrenderedOn)
 }
 
@@ -130,10 +149,10 @@ type LostCardUsed struct {
 	UsedOn calendar.Date `json:"used_on" fact:"required,past,public"`
 }
 
-func (e *LostCardUsed) check(c *Case, _ Context, chk *check) {
+func (e *LostCardUsed) decide(c *Case, _ Context, chk *check) {
 	notBefore(chk, "used_on", e.UsedOn, c.cardWasLost(chk, "used_on"), "the loss was reported")
 }
 
-func (e *LostCardUsed) apply(c *Case) {
+func (e *LostCardUsed) evolve(c *Case) {
 	c.raise(rulebook.For(e.UsedOn).LostCardUsed(), e.UsedOn, "")
 }

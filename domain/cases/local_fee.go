@@ -14,6 +14,31 @@ import (
 // (docs/LAW.md §9; seeds 000, 004): a case per payer and municipality.
 const LocalFee Situation = "local_fee"
 
+// Events only a local_fee case takes.
+const (
+	LocalFeeLiabilityAroseType   EventType = "LocalFeeLiabilityArose"
+	LocalFeeLiabilityEndedType   EventType = "LocalFeeLiabilityEnded"
+	LocalFeeExemptionGrantedType EventType = "LocalFeeExemptionGranted"
+	LocalFeeIncreasedType        EventType = "LocalFeeIncreased"
+)
+
+// localFee declares the situation and its events (docs/events.md).
+var localFee = situationDecl{LocalFee, "Místní poplatek", []eventDecl{
+	{typ: LocalFeeLiabilityAroseType, label: "Vznik poplatkové povinnosti", new: newFact[LocalFeeLiabilityArose]},
+	{typ: LocalFeeLiabilityEndedType, label: "Zánik poplatkové povinnosti", new: newFact[LocalFeeLiabilityEnded]},
+	{typ: LocalFeeExemptionGrantedType, label: "Osvobození od poplatku", new: newFact[LocalFeeExemptionGranted]},
+	{typ: LocalFeeIncreasedType, label: "Zvýšení neuhrazeného poplatku (§ 11 zákona o místních poplatcích)", new: newFact[LocalFeeIncreased], officer: true},
+}}
+
+// PaymentReceivedType: a payment received (docs/LAW.md §9); every situation
+// takes it.
+const PaymentReceivedType EventType = "PaymentReceived"
+
+// paymentEvents declares it (docs/events.md).
+var paymentEvents = []eventDecl{
+	{typ: PaymentReceivedType, label: "Přijatá platba", new: newFact[PaymentReceived]},
+}
+
 // Liability is a period in which a payer owes a local fee. For the dog fee
 // it is a group of dogs that arose (and end) together: a holder's further
 // dog is a further Liability, and ending some of a group's dogs splits it.
@@ -172,7 +197,7 @@ type LocalFeeLiabilityArose struct {
 
 func (*LocalFeeLiabilityArose) enums() map[string][]string { return feeEnum }
 
-func (e *LocalFeeLiabilityArose) check(c *Case, ctx Context, chk *check) {
+func (e *LocalFeeLiabilityArose) decide(c *Case, ctx Context, chk *check) {
 	switch {
 	case e.Fee == money.Dog && e.Dogs < 1:
 		chk.bad("dogs", "is required for the dog fee: how many dogs, at least 1")
@@ -228,7 +253,7 @@ func (e *LocalFeeLiabilityArose) check(c *Case, ctx Context, chk *check) {
 	}
 }
 
-func (e *LocalFeeLiabilityArose) apply(c *Case) {
+func (e *LocalFeeLiabilityArose) evolve(c *Case) {
 	c.LocalFees = append(c.LocalFees, Liability{Fee: e.Fee, AroseOn: e.AroseOn, Basis: e.Basis,
 		HouseNumber: e.HouseNumber, VillagePart: e.VillagePart, Dogs: e.Dogs, DogBornOn: e.DogBornOn})
 }
@@ -243,7 +268,7 @@ type LocalFeeLiabilityEnded struct {
 
 func (*LocalFeeLiabilityEnded) enums() map[string][]string { return feeEnum }
 
-func (e *LocalFeeLiabilityEnded) check(c *Case, _ Context, chk *check) {
+func (e *LocalFeeLiabilityEnded) decide(c *Case, _ Context, chk *check) {
 	switch {
 	case e.Dogs < 0:
 		chk.bad("dogs", "is how many dogs end, at least 1 (leave it out for all)")
@@ -272,7 +297,7 @@ func (e *LocalFeeLiabilityEnded) check(c *Case, _ Context, chk *check) {
 	}
 }
 
-func (e *LocalFeeLiabilityEnded) apply(c *Case) {
+func (e *LocalFeeLiabilityEnded) evolve(c *Case) {
 	groups, ofLast := c.ending(e.Fee, e.Dogs)
 	if len(groups) == 0 {
 		return
@@ -308,7 +333,7 @@ type LocalFeeExemptionGranted struct {
 
 func (*LocalFeeExemptionGranted) enums() map[string][]string { return feeEnum }
 
-func (e *LocalFeeExemptionGranted) check(c *Case, ctx Context, chk *check) {
+func (e *LocalFeeExemptionGranted) decide(c *Case, ctx Context, chk *check) {
 	if !e.To.IsZero() && e.To.Before(e.From) {
 		chk.bad("to", "%s is before from (%s)", e.To, e.From)
 	}
@@ -333,7 +358,7 @@ func (e *LocalFeeExemptionGranted) check(c *Case, ctx Context, chk *check) {
 	}
 }
 
-func (e *LocalFeeExemptionGranted) apply(c *Case) {
+func (e *LocalFeeExemptionGranted) evolve(c *Case) {
 	c.Exemptions = append(c.Exemptions, Exemption{Fee: e.Fee, Reason: e.Reason, From: e.From, To: e.To})
 }
 
@@ -360,7 +385,7 @@ type LocalFeeIncreased struct {
 
 func (*LocalFeeIncreased) enums() map[string][]string { return feeEnum }
 
-func (e *LocalFeeIncreased) check(c *Case, ctx Context, chk *check) {
+func (e *LocalFeeIncreased) decide(c *Case, ctx Context, chk *check) {
 	checkAmount(chk, "increase_czk", e.IncreaseCZK)
 	if len(chk.invalid) > 0 {
 		return
@@ -409,7 +434,7 @@ func raisedBefore(czk int) string {
 	return fmt.Sprintf(", of which earlier decisions raised %d Kč", czk)
 }
 
-func (e *LocalFeeIncreased) apply(c *Case) {
+func (e *LocalFeeIncreased) evolve(c *Case) {
 	c.Increases = append(c.Increases, Increase{Fee: e.Fee, Year: e.Year, IncreaseCZK: e.IncreaseCZK, DecidedOn: e.DecidedOn,
 		DueOn: e.DueOn, FormerTotalCZK: e.FormerTotalCZK})
 }
@@ -424,7 +449,7 @@ type PaymentReceived struct {
 	BankReference  string        `json:"bank_reference,omitempty" fact:"public"`
 }
 
-func (e *PaymentReceived) check(c *Case, ctx Context, chk *check) {
+func (e *PaymentReceived) decide(c *Case, ctx Context, chk *check) {
 	checkAmount(chk, "amount_czk", e.AmountCZK)
 	if !payment.IsDigits(e.VariableSymbol, 1, 10) {
 		chk.bad("variable_symbol", "%q is not 1 to 10 digits", e.VariableSymbol)
@@ -444,7 +469,7 @@ func (e *PaymentReceived) check(c *Case, ctx Context, chk *check) {
 	chk.refuse("variable_symbol", "no payment obligation of the case has the variable symbol %s", e.VariableSymbol)
 }
 
-func (e *PaymentReceived) apply(c *Case) {
+func (e *PaymentReceived) evolve(c *Case) {
 	if c.paymentByReference(e.BankReference) != nil {
 		return
 	}

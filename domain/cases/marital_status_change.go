@@ -6,6 +6,17 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
+// MaritalStatusChange: a change of marital status (docs/LAW.md §5.3).
+const MaritalStatusChange Situation = "marital_status_change"
+
+// MaritalStatusChangedType is the one event only a marital_status_change case takes.
+const MaritalStatusChangedType EventType = "MaritalStatusChanged"
+
+// maritalStatusChange declares the situation and its events (docs/events.md).
+var maritalStatusChange = situationDecl{MaritalStatusChange, "Změna rodinného stavu", []eventDecl{
+	{typ: MaritalStatusChangedType, label: "Změna rodinného stavu", new: newFact[MaritalStatusChanged], trigger: true},
+}}
+
 // MaritalChange is a change of marital status (docs/LAW.md §5.3).
 type MaritalChange string
 
@@ -40,7 +51,7 @@ func (*MaritalStatusChanged) enums() map[string][]string {
 		Widowed, MarriageVoid, PartnershipVoid, SpouseDeclaredDead)}
 }
 
-func (e *MaritalStatusChanged) check(_ *Case, _ Context, chk *check) {
+func (e *MaritalStatusChanged) decide(_ *Case, _ Context, chk *check) {
 	switch {
 	case e.SurnameChangedOn.IsZero():
 	case !*e.SurnameChanged:
@@ -50,7 +61,7 @@ func (e *MaritalStatusChanged) check(_ *Case, _ Context, chk *check) {
 	}
 }
 
-func (e *MaritalStatusChanged) apply(c *Case) {
+func (e *MaritalStatusChanged) evolve(c *Case) {
 	c.trigger(MaritalStatusChangedType, e.DocumentReceivedOn, fees.ReasonMaritalStatusChange)
 	law := rulebook.For(e.DocumentReceivedOn)
 	if duty, ok := law.ApplyForCardAfterMaritalChange(e.DocumentReceivedOn, *e.CardShowsMaritalStatus); ok {

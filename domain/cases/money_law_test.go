@@ -192,7 +192,7 @@ func TestUpcastsGiveTheCurrentShape(t *testing.T) {
 		}
 		dec := json.NewDecoder(bytes.NewReader(up))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(events[key.Type].new()); err != nil {
+		if err := dec.Decode(reg.events[key.Type].new()); err != nil {
 			t.Errorf("%s version %d upcast to %s: %v", key.Type, key.From, up, err)
 		}
 	}

@@ -41,7 +41,7 @@ func StoredFields(eventType EventType) (fields []StoredField, ok bool) {
 	if eventType == CaseOpenedType {
 		return walkFields(reflect.TypeOf(CaseOpened{}), ""), true
 	}
-	kind, ok := events[eventType]
+	kind, ok := reg.events[eventType]
 	if !ok {
 		return nil, false
 	}

@@ -6,6 +6,25 @@ import (
 	"github.com/lhuta/lhuta/domain/rulebook"
 )
 
+// ResidenceChange: a change of permanent residence (docs/LAW.md §5.2).
+const ResidenceChange Situation = "residence_change"
+
+// Events only a residence_change case takes.
+const (
+	ResidenceChangeReportedType  EventType = "ResidenceChangeReported"
+	ResidenceRecordCancelledType EventType = "ResidenceRecordCancelled"
+	PermanentResidenceEndedType  EventType = "PermanentResidenceEnded"
+	IDCardSurrenderedType        EventType = "IDCardSurrendered"
+)
+
+// residenceChange declares the situation and its events (docs/events.md).
+var residenceChange = situationDecl{ResidenceChange, "Změna trvalého pobytu", []eventDecl{
+	{typ: ResidenceChangeReportedType, label: "Ohlášení změny trvalého pobytu", new: newFact[ResidenceChangeReported], trigger: true},
+	{typ: ResidenceRecordCancelledType, label: "Zrušení údaje o místě trvalého pobytu", new: newFact[ResidenceRecordCancelled], trigger: true},
+	{typ: PermanentResidenceEndedType, label: "Ukončení trvalého pobytu v ČR", new: newFact[PermanentResidenceEnded], trigger: true},
+	{typ: IDCardSurrenderedType, label: "Odevzdání OP", new: newFact[IDCardSurrendered]},
+}}
+
 // ResidenceChangeReported: the citizen reported a change of permanent
 // residence at the registration office (seeds 003, 004), for a fee of 50 Kč
 // (none under 15). They must apply for a new card within 15 working days;
@@ -17,9 +36,9 @@ type ResidenceChangeReported struct {
 	RegistrationOffice string `json:"registration_office" fact:"required,public"`
 }
 
-func (e *ResidenceChangeReported) check(*Case, Context, *check) {}
+func (e *ResidenceChangeReported) decide(*Case, Context, *check) {}
 
-func (e *ResidenceChangeReported) apply(c *Case) {
+func (e *ResidenceChangeReported) evolve(c *Case) {
 	c.trigger(ResidenceChangeReportedType, e.ReportedOn, fees.ReasonResidenceChange)
 	// The case shows the fee of its latest fee-bearing fact: the report
 	// until a card is applied for, then the application's.
@@ -47,9 +66,9 @@ type ResidenceRecordCancelled struct {
 	DecisionEffectiveOn calendar.Date `json:"decision_effective_on" fact:"required,past,public"`
 }
 
-func (e *ResidenceRecordCancelled) check(*Case, Context, *check) {}
+func (e *ResidenceRecordCancelled) decide(*Case, Context, *check) {}
 
-func (e *ResidenceRecordCancelled) apply(c *Case) {
+func (e *ResidenceRecordCancelled) evolve(c *Case) {
 	c.trigger(ResidenceRecordCancelledType, e.DecisionEffectiveOn, fees.ReasonResidenceRecordCancelled)
 	c.oblige(rulebook.For(e.DecisionEffectiveOn).ApplyForCardAfterRecordCancelled(e.DecisionEffectiveOn))
 	c.Validity = append(c.Validity, Validity{"id_card", rulebook.CardValidityEndsOnRecordCancelled(e.DecisionEffectiveOn),
@@ -63,9 +82,9 @@ type PermanentResidenceEnded struct {
 	NotifiedOn calendar.Date `json:"notified_on" fact:"required,past,public"`
 }
 
-func (e *PermanentResidenceEnded) check(*Case, Context, *check) {}
+func (e *PermanentResidenceEnded) decide(*Case, Context, *check) {}
 
-func (e *PermanentResidenceEnded) apply(c *Case) {
+func (e *PermanentResidenceEnded) evolve(c *Case) {
 	c.trigger(PermanentResidenceEndedType, e.NotifiedOn, "")
 	c.noPermanentResidence = true
 	c.oblige(rulebook.For(e.NotifiedOn).SurrenderCardAfterResidenceEnded(e.NotifiedOn))
@@ -76,11 +95,11 @@ type IDCardSurrendered struct {
 	SurrenderedOn calendar.Date `json:"surrendered_on" fact:"required,past,public"`
 }
 
-func (e *IDCardSurrendered) check(c *Case, _ Context, chk *check) {
+func (e *IDCardSurrendered) decide(c *Case, _ Context, chk *check) {
 	c.checkSurrender(chk, rulebook.ObligationSurrenderIDCard, e.SurrenderedOn,
 		"no card is due to be surrendered (record PermanentResidenceEnded first)")
 }
 
-func (e *IDCardSurrendered) apply(c *Case) {
+func (e *IDCardSurrendered) evolve(c *Case) {
 	c.fulfil(rulebook.ObligationSurrenderIDCard, e.SurrenderedOn)
 }

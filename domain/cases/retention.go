@@ -2,13 +2,30 @@ package cases
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/domain/retention"
 )
+
+// Retention and disposal (docs/RETENTION.md): a records officer's legal
+// holds, which every situation takes, and the schedule and the disposal,
+// which the service records.
+const (
+	RetentionScheduledType    EventType = "RetentionScheduled"
+	RetentionHoldPlacedType   EventType = "RetentionHoldPlaced"
+	RetentionHoldReleasedType EventType = "RetentionHoldReleased"
+	CaseDisposedType          EventType = "CaseDisposed"
+)
+
+// retentionEvents declares them (docs/events.md).
+var retentionEvents = []eventDecl{
+	{typ: RetentionScheduledType, label: "Stanovení skartační lhůty", new: newFact[RetentionScheduled], system: true},
+	{typ: RetentionHoldPlacedType, label: "Pozastavení skartace (právní blokace)", new: newFact[RetentionHoldPlaced], records: true},
+	{typ: RetentionHoldReleasedType, label: "Zrušení pozastavení skartace", new: newFact[RetentionHoldReleased], records: true},
+	{typ: CaseDisposedType, label: "Vyřazení ve skartačním řízení", new: newFact[CaseDisposed], system: true},
+}
 
 // Retention and disposal of a case (zákon 499/2004 Sb.; docs/RETENTION.md).
 // The office's rules (retention.Rules) say for each situation the mark, the
@@ -75,9 +92,9 @@ type RetentionScheduled struct {
 	EndsOn calendar.Date `json:"ends_on" fact:"required,public"`
 }
 
-func (*RetentionScheduled) check(*Case, Context, *check) {}
+func (*RetentionScheduled) decide(*Case, Context, *check) {}
 
-func (e *RetentionScheduled) apply(c *Case) {
+func (e *RetentionScheduled) evolve(c *Case) {
 	c.Retention = &Schedule{Mark: e.Mark, Years: e.Years, Trigger: e.Trigger, TriggerOn: e.TriggerOn, EndsOn: e.EndsOn}
 }
 
@@ -88,7 +105,7 @@ type RetentionHoldPlaced struct {
 	PlacedOn calendar.Date `json:"placed_on,omitzero" fact:"past,public"`
 }
 
-func (e *RetentionHoldPlaced) check(c *Case, ctx Context, chk *check) {
+func (e *RetentionHoldPlaced) decide(c *Case, ctx Context, chk *check) {
 	if e.PlacedOn.IsZero() {
 		e.PlacedOn = ctx.Today
 	}
@@ -98,7 +115,7 @@ func (e *RetentionHoldPlaced) check(c *Case, ctx Context, chk *check) {
 	notBefore(chk, "placed_on", e.PlacedOn, c.OpenedOn, "the case was opened")
 }
 
-func (e *RetentionHoldPlaced) apply(c *Case) { c.HeldSince = e.PlacedOn }
+func (e *RetentionHoldPlaced) evolve(c *Case) { c.HeldSince = e.PlacedOn }
 
 // RetentionHoldReleased: a records officer released the case's hold.
 type RetentionHoldReleased struct {
@@ -106,7 +123,7 @@ type RetentionHoldReleased struct {
 	ReleasedOn calendar.Date `json:"released_on,omitzero" fact:"past,public"`
 }
 
-func (e *RetentionHoldReleased) check(c *Case, ctx Context, chk *check) {
+func (e *RetentionHoldReleased) decide(c *Case, ctx Context, chk *check) {
 	if e.ReleasedOn.IsZero() {
 		e.ReleasedOn = ctx.Today
 	}
@@ -117,7 +134,7 @@ func (e *RetentionHoldReleased) check(c *Case, ctx Context, chk *check) {
 	notBefore(chk, "released_on", e.ReleasedOn, c.HeldSince, "the hold was placed")
 }
 
-func (e *RetentionHoldReleased) apply(c *Case) { c.HeldSince = calendar.Date{} }
+func (e *RetentionHoldReleased) evolve(c *Case) { c.HeldSince = calendar.Date{} }
 
 // CaseDisposed: the archive approved a disposal that held the case
 // (POST /v1/disposals/{id}/approve); the case takes no facts afterwards.
@@ -132,9 +149,9 @@ func (*CaseDisposed) enums() map[string][]string {
 	return map[string][]string{"disposition": values(DisposedDestroyed, DisposedTransferred)}
 }
 
-func (*CaseDisposed) check(*Case, Context, *check) {}
+func (*CaseDisposed) decide(*Case, Context, *check) {}
 
-func (e *CaseDisposed) apply(c *Case) {
+func (e *CaseDisposed) evolve(c *Case) {
 	c.Disposal = &Disposal{ID: e.DisposalID, ArchiveDecision: e.ArchiveDecision, DecidedOn: e.DecidedOn, Disposition: e.Disposition}
 }
 
@@ -247,8 +264,6 @@ func (c *Case) Dispose(a DisposalApproval, asOf calendar.Date, ctx Context) (Rec
 		DecidedOn: a.DecidedOn, Disposition: d}}, nil
 }
 
-// retentionEvents are the records officer's events every situation takes.
-var retentionEvents = []EventType{RetentionHoldPlacedType, RetentionHoldReleasedType}
-
-// RecordsOfficerEvent reports whether an event type is a records officer's to record.
-func RecordsOfficerEvent(t EventType) bool { return slices.Contains(retentionEvents, t) }
+// RecordsOfficerEvent reports whether an event type is a records officer's
+// to record (declared records: true, retentionEvents).
+func RecordsOfficerEvent(t EventType) bool { return reg.events[t].records }
