@@ -189,7 +189,7 @@ func (s *Server) proposeDisposal(w http.ResponseWriter, r *http.Request) {
 			writeError(w, s.log, err)
 			return
 		}
-		if !c.Disposable(asOf) {
+		if !c.Disposable(asOf, s.offices) {
 			continue
 		}
 		d.Items = append(d.Items, DisposalItem{CaseID: c.ID, Reference: c.Reference, Situation: string(c.Situation), Office: c.Office,
