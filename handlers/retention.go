@@ -485,6 +485,12 @@ func (s *Server) approveDisposal(w http.ResponseWriter, r *http.Request) {
 		}
 		forgotten++
 	}
+	if s.finishForgetting != nil {
+		if err := s.finishForgetting(ctx); err != nil {
+			writeError(w, s.log, fmt.Errorf("finish the forgettings of disposal %s: %w", d.ID, err))
+			return
+		}
+	}
 	res, err := s.db.ExecContext(ctx, `UPDATE disposals SET archive_decision = $1, decided_on = $2, approved_by = $3, approved_at = $4
 		WHERE disposal_id = $5 AND approved_at IS NULL`, req.ArchiveDecision, req.DecidedOn.String(), identity(r).Name, time.Now().UTC(), d.ID)
 	if err != nil {
