@@ -440,6 +440,11 @@ func (s *Server) approveDisposal(w http.ResponseWriter, r *http.Request) {
 				it.Outcome = outcomeTransferred
 			}
 		case errors.Is(err, cases.ErrNothingToRecord): // a retry: disposed by this approval already
+			if was.ArchiveDecision != req.ArchiveDecision || was.DecidedOn != *req.DecidedOn {
+				writeProblem(w, Problem{Type: "/problems/conflict", Status: http.StatusConflict,
+					Detail: fmt.Sprintf("case %s was disposed of under this disposal with the archive's decision %q of %s: send the approval again with that decision", it.CaseID, was.ArchiveDecision, was.DecidedOn)})
+				return
+			}
 			it.Outcome, it.Skipped = outcomeOf(was.Disposition), ""
 		case errors.As(err, &rule):
 			it.Outcome, it.Skipped = outcomeSkipped, rule.Errors[0].Message
