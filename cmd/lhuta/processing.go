@@ -16,11 +16,7 @@ func processingRecord(c config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var known []string
-	if c.offices != "" {
-		known = offices.Codes()
-	}
-	rules, err := loadRetention(c.retentionFile, known)
+	rules, err := loadRetention(c, offices)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func serve(ctx context.Context, c config, db *eventstore.DB, log *slog.Logger) e
 	if c.offices != "" {
 		knownOffices = offices.Codes()
 	}
-	rules, err := loadRetention(c.retentionFile, knownOffices)
+	rules, err := loadRetention(c, offices)
 	if err != nil {
 		return err
 	}

@@ -32,17 +32,22 @@ import (
 const statementActor = "import-statement"
 
 // loadRetention reads the retention rules file named by LHUTA_RETENTION_FILE
-// ("" gives none). An invalid file is an error naming the file and line,
-// and the service does not start.
-func loadRetention(path string, offices []string) (*retention.Rules, error) {
-	if path == "" {
+// ("" gives none), checking its offices against LHUTA_OFFICES where that is
+// given. An invalid file is an error naming the file and line, and the
+// service does not start.
+func loadRetention(c config, offices *money.Offices) (*retention.Rules, error) {
+	if c.retentionFile == "" {
 		return nil, nil
 	}
-	src, err := os.ReadFile(path)
+	var known []string
+	if c.offices != "" {
+		known = offices.Codes()
+	}
+	src, err := os.ReadFile(c.retentionFile)
 	if err != nil {
 		return nil, fmt.Errorf("LHUTA_RETENTION_FILE: %w", err)
 	}
-	return cases.RetentionRules(path, src, offices)
+	return cases.RetentionRules(c.retentionFile, src, known)
 }
 
 // loadOffices reads the offices file named by LHUTA_OFFICES, its fee
@@ -141,11 +146,7 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 			return fmt.Errorf("bring the read models up to date: %w", err)
 		}
 	}
-	var known []string
-	if c.offices != "" {
-		known = offices.Codes()
-	}
-	rules, err := loadRetention(c.retentionFile, known)
+	rules, err := loadRetention(c, offices)
 	if err != nil {
 		return err
 	}
