@@ -57,8 +57,11 @@ type Report struct {
 	Resumed bool `json:"resumed,omitempty"`
 }
 
-// Forget forgets the citizen. The order is what makes a retry after a
-// crash safe: (1) the citizen's values are read from the events while the
+// Forget forgets the citizen. It holds the rebuild's lock throughout
+// (projections.ErrRebuildRunning while a rebuild runs, before anything is
+// read) and refuses with ErrRetained unless every case the citizen's key
+// seals is disposed of as destroyed, as the events say. The order is what
+// makes a retry after a crash safe: (1) the citizen's values are read from the events while the
 // key opens them, and the erasure is recorded under the key's id; (2) they
 // are purged from every table outside the events; (3) the vault destroys
 // the key and scrubs the events in one transaction; (4) the purge is run
