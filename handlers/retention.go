@@ -189,7 +189,7 @@ func (s *Server) proposeDisposal(w http.ResponseWriter, r *http.Request) {
 			writeError(w, s.log, err)
 			return
 		}
-		if !c.Disposable(asOf) {
+		if !c.Disposable(asOf, s.offices) {
 			continue
 		}
 		d.Items = append(d.Items, DisposalItem{CaseID: c.ID, Reference: c.Reference, Situation: string(c.Situation), Office: c.Office,
@@ -440,6 +440,11 @@ func (s *Server) approveDisposal(w http.ResponseWriter, r *http.Request) {
 				it.Outcome = outcomeTransferred
 			}
 		case errors.Is(err, cases.ErrNothingToRecord): // a retry: disposed by this approval already
+			if was.ArchiveDecision != req.ArchiveDecision || was.DecidedOn != *req.DecidedOn {
+				writeProblem(w, Problem{Type: "/problems/conflict", Status: http.StatusConflict,
+					Detail: fmt.Sprintf("case %s was disposed of under this disposal with the archive's decision %q of %s: send the approval again with that decision", it.CaseID, was.ArchiveDecision, was.DecidedOn)})
+				return
+			}
 			it.Outcome, it.Skipped = outcomeOf(was.Disposition), ""
 		case errors.As(err, &rule):
 			it.Outcome, it.Skipped = outcomeSkipped, rule.Errors[0].Message
@@ -484,6 +489,12 @@ func (s *Server) approveDisposal(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		forgotten++
+	}
+	if s.finishForgetting != nil {
+		if err := s.finishForgetting(ctx); err != nil {
+			writeError(w, s.log, fmt.Errorf("finish the forgettings of disposal %s: %w", d.ID, err))
+			return
+		}
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE disposals SET archive_decision = $1, decided_on = $2, approved_by = $3, approved_at = $4
 		WHERE disposal_id = $5 AND approved_at IS NULL`, req.ArchiveDecision, req.DecidedOn.String(), identity(r).Name, time.Now().UTC(), d.ID)

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,7 +29,8 @@ const retentionRules = `# an example for the tests, not law
 // retentionStack serves the API on a database whose personal values are
 // sealed by a real vault, with the clock at *today, the rules given (nil:
 // none) and forgetting wired to the vault's Forget, as lhuta serve does.
-func retentionStack(t *testing.T, db *eventstore.DB, today *atomic.Pointer[calendar.Date], rules string, forgotten *[]string) *stack {
+func retentionStack(t *testing.T, db *eventstore.DB, today *atomic.Pointer[calendar.Date], rules string, forgotten *[]string,
+	opts ...func(*handlers.Config)) *stack {
 	t.Helper()
 	if db.Sealer == nil {
 		kek, _, _, err := vault.KEK("", t.TempDir())
@@ -56,6 +58,65 @@ func retentionStack(t *testing.T, db *eventstore.DB, today *atomic.Pointer[calen
 			*forgotten = append(*forgotten, citizen)
 			_, err := v.Forget(ctx, citizen)
 			return err
+		}
+		for _, o := range opts {
+			o(c)
+		}
+	})
+}
+
+// An approval whose forgetting failed half-way disposed of its cases and
+// is not recorded; sent again with the same decision it forgets and is
+// recorded, and with another decision it is refused (409): the cases keep
+// the decision they were disposed of under.
+func TestAnApprovalThatFailedHalfWayIsSentAgain(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		var today atomic.Pointer[calendar.Date]
+		set := func(d string) { day, _ := calendar.ParseDate(d); today.Store(&day) }
+		set("2026-03-15")
+		var forgotten []string
+		fail := true
+		s := retentionStack(t, db, &today, retentionRules, &forgotten, func(c *handlers.Config) {
+			forget := c.ForgetCitizen
+			c.ForgetCitizen = func(ctx context.Context, citizen string) error {
+				if fail {
+					fail = false
+					return errors.New("the database went away")
+				}
+				return forget(ctx, citizen)
+			}
+		})
+		c := s.closedCase("id_card_incident", "nova-ves", "p1", "2026-03-15")
+		set("2032-01-15")
+		s.do("GET", "/v1/retention?min_position="+s.head(), "records-nv-token", nil) // the proposal reads the read models
+		r := s.do("POST", "/v1/disposals", "records-nv-token", map[string]any{"as_of": "2032-01-15"})
+		if r.status != 201 {
+			t.Fatalf("propose: %d %s", r.status, r.raw)
+		}
+		approve := "/v1/disposals/" + r.body["id"].(string) + "/approve"
+		decision := map[string]any{"archive_decision": "SOA-1/2032", "decided_on": "2032-01-15"}
+		if r := s.do("POST", approve, "records-nv-token", decision); r.status != 500 {
+			t.Fatalf("the failed approval: %d %s", r.status, r.raw)
+		}
+		if s.eventOf(c, "CaseDisposed") == nil {
+			t.Fatal("the failed approval disposed of nothing: the test would prove nothing")
+		}
+		other := map[string]any{"archive_decision": "SOA-2/2032", "decided_on": "2032-01-15"}
+		if r := s.do("POST", approve, "records-nv-token", other); r.status != 409 {
+			t.Errorf("sent again with another decision: %d %s", r.status, r.raw)
+		}
+		r = s.do("POST", approve, "records-nv-token", decision)
+		if r.status != 200 || r.body["status"] != "approved" || r.body["forgotten"] != 1.0 {
+			t.Fatalf("sent again: %d %s", r.status, r.raw)
+		}
+		if !slices.Equal(forgotten, []string{"p1"}) { // the failed call never reached it
+			t.Errorf("forgetting calls %v", forgotten)
+		}
+		if email := s.eventOf(c, "ContactConsentGiven")["email"]; email != cases.Forgotten {
+			t.Errorf("the e-mail after the approval: %v", email)
+		}
+		if _, err := projections.Rebuild(context.Background(), db, nil); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -69,6 +69,8 @@ type Server struct {
 	retention *retention.Rules
 	// forget forgets a citizen after a disposal (nil: not configured).
 	forget func(ctx context.Context, citizenID string) error
+	// finishForgetting completes the forgettings of an approval (nil: none).
+	finishForgetting func(ctx context.Context) error
 	// primary reads the read models of the primary database (not a replica).
 	primary *projections.Reader
 	// processing is what the record of processing activities says of this installation.
@@ -128,6 +130,11 @@ type Config struct {
 	// no retained case (docs/RETENTION.md); nil: approvals that would forget
 	// someone fail and may be sent again once it is configured.
 	ForgetCitizen func(ctx context.Context, citizenID string) error
+	// FinishForgetting finishes, before an approval is recorded, every
+	// forgetting that began and did not finish (this approval's, or an
+	// earlier one's that failed half-way: a retried approval no longer knows
+	// those citizens' ids), and compacts the database's files once; nil: none.
+	FinishForgetting func(ctx context.Context) error
 	// Processing says which of the code's recipients this installation has
 	// configured, for the record of processing activities
 	// (GET /v1/processing-record); its offices default to Offices', its
@@ -159,7 +166,7 @@ func New(c Config) *Server {
 		MinPositionWait: cmp.Or(c.MinPositionWait, DefaultMinPositionWait), dbTimeout: c.DBTimeout, projecting: c.Projecting, readDB: c.ReadDB, offices: c.Offices,
 		credits:   credits.New(c.DB),
 		reminders: c.Reminders, accessTokens: c.AccessTokens, knownOffices: c.KnownOffices,
-		portal: c.Portal, signIn: c.SignIn, retention: c.Retention, forget: c.ForgetCitizen,
+		portal: c.Portal, signIn: c.SignIn, retention: c.Retention, forget: c.ForgetCitizen, finishForgetting: c.FinishForgetting,
 		processing: c.Processing, idempotencyTTL: cmp.Or(c.IdempotencyTTL, DefaultIdempotencyTTL)}
 	if c.DB != nil {
 		s.primary = projections.NewReader(c.DB).WithOffices(c.Offices)

@@ -73,6 +73,11 @@ func reminderRows(c *cases.Case, last time.Time, offices *money.Offices) []row {
 // consentRows returns the consent rows the consent events among events give,
 // the latest per office and citizen; c is the case after them.
 func consentRows(c *cases.Case, events []eventstore.Event, into map[[2]string]row) error {
+	if c.Citizen.ID == cases.Forgotten {
+		// A forgotten citizen consents to nothing: their consent is gone
+		// with them, and "[zapomenuto]" is nobody's key.
+		return nil
+	}
 	for _, e := range events {
 		var r row
 		switch cases.EventType(e.Type) {

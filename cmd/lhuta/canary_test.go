@@ -401,6 +401,20 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 		}
 	}
 	renv := append(append([]string(nil), env...), "DATABASE_URL="+restoredURL, "LHUTA_NATS_URL=")
+	// Exported before any serve: the export forgets again first.
+	exported := filepath.Join(t.TempDir(), "restored.ndjson")
+	exp := exec.Command(bin, "export", "--data-dir", restoredDir, exported)
+	exp.Env = renv
+	if out, err := exp.CombinedOutput(); err != nil {
+		t.Fatalf("lhuta export of the restored backup: %v\n%s", err, out)
+	}
+	var es erasure.Scan
+	if err := es.File(exported, needles); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range es.Hits {
+		t.Errorf("the export of the restored backup holds value %d (%s)", h.Value+1, h.Form)
+	}
 	q := &process{t: t, bin: bin, args: []string{"--data-dir", restoredDir}, env: renv, addr: freeAddr(t), log: filepath.Join(t.TempDir(), "log")}
 	q.start()
 	defer q.stop(syscall.SIGTERM)

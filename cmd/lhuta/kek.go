@@ -53,6 +53,16 @@ func sealExisting(ctx context.Context, v *vault.Vault, out io.Writer) error {
 // sealOnce seals, at the first start of a release that seals, what the
 // database holds from before (an upgrade from 0.1.0), and says so.
 func sealOnce(ctx context.Context, v *vault.Vault, log *slog.Logger) error {
+	// The tombstones beside this instance's KEK learn the forgettings other
+	// instances did; a file that cannot be written stops the start here,
+	// not a forgetting half-way.
+	n, err := v.SyncTombstones(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Info("the tombstone file learnt keys forgotten by other instances", "keys", n)
+	}
 	n, ran, err := v.SealExistingOnce(ctx)
 	if err != nil {
 		return fmt.Errorf("seal the personal values written before sealing: %w", err)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/lhuta/lhuta/migrations"
@@ -96,6 +97,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err := sealOnce(ctx, v, log); err != nil {
 			return err
 		}
+	}
+	// Every command that reads or copies the events forgets again first
+	// what a restored backup still holds of forgotten citizens (not
+	// migrate, which may run beside an older release, nor verify-forgotten,
+	// which reports what is there).
+	if slices.Contains([]string{"serve", "export", "backup", "rebuild", "import-statement"}, c.command) {
 		if err := forgetAgain(ctx, c, db, v, log); err != nil {
 			return err
 		}

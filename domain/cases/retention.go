@@ -159,9 +159,27 @@ func (e *CaseDisposed) evolve(c *Case) {
 func (c *Case) Held() bool { return !c.HeldSince.IsZero() }
 
 // Disposable reports whether the case may be proposed for disposal as of a
-// day: scheduled, its period ended, not on hold and not disposed of yet.
-func (c *Case) Disposable(asOf calendar.Date) bool {
-	return c.Retention != nil && retention.Ended(c.Retention.EndsOn, asOf) && !c.Held() && c.Disposal == nil
+// day: scheduled under a trigger that still holds, its period ended, not on
+// hold and not disposed of yet.
+func (c *Case) Disposable(asOf calendar.Date, offices *money.Offices) bool {
+	return c.scheduleHolds(asOf, offices) && retention.Ended(c.Retention.EndsOn, asOf) && !c.Held() && c.Disposal == nil
+}
+
+// scheduleHolds reports whether the case's retention schedule still stands
+// as of a day. A closed case stays closed; a settled local-fee case may owe
+// again (a new liability, a new year's fee) or settle anew on another day,
+// and then its period no longer runs from the scheduled trigger: it is not
+// disposed of under that schedule, and DueRetention records a new one once
+// it has settled again.
+func (c *Case) scheduleHolds(asOf calendar.Date, offices *money.Offices) bool {
+	if c.Retention == nil {
+		return false
+	}
+	if c.Retention.Trigger != retention.Settled {
+		return true
+	}
+	on, ok := c.SettledOn(asOf, offices)
+	return ok && on == c.Retention.TriggerOn
 }
 
 // SettledOn returns the day a local-fee case settled as of a day: every
@@ -199,7 +217,7 @@ func (c *Case) SettledOn(asOf calendar.Date, offices *money.Offices) (calendar.D
 // nothing to record. A schedule once recorded stays: a later change of the
 // rules file applies to cases scheduled afterwards.
 func (c *Case) DueRetention(rules *retention.Rules, asOf calendar.Date, offices *money.Offices) (rec Recorded, ok bool) {
-	if c.Retention != nil || c.Disposal != nil {
+	if c.Disposal != nil || c.scheduleHolds(asOf, offices) {
 		return Recorded{}, false
 	}
 	rule, ok := rules.For(c.Office, string(c.Situation))
@@ -250,6 +268,8 @@ func (c *Case) Dispose(a DisposalApproval, asOf calendar.Date, ctx Context) (Rec
 		why = fmt.Sprintf("the case is on legal hold since %s", c.HeldSince)
 	case c.Retention == nil:
 		why = "the case has no retention schedule"
+	case !c.scheduleHolds(asOf, ctx.Offices):
+		why = fmt.Sprintf("the case no longer stands settled as on %s (it owes again, or settled anew): its schedule does not hold", c.Retention.TriggerOn)
 	case !retention.Ended(c.Retention.EndsOn, asOf):
 		why = fmt.Sprintf("its retention period ends on %s", c.Retention.EndsOn)
 	}

@@ -95,10 +95,10 @@ func TestRetentionEndsHandComputedForEverySituationsRule(t *testing.T) {
 			if _, again := c.DueRetention(rules, tt.trigger.AddDays(4), nil); again {
 				t.Error("a scheduled case is due again")
 			}
-			if c.Disposable(tt.endsOn) {
+			if c.Disposable(tt.endsOn, nil) {
 				t.Errorf("disposable on %s, its period's last day", tt.endsOn)
 			}
-			if !c.Disposable(tt.endsOn.AddDays(1)) {
+			if !c.Disposable(tt.endsOn.AddDays(1), nil) {
 				t.Errorf("not disposable on %s, the day after its period", tt.endsOn.AddDays(1))
 			}
 		})
@@ -130,6 +130,20 @@ func TestALocalFeeCaseIsScheduledWhenItSettles(t *testing.T) {
 	want := RetentionScheduled{Mark: "V", Years: 10, Trigger: retention.Settled, TriggerOn: day(2026, 3, 2), EndsOn: day(2036, 12, 31)}
 	if got != want {
 		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	fold(t, c, rec)
+	if !c.Disposable(day(2037, 1, 1), nil) {
+		t.Fatal("not disposable once its period ended")
+	}
+	// The payer moves back and owes again: the schedule no longer holds.
+	must(t, c, clerkOn(day(2027, 2, 1)), LocalFeeLiabilityAroseType, arose("2027-02-01"))
+	if c.Disposable(day(2037, 1, 1), nil) {
+		t.Error("a case that owes again is disposable under its old schedule")
+	}
+	approval := DisposalApproval{DisposalID: "d1", ArchiveDecision: "SOA 1/2037", DecidedOn: day(2037, 1, 2)}
+	refused(t, errOf(c.Dispose(approval, day(2037, 1, 2), recordsOn(day(2037, 1, 2)))), "case")
+	if _, ok := c.DueRetention(rules, day(2037, 1, 1), nil); ok {
+		t.Error("a case that owes is scheduled anew")
 	}
 }
 
@@ -200,7 +214,7 @@ func TestHoldsAreTheRecordsOfficersAndStopADisposal(t *testing.T) {
 		t.Fatalf("held since %s", c.HeldSince)
 	}
 	refused(t, do(t, c, recordsOn(today), RetentionHoldPlacedType, hold), "data")
-	if c.Disposable(today) {
+	if c.Disposable(today, nil) {
 		t.Error("a held case is disposable")
 	}
 	approval := DisposalApproval{DisposalID: "d1", ArchiveDecision: "SOA 12/2026", DecidedOn: today}

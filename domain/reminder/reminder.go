@@ -119,6 +119,10 @@ func Plan(c *cases.Case, today calendar.Date, offices *money.Offices) []Reminder
 // the plan (projections' reminder_view) stores this, and readers apply the
 // day as Plan does.
 func Facts(c *cases.Case, asOf calendar.Date, offices *money.Offices) []Reminder {
+	if c.Disposal != nil || c.Citizen.ID == cases.Forgotten {
+		// A disposed case, or a forgotten citizen's, reminds nobody.
+		return nil
+	}
 	var out []Reminder
 	add := func(r Reminder) {
 		r.CaseID, r.Office = c.ID, c.Office

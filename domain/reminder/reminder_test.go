@@ -163,3 +163,23 @@ func TestIDsAreStable(t *testing.T) {
 		t.Errorf("id %q, want %q", a[0].ID, want)
 	}
 }
+
+// A disposed case, or one whose citizen is forgotten, reminds nobody: the
+// letter would go to nobody's address, or to a case the archive has closed.
+func TestNoReminderForADisposedOrForgottenCase(t *testing.T) {
+	lost := fact{cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`}
+	c := build(t, cases.IDCardIncident, "2026-01-05", "2026-03-18", lost)
+	if len(reminder.Facts(c, d("2026-03-18"), nil)) == 0 {
+		t.Fatal("the case plans no reminder to begin with: the test would prove nothing")
+	}
+	disposed := *c
+	disposed.Disposal = &cases.Disposal{}
+	if rs := reminder.Facts(&disposed, d("2026-03-18"), nil); len(rs) != 0 {
+		t.Errorf("a disposed case plans %v", rs)
+	}
+	forgotten := *c
+	forgotten.Citizen.ID = cases.Forgotten
+	if rs := reminder.Facts(&forgotten, d("2026-03-18"), nil); len(rs) != 0 {
+		t.Errorf("a forgotten citizen's case plans %v", rs)
+	}
+}

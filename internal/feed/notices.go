@@ -156,7 +156,9 @@ func StreamSeqs(js nats.JetStreamContext, stream string, match func(msgID string
 		if match(m.Header.Get(nats.MsgIdHdr)) {
 			seqs = append(seqs, md.Sequence.Stream)
 		}
-		if md.Sequence.Stream >= last {
+		// The last message may have been deleted since StreamInfo (an
+		// earlier forgetting's deletion): nothing pending is the end too.
+		if md.Sequence.Stream >= last || md.NumPending == 0 {
 			return seqs, nil
 		}
 	}

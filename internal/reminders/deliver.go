@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -93,6 +94,9 @@ func (s *Service) deliverOne(ctx context.Context, w waiting) error {
 			// Stopping, not refused: the next holder of the lease sends it.
 			return ctx.Err()
 		}
+		// A mail server's refusal usually names the address; the log and
+		// last_error keep no personal value (a forgetting could not reach them).
+		err = errors.New(withoutAddresses(err.Error()))
 		s.failed.Add(1)
 		attempts := w.attempts + 1
 		if attempts > s.cfg.Retries {
@@ -115,3 +119,12 @@ func (s *Service) deliverOne(ctx context.Context, w waiting) error {
 
 // ConsentGone is the last error of a reminder dropped at delivery.
 const ConsentGone = listing.ConsentGone
+
+// emailLike is anything with an @ between non-blank characters.
+var emailLike = regexp.MustCompile(`[^\s<>"'(),;:]+@[^\s<>"'(),;:]+`)
+
+// withoutAddresses is a mail server's message with every e-mail address
+// replaced by "[adresa]".
+func withoutAddresses(msg string) string {
+	return emailLike.ReplaceAllString(msg, "[adresa]")
+}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -117,9 +118,12 @@ type Service struct {
 	reminders  *reminders.Service
 	projecting *lease.Lease
 	eraser     *erasure.Eraser
-	api        *handlers.Server
-	http       *http.Server
-	ln         net.Listener
+	// uncompacted says a forgetting overwrote values since the files were
+	// last compacted (FinishForgetting).
+	uncompacted atomic.Bool
+	api         *handlers.Server
+	http        *http.Server
+	ln          net.Listener
 	// https is whether the service serves HTTPS itself (TLSCert); not read
 	// from http.TLSConfig, which Serve sets up for HTTP/2 either way.
 	https bool
@@ -173,7 +177,8 @@ func New(cfg Config) (*Service, error) {
 		cfg.Vault, _ = cfg.DB.Sealer.(*vault.Vault)
 	}
 	if cfg.Vault != nil {
-		s.eraser = &erasure.Eraser{DB: cfg.DB, Vault: cfg.Vault, Pipeline: s.pipeline, Log: cfg.Log}
+		// Compacted once per approval (FinishForgetting), not per citizen.
+		s.eraser = &erasure.Eraser{DB: cfg.DB, Vault: cfg.Vault, Pipeline: s.pipeline, Log: cfg.Log, NoCompact: true}
 	}
 	// One instance of all those on the database projects (and feeds): the
 	// one holding the lease; the others stand by and take over when it dies.
@@ -209,6 +214,7 @@ func New(cfg Config) (*Service, error) {
 		KnownOffices:        cfg.KnownOffices,
 		Retention:           cfg.Retention,
 		ForgetCitizen:       s.forgetCitizen(),
+		FinishForgetting:    s.finishForgetting(),
 		IdempotencyTTL:      cfg.IdempotencyTTL,
 		Processing: gdpr.Setup{Offices: gdpr.OfficesOf(cfg.Offices), SMTP: cfg.Reminders.SMTPURL != "", Feed: cfg.Feed.URL != "",
 			FeedPersonal: cfg.Feed.PersonalData, NIA: cfg.Portal.NIA.MetadataURL != "", TLS: cfg.TLSCert != ""},
@@ -232,20 +238,54 @@ func New(cfg Config) (*Service, error) {
 // ForgetCitizen forgets a citizen completely (internal/erasure,
 // docs/RETENTION.md): what the disposal's approval calls
 // (handlers.Config.ForgetCitizen). Retried after a failure, it finishes
-// what the failed call began.
+// what the failed call began. It runs to its end even when the request
+// that asked for it is cancelled or runs out of time: a forgetting stopped
+// half-way is only finished by a later one.
 func (s *Service) ForgetCitizen(ctx context.Context, citizenID string) error {
 	_, err := s.Forget(ctx, citizenID)
 	return err
 }
 
-// Forget is ForgetCitizen with the erasure's report.
+// Forget is ForgetCitizen with the erasure's report. The database's files
+// are compacted by FinishForgetting, once for all an approval forgets.
 func (s *Service) Forget(ctx context.Context, citizenID string) (erasure.Report, error) {
 	if s.eraser == nil {
 		return erasure.Report{}, errors.New("forget: the service has no vault (no KEK)")
 	}
-	r, err := s.eraser.Forget(ctx, citizenID)
+	r, err := s.eraser.Forget(context.WithoutCancel(ctx), citizenID)
+	if r.KeyID != "" {
+		s.uncompacted.Store(true)
+	}
 	s.pipeline.Nudge()
 	return r, err
+}
+
+// FinishForgetting finishes every forgetting that began and did not
+// finish, then, when anything was forgotten since the last time, compacts
+// the database's files (SQLite VACUUM, PostgreSQL VACUUM FULL events) so
+// that the overwritten values are gone from them too. Like Forget it runs
+// to its end whatever becomes of the request.
+func (s *Service) FinishForgetting(ctx context.Context) error {
+	if s.eraser == nil {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	done, err := s.eraser.ForgetAgain(ctx)
+	if err != nil {
+		return err
+	}
+	if len(done) > 0 {
+		s.uncompacted.Store(true)
+		s.pipeline.Nudge()
+	}
+	if !s.uncompacted.Swap(false) {
+		return nil
+	}
+	if err := vault.Compact(ctx, s.cfg.DB); err != nil {
+		s.uncompacted.Store(true)
+		return err
+	}
+	return nil
 }
 
 // accessTokens is the provider as the API's verifier of access tokens, or
@@ -396,4 +436,12 @@ func (s *Service) forgetCitizen() func(ctx context.Context, citizenID string) er
 		return nil
 	}
 	return s.ForgetCitizen
+}
+
+// finishForgetting is FinishForgetting, nil where the database has no vault.
+func (s *Service) finishForgetting() func(ctx context.Context) error {
+	if s.eraser == nil {
+		return nil
+	}
+	return s.FinishForgetting
 }

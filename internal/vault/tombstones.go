@@ -75,3 +75,52 @@ func (v *Vault) ReplayTombstones(ctx context.Context) ([]Forgetting, error) {
 	}
 	return done, sc.Err()
 }
+
+// SyncTombstones appends to the tombstone file every key the database
+// records as forgotten (forgotten_keys) that the file does not list yet,
+// and so checks at start that the file can be written: with several
+// instances each keeps its own file beside its KEK, and a forgetting done
+// by another instance reaches this one's file at its next start (a backup
+// restored beside it then forgets it too). It returns how many it added.
+func (v *Vault) SyncTombstones(ctx context.Context) (int, error) {
+	if v.tombstones == "" {
+		return 0, nil
+	}
+	listed := map[string]bool{}
+	if b, err := os.ReadFile(v.tombstones); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			listed[strings.TrimSpace(line)] = true
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return 0, fmt.Errorf("the tombstone file: %w", err)
+	}
+	f, err := os.OpenFile(v.tombstones, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("the tombstone file must be writable, as forgetting appends to it: %w", err)
+	}
+	rows, err := v.db.SQL.QueryContext(ctx, `SELECT key_id FROM forgotten_keys ORDER BY forgotten_at, key_id`)
+	if err != nil {
+		_ = f.Close()
+		return 0, err
+	}
+	added := 0
+	for rows.Next() {
+		var keyID string
+		if err = rows.Scan(&keyID); err != nil {
+			break
+		}
+		if listed[keyID] {
+			continue
+		}
+		if _, err = f.WriteString(keyID + "\n"); err != nil {
+			break
+		}
+		listed[keyID] = true
+		added++
+	}
+	err = errors.Join(err, rows.Err(), rows.Close())
+	if added > 0 {
+		err = errors.Join(err, f.Sync())
+	}
+	return added, errors.Join(err, f.Close())
+}
