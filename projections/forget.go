@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
@@ -24,11 +25,13 @@ import (
 // It holds the rebuild's lock (ErrRebuildRunning while a rebuild runs: a
 // rebuild reading the log before the forgetting would bring the values back
 // at its switch-over) and the projection's offset row, as the pipeline does.
+// An erasure takes the lock first, with HoldRebuild, before it reads any
+// value, and Reproject shares that hold.
 func (p *Pipeline) Reproject(ctx context.Context, ids []string, formerCitizens []string) error {
 	if len(ids) == 0 && len(formerCitizens) == 0 {
 		return nil
 	}
-	release, err := lockRebuild(ctx, p.db)
+	release, err := p.HoldRebuild(ctx)
 	if err != nil {
 		return err
 	}
@@ -95,4 +98,48 @@ func (p *Pipeline) Reproject(ctx context.Context, ids []string, formerCitizens [
 		}
 		return b.flush(ctx, tx, p.db.Dialect, m.generation)
 	})
+}
+
+// holds are the rebuild locks pipelines of this process hold (HoldRebuild).
+var (
+	holdsMu sync.Mutex
+	holds   = map[*Pipeline]*rebuildHold{}
+)
+
+type rebuildHold struct {
+	n       int
+	release func()
+}
+
+// HoldRebuild takes the lock a rebuild of the database takes (ErrRebuildRunning
+// while `lhuta rebuild` or another holder runs) and returns its release. A
+// forgetting holds it from before it reads the citizen's values until the
+// read models are rewritten: a rebuild that read the log before the key was
+// destroyed would otherwise switch over with the plaintext. Holds of the
+// same pipeline nest (Reproject within a forgetting shares it); the lock goes
+// with the last release.
+func (p *Pipeline) HoldRebuild(ctx context.Context) (release func(), err error) {
+	holdsMu.Lock()
+	defer holdsMu.Unlock()
+	h := holds[p]
+	if h == nil {
+		unlock, err := lockRebuild(ctx, p.db)
+		if err != nil {
+			return nil, err
+		}
+		h = &rebuildHold{release: unlock}
+		holds[p] = h
+	}
+	h.n++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			holdsMu.Lock()
+			defer holdsMu.Unlock()
+			if h.n--; h.n == 0 {
+				delete(holds, p)
+				h.release()
+			}
+		})
+	}, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/projections"
@@ -56,8 +57,11 @@ type Report struct {
 	Resumed bool `json:"resumed,omitempty"`
 }
 
-// Forget forgets the citizen. The order is what makes a retry after a
-// crash safe: (1) the citizen's values are read from the events while the
+// Forget forgets the citizen. It holds the rebuild's lock throughout
+// (projections.ErrRebuildRunning while a rebuild runs, before anything is
+// read) and refuses with ErrRetained unless every case the citizen's key
+// seals is disposed of as destroyed, as the events say. The order is what
+// makes a retry after a crash safe: (1) the citizen's values are read from the events while the
 // key opens them, and the erasure is recorded under the key's id; (2) they
 // are purged from every table outside the events; (3) the vault destroys
 // the key and scrubs the events in one transaction; (4) the purge is run
@@ -73,6 +77,7 @@ func (e *Eraser) Forget(ctx context.Context, citizenID string) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	check := true
 	if keyID == "" {
 		// An erasure that destroyed the key and did not finish?
 		err := e.DB.SQL.QueryRowContext(ctx, `SELECT key_id FROM erasures WHERE subject = $1 AND finished_at IS NULL`,
@@ -83,8 +88,49 @@ func (e *Eraser) Forget(ctx context.Context, citizenID string) (Report, error) {
 		if err != nil {
 			return Report{}, err
 		}
+		// The key is gone: there is nothing left to keep a case from.
+		check = false
 	}
-	return e.forgetKey(ctx, keyID, e.Vault.Subject(citizenID))
+	return e.forgetKey(ctx, keyID, e.Vault.Subject(citizenID), []string{citizenID}, check)
+}
+
+// ErrRetained is what Forget refuses with while a case the citizen's key
+// seals is not disposed of as destroyed (errors.Is; the error is a
+// *RetainedError naming the case).
+var ErrRetained = errors.New("a case of the citizen is retained")
+
+// RetainedError names the case that keeps a citizen from being forgotten.
+type RetainedError struct {
+	Case string
+	// Why says what the case is: not disposed of, or transferred.
+	Why string
+}
+
+func (e *RetainedError) Error() string {
+	return fmt.Sprintf("the citizen may not be forgotten: case %s %s", e.Case, e.Why)
+}
+
+// Unwrap makes errors.Is(err, ErrRetained) hold.
+func (e *RetainedError) Unwrap() error { return ErrRetained }
+
+// retained refuses unless every case the key seals is disposed of with the
+// disposition destroyed, as the cases' own events say (read models may lag
+// behind a fact just recorded).
+func (e *Eraser) retained(ctx context.Context, caseIDs []string) error {
+	repo := caserepo.New(e.DB.Store())
+	for _, id := range caseIDs {
+		c, err := repo.Load(ctx, id)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", id, err)
+		}
+		switch {
+		case c.Disposal == nil:
+			return &RetainedError{Case: id, Why: "is not disposed of"}
+		case c.Disposal.Disposition != cases.DisposedDestroyed:
+			return &RetainedError{Case: id, Why: fmt.Sprintf("was disposed of as %s, not destroyed", c.Disposal.Disposition)}
+		}
+	}
+	return nil
 }
 
 // purgeIdentity removes what is keyed by the citizen's id alone (a portal
@@ -97,20 +143,42 @@ func (e *Eraser) purgeIdentity(ctx context.Context, citizenID string) error {
 // ForgetKey forgets the citizen whose data key is keyID: what a restored
 // backup does for each key the tombstones list (ForgetAgain).
 func (e *Eraser) ForgetKey(ctx context.Context, keyID string) (Report, error) {
-	return e.forgetKey(ctx, keyID, "")
+	return e.forgetKey(ctx, keyID, "", nil, false)
 }
 
-func (e *Eraser) forgetKey(ctx context.Context, keyID, subject string) (Report, error) {
+// forgetKey forgets the citizen whose key is keyID. citizens are the
+// citizen ids the caller knows (Forget's), purged and passed to the read
+// models even when the erasure resumes after the key went; check refuses
+// (ErrRetained) while a case the key seals is retained: the approval's path
+// checks, a restored backup's (ForgetKey, ForgetAgain) does not.
+func (e *Eraser) forgetKey(ctx context.Context, keyID, subject string, citizens []string, check bool) (Report, error) {
 	r := Report{KeyID: keyID, Purged: map[string]int64{}}
-	var err error
+	// A rebuild running now may have read the values already and would
+	// switch over with them: hold its lock from before anything is read to
+	// the end, and fail before the key goes if a rebuild runs (a retry does it).
+	release, err := e.Pipeline.HoldRebuild(ctx)
+	if err != nil {
+		return r, fmt.Errorf("hold the read models' rebuild: %w", err)
+	}
+	defer release()
 	if r.Cases, err = e.Vault.KeyCases(ctx, keyID); err != nil {
 		return r, err
+	}
+	if check {
+		if err := e.retained(ctx, r.Cases); err != nil {
+			return r, err
+		}
 	}
 	p, err := gather(ctx, e.DB, r.Cases)
 	if err != nil {
 		return r, fmt.Errorf("read the citizen's values: %w", err)
 	}
 	held := len(p.values) > 0
+	for _, c := range citizens {
+		if c != "" && !slices.Contains(p.citizens, c) {
+			p.citizens = append(p.citizens, c)
+		}
+	}
 	r.Resumed = !held
 	r.Values = len(p.values)
 	if _, err := e.DB.SQL.ExecContext(ctx, `INSERT INTO erasures (key_id, subject, started_at) VALUES ($1, $2, $3)
@@ -122,7 +190,9 @@ func (e *Eraser) forgetKey(ctx context.Context, keyID, subject string) (Report, 
 			r.Purged[k] += n
 		}
 	}
-	if held {
+	if held || len(p.citizens) > 0 {
+		// Resumed (the values went with the key), what is kept by the
+		// citizen's id and by the cases is purged all the same.
 		n, err := e.purge(ctx, p)
 		if err != nil {
 			return r, err
@@ -194,7 +264,7 @@ func (e *Eraser) ForgetAgain(ctx context.Context) ([]Report, error) {
 	}
 	var done []Report
 	for i, k := range keys {
-		r, err := e.forgetKey(ctx, k, subjects[i])
+		r, err := e.forgetKey(ctx, k, subjects[i], nil, false)
 		if err != nil {
 			return done, err
 		}

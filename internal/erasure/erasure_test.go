@@ -3,6 +3,7 @@ package erasure_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -13,9 +14,12 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
+	"github.com/lhuta/lhuta/domain/reminder"
+	"github.com/lhuta/lhuta/domain/retention"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/erasure"
+	"github.com/lhuta/lhuta/internal/reminders"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/projections"
@@ -48,6 +52,58 @@ func open(t *testing.T, repo *caserepo.Repository, citizen, name, born string, c
 		t.Fatal(err)
 	}
 	return e.StreamID
+}
+
+// dispose closes the case (reason: free text), schedules it and records
+// its disposal with the disposition given, as an approved disposal does.
+func dispose(t *testing.T, repo *caserepo.Repository, id, reason string, d cases.Disposition, ctx cases.Context) {
+	t.Helper()
+	record(t, repo, id, cases.CaseClosedType, map[string]any{"reason": reason}, ctx)
+	for _, rec := range []cases.Recorded{
+		{Type: cases.RetentionScheduledType, Data: &cases.RetentionScheduled{Mark: retention.Destroy, Years: 1, Trigger: retention.Closed,
+			TriggerOn: ctx.Today, EndsOn: retention.EndsOn(ctx.Today, 1)}},
+		{Type: cases.CaseDisposedType, Data: &cases.CaseDisposed{DisposalID: "D-" + id, ArchiveDecision: "SA-1/2026",
+			DecidedOn: ctx.Today, Disposition: d}},
+	} {
+		if _, err := repo.Update(context.Background(), id, caserepo.Any, caserepo.Request{Actor: "system", RecordedAt: time.Now()},
+			func(*cases.Case) (cases.Recorded, error) { return rec, nil }); err != nil {
+			t.Fatalf("%s: %v", rec.Type, err)
+		}
+	}
+}
+
+// setup is a database with a vault, the read models prepared, and the
+// pipeline running (stopped at the test's end).
+func setup(t *testing.T, db *eventstore.DB) (*vault.Vault, *projections.Pipeline, *caserepo.Repository) {
+	t.Helper()
+	kek, dir, _, err := vault.KEK("", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(db, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.KeepTombstonesIn(filepath.Join(filepath.Dir(dir), vault.TombstoneFile))
+	db.Sealer = v
+	if err := projections.Prepare(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	p := projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = p.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+	return v, p, caserepo.New(db.Store())
+}
+
+func count(t *testing.T, db *eventstore.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.SQL.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
 }
 
 func exec(t *testing.T, db *eventstore.DB, q string, args ...any) {
@@ -96,20 +152,7 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		bg := context.Background()
 		canary := append([]string(nil), canaryValues...)
-		kek, dir, _, err := vault.KEK("", t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := vault.New(db, kek)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v.KeepTombstonesIn(filepath.Join(filepath.Dir(dir), vault.TombstoneFile))
-		db.Sealer = v
-		if err := projections.Prepare(bg, db); err != nil {
-			t.Fatal(err)
-		}
-		repo := caserepo.New(db.Store())
+		v, p, repo := setup(t, db)
 		ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
 		id := open(t, repo, canary[0], canary[1], canary[2], ctx)
 		record(t, repo, id, cases.LocalFeeLiabilityAroseType, map[string]any{"fee": "waste", "arose_on": "2026-01-15",
@@ -127,31 +170,58 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		record(t, repo, id, cases.PaymentReceivedType, map[string]any{"amount_czk": 100, "paid_on": "2026-03-01", "variable_symbol": canary[5]}, ctx)
 		other := open(t, repo, "other-citizen-1", "Jana Ostatní", "1970-01-02", ctx)
 		record(t, repo, other, cases.ContactConsentGivenType, map[string]any{"email": "jana.ostatni@example.org"}, ctx)
+		if err := p.WaitFor(bg, testdb.Head(t, db).Position, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+
+		// A reminder queued the real way: internal/reminders puts it into
+		// the outbox through watermill's forwarder, whose envelope has a
+		// uuid of its own and the letter base64 inside base64.
+		c, err = repo.Load(bg, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := reminder.Plan(c, ctx.Today, money.Builtin())
+		if len(plan) == 0 {
+			t.Fatal("the canary's case plans no reminder")
+		}
+		sendOn := plan[0].SendOn
+		rs, err := reminders.New(reminders.Config{SMTPURL: "smtp://127.0.0.1:1", From: "podatelna@nova-ves.cz",
+			Today: func() calendar.Date { return sendOn }, Log: slog.New(slog.DiscardHandler)}, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := rs.Tick(bg); err != nil || n == 0 {
+			t.Fatalf("queued %d reminders (%v), want at least one", n, err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM watermill_reminders WHERE uuid IN (SELECT reminder_id FROM reminder_sent)`); n != 0 {
+			t.Fatalf("%d outbox rows carry a reminder's id: the outbox is not the forwarder's", n)
+		}
+		outbox := count(t, db, `SELECT COUNT(*) FROM watermill_reminders`)
+		if outbox == 0 {
+			t.Fatal("nothing in the outbox")
+		}
+		// The case is closed (a free-text reason), scheduled and destroyed:
+		// nothing keeps its citizen any more.
+		dispose(t, repo, id, "poplatek za odpad", cases.DisposedDestroyed, ctx)
 
 		exec(t, db, `INSERT INTO portal_accounts (citizen_id, username, password_hash, must_change, issued_at, issued_by) VALUES ($1, 'kanarek77', 'x', false, 1, 'alice')`, canary[0])
 		exec(t, db, `INSERT INTO portal_sessions (id_hash, kind, citizen_id, csrf, must_change, created_at, seen_at, expires_at) VALUES ('h1', 'cookie', $1, 'c', false, 1, 1, 2)`, canary[0])
 		exec(t, db, `INSERT INTO idempotency_keys (actor, idem_key, request_hash, stream_id, position, recorded_unix) VALUES ('alice', 'k1', 'rh', $1, 1, 1)`, id)
 		exec(t, db, `INSERT INTO reminder_sent (reminder_id, case_id, citizen_id, office, kind, send_on, queued_at, recipient, message) VALUES ('r1', $1, $2, 'nova-ves', 'payment', '2026-03-01', $3, $4, $5)`,
 			id, canary[0], time.Now().UTC(), canary[3], []byte("To: "+canary[3]+"\r\n\r\nDobrý den, "+canary[1]))
-		payload, _ := json.Marshal(map[string]any{"to": canary[3], "message": []byte("Dobrý den, " + canary[1])})
-		if db.Dialect.Name == eventstore.Postgres.Name {
-			exec(t, db, `INSERT INTO watermill_reminders (uuid, payload, metadata, transaction_id) VALUES ('r1', $1, '{}', pg_current_xact_id())`, string(payload))
-		} else {
-			exec(t, db, `INSERT INTO watermill_reminders (uuid, payload, metadata) VALUES ('r1', $1, '{}')`, payload)
-		}
 		exec(t, db, `INSERT INTO personal_data_reads (read_at, case_id, actor, role, office, route, request_id) VALUES (1, $1, 'alice', 'clerk', 'nova-ves', $2, 'req-1')`,
 			id, "/v1/citizens?name="+canary[1])
-		exec(t, db, `INSERT INTO statement_credits (id, office, bank_reference, statement, booked_on, amount_czk, variable_symbol, message, counter_party, status, reason, imported_at)
-			VALUES ('cr1', 'nova-ves', 'B1', 'S1', '2026-03-02', 50, $1, $2, $3, 'open', 'no case', 1)`, canary[5], "poplatek "+canary[1], strings.ToUpper(canary[1]))
-
-		p := projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		runCtx, stop := context.WithCancel(bg)
-		done := make(chan struct{})
-		go func() { defer close(done); _ = p.Run(runCtx) }()
-		defer func() { stop(); <-done }()
-		if err := p.WaitFor(bg, testdb.Head(t, db).Position, 10*time.Second); err != nil {
-			t.Fatal(err)
+		credit := func(id, vs, message, party string) {
+			exec(t, db, `INSERT INTO statement_credits (id, office, bank_reference, statement, booked_on, amount_czk, variable_symbol, message, counter_party, status, reason, imported_at)
+			VALUES ($1, 'nova-ves', $1, 'S1', '2026-03-02', 50, $2, $3, $4, 'open', 'no case', 1)`, id, vs, message, party)
 		}
+		credit("cr1", canary[5], "poplatek "+canary[1], strings.ToUpper(canary[1]))
+		// Another citizen's credit that shares words with the canary's free
+		// text stays; one that names the canary (folded) does not.
+		credit("cr2", "7700001111", "VS 7700001111, poplatek za odpad", "Jana Ostatní")
+		credit("cr3", "7700002222", "za KANAREK ZAPOMENUTELNY", "Petr Třetí")
+
 		stats := func() string {
 			return dump(t, db, `SELECT kind, day, month, situation, status, n FROM stat_day WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5`) +
 				dump(t, db, `SELECT kind, month, changed, situation, status, n FROM stat_month WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5`) +
@@ -166,6 +236,13 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		}
 		if len(pre.Hits) == 0 {
 			t.Fatal("the scan finds none of the canary's values before the forgetting: it cannot be trusted after it")
+		}
+		inOutbox := false
+		for _, h := range pre.Hits {
+			inOutbox = inOutbox || strings.Contains(h.Where, "watermill_reminders") && strings.Contains(h.Where, "column payload")
+		}
+		if !inOutbox {
+			t.Fatal("the scan finds nothing of the canary in the outbox before the forgetting")
 		}
 
 		e := &erasure.Eraser{DB: db, Vault: v, Pipeline: p}
@@ -182,6 +259,15 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		}
 		for _, h := range after.Hits {
 			t.Errorf("a trace of value %d (%s) in %s", h.Value, h.Form, h.Where)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM watermill_reminders`); n != 0 {
+			t.Errorf("%d of the canary's %d outbox rows are left after the forgetting", n, outbox)
+		}
+		for cr, want := range map[string]string{"cr2": "VS 7700001111, poplatek za odpad", "cr3": cases.Forgotten} {
+			var msg string
+			if err := db.SQL.QueryRow(`SELECT message FROM statement_credits WHERE id = $1`, cr).Scan(&msg); err != nil || msg != want {
+				t.Errorf("credit %s's message after the forgetting: %q (%v), want %q", cr, msg, err, want)
+			}
 		}
 		if got := stats(); got != before {
 			t.Errorf("the statistics changed:\nbefore %s\nafter  %s", before, got)
@@ -220,6 +306,140 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		var unfinished int
 		if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM erasures WHERE finished_at IS NULL OR subject <> ''`).Scan(&unfinished); err != nil || unfinished != 0 {
 			t.Errorf("%d erasures left unfinished (%v)", unfinished, err)
+		}
+	})
+}
+
+// Forget refuses while a case the citizen's key seals is not disposed of
+// as destroyed, from the events (not the read models): nothing is
+// destroyed, purged or recorded. A restored backup's ForgetKey does not ask.
+func TestForgetRefusesWhileACaseIsRetained(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		bg := context.Background()
+		v, p, repo := setup(t, db)
+		ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
+		gone := open(t, repo, "retained-citizen-1", "Běla Držená", "1960-02-03", ctx)
+		dispose(t, repo, gone, "vyřízeno", cases.DisposedDestroyed, ctx)
+		live := open(t, repo, "retained-citizen-1", "Běla Držená", "1960-02-03", ctx)
+		exec(t, db, `INSERT INTO portal_accounts (citizen_id, username, password_hash, must_change, issued_at, issued_by) VALUES ($1, 'bela60', 'x', false, 1, 'alice')`, "retained-citizen-1")
+		if err := p.WaitFor(bg, testdb.Head(t, db).Position, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		key, err := v.KeyOf(bg, "retained-citizen-1")
+		if err != nil || key == "" {
+			t.Fatalf("key %q, %v", key, err)
+		}
+		e := &erasure.Eraser{DB: db, Vault: v, Pipeline: p, NoCompact: true}
+		_, err = e.Forget(bg, "retained-citizen-1")
+		var re *erasure.RetainedError
+		if !errors.Is(err, erasure.ErrRetained) || !errors.As(err, &re) || re.Case != live {
+			t.Fatalf("Forget with an open case answered %v, want ErrRetained naming %s", err, live)
+		}
+		if k, err := v.KeyOf(bg, "retained-citizen-1"); err != nil || k != key {
+			t.Errorf("the key after a refused forgetting: %q, %v", k, err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM portal_accounts WHERE citizen_id = 'retained-citizen-1'`) +
+			count(t, db, `SELECT COUNT(*) FROM erasures`); n != 1 {
+			t.Errorf("a refused forgetting purged or recorded something (%d rows, want the portal account alone)", n)
+		}
+		var name string
+		if err := db.SQL.QueryRow(`SELECT full_name FROM case_view WHERE case_id = $1`, gone).Scan(&name); err != nil || name != "Běla Držená" {
+			t.Errorf("case_view.full_name after a refused forgetting: %q, %v", name, err)
+		}
+
+		// Transferred to the archive is not destroyed either.
+		dispose(t, repo, live, "vyřízeno", cases.DisposedTransferred, ctx)
+		if _, err := e.Forget(bg, "retained-citizen-1"); !errors.Is(err, erasure.ErrRetained) {
+			t.Errorf("Forget with a transferred case answered %v, want ErrRetained", err)
+		}
+		// A restored backup forgets the key it was told of, without asking.
+		if r, err := e.ForgetKey(bg, key); err != nil || r.KeyID != key {
+			t.Errorf("ForgetKey: %+v, %v", r, err)
+		}
+	})
+}
+
+// A forgetting takes the rebuild's lock before it reads anything: while a
+// rebuild runs (it may have read the values and would switch over with
+// them) it fails with the key still there; once the rebuild is done, a
+// retry forgets.
+func TestForgetWaitsForNoRebuild(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		bg := context.Background()
+		v, p, repo := setup(t, db)
+		ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
+		id := open(t, repo, "rebuilt-citizen-1", "Cyril Přestavěný", "1950-04-05", ctx)
+		dispose(t, repo, id, "vyřízeno", cases.DisposedDestroyed, ctx)
+		exec(t, db, `INSERT INTO portal_accounts (citizen_id, username, password_hash, must_change, issued_at, issued_by) VALUES ($1, 'cyril50', 'x', false, 1, 'alice')`, "rebuilt-citizen-1")
+
+		// A rebuild of another process holds the lock.
+		rebuild := projections.New(db, slog.New(slog.DiscardHandler))
+		release, err := rebuild.HoldRebuild(bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := &erasure.Eraser{DB: db, Vault: v, Pipeline: p, NoCompact: true}
+		if _, err := e.Forget(bg, "rebuilt-citizen-1"); !errors.Is(err, projections.ErrRebuildRunning) {
+			t.Errorf("Forget during a rebuild answered %v, want ErrRebuildRunning", err)
+		}
+		if k, err := v.KeyOf(bg, "rebuilt-citizen-1"); err != nil || k == "" {
+			t.Errorf("the key went during a rebuild: %q, %v", k, err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM portal_accounts`) - count(t, db, `SELECT COUNT(*) FROM erasures`); n != 1 {
+			t.Error("a forgetting during a rebuild purged or recorded something")
+		}
+		release()
+		if r, err := e.Forget(bg, "rebuilt-citizen-1"); err != nil || r.KeyID == "" {
+			t.Fatalf("Forget after the rebuild: %+v, %v", r, err)
+		}
+		// The lock is free again: a rebuild may take it.
+		release, err = rebuild.HoldRebuild(bg)
+		if err != nil {
+			t.Fatalf("the rebuild's lock after a forgetting: %v", err)
+		}
+		release()
+	})
+}
+
+// An erasure resumed after the key went (a crash between the key's
+// destruction and the end) still purges what is kept by the citizen's id
+// and drops their consent rows, when Forget is given the id.
+func TestForgetResumedPurgesByCitizen(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		bg := context.Background()
+		v, p, repo := setup(t, db)
+		ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
+		id := open(t, repo, "resumed-citizen-1", "Dana Obnovená", "1940-06-07", ctx)
+		record(t, repo, id, cases.ContactConsentGivenType, map[string]any{"email": "dana.obnovena@example.org"}, ctx)
+		dispose(t, repo, id, "vyřízeno", cases.DisposedDestroyed, ctx)
+		if err := p.WaitFor(bg, testdb.Head(t, db).Position, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM consent_view WHERE citizen_id = 'resumed-citizen-1'`); n != 1 {
+			t.Fatalf("%d consent rows before, want 1", n)
+		}
+		key, err := v.KeyOf(bg, "resumed-citizen-1")
+		if err != nil || key == "" {
+			t.Fatalf("key %q, %v", key, err)
+		}
+		// The crash: the erasure recorded, the key destroyed, nothing else.
+		exec(t, db, `INSERT INTO erasures (key_id, subject, started_at) VALUES ($1, $2, $3)`, key, v.Subject("resumed-citizen-1"), time.Now().UTC())
+		if _, err := v.ForgetKey(bg, key); err != nil {
+			t.Fatal(err)
+		}
+		// Written between the gathering and the crash.
+		exec(t, db, `INSERT INTO portal_accounts (citizen_id, username, password_hash, must_change, issued_at, issued_by) VALUES ($1, 'dana40', 'x', false, 1, 'alice')`, "resumed-citizen-1")
+
+		e := &erasure.Eraser{DB: db, Vault: v, Pipeline: p, NoCompact: true}
+		r, err := e.Forget(bg, "resumed-citizen-1")
+		if err != nil || r.KeyID != key || !r.Resumed {
+			t.Fatalf("the resumed forgetting: %+v, %v", r, err)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM portal_accounts WHERE citizen_id = 'resumed-citizen-1'`); n != 0 {
+			t.Errorf("the portal account is left after a resumed forgetting")
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM consent_view WHERE citizen_id = 'resumed-citizen-1'`); n != 0 {
+			t.Errorf("%d consent rows under the citizen's id are left after a resumed forgetting", n)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/projections"
 )
 
 // personal is what a forgetting purges: the citizen's ids, their cases and
@@ -20,7 +21,16 @@ type personal struct {
 	cases    []string
 	// values are every personal value, the citizen's id included.
 	values []string
+	// identifying are the values that name the citizen (id, name, birth
+	// number, e-mail, variable symbol), not free text nor dates; symbols
+	// the variable symbols among them.
+	identifying, symbols []string
 }
+
+// identifyingFields are the last parts of the personal paths whose values
+// name the citizen: looked for in rows that are not the citizen's own.
+var identifyingFields = map[string]bool{"id": true, "citizen_id": true, "full_name": true, "birth_number": true,
+	"email": true, "variable_symbol": true}
 
 // Values returns the distinct personal values the events of the cases hold
 // as the store reads them now (plaintext while the citizen's key exists,
@@ -37,13 +47,20 @@ func gather(ctx context.Context, db *eventstore.DB, caseIDs []string) (personal,
 	p := personal{cases: caseIDs}
 	store := db.Store()
 	seen := map[string]bool{}
-	add := func(v string, citizen bool) {
+	add := func(v string, path string) {
 		v = strings.TrimSpace(v)
 		if v == "" || v == forgottenValue {
 			return
 		}
-		if citizen && !slices.Contains(p.citizens, v) {
+		field := path[strings.LastIndex(path, ".")+1:]
+		if (path == "citizen.id" || path == "citizen_id") && !slices.Contains(p.citizens, v) {
 			p.citizens = append(p.citizens, v)
+		}
+		if identifyingFields[field] && !slices.Contains(p.identifying, v) {
+			p.identifying = append(p.identifying, v)
+		}
+		if field == "variable_symbol" && !slices.Contains(p.symbols, v) {
+			p.symbols = append(p.symbols, v)
 		}
 		if !seen[v] {
 			seen[v] = true
@@ -73,13 +90,13 @@ func gather(ctx context.Context, db *eventstore.DB, caseIDs []string) (personal,
 				}
 				switch x := val.(type) {
 				case string:
-					add(x, path == "citizen.id" || path == "citizen_id")
+					add(x, path)
 				case json.Number:
-					add(x.String(), false)
+					add(x.String(), path)
 				case nil, bool:
 				default:
 					b, _ := json.Marshal(x)
-					add(string(b), false)
+					add(string(b), path)
 				}
 			}
 		}
@@ -115,6 +132,23 @@ func (e *Eraser) purge(ctx context.Context, p personal) (map[string]int64, error
 		return nil
 	}
 	err := eventstore.InTx(ctx, e.DB.SQL, func(tx *sql.Tx) error {
+		// Any column that holds one of the values in full or in part (a
+		// clerk's reason for a credit, a request id, an audit route); first,
+		// while the credits still carry the citizen's variable symbols.
+		for _, t := range textColumns {
+			n, err := replaceValues(ctx, tx, t, p)
+			if err != nil {
+				return fmt.Errorf("purge %s: %w", t.table, err)
+			}
+			counts[t.table] += n
+		}
+		// The reminders' outbox: the letters not delivered yet are never
+		// sent, those delivered are gone from it.
+		n, err := purgeOutbox(ctx, tx, p)
+		if err != nil {
+			return fmt.Errorf("purge watermill_reminders: %w", err)
+		}
+		counts["watermill_reminders"] += n
 		for _, c := range p.citizens {
 			// Kept by the citizen's id: deleted, nothing of them stays useful.
 			for _, t := range []string{"citizens", "portal_sessions", "portal_accounts", "portal_activation_codes", "portal_nia_links"} {
@@ -129,12 +163,6 @@ func (e *Eraser) purge(ctx context.Context, p personal) (map[string]int64, error
 			// is a new request, which the vault refuses for a forgotten case.
 			res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE stream_id = $1`, id)
 			if err := count("idempotency_keys", res, err); err != nil {
-				return err
-			}
-			// The reminders' outbox: the letters not delivered yet are never
-			// sent, those delivered are gone from it.
-			res, err = tx.ExecContext(ctx, `DELETE FROM watermill_reminders WHERE uuid IN (SELECT reminder_id FROM reminder_sent WHERE case_id = $1)`, id)
-			if err := count("watermill_reminders", res, err); err != nil {
 				return err
 			}
 			// What was sent stays recorded (never twice), without to whom or what.
@@ -152,21 +180,12 @@ func (e *Eraser) purge(ctx context.Context, p personal) (map[string]int64, error
 		}
 		// Credits not booked to a case that carry the citizen's variable
 		// symbol (unmatched, returned): the same.
-		for _, v := range p.values {
+		for _, v := range p.identifying {
 			res, err := tx.ExecContext(ctx, `UPDATE statement_credits SET counter_party = $1, message = $1, variable_symbol = $1
 				WHERE variable_symbol = $2`, forgottenValue, v)
 			if err := count("statement_credits", res, err); err != nil {
 				return err
 			}
-		}
-		// Any other column that holds one of the values in full or in part
-		// (a clerk's reason for a credit, a request id, an audit route).
-		for _, t := range textColumns {
-			n, err := replaceValues(ctx, tx, t, p)
-			if err != nil {
-				return fmt.Errorf("purge %s: %w", t.table, err)
-			}
-			counts[t.table] += n
 		}
 		return nil
 	})
@@ -180,10 +199,16 @@ type scrubbed struct {
 	columns    []string
 	// byCase restricts the rows to the citizen's cases (case_id or stream_id).
 	byCase string
+	// tied: the table's rows are the citizen's own when their case_id is
+	// one of the cases or their variable_symbol one of the citizen's; the
+	// others (another citizen's credits) are looked at for the identifying
+	// values only, as written (NFC, NFD, digits) or folded, never for free
+	// text nor encodings, which would match what is not the citizen's.
+	tied bool
 }
 
 var textColumns = []scrubbed{
-	{table: "statement_credits", key: "id", columns: []string{"reason", "return_reason", "message", "counter_party"}},
+	{table: "statement_credits", key: "id", columns: []string{"reason", "return_reason", "message", "counter_party"}, tied: true},
 	{table: "personal_data_reads", key: "id", columns: []string{"route", "request_id", "actor"}, byCase: "case_id"},
 	{table: "events", key: "position", columns: []string{"correlation_id", "recorded_by"}, byCase: "stream_id"},
 	{table: "reminder_sent", key: "reminder_id", columns: []string{"last_error"}, byCase: "case_id"},
@@ -196,7 +221,23 @@ func replaceValues(ctx context.Context, tx *sql.Tx, t scrubbed, p personal) (int
 	if len(needles) == 0 {
 		return 0, nil
 	}
-	query := `SELECT ` + t.key + `, ` + strings.Join(coalesced(t.columns), ", ") + ` FROM ` + t.table
+	var plain []Needle
+	var folded []string
+	for _, n := range Needles(p.identifying) {
+		switch n.Form {
+		case "plain", "nfd", "digits":
+			plain = append(plain, n)
+		case "folded":
+			folded = append(folded, string(n.Bytes))
+		}
+	}
+	extra := 0
+	selected := t.key
+	if t.tied {
+		selected += `, COALESCE(case_id, ''), COALESCE(variable_symbol, '')`
+		extra = 2
+	}
+	query := `SELECT ` + selected + `, ` + strings.Join(coalesced(t.columns), ", ") + ` FROM ` + t.table
 	var args []any
 	if t.byCase != "" {
 		if len(p.cases) == 0 {
@@ -219,7 +260,7 @@ func replaceValues(ctx context.Context, tx *sql.Tx, t scrubbed, p personal) (int
 	}
 	var changes []change
 	for rows.Next() {
-		vals := make([]any, len(t.columns)+1)
+		vals := make([]any, len(t.columns)+1+extra)
 		ptrs := make([]any, len(vals))
 		for i := range vals {
 			ptrs[i] = &vals[i]
@@ -228,12 +269,13 @@ func replaceValues(ctx context.Context, tx *sql.Tx, t scrubbed, p personal) (int
 			_ = rows.Close()
 			return 0, err
 		}
+		own := !t.tied || slices.Contains(p.cases, asText(vals[1])) || slices.Contains(p.symbols, asText(vals[2]))
 		for i, c := range t.columns {
-			s := asText(vals[i+1])
+			s := asText(vals[i+1+extra])
 			if s == forgottenValue {
 				continue
 			}
-			if containsAny(s, needles) {
+			if own && containsAny(s, needles) || !own && (containsAny(s, plain) || containsFolded(s, folded)) {
 				changes = append(changes, change{vals[0], c})
 			}
 		}
@@ -247,6 +289,21 @@ func replaceValues(ctx context.Context, tx *sql.Tx, t scrubbed, p personal) (int
 		}
 	}
 	return int64(len(changes)), nil
+}
+
+// containsFolded reports whether s, folded as the case search folds names,
+// holds one of the folded values.
+func containsFolded(s string, folded []string) bool {
+	if len(folded) == 0 {
+		return false
+	}
+	f := projections.NameKey(s)
+	for _, v := range folded {
+		if strings.Contains(f, v) {
+			return true
+		}
+	}
+	return false
 }
 
 func coalesced(cols []string) []string {

@@ -36,7 +36,8 @@ type Needle struct {
 // Needles derives every form of the values a trace may take: the value
 // in NFC and NFD, lower and upper case, folded for search, its digits,
 // JSON-escaped, base64 (at each of the three alignments inside a longer
-// encoding) and hex.
+// encoding), base64 of that base64 (an encoded payload inside an encoded
+// envelope) and hex.
 func Needles(values []string) []Needle {
 	var out []Needle
 	for i, v := range values {
@@ -58,6 +59,11 @@ func Needles(values []string) []Needle {
 			for _, b64 := range base64Forms(base.s) {
 				add(base.form+"+base64", b64)
 				add(base.form+"+base64url", strings.NewReplacer("+", "-", "/", "_").Replace(b64))
+				// Twice: a letter inside a base64 payload inside a base64
+				// envelope (the reminders' outbox: watermill's forwarder).
+				for _, b64b64 := range base64Forms(b64) {
+					add(base.form+"+base64+base64", b64b64)
+				}
 			}
 			add(base.form+"+hex", hex.EncodeToString([]byte(base.s)))
 			add(base.form+"+HEX", strings.ToUpper(hex.EncodeToString([]byte(base.s))))
