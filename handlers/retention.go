@@ -60,6 +60,12 @@ func (s *Server) listRetention(w http.ResponseWriter, r *http.Request) {
 	}, nil)
 }
 
+// ErrRetained is what ForgetCitizen answers (errors.Is) when the citizen
+// still has a case kept, which the approval's read of the read models did
+// not see yet: the approval is refused with 409, nothing of the citizen is
+// forgotten.
+var ErrRetained = errors.New("the citizen still has a case kept")
+
 // Disposal is a disposal proposal and, once approved, the archive's decision.
 type Disposal struct {
 	ID string `json:"id"`
@@ -484,7 +490,12 @@ func (s *Server) approveDisposal(w http.ResponseWriter, r *http.Request) {
 				Detail: "no forgetting is configured; the cases are disposed of, the approval is not recorded yet: send it again once it is"})
 			return
 		}
-		if err := s.forget(ctx, citizen); err != nil {
+		if err := s.forget(ctx, citizen); errors.Is(err, ErrRetained) {
+			// The read models lagged: the citizen has a case kept after all.
+			writeProblem(w, Problem{Type: "/problems/conflict", Status: http.StatusConflict,
+				Detail: fmt.Sprintf("the cases are disposed of, but a citizen of them still has a case kept (%v): the approval is not recorded; send it again once that case is disposed of, or leave it", err)})
+			return
+		} else if err != nil {
 			writeError(w, s.log, fmt.Errorf("forget a citizen of disposal %s: %w", d.ID, err))
 			return
 		}

@@ -253,6 +253,9 @@ func (s *Service) Forget(ctx context.Context, citizenID string) (erasure.Report,
 		return erasure.Report{}, errors.New("forget: the service has no vault (no KEK)")
 	}
 	r, err := s.eraser.Forget(context.WithoutCancel(ctx), citizenID)
+	if errors.Is(err, erasure.ErrRetained) {
+		err = fmt.Errorf("%w: %w", handlers.ErrRetained, err)
+	}
 	if r.KeyID != "" {
 		s.uncompacted.Store(true)
 	}
