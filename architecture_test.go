@@ -24,6 +24,7 @@ var rules = []struct {
 	{"domain", "", true, "the law is pure: domain/ imports nothing of lhuta outside domain/"},
 	{"projections", "internal/caserepo", true, "the read side folds the log it reads through the store, not through the write side"},
 	{"handlers", "eventstore", false, "HTTP writes through the application layer (internal/caserepo) and reads the read models; it never holds the store's types"},
+	{"projections/views", "eventstore", true, "the read models' queries need database/sql and the domain, never the store"},
 	{"internal/reminders/listing", "eventstore", true, "the reminders' listing reads the read model and the delivery's marks, not the log"},
 	{"ui", "eventstore", false, "the console calls the API in-process"},
 	{"portal", "eventstore", false, "the citizen's portal calls the API in-process"},

@@ -19,6 +19,7 @@ import (
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // stack is the whole service on a real database, as a test client sees it.
@@ -60,7 +61,7 @@ func newStackWith(t testing.TB, db *eventstore.DB, today calendar.Date, configur
 	done := make(chan struct{})
 	go func() { _ = pipeline.Run(ctx); close(done) }()
 	cfg := handlers.Config{
-		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: projections.NewReader(db.SQL),
+		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: views.NewReader(db.SQL),
 		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: func() calendar.Date { return today }, Log: log,
 	}
 	configure(&cfg)

@@ -20,7 +20,7 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // maxBody bounds a request body; a case event is a few hundred bytes.
@@ -279,15 +279,15 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	v, err := caserepo.Read(r.Context(), func() (projections.CaseView, error) {
+	v, err := caserepo.Read(r.Context(), func() (views.CaseView, error) {
 		if known {
 			// As the office knew it at known_at: the events recorded by
 			// then, through the one fold, never the read model of today.
 			c, err := s.repo.LoadKnownAt(r.Context(), mux.Vars(r)["id"], knownAt)
 			if err != nil {
-				return projections.CaseView{}, err
+				return views.CaseView{}, err
 			}
-			return projections.ViewOf(c, asOf, s.offices)
+			return views.ViewOf(c, asOf, s.offices)
 		}
 		return s.reader.Case(r.Context(), mux.Vars(r)["id"], asOf)
 	})

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // wantsCSV reports whether the client asked for CSV (Accept: text/csv,
@@ -105,7 +105,7 @@ func csvValue(v reflect.Value) string {
 // writeStatsCSV answers the dashboard figures as CSV rows of
 // (figure, key, status, count): the counts by status, by situation, by
 // month of the fact, and the office deadlines' outcomes.
-func writeStatsCSV(w http.ResponseWriter, r *http.Request, st projections.Stats) {
+func writeStatsCSV(w http.ResponseWriter, r *http.Request, st views.Stats) {
 	rows := [][]string{{"figure", "key", "status", "count"}}
 	add := func(figure, key string, counts map[string]int) {
 		statuses := make([]string, 0, len(counts))
@@ -117,7 +117,7 @@ func writeStatsCSV(w http.ResponseWriter, r *http.Request, st projections.Stats)
 			rows = append(rows, []string{figure, key, s, strconv.Itoa(counts[s])})
 		}
 	}
-	plain := func(c projections.Counts) map[string]int {
+	plain := func(c views.Counts) map[string]int {
 		m := map[string]int{}
 		for s, n := range c {
 			m[string(s)] = n
@@ -127,7 +127,7 @@ func writeStatsCSV(w http.ResponseWriter, r *http.Request, st projections.Stats)
 	add("by_status", "", plain(st.ByStatus))
 	for _, group := range []struct {
 		figure string
-		by     map[string]projections.Counts
+		by     map[string]views.Counts
 	}{{"by_situation", st.BySituation}, {"by_month", st.ByMonth}} {
 		keys := make([]string, 0, len(group.by))
 		for k := range group.by {

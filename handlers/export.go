@@ -10,14 +10,14 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // sortParam reads ?sort=, answering 400 itself for an order the list does
 // not take.
-func sortParam(w http.ResponseWriter, r *http.Request, allowed []projections.Sort) (projections.Sort, bool) {
-	s := projections.Sort(r.URL.Query().Get("sort"))
-	if s == projections.SortDefault || slices.Contains(allowed, s) {
+func sortParam(w http.ResponseWriter, r *http.Request, allowed []views.Sort) (views.Sort, bool) {
+	s := views.Sort(r.URL.Query().Get("sort"))
+	if s == views.SortDefault || slices.Contains(allowed, s) {
 		return s, true
 	}
 	names := make([]string, len(allowed))
@@ -35,8 +35,8 @@ func sortParam(w http.ResponseWriter, r *http.Request, allowed []projections.Sor
 // Sorts of the lists: the dated ones take every order, flags and cases
 // (no due date) the name and the office.
 var (
-	datedSorts   = projections.Sorts
-	undatedSorts = []projections.Sort{projections.SortName, projections.SortOffice}
+	datedSorts   = views.Sorts
+	undatedSorts = []views.Sort{views.SortName, views.SortOffice}
 )
 
 // exportPage is how many items one read of an export takes.

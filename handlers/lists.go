@@ -11,7 +11,7 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 const (
@@ -21,7 +21,7 @@ const (
 
 func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := projections.ObligationFilter{
+	f := views.ObligationFilter{
 		Scope:     scope(r),
 		Status:    cases.Status(q.Get("status")),
 		Office:    q.Get("office"),
@@ -48,7 +48,7 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.ObligationItem, string, error) {
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.ObligationItem, string, error) {
 		f.After, f.Limit = after, limit
 		return s.reader.Obligations(ctx, f)
 	}, nil)
@@ -56,12 +56,12 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := projections.FlagFilter{Scope: scope(r), Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
+	f := views.FlagFilter{Scope: scope(r), Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
 	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
 	}
-	if f.Status != "" && !slices.Contains(projections.FlagStatuses, f.Status) {
+	if f.Status != "" && !slices.Contains(views.FlagStatuses, f.Status) {
 		badRequest(w, "status", "must be one of raised, dismissed, proceedings_opened, fined")
 		return
 	}
@@ -71,7 +71,7 @@ func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.FlagItem, string, error) {
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.FlagItem, string, error) {
 		f.After, f.Limit = after, limit
 		return s.reader.Flags(ctx, f)
 	}, nil)
@@ -96,12 +96,12 @@ type list[T any] struct {
 
 func (s *Server) listSLA(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := projections.SLAFilter{Scope: scope(r), Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
+	f := views.SLAFilter{Scope: scope(r), Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
 	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
 	}
-	if f.Status != "" && !slices.Contains(projections.SLAStatuses, f.Status) {
+	if f.Status != "" && !slices.Contains(views.SLAStatuses, f.Status) {
 		badRequest(w, "status", "must be one of open, met, breached")
 		return
 	}
@@ -111,7 +111,7 @@ func (s *Server) listSLA(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.SLAItem, string, error) {
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.SLAItem, string, error) {
 		f.After, f.Limit = after, limit
 		return s.reader.SLA(ctx, f)
 	}, nil)
@@ -133,7 +133,7 @@ func limitParam(w http.ResponseWriter, r *http.Request) (int, bool) {
 
 func (s *Server) writeList(w http.ResponseWriter, r *http.Request, items any, next string, err error) {
 	switch {
-	case errors.Is(err, projections.ErrBadCursor):
+	case errors.Is(err, views.ErrBadCursor):
 		badRequest(w, "cursor", err.Error())
 	case err != nil:
 		writeError(w, s.log, err)
@@ -146,7 +146,7 @@ func (s *Server) writeList(w http.ResponseWriter, r *http.Request, items any, ne
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	today := s.today()
-	f := projections.StatsFilter{Office: r.URL.Query().Get("office")}
+	f := views.StatsFilter{Office: r.URL.Query().Get("office")}
 	var ok bool
 	if f.From, ok = dateParam(w, r, "from", calendar.NewDate(today.Year(), time.January, 1)); !ok {
 		return
@@ -165,9 +165,9 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	// Another office's figures: none for this token, as for an office with no cases.
 	f.Offices, inScope = statsOffices(r, f.Office)
 	f.Nothing = !inScope
-	st, err := caserepo.Read(r.Context(), func() (projections.Stats, error) { return s.reader.Stats(r.Context(), f) })
+	st, err := caserepo.Read(r.Context(), func() (views.Stats, error) { return s.reader.Stats(r.Context(), f) })
 	if err == nil {
-		st.Payments, err = caserepo.Read(r.Context(), func() (projections.PaymentTotals, error) {
+		st.Payments, err = caserepo.Read(r.Context(), func() (views.PaymentTotals, error) {
 			return s.reader.PaymentTotals(r.Context(), f, r.URL.Query().Has("min_position"))
 		})
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/gdpr"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // CitizenPortal is the citizen's portal (package portal) as the API needs
@@ -106,49 +106,49 @@ func (s *Server) knownToken(token string) bool {
 
 // meView is GET /v1/me: who the signed-in citizen is to lhuta, and their cases.
 type meView struct {
-	CitizenID string                    `json:"citizen_id"`
-	FullName  string                    `json:"full_name"`
-	BirthDate calendar.Date             `json:"birth_date"`
-	Cases     []projections.CitizenCase `json:"cases"`
+	CitizenID string              `json:"citizen_id"`
+	FullName  string              `json:"full_name"`
+	BirthDate calendar.Date       `json:"birth_date"`
+	Cases     []views.CitizenCase `json:"cases"`
 }
 
 // myCases returns the citizen's cases as of today and the cases' views.
-func (s *Server) myCases(r *http.Request, asOf calendar.Date) ([]projections.CitizenCase, []projections.CaseView, error) {
-	list, err := caserepo.Read(r.Context(), func() ([]projections.CitizenCase, error) {
+func (s *Server) myCases(r *http.Request, asOf calendar.Date) ([]views.CitizenCase, []views.CaseView, error) {
+	list, err := caserepo.Read(r.Context(), func() ([]views.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizenOf(r), asOf, nil)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	views := make([]projections.CaseView, 0, len(list))
+	caseViews := make([]views.CaseView, 0, len(list))
 	for _, c := range list {
-		v, err := caserepo.Read(r.Context(), func() (projections.CaseView, error) { return s.reader.Case(r.Context(), c.CaseID, asOf) })
+		v, err := caserepo.Read(r.Context(), func() (views.CaseView, error) { return s.reader.Case(r.Context(), c.CaseID, asOf) })
 		if err != nil {
 			return nil, nil, err
 		}
-		views = append(views, v)
+		caseViews = append(caseViews, v)
 	}
-	return list, views, nil
+	return list, caseViews, nil
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 	if !s.waitMinPosition(w, r) {
 		return
 	}
-	list, views, err := s.myCases(r, s.today())
+	list, caseViews, err := s.myCases(r, s.today())
 	if err != nil {
 		writeError(w, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.meOf(r, list, views))
+	writeJSON(w, http.StatusOK, s.meOf(r, list, caseViews))
 }
 
-func (s *Server) meOf(r *http.Request, list []projections.CitizenCase, views []projections.CaseView) meView {
+func (s *Server) meOf(r *http.Request, list []views.CitizenCase, caseViews []views.CaseView) meView {
 	v := meView{CitizenID: citizenOf(r), Cases: list}
-	if len(views) > 0 {
+	if len(caseViews) > 0 {
 		// The newest case holds what the office knew last.
 		var c cases.Citizen
-		if json.Unmarshal(views[len(views)-1].Citizen, &c) == nil {
+		if json.Unmarshal(caseViews[len(caseViews)-1].Citizen, &c) == nil {
 			v.FullName, v.BirthDate = c.FullName, c.BirthDate
 		}
 	}
@@ -164,22 +164,22 @@ func (s *Server) myObligations(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	_, views, err := s.myCases(r, asOf)
+	_, caseViews, err := s.myCases(r, asOf)
 	if err != nil {
 		writeError(w, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": obligationsOf(views)})
+	writeJSON(w, http.StatusOK, map[string]any{"items": obligationsOf(caseViews)})
 }
 
-func obligationsOf(views []projections.CaseView) []projections.ObligationItem {
-	items := []projections.ObligationItem{}
-	for _, v := range views {
+func obligationsOf(caseViews []views.CaseView) []views.ObligationItem {
+	items := []views.ObligationItem{}
+	for _, v := range caseViews {
 		for _, o := range v.Obligations {
 			items = append(items, o.ObligationItem)
 		}
 	}
-	slices.SortStableFunc(items, func(a, b projections.ObligationItem) int {
+	slices.SortStableFunc(items, func(a, b views.ObligationItem) int {
 		if n := a.DueOn.Compare(b.DueOn); n != 0 {
 			return n
 		}
@@ -195,7 +195,7 @@ func (s *Server) myPayments(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	items, err := caserepo.Read(r.Context(), func() ([]projections.LedgerItem, error) {
+	items, err := caserepo.Read(r.Context(), func() ([]views.LedgerItem, error) {
 		return s.reader.CitizenLedger(r.Context(), citizenOf(r), asOf)
 	})
 	if err != nil {
@@ -210,14 +210,14 @@ func (s *Server) myPayments(w http.ResponseWriter, r *http.Request) {
 // citizen's is not found (404), as an unknown one is.
 func (s *Server) myPaymentQR(w http.ResponseWriter, r *http.Request) {
 	caseID, _, _ := strings.Cut(mux.Vars(r)["payment_id"], ".")
-	list, err := caserepo.Read(r.Context(), func() ([]projections.CitizenCase, error) {
+	list, err := caserepo.Read(r.Context(), func() ([]views.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizenOf(r), s.today(), nil)
 	})
 	if err != nil {
 		writeError(w, s.log, err)
 		return
 	}
-	if !slices.ContainsFunc(list, func(c projections.CitizenCase) bool { return c.CaseID == caseID }) {
+	if !slices.ContainsFunc(list, func(c views.CitizenCase) bool { return c.CaseID == caseID }) {
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such payment obligation"})
 		return
 	}
@@ -257,12 +257,12 @@ func (s *Server) myDocuments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) documents(r *http.Request) ([]documentFact, error) {
-	_, views, err := s.myCases(r, s.today())
+	_, caseViews, err := s.myCases(r, s.today())
 	if err != nil {
 		return nil, err
 	}
 	items := []documentFact{}
-	for _, v := range views {
+	for _, v := range caseViews {
 		var validity []cases.Validity
 		if err := json.Unmarshal(v.Validity, &validity); err != nil {
 			return nil, err
@@ -313,7 +313,7 @@ func (s *Server) myReads(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reads(r *http.Request) ([]readItem, error) {
-	list, err := caserepo.Read(r.Context(), func() ([]projections.CitizenCase, error) {
+	list, err := caserepo.Read(r.Context(), func() ([]views.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizenOf(r), s.today(), nil)
 	})
 	if err != nil || len(list) == 0 {
@@ -366,9 +366,9 @@ type export struct {
 	GeneratedAt time.Time                `json:"generated_at"`
 	Subject     meView                   `json:"subject"`
 	Purposes    []gdpr.Purpose           `json:"purposes"`
-	Cases       []projections.CaseView   `json:"cases"`
+	Cases       []views.CaseView         `json:"cases"`
 	Events      map[string][]exportEvent `json:"events"`
-	Payments    []projections.LedgerItem `json:"payments"`
+	Payments    []views.LedgerItem       `json:"payments"`
 	Documents   []documentFact           `json:"documents"`
 	Reads       []readItem               `json:"reads"`
 	Retention   string                   `json:"retention"`
@@ -416,14 +416,14 @@ func (s *Server) myExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	today := s.today()
-	list, views, err := s.myCases(r, today)
+	list, caseViews, err := s.myCases(r, today)
 	if err != nil {
 		writeError(w, s.log, err)
 		return
 	}
-	x := export{GeneratedAt: time.Now().UTC(), Subject: s.meOf(r, list, views), Purposes: gdpr.Purposes, Cases: views,
+	x := export{GeneratedAt: time.Now().UTC(), Subject: s.meOf(r, list, caseViews), Purposes: gdpr.Purposes, Cases: caseViews,
 		Events: map[string][]exportEvent{}, Retention: retentionNotConfigured, RetentionEnds: []retentionEnd{}, Source: StatePortal}
-	for _, v := range views {
+	for _, v := range caseViews {
 		events, err := s.repo.Events(r.Context(), v.ID)
 		if err != nil {
 			writeError(w, s.log, err)
@@ -492,7 +492,7 @@ func (s *Server) counterCitizen(w http.ResponseWriter, r *http.Request) (string,
 		return "", false
 	}
 	citizen := cases.NormalizeCitizenID(mux.Vars(r)["citizen_id"])
-	list, err := caserepo.Read(r.Context(), func() ([]projections.CitizenCase, error) {
+	list, err := caserepo.Read(r.Context(), func() ([]views.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizen, s.today(), scope(r))
 	})
 	if err != nil {

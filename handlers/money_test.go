@@ -14,7 +14,7 @@ import (
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/testdb"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // dogOwner opens a local_fee case at Nová Ves for a holder of one dog at
@@ -180,7 +180,7 @@ transfer.specific_symbol = 433
 	}
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		s := newStackWith(t, db, calendar.NewDate(2026, 4, 20), func(c *handlers.Config) {
-			c.Offices, c.Reader = offices, projections.NewReader(db.SQL).WithOffices(offices)
+			c.Offices, c.Reader = offices, views.NewReader(db.SQL).WithOffices(offices)
 		})
 		r := s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": "passport_application", "office": "praha-7",
 			"citizen": map[string]string{"id": "p-pas", "birth_date": "1973-10-28", "full_name": "Jana Nováková", "birth_number": "736028/5163"}})

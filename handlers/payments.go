@@ -14,7 +14,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // listPayments answers GET /v1/payments: payment obligations (docs/LAW.md §9)
@@ -22,14 +22,14 @@ import (
 // overdue list of fines is ?status=overdue&kind=fine.
 func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := projections.PaymentFilter{Scope: scope(r), Status: cases.PaymentStatus(q.Get("status")), Kind: cases.PaymentKind(q.Get("kind")),
+	f := views.PaymentFilter{Scope: scope(r), Status: cases.PaymentStatus(q.Get("status")), Kind: cases.PaymentKind(q.Get("kind")),
 		Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
 	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
 	}
-	if f.Status != "" && !projections.ValidPaymentStatus(string(f.Status)) {
-		badRequest(w, "status", "must be one of "+projections.PaymentStatusNames())
+	if f.Status != "" && !views.ValidPaymentStatus(string(f.Status)) {
+		badRequest(w, "status", "must be one of "+views.PaymentStatusNames())
 		return
 	}
 	if f.Kind != "" && !slices.Contains(cases.PaymentKinds, f.Kind) {
@@ -45,10 +45,10 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 	}
 	// An item names its payer: each case listed is a read of personal data.
 	seen := map[string]bool{}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.PaymentItem, string, error) {
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.PaymentItem, string, error) {
 		f.After, f.Limit = after, limit
 		return s.reader.Payments(ctx, f)
-	}, func(items []projections.PaymentItem) {
+	}, func(items []views.PaymentItem) {
 		for _, it := range items {
 			if !seen[it.CaseID] {
 				seen[it.CaseID] = true
@@ -66,7 +66,7 @@ func (s *Server) citizenPayments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	citizen := cases.NormalizeCitizenID(mux.Vars(r)["citizen_id"])
-	items, err := caserepo.Read(r.Context(), func() ([]projections.PaymentItem, error) {
+	items, err := caserepo.Read(r.Context(), func() ([]views.PaymentItem, error) {
 		return s.reader.CitizenPayments(r.Context(), citizen, asOf, scope(r))
 	})
 	if err != nil {
@@ -106,12 +106,12 @@ func (s *Server) qrOf(w http.ResponseWriter, r *http.Request, audited bool) {
 		return
 	}
 	id := mux.Vars(r)["payment_id"]
-	it, err := caserepo.Read(r.Context(), func() (projections.PaymentItem, error) { return s.reader.Payment(r.Context(), id, asOf) })
+	it, err := caserepo.Read(r.Context(), func() (views.PaymentItem, error) { return s.reader.Payment(r.Context(), id, asOf) })
 	if err == nil && !identity(r).Sees(it.Office) {
-		err = projections.ErrPaymentNotFound
+		err = views.ErrPaymentNotFound
 	}
 	switch {
-	case errors.Is(err, projections.ErrPaymentNotFound):
+	case errors.Is(err, views.ErrPaymentNotFound):
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such payment obligation"})
 		return
 	case err != nil:
@@ -169,9 +169,9 @@ func qrSVG(bitmap [][]bool) []byte {
 // columns (figure, key, status, count): the count by status, and per kind
 // and month of the due date the counts and sums in Kč, whose names stand in
 // the status column (obligations, due_czk, paid_czk, owed_czk, overdue_czk).
-func paymentStatsRows(p projections.PaymentTotals) [][]string {
+func paymentStatsRows(p views.PaymentTotals) [][]string {
 	var rows [][]string
-	totals := func(figure, key string, t projections.Totals) {
+	totals := func(figure, key string, t views.Totals) {
 		for _, v := range []struct {
 			name string
 			n    int

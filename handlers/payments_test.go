@@ -295,7 +295,7 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 		}
 
 		// The totals are computed from every payer: a dashboard asking again
-		// within projections.TotalsFresh gets the last answer, a read with
+		// within views.TotalsFresh gets the last answer, a read with
 		// min_position computes them afresh (and answers the next ones).
 		pos = s.record(young, "PaymentReceived", map[string]any{"amount_czk": 500, "paid_on": "2026-03-05", "variable_symbol": "75"})
 		s.payments("/v1/payments", "clerk-token", pos)

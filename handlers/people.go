@@ -9,7 +9,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // listCases answers GET /v1/cases: the cases in the caller's scope by date
@@ -17,7 +17,7 @@ import (
 // each case listed is logged as a personal-data read.
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := projections.CaseFilter{Scope: scope(r), Reference: strings.TrimSpace(q.Get("reference")), Office: q.Get("office"), After: q.Get("cursor")}
+	f := views.CaseFilter{Scope: scope(r), Reference: strings.TrimSpace(q.Get("reference")), Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
 	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
 		return
@@ -28,10 +28,10 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.CaseItem, string, error) {
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.CaseItem, string, error) {
 		f.After, f.Limit = after, limit
 		return s.reader.Cases(ctx, f)
-	}, func(items []projections.CaseItem) {
+	}, func(items []views.CaseItem) {
 		for _, it := range items {
 			s.audit(r, it.ID)
 		}
@@ -51,7 +51,7 @@ const maxCitizens = 50
 // citizen found is logged as a personal-data read.
 func (s *Server) findCitizens(w http.ResponseWriter, r *http.Request) {
 	raw := strings.TrimSpace(r.URL.Query().Get("q"))
-	query := projections.CitizenQuery{Scope: scope(r), Limit: maxCitizens}
+	query := views.CitizenQuery{Scope: scope(r), Limit: maxCitizens}
 	switch {
 	case len([]rune(raw)) < 2:
 		badRequest(w, "q", "give at least 2 characters of a name, a birth date (1. 4. 1980) or a birth number")
@@ -74,7 +74,7 @@ func (s *Server) findCitizens(w http.ResponseWriter, r *http.Request) {
 	if !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
 		return
 	}
-	found, err := caserepo.Read(r.Context(), func() ([]projections.Citizen, error) { return s.reader.Citizens(r.Context(), query) })
+	found, err := caserepo.Read(r.Context(), func() ([]views.Citizen, error) { return s.reader.Citizens(r.Context(), query) })
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -90,14 +90,14 @@ func (s *Server) findCitizens(w http.ResponseWriter, r *http.Request) {
 // dueSoonDays is how many working days ahead due_soon looks.
 const dueSoonDays = 5
 
-var workStatuses = []string{projections.WorkOverdue, projections.WorkDueSoon, projections.WorkOpen}
+var workStatuses = []string{views.WorkOverdue, views.WorkDueSoon, views.WorkOpen}
 
 // worklist answers GET /v1/worklist?assignee=me|<name>|none&status=…: the
 // pending obligations and office deadlines of the cases assigned to
 // someone (or to nobody) in the caller's scope, soonest due first.
 func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := projections.WorklistFilter{Scope: scope(r), Status: q.Get("status")}
+	f := views.WorklistFilter{Scope: scope(r), Status: q.Get("status")}
 	switch a := strings.TrimSpace(q.Get("assignee")); a {
 	case "", "me":
 		f.Assignee = identity(r).Name
@@ -124,7 +124,7 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 	if export {
 		f.Limit = 0 // the whole worklist, which is one page
 	}
-	items, err := caserepo.Read(r.Context(), func() ([]projections.WorkItem, error) { return s.reader.Worklist(r.Context(), f) })
+	items, err := caserepo.Read(r.Context(), func() ([]views.WorkItem, error) { return s.reader.Worklist(r.Context(), f) })
 	if err == nil {
 		seen := map[string]bool{}
 		for _, it := range items {

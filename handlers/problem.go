@@ -10,7 +10,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // Problem is an RFC 9457 problem document. Its Type is the path of the
@@ -75,7 +75,7 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		writeProblem(w, Problem{Type: "/problems/idempotency-key-reused", Status: http.StatusUnprocessableEntity,
 			Detail: err.Error(), Errors: []cases.FieldError{{Field: "Idempotency-Key",
 				Message: "was first sent with another request (another body, route or case); use a new key for a new request"}}})
-	case errors.Is(err, projections.ErrNotYet):
+	case errors.Is(err, views.ErrNotYet):
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, Problem{Type: "/problems/not-yet", Status: http.StatusServiceUnavailable,
 			Detail: "the read models do not include min_position yet; retry shortly"})

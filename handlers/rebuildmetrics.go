@@ -5,9 +5,8 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/lhuta/lhuta/projections/views"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/lhuta/lhuta/projections"
 )
 
 // rebuildCollector reports a rebuild running on the database (`lhuta
@@ -37,7 +36,7 @@ func (c rebuildCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c rebuildCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	p, running, err := projections.ReadRebuildProgress(ctx, c.db)
+	p, running, err := views.ReadRebuildProgress(ctx, c.db)
 	if err != nil {
 		return // lhuta_projection_lag_up tells the database is not answering
 	}

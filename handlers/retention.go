@@ -17,7 +17,7 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // Retention, legal holds and disposals (docs/RETENTION.md). The office's
@@ -46,7 +46,7 @@ func (s *Server) scheduleRetentionAfter(r *http.Request, caseID string) (caserep
 
 func (s *Server) listRetention(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := projections.RetentionFilter{Scope: scope(r), Office: q.Get("office"), After: q.Get("cursor")}
+	f := views.RetentionFilter{Scope: scope(r), Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
 	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok {
 		return
@@ -54,7 +54,7 @@ func (s *Server) listRetention(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]projections.RetentionItem, string, error) {
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.RetentionItem, string, error) {
 		f.After, f.Limit = after, limit
 		return s.reader.Retention(ctx, f)
 	}, nil)
@@ -175,8 +175,8 @@ func (s *Server) proposeDisposal(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// The primary's read models: the replica may not hold the schedules just recorded.
-	listed, err := caserepo.Read(r.Context(), func() ([]projections.RetentionItem, error) {
-		items, _, err := s.primary.Retention(r.Context(), projections.RetentionFilter{Scope: offices, AsOf: asOf})
+	listed, err := caserepo.Read(r.Context(), func() ([]views.RetentionItem, error) {
+		items, _, err := s.primary.Retention(r.Context(), views.RetentionFilter{Scope: offices, AsOf: asOf})
 		return items, err
 	})
 	if err != nil {

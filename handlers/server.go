@@ -26,12 +26,13 @@ import (
 	"github.com/lhuta/lhuta/internal/gdpr"
 	"github.com/lhuta/lhuta/internal/signin"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // Server holds what the handlers need.
 type Server struct {
 	repo     *caserepo.Repository
-	reader   *projections.Reader
+	reader   *views.Reader
 	pipeline *projections.Pipeline
 	db       *sql.DB
 	tokens   atomic.Pointer[Tokens]
@@ -72,7 +73,7 @@ type Server struct {
 	// finishForgetting completes the forgettings of an approval (nil: none).
 	finishForgetting func(ctx context.Context) error
 	// primary reads the read models of the primary database (not a replica).
-	primary *projections.Reader
+	primary *views.Reader
 	// processing is what the record of processing activities says of this installation.
 	processing gdpr.Setup
 	// idempotencyTTL is how long an Idempotency-Key of a disposal answers.
@@ -82,7 +83,7 @@ type Server struct {
 // Config is what New needs.
 type Config struct {
 	Repo     *caserepo.Repository
-	Reader   *projections.Reader
+	Reader   *views.Reader
 	Pipeline *projections.Pipeline
 	DB       *sql.DB
 	Tokens   Tokens
@@ -169,7 +170,7 @@ func New(c Config) *Server {
 		portal: c.Portal, signIn: c.SignIn, retention: c.Retention, forget: c.ForgetCitizen, finishForgetting: c.FinishForgetting,
 		processing: c.Processing, idempotencyTTL: cmp.Or(c.IdempotencyTTL, DefaultIdempotencyTTL)}
 	if c.DB != nil {
-		s.primary = projections.NewReader(c.DB).WithOffices(c.Offices)
+		s.primary = views.NewReader(c.DB).WithOffices(c.Offices)
 	}
 	if s.signIn == nil {
 		s.signIn = signin.New()

@@ -11,7 +11,7 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // sortedPeople opens six lost-card cases at three offices, reported late
@@ -93,7 +93,7 @@ func TestListsSortByDueDateNameAndOffice(t *testing.T) {
 						case "-due_on":
 							return strings.Compare(key(b, date), key(a, date))
 						case "name":
-							return strings.Compare(projections.NameKey(key(a, "full_name")), projections.NameKey(key(b, "full_name")))
+							return strings.Compare(views.NameKey(key(a, "full_name")), views.NameKey(key(b, "full_name")))
 						case "office":
 							return strings.Compare(key(a, "office"), key(b, "office"))
 						}

@@ -11,22 +11,22 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/handlers"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // The API's answers as the pages read them.
 type (
 	me struct {
-		CitizenID string                    `json:"citizen_id"`
-		FullName  string                    `json:"full_name"`
-		BirthDate string                    `json:"birth_date"`
-		Cases     []projections.CitizenCase `json:"cases"`
+		CitizenID string              `json:"citizen_id"`
+		FullName  string              `json:"full_name"`
+		BirthDate string              `json:"birth_date"`
+		Cases     []views.CitizenCase `json:"cases"`
 	}
 	obligations struct {
-		Items []projections.ObligationItem `json:"items"`
+		Items []views.ObligationItem `json:"items"`
 	}
 	payments struct {
-		Items []projections.LedgerItem `json:"items"`
+		Items []views.LedgerItem `json:"items"`
 	}
 	documents struct {
 		Items []struct {
@@ -249,7 +249,7 @@ var funcs = template.FuncMap{
 	"date":     czDate,
 	"czk":      czk,
 	"instant":  func(t time.Time) string { return t.In(prague).Format("2. 1. 2006 15:04") },
-	"due":      func(it projections.LedgerItem) bool { return it.OwedCZK > 0 },
+	"due":      func(it views.LedgerItem) bool { return it.OwedCZK > 0 },
 	"state":    func() string { return handlers.StatePortal },
 	"deref":    func(s *string) string { return *s },
 	"derefInt": func(n *int) int { return *n },

@@ -24,6 +24,7 @@ import (
 	"github.com/lhuta/lhuta/internal/signin"
 	"github.com/lhuta/lhuta/portal"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 	"github.com/lhuta/lhuta/ui"
 )
 
@@ -74,7 +75,7 @@ func newStackNIA(t testing.TB, db *eventstore.DB, today calendar.Date, idp *test
 		t.Fatal(err)
 	}
 	srv := handlers.New(handlers.Config{
-		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: projections.NewReader(db.SQL),
+		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: views.NewReader(db.SQL),
 		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: func() calendar.Date { return today }, Log: log, Portal: citizens, MinPositionWait: 30 * time.Second,
 	})
 	api := srv.Routes()

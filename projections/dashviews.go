@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // DashSchema is the PostgreSQL schema of the dashboard views: counts over
@@ -41,9 +42,9 @@ var dashViews = []struct{ name, query string }{
 		FROM case_view, ` + dashToday + `
 		GROUP BY office, situation, status, opened_month, closed_month`},
 	// Obligations by office, situation, obligation, month due and status
-	// today (statusSQL: open, overdue, met, met_late, excused, judged).
+	// today (views.StatusSQL: open, overdue, met, met_late, excused, judged).
 	{"obligations", `SELECT office, situation, obligation, legal_basis,
-		date_trunc('month', due_on)::date AS due_month, ` + strings.ReplaceAll(statusSQL, "$1", "t.today") + ` AS status,
+		date_trunc('month', due_on)::date AS due_month, ` + strings.ReplaceAll(views.StatusSQL, "$1", "t.today") + ` AS status,
 		COUNT(*) AS n
 		FROM obligation_view, ` + dashToday + `
 		GROUP BY office, situation, obligation, legal_basis, due_month, status`},

@@ -8,4 +8,7 @@
 // with its row, and only changed rows are written. Rebuild builds a new
 // generation of the tables beside the live one and switches the views over
 // in one short transaction (see docs/decisions.md).
+//
+// The queries of the read models (Reader, the view types, ViewOf) are the
+// package projections/views, which does not depend on the event store.
 package projections

@@ -12,13 +12,11 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // Group is the consumer group of the read models in projection_offsets.
 const Group = "read_models"
-
-// ErrNotYet is returned by WaitFor when the read models have not caught up in time.
-var ErrNotYet = errors.New("read models have not caught up yet")
 
 // Pipeline follows the event log and folds it into the live read models,
 // a page of the log per transaction. The transaction locks the group's
@@ -232,7 +230,7 @@ func (p *Pipeline) Includes(ctx context.Context, position int64) (bool, error) {
 }
 
 // WaitFor waits until the read models include the event at position, or
-// returns ErrNotYet after timeout.
+// returns views.ErrNotYet after timeout.
 func (p *Pipeline) WaitFor(ctx context.Context, position int64, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -242,37 +240,25 @@ func (p *Pipeline) WaitFor(ctx context.Context, position int64, timeout time.Dur
 		case ok:
 			return nil
 		case ctx.Err() != nil:
-			return ErrNotYet
+			return views.ErrNotYet
 		case err != nil:
 			return err
 		}
 		select {
 		case <-ctx.Done():
-			return ErrNotYet
+			return views.ErrNotYet
 		case <-time.After(2 * time.Millisecond):
 		}
 	}
 }
 
-// Lag is how far the read models are behind the log.
-type Lag struct {
-	// Position is the position of the last event folded.
-	Position int64
-	// Events is how many events of the log are not folded yet.
-	Events int64
-	// Seconds is how long ago the oldest of them was recorded (0 if none).
-	Seconds float64
-	// Failing reports that the last page failed and is being retried.
-	Failing bool
-}
-
-// Lag measures how far the read models are behind the log, on the primary.
-func (p *Pipeline) Lag(ctx context.Context) (Lag, error) {
+// views.Lag measures how far the read models are behind the log, on the primary.
+func (p *Pipeline) Lag(ctx context.Context) (views.Lag, error) {
 	c, err := readOffset(ctx, p.db.SQL, p.db.Dialect, "")
 	if err != nil {
-		return Lag{}, err
+		return views.Lag{}, err
 	}
-	l := Lag{Position: c.Position, Failing: p.failing.Load()}
+	l := views.Lag{Position: c.Position, Failing: p.failing.Load()}
 	if l.Events, err = p.store.CountAfter(ctx, c); err != nil || l.Events == 0 {
 		return l, err
 	}

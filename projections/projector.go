@@ -12,6 +12,7 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // projector folds pages of the log into one generation of the read models.
@@ -197,7 +198,7 @@ func (b *batch) change(before caseRows, next *cases.Case, replace bool) error {
 
 func caseRow(c *cases.Case, state []byte) row {
 	return row{c.ID, string(c.Situation), c.Office, c.Version, c.OpenedOn, date(c.ClosedOn), string(state), c.Citizen.ID,
-		c.Reference, c.Assignee, c.Citizen.FullName, NameKey(c.Citizen.FullName), c.Citizen.BirthDate, birthNumberDigits(c.Citizen.BirthNumber)}
+		c.Reference, c.Assignee, c.Citizen.FullName, views.NameKey(c.Citizen.FullName), c.Citizen.BirthDate, views.BirthNumberDigits(c.Citizen.BirthNumber)}
 }
 
 func (b *batch) diff(t *table, before, after []row, replace bool) {

@@ -17,6 +17,7 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // The dashboard figures come from aggregates of status changes; counted
@@ -56,7 +57,7 @@ func TestStatsFromAggregatesEqualStatsCountedFromTheObligations(t *testing.T) {
 		if err := projections.WriteCases(ctx, db, all...); err != nil {
 			t.Fatal(err)
 		}
-		reader := projections.NewReader(db.SQL)
+		reader := views.NewReader(db.SQL)
 		for range 80 {
 			from := base.AddDays(r.IntN(120) - 10)
 			if r.IntN(2) == 0 {
@@ -64,7 +65,7 @@ func TestStatsFromAggregatesEqualStatsCountedFromTheObligations(t *testing.T) {
 			}
 			to := from.AddDays(r.IntN(150))
 			office := []string{"", "office-1", "office-3"}[r.IntN(3)]
-			got, err := reader.Stats(ctx, projections.StatsFilter{From: from, To: to, Office: office})
+			got, err := reader.Stats(ctx, views.StatsFilter{From: from, To: to, Office: office})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,9 +79,9 @@ func TestStatsFromAggregatesEqualStatsCountedFromTheObligations(t *testing.T) {
 }
 
 // countStats counts what Stats reports the slow way, case by case.
-func countStats(all []*cases.Case, from, to calendar.Date, office string) projections.Stats {
-	st := projections.Stats{From: from, To: to, Office: office, ByStatus: projections.Counts{},
-		BySituation: map[string]projections.Counts{}, ByMonth: map[string]projections.Counts{}, SLA: map[string]int{}}
+func countStats(all []*cases.Case, from, to calendar.Date, office string) views.Stats {
+	st := views.Stats{From: from, To: to, Office: office, ByStatus: views.Counts{},
+		BySituation: map[string]views.Counts{}, ByMonth: map[string]views.Counts{}, SLA: map[string]int{}}
 	for _, c := range all {
 		if office != "" && c.Office != office {
 			continue
@@ -93,12 +94,12 @@ func countStats(all []*cases.Case, from, to calendar.Date, office string) projec
 			st.Obligations++
 			st.ByStatus[s]++
 			if st.BySituation[string(c.Situation)] == nil {
-				st.BySituation[string(c.Situation)] = projections.Counts{}
+				st.BySituation[string(c.Situation)] = views.Counts{}
 			}
 			st.BySituation[string(c.Situation)][s]++
 			month := o.TriggeredOn.String()[:7]
 			if st.ByMonth[month] == nil {
-				st.ByMonth[month] = projections.Counts{}
+				st.ByMonth[month] = views.Counts{}
 			}
 			st.ByMonth[month][s]++
 		}
@@ -158,7 +159,7 @@ func TestRebuildWhileTheServiceWritesAndReads(t *testing.T) {
 		}
 		p := projections.New(db, quiet)
 		stop := runPipeline(t, p)
-		reader := projections.NewReader(db.SQL)
+		reader := views.NewReader(db.SQL)
 		ctx, cancel := context.WithCancel(context.Background())
 		var (
 			wg                sync.WaitGroup
@@ -176,7 +177,7 @@ func TestRebuildWhileTheServiceWritesAndReads(t *testing.T) {
 		go func() { // a compliance officer
 			defer wg.Done()
 			for ctx.Err() == nil {
-				items, _, err := reader.Obligations(context.Background(), projections.ObligationFilter{
+				items, _, err := reader.Obligations(context.Background(), views.ObligationFilter{
 					AsOf: calendar.NewDate(2026, 6, 1), Limit: 50})
 				queries.Add(1)
 				if err != nil || len(items) == 0 {

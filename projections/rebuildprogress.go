@@ -2,22 +2,10 @@ package projections
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/lhuta/lhuta/eventstore"
 )
-
-// RebuildProgress is how far a running rebuild (or check) has come, as it
-// last wrote to the table rebuild_progress: `lhuta rebuild` runs in a
-// process of its own, so the serving process's /metrics reads it from there.
-type RebuildProgress struct {
-	Generation  int64
-	Done, Total int64
-	Started     time.Time
-	Updated     time.Time
-}
 
 // progressEvery is how often a rebuild writes its progress at most.
 var progressEvery = 2 * time.Second
@@ -56,23 +44,4 @@ func (w *progressWriter) report(ctx context.Context, done, total int64) {
 // stop deletes the row: the rebuild is over, done or not.
 func (w *progressWriter) stop(ctx context.Context) {
 	_, _ = w.db.SQL.ExecContext(context.WithoutCancel(ctx), `DELETE FROM rebuild_progress WHERE generation = $1`, w.gen)
-}
-
-// ReadRebuildProgress returns the progress of the rebuild running on the
-// database, and false when none is.
-func ReadRebuildProgress(ctx context.Context, db *sql.DB) (RebuildProgress, bool, error) {
-	var (
-		p                RebuildProgress
-		started, updated int64
-	)
-	err := db.QueryRowContext(ctx, `SELECT generation, events_done, events_total, started_at, updated_at
-		FROM rebuild_progress ORDER BY generation DESC LIMIT 1`).Scan(&p.Generation, &p.Done, &p.Total, &started, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return RebuildProgress{}, false, nil
-	}
-	if err != nil {
-		return RebuildProgress{}, false, err
-	}
-	p.Started, p.Updated = time.Unix(started, 0), time.Unix(updated, 0)
-	return p, true, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // A rebuild writes how far it has come where another process can read it,
@@ -24,7 +25,7 @@ func TestRebuildWritesItsProgressForOtherProcesses(t *testing.T) {
 		var reports, seen int
 		n, err := projections.Rebuild(ctx, db, func(done, total int64) {
 			reports++
-			p, running, err := projections.ReadRebuildProgress(ctx, db.SQL)
+			p, running, err := views.ReadRebuildProgress(ctx, db.SQL)
 			if err != nil || !running {
 				t.Fatalf("during the rebuild: running %v, %v", running, err)
 			}
@@ -41,7 +42,7 @@ func TestRebuildWritesItsProgressForOtherProcesses(t *testing.T) {
 		if n == 0 || reports == 0 || seen == 0 {
 			t.Fatalf("rebuild of %d events: %d reports, %d of them read back with their count", n, reports, seen)
 		}
-		if p, running, err := projections.ReadRebuildProgress(ctx, db.SQL); err != nil || running {
+		if p, running, err := views.ReadRebuildProgress(ctx, db.SQL); err != nil || running {
 			t.Fatalf("after the rebuild: %+v running %v, %v", p, running, err)
 		}
 	})

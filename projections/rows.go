@@ -5,6 +5,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // A row is one read-model row: its key columns first, in the table's column order.
@@ -31,7 +32,7 @@ func rowsOf(c *cases.Case) caseRows {
 	for i, o := range c.Obligations {
 		r.obligations = append(r.obligations, row{c.ID, i + 1, o.Obligation, o.LegalBasis, o.TriggeredOn, o.Due,
 			date(o.FulfilledOn), date(o.ExcusedOn), date(o.JudgedOn), date(resolvedOn(o)), c.Office, string(c.Situation),
-			c.Reference, c.Citizen.FullName, c.Assignee, NameKey(c.Citizen.FullName)})
+			c.Reference, c.Citizen.FullName, c.Assignee, views.NameKey(c.Citizen.FullName)})
 	}
 	for _, f := range c.Flags {
 		var maxFine, fine, decision any
@@ -46,11 +47,11 @@ func rowsOf(c *cases.Case) caseRows {
 		}
 		r.flags = append(r.flags, row{c.ID, f.ID, f.Offence.Code, f.Offence.LegalBasis, maxFine, f.Offence.ReviewOnly,
 			f.RaisedOn, f.Obligation, decision, fine, date(f.DecidedOn), c.Office, string(c.Situation), c.Reference, c.Citizen.FullName,
-			NameKey(c.Citizen.FullName)})
+			views.NameKey(c.Citizen.FullName)})
 	}
 	for i, d := range c.SLA {
 		r.slas = append(r.slas, row{c.ID, i + 1, d.Document, d.Track, d.FiledOn, d.Due, date(d.ReadyOn), c.Office, string(c.Situation),
-			c.Reference, c.Citizen.FullName, c.Assignee, NameKey(c.Citizen.FullName)})
+			c.Reference, c.Citizen.FullName, c.Assignee, views.NameKey(c.Citizen.FullName)})
 	}
 	paymentRows(c, &r)
 	r.retention = retentionRows(c)
@@ -68,12 +69,6 @@ func resolvedOn(o cases.Obligation) calendar.Date {
 	}
 	return first
 }
-
-// Stat kinds.
-const (
-	kindObligation = "obligation"
-	kindSLA        = "sla"
-)
 
 // counts are changes of the dashboard aggregates for all offices: how
 // many obligations or office deadlines entered (positive) or left
@@ -113,7 +108,7 @@ var epoch = calendar.NewDate(1900, 1, 1)
 
 func (c *counts) add(kind string, fact calendar.Date, situation, status string, day calendar.Date, n int64) {
 	k := uint64(0)
-	if kind == kindSLA {
+	if kind == views.KindSLA {
 		k = 1
 	}
 	m := uint64((fact.Year()-1900)*12 + int(fact.Month()) - 1)
@@ -127,9 +122,9 @@ func (c *counts) each(fn func(kind, month, situation, status string, day calenda
 		if n == 0 {
 			continue
 		}
-		kind := kindObligation
+		kind := views.KindObligation
 		if key>>45&1 == 1 {
-			kind = kindSLA
+			kind = views.KindSLA
 		}
 		m := int(key >> 17 & (1<<12 - 1))
 		month := fmt.Sprintf("%04d-%02d", 1900+m/12, m%12+1)
@@ -151,10 +146,10 @@ func statDeltas(c *cases.Case, sign int64, into *counts) {
 	}
 	for _, o := range c.Obligations {
 		steps(o.TriggeredOn, []calendar.Date{o.Due.AddDays(1), o.FulfilledOn, o.ExcusedOn, o.JudgedOn},
-			func(d calendar.Date) string { return string(o.StatusOn(d)) }, change(kindObligation, o.TriggeredOn))
+			func(d calendar.Date) string { return string(o.StatusOn(d)) }, change(views.KindObligation, o.TriggeredOn))
 	}
 	for _, d := range c.SLA {
-		steps(d.FiledOn, []calendar.Date{d.Due.AddDays(1), d.ReadyOn}, d.StatusOn, change(kindSLA, d.FiledOn))
+		steps(d.FiledOn, []calendar.Date{d.Due.AddDays(1), d.ReadyOn}, d.StatusOn, change(views.KindSLA, d.FiledOn))
 	}
 }
 
@@ -192,4 +187,34 @@ func sortedAfter(start calendar.Date, days []calendar.Date) []calendar.Date {
 		out[i] = d
 	}
 	return out
+}
+
+// paymentRows derives a case's rows of payer_view and bank_payment_view.
+func paymentRows(c *cases.Case, r *caseRows) {
+	if s, ok := c.OwingSpan(); ok {
+		// Plain structs of strings, numbers and dates: Marshal cannot fail.
+		money, _ := c.MarshalMoney()
+		r.payers = append(r.payers, row{c.ID, c.Office, c.Citizen.ID, s.FeeOnly, s.From, date(s.Until), string(money)})
+	}
+	seen := map[string]bool{}
+	for _, p := range c.Payments {
+		if p.BankReference != "" && !seen[p.BankReference] {
+			seen[p.BankReference] = true
+			r.bankRefs = append(r.bankRefs, row{c.ID, p.BankReference, c.Office})
+		}
+	}
+}
+
+// retentionRows gives a case's row of retention_view: none before its schedule.
+func retentionRows(c *cases.Case) []row {
+	s := c.Retention
+	if s == nil {
+		return nil
+	}
+	var disposedOn, disposalID, disposition any
+	if d := c.Disposal; d != nil {
+		disposedOn, disposalID, disposition = d.DecidedOn, d.ID, string(d.Disposition)
+	}
+	return []row{{c.ID, c.Office, string(c.Situation), c.Reference, string(s.Mark), s.Years, string(s.Trigger), s.TriggerOn, s.EndsOn,
+		date(c.HeldSince), disposedOn, disposalID, disposition}}
 }

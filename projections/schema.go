@@ -276,3 +276,38 @@ func execAll(ctx context.Context, q querier, stmts []string) error {
 	}
 	return nil
 }
+
+// payerTable holds one row per case that may owe money, with the span in
+// which its obligations can arise (cases.Case.OwingSpan): arises_until is
+// NULL while a liability lasts; fee_only marks a case whose only possible
+// obligation is an administrative fee, which counts only at offices that
+// accept transfers. money is what the obligations are computed from
+// (cases.Case.MarshalMoney), a smaller read than the case's whole state.
+var payerTable = table{
+	name: "payer_view",
+	columns: []string{"case_id TEXT NOT NULL", "office TEXT NOT NULL", "citizen_id TEXT NOT NULL",
+		"fee_only BOOLEAN NOT NULL", "arises_from %DATE% NOT NULL", "arises_until %DATE%", "money TEXT NOT NULL"},
+	key:     []string{"case_id"},
+	indexes: []string{"(office, case_id)", "(citizen_id)", "(arises_from)"},
+}
+
+// bankRefTable holds the bank reference of every payment recorded with one.
+var bankRefTable = table{
+	name:    "bank_payment_view",
+	columns: []string{"case_id TEXT NOT NULL", "bank_reference TEXT NOT NULL", "office TEXT NOT NULL"},
+	key:     []string{"case_id", "bank_reference"},
+	indexes: []string{"(bank_reference)"},
+}
+
+// retentionTable holds one row per case with a retention schedule
+// (RetentionScheduled): its period, whether it is on legal hold and whether
+// it was disposed of (docs/RETENTION.md). It names the case by its
+// reference, never its citizen: the list goes to the archive.
+var retentionTable = table{
+	name: "retention_view",
+	columns: []string{"case_id TEXT NOT NULL", "office TEXT NOT NULL", "situation TEXT NOT NULL", "reference TEXT NOT NULL",
+		"mark TEXT NOT NULL", "years INTEGER NOT NULL", "rule_trigger TEXT NOT NULL", "trigger_on %DATE% NOT NULL",
+		"ends_on %DATE% NOT NULL", "held_since %DATE%", "disposed_on %DATE%", "disposal_id TEXT", "disposition TEXT"},
+	key:     []string{"case_id"},
+	indexes: []string{"(ends_on, case_id)", "(office, ends_on, case_id)"},
+}

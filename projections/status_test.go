@@ -12,6 +12,7 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // The read side filters by status in SQL; the domain defines status in Go
@@ -45,12 +46,12 @@ func TestStatusInSQLAgreesWithTheDomain(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		reader := projections.NewReader(db.SQL)
+		reader := views.NewReader(db.SQL)
 		for day := range 22 {
 			asOf := base.AddDays(day)
 			counted := 0
 			for _, st := range cases.Statuses {
-				items, next, err := reader.Obligations(ctx, projections.ObligationFilter{AsOf: asOf, Status: st, Limit: 500})
+				items, next, err := reader.Obligations(ctx, views.ObligationFilter{AsOf: asOf, Status: st, Limit: 500})
 				if err != nil || next != "" {
 					t.Fatalf("list %s as of %s: %v (next %q)", st, asOf, err, next)
 				}
@@ -74,11 +75,11 @@ func TestObligationsArePagedByCursorWithoutGapsOrRepeats(t *testing.T) {
 		if _, err := projections.Rebuild(context.Background(), db, nil); err != nil {
 			t.Fatal(err)
 		}
-		reader := projections.NewReader(db.SQL)
+		reader := views.NewReader(db.SQL)
 		seen := map[string]bool{}
 		cursor, pages := "", 0
 		for {
-			items, next, err := reader.Obligations(context.Background(), projections.ObligationFilter{
+			items, next, err := reader.Obligations(context.Background(), views.ObligationFilter{
 				AsOf: calendar.NewDate(2026, 6, 1), Limit: 5, After: cursor})
 			if err != nil {
 				t.Fatal(err)
@@ -98,7 +99,7 @@ func TestObligationsArePagedByCursorWithoutGapsOrRepeats(t *testing.T) {
 		if len(seen) != 23 || pages != 5 {
 			t.Fatalf("paging saw %d obligations in %d pages, want 23 in 5", len(seen), pages)
 		}
-		if _, _, err := reader.Obligations(context.Background(), projections.ObligationFilter{Limit: 5, After: "bogus!"}); err != projections.ErrBadCursor {
+		if _, _, err := reader.Obligations(context.Background(), views.ObligationFilter{Limit: 5, After: "bogus!"}); err != views.ErrBadCursor {
 			t.Errorf("a forged cursor gave %v, want ErrBadCursor", err)
 		}
 	})
@@ -137,12 +138,12 @@ func TestFlagAndSLAStatusInSQLAgreeWithTheDomain(t *testing.T) {
 		if err := projections.WriteCases(ctx, db, kase); err != nil {
 			t.Fatal(err)
 		}
-		reader := projections.NewReader(db.SQL)
+		reader := views.NewReader(db.SQL)
 		for day := range 22 {
 			asOf := base.AddDays(day)
 			listed := 0
-			for _, st := range projections.FlagStatuses {
-				items, _, err := reader.Flags(ctx, projections.FlagFilter{AsOf: asOf, Status: st, Limit: 500})
+			for _, st := range views.FlagStatuses {
+				items, _, err := reader.Flags(ctx, views.FlagFilter{AsOf: asOf, Status: st, Limit: 500})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -164,8 +165,8 @@ func TestFlagAndSLAStatusInSQLAgreeWithTheDomain(t *testing.T) {
 				t.Errorf("as of %s %d flags listed, %d raised", asOf, listed, raised)
 			}
 			listedSLA := 0
-			for _, st := range projections.SLAStatuses {
-				items, _, err := reader.SLA(ctx, projections.SLAFilter{AsOf: asOf, Status: st, Limit: 500})
+			for _, st := range views.SLAStatuses {
+				items, _, err := reader.SLA(ctx, views.SLAFilter{AsOf: asOf, Status: st, Limit: 500})
 				if err != nil {
 					t.Fatal(err)
 				}

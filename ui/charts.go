@@ -11,7 +11,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // --- The small calendar of a case's deadlines ---
@@ -32,7 +32,7 @@ type month struct {
 
 // months draws the months in which the case's obligations arise and fall
 // due, marking weekends, public holidays (domain/calendar) and the days.
-func months(c projections.CaseView) []month {
+func months(c views.CaseView) []month {
 	notes := map[calendar.Date][]string{}
 	due, trigger := map[calendar.Date]bool{}, map[calendar.Date]bool{}
 	var firsts []calendar.Date
@@ -164,7 +164,7 @@ type chart struct {
 
 type dashboard struct {
 	Filters []formField
-	Stats   projections.Stats
+	Stats   views.Stats
 	Charts  []chart
 	Rate    string
 }
@@ -248,7 +248,7 @@ func (con *Console) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	for _, o := range offices {
 		oq := cloneValues(q)
 		oq.Set("office", o)
-		var st projections.Stats
+		var st views.Stats
 		if !con.get(w, r, "/v1/stats", oq, &st) {
 			return
 		}
@@ -268,7 +268,7 @@ func (con *Console) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	con.render(w, r, http.StatusOK, "dashboard", s, "Přehledy", d)
 }
 
-func sortedCounts(m map[string]projections.Counts) []string {
+func sortedCounts(m map[string]views.Counts) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -15,7 +15,7 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/fees"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // written is the API's answer to a write.
@@ -174,7 +174,7 @@ type timelineItem struct {
 }
 
 type casePage struct {
-	Case     projections.CaseView
+	Case     views.CaseView
 	Citizen  cases.Citizen
 	Validity []cases.Validity
 	Fee      *fees.Fee
@@ -317,7 +317,7 @@ func czechDate(d calendar.Date) string {
 
 // --- Recording events ---
 
-func (con *Console) recordForm(r *http.Request, c projections.CaseView, eventType string) (form, bool) {
+func (con *Console) recordForm(r *http.Request, c views.CaseView, eventType string) (form, bool) {
 	fields, _, ok := cases.Contract(eventType)
 	accepted := false
 	for _, t := range cases.EventTypes(cases.Situation(c.Situation)) {
@@ -371,7 +371,7 @@ func (con *Console) recordForm(r *http.Request, c projections.CaseView, eventTyp
 }
 
 // chosenFlag is the flag a decision form is about, for its fine cap.
-func chosenFlag(c projections.CaseView, _ formField, r *http.Request) *projections.FlagItem {
+func chosenFlag(c views.CaseView, _ formField, r *http.Request) *views.FlagItem {
 	id := r.FormValue("flag")
 	for i := range c.Flags {
 		if c.Flags[i].ID == id || (id == "" && c.Flags[i].Status == cases.FlagRaised) {
@@ -381,8 +381,8 @@ func chosenFlag(c projections.CaseView, _ formField, r *http.Request) *projectio
 	return nil
 }
 
-func (con *Console) loadCase(w http.ResponseWriter, r *http.Request) (projections.CaseView, bool) {
-	var c projections.CaseView
+func (con *Console) loadCase(w http.ResponseWriter, r *http.Request) (views.CaseView, bool) {
+	var c views.CaseView
 	q := url.Values{}
 	if v := r.URL.Query().Get("min_position"); v != "" {
 		q.Set("min_position", v)
@@ -406,7 +406,7 @@ func (con *Console) recordPage(w http.ResponseWriter, r *http.Request) {
 	con.render(w, r, http.StatusOK, "form", s, label(t), recordPage(c, t, f))
 }
 
-func recordPage(c projections.CaseView, t string, f form) formPage {
+func recordPage(c views.CaseView, t string, f form) formPage {
 	var citizen cases.Citizen
 	_ = json.Unmarshal(c.Citizen, &citizen)
 	return formPage{Heading: label(t), Intro: label(c.Situation) + " · " + citizen.FullName + " · " + c.Office,
@@ -619,7 +619,7 @@ func (con *Console) obligationsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := listQuery(r, "as_of", "status", "office", "situation", "due_from", "due_to", "sort")
 	defaultStatus(r, q, "overdue")
-	var list apiPage[projections.ObligationItem]
+	var list apiPage[views.ObligationItem]
 	if !con.get(w, r, "/v1/obligations", q, &list) {
 		return
 	}
@@ -646,7 +646,7 @@ func (con *Console) flagsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := listQuery(r, "as_of", "status", "office", "sort")
 	defaultStatus(r, q, cases.FlagRaised)
-	var list apiPage[projections.FlagItem]
+	var list apiPage[views.FlagItem]
 	if !con.get(w, r, "/v1/flags", q, &list) {
 		return
 	}
@@ -654,7 +654,7 @@ func (con *Console) flagsPage(w http.ResponseWriter, r *http.Request) {
 		Columns: []string{"Spisová značka", "Občan", "Úřad", "Právní základ", "Strop pokuty", "Vzniklo", "Stav", "Pokuta", "Rozhodnuto", ""},
 		Empty:   "Žádná podezření neodpovídají filtru."}
 	p.Filters = filterFields(r, q, formField{Name: "as_of", Kind: "date"},
-		formField{Name: "status", Kind: "select", Options: statusOptions(projections.FlagStatuses...)},
+		formField{Name: "status", Kind: "select", Options: statusOptions(views.FlagStatuses...)},
 		formField{Name: "office", Kind: "line"}, sortField(false), formField{Name: "limit", Kind: "number"})
 	for _, it := range list.Items {
 		kind := ""
@@ -677,7 +677,7 @@ func (con *Console) slaPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := listQuery(r, "as_of", "status", "office", "sort")
 	defaultStatus(r, q, "breached")
-	var list apiPage[projections.SLAItem]
+	var list apiPage[views.SLAItem]
 	if !con.get(w, r, "/v1/sla", q, &list) {
 		return
 	}
@@ -685,7 +685,7 @@ func (con *Console) slaPage(w http.ResponseWriter, r *http.Request) {
 		Columns: []string{"Spisová značka", "Občan", "Úřad", "Doklad", "Lhůta vyřízení", "Podáno", "Lhůta", "Připraveno", "Stav"},
 		Empty:   "Žádné lhůty úřadu neodpovídají filtru."}
 	p.Filters = filterFields(r, q, formField{Name: "as_of", Kind: "date"},
-		formField{Name: "status", Kind: "select", Options: statusOptions(projections.SLAStatuses...)},
+		formField{Name: "status", Kind: "select", Options: statusOptions(views.SLAStatuses...)},
 		formField{Name: "office", Kind: "line"}, sortField(true), formField{Name: "limit", Kind: "number"})
 	for _, it := range list.Items {
 		p.Rows = append(p.Rows, []cell{caseCell(it.CaseID, it.Reference), {Text: it.FullName}, {Text: it.Office}, {Text: label(it.Document)},

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // --- Payments (docs/LAW.md §9): what citizens owe, QR Platba, the slip ---
@@ -17,7 +17,7 @@ import (
 // console adds to show it: the payee's name, the QR image's and the slip's
 // addresses (both of the console, which asks the API).
 type payment struct {
-	projections.PaymentItem
+	views.PaymentItem
 	Payee, QR, Slip string
 }
 
@@ -52,7 +52,7 @@ func paymentStatusLabel(s string) string {
 }
 
 // payments turns the API's items into the console's, as of a day.
-func (con *Console) payments(items []projections.PaymentItem, asOf string) []payment {
+func (con *Console) payments(items []views.PaymentItem, asOf string) []payment {
 	out := make([]payment, 0, len(items))
 	for _, it := range items {
 		p := payment{PaymentItem: it, Payee: it.Office}
@@ -74,8 +74,8 @@ func (con *Console) payments(items []projections.PaymentItem, asOf string) []pay
 
 // citizenPayments asks the API for a citizen's payment obligations as of a
 // day ("" for today); ok is false where the role may not (nothing is shown).
-func (con *Console) citizenPayments(r *http.Request, citizen, asOf string) ([]projections.PaymentItem, answer, bool) {
-	var list apiPage[projections.PaymentItem]
+func (con *Console) citizenPayments(r *http.Request, citizen, asOf string) ([]views.PaymentItem, answer, bool) {
+	var list apiPage[views.PaymentItem]
 	q := url.Values{}
 	if asOf != "" {
 		q.Set("as_of", asOf)
@@ -106,7 +106,7 @@ func (con *Console) paymentQR(w http.ResponseWriter, r *http.Request) {
 type slipPage struct {
 	Payment payment
 	Citizen cases.Citizen
-	Case    projections.CaseView
+	Case    views.CaseView
 }
 
 // slipPage is one payment slip (platební údaje) on a page of its own, to
@@ -140,7 +140,7 @@ func (con *Console) slipPage(w http.ResponseWriter, r *http.Request) {
 func (con *Console) paymentsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := listQuery(r, "as_of", "status", "kind", "office")
-	var list apiPage[projections.PaymentItem]
+	var list apiPage[views.PaymentItem]
 	if !con.get(w, r, "/v1/payments", q, &list) {
 		return
 	}
@@ -188,7 +188,7 @@ type citizenPage struct {
 }
 
 type citizenCase struct {
-	projections.CitizenCase
+	views.CitizenCase
 	Label string
 }
 
@@ -205,7 +205,7 @@ func (con *Console) citizensPage(w http.ResponseWriter, r *http.Request) {
 		CanPayments: may(s.who.Role, "GET", "/v1/citizens/{citizen_id}/payments")}
 	if d.ID != "" {
 		d.Searched = true
-		var list apiPage[projections.CitizenCase]
+		var list apiPage[views.CitizenCase]
 		if !con.get(w, r, "/v1/citizens/"+url.PathEscape(d.ID)+"/cases", nil, &list) {
 			return
 		}

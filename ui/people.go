@@ -12,15 +12,15 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // --- Finding citizens and cases ---
 
 // foundCitizen is a citizen a search found, with the cases the user may see.
 type foundCitizen struct {
-	projections.Citizen
-	Cases []projections.CitizenCase
+	views.Citizen
+	Cases []views.CitizenCase
 }
 
 // maxFoundShown bounds the citizens whose cases a search page lists.
@@ -44,7 +44,7 @@ func (con *Console) findPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/ui/cases/"+uuid.MustParse(q).String(), http.StatusSeeOther) //nolint:gosec // a path of the console with a parsed UUID
 		return
 	case referencePattern.MatchString(q):
-		var page apiPage[projections.CaseItem]
+		var page apiPage[views.CaseItem]
 		if !con.get(w, r, "/v1/cases", url.Values{"reference": {q}}, &page) {
 			return
 		}
@@ -65,7 +65,7 @@ func (con *Console) findPage(w http.ResponseWriter, r *http.Request) {
 		}
 		if a.status == http.StatusOK {
 			var found struct {
-				Items []projections.Citizen `json:"items"`
+				Items []views.Citizen `json:"items"`
 			}
 			if !decode(a.body, &found) {
 				con.fail(w, r, s, http.StatusInternalServerError, "Odpověď služby nelze přečíst.")
@@ -75,9 +75,9 @@ func (con *Console) findPage(w http.ResponseWriter, r *http.Request) {
 			for i, c := range found.Items {
 				fc := foundCitizen{Citizen: c}
 				if i < maxFoundShown {
-					var list []projections.CitizenCase
+					var list []views.CitizenCase
 					if !con.get(w, r, "/v1/citizens/"+url.PathEscape(c.ID)+"/cases", nil, &struct {
-						Items *[]projections.CitizenCase `json:"items"`
+						Items *[]views.CitizenCase `json:"items"`
 					}{&list}) {
 						return
 					}
@@ -109,7 +109,7 @@ type myPage struct {
 }
 
 type workRow struct {
-	projections.WorkItem
+	views.WorkItem
 	What, Status string
 }
 
@@ -119,7 +119,7 @@ type workRow struct {
 func (con *Console) myCasesPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	var list struct {
-		Items []projections.WorkItem `json:"items"`
+		Items []views.WorkItem `json:"items"`
 	}
 	q := url.Values{"assignee": {"me"}, "limit": {"500"}}
 	if sort := r.URL.Query().Get("sort"); sort != "" {
@@ -136,9 +136,9 @@ func (con *Console) myCasesPage(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Rows = append(p.Rows, workRow{WorkItem: it, What: what, Status: label(it.Status)})
 		switch it.Status {
-		case projections.WorkOverdue:
+		case views.WorkOverdue:
 			p.Overdue++
-		case projections.WorkDueSoon:
+		case views.WorkDueSoon:
 			p.DueSoon++
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 	"github.com/lhuta/lhuta/ui"
 )
 
@@ -55,7 +56,7 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 	done := make(chan struct{})
 	go func() { _ = pipeline.Run(ctx); close(done) }()
 	srv := handlers.New(handlers.Config{
-		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: projections.NewReader(db.SQL),
+		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: views.NewReader(db.SQL),
 		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: clock, Log: log, MinPositionWait: 30 * time.Second,
 	})
 	ts := httptest.NewUnstartedServer(nil)

@@ -15,7 +15,7 @@ import (
 )
 
 // noCacheQueries are the dashboard's payment totals computed fresh: a
-// read with min_position skips the totals' cache (projections.TotalsFresh),
+// read with min_position skips the totals' cache (views.TotalsFresh),
 // so these measure what the aggregates cost.
 func noCacheQueries(o options) []query {
 	return []query{

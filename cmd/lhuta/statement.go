@@ -26,6 +26,7 @@ import (
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/credits"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // statementActor is the recorded_by of the payments a statement records.
@@ -150,7 +151,7 @@ func importStatement(ctx context.Context, c config, db *eventstore.DB, log *slog
 	if err != nil {
 		return err
 	}
-	reader := projections.NewReader(db.SQL).WithOffices(offices)
+	reader := views.NewReader(db.SQL).WithOffices(offices)
 	payers, err := reader.Payers(ctx, office.Code)
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/testdb"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // statementDB is a fresh database of the backend and the arguments that
@@ -116,7 +116,7 @@ func TestImportStatementTwice(t *testing.T) {
 			}
 
 			// The dog owner's 2025 fee (500 Kč, two dogs all year, overdue) is settled first.
-			reader := projections.NewReader(db.SQL)
+			reader := views.NewReader(db.SQL)
 			c, err := repo.Load(context.Background(), dogs)
 			if err != nil {
 				t.Fatal(err)

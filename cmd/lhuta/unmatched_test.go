@@ -23,6 +23,7 @@ import (
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // house154 opens the cases of two payers registered in house 154 in Nová
@@ -80,7 +81,7 @@ func serveAPI(t *testing.T, db *eventstore.DB) *api {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = pipeline.Run(ctx); close(done) }()
-	srv := handlers.New(handlers.Config{Repo: caserepo.New(db.Store()), Reader: projections.NewReader(db.SQL),
+	srv := handlers.New(handlers.Config{Repo: caserepo.New(db.Store()), Reader: views.NewReader(db.SQL),
 		Pipeline: pipeline, DB: db.SQL, Tokens: tokens, Today: func() calendar.Date { return calendar.NewDate(2026, 3, 10) }, Log: log})
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })

@@ -13,6 +13,7 @@ import (
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // BenchmarkLoad loads a case of n events on PostgreSQL from the whole
@@ -28,7 +29,7 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
 	full := caserepo.New(store)
-	snap := caserepo.New(store).WithSnapshots(projections.NewReader(db.SQL))
+	snap := caserepo.New(store).WithSnapshots(views.NewReader(db.SQL))
 	pipe := projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, n := range []int{3, 30} {
 		rec, err := cases.Open([]byte(`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c","birth_date":"1980-05-17","full_name":"Jana"}}`), clerk)

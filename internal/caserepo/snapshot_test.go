@@ -15,6 +15,7 @@ import (
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // garbled is a snapshot source whose states cannot be restored.
@@ -39,7 +40,7 @@ func TestALoadFromTheStoredStateEqualsTheWholeStream(t *testing.T) {
 		}
 		store := eventstore.NewSQLStore(db.SQL, db.Dialect)
 		full := caserepo.New(store)
-		snap := caserepo.New(store).WithSnapshots(projections.NewReader(db.SQL))
+		snap := caserepo.New(store).WithSnapshots(views.NewReader(db.SQL))
 		pipe := projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		project := func(pos int64) {
 			t.Helper()
@@ -91,7 +92,7 @@ func TestALoadFromTheStoredStateEqualsTheWholeStream(t *testing.T) {
 		}
 		same("stored state one event behind", id, snap)
 		same("stored state unreadable", id, caserepo.New(store).WithSnapshots(garbled{}))
-		same("a case the read models do not hold", id, caserepo.New(store).WithSnapshots(projections.NewReader(db.SQL)))
+		same("a case the read models do not hold", id, caserepo.New(store).WithSnapshots(views.NewReader(db.SQL)))
 
 		// Two writers from the same stored state (version 1; the log is at 2).
 		var wg sync.WaitGroup
@@ -131,7 +132,7 @@ func TestALoadFromTheStoredStateEqualsTheWholeStream(t *testing.T) {
 
 		// Once the citizen's key is destroyed, the stored state (which the
 		// forgetting does not rewrite) is not used: the events are read.
-		reader := projections.NewReader(db.SQL)
+		reader := views.NewReader(db.SQL)
 		if state, err := reader.CaseState(ctx, id); err != nil || state == nil {
 			t.Fatalf("the stored state before forgetting: %v, %v", state, err)
 		}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // personal is what a forgetting purges: the citizen's ids, their cases and
@@ -297,7 +297,7 @@ func containsFolded(s string, folded []string) bool {
 	if len(folded) == 0 {
 		return false
 	}
-	f := projections.NameKey(s)
+	f := views.NameKey(s)
 	for _, v := range folded {
 		if strings.Contains(f, v) {
 			return true

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // minNeedle is the shortest form looked for: shorter ones match by chance.
@@ -68,7 +68,7 @@ func Needles(values []string) []Needle {
 			add(base.form+"+hex", hex.EncodeToString([]byte(base.s)))
 			add(base.form+"+HEX", strings.ToUpper(hex.EncodeToString([]byte(base.s))))
 		}
-		add("folded", projections.NameKey(v))
+		add("folded", views.NameKey(v))
 		if d := strings.NewReplacer("/", "", " ", "", "-", "").Replace(v); d != v && len(d) >= 6 {
 			add("digits", d)
 		}

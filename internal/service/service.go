@@ -40,6 +40,7 @@ import (
 	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/portal"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 	"github.com/lhuta/lhuta/ui"
 )
 
@@ -195,8 +196,8 @@ func New(cfg Config) (*Service, error) {
 		MinPositionWait: cfg.MinPositionWait,
 		// The write side starts a case from the state the projection stored
 		// (on the primary) and reads only the events after it.
-		Repo:         caserepo.New(s.store).WithSnapshots(projections.NewReader(cfg.DB.SQL)),
-		Reader:       projections.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
+		Repo:         caserepo.New(s.store).WithSnapshots(views.NewReader(cfg.DB.SQL)),
+		Reader:       views.NewReader(cfg.Reads.SQL).WithOffices(cfg.Offices),
 		Offices:      cfg.Offices,
 		Reminders:    s.reminders,
 		Projecting:   s.projecting.Held,

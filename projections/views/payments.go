@@ -1,4 +1,4 @@
-package projections
+package views
 
 import (
 	"context"
@@ -25,44 +25,6 @@ import (
 // (cases.Case.PaymentObligations); the read models only say which cases
 // may owe money (payer_view) and which bank payments are recorded
 // (bank_payment_view), so that a query folds no case it need not.
-
-// payerTable holds one row per case that may owe money, with the span in
-// which its obligations can arise (cases.Case.OwingSpan): arises_until is
-// NULL while a liability lasts; fee_only marks a case whose only possible
-// obligation is an administrative fee, which counts only at offices that
-// accept transfers. money is what the obligations are computed from
-// (cases.Case.MarshalMoney), a smaller read than the case's whole state.
-var payerTable = table{
-	name: "payer_view",
-	columns: []string{"case_id TEXT NOT NULL", "office TEXT NOT NULL", "citizen_id TEXT NOT NULL",
-		"fee_only BOOLEAN NOT NULL", "arises_from %DATE% NOT NULL", "arises_until %DATE%", "money TEXT NOT NULL"},
-	key:     []string{"case_id"},
-	indexes: []string{"(office, case_id)", "(citizen_id)", "(arises_from)"},
-}
-
-// bankRefTable holds the bank reference of every payment recorded with one.
-var bankRefTable = table{
-	name:    "bank_payment_view",
-	columns: []string{"case_id TEXT NOT NULL", "bank_reference TEXT NOT NULL", "office TEXT NOT NULL"},
-	key:     []string{"case_id", "bank_reference"},
-	indexes: []string{"(bank_reference)"},
-}
-
-// paymentRows derives a case's rows of payer_view and bank_payment_view.
-func paymentRows(c *cases.Case, r *caseRows) {
-	if s, ok := c.OwingSpan(); ok {
-		// Plain structs of strings, numbers and dates: Marshal cannot fail.
-		money, _ := c.MarshalMoney()
-		r.payers = append(r.payers, row{c.ID, c.Office, c.Citizen.ID, s.FeeOnly, s.From, date(s.Until), string(money)})
-	}
-	seen := map[string]bool{}
-	for _, p := range c.Payments {
-		if p.BankReference != "" && !seen[p.BankReference] {
-			seen[p.BankReference] = true
-			r.bankRefs = append(r.bankRefs, row{c.ID, p.BankReference, c.Office})
-		}
-	}
-}
 
 // WithOffices sets the offices' payment terms the payment queries use
 // (nil: the built-in ones) and returns r.

@@ -1,4 +1,4 @@
-package projections
+package views
 
 import (
 	"context"
@@ -7,33 +7,6 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 )
-
-// retentionTable holds one row per case with a retention schedule
-// (RetentionScheduled): its period, whether it is on legal hold and whether
-// it was disposed of (docs/RETENTION.md). It names the case by its
-// reference, never its citizen: the list goes to the archive.
-var retentionTable = table{
-	name: "retention_view",
-	columns: []string{"case_id TEXT NOT NULL", "office TEXT NOT NULL", "situation TEXT NOT NULL", "reference TEXT NOT NULL",
-		"mark TEXT NOT NULL", "years INTEGER NOT NULL", "rule_trigger TEXT NOT NULL", "trigger_on %DATE% NOT NULL",
-		"ends_on %DATE% NOT NULL", "held_since %DATE%", "disposed_on %DATE%", "disposal_id TEXT", "disposition TEXT"},
-	key:     []string{"case_id"},
-	indexes: []string{"(ends_on, case_id)", "(office, ends_on, case_id)"},
-}
-
-// retentionRows gives a case's row of retention_view: none before its schedule.
-func retentionRows(c *cases.Case) []row {
-	s := c.Retention
-	if s == nil {
-		return nil
-	}
-	var disposedOn, disposalID, disposition any
-	if d := c.Disposal; d != nil {
-		disposedOn, disposalID, disposition = d.DecidedOn, d.ID, string(d.Disposition)
-	}
-	return []row{{c.ID, c.Office, string(c.Situation), c.Reference, string(s.Mark), s.Years, string(s.Trigger), s.TriggerOn, s.EndsOn,
-		date(c.HeldSince), disposedOn, disposalID, disposition}}
-}
 
 // RetentionItem is a case whose retention period has ended (GET /v1/retention).
 type RetentionItem struct {
@@ -83,7 +56,7 @@ func (r *Reader) Retention(ctx context.Context, f RetentionFilter) ([]RetentionI
 	for rows.Next() {
 		var (
 			it          RetentionItem
-			trigger, to dbDate
+			trigger, to DBDate
 		)
 		if err := rows.Scan(&it.CaseID, &it.Reference, &it.Situation, &it.Office, &it.Mark, &it.Years, &it.Trigger, &trigger, &to); err != nil {
 			_ = rows.Close()

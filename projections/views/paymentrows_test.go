@@ -1,4 +1,4 @@
-package projections_test
+package views_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/projections"
+	"github.com/lhuta/lhuta/projections/views"
 )
 
 // The offices of these tests: nova-ves with its fee schedule, and taking
@@ -136,13 +137,13 @@ func seedPayers(t testing.TB, db *eventstore.DB, n int, seed uint64, today calen
 
 // domainItems replays a case from its events and returns its payment
 // obligations as of a day as the domain computes them.
-func domainItems(t *testing.T, db *eventstore.DB, id string, asOf calendar.Date, o *money.Offices) []projections.PaymentItem {
+func domainItems(t *testing.T, db *eventstore.DB, id string, asOf calendar.Date, o *money.Offices) []views.PaymentItem {
 	t.Helper()
 	c, err := caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)).Load(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return projections.ItemsOf(c, asOf, o)
+	return views.ItemsOf(c, asOf, o)
 }
 
 // checkPayments compares, as of a day, every payer's payment obligations as
@@ -150,7 +151,7 @@ func domainItems(t *testing.T, db *eventstore.DB, id string, asOf calendar.Date,
 // domain's, the lists by status, kind and office page by page with the
 // lists computed from every payer, and the dashboard totals with the
 // totals computed from every payer.
-func checkPayments(t *testing.T, db *eventstore.DB, r *projections.Reader, ids []string, asOf calendar.Date, o *money.Offices) {
+func checkPayments(t *testing.T, db *eventstore.DB, r *views.Reader, ids []string, asOf calendar.Date, o *money.Offices) {
 	t.Helper()
 	ctx := context.Background()
 	citizens := map[string][]string{}
@@ -166,7 +167,7 @@ func checkPayments(t *testing.T, db *eventstore.DB, r *projections.Reader, ids [
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []projections.PaymentItem{}
+		want := []views.PaymentItem{}
 		for _, id := range ids { // ids are in case order
 			want = append(want, domainItems(t, db, id, asOf, o)...)
 		}
@@ -174,7 +175,7 @@ func checkPayments(t *testing.T, db *eventstore.DB, r *projections.Reader, ids [
 			t.Fatalf("as of %s, citizen %s's payments from the read models differ from the domain's:\n got %+v\nwant %+v", asOf, citizen, got, want)
 		}
 	}
-	filters := []projections.PaymentFilter{{}, {Status: cases.PaymentOverdue}, {Status: cases.PaymentUnpaid}, {Status: cases.PaymentPaid},
+	filters := []views.PaymentFilter{{}, {Status: cases.PaymentOverdue}, {Status: cases.PaymentUnpaid}, {Status: cases.PaymentPaid},
 		{Status: cases.PaymentPartiallyPaid}, {Kind: cases.KindAdministrativeFee}, {Kind: cases.KindLocalFee, Status: cases.PaymentPaidLate},
 		{Office: "nova-ves", Status: cases.PaymentExcused}, {Office: "elsewhere"}}
 	for _, f := range filters {
@@ -183,7 +184,7 @@ func checkPayments(t *testing.T, db *eventstore.DB, r *projections.Reader, ids [
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []projections.PaymentItem
+		var got []views.PaymentItem
 		for page := 0; ; page++ {
 			f.Limit = 7
 			items, next, err := r.Payments(ctx, f)
@@ -197,14 +198,14 @@ func checkPayments(t *testing.T, db *eventstore.DB, r *projections.Reader, ids [
 			f.After = next
 		}
 		if got == nil {
-			got = []projections.PaymentItem{}
+			got = []views.PaymentItem{}
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("as of %s, payments %+v from the read models differ from those computed from every payer:\n got %d %+v\nwant %d %+v",
 				asOf, f, len(got), got, len(want), want)
 		}
 	}
-	for i, f := range []projections.StatsFilter{
+	for i, f := range []views.StatsFilter{
 		{From: calendar.NewDate(asOf.Year(), 1, 1), To: asOf},
 		{From: calendar.NewDate(2023, 1, 1), To: asOf},
 		{From: asOf.AddDays(-100), To: asOf, Office: "nova-ves"},
@@ -238,7 +239,7 @@ func TestPaymentRowsEqualTheDomainsPaymentObligations(t *testing.T) {
 			t.Fatal(err)
 		}
 		stop()
-		r := projections.NewReader(db.SQL).WithOffices(o)
+		r := views.NewReader(db.SQL).WithOffices(o)
 		var rows int
 		_ = db.SQL.QueryRow(`SELECT COUNT(*) FROM payment_view`).Scan(&rows)
 		if rows < 100 {
@@ -266,7 +267,7 @@ func TestPaymentRowsEqualTheDomainsPaymentObligations(t *testing.T) {
 			t.Fatalf("check: %v %+v", err, diffs)
 		}
 		// A reader with other terms does not trust the rows.
-		other := projections.NewReader(db.SQL)
+		other := views.NewReader(db.SQL)
 		checkPayments(t, db, other, ids, today, nil)
 	})
 }
@@ -280,13 +281,13 @@ func TestTheYearlyRollIsIdempotentAndSurvivesACrashInTheMiddle(t *testing.T) {
 		clock := projections.UsingToday(func() calendar.Date { return today.Load().(calendar.Date) })
 		last, ids := seedPayers(t, db, 60, 2, calendar.NewDate(2026, 12, 30))
 		p := projections.New(db, quiet, projections.UsingOffices(o), clock)
-		p.SetRollChunk(7)
+		p.WithRollChunk(7)
 		stop := runPipeline(t, p)
 		if err := p.WaitFor(ctx, last, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
 		stop()
-		r := projections.NewReader(db.SQL).WithOffices(o)
+		r := views.NewReader(db.SQL).WithOffices(o)
 		newYear := calendar.NewDate(2027, 1, 4)
 		today.Store(newYear)
 		// The process dies in the third chunk of the roll.

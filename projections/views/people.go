@@ -1,4 +1,4 @@
-package projections
+package views
 
 import (
 	"context"
@@ -25,9 +25,6 @@ func NameKey(name string) string {
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
 }
-
-// birthNumberDigits is a birth number's digits, the slash left out.
-func birthNumberDigits(bn string) string { return strings.ReplaceAll(strings.TrimSpace(bn), "/", "") }
 
 // CaseItem is one case in a list (GET /v1/cases).
 type CaseItem struct {
@@ -80,7 +77,7 @@ func (r *Reader) Cases(ctx context.Context, f CaseFilter) ([]CaseItem, string, e
 	for rows.Next() {
 		var (
 			it             CaseItem
-			opened, closed dbDate
+			opened, closed DBDate
 		)
 		if err := rows.Scan(&it.ID, &it.Reference, &it.Situation, &it.Office, &opened, &closed, &it.FullName, &it.Assignee); err != nil {
 			_ = rows.Close()
@@ -134,7 +131,7 @@ func (r *Reader) Citizens(ctx context.Context, q CitizenQuery) ([]Citizen, error
 	case !q.BirthDate.IsZero():
 		w.add("birth_date = ?", q.BirthDate.String())
 	case q.BirthNumber != "":
-		w.add("birth_number = ?", birthNumberDigits(q.BirthNumber))
+		w.add("birth_number = ?", BirthNumberDigits(q.BirthNumber))
 	default:
 		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(NameKey(q.Name))
 		w.add(`name_key LIKE ? ESCAPE '\'`, "%"+esc+"%")
@@ -150,7 +147,7 @@ func (r *Reader) Citizens(ctx context.Context, q CitizenQuery) ([]Citizen, error
 	for rows.Next() {
 		var (
 			c      Citizen
-			born   dbDate
+			born   DBDate
 			caseID string
 		)
 		if err := rows.Scan(&c.ID, &c.FullName, &born, &c.BirthNumber, &caseID); err != nil {
@@ -257,7 +254,7 @@ func (r *Reader) Worklist(ctx context.Context, f WorklistFilter) ([]WorkItem, er
 	for rows.Next() {
 		var (
 			it  WorkItem
-			due dbDate
+			due DBDate
 		)
 		if err := rows.Scan(&it.CaseID, &it.Reference, &it.FullName, &it.Office, &it.Assignee, &it.Kind, &it.What, &due); err != nil {
 			_ = rows.Close()

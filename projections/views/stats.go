@@ -1,4 +1,4 @@
-package projections
+package views
 
 import (
 	"context"
@@ -54,7 +54,7 @@ func (r *Reader) Stats(ctx context.Context, f StatsFilter) (Stats, error) {
 	st := Stats{From: f.From, To: f.To, Office: f.Office, ByStatus: Counts{},
 		BySituation: map[string]Counts{}, ByMonth: map[string]Counts{}, SLA: map[string]int{}}
 	err := r.aggregate(ctx, f, func(kind, situation, month, status string, n int) {
-		if kind == kindSLA {
+		if kind == KindSLA {
 			st.SLA[status] += n
 			return
 		}
@@ -197,7 +197,7 @@ func (r *Reader) count(ctx context.Context, f StatsFilter, first, last calendar.
 	for rows.Next() {
 		var (
 			situation                                  string
-			triggered, due, fulfilled, excused, judged dbDate
+			triggered, due, fulfilled, excused, judged DBDate
 		)
 		if err := rows.Scan(&situation, &triggered, &due, &fulfilled, &excused, &judged); err != nil {
 			_ = rows.Close()
@@ -205,7 +205,7 @@ func (r *Reader) count(ctx context.Context, f StatsFilter, first, last calendar.
 		}
 		o := cases.Obligation{FulfilledOn: fulfilled.Date, ExcusedOn: excused.Date, JudgedOn: judged.Date}
 		o.TriggeredOn, o.Due = triggered.Date, due.Date
-		add(kindObligation, situation, o.TriggeredOn.String()[:7], string(o.StatusOn(f.To)), 1)
+		add(KindObligation, situation, o.TriggeredOn.String()[:7], string(o.StatusOn(f.To)), 1)
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
@@ -219,13 +219,13 @@ func (r *Reader) count(ctx context.Context, f StatsFilter, first, last calendar.
 	for rows.Next() {
 		var (
 			situation         string
-			filed, due, ready dbDate
+			filed, due, ready DBDate
 		)
 		if err := rows.Scan(&situation, &filed, &due, &ready); err != nil {
 			return err
 		}
 		d := cases.SLA{FiledOn: filed.Date, Due: due.Date, ReadyOn: ready.Date}
-		add(kindSLA, situation, d.FiledOn.String()[:7], d.StatusOn(f.To), 1)
+		add(KindSLA, situation, d.FiledOn.String()[:7], d.StatusOn(f.To), 1)
 	}
 	return rows.Err()
 }

@@ -1,4 +1,4 @@
-package projections
+package views
 
 import (
 	"context"
@@ -11,22 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/domain/money"
 )
-
-// statusSQL is cases.Obligation.StatusOn written in SQL, to filter lists
-// by the statuses no index serves; $1 is the as-of date. A test holds the two equal.
-const statusSQL = `CASE
-	WHEN excused_on IS NOT NULL AND excused_on <= $1 THEN 'excused'
-	WHEN judged_on IS NOT NULL AND judged_on <= $1 THEN 'judged'
-	WHEN fulfilled_on IS NOT NULL AND fulfilled_on <= $1 THEN
-		CASE WHEN fulfilled_on > due_on THEN 'met_late' ELSE 'met' END
-	WHEN $1 > due_on THEN 'overdue'
-	ELSE 'open' END`
 
 // pendingOn is the condition "neither fulfilled, excused nor judged as of $1".
 const pendingOn = `(resolved_on IS NULL OR resolved_on > $1)`
@@ -274,7 +263,7 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 		var (
 			caseID          string
 			fl              cases.Flag
-			raised, decided dbDate
+			raised, decided DBDate
 			maxFine, fine   sql.NullInt64
 			decision        sql.NullString
 			ref, name, off  string
@@ -323,7 +312,7 @@ var ErrBadCursor = errors.New("cursor is not one this service handed out")
 // Obligations lists obligations ordered by due date, a page at a time; the
 // returned cursor fetches the next page ("" on the last). Open and overdue
 // are told by comparing dates, which indexes serve; the other statuses by
-// statusSQL.
+// StatusSQL.
 func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]ObligationItem, string, error) {
 	// An obligation exists as of a day only once its fact has happened.
 	w := newWhere(f.AsOf, "triggered_on <= $1")
@@ -334,7 +323,7 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 	case cases.StatusOverdue:
 		w.cond("due_on < $1")
 	default:
-		w.add("("+statusSQL+") = ?", string(f.Status))
+		w.add("("+StatusSQL+") = ?", string(f.Status))
 	}
 	if f.Office != "" {
 		w.add("office = ?", f.Office)
@@ -382,7 +371,7 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 			o                                          cases.Obligation
 			caseID                                     string
 			seq                                        int
-			triggered, due, fulfilled, excused, judged dbDate
+			triggered, due, fulfilled, excused, judged DBDate
 			ref, name, off, nameKey                    string
 		)
 		if err := rows.Scan(&caseID, &seq, &o.Obligation, &o.LegalBasis, &triggered, &due, &fulfilled, &excused, &judged, &ref, &name,
@@ -454,7 +443,7 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 			d                 cases.SLA
 			caseID            string
 			seq               int
-			filed, due, ready dbDate
+			filed, due, ready DBDate
 			ref, name, off    string
 		)
 		if err := rows.Scan(&caseID, &seq, &d.Document, &d.Track, &filed, &due, &ready, &ref, &name, &off); err != nil {
@@ -482,32 +471,6 @@ func slaItem(d cases.SLA, asOf calendar.Date) SLAItem {
 		it.ReadyOn = d.ReadyOn
 	}
 	return it
-}
-
-// dbDate scans a date column: a DATE on PostgreSQL, YYYY-MM-DD text on
-// SQLite, NULL as the zero date.
-type dbDate struct{ calendar.Date }
-
-func (d *dbDate) Scan(v any) error {
-	switch v := v.(type) {
-	case nil:
-		d.Date = calendar.Date{}
-	case time.Time:
-		d.Date = calendar.NewDate(v.Year(), v.Month(), v.Day())
-	case string:
-		return d.parse(v)
-	case []byte:
-		return d.parse(string(v))
-	default:
-		return fmt.Errorf("a date column holds %T", v)
-	}
-	return nil
-}
-
-func (d *dbDate) parse(s string) error {
-	var err error
-	d.Date, err = calendar.ParseDate(s)
-	return err
 }
 
 // A payment list's cursor is its last item's place: a kind ("p"), a case id

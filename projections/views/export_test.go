@@ -1,4 +1,4 @@
-package projections
+package views
 
 import (
 	"context"
@@ -28,6 +28,3 @@ func ItemsOf(c *cases.Case, asOf calendar.Date, o *money.Offices) []PaymentItem 
 	}
 	return items
 }
-
-// SetRollChunk sets how many cases one transaction of p's roll rewrites.
-func (p *Pipeline) SetRollChunk(n int) { p.rollChunk = n }

@@ -1,4 +1,4 @@
-package projections
+package views
 
 import (
 	"context"
@@ -34,7 +34,7 @@ func (r *Reader) CitizenCases(ctx context.Context, citizenID string, asOf calend
 	for rows.Next() {
 		var (
 			it             CitizenCase
-			opened, closed dbDate
+			opened, closed DBDate
 		)
 		if err := rows.Scan(&it.CaseID, &it.Reference, &it.FullName, &it.Situation, &it.Office, &opened, &closed); err != nil {
 			_ = rows.Close()
