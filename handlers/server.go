@@ -25,7 +25,6 @@ import (
 	"github.com/lhuta/lhuta/internal/credits"
 	"github.com/lhuta/lhuta/internal/gdpr"
 	"github.com/lhuta/lhuta/internal/signin"
-	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -33,7 +32,7 @@ import (
 type Server struct {
 	repo     *caserepo.Repository
 	reader   *views.Reader
-	pipeline *projections.Pipeline
+	pipeline Pipeline
 	db       *sql.DB
 	tokens   atomic.Pointer[Tokens]
 	today    func() calendar.Date
@@ -80,11 +79,27 @@ type Server struct {
 	idempotencyTTL time.Duration
 }
 
+// Pipeline is what the API needs of the projection: to be told of new
+// events, to wait for a position, whether it runs, and its lag. The
+// service fills it with *projections.Pipeline, so handlers does not depend
+// on the store the pipeline reads.
+type Pipeline interface {
+	// Nudge tells the pipeline that events were appended.
+	Nudge()
+	// WaitFor waits until the read models include the position, at most
+	// timeout (views.ErrNotYet after it).
+	WaitFor(ctx context.Context, position int64, timeout time.Duration) error
+	// Running reports whether the pipeline delivers events without errors.
+	Running() bool
+	// Lag is how far the read models are behind the log.
+	Lag(ctx context.Context) (views.Lag, error)
+}
+
 // Config is what New needs.
 type Config struct {
 	Repo     *caserepo.Repository
 	Reader   *views.Reader
-	Pipeline *projections.Pipeline
+	Pipeline Pipeline
 	DB       *sql.DB
 	Tokens   Tokens
 	// Today returns the current Europe/Prague date (or LHUTA_CLOCK's).
@@ -357,7 +372,7 @@ type metrics struct {
 	accepted *prometheus.CounterVec
 }
 
-func newMetrics(db *sql.DB, pipeline *projections.Pipeline, projecting func() bool) *metrics {
+func newMetrics(db *sql.DB, pipeline Pipeline, projecting func() bool) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -385,7 +400,7 @@ func newMetrics(db *sql.DB, pipeline *projections.Pipeline, projecting func() bo
 
 // lagCollector reports the projection's place and lag, read once per scrape.
 type lagCollector struct {
-	pipeline   *projections.Pipeline
+	pipeline   Pipeline
 	projecting func() bool // nil: always
 }
 
