@@ -1,65 +1,25 @@
 package eventstore
 
 import (
-	"context"
-	"database/sql"
-	"database/sql/driver"
 	"errors"
-	"io"
-	"net"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/lhuta/lhuta/internal/storeport"
 )
 
-// ErrUnavailable wraps an error that says the database cannot be reached or
-// did not answer in time: the request may succeed if sent again later (HTTP
-// 503 with Retry-After), as opposed to a bug or a refused request.
-var ErrUnavailable = errors.New("the database is unavailable")
-
-// ErrCommitUnknown wraps an error that broke the connection while a
-// transaction was committing: the append may or may not have been recorded,
-// so it must not be blindly repeated (a client retries it safely with an
-// Idempotency-Key).
-var ErrCommitUnknown = errors.New("the connection failed while committing; the outcome is unknown")
+// The store's errors and its classification of unavailability live in
+// internal/storeport, so that the layers above speak them without importing
+// the store; these names are the same values.
+var (
+	// ErrUnavailable: see storeport.ErrUnavailable.
+	ErrUnavailable = storeport.ErrUnavailable
+	// ErrCommitUnknown: see storeport.ErrCommitUnknown.
+	ErrCommitUnknown = storeport.ErrCommitUnknown
+)
 
 // Unavailable reports whether err says the database is unreachable, down,
-// restarting or too slow, rather than that a statement was wrong: connection
-// errors of pgx and net, driver.ErrBadConn, SQLSTATE class 08 (connection
-// exception), 57P01..57P03 (shutdown, crash, cannot connect now), 53300 (too
-// many connections), an expired deadline, and SQLite's busy and locked.
-func Unavailable(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
-		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		pgconn.Timeout(err) {
-		return true
-	}
-	var (
-		connectErr *pgconn.ConnectError
-		pgErr      *pgconn.PgError
-		netErr     net.Error
-		liteErr    *sqlite.Error
-	)
-	switch {
-	case errors.As(err, &connectErr), errors.As(err, &netErr):
-		return true
-	case errors.As(err, &pgErr):
-		switch pgErr.Code {
-		case "57P01", "57P02", "57P03", "53300":
-			return true
-		}
-		return len(pgErr.Code) == 5 && pgErr.Code[:2] == "08"
-	case errors.As(err, &liteErr):
-		code := liteErr.Code() & 0xff
-		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
-	}
-	return false
-}
+// restarting or too slow (storeport.Unavailable).
+func Unavailable(err error) bool { return storeport.Unavailable(err) }
 
 // connectFailed reports whether a failed statement certainly did nothing:
 // the connection was never made, pgx knows nothing was sent, or the server

@@ -11,23 +11,22 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"time"
+
+	"github.com/lhuta/lhuta/internal/storeport"
 )
 
-// ErrConflict is returned when an append's expected version is stale: someone
-// else appended to the stream first. Nothing is written.
-var ErrConflict = errors.New("stream was changed by someone else (stale expected version)")
+// ErrConflict: see storeport.ErrConflict.
+var ErrConflict = storeport.ErrConflict
 
-// ErrDuplicateRequest is returned when an append's idempotency key (see
-// Idempotency) was already recorded. Nothing is written.
-var ErrDuplicateRequest = errors.New("this request was already recorded")
+// ErrDuplicateRequest: see storeport.ErrDuplicateRequest.
+var ErrDuplicateRequest = storeport.ErrDuplicateRequest
 
-// ErrNotFound is returned when a stream has no events.
-var ErrNotFound = errors.New("stream not found")
+// ErrNotFound: see storeport.ErrNotFound.
+var ErrNotFound = storeport.ErrNotFound
 
 // Any is the expected version that accepts whatever the stream's version is.
-const Any int64 = -1
+const Any = storeport.Any
 
 // Metadata says who recorded events, when, and under which request.
 type Metadata struct {

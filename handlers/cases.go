@@ -19,7 +19,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -35,7 +35,7 @@ func (s *Server) context(r *http.Request) cases.Context {
 // request describes who sends a write and under which request. With an
 // Idempotency-Key the request is recorded at most once, and the key is bound
 // to a digest of the method, the route's template, the case id and the body.
-func (s *Server) request(r *http.Request, body []byte) caserepo.Request {
+func (s *Server) request(r *http.Request, body []byte) caseport.Request {
 	route := ""
 	if cur := mux.CurrentRoute(r); cur != nil {
 		route, _ = cur.GetPathTemplate()
@@ -43,7 +43,7 @@ func (s *Server) request(r *http.Request, body []byte) caserepo.Request {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\n%s\n", r.Method, route, mux.Vars(r)["id"])
 	h.Write(body)
-	return caserepo.Request{Actor: identity(r).Name, Key: r.Header.Get("Idempotency-Key"),
+	return caseport.Request{Actor: identity(r).Name, Key: r.Header.Get("Idempotency-Key"),
 		RequestHash: hex.EncodeToString(h.Sum(nil)), CorrelationID: correlationID(r), RecordedAt: time.Now()}
 }
 
@@ -175,7 +175,7 @@ func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "expected_version", "must be the case's current version, a whole number of 0 or more (leave it out to record on any version)")
 		return
 	}
-	expected := caserepo.Any
+	expected := caseport.Any
 	if req.ExpectedVersion != nil {
 		expected = *req.ExpectedVersion
 	}
@@ -279,7 +279,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	v, err := caserepo.Read(r.Context(), func() (views.CaseView, error) {
+	v, err := caseport.Read(r.Context(), func() (views.CaseView, error) {
 		if known {
 			// As the office knew it at known_at: the events recorded by
 			// then, through the one fold, never the read model of today.
@@ -328,7 +328,7 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		events []caserepo.Event
+		events []caseport.Event
 		err    error
 	)
 	if known {

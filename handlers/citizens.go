@@ -6,7 +6,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -19,7 +19,7 @@ func (s *Server) citizenCases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	citizen := cases.NormalizeCitizenID(mux.Vars(r)["citizen_id"])
-	items, err := caserepo.Read(r.Context(), func() ([]views.CitizenCase, error) {
+	items, err := caseport.Read(r.Context(), func() ([]views.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizen, s.today(), scope(r))
 	})
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -54,7 +54,7 @@ func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, after s
 		exportList(s, w, r, after, read, seen)
 		return
 	}
-	page, err := caserepo.Read(r.Context(), func() (list[T], error) {
+	page, err := caseport.Read(r.Context(), func() (list[T], error) {
 		items, next, err := read(r.Context(), after, limit)
 		return list[T]{items, next}, err
 	})
@@ -70,7 +70,7 @@ func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, after s
 func exportList[T any](s *Server, w http.ResponseWriter, r *http.Request, after string, read pageReader[T], seen func([]T)) {
 	cw := newCSVWriter(w, excelCSV(r))
 	for first := true; ; first = false {
-		page, err := caserepo.Read(r.Context(), func() (list[T], error) {
+		page, err := caseport.Read(r.Context(), func() (list[T], error) {
 			items, next, err := read(r.Context(), after, exportPage)
 			return list[T]{items, next}, err
 		})

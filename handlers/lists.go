@@ -10,7 +10,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -165,9 +165,9 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	// Another office's figures: none for this token, as for an office with no cases.
 	f.Offices, inScope = statsOffices(r, f.Office)
 	f.Nothing = !inScope
-	st, err := caserepo.Read(r.Context(), func() (views.Stats, error) { return s.reader.Stats(r.Context(), f) })
+	st, err := caseport.Read(r.Context(), func() (views.Stats, error) { return s.reader.Stats(r.Context(), f) })
 	if err == nil {
-		st.Payments, err = caserepo.Read(r.Context(), func() (views.PaymentTotals, error) {
+		st.Payments, err = caseport.Read(r.Context(), func() (views.PaymentTotals, error) {
 			return s.reader.PaymentTotals(r.Context(), f, r.URL.Query().Has("min_position"))
 		})
 	}

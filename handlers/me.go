@@ -14,7 +14,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/internal/gdpr"
 	"github.com/lhuta/lhuta/projections/views"
 )
@@ -114,7 +114,7 @@ type meView struct {
 
 // myCases returns the citizen's cases as of today and the cases' views.
 func (s *Server) myCases(r *http.Request, asOf calendar.Date) ([]views.CitizenCase, []views.CaseView, error) {
-	list, err := caserepo.Read(r.Context(), func() ([]views.CitizenCase, error) {
+	list, err := caseport.Read(r.Context(), func() ([]views.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizenOf(r), asOf, nil)
 	})
 	if err != nil {
@@ -122,7 +122,7 @@ func (s *Server) myCases(r *http.Request, asOf calendar.Date) ([]views.CitizenCa
 	}
 	caseViews := make([]views.CaseView, 0, len(list))
 	for _, c := range list {
-		v, err := caserepo.Read(r.Context(), func() (views.CaseView, error) { return s.reader.Case(r.Context(), c.CaseID, asOf) })
+		v, err := caseport.Read(r.Context(), func() (views.CaseView, error) { return s.reader.Case(r.Context(), c.CaseID, asOf) })
 		if err != nil {
 			return nil, nil, err
 		}
@@ -195,7 +195,7 @@ func (s *Server) myPayments(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	items, err := caserepo.Read(r.Context(), func() ([]views.LedgerItem, error) {
+	items, err := caseport.Read(r.Context(), func() ([]views.LedgerItem, error) {
 		return s.reader.CitizenLedger(r.Context(), citizenOf(r), asOf)
 	})
 	if err != nil {
@@ -210,7 +210,7 @@ func (s *Server) myPayments(w http.ResponseWriter, r *http.Request) {
 // citizen's is not found (404), as an unknown one is.
 func (s *Server) myPaymentQR(w http.ResponseWriter, r *http.Request) {
 	caseID, _, _ := strings.Cut(mux.Vars(r)["payment_id"], ".")
-	list, err := caserepo.Read(r.Context(), func() ([]views.CitizenCase, error) {
+	list, err := caseport.Read(r.Context(), func() ([]views.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizenOf(r), s.today(), nil)
 	})
 	if err != nil {
@@ -313,7 +313,7 @@ func (s *Server) myReads(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reads(r *http.Request) ([]readItem, error) {
-	list, err := caserepo.Read(r.Context(), func() ([]views.CitizenCase, error) {
+	list, err := caseport.Read(r.Context(), func() ([]views.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizenOf(r), s.today(), nil)
 	})
 	if err != nil || len(list) == 0 {
@@ -387,7 +387,7 @@ type retentionEnd struct {
 }
 
 // retentionOf reads a case's retention end from its RetentionScheduled, if recorded.
-func retentionOf(caseID, reference string, events []caserepo.Event) retentionEnd {
+func retentionOf(caseID, reference string, events []caseport.Event) retentionEnd {
 	end := retentionEnd{CaseID: caseID, Reference: reference, Retention: retentionNotConfigured}
 	for _, e := range events {
 		if e.Type != string(cases.RetentionScheduledType) {
@@ -492,7 +492,7 @@ func (s *Server) counterCitizen(w http.ResponseWriter, r *http.Request) (string,
 		return "", false
 	}
 	citizen := cases.NormalizeCitizenID(mux.Vars(r)["citizen_id"])
-	list, err := caserepo.Read(r.Context(), func() ([]views.CitizenCase, error) {
+	list, err := caseport.Read(r.Context(), func() ([]views.CitizenCase, error) {
 		return s.reader.CitizenCases(r.Context(), citizen, s.today(), scope(r))
 	})
 	if err != nil {

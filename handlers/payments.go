@@ -13,7 +13,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -66,7 +66,7 @@ func (s *Server) citizenPayments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	citizen := cases.NormalizeCitizenID(mux.Vars(r)["citizen_id"])
-	items, err := caserepo.Read(r.Context(), func() ([]views.PaymentItem, error) {
+	items, err := caseport.Read(r.Context(), func() ([]views.PaymentItem, error) {
 		return s.reader.CitizenPayments(r.Context(), citizen, asOf, scope(r))
 	})
 	if err != nil {
@@ -106,7 +106,7 @@ func (s *Server) qrOf(w http.ResponseWriter, r *http.Request, audited bool) {
 		return
 	}
 	id := mux.Vars(r)["payment_id"]
-	it, err := caserepo.Read(r.Context(), func() (views.PaymentItem, error) { return s.reader.Payment(r.Context(), id, asOf) })
+	it, err := caseport.Read(r.Context(), func() (views.PaymentItem, error) { return s.reader.Payment(r.Context(), id, asOf) })
 	if err == nil && !identity(r).Sees(it.Office) {
 		err = views.ErrPaymentNotFound
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -74,7 +74,7 @@ func (s *Server) findCitizens(w http.ResponseWriter, r *http.Request) {
 	if !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
 		return
 	}
-	found, err := caserepo.Read(r.Context(), func() ([]views.Citizen, error) { return s.reader.Citizens(r.Context(), query) })
+	found, err := caseport.Read(r.Context(), func() ([]views.Citizen, error) { return s.reader.Citizens(r.Context(), query) })
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -124,7 +124,7 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 	if export {
 		f.Limit = 0 // the whole worklist, which is one page
 	}
-	items, err := caserepo.Read(r.Context(), func() ([]views.WorkItem, error) { return s.reader.Worklist(r.Context(), f) })
+	items, err := caseport.Read(r.Context(), func() ([]views.WorkItem, error) { return s.reader.Worklist(r.Context(), f) })
 	if err == nil {
 		seen := map[string]bool{}
 		for _, it := range items {

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -67,11 +67,11 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		writeProblem(w, Problem{Type: "/problems/forbidden", Status: http.StatusForbidden, Detail: forbidden.Reason})
 	case errors.Is(err, cases.ErrNotFound):
 		writeProblem(w, Problem{Type: "/problems/not-found", Status: http.StatusNotFound, Detail: "no such case"})
-	case errors.Is(err, caserepo.ErrConflict):
+	case errors.Is(err, caseport.ErrConflict):
 		writeProblem(w, Problem{Type: "/problems/conflict", Status: http.StatusConflict,
 			Detail: err.Error() + "; reload the case and decide again",
 			Errors: []cases.FieldError{{Field: "expected_version", Message: "is stale"}}})
-	case errors.Is(err, caserepo.ErrKeyReused):
+	case errors.Is(err, caseport.ErrKeyReused):
 		writeProblem(w, Problem{Type: "/problems/idempotency-key-reused", Status: http.StatusUnprocessableEntity,
 			Detail: err.Error(), Errors: []cases.FieldError{{Field: "Idempotency-Key",
 				Message: "was first sent with another request (another body, route or case); use a new key for a new request"}}})
@@ -79,7 +79,7 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, Problem{Type: "/problems/not-yet", Status: http.StatusServiceUnavailable,
 			Detail: "the read models do not include min_position yet; retry shortly"})
-	case caserepo.Unavailable(err), errors.Is(err, context.Canceled):
+	case caseport.Unavailable(err), errors.Is(err, context.Canceled):
 		log.Warn("database unavailable", "err", err)
 		w.Header().Set("Retry-After", retryAfter)
 		writeProblem(w, Problem{Type: "/problems/unavailable", Status: http.StatusServiceUnavailable,

@@ -16,7 +16,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -28,15 +28,15 @@ import (
 
 // scheduleRetention records the RetentionScheduled a case is due, if any,
 // on behalf of the request that made it due. ok is false where nothing was due.
-func (s *Server) scheduleRetention(ctx context.Context, r *http.Request, caseID string) (e caserepo.Event, ok bool, err error) {
-	req := caserepo.Request{Actor: identity(r).Name, CorrelationID: correlationID(r), RecordedAt: time.Now()}
+func (s *Server) scheduleRetention(ctx context.Context, r *http.Request, caseID string) (e caseport.Event, ok bool, err error) {
+	req := caseport.Request{Actor: identity(r).Name, CorrelationID: correlationID(r), RecordedAt: time.Now()}
 	return s.repo.ScheduleRetention(ctx, caseID, s.retention, s.today(), s.offices, req)
 }
 
 // scheduleRetentionAfter schedules a case's retention after a fact was
 // recorded on it; a failure is logged, not answered: the fact is recorded,
 // and the next disposal proposal schedules the case.
-func (s *Server) scheduleRetentionAfter(r *http.Request, caseID string) (caserepo.Event, bool, error) {
+func (s *Server) scheduleRetentionAfter(r *http.Request, caseID string) (caseport.Event, bool, error) {
 	e, ok, err := s.scheduleRetention(r.Context(), r, caseID)
 	if err != nil {
 		s.log.Warn("retention not scheduled; the next disposal proposal schedules it", "case_id", caseID, "err", err)
@@ -151,7 +151,7 @@ func (s *Server) proposeDisposal(w http.ResponseWriter, r *http.Request) {
 		offices = []string{req.Office}
 	}
 	// Cases closed (or settled) before the office's rules existed are scheduled first.
-	ids, err := caserepo.Read(r.Context(), func() ([]string, error) { return s.primary.Unscheduled(r.Context(), offices) })
+	ids, err := caseport.Read(r.Context(), func() ([]string, error) { return s.primary.Unscheduled(r.Context(), offices) })
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -175,7 +175,7 @@ func (s *Server) proposeDisposal(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// The primary's read models: the replica may not hold the schedules just recorded.
-	listed, err := caserepo.Read(r.Context(), func() ([]views.RetentionItem, error) {
+	listed, err := caseport.Read(r.Context(), func() ([]views.RetentionItem, error) {
 		items, _, err := s.primary.Retention(r.Context(), views.RetentionFilter{Scope: offices, AsOf: asOf})
 		return items, err
 	})
@@ -232,8 +232,8 @@ func (s *Server) keyCutoff() int64 { return time.Now().Add(-s.idempotencyTTL).Un
 
 // disposalOfKey returns the proposal a request under the same
 // Idempotency-Key made, while the key is valid; the key on another request
-// is caserepo.ErrKeyReused.
-func (s *Server) disposalOfKey(ctx context.Context, r *http.Request, req caserepo.Request) (Disposal, bool, error) {
+// is caseport.ErrKeyReused.
+func (s *Server) disposalOfKey(ctx context.Context, r *http.Request, req caseport.Request) (Disposal, bool, error) {
 	var hash, id string
 	err := s.db.QueryRowContext(ctx, `SELECT request_hash, disposal_id FROM disposal_requests WHERE actor = $1 AND idem_key = $2
 		AND recorded_unix >= $3`, req.Actor, req.Key, s.keyCutoff()).Scan(&hash, &id)
@@ -243,7 +243,7 @@ func (s *Server) disposalOfKey(ctx context.Context, r *http.Request, req caserep
 	case err != nil:
 		return Disposal{}, false, err
 	case hash != req.RequestHash:
-		return Disposal{}, false, fmt.Errorf("%w: the key was first sent with another proposal", caserepo.ErrKeyReused)
+		return Disposal{}, false, fmt.Errorf("%w: the key was first sent with another proposal", caseport.ErrKeyReused)
 	}
 	d, err := s.loadDisposal(ctx, r, id)
 	return d, err == nil, err
@@ -251,7 +251,7 @@ func (s *Server) disposalOfKey(ctx context.Context, r *http.Request, req caserep
 
 // saveDisposal keeps a proposal and, with an Idempotency-Key, the key
 // (errKeyTaken where another request holds it).
-func (s *Server) saveDisposal(ctx context.Context, d Disposal, req caserepo.Request) error {
+func (s *Server) saveDisposal(ctx context.Context, d Disposal, req caseport.Request) error {
 	return inTx(ctx, s.db, func(tx *sql.Tx) error {
 		if req.Key != "" {
 			res, err := tx.ExecContext(ctx, `INSERT INTO disposal_requests (actor, idem_key, request_hash, disposal_id, recorded_unix)
@@ -356,7 +356,7 @@ func (s *Server) writeDisposalError(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) getDisposal(w http.ResponseWriter, r *http.Request) {
-	d, err := caserepo.Read(r.Context(), func() (Disposal, error) { return s.loadDisposal(r.Context(), r, mux.Vars(r)["id"]) })
+	d, err := caseport.Read(r.Context(), func() (Disposal, error) { return s.loadDisposal(r.Context(), r, mux.Vars(r)["id"]) })
 	if err != nil {
 		s.writeDisposalError(w, err)
 		return
@@ -397,7 +397,7 @@ func (s *Server) approveDisposal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	d, err := caserepo.Read(ctx, func() (Disposal, error) { return s.loadDisposal(ctx, r, mux.Vars(r)["id"]) })
+	d, err := caseport.Read(ctx, func() (Disposal, error) { return s.loadDisposal(ctx, r, mux.Vars(r)["id"]) })
 	if err != nil {
 		s.writeDisposalError(w, err)
 		return
@@ -419,7 +419,7 @@ func (s *Server) approveDisposal(w http.ResponseWriter, r *http.Request) {
 	var (
 		last      int64
 		citizens  []string
-		creq      = caserepo.Request{Actor: identity(r).Name, CorrelationID: correlationID(r), RecordedAt: time.Now()}
+		creq      = caseport.Request{Actor: identity(r).Name, CorrelationID: correlationID(r), RecordedAt: time.Now()}
 		outcomeOf = func(disp cases.Disposition) string {
 			if disp == cases.DisposedTransferred {
 				return outcomeTransferred
@@ -433,7 +433,7 @@ func (s *Server) approveDisposal(w http.ResponseWriter, r *http.Request) {
 			citizen string
 			was     *cases.Disposal
 		)
-		e, err := s.repo.Update(ctx, it.CaseID, caserepo.Any, creq, func(c *cases.Case) (cases.Recorded, error) {
+		e, err := s.repo.Update(ctx, it.CaseID, caseport.Any, creq, func(c *cases.Case) (cases.Recorded, error) {
 			citizen, was = c.Citizen.ID, c.Disposal
 			return c.Dispose(approval, cctx.Today, cctx)
 		})
@@ -477,7 +477,7 @@ func (s *Server) approveDisposal(w http.ResponseWriter, r *http.Request) {
 	}
 	forgotten := 0
 	for _, citizen := range citizens {
-		kept, err := caserepo.Read(ctx, func() (bool, error) { return s.primary.Retained(ctx, citizen) })
+		kept, err := caseport.Read(ctx, func() (bool, error) { return s.primary.Retained(ctx, citizen) })
 		if err != nil {
 			writeError(w, s.log, err)
 			return

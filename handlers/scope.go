@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 )
 
 // Office scope applies to reads (docs/API.md, "Office scope"): a token
@@ -18,11 +18,11 @@ func scope(r *http.Request) []string { return identity(r).Scope() }
 
 // seesStream reports whether the caller may see a case from its history:
 // its office is in the CaseOpened.
-func (s *Server) seesStream(r *http.Request, events []caserepo.Event) bool {
+func (s *Server) seesStream(r *http.Request, events []caseport.Event) bool {
 	if scope(r) == nil {
 		return true
 	}
-	office, ok := caserepo.Office(events)
+	office, ok := caseport.Office(events)
 	return ok && identity(r).Sees(office)
 }
 

@@ -21,7 +21,7 @@ import (
 	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/domain/retention"
 	"github.com/lhuta/lhuta/internal/buildinfo"
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/internal/credits"
 	"github.com/lhuta/lhuta/internal/gdpr"
 	"github.com/lhuta/lhuta/internal/signin"
@@ -30,7 +30,7 @@ import (
 
 // Server holds what the handlers need.
 type Server struct {
-	repo     *caserepo.Repository
+	repo     Repository
 	reader   *views.Reader
 	pipeline Pipeline
 	db       *sql.DB
@@ -79,6 +79,23 @@ type Server struct {
 	idempotencyTTL time.Duration
 }
 
+// Repository is what the API needs of the write door: the methods of
+// *caserepo.Repository it calls, in the types of internal/caseport, so
+// handlers does not depend on the event store the repository writes to.
+type Repository interface {
+	Create(ctx context.Context, opened cases.Recorded, req caseport.Request) (caseport.Event, error)
+	Update(ctx context.Context, id string, expected int64, req caseport.Request,
+		decide func(c *cases.Case) (cases.Recorded, error)) (caseport.Event, error)
+	Load(ctx context.Context, id string) (*cases.Case, error)
+	Events(ctx context.Context, id string) ([]caseport.Event, error)
+	KnownAt(ctx context.Context, id string, t time.Time) ([]caseport.Event, error)
+	LoadKnownAt(ctx context.Context, id string, t time.Time) (*cases.Case, error)
+	AssignCredit(ctx context.Context, ledger *credits.Ledger, creditID, caseID, vs string, req caseport.Request,
+		dctx cases.Context) (caseport.Event, credits.Credit, error)
+	ScheduleRetention(ctx context.Context, caseID string, rules *retention.Rules, today calendar.Date,
+		offices *money.Offices, req caseport.Request) (e caseport.Event, ok bool, err error)
+}
+
 // Pipeline is what the API needs of the projection: to be told of new
 // events, to wait for a position, whether it runs, and its lag. The
 // service fills it with *projections.Pipeline, so handlers does not depend
@@ -97,7 +114,7 @@ type Pipeline interface {
 
 // Config is what New needs.
 type Config struct {
-	Repo     *caserepo.Repository
+	Repo     Repository
 	Reader   *views.Reader
 	Pipeline Pipeline
 	DB       *sql.DB

@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
-	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/caseport"
 	"github.com/lhuta/lhuta/internal/credits"
 )
 
@@ -47,7 +47,7 @@ func (s *Server) listUnmatchedCredits(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Offices = id.Scope()
 	}
-	page, err := caserepo.Read(r.Context(), func() (list[credits.Credit], error) {
+	page, err := caseport.Read(r.Context(), func() (list[credits.Credit], error) {
 		items, next, err := s.credits.List(r.Context(), f)
 		return list[credits.Credit]{items, next}, err
 	})

@@ -16,38 +16,32 @@ import (
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/caseport"
 )
 
-// ErrKeyReused is returned when an Idempotency-Key is sent with another
-// request than the one it first recorded (another body, route or case).
-var ErrKeyReused = errors.New("idempotency key reused")
+// The names handlers and the other callers speak live in internal/caseport,
+// which does not import the store; these are the same types and values.
+type (
+	// Request: see caseport.Request.
+	Request = caseport.Request
+	// Event: see caseport.Event.
+	Event = caseport.Event
+)
 
-// ErrConflict is returned when the case is not at the expected version.
-var ErrConflict = eventstore.ErrConflict
-
-// ErrUnavailable wraps errors that say the database is down, unreachable or
-// too slow; the request may be sent again later.
-var ErrUnavailable = eventstore.ErrUnavailable
+var (
+	// ErrKeyReused: see caseport.ErrKeyReused.
+	ErrKeyReused = caseport.ErrKeyReused
+	// ErrConflict: see caseport.ErrConflict.
+	ErrConflict = caseport.ErrConflict
+	// ErrUnavailable: see caseport.ErrUnavailable.
+	ErrUnavailable = caseport.ErrUnavailable
+)
 
 // Any is the expected version that accepts whatever the case's version is.
-const Any = eventstore.Any
+const Any = caseport.Any
 
-// Request says who sends a write and under which request.
-type Request struct {
-	// Actor is the token's name; it is the recorded_by of the event.
-	Actor string
-	// Key is the Idempotency-Key header, "" for none; it is scoped to Actor.
-	Key string
-	// RequestHash is a digest of the request (method, route, case, body):
-	// a key is bound to the request it was first sent with.
-	RequestHash string
-	// CorrelationID ties the event to the request (X-Request-ID).
-	CorrelationID string
-	// RecordedAt is when the request was received.
-	RecordedAt time.Time
-}
-
-func (q Request) metadata() eventstore.Metadata {
+// metadata is the store's metadata of the events a request records.
+func metadata(q Request) eventstore.Metadata {
 	m := eventstore.Metadata{RecordedBy: q.Actor, RecordedAt: q.RecordedAt, CorrelationID: q.CorrelationID}
 	if m.CorrelationID == "" {
 		m.CorrelationID = uuid.NewString()
@@ -58,31 +52,14 @@ func (q Request) metadata() eventstore.Metadata {
 	return m
 }
 
-// Event is a recorded event of a case as the application layer hands it
-// out. Its JSON is an item of the case's history (GET /v1/cases/{id}/events),
-// which names neither the case (its URL does) nor the request that recorded
-// it; lhuta export writes the store's own shape, eventstore.Event.
-type Event struct {
-	Type       string          `json:"type"`
-	Data       json.RawMessage `json:"data"`
-	Version    int64           `json:"version"`
-	Position   int64           `json:"position"`
-	RecordedAt time.Time       `json:"recorded_at"`
-	RecordedBy string          `json:"recorded_by"`
-	// StreamID is the case's id, its stream in the store.
-	StreamID string `json:"-"`
-	// CorrelationID names the request (or import run) that recorded it.
-	CorrelationID string `json:"-"`
-}
-
 func eventOf(e eventstore.Event) Event {
 	return Event{Type: e.Type, Data: e.Data, Version: e.Version, Position: e.Position, RecordedAt: e.RecordedAt,
 		RecordedBy: e.RecordedBy, StreamID: e.StreamID, CorrelationID: e.CorrelationID}
 }
 
 // Unavailable reports whether err says the database is unavailable (see
-// eventstore.Unavailable), for the layers that read through other packages.
-func Unavailable(err error) bool { return eventstore.Unavailable(err) }
+// caseport.Unavailable), for the layers that read through other packages.
+func Unavailable(err error) bool { return caseport.Unavailable(err) }
 
 // Repository keeps cases in an event store.
 type Repository struct {
@@ -226,20 +203,9 @@ func (r *Repository) replay(ctx context.Context, req Request, id string) (Event,
 	return eventOf(k.Event), true, nil
 }
 
-// Read runs a read, once more if the database failed it: a read is always
-// safe to repeat, and a connection that died under it (a database restart)
-// is replaced by then. It is the one retry policy of reads, of the write
-// door's loads and of the handlers' queries of the read models alike.
-func Read[T any](ctx context.Context, fn func() (T, error)) (T, error) {
-	v, err := fn()
-	if eventstore.Unavailable(err) && ctx.Err() == nil {
-		v, err = fn()
-	}
-	if eventstore.Unavailable(err) {
-		return v, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	return v, err
-}
+// Read runs a read, once more if the database failed it (caseport.Read,
+// the one retry policy of reads).
+func Read[T any](ctx context.Context, fn func() (T, error)) (T, error) { return caseport.Read(ctx, fn) }
 
 // Load folds a case's events into its state: from its stored state and the
 // events after it when the repository has snapshots (WithSnapshots).
@@ -291,25 +257,12 @@ func (r *Repository) loadAll(ctx context.Context, id string) (*cases.Case, error
 	return c, replay(c, events)
 }
 
-// replay folds recorded events of c's stream into c (cases.Case.Replay).
-func replay(c *cases.Case, events []Event) error {
-	history := make([]cases.Event, len(events))
-	for i, e := range events {
-		history[i] = cases.Event{Type: cases.EventType(e.Type), Version: e.Version, Data: e.Data}
-	}
-	return c.Replay(history...)
-}
+// replay folds recorded events of c's stream into c (caseport.Replay).
+func replay(c *cases.Case, events []Event) error { return caseport.Replay(c, events) }
 
-// Office returns the office of the case whose history events are (its
-// CaseOpened, the first); ok is false for no history or one that does not
-// open a case.
-func Office(events []Event) (office string, ok bool) {
-	c := &cases.Case{}
-	if len(events) == 0 || replay(c, events[:1]) != nil {
-		return "", false
-	}
-	return c.Office, true
-}
+// Office returns the office of the case whose history events are
+// (caseport.Office).
+func Office(events []Event) (office string, ok bool) { return caseport.Office(events) }
 
 // Events returns a case's history.
 func (r *Repository) Events(ctx context.Context, id string) ([]Event, error) {
@@ -364,7 +317,7 @@ func (r *Repository) LoadKnownAt(ctx context.Context, id string, t time.Time) (*
 // prepare writes what must change with it.
 func (r *Repository) appendWith(ctx context.Context, id string, expected int64, req Request,
 	prepare func(ctx context.Context, tx *sql.Tx) (cases.Recorded, error)) (Event, error) {
-	events, err := r.store.AppendWith(ctx, id, expected, req.metadata(), func(ctx context.Context, tx *sql.Tx) (eventstore.NewEvent, error) {
+	events, err := r.store.AppendWith(ctx, id, expected, metadata(req), func(ctx context.Context, tx *sql.Tx) (eventstore.NewEvent, error) {
 		rec, err := prepare(ctx, tx)
 		if err != nil {
 			return eventstore.NewEvent{}, err
@@ -383,7 +336,7 @@ func (r *Repository) append(ctx context.Context, id string, expected int64, req 
 	if err != nil {
 		return Event{}, err
 	}
-	events, err := r.store.Append(ctx, id, expected, req.metadata(), eventstore.NewEvent{Type: string(rec.Type), Data: data})
+	events, err := r.store.Append(ctx, id, expected, metadata(req), eventstore.NewEvent{Type: string(rec.Type), Data: data})
 	if err != nil {
 		return Event{}, err
 	}
