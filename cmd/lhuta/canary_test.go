@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -41,24 +39,6 @@ const (
 	canaryEmail  = "kanarek.zapomenutelny@example.org"
 	canaryHouse  = "4917"
 )
-
-// natsURL returns the test NATS server, skipping (or failing in CI) without one.
-func natsURL(t *testing.T) string {
-	t.Helper()
-	url := os.Getenv("LHUTA_TEST_NATS")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "nats://"), 2*time.Second)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("NATS with JetStream is required in CI but unreachable at %s: %v", url, err)
-		}
-		t.Skipf("NATS unreachable at %s (%v); set CI=true to make this a failure", url, err)
-	}
-	c.Close()
-	return url
-}
 
 func getRaw(t *testing.T, url, token string, accept string) []byte {
 	t.Helper()
@@ -106,18 +86,7 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	sharedKEK(t)
 	kekFile := os.Getenv("LHUTA_KEK_FILE")
 	bg := context.Background()
-	id := strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
-	stream, subject := "LHUTA_CANARY_"+id, "lhuta.canary"+id
-	nc, err := nats.Connect(natsServer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := nc.JetStream()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = js.DeleteStream(stream) }()
+	js, stream, subject := testStream(t, natsServer, "canary")
 
 	dir := t.TempDir()
 	dbURL := ""

@@ -19,30 +19,8 @@ import (
 // lhuta serve with LHUTA_NATS_URL publishes what it records on the stream
 // and subjects configured, without the citizen's data.
 func TestServePublishesTheFeed(t *testing.T) {
-	url := os.Getenv("LHUTA_TEST_NATS")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	if c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "nats://"), 2*time.Second); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("NATS with JetStream is required in CI but unreachable at %s: %v", url, err)
-		}
-		t.Skipf("NATS unreachable at %s (%v); set CI=true to make this a failure", url, err)
-	} else {
-		c.Close()
-	}
-	id := strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
-	stream, subject := "LHUTA_TEST_"+id, "lhuta.test"+id
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := nc.JetStream()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = js.DeleteStream(stream) }()
+	url := natsURL(t)
+	js, stream, subject := testStream(t, url, "test")
 
 	dir := t.TempDir()
 	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL=",
@@ -62,7 +40,10 @@ func TestServePublishesTheFeed(t *testing.T) {
 		t.Fatalf("report: %d %v", a.status, a.body)
 	}
 
-	var sub *nats.Subscription
+	var (
+		sub *nats.Subscription
+		err error
+	)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if sub, err = js.SubscribeSync(subject+".>", nats.OrderedConsumer(), nats.DeliverAll()); err == nil {
 			break
@@ -92,4 +73,41 @@ func TestServePublishesTheFeed(t *testing.T) {
 			t.Errorf("message %d carries personal data: %s", v+1, msg.Data)
 		}
 	}
+}
+
+// natsURL returns the test NATS server, skipping (or failing in CI) without one.
+func natsURL(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("LHUTA_TEST_NATS")
+	if url == "" {
+		url = "nats://127.0.0.1:4222"
+	}
+	c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "nats://"), 2*time.Second)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("NATS with JetStream is required in CI but unreachable at %s: %v", url, err)
+		}
+		t.Skipf("NATS unreachable at %s (%v); set CI=true to make this a failure", url, err)
+	}
+	c.Close()
+	return url
+}
+
+// testStream connects to the NATS server and names a stream and subjects
+// of the test's own (LHUTA_<PREFIX>_<id>, lhuta.<prefix><id>), the stream
+// deleted and the connection closed at the test's end.
+func testStream(t *testing.T, server, prefix string) (js nats.JetStreamContext, stream, subject string) {
+	t.Helper()
+	id := strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	stream, subject = "LHUTA_"+strings.ToUpper(prefix)+"_"+id, "lhuta."+prefix+id
+	nc, err := nats.Connect(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	if js, err = nc.JetStream(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = js.DeleteStream(stream) })
+	return js, stream, subject
 }
