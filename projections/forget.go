@@ -45,6 +45,12 @@ func (p *Pipeline) Reproject(ctx context.Context, ids []string, formerCitizens [
 		if err != nil || m.generation == 0 {
 			return err
 		}
+		// A killed rebuild's half-built generation holds what it folded,
+		// values of the citizen among them; no rebuild runs (the lock is
+		// held), so a generation past the live one is such a leftover.
+		if err := dropGeneration(ctx, tx, m.generation+1); err != nil {
+			return err
+		}
 		pr := projector{dialect: p.db.Dialect, store: p.store, gen: m.generation, money: p.money}
 		states, err := pr.states(ctx, tx, ids)
 		if err != nil {

@@ -2,6 +2,7 @@ package erasure_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"io"
@@ -205,6 +206,13 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		// nothing keeps its citizen any more.
 		dispose(t, repo, id, "poplatek za odpad", cases.DisposedDestroyed, ctx)
 
+		// A killed rebuild's half-built generation, holding the canary's name.
+		var liveGen int64
+		if err := db.SQL.QueryRow(`SELECT generation FROM read_model_generation`).Scan(&liveGen); err != nil {
+			t.Fatal(err)
+		}
+		exec(t, db, fmt.Sprintf(`CREATE TABLE case_view_g%d (full_name TEXT)`, liveGen+1))
+		exec(t, db, fmt.Sprintf(`INSERT INTO case_view_g%d (full_name) VALUES ($1)`, liveGen+1), canary[1])
 		exec(t, db, `INSERT INTO portal_accounts (citizen_id, username, password_hash, must_change, issued_at, issued_by) VALUES ($1, 'kanarek77', 'x', false, 1, 'alice')`, canary[0])
 		exec(t, db, `INSERT INTO portal_sessions (id_hash, kind, citizen_id, csrf, must_change, created_at, seen_at, expires_at) VALUES ('h1', 'cookie', $1, 'c', false, 1, 1, 2)`, canary[0])
 		exec(t, db, `INSERT INTO idempotency_keys (actor, idem_key, request_hash, stream_id, position, recorded_unix) VALUES ('alice', 'k1', 'rh', $1, 1, 1)`, id)
