@@ -75,7 +75,7 @@ func getRaw(t *testing.T, url, token string, accept string) []byte {
 // service's log or a fresh CSV, /v1/stats answers as before, and the backup
 // restored and started answers [zapomenuto] about the citizen.
 func TestCanaryIsForgottenEverywhere(t *testing.T) {
-	url := natsURL(t)
+	url := testdb.NATSURL(t)
 	bin := buildLhuta(t)
 	for _, backend := range testdb.Backends {
 		t.Run(backend, func(t *testing.T) { canary(t, bin, url, backend) })

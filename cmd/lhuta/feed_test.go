@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,12 +13,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
+
+	"github.com/lhuta/lhuta/internal/testdb"
 )
 
 // lhuta serve with LHUTA_NATS_URL publishes what it records on the stream
 // and subjects configured, without the citizen's data.
 func TestServePublishesTheFeed(t *testing.T) {
-	url := natsURL(t)
+	url := testdb.NATSURL(t)
 	js, stream, subject := testStream(t, url, "test")
 
 	dir := t.TempDir()
@@ -73,24 +74,6 @@ func TestServePublishesTheFeed(t *testing.T) {
 			t.Errorf("message %d carries personal data: %s", v+1, msg.Data)
 		}
 	}
-}
-
-// natsURL returns the test NATS server, skipping (or failing in CI) without one.
-func natsURL(t *testing.T) string {
-	t.Helper()
-	url := os.Getenv("LHUTA_TEST_NATS")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "nats://"), 2*time.Second)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("NATS with JetStream is required in CI but unreachable at %s: %v", url, err)
-		}
-		t.Skipf("NATS unreachable at %s (%v); set CI=true to make this a failure", url, err)
-	}
-	c.Close()
-	return url
 }
 
 // testStream connects to the NATS server and names a stream and subjects

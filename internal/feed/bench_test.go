@@ -15,7 +15,7 @@ import (
 //
 //	CI=true go test ./internal/feed -run '^$' -bench CatchUp -benchtime 1x
 func BenchmarkCatchUp(b *testing.B) {
-	url := natsURL(b)
+	url := testdb.NATSURL(b)
 	db := testdb.Postgres(b)
 	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
 	burst(b, store, 8, 500)

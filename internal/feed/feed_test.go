@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,25 +17,6 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
 )
-
-// natsURL is the test NATS server (LHUTA_TEST_NATS, else 127.0.0.1:4222);
-// without one the test is skipped, except in CI (CI=true), where it fails.
-func natsURL(t testing.TB) string {
-	t.Helper()
-	url := os.Getenv("LHUTA_TEST_NATS")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "nats://"), 2*time.Second)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("NATS with JetStream is required in CI but unreachable at %s: %v", url, err)
-		}
-		t.Skipf("NATS unreachable at %s (%v); set CI=true to make this a failure", url, err)
-	}
-	c.Close()
-	return url
-}
 
 // testConfig is a stream and subjects of the test's own, deleted at its end.
 func testConfig(t *testing.T, url string) Config {
@@ -92,7 +71,7 @@ func burst(t testing.TB, store *eventstore.SQLStore, writers, casesEach int) {
 // batch and started again: the consumer counts every event exactly once,
 // each case's events in their order, without personal data.
 func TestRestartMidBurstPublishesEveryEventOnce(t *testing.T) {
-	url := natsURL(t)
+	url := testdb.NATSURL(t)
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		cfg := testConfig(t, url)
 		store := eventstore.NewSQLStore(db.SQL, db.Dialect)

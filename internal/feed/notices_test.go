@@ -6,13 +6,15 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/lhuta/lhuta/internal/testdb"
 )
 
 // StreamSeqs ends when nothing is pending, also when the stream's last
 // message was deleted (an earlier forgetting's deletion): it used to wait
 // for the stream's last sequence, time out and hold every notice behind it.
 func TestStreamSeqsEndsWhenTheLastMessageIsGone(t *testing.T) {
-	cfg := testConfig(t, natsURL(t))
+	cfg := testConfig(t, testdb.NATSURL(t))
 	nc, err := nats.Connect(cfg.URL)
 	if err != nil {
 		t.Fatal(err)

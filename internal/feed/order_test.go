@@ -20,7 +20,7 @@ import (
 // so it is the consumer's high-water mark; on PostgreSQL the test makes two
 // neighbours' positions swap, so position is shown not to be one.
 func TestLogOrderGrowsInPublishOrderWherePositionsSwap(t *testing.T) {
-	url := natsURL(t)
+	url := testdb.NATSURL(t)
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		ctx := context.Background()
 		cfg := testConfig(t, url)
