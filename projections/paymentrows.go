@@ -331,7 +331,7 @@ func checkTerms(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64
 	if stored != "" {
 		after := ""
 		for {
-			ids, err := stringsOf(ctx, tx, `SELECT case_id FROM `+payerTable.physical(gen)+` WHERE case_id > $1 ORDER BY case_id LIMIT 500`, after)
+			ids, err := eventstore.Strings(ctx, tx, `SELECT case_id FROM `+payerTable.physical(gen)+` WHERE case_id > $1 ORDER BY case_id LIMIT 500`, after)
 			if err != nil || len(ids) == 0 {
 				if err != nil {
 					return err
@@ -423,7 +423,7 @@ func (p *Pipeline) rollOnce(ctx context.Context) (int, error) {
 			return err
 		}
 		today := p.money.now()
-		ids, err := stringsOf(ctx, tx, `SELECT DISTINCT case_id FROM `+paymentTable.physical(m.generation)+
+		ids, err := eventstore.Strings(ctx, tx, `SELECT DISTINCT case_id FROM `+paymentTable.physical(m.generation)+
 			` WHERE latest AND valid_to < $1 ORDER BY case_id LIMIT $2`, bindRow(p.db.Dialect, row{today})[0], cmp.Or(p.rollChunk, rollChunk))
 		if err != nil || len(ids) == 0 {
 			return err
@@ -471,22 +471,4 @@ func (p *Pipeline) maybeRoll(ctx context.Context) {
 		}
 		p.rolled = today
 	}
-}
-
-// stringsOf returns the one text column of a query's rows.
-func stringsOf(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

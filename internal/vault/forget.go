@@ -82,25 +82,8 @@ func (v *Vault) ForgetKey(ctx context.Context, keyID string) (Forgetting, error)
 	return f, v.bury(keyID)
 }
 
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func streamsOf(ctx context.Context, q querier, keyID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT stream_id FROM stream_keys WHERE key_id = $1 ORDER BY stream_id`, keyID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+func streamsOf(ctx context.Context, q eventstore.Queryer, keyID string) ([]string, error) {
+	return eventstore.Strings(ctx, q, `SELECT stream_id FROM stream_keys WHERE key_id = $1 ORDER BY stream_id`, keyID)
 }
 
 // scrubStream replaces the values sealed with keyID in a stream's events by
@@ -146,20 +129,7 @@ func scrub(val any, keyID string) any {
 
 // ForgottenKeys lists the ids of the keys destroyed in this database.
 func (v *Vault) ForgottenKeys(ctx context.Context) ([]string, error) {
-	rows, err := v.db.SQL.QueryContext(ctx, `SELECT key_id FROM forgotten_keys ORDER BY key_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return eventstore.Strings(ctx, v.db.SQL, `SELECT key_id FROM forgotten_keys ORDER BY key_id`)
 }
 
 // KeyOf returns the id of the citizen's data key, "" when the citizen has
