@@ -80,16 +80,8 @@ func dispose(t *testing.T, repo *caserepo.Repository, id, reason string, d cases
 // pipeline running (stopped at the test's end).
 func setup(t *testing.T, db *eventstore.DB) (*vault.Vault, *projections.Pipeline, *caserepo.Repository) {
 	t.Helper()
-	kek, dir, _, err := vault.KEK("", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := vault.New(db, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.KeepTombstonesIn(filepath.Join(filepath.Dir(dir), vault.TombstoneFile))
-	db.Sealer = v
+	v := testdb.Sealed(t, db)
+	v.KeepTombstonesIn(filepath.Join(t.TempDir(), vault.TombstoneFile))
 	if err := projections.Prepare(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
@@ -154,26 +146,9 @@ func exec(t *testing.T, db *eventstore.DB, q string, args ...any) {
 
 func dump(t *testing.T, db *eventstore.DB, q string) string {
 	t.Helper()
-	rows, err := db.SQL.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
 	var b strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range testdb.Rows(t, db.SQL, q) {
 		for _, v := range vals {
-			if bs, ok := v.([]byte); ok {
-				v = string(bs)
-			}
 			b.WriteString(strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(func() string { s, _ := json.Marshal(v); return string(s) }(), "\n", ""), " ", "")) + "|")
 		}
 		b.WriteString("\n")
