@@ -2,28 +2,31 @@ package migrations
 
 import (
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
-	"os"
 	"strings"
 	"testing"
 )
 
+// released holds the digests of the files goose reads for each existing
+// migration (sha256sum's format, dialect/name).
+//
+//go:embed testdata/sha256sums
+var released string
+
 // Each migration gives goose, on each backend, the very file it gave when
 // it was written: a database that has applied a migration never applies it
-// again, so what a migration runs may not change under it. testdata/sha256sums
-// holds the digests of those files (sha256sum's format), dialect/name.
+// again, so what a migration runs may not change under it.
 func TestMigrationsRunWhatTheyRan(t *testing.T) {
-	sums, err := os.ReadFile("testdata/sha256sums")
-	if err != nil {
-		t.Fatal(err)
-	}
 	read := map[string]memFS{}
 	for d, of := range dialects {
-		if read[d], err = sources(d, of.types); err != nil {
+		src, err := sources(d, of.types)
+		if err != nil {
 			t.Fatal(err)
 		}
+		read[d] = src
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(sums)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(released), "\n") {
 		want, file, _ := strings.Cut(line, "  ")
 		dialect, name, _ := strings.Cut(file, "/")
 		b, ok := read[dialect][name]
