@@ -353,35 +353,21 @@ func checkTerms(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64
 
 // rewriteCases rewrites the payment rows of cases from their money state.
 func rewriteCases(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, ids []string, m *moneyTerms) error {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT case_id, money FROM `+payerTable.physical(gen)+
-		` WHERE case_id IN (`+placeholders(1, len(ids))+`)`, args...)
+	money, err := byCase(ctx, tx, payerTable.physical(gen), "money", ids)
 	if err != nil {
 		return err
 	}
-	// A case that is no payer any more keeps no rows.
 	var written []row
-	for rows.Next() {
-		var (
-			id    string
-			state []byte
-		)
-		if err := rows.Scan(&id, &state); err != nil {
-			_ = rows.Close()
-			return err
+	for _, id := range ids {
+		state, ok := money[id]
+		if !ok {
+			continue // a case that is no payer any more keeps no rows
 		}
 		c, err := cases.RestoreMoney(state)
 		if err != nil {
-			_ = rows.Close()
 			return fmt.Errorf("case %s: %w", id, err)
 		}
 		written = append(written, obligationRows(c, m)...)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return err
 	}
 	return rewritePayments(ctx, tx, d, gen, ids, written)
 }
