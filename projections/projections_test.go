@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"reflect"
@@ -23,7 +22,7 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 // seedCases appends n id_card_incident cases with a loss report each, and
 // an application on every other one; it returns the last position.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"testing"
@@ -42,7 +41,7 @@ func TestALoadFromTheStoredStateEqualsTheWholeStream(t *testing.T) {
 		store := eventstore.NewSQLStore(db.SQL, db.Dialect)
 		full := caserepo.New(store)
 		snap := caserepo.New(store).WithSnapshots(views.NewReader(db.SQL))
-		pipe := projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		pipe := projections.New(db, slog.New(slog.DiscardHandler))
 		project := func(pos int64) {
 			t.Helper()
 			pctx, stop := context.WithCancel(ctx)
@@ -161,7 +160,7 @@ func BenchmarkLoad(b *testing.B) {
 	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
 	full := caserepo.New(store)
 	snap := caserepo.New(store).WithSnapshots(views.NewReader(db.SQL))
-	pipe := projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	pipe := projections.New(db, slog.New(slog.DiscardHandler))
 	for _, n := range []int{3, 30} {
 		rec := opening(b)
 		opened, err := full.Create(ctx, rec, caserepo.Request{Actor: "alice"})

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -85,7 +84,7 @@ func setup(t *testing.T, db *eventstore.DB) (*vault.Vault, *projections.Pipeline
 	if err := projections.Prepare(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	p := projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p := projections.New(db, slog.New(slog.DiscardHandler))
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = p.Run(runCtx) }()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -54,7 +53,7 @@ func jetStream(t *testing.T, url string) nats.JetStreamContext {
 	return js
 }
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 // burst appends cases of three events each, from several writers at once.
 func burst(t testing.TB, store *eventstore.SQLStore, writers, casesEach int) {

@@ -24,7 +24,7 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 func d(s string) calendar.Date {
 	day, err := calendar.ParseDate(s)

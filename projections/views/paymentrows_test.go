@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"reflect"
@@ -24,7 +23,7 @@ import (
 	"github.com/lhuta/lhuta/projections/views"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 // errKilled stands for the process dying half-way through a batch.
 var errKilled = errors.New("killed")
