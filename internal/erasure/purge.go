@@ -11,6 +11,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -84,7 +85,7 @@ func gather(ctx context.Context, db *eventstore.DB, caseIDs []string) (personal,
 				return p, fmt.Errorf("event %d: %w", e.Position, err)
 			}
 			for _, path := range paths {
-				val, ok := lookup(doc, path)
+				val, ok := vault.Lookup(doc, path)
 				if !ok {
 					continue
 				}
@@ -102,20 +103,6 @@ func gather(ctx context.Context, db *eventstore.DB, caseIDs []string) (personal,
 		}
 	}
 	return p, nil
-}
-
-func lookup(doc map[string]any, path string) (any, bool) {
-	parts := strings.Split(path, ".")
-	obj := doc
-	for _, part := range parts[:len(parts)-1] {
-		next, ok := obj[part].(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		obj = next
-	}
-	v, ok := obj[parts[len(parts)-1]]
-	return v, ok
 }
 
 // purge takes the values out of every table outside the events and the

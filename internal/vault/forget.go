@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -157,29 +156,13 @@ func (v *Vault) KeyCases(ctx context.Context, keyID string) ([]string, error) {
 // Buried lists the key ids of the tombstone file that the database still
 // holds: the keys a restored backup must forget again.
 func (v *Vault) Buried(ctx context.Context) ([]string, error) {
-	if v.tombstones == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(v.tombstones)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	var held []string
+	err := v.eachHeldTombstone(ctx, func(keyID string) error {
+		held = append(held, keyID)
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	var held []string
-	for _, line := range strings.Split(string(b), "\n") {
-		keyID := strings.TrimSpace(line)
-		if keyID == "" {
-			continue
-		}
-		var n int
-		if err := v.db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM subject_keys WHERE key_id = $1`, keyID).Scan(&n); err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			held = append(held, keyID)
-		}
 	}
 	return held, nil
 }
