@@ -13,21 +13,7 @@ import (
 
 // record decides a fact on c and folds the resulting event into it, as the
 // repository does.
-func record(t *testing.T, c *cases.Case, ctx cases.Context, typ cases.EventType, data string) error {
-	t.Helper()
-	rec, err := c.Record(typ, []byte(data), ctx)
-	if err != nil {
-		return err
-	}
-	b, err := json.Marshal(rec.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Replay(cases.Event{Type: rec.Type, Version: c.Version + 1, Data: b}); err != nil {
-		t.Fatal(err)
-	}
-	return nil
-}
+var record = cases.RecordAndFold
 
 func incidentCase() *cases.Case {
 	return &cases.Case{ID: "c", Situation: cases.IDCardIncident, Version: 1,

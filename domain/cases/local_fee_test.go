@@ -96,6 +96,21 @@ func only(t *testing.T, c *Case, asOf calendar.Date) PaymentObligation {
 	return ps[0]
 }
 
+// restored is c written by marshal and read back by restore: a snapshot, or
+// the read model's money state.
+func restored(t *testing.T, marshal func() ([]byte, error), restore func([]byte) (*Case, error)) *Case {
+	t.Helper()
+	b, err := marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := restore(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back
+}
+
 const resident = `{"fee":"waste","arose_on":"%s","basis":"permanent_residence","house_number":"154","village_part":"Nová Ves"}`
 
 func arose(on string) string { return strings.Replace(resident, "%s", on, 1) }
@@ -469,14 +484,7 @@ func TestMoneySurvivesASnapshot(t *testing.T) {
 	must(t, c, ctx, LocalFeeLiabilityAroseType, arose("2026-01-15"))
 	must(t, c, ctx, LocalFeeExemptionGrantedType, `{"fee":"waste","reason":"abroad","from":"2027-01-01"}`)
 	must(t, c, ctx, PaymentReceivedType, `{"amount_czk":100,"paid_on":"2026-03-01","variable_symbol":"1541","bank_reference":"X"}`)
-	b, err := c.MarshalSnapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := RestoreSnapshot(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := restored(t, c.MarshalSnapshot, RestoreSnapshot)
 	a, z := c.PaymentObligations(day(2027, 3, 1), nil), back.PaymentObligations(day(2027, 3, 1), nil)
 	if len(a) != 2 || len(z) != 2 || a[0] != z[0] || a[1] != z[1] || a[1].Status != PaymentExcused {
 		t.Errorf("before %+v\nafter %+v", a, z)
@@ -496,14 +504,7 @@ func TestMoneyStateGivesTheSameObligations(t *testing.T) {
 	c.Flags = []Flag{{ID: "c-1", Decision: Fined, FineCZK: 2000, DecidedOn: day(2026, 4, 10)}, {ID: "c-2", Decision: Dismissed}}
 	c.Fee, c.application = &fees.Fee{AtFiling: 500, AtCollection: 100}, &application{filedOn: day(2026, 4, 1)}
 	c.SLA = []SLA{{FiledOn: day(2026, 4, 1), Due: day(2026, 4, 30)}}
-	b, err := c.MarshalMoney()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := RestoreMoney(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := restored(t, c.MarshalMoney, RestoreMoney)
 	a, z := c.PaymentObligations(day(2026, 5, 1), offices), back.PaymentObligations(day(2026, 5, 1), offices)
 	if len(a) != 5 || len(z) != len(a) || a[4].ID != feeCollectionID || a[4].DueOn != day(2026, 4, 30) {
 		t.Fatalf("before %+v\nafter %+v", a, z)
