@@ -63,28 +63,29 @@ func refused(t *testing.T, err error, field string) {
 	t.Helper()
 	var rule *RuleError
 	if !errors.As(err, &rule) {
-		t.Fatalf("got %v, want a rule error on %s", err, field)
+		rule = &RuleError{}
 	}
-	for _, e := range rule.Errors {
-		if e.Field == field {
-			return
-		}
-	}
-	t.Fatalf("got %v, want a rule error on %s", err, field)
+	names(t, err, rule.Errors, field, "a rule error on")
 }
 
 func invalid(t *testing.T, err error, field string) {
 	t.Helper()
 	var inv *InvalidError
 	if !errors.As(err, &inv) {
-		t.Fatalf("got %v, want invalid %s", err, field)
+		inv = &InvalidError{}
 	}
-	for _, e := range inv.Errors {
+	names(t, err, inv.Errors, field, "invalid")
+}
+
+// names fails unless errs, those of err, name field.
+func names(t *testing.T, err error, errs []FieldError, field, want string) {
+	t.Helper()
+	for _, e := range errs {
 		if e.Field == field {
 			return
 		}
 	}
-	t.Fatalf("got %v, want invalid %s", err, field)
+	t.Fatalf("got %v, want %s %s", err, want, field)
 }
 
 func only(t *testing.T, c *Case, asOf calendar.Date) PaymentObligation {
