@@ -3,6 +3,7 @@ package cases
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,31 +62,20 @@ func must(t *testing.T, c *Case, ctx Context, typ EventType, data string) {
 
 func refused(t *testing.T, err error, field string) {
 	t.Helper()
-	var rule *RuleError
-	if !errors.As(err, &rule) {
-		rule = &RuleError{}
+	if e := (*RuleError)(nil); !errors.As(err, &e) || !names(e.Errors, field) {
+		t.Fatalf("got %v, want a rule error on %s", err, field)
 	}
-	names(t, err, rule.Errors, field, "a rule error on")
 }
 
 func invalid(t *testing.T, err error, field string) {
 	t.Helper()
-	var inv *InvalidError
-	if !errors.As(err, &inv) {
-		inv = &InvalidError{}
+	if e := (*InvalidError)(nil); !errors.As(err, &e) || !names(e.Errors, field) {
+		t.Fatalf("got %v, want invalid %s", err, field)
 	}
-	names(t, err, inv.Errors, field, "invalid")
 }
 
-// names fails unless errs, those of err, name field.
-func names(t *testing.T, err error, errs []FieldError, field, want string) {
-	t.Helper()
-	for _, e := range errs {
-		if e.Field == field {
-			return
-		}
-	}
-	t.Fatalf("got %v, want %s %s", err, want, field)
+func names(errs []FieldError, field string) bool {
+	return slices.ContainsFunc(errs, func(e FieldError) bool { return e.Field == field })
 }
 
 func only(t *testing.T, c *Case, asOf calendar.Date) PaymentObligation {
