@@ -43,6 +43,13 @@ func do(t *testing.T, c *Case, ctx Context, typ EventType, data string) error {
 	if err != nil {
 		return err
 	}
+	fold(t, c, rec)
+	return nil
+}
+
+// fold folds a decided event into the case, as the repository does.
+func fold(t *testing.T, c *Case, rec Recorded) {
+	t.Helper()
 	b, err := json.Marshal(rec.Data)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +57,6 @@ func do(t *testing.T, c *Case, ctx Context, typ EventType, data string) error {
 	if err := c.Replay(Event{Type: rec.Type, Version: c.Version + 1, Data: b}); err != nil {
 		t.Fatal(err)
 	}
-	return nil
 }
 
 func must(t *testing.T, c *Case, ctx Context, typ EventType, data string) {

@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -36,18 +35,6 @@ func rulesForTest(t *testing.T) *retention.Rules {
 
 func recordsOn(today calendar.Date) Context {
 	return Context{Today: today, Actor: "rita", Role: RecordsOfficer}
-}
-
-// fold folds a decided event into the case, as the repository does.
-func fold(t *testing.T, c *Case, rec Recorded) {
-	t.Helper()
-	b, err := json.Marshal(rec.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Replay(Event{Type: rec.Type, Version: c.Version + 1, Data: b}); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func closedCase(t *testing.T, s Situation, office string, closedOn calendar.Date) *Case {
