@@ -39,8 +39,8 @@ func recordsOn(today calendar.Date) Context {
 
 func closedCase(t *testing.T, s Situation, office string, closedOn calendar.Date) *Case {
 	t.Helper()
-	c := &Case{ID: "c-" + string(s), Situation: s, Office: office, Version: 1, OpenedOn: day(2020, 1, 2),
-		Citizen: Citizen{ID: "p1", BirthDate: day(1980, 5, 17), FullName: "Jana Nováková"}}
+	c := feeCase(day(1980, 5, 17))
+	c.ID, c.Situation, c.Office, c.OpenedOn = "c-"+string(s), s, office, day(2020, 1, 2)
 	must(t, c, clerkOn(closedOn.AddDays(3)), CaseClosedType, fmt.Sprintf(`{"closed_on":%q}`, closedOn))
 	return c
 }
