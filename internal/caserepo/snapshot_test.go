@@ -25,6 +25,32 @@ func (garbled) CaseState(context.Context, string) ([]byte, error) {
 	return []byte(`{"format":-1}`), nil
 }
 
+// loaders prepares db's read models and returns its store, a repository
+// that loads whole streams, one that loads from the states the projection
+// stores, and project, which runs the projection until it has folded the
+// event at pos.
+func loaders(t testing.TB, db *eventstore.DB) (store *eventstore.SQLStore, full, snap *caserepo.Repository, project func(pos int64)) {
+	t.Helper()
+	ctx := context.Background()
+	if err := projections.Prepare(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	store = eventstore.NewSQLStore(db.SQL, db.Dialect)
+	pipe := projections.New(db, slog.New(slog.DiscardHandler))
+	project = func(pos int64) {
+		t.Helper()
+		pctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- pipe.Run(pctx) }()
+		err := pipe.WaitFor(ctx, pos, time.Minute)
+		stop()
+		if err := errors.Join(err, <-done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store, caserepo.New(store), caserepo.New(store).WithSnapshots(views.NewReader(db.SQL)), project
+}
+
 // A case loaded from the state the read models stored plus the events after
 // it is the case the whole stream gives: with the state current, behind the
 // log, missing or unreadable; a forgotten citizen's case is never loaded
@@ -35,24 +61,7 @@ func (garbled) CaseState(context.Context, string) ([]byte, error) {
 func TestALoadFromTheStoredStateEqualsTheWholeStream(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		ctx := context.Background()
-		if err := projections.Prepare(ctx, db); err != nil {
-			t.Fatal(err)
-		}
-		store := eventstore.NewSQLStore(db.SQL, db.Dialect)
-		full := caserepo.New(store)
-		snap := caserepo.New(store).WithSnapshots(views.NewReader(db.SQL))
-		pipe := projections.New(db, slog.New(slog.DiscardHandler))
-		project := func(pos int64) {
-			t.Helper()
-			pctx, stop := context.WithCancel(ctx)
-			done := make(chan error, 1)
-			go func() { done <- pipe.Run(pctx) }()
-			err := pipe.WaitFor(ctx, pos, time.Minute)
-			stop()
-			if err := errors.Join(err, <-done); err != nil {
-				t.Fatal(err)
-			}
-		}
+		store, full, snap, project := loaders(t, db)
 		same := func(what, id string, from *caserepo.Repository) {
 			t.Helper()
 			want, err := full.Load(ctx, id)
@@ -153,14 +162,7 @@ func TestALoadFromTheStoredStateEqualsTheWholeStream(t *testing.T) {
 //	go test ./internal/caserepo -run '^$' -bench Load
 func BenchmarkLoad(b *testing.B) {
 	ctx := context.Background()
-	db := testdb.Postgres(b)
-	if err := projections.Prepare(ctx, db); err != nil {
-		b.Fatal(err)
-	}
-	store := eventstore.NewSQLStore(db.SQL, db.Dialect)
-	full := caserepo.New(store)
-	snap := caserepo.New(store).WithSnapshots(views.NewReader(db.SQL))
-	pipe := projections.New(db, slog.New(slog.DiscardHandler))
+	_, full, snap, project := loaders(b, testdb.Postgres(b))
 	for _, n := range []int{3, 30} {
 		rec := opening(b)
 		opened, err := full.Create(ctx, rec, caserepo.Request{Actor: "alice"})
@@ -181,15 +183,7 @@ func BenchmarkLoad(b *testing.B) {
 				b.Fatalf("event %d: %v", v, err)
 			}
 		}
-		pctx, stop := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- pipe.Run(pctx) }()
-		err = pipe.WaitFor(ctx, last.Position, time.Minute)
-		stop()
-		<-done
-		if err != nil {
-			b.Fatal(err)
-		}
+		project(last.Position)
 		for _, r := range []struct {
 			name string
 			repo *caserepo.Repository
