@@ -25,6 +25,24 @@ func maybe(r *rand.Rand, from calendar.Date, span int) calendar.Date {
 	return from.AddDays(r.IntN(span))
 }
 
+// listByStatus lists the items of each status as of a day, all on one
+// page, hands each to check and returns how many it listed in all.
+func listByStatus[S ~string, T any](t *testing.T, asOf calendar.Date, statuses []S, list func(S) ([]T, string, error), check func(S, T)) int {
+	t.Helper()
+	n := 0
+	for _, st := range statuses {
+		items, next, err := list(st)
+		if err != nil || next != "" {
+			t.Fatalf("list %s as of %s: %v (next %q)", st, asOf, err, next)
+		}
+		for _, it := range items {
+			check(st, it)
+		}
+		n += len(items)
+	}
+	return n
+}
+
 // The read side filters by status in SQL; the domain defines status in Go
 // (cases.Obligation.StatusOn). They must agree on every combination of dates.
 func TestStatusInSQLAgreesWithTheDomain(t *testing.T) {
@@ -51,19 +69,13 @@ func TestStatusInSQLAgreesWithTheDomain(t *testing.T) {
 		reader := views.NewReader(db.SQL)
 		for day := range 22 {
 			asOf := base.AddDays(day)
-			counted := 0
-			for _, st := range cases.Statuses {
-				items, next, err := reader.Obligations(ctx, views.ObligationFilter{AsOf: asOf, Status: st, Limit: 500})
-				if err != nil || next != "" {
-					t.Fatalf("list %s as of %s: %v (next %q)", st, asOf, err, next)
+			counted := listByStatus(t, asOf, cases.Statuses, func(st cases.Status) ([]views.ObligationItem, string, error) {
+				return reader.Obligations(ctx, views.ObligationFilter{AsOf: asOf, Status: st, Limit: 500})
+			}, func(st cases.Status, it views.ObligationItem) {
+				if got := want[it.CaseID].StatusOn(asOf); got != st || it.Status != st {
+					t.Errorf("%s as of %s: SQL says %s (%s), domain says %s", it.CaseID, asOf, st, it.Status, got)
 				}
-				for _, it := range items {
-					if got := want[it.CaseID].StatusOn(asOf); got != st || it.Status != st {
-						t.Errorf("%s as of %s: SQL says %s (%s), domain says %s", it.CaseID, asOf, st, it.Status, got)
-					}
-				}
-				counted += len(items)
-			}
+			})
 			if counted != len(want) {
 				t.Errorf("as of %s the statuses cover %d obligations, want %d", asOf, counted, len(want))
 			}
@@ -133,20 +145,13 @@ func TestFlagAndSLAStatusInSQLAgreeWithTheDomain(t *testing.T) {
 		reader := views.NewReader(db.SQL)
 		for day := range 22 {
 			asOf := base.AddDays(day)
-			listed := 0
-			for _, st := range views.FlagStatuses {
-				items, _, err := reader.Flags(ctx, views.FlagFilter{AsOf: asOf, Status: st, Limit: 500})
-				if err != nil {
-					t.Fatal(err)
+			listed := listByStatus(t, asOf, views.FlagStatuses, func(st string) ([]views.FlagItem, string, error) {
+				return reader.Flags(ctx, views.FlagFilter{AsOf: asOf, Status: st, Limit: 500})
+			}, func(st string, it views.FlagItem) {
+				if want := flags[it.ID].StatusOn(asOf); want != st || it.RaisedOn.After(asOf) {
+					t.Errorf("flag %s as of %s: SQL says %s, domain says %s", it.ID, asOf, st, want)
 				}
-				for _, it := range items {
-					f := flags[it.ID]
-					if want := f.StatusOn(asOf); want != st || it.RaisedOn.After(asOf) {
-						t.Errorf("flag %s as of %s: SQL says %s, domain says %s", it.ID, asOf, st, want)
-					}
-				}
-				listed += len(items)
-			}
+			})
 			raised := 0
 			for _, f := range flags {
 				if !f.RaisedOn.After(asOf) {
@@ -156,19 +161,13 @@ func TestFlagAndSLAStatusInSQLAgreeWithTheDomain(t *testing.T) {
 			if listed != raised {
 				t.Errorf("as of %s %d flags listed, %d raised", asOf, listed, raised)
 			}
-			listedSLA := 0
-			for _, st := range views.SLAStatuses {
-				items, _, err := reader.SLA(ctx, views.SLAFilter{AsOf: asOf, Status: st, Limit: 500})
-				if err != nil {
-					t.Fatal(err)
+			listedSLA := listByStatus(t, asOf, views.SLAStatuses, func(st string) ([]views.SLAItem, string, error) {
+				return reader.SLA(ctx, views.SLAFilter{AsOf: asOf, Status: st, Limit: 500})
+			}, func(st string, it views.SLAItem) {
+				if it.Status != st {
+					t.Errorf("GET /v1/sla?status=%s as of %s lists a deadline the domain says is %s", st, asOf, it.Status)
 				}
-				for _, it := range items {
-					if it.Status != st {
-						t.Errorf("GET /v1/sla?status=%s as of %s lists a deadline the domain says is %s", st, asOf, it.Status)
-					}
-				}
-				listedSLA += len(items)
-			}
+			})
 			if listedSLA != len(deadlines) {
 				t.Errorf("as of %s the SLA statuses cover %d deadlines, want %d", asOf, listedSLA, len(deadlines))
 			}
