@@ -190,6 +190,19 @@ func (s *stack) obligation(id string, position int64, asOf string) map[string]an
 	return obs[0].(map[string]any)
 }
 
+// appendStored appends an event to the store itself, past the service, as
+// a former version or a migration wrote it, and returns its position.
+func (s *stack) appendStored(id string, version int64, by, correlation, typ, data string) int64 {
+	s.t.Helper()
+	meta := eventstore.Metadata{RecordedBy: by, RecordedAt: time.Now(), CorrelationID: correlation}
+	stored, err := eventstore.NewSQLStore(s.db.SQL, s.db.Dialect).Append(context.Background(), id, version, meta,
+		eventstore.NewEvent{Type: typ, Data: json.RawMessage(data)})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return stored[0].Position
+}
+
 func (s *stack) eventCount() int {
 	n, err := eventstore.NewSQLStore(s.db.SQL, s.db.Dialect).CountAfter(context.Background(), eventstore.Start)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
@@ -115,18 +114,14 @@ func TestAnIncreaseStoredByTheFormerVersion(t *testing.T) {
 	eachStack(t, calendar.NewDate(2025, 4, 1), func(t *testing.T, s *stack) {
 		id, _ := s.dogOwner("p-old")
 		const former = `{"fee":"dog","year":2025,"amount_czk":450,"decided_on":"2025-03-20"}`
-		store := eventstore.NewSQLStore(s.db.SQL, s.db.Dialect)
-		stored, err := store.Append(context.Background(), id, 3, eventstore.Metadata{RecordedBy: "officer", RecordedAt: time.Now(), CorrelationID: "former"},
-			eventstore.NewEvent{Type: "LocalFeeIncreased", Data: json.RawMessage(former)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		pos := s.appendStored(id, 3, "officer", "former", "LocalFeeIncreased", former)
 		// 450 − the fee of 200 = 250 Kč, due when decided: 150 + 250 = 400 Kč owed.
-		items := s.payments("/v1/citizens/p-old/payments?as_of=2025-04-01", "clerk-token", stored[0].Position)
+		items := s.payments("/v1/citizens/p-old/payments?as_of=2025-04-01", "clerk-token", pos)
 		if len(items) != 2 || items[1]["amount_czk"] != 250.0 || items[1]["due_on"] != "2025-03-20" || items[1]["status"] != "overdue" || owed(items) != 400 {
 			t.Fatalf("got %v, want an increase of 250 Kč and 400 Kč owed", items)
 		}
-		c, err := caserepo.New(store).Load(context.Background(), id)
+		repo := caserepo.New(eventstore.NewSQLStore(s.db.SQL, s.db.Dialect))
+		c, err := repo.Load(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +146,7 @@ func TestAnIncreaseStoredByTheFormerVersion(t *testing.T) {
 		if !sameJSON(history.Items[3].Data, current) {
 			t.Errorf("the history reads %s, want it in the current shape: %s", history.Items[3].Data, current)
 		}
-		events, err := caserepo.New(store).Events(context.Background(), id)
+		events, err := repo.Events(context.Background(), id)
 		if err != nil || len(events) != 4 || !sameJSON(events[3].Data, former) {
 			t.Errorf("the store holds %v (%v), want it as written: %s", events, err, former)
 		}

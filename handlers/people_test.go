@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -450,19 +449,9 @@ func TestWorklists(t *testing.T) {
 func TestACaseFromBeforeReferencesGetsOneFromTheMigration(t *testing.T) {
 	eachStack(t, calendar.NewDate(2026, 4, 10), func(t *testing.T, s *stack) {
 		id := "0b6f4a52-3f1e-4d6c-9a57-7e2f3c1d9a10"
-		store := eventstore.NewSQLStore(s.db.SQL, s.db.Dialect)
-		meta := eventstore.Metadata{RecordedBy: "alice", RecordedAt: time.Now(), CorrelationID: "before-references"}
 		opened := `{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-old","birth_date":"1970-01-02","full_name":"Karel Starý"},"opened_on":"2025-11-03"}`
-		if _, err := store.Append(t.Context(), id, 0, meta, eventstore.NewEvent{Type: "CaseOpened", Data: json.RawMessage(opened)}); err != nil {
-			t.Fatal(err)
-		}
-		meta.RecordedBy = "lhuta migrate"
-		stored, err := store.Append(t.Context(), id, 1, meta, eventstore.NewEvent{Type: "CaseReferenceAssigned",
-			Data: json.RawMessage(`{"reference":"Praha 1/2025/00007"}`)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pos := stored[0].Position
+		s.appendStored(id, 0, "alice", "before-references", "CaseOpened", opened)
+		pos := s.appendStored(id, 1, "lhuta migrate", "before-references", "CaseReferenceAssigned", `{"reference":"Praha 1/2025/00007"}`)
 		r := s.do("GET", fmt.Sprintf("/v1/cases/%s?min_position=%d", id, pos), "clerk-token", nil)
 		if r.status != 200 || r.body["reference"] != "Praha 1/2025/00007" || r.body["version"] != 2.0 {
 			t.Errorf("the case: %d %v", r.status, r.raw)
