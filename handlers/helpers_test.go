@@ -218,6 +218,13 @@ func eachStack(t *testing.T, today calendar.Date, test func(t *testing.T, s *sta
 	})
 }
 
+// sqliteStack is newStack on a fresh SQLite database, for what does not
+// depend on the backend.
+func sqliteStack(t testing.TB, today calendar.Date, timeouts ...handlers.Timeouts) *stack {
+	t.Helper()
+	return newStack(t, testdb.SQLite(t), today, timeouts...)
+}
+
 // clock is a service's "today" that a test moves on.
 type clock struct{ now atomic.Pointer[calendar.Date] }
 
@@ -228,6 +235,8 @@ func newClock(day string) *clock {
 	return c
 }
 
+// set moves the clock to a day written as 2006-01-02; any other is a
+// mistake in the test itself.
 func (c *clock) set(day string) {
 	d, err := calendar.ParseDate(day)
 	if err != nil {
@@ -237,10 +246,3 @@ func (c *clock) set(day string) {
 }
 
 func (c *clock) day() calendar.Date { return *c.now.Load() }
-
-// sqliteStack is newStack on a fresh SQLite database, for what does not
-// depend on the backend.
-func sqliteStack(t testing.TB, today calendar.Date, timeouts ...handlers.Timeouts) *stack {
-	t.Helper()
-	return newStack(t, testdb.SQLite(t), today, timeouts...)
-}
