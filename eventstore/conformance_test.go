@@ -2,6 +2,7 @@ package eventstore_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,6 +81,22 @@ func TestStaleExpectedVersionIsAConflict(t *testing.T) {
 			if _, err := s.Append(ctx, id, expected, alice, ev("B", 2)); !errors.Is(err, eventstore.ErrConflict) {
 				t.Errorf("expected version %d on a stream at 1: %v, want ErrConflict", expected, err)
 			}
+		}
+		// A stream taken as new: two events at once, or one event with
+		// what is written beside it in its transaction, which goes too.
+		if _, err := s.Append(ctx, id, 0, alice, ev("B", 2), ev("B", 3)); !errors.Is(err, eventstore.ErrConflict) {
+			t.Errorf("two events as a new stream that exists: %v, want ErrConflict", err)
+		}
+		_, err := s.AppendWith(ctx, id, 0, alice, func(ctx context.Context, tx *sql.Tx) (eventstore.NewEvent, error) {
+			_, err := tx.ExecContext(ctx, `INSERT INTO case_reference_counters (office, year, last_sequence) VALUES ('conformance', 2026, 1)`)
+			return ev("B", 2), err
+		})
+		if !errors.Is(err, eventstore.ErrConflict) {
+			t.Errorf("AppendWith as a new stream that exists: %v, want ErrConflict", err)
+		}
+		var written int
+		if err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM case_reference_counters WHERE office = 'conformance'`).Scan(&written); err != nil || written != 0 {
+			t.Errorf("the conflicting AppendWith left %d rows of its transaction (%v)", written, err)
 		}
 		if _, err := s.Append(ctx, id, 1, alice, ev("B", 2)); err != nil {
 			t.Fatalf("append at the right version: %v", err)
