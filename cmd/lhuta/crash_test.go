@@ -18,95 +18,32 @@ import (
 
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
-// buildLhuta builds the lhuta binary into a temporary directory.
-func buildLhuta(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "lhuta")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+// lhutaProcess is lhuta serve on the data directory dir with env, logging
+// to dir/log.
+func lhutaProcess(t *testing.T, bin, dir string, env []string) *teststack.Process {
+	return &teststack.Process{T: t, Bin: bin, Args: []string{"--data-dir", dir}, Env: env, Addr: teststack.FreeAddr(t), Log: filepath.Join(dir, "log")}
 }
 
-// process is one lhuta serve process on a fixed address.
-type process struct {
-	t    *testing.T
-	bin  string
-	args []string
-	env  []string
-	addr string
-	log  string
-	cmd  *exec.Cmd
-	// exited is closed when the running process has exited, with exitErr
-	// what its Wait returned.
-	exited  chan struct{}
-	exitErr error
+// clerkEnv is the environment of a process whose clerk-token is a clerk's,
+// whose day is clock, on backend's database, with extra settings.
+func clerkEnv(t *testing.T, backend, clock string, extra ...string) []string {
+	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK="+clock, "DATABASE_URL=")
+	if backend == "postgres" {
+		env = append(env, "DATABASE_URL="+testdb.PostgresURL(t))
+	}
+	return append(env, extra...)
 }
 
-func (p *process) base() string { return "http://" + p.addr }
-
-func (p *process) start() {
-	p.t.Helper()
-	logf, err := os.OpenFile(p.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer logf.Close()
-	p.cmd = exec.Command(p.bin, append([]string{"serve", "--addr", p.addr}, p.args...)...)
-	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = p.env, logf, logf
-	if err := p.cmd.Start(); err != nil {
-		p.t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func(cmd *exec.Cmd) { p.exitErr = cmd.Wait(); close(exited) }(p.cmd)
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		select {
-		case <-exited:
-			p.fatal("lhuta exited before it was ready")
-		default:
-		}
-		if resp, err := http.Get(p.base() + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				p.exited = exited
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			p.fatal("lhuta was not ready within 30 s")
-		}
-	}
-}
-
-func (p *process) fatal(msg string) {
-	p.t.Helper()
-	log, _ := os.ReadFile(p.log)
-	if len(log) > 4000 {
-		log = log[len(log)-4000:]
-	}
-	p.t.Fatalf("%s; its log ends:\n%s", msg, log)
-}
-
-// stop ends the process with sig (SIGKILL: a crash; SIGTERM: a shutdown).
-func (p *process) stop(sig syscall.Signal) {
-	p.t.Helper()
-	_ = p.cmd.Process.Signal(sig)
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
-		p.fatal("lhuta did not stop within 30 s")
-	}
-}
-
-// rebuild runs `lhuta rebuild` on the stopped store.
-func (p *process) rebuild() {
-	p.t.Helper()
-	cmd := exec.Command(p.bin, append([]string{"rebuild"}, p.args...)...)
-	cmd.Env = p.env
+// rebuildStore runs `lhuta rebuild` on the stopped store of p.
+func rebuildStore(p *teststack.Process) {
+	p.T.Helper()
+	cmd := exec.Command(p.Bin, append([]string{"rebuild"}, p.Args...)...)
+	cmd.Env = p.Env
 	if out, err := cmd.CombinedOutput(); err != nil {
-		p.t.Fatalf("lhuta rebuild: %v\n%s", err, out)
+		p.T.Fatalf("lhuta rebuild: %v\n%s", err, out)
 	}
 }
 
@@ -191,16 +128,13 @@ func (w *crashWriter) run(drain <-chan struct{}) {
 // exactly once where its answer said, no request is stored twice, the read
 // models caught up with the last event and equal a fresh rebuild.
 func TestCrashesLoseNoAnsweredWriteAndRecordNoneTwice(t *testing.T) {
-	bin := buildLhuta(t)
+	bin := teststack.Build(t)
 	for _, backend := range testdb.Backends {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL=")
-			if backend == "postgres" {
-				env = append(env, "DATABASE_URL="+testdb.PostgresURL(t))
-			}
-			p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
+			env := clerkEnv(t, backend, "2026-04-10")
+			p := lhutaProcess(t, bin, dir, env)
 
 			var (
 				mu   sync.Mutex
@@ -220,28 +154,28 @@ func TestCrashesLoseNoAnsweredWriteAndRecordNoneTwice(t *testing.T) {
 				}
 				return n
 			}
-			p.start()
+			p.Start()
 			for i := range 4 {
-				w := &crashWriter{name: fmt.Sprintf("w%d", i), keyed: i%2 == 0, base: p.base(), mu: &mu, seen: seen, bad: &bad}
+				w := &crashWriter{name: fmt.Sprintf("w%d", i), keyed: i%2 == 0, base: p.Base(), mu: &mu, seen: seen, bad: &bad}
 				wg.Add(1)
 				go func() { defer wg.Done(); w.run(drain) }()
 			}
 			for crash := range 3 {
 				if crash > 0 {
-					p.start()
+					p.Start()
 				}
 				before := answered()
 				for deadline := time.Now().Add(30 * time.Second); answered() < before+40; time.Sleep(10 * time.Millisecond) {
 					if time.Now().After(deadline) {
-						p.fatal(fmt.Sprintf("writers made no progress after start %d", crash+1))
+						p.Fatal(fmt.Sprintf("writers made no progress after start %d", crash+1))
 					}
 				}
-				p.stop(syscall.SIGKILL)
+				p.Stop(syscall.SIGKILL)
 			}
-			p.start()
+			p.Start()
 			close(drain) // the keyed writers finish the request they were retrying
 			wg.Wait()
-			p.stop(syscall.SIGTERM)
+			p.Stop(syscall.SIGTERM)
 			if len(bad) > 0 {
 				t.Errorf("answers other than 201 or 503:\n%s", strings.Join(bad, "\n"))
 			}
@@ -291,15 +225,15 @@ func TestCrashesLoseNoAnsweredWriteAndRecordNoneTwice(t *testing.T) {
 				len(seen)-unknown, unknown, events, len(streams))
 
 			read := func() map[string]any {
-				p.start()
-				defer p.stop(syscall.SIGTERM)
+				p.Start()
+				defer p.Stop(syscall.SIGTERM)
 				views := map[string]any{}
 				for id := range streams {
-					views[id] = getJSON(t, fmt.Sprintf("%s/v1/cases/%s?min_position=%d", p.base(), id, last))
+					views[id] = getJSON(t, fmt.Sprintf("%s/v1/cases/%s?min_position=%d", p.Base(), id, last))
 				}
 				var items []any
 				for cursor := ""; ; {
-					page := getJSON(t, fmt.Sprintf("%s/v1/obligations?limit=500&min_position=%d&cursor=%s", p.base(), last, cursor)).(map[string]any)
+					page := getJSON(t, fmt.Sprintf("%s/v1/obligations?limit=500&min_position=%d&cursor=%s", p.Base(), last, cursor)).(map[string]any)
 					items = append(items, page["items"].([]any)...)
 					if cursor, _ = page["next_cursor"].(string); cursor == "" {
 						break
@@ -309,7 +243,7 @@ func TestCrashesLoseNoAnsweredWriteAndRecordNoneTwice(t *testing.T) {
 				return views
 			}
 			live := read()
-			p.rebuild()
+			rebuildStore(p)
 			if rebuilt := read(); !reflect.DeepEqual(live, rebuilt) {
 				t.Errorf("the read models after the crashes differ from a fresh rebuild")
 				for k, v := range live {

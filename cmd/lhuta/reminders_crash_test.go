@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/internal/testmail"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // lhuta is killed with SIGKILL several times while it delivers reminders to
@@ -21,7 +20,7 @@ import (
 // Message-ID arrived with two different bodies (one arriving twice with the
 // same bytes is allowed: delivery is at least once).
 func TestCrashesWhileDeliveringLoseNoReminderAndChangeNoLetter(t *testing.T) {
-	bin := buildLhuta(t)
+	bin := teststack.Build(t)
 	for _, backend := range testdb.Backends {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
@@ -29,13 +28,10 @@ func TestCrashesWhileDeliveringLoseNoReminderAndChangeNoLetter(t *testing.T) {
 			// Each delivery takes a while, so that kills land amid them.
 			mb.SetDelay(40 * time.Millisecond)
 			dir := t.TempDir()
-			env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-01", "DATABASE_URL=",
+			env := clerkEnv(t, backend, "2026-04-01",
 				"LHUTA_SMTP_URL="+mb.URL, "LHUTA_MAIL_FROM=podatelna@nova-ves.cz", "LHUTA_PUBLIC_URL=https://lhuta.example.cz")
-			if backend == "postgres" {
-				env = append(env, "DATABASE_URL="+testdb.PostgresURL(t))
-			}
-			p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
-			p.start()
+			p := lhutaProcess(t, bin, dir, env)
+			p.Start()
 			// 40 citizens who agreed, each with a card lost on Wed 18 Mar
 			// 2026: apply by Fri 10 Apr, reminded on Wed 1 Apr, today.
 			const citizens = 40
@@ -43,32 +39,32 @@ func TestCrashesWhileDeliveringLoseNoReminderAndChangeNoLetter(t *testing.T) {
 			var last float64
 			for i := range citizens {
 				citizen := fmt.Sprintf("c%02d", i)
-				opened := clerkPost(t, p.base()+"/v1/cases", `{"situation":"id_card_incident","office":"nova-ves","citizen":{"id":"`+citizen+`","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
+				opened := clerkPost(t, p.Base()+"/v1/cases", `{"situation":"id_card_incident","office":"nova-ves","citizen":{"id":"`+citizen+`","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
 				id := opened["id"].(string)
-				clerkPost(t, p.base()+"/v1/cases/"+id+"/events", `{"type":"IncidentReported","data":{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}}`)
-				e := clerkPost(t, p.base()+"/v1/cases/"+id+"/events", `{"type":"ContactConsentGiven","data":{"email":"`+citizen+`@example.cz"}}`)
+				clerkPost(t, p.Base()+"/v1/cases/"+id+"/events", `{"type":"IncidentReported","data":{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}}`)
+				e := clerkPost(t, p.Base()+"/v1/cases/"+id+"/events", `{"type":"ContactConsentGiven","data":{"email":"`+citizen+`@example.cz"}}`)
 				last = max(last, e["position"].(float64))
 				want["<"+id+".obligation_due.apply_for_id_card-1.20260401@lhuta>"] = true
 			}
 			// The read models hold them all; the next start's first tick queues them.
-			waitProjected(t, p.base(), int64(last))
-			p.stop(syscall.SIGKILL)
+			waitProjected(t, p.Base(), int64(last))
+			p.Stop(syscall.SIGKILL)
 
 			for crash := range 4 {
-				p.start()
+				p.Start()
 				before := len(mb.All())
 				for deadline := time.Now().Add(30 * time.Second); len(mb.All()) < min(before+4, citizens); time.Sleep(5 * time.Millisecond) {
 					if time.Now().After(deadline) {
-						p.fatal(fmt.Sprintf("no reminder was delivered after start %d", crash+2))
+						p.Fatal(fmt.Sprintf("no reminder was delivered after start %d", crash+2))
 					}
 				}
-				p.stop(syscall.SIGKILL)
+				p.Stop(syscall.SIGKILL)
 			}
-			p.start()
-			defer p.stop(syscall.SIGTERM)
+			p.Start()
+			defer p.Stop(syscall.SIGTERM)
 			for deadline := time.Now().Add(60 * time.Second); len(mb.All()) < citizens; time.Sleep(20 * time.Millisecond) {
 				if time.Now().After(deadline) {
-					p.fatal(fmt.Sprintf("%d of %d reminders arrived", len(mb.All()), citizens))
+					p.Fatal(fmt.Sprintf("%d of %d reminders arrived", len(mb.All()), citizens))
 				}
 			}
 			twice := 0

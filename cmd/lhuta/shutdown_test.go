@@ -15,24 +15,22 @@ import (
 
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // SIGTERM under writes: lhuta stops accepting, finishes what it answers,
 // stops the projection, and exits 0 with no ERROR line; every write it
 // answered 201 is in the store.
 func TestSIGTERMUnderWritesExitsCleanly(t *testing.T) {
-	bin := buildLhuta(t)
+	bin := teststack.Build(t)
 	for _, backend := range testdb.Backends {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL=")
-			if backend == "postgres" {
-				env = append(env, "DATABASE_URL="+testdb.PostgresURL(t))
-			}
-			p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
-			p.start()
-			base := p.base()
+			env := clerkEnv(t, backend, "2026-04-10")
+			p := lhutaProcess(t, bin, dir, env)
+			p.Start()
+			base := p.Base()
 
 			var (
 				mu       sync.Mutex
@@ -80,12 +78,12 @@ func TestSIGTERMUnderWritesExitsCleanly(t *testing.T) {
 					t.Fatal("no writes accepted")
 				}
 			}
-			p.stop(syscall.SIGTERM)
+			p.Stop(syscall.SIGTERM)
 			close(stop)
 			wg.Wait()
-			log, _ := os.ReadFile(p.log)
-			if p.exitErr != nil {
-				t.Fatalf("lhuta exited with %v after SIGTERM; log:\n%s", p.exitErr, log)
+			log, _ := os.ReadFile(p.Log)
+			if err := p.ExitErr(); err != nil {
+				t.Fatalf("lhuta exited with %v after SIGTERM; log:\n%s", err, log)
 			}
 			if strings.Contains(string(log), "level=ERROR") || !strings.Contains(string(log), "lhuta stopped") {
 				t.Fatalf("the log of a clean shutdown has an ERROR line or no \"lhuta stopped\":\n%s", log)
@@ -111,9 +109,9 @@ func TestSIGTERMUnderWritesExitsCleanly(t *testing.T) {
 func TestStartWaitsForAPostgresThatIsNotUpYet(t *testing.T) {
 	srv := testdb.NewServer(t)
 	srv.Stop(t)
-	bin := buildLhuta(t)
+	bin := teststack.Build(t)
 	dir := t.TempDir()
-	addr := freeAddr(t)
+	addr := teststack.FreeAddr(t)
 	logPath := filepath.Join(dir, "log")
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -137,17 +135,9 @@ func TestStartWaitsForAPostgresThatIsNotUpYet(t *testing.T) {
 	default:
 	}
 	srv.Start(t)
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("lhuta was not ready 30 s after PostgreSQL started; log:\n%s", log)
-		}
+	if err := teststack.WaitReady("http://"+addr, 30*time.Second, nil); err != nil {
+		log, _ := os.ReadFile(logPath)
+		t.Fatalf("lhuta was not ready 30 s after PostgreSQL started; log:\n%s", log)
 	}
 	if log, _ := os.ReadFile(logPath); !strings.Contains(string(log), "cannot be reached yet; retrying") {
 		t.Errorf("the log does not say it waited for the database:\n%s", log)
@@ -159,12 +149,12 @@ func TestStartWaitsForAPostgresThatIsNotUpYet(t *testing.T) {
 // token and until when, never the tokens; lhuta token revoke and SIGHUP
 // end one.
 func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
-	bin := buildLhuta(t)
+	bin := teststack.Build(t)
 	dir := t.TempDir()
 	env := append(os.Environ(), "LHUTA_TOKENS=", "DATABASE_URL=")
-	p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
-	p.start()
-	defer p.stop(syscall.SIGTERM)
+	p := lhutaProcess(t, bin, dir, env)
+	p.Start()
+	defer p.Stop(syscall.SIGTERM)
 	cmd := exec.Command(bin, "token", "add", "clerk", "jana.novakova", "--data-dir", dir)
 	cmd.Env = env
 	out, err := cmd.Output()
@@ -180,7 +170,7 @@ func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
 	}
 	scoped, _, _ := strings.Cut(string(out), "\n")
 	status := func() int {
-		req, _ := http.NewRequest("GET", p.base()+"/v1/obligations", nil)
+		req, _ := http.NewRequest("GET", p.Base()+"/v1/obligations", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -192,16 +182,16 @@ func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
 	if got := status(); got != 401 {
 		t.Fatalf("the new token before SIGHUP: %d, want 401", got)
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	_ = p.Cmd.Process.Signal(syscall.SIGHUP)
 	for deadline := time.Now().Add(10 * time.Second); status() != 200; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			p.fatal("the new token was not accepted within 10 s of SIGHUP")
+			p.Fatal("the new token was not accepted within 10 s of SIGHUP")
 		}
 	}
 	// The token added with --office opens cases of its office only.
 	open := func(office string) int {
 		body := `{"situation":"id_card_incident","office":"` + office + `","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`
-		req, _ := http.NewRequest("POST", p.base()+"/v1/cases", strings.NewReader(body))
+		req, _ := http.NewRequest("POST", p.Base()+"/v1/cases", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+scoped)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -257,13 +247,13 @@ func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
 	if strings.Contains(tokenCmd("list"), "jana.novakova") {
 		t.Error("jana.novakova is still listed after revoke")
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	_ = p.Cmd.Process.Signal(syscall.SIGHUP)
 	for deadline := time.Now().Add(10 * time.Second); status() != 401; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			p.fatal("the revoked token was still accepted 10 s after SIGHUP")
+			p.Fatal("the revoked token was still accepted 10 s after SIGHUP")
 		}
 	}
-	req, _ := http.NewRequest("GET", p.base()+"/v1/obligations", nil)
+	req, _ := http.NewRequest("GET", p.Base()+"/v1/obligations", nil)
 	req.Header.Set("Authorization", "Bearer stary-token-skeneru")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
