@@ -126,11 +126,11 @@ func TestSignInGivesANewSessionID(t *testing.T) {
 	s.dogOwner("c-1", "Jana Nová")
 	user, password := s.credentials("c-1")
 	b := s.browser()
-	b.cookies["lhuta_obcan"] = "chosen-by-the-attacker"
+	b.Cookies["lhuta_obcan"] = "chosen-by-the-attacker"
 	if p := b.signIn(user, password); p.status != http.StatusSeeOther {
 		t.Fatalf("sign in: %d", p.status)
 	}
-	first := b.cookies["lhuta_obcan"]
+	first := b.Cookies["lhuta_obcan"]
 	if first == "" || first == "chosen-by-the-attacker" {
 		t.Fatalf("the session id after sign-in is %q", first)
 	}
@@ -138,12 +138,12 @@ func TestSignInGivesANewSessionID(t *testing.T) {
 	if p := b.signIn(user, password); p.status != http.StatusSeeOther {
 		t.Fatalf("sign in again: %d", p.status)
 	}
-	if second := b.cookies["lhuta_obcan"]; second == first || second == "" {
+	if second := b.Cookies["lhuta_obcan"]; second == first || second == "" {
 		t.Fatalf("the second sign-in kept the id %q", second)
 	}
 	for _, old := range []string{"chosen-by-the-attacker", first} {
 		attacker := s.browser()
-		attacker.cookies["lhuta_obcan"] = old
+		attacker.Cookies["lhuta_obcan"] = old
 		if p := attacker.get("/obcan/zmena-hesla"); p.status != http.StatusSeeOther || p.location != "/obcan/prihlaseni" {
 			t.Errorf("the id %q after the sign-in: %d → %q", old, p.status, p.location)
 		}

@@ -274,7 +274,7 @@ func refused(t *testing.T, b *browser, p page, message string) {
 	if p.status != http.StatusForbidden || !strings.Contains(p.body, message) {
 		t.Errorf("want 403 with %q, got %d:\n%s", message, p.status, p.body)
 	}
-	if _, ok := b.cookies[portal.SessionCookie]; ok {
+	if _, ok := b.Cookies[portal.SessionCookie]; ok {
 		t.Errorf("a refused NIA answer started a session")
 	}
 	if a := b.me("/v1/me"); a.status != http.StatusUnauthorized {
@@ -369,13 +369,13 @@ func TestNIARefusesBadAnswers(t *testing.T) {
 		t.Run("replayed", func(t *testing.T) {
 			b := s.browser()
 			answer := b.toNIA(idp, "jana")
-			relay := b.cookies["lhuta_obcan_nia"]
+			relay := b.Cookies["lhuta_obcan_nia"]
 			if p := b.postNIA(idp, answer); p.status != http.StatusSeeOther {
 				t.Fatalf("first use: %d\n%s", p.status, p.body)
 			}
 			// Someone who captured the answer and the browser's cookie posts it again.
 			thief := s.browser()
-			thief.cookies["lhuta_obcan_nia"] = relay
+			thief.Cookies["lhuta_obcan_nia"] = relay
 			refused(t, thief, thief.postNIA(idp, answer), "už byla jednou použita")
 		})
 		t.Run("wrong audience", func(t *testing.T) {
@@ -401,7 +401,7 @@ func TestNIARefusesBadAnswers(t *testing.T) {
 		t.Run("not started in this browser", func(t *testing.T) {
 			b := s.browser()
 			a := b.toNIA(idp, "jana")
-			delete(b.cookies, "lhuta_obcan_nia")
+			delete(b.Cookies, "lhuta_obcan_nia")
 			refused(t, b, b.postNIA(idp, a), "nezačalo v tomto prohlížeči")
 		})
 	})

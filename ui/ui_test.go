@@ -74,7 +74,7 @@ func TestCSRF(t *testing.T) {
 			}
 		}
 		// Another site's page posting with a stolen token is refused by its Origin.
-		b.origin = "http://evil.example"
+		b.Origin = "http://evil.example"
 		open.Set("csrf", token)
 		if p := b.do(http.MethodPost, "/ui/cases", open); p.status != http.StatusForbidden {
 			t.Errorf("a cross-origin post: %d, want 403", p.status)
@@ -82,7 +82,7 @@ func TestCSRF(t *testing.T) {
 		if p := b.do(http.MethodPost, "/ui/logout", url.Values{"csrf": {token}}); p.status != http.StatusForbidden {
 			t.Errorf("a cross-origin sign-out: %d, want 403", p.status)
 		}
-		b.origin = ""
+		b.Origin = ""
 		if after := st.head(); after != before {
 			t.Errorf("refused posts stored events: head %v → %v", before, after)
 		}
