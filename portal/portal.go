@@ -173,14 +173,7 @@ func (p *Portal) Mount(next, api http.Handler) http.Handler {
 }
 
 func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	// No script on these pages, none is embedded and none is framed.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "same-origin")
-	if !strings.HasPrefix(r.URL.Path, "/obcan/assets/") {
-		h.Set("Cache-Control", "no-store")
-	}
+	signin.PageHeaders(w, r, "'self'", "/obcan/assets/")
 	// NIA's answer is posted from NIA's site: the request's cookie and the
 	// answer's signature vouch for it instead.
 	if r.Method == http.MethodPost && r.URL.Path != "/obcan/nia/acs" && !sameOrigin(r) {

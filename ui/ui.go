@@ -221,15 +221,7 @@ func New(c Config) *Console {
 }
 
 func (con *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	// No script runs on these pages, none is embedded and none is framed.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "same-origin")
-	if !strings.HasPrefix(r.URL.Path, "/ui/assets/") {
-		// Pages hold personal data: never cached.
-		h.Set("Cache-Control", "no-store")
-	}
+	signin.PageHeaders(w, r, "'self' data:", "/ui/assets/")
 	if !secureContext(r) && !strings.HasPrefix(r.URL.Path, "/ui/assets/") {
 		con.needHTTPS(w, r)
 		return

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -78,6 +79,20 @@ func ClientAddress(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// PageHeaders sets what every page of the portal and of the console is
+// answered with: no script runs, none is embedded and none is framed
+// (imgSrc is where images may come from), and, except for the static files
+// under assets, no page is cached: pages hold personal data.
+func PageHeaders(w http.ResponseWriter, r *http.Request, imgSrc, assets string) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src "+imgSrc+"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	if !strings.HasPrefix(r.URL.Path, assets) {
+		h.Set("Cache-Control", "no-store")
+	}
 }
 
 // RetryAfter sets the Retry-After header to a wait in whole seconds,
