@@ -410,9 +410,9 @@ func (p *Portal) call(r *http.Request, s session, path string) (int, http.Header
 		return http.StatusInternalServerError, nil, nil
 	}
 	req.AddCookie(&http.Cookie{Name: SessionCookie, Value: s.id}) //nolint:gosec // a request's cookie, never sent to a browser
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	rec := signin.NewRecorder()
 	p.api.ServeHTTP(rec, req)
-	return rec.status, rec.header, rec.body.Bytes()
+	return rec.Status(), rec.Header(), rec.Body.Bytes()
 }
 
 // get reads an API route into v; false (after showing the error page) when
@@ -430,16 +430,6 @@ func (p *Portal) get(w http.ResponseWriter, r *http.Request, s session, path str
 	p.fail(w, r, &s, http.StatusServiceUnavailable, "Údaje se teď nepodařilo načíst, zkuste to prosím za chvíli.")
 	return false
 }
-
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (rec *recorder) Header() http.Header         { return rec.header }
-func (rec *recorder) WriteHeader(status int)      { rec.status = status }
-func (rec *recorder) Write(b []byte) (int, error) { return rec.body.Write(b) }
 
 func (p *Portal) fail(w http.ResponseWriter, r *http.Request, s *session, status int, message string) {
 	p.render(w, r, status, "error", s, map[string]any{"Message": message})

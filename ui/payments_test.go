@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/credits"
 	"github.com/lhuta/lhuta/internal/testdb"
 )
 
@@ -50,9 +52,7 @@ var qrLink = regexp.MustCompile(`src="(/ui/payments/[^"]+/qr\.svg[^"]*)"`)
 // through the console's form settles it and its QR goes away.
 func TestPayments(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		st := newStack(t, db, calendar.NewDate(2026, time.February, 2))
-		b := st.browser()
-		token := b.signIn("clerk-token")
+		st, b, token := clerkSignedIn(t, db, calendar.NewDate(2026, time.February, 2))
 		id := openLocalFee(t, b, token, "p-154")
 
 		p := b.get("/ui/cases/" + id)
@@ -150,9 +150,7 @@ func TestPayments(t *testing.T) {
 // instant: a fact recorded later is not on it, and nothing can be recorded
 // on that view.
 func TestKnownAt(t *testing.T) {
-	st := newStack(t, testdb.SQLite(t), today)
-	b := st.browser()
-	token := b.signIn("clerk-token")
+	_, b, token := clerkSignedIn(t, testdb.SQLite(t), today)
 	opened := time.Now().UTC().Format(time.RFC3339Nano)
 	time.Sleep(20 * time.Millisecond)
 	id := openIncident(t, b, token, "Jana Nováková")
@@ -214,4 +212,64 @@ func TestNoFlagAndNewFields(t *testing.T) {
 	if p := officer.get("/ui/cases/" + child + "/record?type=ObligationExcused"); !strings.Contains(p.body, `id="f-obstacle_from"`) || !strings.Contains(p.body, "Překážka od") {
 		t.Errorf("ObligationExcused form without obstacle_from:\n%s", p.body)
 	}
+}
+
+// listCredit puts an unmatched credit of Nová Ves in the ledger, as an
+// import of a statement does, and returns its id.
+func listCredit(t *testing.T, db *eventstore.DB, ref string, amount int, message string) string {
+	t.Helper()
+	c, mine, err := credits.New(db.SQL).Claim(context.Background(), credits.Credit{Office: "nova-ves", BookedOn: calendar.NewDate(2026, 2, 20),
+		AmountCZK: amount, VariableSymbol: "1541", Message: message, CounterParty: "PLATCE", BankReference: ref, Statement: "s",
+		Status: credits.Open, Reason: "the variable symbol is shared"}, time.Now())
+	if err != nil || !mine {
+		t.Fatalf("list a credit: %v %v", mine, err)
+	}
+	return c.ID
+}
+
+// TestUnmatchedCredits: the fee department sees the open unmatched credits
+// ("Nespárované platby"), assigns one to a case through its form (the case
+// then holds the payment and owes nothing) and marks another for refund;
+// both leave the open list.
+func TestUnmatchedCredits(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		_, b, token := clerkSignedIn(t, db, calendar.NewDate(2026, time.March, 10))
+		caseID := openLocalFee(t, b, token, "p-154")
+		assign := listCredit(t, db, "R-1", 1200, "odpad")
+		refund := listCredit(t, db, "R-2", 300, "omylem")
+
+		p := b.get("/ui/unmatched-credits")
+		for _, want := range []string{"Nespárované platby", `href="/ui/unmatched-credits" aria-current="page"`, "20. 2. 2026", "1\u00a0200\u00a0Kč",
+			"odpad", "R-1", "R-2", "čeká na rozhodnutí", `action="/ui/unmatched-credits/` + assign + `/assign"`,
+			`for="case-` + assign + `"`, `for="reason-` + refund + `"`} {
+			if !strings.Contains(p.body, want) {
+				t.Errorf("the list lacks %q", want)
+			}
+		}
+		if r := b.do(http.MethodPost, "/ui/unmatched-credits/"+assign+"/assign", url.Values{"case_id": {caseID}}); r.status != http.StatusForbidden {
+			t.Errorf("an assignment without the CSRF token: %d", r.status)
+		}
+		r := b.do(http.MethodPost, "/ui/unmatched-credits/"+assign+"/assign", url.Values{"csrf": {token}, "case_id": {caseID}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("assign: %d %s", r.status, r.body)
+		}
+		r = b.do(http.MethodPost, "/ui/unmatched-credits/"+refund+"/return", url.Values{"csrf": {token}, "reason": {"neznámý plátce"}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("return: %d %s", r.status, r.body)
+		}
+		if p := b.get(r.location); strings.Contains(p.body, "R-1") || strings.Contains(p.body, "R-2") {
+			t.Errorf("decided credits are still listed as open:\n%s", p.body)
+		}
+		if p := b.get("/ui/unmatched-credits?status=assigned"); !strings.Contains(p.body, "přiřazeno") || !strings.Contains(p.body, "/ui/cases/"+caseID) {
+			t.Errorf("the assigned credit does not link its case:\n%s", p.body)
+		}
+		if p := b.get("/ui/cases/" + caseID); !strings.Contains(p.body, "zaplaceno") || !strings.Contains(p.body, "R-1") {
+			t.Errorf("the case does not show the assigned payment:\n%s", p.body)
+		}
+		// Assigning the refunded credit is refused with the API's reason.
+		if r := b.do(http.MethodPost, "/ui/unmatched-credits/"+refund+"/assign", url.Values{"csrf": {token}, "case_id": {caseID}}); r.status != http.StatusConflict ||
+			!strings.Contains(r.body, "returned to the payer") {
+			t.Errorf("assigning a returned credit: %d %s", r.status, r.body)
+		}
+	})
 }

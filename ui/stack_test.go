@@ -105,6 +105,15 @@ func (b *browser) signIn(token string) string {
 	return csrf(b.T, b.get(p.location))
 }
 
+// clerkSignedIn is a stack on db whose day is today, with a browser signed
+// in as the clerk and the session's CSRF token.
+func clerkSignedIn(t testing.TB, db *eventstore.DB, today calendar.Date) (*stack, *browser, string) {
+	t.Helper()
+	st := newStack(t, db, today)
+	b := st.browser()
+	return st, b, b.signIn("clerk-token")
+}
+
 // api calls the JSON API directly, as another client of the same service
 // would; it returns the position of a write.
 func (s *stack) api(method, path, token string, body any) int64 {

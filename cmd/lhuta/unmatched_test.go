@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,8 +21,7 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
-	"github.com/lhuta/lhuta/projections/views"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // house154 opens the cases of two payers registered in house 154 in Nová
@@ -72,19 +70,10 @@ type api struct {
 
 func serveAPI(t *testing.T, db *eventstore.DB) *api {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tokens, err := handlers.ParseTokens("c=clerk:fee-dept,o=compliance_officer:bob,d=dashboard:grafana")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pipeline := projections.New(db, log)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = pipeline.Run(ctx); close(done) }()
-	srv := handlers.New(handlers.Config{Repo: caserepo.New(db.Store()), Reader: views.NewReader(db.SQL),
-		Pipeline: pipeline, DB: db.SQL, Tokens: tokens, Today: func() calendar.Date { return calendar.NewDate(2026, 3, 10) }, Log: log})
+	srv := teststack.API(t, db, "c=clerk:fee-dept,o=compliance_officer:bob,d=dashboard:grafana", handlers.Config{
+		Repo: caserepo.New(db.Store()), Today: func() calendar.Date { return calendar.NewDate(2026, 3, 10) }})
 	ts := httptest.NewServer(srv.Routes())
-	t.Cleanup(func() { ts.Close(); cancel(); <-done })
+	t.Cleanup(ts.Close)
 	return &api{t: t, url: ts.URL}
 }
 

@@ -11,9 +11,14 @@
 // The counts are kept in the process's memory: behind a load balancer each
 // instance counts on its own, so an attacker gets at most Free failures per
 // instance before waiting.
+//
+// It also holds what the two sites staff and citizens sign in to, the
+// console and the portal, do alike: their pages' headers and their
+// in-process calls to the API.
 package signin
 
 import (
+	"bytes"
 	"net"
 	"net/http"
 	"strconv"
@@ -93,6 +98,41 @@ func PageHeaders(w http.ResponseWriter, r *http.Request, imgSrc, assets string) 
 	if !strings.HasPrefix(r.URL.Path, assets) {
 		h.Set("Cache-Control", "no-store")
 	}
+}
+
+// Recorder is the http.ResponseWriter of a call the console or the portal
+// makes to the API in-process: as on the network, the first status written
+// counts, and a body with none written is 200.
+type Recorder struct {
+	header http.Header
+	status int
+	Body   bytes.Buffer
+}
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder { return &Recorder{header: http.Header{}} }
+
+// Header is the answer's header.
+func (rec *Recorder) Header() http.Header { return rec.header }
+
+func (rec *Recorder) Write(b []byte) (int, error) {
+	rec.WriteHeader(http.StatusOK)
+	return rec.Body.Write(b)
+}
+
+// WriteHeader keeps the first status.
+func (rec *Recorder) WriteHeader(code int) {
+	if rec.status == 0 {
+		rec.status = code
+	}
+}
+
+// Status is the answer's status.
+func (rec *Recorder) Status() int {
+	if rec.status == 0 {
+		return http.StatusOK
+	}
+	return rec.status
 }
 
 // RetryAfter sets the Retry-After header to a wait in whole seconds,
