@@ -15,7 +15,6 @@
 package portal
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -441,13 +440,7 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, page
 		data["SessionCSRF"] = s.csrf
 	}
 	data["Path"] = r.URL.Path
-	var b bytes.Buffer
-	if err := p.pages[page].ExecuteTemplate(&b, "layout", data); err != nil {
+	if err := signin.WritePage(w, status, p.pages[page], data, "Stránku se nepodařilo zobrazit."); err != nil {
 		p.cfg.Log.Error("portal template", "page", page, "err", err)
-		http.Error(w, "Stránku se nepodařilo zobrazit.", http.StatusInternalServerError)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes())
 }

@@ -1,9 +1,7 @@
 package portal_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -98,22 +96,8 @@ func (a answer) json(t testing.TB) map[string]any {
 // api calls the JSON API with a bearer token (none if "").
 func (s *stack) api(method, path, token string, body any) answer {
 	s.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.url+path, r)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, string(raw)}
+	status, header, raw := teststack.Call(s.t, method, s.url+path, token, body)
+	return answer{status, header, string(raw)}
 }
 
 // write records through the API and waits for the read models to have it.

@@ -37,6 +37,19 @@ func value[T any](ctx context.Context, t *testing.T, what string, a chromedp.Act
 	return browsertest.Value(ctx, t, what, a)
 }
 
+// newCaseOfJana opens the new-case form of situation from the cases page
+// and fills in the office and Jana Nováková, born 17 May 1980, as citizen id.
+func newCaseOfJana(situation, office, id string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(`a[href="/ui/cases/new?situation=` + situation + `"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#f-office")),
+		chromedp.SendKeys(chromedp.CSS("#f-office"), office),
+		chromedp.SendKeys(chromedp.CSS("#f-citizen-full_name"), "Jana Nováková"),
+		chromedp.SendKeys(chromedp.CSS("#f-citizen-id"), id),
+		chromedp.SendKeys(chromedp.CSS("#f-citizen-birth_date"), "1980-05-17"),
+	}
+}
+
 // TestBrowser walks the console in headless Chromium as a clerk and then a
 // compliance officer: a clerk opens an ID card loss case and records the
 // report, first with a date that does not exist (the API's error shows next
@@ -65,13 +78,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#f-q")))
 	checkA11y(ctx, t, "cases")
 
-	run(ctx, t, "open an ID card incident case",
-		chromedp.Click(chromedp.CSS(`a[href="/ui/cases/new?situation=id_card_incident"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#f-office")),
-		chromedp.SendKeys(chromedp.CSS("#f-office"), "Praha 1"),
-		chromedp.SendKeys(chromedp.CSS("#f-citizen-full_name"), "Jana Nováková"),
-		chromedp.SendKeys(chromedp.CSS("#f-citizen-id"), "c-1042"),
-		chromedp.SendKeys(chromedp.CSS("#f-citizen-birth_date"), "1980-05-17"))
+	run(ctx, t, "open an ID card incident case", newCaseOfJana("id_card_incident", "Praha 1", "c-1042")...)
 	checkA11y(ctx, t, "new case")
 	shot(ctx, t, "02-novy-pripad")
 	run(ctx, t, "submit the new case", chromedp.Click(chromedp.CSS("main form button[type=submit]")),
@@ -315,15 +322,9 @@ func TestBrowserPayments(t *testing.T) {
 
 	run(ctx, t, "sign in as a clerk", chromedp.Navigate(st.url+"/ui/"), chromedp.WaitVisible(chromedp.CSS("#f-token")),
 		chromedp.SendKeys(chromedp.CSS("#f-token"), "clerk-token"+kb.Enter), chromedp.WaitVisible(chromedp.CSS("#f-citizen")))
-	run(ctx, t, "open a local fee case",
-		chromedp.Click(chromedp.CSS(`a[href="/ui/cases/new?situation=local_fee"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#f-office")),
-		chromedp.SendKeys(chromedp.CSS("#f-office"), "nova-ves"),
-		chromedp.SendKeys(chromedp.CSS("#f-citizen-full_name"), "Jana Nováková"),
-		chromedp.SendKeys(chromedp.CSS("#f-citizen-id"), "p-154"),
-		chromedp.SendKeys(chromedp.CSS("#f-citizen-birth_date"), "1980-05-17"),
+	run(ctx, t, "open a local fee case", append(newCaseOfJana("local_fee", "nova-ves", "p-154"),
 		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("#h-record")))
+		chromedp.WaitVisible(chromedp.CSS("#h-record")))...)
 	run(ctx, t, "record the liability",
 		chromedp.Click(chromedp.CSS(`a[href$="/record?type=LocalFeeLiabilityArose"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#f-arose_on")),

@@ -1,10 +1,8 @@
 package ui_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -118,21 +116,13 @@ func clerkSignedIn(t testing.TB, db *eventstore.DB, today calendar.Date) (*stack
 // would; it returns the position of a write.
 func (s *stack) api(method, path, token string, body any) int64 {
 	s.t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, s.url+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, _, raw := teststack.Call(s.t, method, s.url+path, token, body)
 	var out struct {
 		ID       string `json:"id"`
 		Position int64  `json:"position"`
 	}
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &out) != nil {
-		s.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	if status != http.StatusCreated || json.Unmarshal(raw, &out) != nil {
+		s.t.Fatalf("%s %s: %d %s", method, path, status, raw)
 	}
 	if out.ID != "" {
 		s.lastID = out.ID

@@ -672,15 +672,9 @@ func (con *Console) render(w http.ResponseWriter, r *http.Request, status int, n
 		who := s.who
 		p.User, p.Menu, p.CSRF = &who, menu(who.Role), s.csrf
 	}
-	var buf bytes.Buffer
-	if err := con.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+	if err := signin.WritePage(w, status, con.pages[name], p, "internal error"); err != nil {
 		con.cfg.Log.Error("console: template failed", "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }
 
 // pathID is the {id} of the console's route, as the API's route spells it.

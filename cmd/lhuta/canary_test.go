@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -41,19 +40,9 @@ const (
 
 func getRaw(t *testing.T, url, token string, accept string) []byte {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	status, _, b := teststack.Call(t, "GET", url, token, nil, "Accept", accept)
+	if status != 200 {
+		t.Fatalf("GET %s: %d %s", url, status, b)
 	}
 	return b
 }
@@ -236,16 +225,22 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	must(send(client, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%v", base, caseID, closed.body["position"]), "clerk-token", nil, ""), 200, "read the closed case")
 
 	// A backup taken before the forgetting.
-	backupFile := filepath.Join(t.TempDir(), "before.backup")
-	if backend == "postgres" {
-		pgDump(t, dbURL, backupFile, "-Fc")
-	} else {
-		cmd := exec.Command(bin, "backup", "--data-dir", dir, backupFile)
+	// backup writes a backup to file: lhuta backup's of SQLite, or
+	// pg_dump's in its format.
+	backup := func(file, format string) {
+		t.Helper()
+		if backend == "postgres" {
+			pgDump(t, dbURL, file, format)
+			return
+		}
+		cmd := exec.Command(bin, "backup", "--data-dir", dir, file)
 		cmd.Env = env
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("lhuta backup: %v\n%s", err, out)
 		}
 	}
+	backupFile := filepath.Join(t.TempDir(), "before.backup")
+	backup(backupFile, "-Fc")
 
 	// The retention period ends: the service runs on in 2028, on the same
 	// database and log.
@@ -301,15 +296,7 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	csvAfter := getRaw(t, base+"/v1/cases?limit=100", "clerk-token", "text/csv")
 	s.Bytes("a fresh CSV of /v1/cases", csvAfter, needles)
 	fresh := filepath.Join(t.TempDir(), "fresh.dump")
-	if backend == "postgres" {
-		pgDump(t, dbURL, fresh, "-Fp")
-	} else {
-		cmd := exec.Command(bin, "backup", "--data-dir", dir, fresh)
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("lhuta backup: %v\n%s", err, out)
-		}
-	}
+	backup(fresh, "-Fp")
 	if err := s.File(fresh, needles); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -283,16 +282,9 @@ func envValue(env []string, name string) string {
 
 func getJSON(t *testing.T, url string) any {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Authorization", "Bearer clerk-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, raw)
+	status, _, raw := teststack.Call(t, "GET", url, "clerk-token", nil)
+	if status != 200 {
+		t.Fatalf("GET %s: %d %s", url, status, raw)
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
@@ -368,20 +360,10 @@ func TestCrashesWhileDeliveringLoseNoReminderAndChangeNoLetter(t *testing.T) {
 // clerkPost posts body as the clerk and returns the answer, failing on anything but 2xx.
 func clerkPost(t *testing.T, url, body string) map[string]any {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer clerk-token")
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, _, raw := teststack.Call(t, http.MethodPost, url, "clerk-token", body, "Content-Type", "application/json")
 	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode/100 != 2 {
-		t.Fatalf("POST %s: %d %v (%v)", url, resp.StatusCode, out, err)
+	if err := json.Unmarshal(raw, &out); err != nil || status/100 != 2 {
+		t.Fatalf("POST %s: %d %v (%v)", url, status, out, err)
 	}
 	return out
 }
@@ -389,18 +371,9 @@ func clerkPost(t *testing.T, url, body string) map[string]any {
 // waitProjected waits until the read models include position.
 func waitProjected(t *testing.T, base string, position int64) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/v1/reminders?citizen_id=c00&min_position=%d", base, position), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer clerk-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /v1/reminders with min_position %d: %d", position, resp.StatusCode)
+	url := fmt.Sprintf("%s/v1/reminders?citizen_id=c00&min_position=%d", base, position)
+	if status, _, _ := teststack.Call(t, http.MethodGet, url, "clerk-token", nil); status != http.StatusOK {
+		t.Fatalf("GET /v1/reminders with min_position %d: %d", position, status)
 	}
 }
 
@@ -531,30 +504,25 @@ func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
 	p := lhutaProcess(t, bin, dir, env)
 	p.Start()
 	defer p.Stop(syscall.SIGTERM)
-	cmd := exec.Command(bin, "token", "add", "clerk", "jana.novakova", "--data-dir", dir)
-	cmd.Env = env
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("token add: %v", err)
-	}
-	token, _, _ := strings.Cut(string(out), "\n")
-	cmd = exec.Command(bin, "token", "add", "clerk", "petr.svoboda", "--office", "CZ0412", "--data-dir", dir)
-	cmd.Env = env
-	out, err = cmd.Output()
-	if err != nil {
-		t.Fatalf("token add --office: %v", err)
-	}
-	scoped, _, _ := strings.Cut(string(out), "\n")
-	status := func() int {
-		req, _ := http.NewRequest("GET", p.Base()+"/v1/obligations", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
+	// tokenAdd runs lhuta token add and returns the token it prints first.
+	tokenAdd := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, append(append([]string{"token", "add"}, args...), "--data-dir", dir)...)
+		cmd.Env = env
+		out, err := cmd.Output()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("token add %v: %v", args, err)
 		}
-		resp.Body.Close()
-		return resp.StatusCode
+		token, _, _ := strings.Cut(string(out), "\n")
+		return token
 	}
+	token := tokenAdd("clerk", "jana.novakova")
+	scoped := tokenAdd("clerk", "petr.svoboda", "--office", "CZ0412")
+	obligations := func(token string) int {
+		status, _, _ := teststack.Call(t, "GET", p.Base()+"/v1/obligations", token, nil)
+		return status
+	}
+	status := func() int { return obligations(token) }
 	if got := status(); got != 401 {
 		t.Fatalf("the new token before SIGHUP: %d, want 401", got)
 	}
@@ -567,14 +535,8 @@ func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
 	// The token added with --office opens cases of its office only.
 	open := func(office string) int {
 		body := `{"situation":"id_card_incident","office":"` + office + `","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`
-		req, _ := http.NewRequest("POST", p.Base()+"/v1/cases", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+scoped)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		status, _, _ := teststack.Call(t, "POST", p.Base()+"/v1/cases", scoped, body)
+		return status
 	}
 	if got := open("CZ0806"); got != 403 {
 		t.Errorf("a CZ0412 token opening a case of CZ0806: %d, want 403", got)
@@ -629,14 +591,7 @@ func TestTokenAddAndReloadOnSIGHUP(t *testing.T) {
 			p.Fatal("the revoked token was still accepted 10 s after SIGHUP")
 		}
 	}
-	req, _ := http.NewRequest("GET", p.Base()+"/v1/obligations", nil)
-	req.Header.Set("Authorization", "Bearer stary-token-skeneru")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 401 {
-		t.Errorf("an expired token: %d, want 401", resp.StatusCode)
+	if got := obligations("stary-token-skeneru"); got != 401 {
+		t.Errorf("an expired token: %d, want 401", got)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,17 +39,11 @@ func start(t *testing.T, args ...string) (base string, stop func()) {
 
 func call(t *testing.T, method, url, token, body string) map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, _, raw := teststack.Call(t, method, url, token, body)
 	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %v", method, url, resp.StatusCode, out)
+	_ = json.Unmarshal(raw, &out)
+	if status >= 300 {
+		t.Fatalf("%s %s: %d %v", method, url, status, out)
 	}
 	return out
 }

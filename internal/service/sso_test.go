@@ -60,21 +60,12 @@ func startWithProvider(t *testing.T, db *eventstore.DB, cfg service.Config, sche
 // and the body.
 func call(t *testing.T, method, u, token, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	contentType := "application/json"
+	if body == "" {
+		contentType = ""
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	status, _, b := teststack.Call(t, method, u, token, body, "Content-Type", contentType)
+	return status, string(b)
 }
 
 func openCase(office, citizen string) string {

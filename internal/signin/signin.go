@@ -13,12 +13,13 @@
 // instance before waiting.
 //
 // It also holds what the two sites staff and citizens sign in to, the
-// console and the portal, do alike: their pages' headers and their
-// in-process calls to the API.
+// console and the portal, do alike: their pages' headers, the writing of
+// their pages and their in-process calls to the API.
 package signin
 
 import (
 	"bytes"
+	"html/template"
 	"net"
 	"net/http"
 	"strconv"
@@ -98,6 +99,21 @@ func PageHeaders(w http.ResponseWriter, r *http.Request, imgSrc, assets string) 
 	if !strings.HasPrefix(r.URL.Path, assets) {
 		h.Set("Cache-Control", "no-store")
 	}
+}
+
+// WritePage answers with status and the page t's "layout" makes of data;
+// if the template fails, it answers 500 with failure instead and returns the
+// template's error.
+func WritePage(w http.ResponseWriter, status int, t *template.Template, data any, failure string) error {
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "layout", data); err != nil {
+		http.Error(w, failure, http.StatusInternalServerError)
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+	return nil
 }
 
 // Recorder is the http.ResponseWriter of a call the console or the portal

@@ -5,7 +5,9 @@
 package teststack
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"html"
 	"io"
@@ -236,6 +238,46 @@ func API(tb testing.TB, db *eventstore.DB, tokens string, cfg handlers.Config) *
 	tb.Cleanup(func() { cancel(); <-done })
 	cfg.Reader, cfg.Pipeline, cfg.DB, cfg.Tokens = views.NewReader(db.SQL), pipeline, db.SQL, tok
 	return handlers.New(cfg)
+}
+
+// Call sends one API request with a bearer token ("" none) and a body: nil
+// none, a string or []byte as it is, anything else as JSON; header holds
+// further name, value pairs (one with an empty value is left out). It returns the answer's status, header and body.
+func Call(tb testing.TB, method, url, token string, body any, header ...string) (int, http.Header, []byte) {
+	tb.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		r = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] != "" {
+			req.Header.Set(header[i], header[i+1])
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, raw
 }
 
 // Browser keeps cookies as a browser on localhost does (Secure cookies over
