@@ -12,13 +12,11 @@ import (
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/signin"
 	"github.com/lhuta/lhuta/internal/teststack"
 	"github.com/lhuta/lhuta/portal"
-	"github.com/lhuta/lhuta/ui"
 )
 
 const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root," +
@@ -61,8 +59,7 @@ func newStackNIA(t testing.TB, db *eventstore.DB, today calendar.Date, idp *test
 	day := func() calendar.Date { return today }
 	srv := teststack.API(t, db, tokens, handlers.Config{Today: day, Portal: citizens, MinPositionWait: 30 * time.Second})
 	api := srv.Routes()
-	console := ui.Config{Identify: srv.Identify, Today: day, Log: teststack.Quiet(), Offices: money.Builtin()}
-	ts.Config.Handler = citizens.Mount(ui.Mount(api, console), api)
+	ts.Config.Handler = citizens.Mount(teststack.Console(srv, api, day, nil), api)
 	ts.Start()
 	t.Cleanup(ts.Close)
 	st.url = ts.URL

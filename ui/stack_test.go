@@ -11,11 +11,9 @@ import (
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/teststack"
-	"github.com/lhuta/lhuta/ui"
 )
 
 const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root" +
@@ -41,13 +39,12 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 	clock := func() calendar.Date { return *st.today.Load() }
 	srv := teststack.API(t, db, tokens, handlers.Config{Today: clock, MinPositionWait: 30 * time.Second})
 	ts := httptest.NewUnstartedServer(nil)
-	ts.Config = handlers.HTTPServer("", ui.Mount(srv.Routes(), ui.Config{Identify: srv.Identify, Today: clock, Log: teststack.Quiet(), Offices: money.Builtin(),
-		Now: func() time.Time {
-			if p := st.now.Load(); p != nil {
-				return *p
-			}
-			return time.Now()
-		}}), handlers.Timeouts{})
+	ts.Config = handlers.HTTPServer("", teststack.Console(srv, srv.Routes(), clock, func() time.Time {
+		if p := st.now.Load(); p != nil {
+			return *p
+		}
+		return time.Now()
+	}), handlers.Timeouts{})
 	ts.Start()
 	t.Cleanup(ts.Close)
 	st.url, st.server = ts.URL, srv

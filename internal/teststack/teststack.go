@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lhuta/lhuta/domain/calendar"
+	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
@@ -31,6 +33,7 @@ import (
 	"github.com/lhuta/lhuta/internal/sso"
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/projections/views"
+	"github.com/lhuta/lhuta/ui"
 )
 
 // FreeAddr is a loopback address that nothing listened on a moment ago.
@@ -278,6 +281,13 @@ func Call(tb testing.TB, method, url, token string, body any, header ...string) 
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, raw
+}
+
+// Console mounts the staff console on api, srv's routes, as lhuta serve
+// does, with the built-in offices; today is its day and now (nil: the real
+// time) its clock.
+func Console(srv *handlers.Server, api http.Handler, today func() calendar.Date, now func() time.Time) http.Handler {
+	return ui.Mount(api, ui.Config{Identify: srv.Identify, Today: today, Log: Quiet(), Offices: money.Builtin(), Now: now})
 }
 
 // Browser keeps cookies as a browser on localhost does (Secure cookies over
