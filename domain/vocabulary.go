@@ -1,5 +1,7 @@
 package domain
 
+import "slices"
+
 // Document is a kind of document a citizen applies for (docs/LAW.md §2).
 type Document string
 
@@ -13,11 +15,7 @@ const (
 
 // Valid reports whether d is one of the known documents.
 func (d Document) Valid() bool {
-	switch d {
-	case IDCard, IDCardChip, IDCardTemporary, Passport:
-		return true
-	}
-	return false
+	return slices.Contains([]Document{IDCard, IDCardChip, IDCardTemporary, Passport}, d)
 }
 
 // IsIDCard reports whether d is any kind of identity card.
@@ -36,11 +34,7 @@ const (
 
 // Valid reports whether t is one of the known tracks.
 func (t Track) Valid() bool {
-	switch t {
-	case Standard, FiveWorkingDays, TwentyFourHours, EmbassyTrack:
-		return true
-	}
-	return false
+	return slices.Contains([]Track{Standard, FiveWorkingDays, TwentyFourHours, EmbassyTrack}, t)
 }
 
 // OfficeKind is the kind of authority a citizen deals with (docs/LAW.md §2).
@@ -58,9 +52,5 @@ const (
 
 // Valid reports whether k is one of the known kinds of office.
 func (k OfficeKind) Valid() bool {
-	switch k {
-	case MunicipalOffice, RegistryOffice, RegistrationOffice, Police, Embassy, Ministry:
-		return true
-	}
-	return false
+	return slices.Contains([]OfficeKind{MunicipalOffice, RegistryOffice, RegistrationOffice, Police, Embassy, Ministry}, k)
 }

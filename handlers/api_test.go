@@ -1,193 +1,18 @@
 package handlers_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/handlers"
-	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/internal/testdb"
-	"github.com/lhuta/lhuta/projections"
-	"github.com/lhuta/lhuta/projections/views"
 )
-
-// stack is the whole service on a real database, as a test client sees it.
-type stack struct {
-	t      testing.TB
-	url    string
-	db     *eventstore.DB
-	server *handlers.Server
-	// answers reports the answers the OpenAPI document does not describe.
-	answers *reporter
-}
-
-// use makes t the test of the stack's requests (a fuzz target's input).
-func (s *stack) use(t testing.TB) {
-	s.t = t
-	s.answers.use(t)
-}
-
-const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root," +
-	"records-token=records_officer:rita,records-nv-token=records_officer:vera:nova-ves,records-os-token=records_officer:olga:ostrava"
-
-// newStack serves the API as lhuta serve does (handlers.HTTPServer), with
-// the default timeouts unless others are given.
-func newStack(t testing.TB, db *eventstore.DB, today calendar.Date, timeouts ...handlers.Timeouts) *stack {
-	t.Helper()
-	return newStackWith(t, db, today, func(*handlers.Config) {}, timeouts...)
-}
-
-// newStackWith is newStack with a change to the server's configuration.
-func newStackWith(t testing.TB, db *eventstore.DB, today calendar.Date, configure func(*handlers.Config), timeouts ...handlers.Timeouts) *stack {
-	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tok, err := handlers.ParseTokens(tokens)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pipeline := projections.New(db, log)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = pipeline.Run(ctx); close(done) }()
-	cfg := handlers.Config{
-		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: views.NewReader(db.SQL),
-		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: func() calendar.Date { return today }, Log: log,
-	}
-	configure(&cfg)
-	srv := handlers.New(cfg)
-	// A test reads its own writes with min_position; on a machine loaded by
-	// parallel suites the projection can take longer than the served
-	// default, which is not what these tests are about.
-	srv.MinPositionWait = 30 * time.Second
-	ts := httptest.NewUnstartedServer(nil)
-	// Every answer of every end-to-end test is held to the served OpenAPI
-	// document; a benchmark measures the service alone.
-	routes, answers := srv.Routes(), &reporter{t: t}
-	if _, bench := t.(*testing.B); !bench {
-		routes = validating(answers, servedContract(t, routes), routes)
-	}
-	ts.Config = handlers.HTTPServer("", routes, append(timeouts, handlers.Timeouts{})[0])
-	ts.Start()
-	t.Cleanup(func() { ts.Close(); cancel(); <-done })
-	t.Cleanup(func() { checkEqualsRebuild(t, db) })
-	s := &stack{t: t, url: ts.URL, db: db, server: srv, answers: answers}
-	if _, bench := t.(*testing.B); !bench {
-		t.Cleanup(func() { s.readHistories(t) })
-	}
-	return s
-}
-
-// checkEqualsRebuild holds what the live projection made of a test's
-// requests against a rebuild from the same events: every test through
-// HTTP, every situation on both backends, is also a test of the
-// incremental projection.
-func checkEqualsRebuild(t testing.TB, db *eventstore.DB) {
-	t.Helper()
-	diffs, err := projections.Check(context.Background(), db, nil)
-	if err != nil {
-		t.Errorf("check the read models against a rebuild: %v", err)
-	}
-	for _, d := range diffs {
-		t.Errorf("the live %s differs from a rebuild: %d rows only rebuilt, %d only live", d.Table, d.Missing, d.Extra)
-	}
-}
-
-type response struct {
-	status int
-	header http.Header
-	body   map[string]any
-	raw    string
-}
-
-func (s *stack) do(method, path, token string, body any) response {
-	s.t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	default:
-		j, _ := json.Marshal(b)
-		r = bytes.NewReader(j)
-	}
-	req, _ := http.NewRequest(method, s.url+path, r)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	out := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	_ = json.Unmarshal(raw, &out.body)
-	return out
-}
-
-func (s *stack) openCase(situation, birth string) (id string, position int64) {
-	s.t.Helper()
-	// One citizen id is one person: a citizen born another day is another citizen.
-	citizen := "c-1"
-	if birth != "1980-05-17" {
-		citizen = "c-" + birth
-	}
-	r := s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": situation, "office": "Praha 1",
-		"citizen": map[string]string{"id": citizen, "birth_date": birth, "full_name": "Jana Nováková"}})
-	if r.status != 201 {
-		s.t.Fatalf("open case: %d %s", r.status, r.raw)
-	}
-	return r.body["id"].(string), int64(r.body["position"].(float64))
-}
-
-func (s *stack) record(id, typ string, data map[string]any) int64 {
-	s.t.Helper()
-	r := s.do("POST", "/v1/cases/"+id+"/events", "clerk-token", map[string]any{"type": typ, "data": data})
-	if r.status != 201 {
-		s.t.Fatalf("record %s: %d %s", typ, r.status, r.raw)
-	}
-	return int64(r.body["position"].(float64))
-}
-
-// obligation reads the case as of a day, after the write at position, and
-// returns its only obligation.
-func (s *stack) obligation(id string, position int64, asOf string) map[string]any {
-	s.t.Helper()
-	r := s.do("GET", fmt.Sprintf("/v1/cases/%s?as_of=%s&min_position=%d", id, asOf, position), "clerk-token", nil)
-	if r.status != 200 {
-		s.t.Fatalf("get case: %d %s", r.status, r.raw)
-	}
-	obs := r.body["obligations"].([]any)
-	if len(obs) != 1 {
-		s.t.Fatalf("case has %d obligations, want 1: %s", len(obs), r.raw)
-	}
-	return obs[0].(map[string]any)
-}
-
-func (s *stack) eventCount() int {
-	n, err := eventstore.NewSQLStore(s.db.SQL, s.db.Dialect).CountAfter(context.Background(), eventstore.Start)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return int(n)
-}
 
 // A loss reported on Wednesday 1 Apr 2026, before the Easter holidays
 // (Good Friday 3 Apr, Easter Monday 6 Apr): apply by Friday 24 Apr 2026.
 func TestIDCardIncidentOnTimeAndLate(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 5, 15))
+	eachStack(t, calendar.NewDate(2026, 5, 15), func(t *testing.T, s *stack) {
 		loss := map[string]any{"kind": "lost", "reported_on": "2026-04-01", "reported_to": "municipal_office"}
 
 		onTime, _ := s.openCase("id_card_incident", "1980-05-17")
@@ -230,7 +55,7 @@ func TestIDCardIncidentOnTimeAndLate(t *testing.T) {
 
 // Under zákon 328/1999 (facts before 2 Aug 2021) the same duty cites § 16a.
 func TestOldLawIncidentCitesSection16a(t *testing.T) {
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 5, 15))
+	s := sqliteStack(t, calendar.NewDate(2026, 5, 15))
 	id, _ := s.openCase("id_card_incident", "1980-05-17")
 	pos := s.record(id, "IncidentReported", map[string]any{"kind": "stolen", "reported_on": "2021-07-30", "reported_to": "police"})
 	o := s.obligation(id, pos, "2021-08-02")
@@ -241,8 +66,7 @@ func TestOldLawIncidentCitesSection16a(t *testing.T) {
 }
 
 func TestBadRequestsAreRefusedAndStoreNothing(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+	eachStack(t, calendar.NewDate(2026, 4, 10), func(t *testing.T, s *stack) {
 		id, _ := s.openCase("id_card_incident", "1980-05-17")
 		reported := func(date string) map[string]any {
 			return map[string]any{"type": "IncidentReported", "data": map[string]any{"kind": "lost", "reported_on": date, "reported_to": "police"}}
@@ -297,7 +121,7 @@ func TestBadRequestsAreRefusedAndStoreNothing(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10))
+	s := sqliteStack(t, calendar.NewDate(2026, 4, 10))
 	for _, c := range []struct {
 		token  string
 		status int
@@ -316,7 +140,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestMinPositionWaitsAndThenGivesUp(t *testing.T) {
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10))
+	s := sqliteStack(t, calendar.NewDate(2026, 4, 10))
 	id, pos := s.openCase("id_card_incident", "1990-01-01")
 	if r := s.do("GET", fmt.Sprintf("/v1/cases/%s?min_position=%d", id, pos), "clerk-token", nil); r.status != 200 || r.body["version"] != 1.0 {
 		t.Fatalf("read your write: %d %s", r.status, r.raw)
@@ -332,8 +156,7 @@ func TestMinPositionWaitsAndThenGivesUp(t *testing.T) {
 }
 
 func TestFlagsListForComplianceOfficers(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 6, 1))
+	eachStack(t, calendar.NewDate(2026, 6, 1), func(t *testing.T, s *stack) {
 		var last int64
 		for range 3 {
 			id, _ := s.openCase("id_card_expiry", "1970-01-01")
@@ -371,7 +194,7 @@ func TestFlagsListForComplianceOfficers(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 6, 1))
+	s := sqliteStack(t, calendar.NewDate(2026, 6, 1))
 	if r := s.do("GET", "/healthz", "", nil); r.status != 200 {
 		t.Errorf("healthz: %d", r.status)
 	}
@@ -392,7 +215,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestBirthNumberIsCheckedWhenGiven(t *testing.T) {
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 6, 1))
+	s := sqliteStack(t, calendar.NewDate(2026, 6, 1))
 	open := func(birth, number string) response {
 		return s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": "name_change", "office": "Brno",
 			"citizen": map[string]string{"id": "c", "birth_date": birth, "full_name": "Petr Novák", "birth_number": number}})
@@ -416,22 +239,9 @@ func TestBirthNumberIsCheckedWhenGiven(t *testing.T) {
 }
 
 func TestIdempotencyKeyRecordsARetriedRequestOnce(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 6, 1))
+	eachStack(t, calendar.NewDate(2026, 6, 1), func(t *testing.T, s *stack) {
 		post := func(path, key string, body any) response {
-			b, _ := json.Marshal(body)
-			req, _ := http.NewRequest("POST", s.url+path, bytes.NewReader(b))
-			req.Header.Set("Authorization", "Bearer clerk-token")
-			req.Header.Set("Idempotency-Key", key)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			raw, _ := io.ReadAll(resp.Body)
-			out := response{status: resp.StatusCode, raw: string(raw)}
-			_ = json.Unmarshal(raw, &out.body)
-			return out
+			return s.send("POST", path, "clerk-token", map[string]string{"Idempotency-Key": key}, body)
 		}
 		opening := map[string]any{"situation": "id_card_expiry", "office": "Praha 1",
 			"citizen": map[string]string{"id": "c-2", "birth_date": "1970-01-01", "full_name": "Jan Novák"}}
@@ -470,7 +280,7 @@ func TestIdempotencyKeyRecordsARetriedRequestOnce(t *testing.T) {
 
 // As of a day before its fact, an obligation does not exist yet.
 func TestObligationsAppearOnlyOnceTheirFactHappened(t *testing.T) {
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 6, 1))
+	s := sqliteStack(t, calendar.NewDate(2026, 6, 1))
 	id, _ := s.openCase("id_card_expiry", "1970-01-01")
 	pos := s.record(id, "IDCardExpired", map[string]any{"expired_on": "2026-04-01"})
 	r := s.do("GET", fmt.Sprintf("/v1/cases/%s?as_of=2026-03-31&min_position=%d", id, pos), "clerk-token", nil)
@@ -480,23 +290,15 @@ func TestObligationsAppearOnlyOnceTheirFactHappened(t *testing.T) {
 	if r := s.do("GET", "/v1/obligations?as_of=2026-03-31", "bearer-scheme-test", nil); r.status != 401 {
 		t.Fatalf("unknown token: %d", r.status)
 	}
-	req, _ := http.NewRequest("GET", s.url+"/v1/obligations?as_of=2026-03-31", nil)
-	req.Header.Set("Authorization", "bearer officer-token") // the scheme is case-insensitive (RFC 7235)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list struct{ Items []any }
-	_ = json.NewDecoder(resp.Body).Decode(&list)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || len(list.Items) != 0 {
-		t.Fatalf("list as of the day before: %d %v", resp.StatusCode, list.Items)
+	// The scheme is case-insensitive (RFC 7235).
+	r = s.send("GET", "/v1/obligations?as_of=2026-03-31", "", map[string]string{"Authorization": "bearer officer-token"}, nil)
+	if items, _ := r.body["items"].([]any); r.status != 200 || len(items) != 0 {
+		t.Fatalf("list as of the day before: %d %s", r.status, r.raw)
 	}
 }
 
 func TestStatsForDashboardsCarryNoPersonalData(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 6, 1))
+	eachStack(t, calendar.NewDate(2026, 6, 1), func(t *testing.T, s *stack) {
 		onTime, _ := s.openCase("id_card_expiry", "1970-01-01")
 		s.record(onTime, "IDCardExpired", map[string]any{"expired_on": "2026-04-01"})
 		s.record(onTime, "ApplicationFiled", map[string]any{"document": "id_card_chip", "filed_on": "2026-04-20",

@@ -20,14 +20,10 @@ func sortParam(w http.ResponseWriter, r *http.Request, allowed []views.Sort) (vi
 	if s == views.SortDefault || slices.Contains(allowed, s) {
 		return s, true
 	}
-	names := make([]string, len(allowed))
-	for i, a := range allowed {
-		names[i] = string(a)
-	}
-	if len(names) == 0 {
+	if len(allowed) == 0 {
 		badRequest(w, "sort", "this list has one order and takes no sort")
 	} else {
-		badRequest(w, "sort", "must be one of "+strings.Join(names, ", "))
+		badRequest(w, "sort", "must be one of "+joined(allowed))
 	}
 	return "", false
 }
@@ -126,7 +122,7 @@ type csvWriter struct {
 	w      http.ResponseWriter
 	cw     *csv.Writer
 	excel  bool
-	fields []int
+	fields [][]int // the index paths of the columns' fields
 }
 
 func newCSVWriter(w http.ResponseWriter, excel bool) *csvWriter {
@@ -152,18 +148,34 @@ func (c *csvWriter) start(t reflect.Type, next string) {
 		_, _ = c.w.Write([]byte("\uFEFF"))
 	}
 	var header []string
+	c.fields, header = jsonFields(t, nil)
+	if c.excel {
+		for i, name := range header {
+			header[i] = czechHeader(name)
+		}
+	}
+	_ = c.cw.Write(header)
+}
+
+// jsonFields returns the fields of the struct type t that JSON names, as
+// index paths below at, and their names; the fields of an embedded struct
+// that has no name of its own stand in its place, as in JSON.
+func jsonFields(t reflect.Type, at []int) (paths [][]int, names []string) {
 	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		path := append(slices.Clone(at), i)
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			p, n := jsonFields(f.Type, path)
+			paths, names = append(paths, p...), append(names, n...)
+			continue
+		}
 		if name == "" || name == "-" {
 			continue
 		}
-		c.fields = append(c.fields, i)
-		if c.excel {
-			name = czechHeader(name)
-		}
-		header = append(header, name)
+		paths, names = append(paths, path), append(names, name)
 	}
-	_ = c.cw.Write(header)
+	return paths, names
 }
 
 // rows writes one row per item of the slice v.
@@ -171,7 +183,7 @@ func (c *csvWriter) rows(v reflect.Value) {
 	for i := range v.Len() {
 		row := make([]string, len(c.fields))
 		for j, f := range c.fields {
-			row[j] = inert(c.value(v.Index(i).Field(f)))
+			row[j] = inert(c.value(v.Index(i).FieldByIndex(f)))
 		}
 		_ = c.cw.Write(row)
 	}

@@ -5,13 +5,12 @@ import (
 	"testing"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/internal/testdb"
 )
 
 // Any cursor a client sends to /v1/obligations answers 200 or 400, never 500:
 // a cursor is the client's input like any other.
 func FuzzObligationsCursor(f *testing.F) {
-	s := newStack(f, testdb.SQLite(f), calendar.NewDate(2026, 4, 10))
+	s := sqliteStack(f, calendar.NewDate(2026, 4, 10))
 	for range 3 {
 		lostCard(s)
 	}

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/internal/testdb"
 )
 
 // The rules of issue 10 through HTTP, on both backends: the residence
@@ -32,8 +30,7 @@ func fieldOf(r response) string {
 }
 
 func TestResidenceReportFeeAndAChildWithoutFlag(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, lawToday)
+	eachStack(t, lawToday, func(t *testing.T, s *stack) {
 		moved := map[string]any{"reported_on": "2026-04-01", "registration_office": "Praha 1"}
 
 		adult, _ := s.openCase("residence_change", "1980-05-17")
@@ -71,8 +68,7 @@ func TestResidenceReportFeeAndAChildWithoutFlag(t *testing.T) {
 }
 
 func TestAnExcuseIsReadInValidTime(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, lawToday)
+	eachStack(t, lawToday, func(t *testing.T, s *stack) {
 		id, _ := s.openCase("id_card_expiry", "1980-05-17")
 		s.record(id, "IDCardExpired", map[string]any{"expired_on": "2026-04-01"})
 		// Recorded on 1 Jun 2026 (the clock), the obstacle began on 10 Apr, before the deadline of 24 Apr.
@@ -112,8 +108,7 @@ func TestAnExcuseIsReadInValidTime(t *testing.T) {
 }
 
 func TestPassportAfterSurnameChangeConsentObstacleAndFirstCardAbroad(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, lawToday)
+	eachStack(t, lawToday, func(t *testing.T, s *stack) {
 		married := map[string]any{"change": "marriage", "document_received_on": "2026-04-10",
 			"card_shows_marital_status": false, "surname_changed": true}
 		unknownDay, _ := s.openCase("marital_status_change", "1980-05-17")
@@ -157,8 +152,7 @@ func TestPassportAfterSurnameChangeConsentObstacleAndFirstCardAbroad(t *testing.
 // known_at: a case changed after T reads at known_at=T exactly as it read at
 // T, and its history holds exactly the events it held then.
 func TestKnownAtAnswersWhatTheOfficeShowedThen(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, lawToday)
+	eachStack(t, lawToday, func(t *testing.T, s *stack) {
 		get := func(path string) response {
 			t.Helper()
 			r := s.do("GET", path, "officer-token", nil)

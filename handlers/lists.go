@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -29,7 +30,7 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 		After:     q.Get("cursor"),
 	}
 	var ok bool
-	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
+	if f.AsOf, ok = s.asOfParam(w, r); !ok {
 		return
 	}
 	if f.DueFrom, ok = dateParam(w, r, "due_from", calendar.Date{}); !ok {
@@ -38,14 +39,10 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 	if f.DueTo, ok = dateParam(w, r, "due_to", calendar.Date{}); !ok {
 		return
 	}
-	if f.Status != "" && !slices.Contains(cases.Statuses, f.Status) {
-		badRequest(w, "status", "must be one of open, overdue, met, met_late, excused, judged")
+	if !oneOf(w, "status", f.Status, cases.Statuses) {
 		return
 	}
-	if f.Sort, ok = sortParam(w, r, datedSorts); !ok {
-		return
-	}
-	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
+	if f.Sort, f.Limit, ok = s.pageParams(w, r, datedSorts); !ok {
 		return
 	}
 	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.ObligationItem, string, error) {
@@ -55,26 +52,77 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
+	statusList(s, w, r, views.FlagStatuses, undatedSorts, s.reader.Flags)
+}
+
+func (s *Server) listSLA(w http.ResponseWriter, r *http.Request) {
+	statusList(s, w, r, views.SLAStatuses, datedSorts, func(ctx context.Context, f views.FlagFilter) ([]views.SLAItem, string, error) {
+		return s.reader.SLA(ctx, views.SLAFilter(f))
+	})
+}
+
+// statusList serves a list as of a day filtered by status (one of
+// statuses) and office: the flags' or the office deadlines', whose
+// filters are alike.
+func statusList[T any](s *Server, w http.ResponseWriter, r *http.Request, statuses []string, sorts []views.Sort,
+	read func(context.Context, views.FlagFilter) ([]T, string, error)) {
 	q := r.URL.Query()
 	f := views.FlagFilter{Scope: scope(r), Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
-	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
+	if f.AsOf, ok = s.asOfParam(w, r); !ok {
 		return
 	}
-	if f.Status != "" && !slices.Contains(views.FlagStatuses, f.Status) {
-		badRequest(w, "status", "must be one of raised, dismissed, proceedings_opened, fined")
+	if !oneOf(w, "status", f.Status, statuses) {
 		return
 	}
-	if f.Sort, ok = sortParam(w, r, undatedSorts); !ok {
+	if f.Sort, f.Limit, ok = s.pageParams(w, r, sorts); !ok {
 		return
 	}
-	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
-		return
-	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.FlagItem, string, error) {
+	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]T, string, error) {
 		f.After, f.Limit = after, limit
-		return s.reader.Flags(ctx, f)
+		return read(ctx, f)
 	}, nil)
+}
+
+// asOfParam reads ?as_of= (today if absent) of a list, which takes no
+// known_at; it answers 400 itself and returns false for either.
+func (s *Server) asOfParam(w http.ResponseWriter, r *http.Request) (calendar.Date, bool) {
+	d, ok := dateParam(w, r, "as_of", s.today())
+	return d, ok && notKnownAt(w, r)
+}
+
+// pageParams reads a list's ?sort= (one of sorts) and ?limit=, then waits
+// for ?min_position=; it answers itself and returns false when one is
+// wrong or the wait fails.
+func (s *Server) pageParams(w http.ResponseWriter, r *http.Request, sorts []views.Sort) (views.Sort, int, bool) {
+	sort, ok := sortParam(w, r, sorts)
+	if !ok {
+		return "", 0, false
+	}
+	limit, ok := limitParam(w, r)
+	if !ok || !s.waitMinPosition(w, r) {
+		return "", 0, false
+	}
+	return sort, limit, true
+}
+
+// oneOf reports whether a parameter's value is "" (not given) or one of
+// allowed, answering 400 naming them otherwise.
+func oneOf[T ~string](w http.ResponseWriter, field string, value T, allowed []T) bool {
+	if value == "" || slices.Contains(allowed, value) {
+		return true
+	}
+	badRequest(w, field, "must be one of "+joined(allowed))
+	return false
+}
+
+// joined lists values for an error message.
+func joined[T ~string](values []T) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
 }
 
 // notKnownAt refuses known_at on a list, answering 400 itself: the read
@@ -92,29 +140,6 @@ func notKnownAt(w http.ResponseWriter, r *http.Request) bool {
 type list[T any] struct {
 	items []T
 	next  string
-}
-
-func (s *Server) listSLA(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := views.SLAFilter{Scope: scope(r), Status: q.Get("status"), Office: q.Get("office"), After: q.Get("cursor")}
-	var ok bool
-	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
-		return
-	}
-	if f.Status != "" && !slices.Contains(views.SLAStatuses, f.Status) {
-		badRequest(w, "status", "must be one of open, met, breached")
-		return
-	}
-	if f.Sort, ok = sortParam(w, r, datedSorts); !ok {
-		return
-	}
-	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
-		return
-	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.SLAItem, string, error) {
-		f.After, f.Limit = after, limit
-		return s.reader.SLA(ctx, f)
-	}, nil)
 }
 
 // limitParam reads the page size, answering 400 itself if it is not 1…maxLimit.

@@ -455,32 +455,35 @@ func (s *Server) myExport(w http.ResponseWriter, r *http.Request) {
 // citizen's credentials for the portal, shown this once (seed 000: issued at
 // the counter on an identity card). Re-issuing replaces the old ones.
 func (s *Server) portalAccess(w http.ResponseWriter, r *http.Request) {
-	citizen, ok := s.counterCitizen(w, r)
-	if !ok {
-		return
-	}
-	user, password, err := s.portal.IssueAccess(r.Context(), citizen, identity(r).Name)
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]string{"username": user, "password": password})
+	s.issueAtCounter(w, r, func(ctx context.Context, citizen, clerk string) (any, error) {
+		user, password, err := s.portal.IssueAccess(ctx, citizen, clerk)
+		return map[string]string{"username": user, "password": password}, err
+	})
 }
 
 // portalActivation issues a one-time activation code for the citizen's
 // first sign-in with the national identity (NIA), shown once
 // (POST /v1/citizens/{citizen_id}/portal-activation).
 func (s *Server) portalActivation(w http.ResponseWriter, r *http.Request) {
+	s.issueAtCounter(w, r, func(ctx context.Context, citizen, clerk string) (any, error) {
+		code, expires, err := s.portal.IssueActivation(ctx, citizen, clerk)
+		return map[string]string{"code": code, "expires_at": expires.UTC().Format(time.RFC3339)}, err
+	})
+}
+
+// issueAtCounter answers a counter route that issues the citizen something
+// shown once (201), issued by the clerk.
+func (s *Server) issueAtCounter(w http.ResponseWriter, r *http.Request, issue func(ctx context.Context, citizen, clerk string) (any, error)) {
 	citizen, ok := s.counterCitizen(w, r)
 	if !ok {
 		return
 	}
-	code, expires, err := s.portal.IssueActivation(r.Context(), citizen, identity(r).Name)
+	issued, err := issue(r.Context(), citizen, identity(r).Name)
 	if err != nil {
 		writeError(w, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"code": code, "expires_at": expires.UTC().Format(time.RFC3339)})
+	writeJSON(w, http.StatusCreated, issued)
 }
 
 // counterCitizen is the citizen of a counter route, within the clerk's

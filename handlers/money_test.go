@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/money"
@@ -45,8 +44,7 @@ func owed(items []map[string]any) float64 {
 // docs/LAW.md §9.1 through HTTP: unpaid part 150 Kč, an increase of 301 Kč
 // is refused, 300 Kč is recorded and owed beside the year: 450 Kč in all.
 func TestTheIncreaseOfAnUnpaidDogFee(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2025, 4, 1))
+	eachStack(t, calendar.NewDate(2025, 4, 1), func(t *testing.T, s *stack) {
 		id, _ := s.dogOwner("p-dog")
 		if r := s.raise(id, 301, "2025-03-20", "2025-04-10"); r.status != 422 || !strings.Contains(r.raw, "data.increase_czk") {
 			t.Fatalf("an increase of 301 Kč: %d %s", r.status, r.raw)
@@ -80,8 +78,7 @@ func TestTheIncreaseOfAnUnpaidDogFee(t *testing.T) {
 // payment totals around. It is refused (400, the field named) and the
 // totals stay as they were (API.md, Money integrity).
 func TestAPaymentBeyondTheBoundIsRefusedAndTheTotalsStay(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2025, 4, 1))
+	eachStack(t, calendar.NewDate(2025, 4, 1), func(t *testing.T, s *stack) {
 		id, pos := s.dogOwner("p-big")
 		stats := func() map[string]any {
 			t.Helper()
@@ -114,22 +111,17 @@ func TestAPaymentBeyondTheBoundIsRefusedAndTheTotalsStay(t *testing.T) {
 // it was written (docs/events.md); the history answers it in the current
 // shape, as every reader reads it.
 func TestAnIncreaseStoredByTheFormerVersion(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2025, 4, 1))
+	eachStack(t, calendar.NewDate(2025, 4, 1), func(t *testing.T, s *stack) {
 		id, _ := s.dogOwner("p-old")
 		const former = `{"fee":"dog","year":2025,"amount_czk":450,"decided_on":"2025-03-20"}`
-		store := eventstore.NewSQLStore(db.SQL, db.Dialect)
-		stored, err := store.Append(context.Background(), id, 3, eventstore.Metadata{RecordedBy: "officer", RecordedAt: time.Now(), CorrelationID: "former"},
-			eventstore.NewEvent{Type: "LocalFeeIncreased", Data: json.RawMessage(former)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		pos := s.appendStored(id, 3, "officer", "former", "LocalFeeIncreased", former)
 		// 450 − the fee of 200 = 250 Kč, due when decided: 150 + 250 = 400 Kč owed.
-		items := s.payments("/v1/citizens/p-old/payments?as_of=2025-04-01", "clerk-token", stored[0].Position)
+		items := s.payments("/v1/citizens/p-old/payments?as_of=2025-04-01", "clerk-token", pos)
 		if len(items) != 2 || items[1]["amount_czk"] != 250.0 || items[1]["due_on"] != "2025-03-20" || items[1]["status"] != "overdue" || owed(items) != 400 {
 			t.Fatalf("got %v, want an increase of 250 Kč and 400 Kč owed", items)
 		}
-		c, err := caserepo.New(store).Load(context.Background(), id)
+		repo := caserepo.New(eventstore.NewSQLStore(s.db.SQL, s.db.Dialect))
+		c, err := repo.Load(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +146,7 @@ func TestAnIncreaseStoredByTheFormerVersion(t *testing.T) {
 		if !sameJSON(history.Items[3].Data, current) {
 			t.Errorf("the history reads %s, want it in the current shape: %s", history.Items[3].Data, current)
 		}
-		events, err := caserepo.New(store).Events(context.Background(), id)
+		events, err := repo.Events(context.Background(), id)
 		if err != nil || len(events) != 4 || !sameJSON(events[3].Data, former) {
 			t.Errorf("the store holds %v (%v), want it as written: %s", events, err, former)
 		}
@@ -219,4 +211,95 @@ transfer.specific_symbol = 433
 func sameJSON(raw []byte, want string) bool {
 	var got, w any
 	return json.Unmarshal(raw, &got) == nil && json.Unmarshal([]byte(want), &w) == nil && fmt.Sprint(got) == fmt.Sprint(w)
+}
+
+// The statute's proration and due dates (docs/LAW.md §9.1) through HTTP,
+// on both backends: what a clerk records is what the payments list answers.
+
+// payment returns the obligation of that id from a payments list.
+func payment(t *testing.T, items []map[string]any, id string) map[string]any {
+	t.Helper()
+	for _, it := range items {
+		if it["id"] == id {
+			return it
+		}
+	}
+	t.Fatalf("no %s in %v", id, items)
+	return nil
+}
+
+// A dog acquired on 10 Apr 2025, the only dog (rate 200): April–December,
+// 9 × 200 ÷ 12 = 150 Kč, due that day (Nová Ves states no due date for a
+// dog arising after 28 Feb). A second dog on 15 Oct adds October–December
+// at 300 ÷ 12: 75 Kč.
+func TestTheAprilDogThroughTheAPI(t *testing.T) {
+	eachStack(t, calendar.NewDate(2025, 11, 1), func(t *testing.T, s *stack) {
+		id := s.payer("p-1", "1980-05-17", "Jana Nováková")
+		dog := map[string]any{"fee": "dog", "arose_on": "2025-04-10", "basis": "owner", "house_number": "154",
+			"village_part": "Nová Ves", "dogs": 1}
+		pos := s.record(id, "LocalFeeLiabilityArose", dog)
+		it := payment(t, s.payments("/v1/citizens/p-1/payments?as_of=2025-04-10", "clerk-token", pos), id+".dog-2025")
+		if it["amount_czk"] != 150.0 || it["due_on"] != "2025-04-10" || it["status"] != "unpaid" ||
+			!strings.Contains(it["basis"].(string), "pending the bylaw") || !strings.Contains(it["basis"].(string), "April–December") {
+			t.Fatalf("the April dog: %v", it)
+		}
+		dog["arose_on"] = "2025-10-15"
+		pos = s.record(id, "LocalFeeLiabilityArose", dog)
+		it = payment(t, s.payments("/v1/citizens/p-1/payments?as_of=2025-11-01", "clerk-token", pos), id+".dog-2025")
+		// 6 × 200 + 3 × (200 + 300) = 2700/12 = 225 Kč, due 15 Oct 2025 (a Wednesday).
+		if it["amount_czk"] != 225.0 || it["due_on"] != "2025-10-15" {
+			t.Fatalf("with a second dog from 15 Oct: %v", it)
+		}
+		r := s.do("POST", "/v1/cases/"+id+"/events", "clerk-token", map[string]any{"type": "LocalFeeLiabilityEnded",
+			"data": map[string]any{"fee": "dog", "ended_on": "2025-10-20", "dogs": 3}})
+		if r.status != 422 || !strings.Contains(r.raw, "data.dogs") {
+			t.Fatalf("ending 3 of 2 dogs: %d %s", r.status, r.raw)
+		}
+	})
+}
+
+// Deregistered on 10 Apr 2025: month ends January–March, 3 × 100 = 300 Kč;
+// the 1 200 Kč paid for the year leaves a credit of 900 Kč.
+func TestTheAprilMoveOutThroughTheAPI(t *testing.T) {
+	eachStack(t, calendar.NewDate(2025, 5, 1), func(t *testing.T, s *stack) {
+		id := s.payer("p-1", "1980-05-17", "Jana Nováková")
+		s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2024-01-01",
+			"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})
+		s.record(id, "PaymentReceived", map[string]any{"amount_czk": 1200, "paid_on": "2024-02-20", "variable_symbol": "1541", "bank_reference": "B-2024"})
+		s.record(id, "PaymentReceived", map[string]any{"amount_czk": 1200, "paid_on": "2025-02-20", "variable_symbol": "1541", "bank_reference": "B-2025"})
+		pos := s.record(id, "LocalFeeLiabilityEnded", map[string]any{"fee": "waste", "ended_on": "2025-04-10"})
+		items := s.payments("/v1/citizens/p-1/payments?as_of=2025-05-01", "clerk-token", pos)
+		it := payment(t, items, id+".waste-2025")
+		if it["amount_czk"] != 300.0 || it["paid_czk"] != 1200.0 || it["credit_czk"] != 900.0 || it["owed_czk"] != 0.0 || it["status"] != "paid" {
+			t.Fatalf("2025 after moving out on 10 Apr: %v", it)
+		}
+		if it := payment(t, items, id+".waste-2024"); it["amount_czk"] != 1200.0 || it["status"] != "paid" {
+			t.Errorf("2024: %v", it)
+		}
+	})
+}
+
+// 28 Feb 2026 is a Saturday: the waste fee is due on Monday 2 Mar 2026; a
+// payment that day is on time, and an unpaid fee is overdue from 3 Mar.
+func TestTheWeekendDueDateThroughTheAPI(t *testing.T) {
+	eachStack(t, calendar.NewDate(2026, 3, 3), func(t *testing.T, s *stack) {
+		paid := s.payer("p-1", "1980-05-17", "Jana Nováková")
+		late := s.payer("p-2", "1981-02-11", "Petr Novák")
+		s.record(paid, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
+			"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})
+		s.record(late, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
+			"basis": "permanent_residence", "house_number": "12", "village_part": "Vepřek"})
+		pos := s.record(paid, "PaymentReceived", map[string]any{"amount_czk": 1200, "paid_on": "2026-03-02", "variable_symbol": "1541"})
+		it := payment(t, s.payments("/v1/citizens/p-1/payments?as_of=2026-03-03", "clerk-token", pos), paid+".waste-2026")
+		if it["due_on"] != "2026-03-02" || it["status"] != "paid" || !strings.Contains(it["basis"].(string), "daňový řád § 33(4)") {
+			t.Fatalf("paid on Monday 2 Mar: %v", it)
+		}
+		it = payment(t, s.payments("/v1/citizens/p-2/payments?as_of=2026-03-02", "clerk-token", pos), late+".waste-2026")
+		if it["status"] != "unpaid" || !strings.Contains(it["spayd"].(string), "*DT:20260302*") {
+			t.Fatalf("unpaid on the moved due date: %v", it)
+		}
+		if it := payment(t, s.payments("/v1/citizens/p-2/payments?as_of=2026-03-03", "clerk-token", pos), late+".waste-2026"); it["status"] != "overdue" {
+			t.Fatalf("unpaid on 3 Mar: %v", it)
+		}
+	})
 }

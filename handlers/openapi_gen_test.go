@@ -19,7 +19,6 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/handlers"
-	"github.com/lhuta/lhuta/internal/testdb"
 )
 
 // The event schemas of handlers/openapi.json are generated from the event
@@ -589,7 +588,7 @@ func TestOperationIdsAreVerbFirst(t *testing.T) {
 // route, as an unknown field of a body does: ?stauts=overdue must not
 // answer the whole list. What a route takes is what the document says.
 func TestAnUnknownQueryParameterIsRefusedOnEveryRoute(t *testing.T) {
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10))
+	s := sqliteStack(t, calendar.NewDate(2026, 4, 10))
 	token := map[cases.Role]string{cases.Clerk: "clerk-token", cases.ComplianceOfficer: "officer-token",
 		cases.Dashboard: "dash-token", cases.Admin: "admin-token", cases.RecordsOfficer: "records-token"}
 	example := strings.NewReplacer("{id}", "00000000-0000-4000-8000-000000000000", "{name}", "invalid-input")

@@ -31,7 +31,6 @@ import (
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/handlers"
-	"github.com/lhuta/lhuta/internal/testdb"
 )
 
 // The document's text/csv is read as CSV; CSV for Czech Excel (Content-Type
@@ -335,7 +334,7 @@ func TestTheDocumentsRequiredFieldsAreTheDomains(t *testing.T) {
 		slices.Sort(fields)
 		return fields
 	}
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10))
+	s := sqliteStack(t, calendar.NewDate(2026, 4, 10))
 	fields := func(r response) []string {
 		var got []string
 		errs, _ := r.body["errors"].([]any)
@@ -400,7 +399,7 @@ func TestEveryProblemTypeResolves(t *testing.T) {
 			t.Errorf("%s has a page but the code never writes it", typ)
 		}
 	}
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10))
+	s := sqliteStack(t, calendar.NewDate(2026, 4, 10))
 	for _, typ := range pages {
 		r := s.do("GET", typ, "", nil)
 		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(r.raw, "<h1>") {
@@ -415,18 +414,16 @@ func TestEveryProblemTypeResolves(t *testing.T) {
 	}
 }
 
-// problemTypesInSource returns the problem types the handlers' code
-// writes, and fails for a Problem literal without a Type.
-func problemTypesInSource(t *testing.T) []string {
+// parseSource parses the package's code, its tests left out.
+func parseSource(t *testing.T) (*token.FileSet, []*ast.File) {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
+	names, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	literal := regexp.MustCompile(`^"/problems/[a-z-]+"$`)
-	var types []string
 	fset := token.NewFileSet()
-	for _, name := range files {
+	var files []*ast.File
+	for _, name := range names {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}
@@ -434,6 +431,19 @@ func problemTypesInSource(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		files = append(files, f)
+	}
+	return fset, files
+}
+
+// problemTypesInSource returns the problem types the handlers' code
+// writes, and fails for a Problem literal without a Type.
+func problemTypesInSource(t *testing.T) []string {
+	t.Helper()
+	literal := regexp.MustCompile(`^"/problems/[a-z-]+"$`)
+	var types []string
+	fset, files := parseSource(t)
+	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.BasicLit:
@@ -550,11 +560,7 @@ func TestEveryParameterTheCodeReadsIsDocumented(t *testing.T) {
 // every route (correlate: X-Request-ID) counts for every handler.
 func parametersInSource(t *testing.T) (func(handler string) []string, []string) {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
+	_, files := parseSource(t)
 	direct := map[string][]string{}
 	calls := map[string][]string{}
 	var handlerNames []string
@@ -565,14 +571,7 @@ func parametersInSource(t *testing.T) (func(handler string) []string, []string) 
 		}
 		return "", false
 	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range files {
 		for _, decl := range f.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
 			if !ok || fn.Body == nil {

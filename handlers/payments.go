@@ -25,22 +25,18 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 	f := views.PaymentFilter{Scope: scope(r), Status: cases.PaymentStatus(q.Get("status")), Kind: cases.PaymentKind(q.Get("kind")),
 		Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
-	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
+	if f.AsOf, ok = s.asOfParam(w, r); !ok {
 		return
 	}
 	if f.Status != "" && !views.ValidPaymentStatus(string(f.Status)) {
 		badRequest(w, "status", "must be one of "+views.PaymentStatusNames())
 		return
 	}
-	if f.Kind != "" && !slices.Contains(cases.PaymentKinds, f.Kind) {
-		badRequest(w, "kind", "must be one of local_fee, fine, administrative_fee")
+	if !oneOf(w, "kind", f.Kind, cases.PaymentKinds) {
 		return
 	}
 	// Payments are listed by case (each case's in due order): no other sort.
-	if _, ok = sortParam(w, r, nil); !ok {
-		return
-	}
-	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
+	if _, f.Limit, ok = s.pageParams(w, r, nil); !ok {
 		return
 	}
 	// An item names its payer: each case listed is a read of personal data.

@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -53,15 +52,8 @@ func (s *stack) payments(path, token string, position int64) []map[string]any {
 
 func (s *stack) get(path, token string) (int, http.Header, []byte) {
 	s.t.Helper()
-	req, _ := http.NewRequest("GET", s.url+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
+	r := s.do("GET", path, token, nil)
+	return r.status, r.header, []byte(r.raw)
 }
 
 // decodeQR reads a QR code image back to its text with a QR reader.
@@ -108,8 +100,7 @@ func rasterSVG(t *testing.T, svg []byte) image.Image {
 // Seed 004 through the API: a resident of Nová Ves 154 whose duty arose on
 // 15 Jan 2026 owes 1 200 Kč by 28 Feb 2026 to 0460043319/0800 with VS 1541.
 func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 3, 10))
+	eachStack(t, calendar.NewDate(2026, 3, 10), func(t *testing.T, s *stack) {
 		id := s.payer("p-1", "1980-05-17", "Jana Nováková")
 		pos := s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
 			"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})
@@ -244,16 +235,8 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 		if len(ids) != 4 || ids[0] == ids[1] || ids[1] == ids[2] || ids[2] == ids[3] {
 			t.Errorf("pages gave %v, want the 4 obligations once each", ids)
 		}
-		req, _ := http.NewRequest("GET", s.url+"/v1/payments?as_of=2026-03-10&status=paid", nil)
-		req.Header.Set("Authorization", "Bearer clerk-token")
-		req.Header.Set("Accept", "text/csv")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		csv, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+		csv := s.send("GET", "/v1/payments?as_of=2026-03-10&status=paid", "clerk-token", map[string]string{"Accept": "text/csv"}, nil).raw
+		lines := strings.Split(strings.TrimSpace(csv), "\n")
 		if !strings.HasPrefix(lines[0], "id,case_id,reference,full_name,office,kind,fee,year,amount_czk,paid_czk,") || len(lines) != 3 {
 			t.Errorf("CSV: %s", csv)
 		}
@@ -276,20 +259,12 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 			p["overdue_czk"] != 500.0 || p["by_kind"].(map[string]any)["local_fee"] == nil || p["by_month"].(map[string]any)["2026-03"] == nil { // due 28 Feb 2026, a Saturday, moved to 2 Mar
 			t.Fatalf("stats: %d %v", r.status, p)
 		}
-		req, _ = http.NewRequest("GET", s.url+"/v1/stats?from=2026-01-01&to=2026-03-10", nil)
-		req.Header.Set("Authorization", "Bearer dash-token")
-		req.Header.Set("Accept", "text/csv")
-		resp, err = http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		statsCSV, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if !strings.Contains(string(statsCSV), "payments_by_kind,local_fee,due_czk,1700") {
+		statsCSV := s.send("GET", "/v1/stats?from=2026-01-01&to=2026-03-10", "dash-token", map[string]string{"Accept": "text/csv"}, nil).raw
+		if !strings.Contains(statsCSV, "payments_by_kind,local_fee,due_czk,1700") {
 			t.Errorf("stats CSV: %s", statsCSV)
 		}
 		for _, personal := range []string{"Nováková", "Starý", "Mladý", "p-1", "p-2", "p-3", id, old, young, "1541", "1980-05-17"} {
-			if strings.Contains(r.raw, personal) || strings.Contains(string(statsCSV), personal) {
+			if strings.Contains(r.raw, personal) || strings.Contains(statsCSV, personal) {
 				t.Errorf("the stats hold %q", personal)
 			}
 		}
@@ -323,8 +298,7 @@ func TestLocalFeePaymentsThroughTheAPI(t *testing.T) {
 // A fine from FlagReviewed is a payment obligation due 30 days after the
 // decision (office policy), on the compliance officer's overdue list of fines.
 func TestFinesAreOnTheOverdueListOfPayments(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 4, 20))
+	eachStack(t, calendar.NewDate(2026, 4, 20), func(t *testing.T, s *stack) {
 		r := s.do("POST", "/v1/cases", "clerk-token", map[string]any{"situation": "id_card_incident", "office": "nova-ves",
 			"citizen": map[string]string{"id": "f-1", "birth_date": "1980-05-17", "full_name": "Jana Nováková"}})
 		id := r.body["id"].(string)
@@ -401,8 +375,7 @@ func TestThePaymentsListIsAnAuditedRead(t *testing.T) {
 // abroad for the whole of 2026, the year's waste fee is excused and asks
 // for nothing.
 func TestAnExemptionThroughTheAPI(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 3, 10))
+	eachStack(t, calendar.NewDate(2026, 3, 10), func(t *testing.T, s *stack) {
 		id := s.payer("p-9", "1980-05-17", "Jana Nováková")
 		s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15", "basis": "permanent_residence",
 			"house_number": "154", "village_part": "Nová Ves"})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -19,13 +18,10 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := views.CaseFilter{Scope: scope(r), Reference: strings.TrimSpace(q.Get("reference")), Office: q.Get("office"), After: q.Get("cursor")}
 	var ok bool
-	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
+	if f.AsOf, ok = s.asOfParam(w, r); !ok {
 		return
 	}
-	if f.Sort, ok = sortParam(w, r, undatedSorts); !ok {
-		return
-	}
-	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
+	if f.Sort, f.Limit, ok = s.pageParams(w, r, undatedSorts); !ok {
 		return
 	}
 	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.CaseItem, string, error) {
@@ -105,19 +101,15 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 	default:
 		f.Assignee = a
 	}
-	if f.Status != "" && !slices.Contains(workStatuses, f.Status) {
-		badRequest(w, "status", "must be one of overdue, due_soon, open")
+	if !oneOf(w, "status", f.Status, workStatuses) {
 		return
 	}
 	var ok bool
-	if f.AsOf, ok = dateParam(w, r, "as_of", s.today()); !ok || !notKnownAt(w, r) {
+	if f.AsOf, ok = s.asOfParam(w, r); !ok {
 		return
 	}
 	f.DueSoonBy = calendar.WorkingDaysAfter(f.AsOf, dueSoonDays)
-	if f.Sort, ok = sortParam(w, r, datedSorts); !ok {
-		return
-	}
-	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
+	if f.Sort, f.Limit, ok = s.pageParams(w, r, datedSorts); !ok {
 		return
 	}
 	export := q.Get("export") == "all"

@@ -1,50 +1,13 @@
 package handlers_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/internal/testdb"
 )
-
-// send is do with request headers.
-func (s *stack) send(method, path, token string, headers map[string]string, body any) response {
-	s.t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	default:
-		j, _ := json.Marshal(b)
-		r = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, s.url+path, r)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	out := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	_ = json.Unmarshal(raw, &out.body)
-	return out
-}
 
 // concurrently sends n requests at once and returns their answers.
 func concurrently(n int, send func(i int) response) []response {
@@ -81,8 +44,7 @@ func lostCard(s *stack) string {
 }
 
 func TestTwentyConcurrentAppendsAtOneExpectedVersionExactlyOneWins(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+	eachStack(t, calendar.NewDate(2026, 4, 10), func(t *testing.T, s *stack) {
 		id := lostCard(s)
 		answers := concurrently(20, func(int) response {
 			return s.send("POST", "/v1/cases/"+id+"/events", "clerk-token", nil,
@@ -100,8 +62,7 @@ func TestTwentyConcurrentAppendsAtOneExpectedVersionExactlyOneWins(t *testing.T)
 // Before: 11 of 20 answered 409 on PostgreSQL, though API.md allows 409
 // only for a stale expected_version.
 func TestTwentyConcurrentAppendsWithoutExpectedVersionAllSucceed(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+	eachStack(t, calendar.NewDate(2026, 4, 10), func(t *testing.T, s *stack) {
 		id := lostCard(s)
 		answers := concurrently(20, func(int) response {
 			return s.send("POST", "/v1/cases/"+id+"/events", "clerk-token", nil,
@@ -126,8 +87,7 @@ func TestTwentyConcurrentAppendsWithoutExpectedVersionAllSucceed(t *testing.T) {
 // Before: retries racing one another answered 422 "already recorded" (the
 // replay was looked up only before deciding) or 409.
 func TestConcurrentRetriesOfOneRequestAllGetTheFirstAnswer(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+	eachStack(t, calendar.NewDate(2026, 4, 10), func(t *testing.T, s *stack) {
 		id, _ := s.openCase("id_card_incident", "1980-05-17")
 		reported := map[string]any{"type": "IncidentReported", "expected_version": 1,
 			"data": map[string]any{"kind": "lost", "reported_on": "2026-04-01", "reported_to": "police"}}
@@ -176,8 +136,7 @@ func withoutKey(m map[string]any, key string) map[string]any {
 // Before: a key reused with another body, on another route or case got the
 // first answer silently.
 func TestAnIdempotencyKeyIsBoundToItsRequest(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+	eachStack(t, calendar.NewDate(2026, 4, 10), func(t *testing.T, s *stack) {
 		id := lostCard(s)
 		other := lostCard(s)
 		used := func(day string) map[string]any {
@@ -221,8 +180,7 @@ func TestAnIdempotencyKeyIsBoundToItsRequest(t *testing.T) {
 // Before: X-Request-ID "idem:alice:k-2" claimed alice's key in advance: her
 // request answered 201 {"version":0,"position":0} and stored nothing.
 func TestARequestIDCannotClaimAnIdempotencyKey(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 4, 10))
+	eachStack(t, calendar.NewDate(2026, 4, 10), func(t *testing.T, s *stack) {
 		id := lostCard(s)
 		used := map[string]any{"type": "LostCardUsed", "data": map[string]any{"used_on": "2026-04-05"}}
 		if r := s.send("POST", "/v1/cases/"+id+"/events", "clerk-token", map[string]string{"X-Request-ID": "idem:alice:k-2"}, used); r.status != 201 {

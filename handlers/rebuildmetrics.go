@@ -28,9 +28,7 @@ var (
 )
 
 func (c rebuildCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{rebuildRunning, rebuildDone, rebuildTotal, rebuildStarted, rebuildUpdated} {
-		ch <- d
-	}
+	describe(ch, rebuildRunning, rebuildDone, rebuildTotal, rebuildStarted, rebuildUpdated)
 }
 
 func (c rebuildCollector) Collect(ch chan<- prometheus.Metric) {
@@ -41,12 +39,12 @@ func (c rebuildCollector) Collect(ch chan<- prometheus.Metric) {
 		return // lhuta_projection_lag_up tells the database is not answering
 	}
 	if !running {
-		ch <- prometheus.MustNewConstMetric(rebuildRunning, prometheus.GaugeValue, 0)
+		gauge(ch, rebuildRunning, 0)
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(rebuildRunning, prometheus.GaugeValue, 1)
-	ch <- prometheus.MustNewConstMetric(rebuildDone, prometheus.GaugeValue, float64(p.Done))
-	ch <- prometheus.MustNewConstMetric(rebuildTotal, prometheus.GaugeValue, float64(p.Total))
-	ch <- prometheus.MustNewConstMetric(rebuildStarted, prometheus.GaugeValue, float64(p.Started.Unix()))
-	ch <- prometheus.MustNewConstMetric(rebuildUpdated, prometheus.GaugeValue, float64(p.Updated.Unix()))
+	gauge(ch, rebuildRunning, 1)
+	gauge(ch, rebuildDone, float64(p.Done))
+	gauge(ch, rebuildTotal, float64(p.Total))
+	gauge(ch, rebuildStarted, float64(p.Started.Unix()))
+	gauge(ch, rebuildUpdated, float64(p.Updated.Unix()))
 }

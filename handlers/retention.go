@@ -83,17 +83,10 @@ type Disposal struct {
 	Forgotten *int `json:"forgotten,omitempty"`
 }
 
-// DisposalItem is one case of a proposal: its reference, never its citizen.
+// DisposalItem is one case of a proposal, as the retention list shows it:
+// its reference, never its citizen.
 type DisposalItem struct {
-	CaseID    string        `json:"case_id"`
-	Reference string        `json:"reference"`
-	Situation string        `json:"situation"`
-	Office    string        `json:"office"`
-	Mark      string        `json:"mark"`
-	Years     int           `json:"years"`
-	Trigger   string        `json:"trigger"`
-	TriggerOn calendar.Date `json:"trigger_on"`
-	EndsOn    calendar.Date `json:"ends_on"`
+	views.RetentionItem
 	// Outcome is set by the approval: disposed, transferred (mark A, to the
 	// archive) or skipped, with why (Skipped).
 	Outcome string `json:"outcome,omitempty"`
@@ -198,9 +191,9 @@ func (s *Server) proposeDisposal(w http.ResponseWriter, r *http.Request) {
 		if !c.Disposable(asOf, s.offices) {
 			continue
 		}
-		d.Items = append(d.Items, DisposalItem{CaseID: c.ID, Reference: c.Reference, Situation: string(c.Situation), Office: c.Office,
-			Mark: string(c.Retention.Mark), Years: c.Retention.Years, Trigger: string(c.Retention.Trigger), TriggerOn: c.Retention.TriggerOn,
-			EndsOn: c.Retention.EndsOn})
+		d.Items = append(d.Items, DisposalItem{RetentionItem: views.RetentionItem{CaseID: c.ID, Reference: c.Reference,
+			Situation: string(c.Situation), Office: c.Office, Mark: string(c.Retention.Mark), Years: c.Retention.Years,
+			Trigger: string(c.Retention.Trigger), TriggerOn: c.Retention.TriggerOn, EndsOn: c.Retention.EndsOn}})
 	}
 	if len(d.Items) == 0 {
 		writeError(w, s.log, &cases.RuleError{Errors: []cases.FieldError{{Field: "as_of",

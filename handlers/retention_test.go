@@ -6,14 +6,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
+	"time"
 
-	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
+	"github.com/lhuta/lhuta/internal/credits"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/projections"
@@ -27,9 +28,10 @@ const retentionRules = `# an example for the tests, not law
 `
 
 // retentionStack serves the API on a database whose personal values are
-// sealed by a real vault, with the clock at *today, the rules given (nil:
-// none) and forgetting wired to the vault's Forget, as lhuta serve does.
-func retentionStack(t *testing.T, db *eventstore.DB, today *atomic.Pointer[calendar.Date], rules string, forgotten *[]string,
+// sealed by a real vault, with the clock given, the rules given ("":
+// none) and forgetting wired to the vault's Forget, as lhuta serve does;
+// forgotten (if not nil) collects the citizens forgotten.
+func retentionStack(t *testing.T, db *eventstore.DB, today *clock, rules string, forgotten *[]string,
 	opts ...func(*handlers.Config)) *stack {
 	t.Helper()
 	if db.Sealer == nil {
@@ -44,9 +46,9 @@ func retentionStack(t *testing.T, db *eventstore.DB, today *atomic.Pointer[calen
 		db.Sealer = v
 	}
 	v := db.Sealer.(*vault.Vault)
-	return newStackWith(t, db, *today.Load(), func(c *handlers.Config) {
+	return newStackWith(t, db, today.day(), func(c *handlers.Config) {
 		c.Repo = caserepo.New(db.Store())
-		c.Today = func() calendar.Date { return *today.Load() }
+		c.Today = today.day
 		if rules != "" {
 			r, err := cases.RetentionRules("retention.txt", []byte(rules), nil)
 			if err != nil {
@@ -55,7 +57,9 @@ func retentionStack(t *testing.T, db *eventstore.DB, today *atomic.Pointer[calen
 			c.Retention = r
 		}
 		c.ForgetCitizen = func(ctx context.Context, citizen string) error {
-			*forgotten = append(*forgotten, citizen)
+			if forgotten != nil {
+				*forgotten = append(*forgotten, citizen)
+			}
 			_, err := v.Forget(ctx, citizen)
 			return err
 		}
@@ -71,12 +75,10 @@ func retentionStack(t *testing.T, db *eventstore.DB, today *atomic.Pointer[calen
 // the decision they were disposed of under.
 func TestAnApprovalThatFailedHalfWayIsSentAgain(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		var today atomic.Pointer[calendar.Date]
-		set := func(d string) { day, _ := calendar.ParseDate(d); today.Store(&day) }
-		set("2026-03-15")
+		today := newClock("2026-03-15")
 		var forgotten []string
 		fail := true
-		s := retentionStack(t, db, &today, retentionRules, &forgotten, func(c *handlers.Config) {
+		s := retentionStack(t, db, today, retentionRules, &forgotten, func(c *handlers.Config) {
 			forget := c.ForgetCitizen
 			c.ForgetCitizen = func(ctx context.Context, citizen string) error {
 				if fail {
@@ -87,7 +89,7 @@ func TestAnApprovalThatFailedHalfWayIsSentAgain(t *testing.T) {
 			}
 		})
 		c := s.closedCase("id_card_incident", "nova-ves", "p1", "2026-03-15")
-		set("2032-01-15")
+		today.set("2032-01-15")
 		s.do("GET", "/v1/retention?min_position="+s.head(), "records-nv-token", nil) // the proposal reads the read models
 		r := s.do("POST", "/v1/disposals", "records-nv-token", map[string]any{"as_of": "2032-01-15"})
 		if r.status != 201 {
@@ -188,14 +190,12 @@ func sorted(ids ...string) []string {
 
 func TestRetentionHoldsAndDisposals(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		var today atomic.Pointer[calendar.Date]
-		set := func(d string) { day, _ := calendar.ParseDate(d); today.Store(&day) }
-		set("2026-03-15")
+		today := newClock("2026-03-15")
 
 		// A case closed before the office had rules: nothing is scheduled then.
 		var early string
 		t.Run("before the rules", func(t *testing.T) {
-			s := retentionStack(t, db, &today, "", nil)
+			s := retentionStack(t, db, today, "", nil)
 			early = s.closedCase("id_card_incident", "nova-ves", "p7", "2026-03-15")
 			if s.eventOf(early, "RetentionScheduled") != nil {
 				t.Fatal("scheduled without rules")
@@ -203,7 +203,7 @@ func TestRetentionHoldsAndDisposals(t *testing.T) {
 		})
 
 		var forgotten []string
-		s := retentionStack(t, db, &today, retentionRules, &forgotten)
+		s := retentionStack(t, db, today, retentionRules, &forgotten)
 		a := s.closedCase("id_card_incident", "nova-ves", "p1", "2026-03-15")    // p1 also has b
 		b := s.closedCase("residence_change", "nova-ves", "p1", "2026-03-15")    // ends 2036
 		c := s.closedCase("id_card_incident", "nova-ves", "p2", "2026-03-15")    // p2's only case
@@ -237,7 +237,7 @@ func TestRetentionHoldsAndDisposals(t *testing.T) {
 			t.Fatalf("hold: %d %s", r.status, r.raw)
 		}
 
-		set("2032-01-15")
+		today.set("2032-01-15")
 		// The list: periods ended before as_of, no hold, not disposed; by office scope.
 		r := s.do("GET", "/v1/retention?as_of=2032-01-01&min_position="+s.head(), "records-token", nil)
 		if r.status != 200 || !slices.Equal(refsOf(r.body["items"]), sorted(a, c, late, arch, other)) {
@@ -303,7 +303,7 @@ func TestRetentionHoldsAndDisposals(t *testing.T) {
 		if r := s.do("POST", "/v1/cases/"+late+"/events", "records-nv-token", hold); r.status != 201 {
 			t.Fatalf("late hold: %d %s", r.status, r.raw)
 		}
-		set("2032-01-20")
+		today.set("2032-01-20")
 		r = s.do("POST", "/v1/disposals/"+id+"/approve", "records-nv-token", approval)
 		if r.status != 200 {
 			t.Fatalf("approve: %d %s", r.status, r.raw)
@@ -376,6 +376,187 @@ func TestRetentionHoldsAndDisposals(t *testing.T) {
 		// serve's does after replaying tombstones; then they equal a rebuild again.
 		if _, err := projections.Rebuild(context.Background(), db, nil); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// POST /v1/disposals honours Idempotency-Key as the other writes do: the
+// same key and body answer the proposal made first, not a second one (also
+// when the two requests race); the key on another body is 422; a key is the
+// caller's own; without a key each request proposes anew.
+func TestADisposalProposalIsIdempotent(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		today := newClock("2026-03-15")
+		var forgotten []string
+		s := retentionStack(t, db, today, retentionRules, &forgotten)
+		s.closedCase("id_card_incident", "nova-ves", "k1", "2026-03-15")
+		today.set("2032-01-15")
+		proposals := func() int {
+			var n int
+			if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM disposals`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+
+		// The proposal reads the read models: they hold the schedule first.
+		caughtUp := func() {
+			if r := s.do("GET", "/v1/retention?min_position="+s.head(), "records-token", nil); r.status != 200 {
+				t.Fatalf("retention: %d %s", r.status, r.raw)
+			}
+		}
+		caughtUp()
+		key := map[string]string{"Idempotency-Key": "skartace-2032-01"}
+		first := s.send("POST", "/v1/disposals", "records-nv-token", key, `{"as_of": "2032-01-15"}`)
+		if first.status != 201 {
+			t.Fatalf("propose: %d %s", first.status, first.raw)
+		}
+		again := s.send("POST", "/v1/disposals", "records-nv-token", key, `{"as_of": "2032-01-15"}`)
+		if again.status != 201 || again.body["id"] != first.body["id"] || again.header.Get("Location") != first.header.Get("Location") ||
+			len(again.body["cases"].([]any)) != 1 {
+			t.Errorf("the retry: %d %s, want the first proposal %v", again.status, again.raw, first.body["id"])
+		}
+		if n := proposals(); n != 1 {
+			t.Errorf("%d proposals after a retry, want 1", n)
+		}
+		other := s.send("POST", "/v1/disposals", "records-nv-token", key, `{"as_of": "2032-01-14"}`)
+		if other.status != 422 || other.body["type"] != "/problems/idempotency-key-reused" {
+			t.Errorf("the key on another body: %d %s", other.status, other.raw)
+		}
+		// Another records officer's key of the same name is theirs.
+		if theirs := s.send("POST", "/v1/disposals", "records-token", key, `{"as_of": "2032-01-15"}`); theirs.status != 201 || theirs.body["id"] == first.body["id"] {
+			t.Errorf("another caller's key: %d %s", theirs.status, theirs.raw)
+		}
+		// Racing retries of a new proposal make one.
+		before := proposals()
+		race := map[string]string{"Idempotency-Key": "skartace-2032-02"}
+		ids := make([]any, 4)
+		var wg sync.WaitGroup
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if r := s.send("POST", "/v1/disposals", "records-nv-token", race, `{}`); r.status == 201 {
+					ids[i] = r.body["id"]
+				}
+			}()
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id == nil || id != ids[0] {
+				t.Errorf("racing retries answered %v, want one proposal", ids)
+				break
+			}
+		}
+		if n := proposals(); n != before+1 {
+			t.Errorf("%d proposals from racing retries, want 1", n-before)
+		}
+
+		// The retry after the approval answers the same proposal, approved.
+		if r := s.send("POST", "/v1/disposals/"+first.body["id"].(string)+"/approve", "records-nv-token", nil,
+			`{"archive_decision": "SOA-1/2032", "decided_on": "2032-01-15"}`); r.status != 200 {
+			t.Fatalf("approve: %d %s", r.status, r.raw)
+		}
+		if late := s.send("POST", "/v1/disposals", "records-nv-token", key, `{"as_of": "2032-01-15"}`); late.status != 201 ||
+			late.body["id"] != first.body["id"] || late.body["status"] != "approved" {
+			t.Errorf("the retry after the approval: %d %s", late.status, late.raw)
+		}
+
+		// The vault's Forget leaves the read models as they were: a rebuild
+		// makes them what the events now say (as in TestRetentionHoldsAndDisposals).
+		if _, err := projections.Rebuild(context.Background(), db, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// The record of processing activities through HTTP: the admin and the
+// records officer read it as Markdown or CSV, with every personal field of
+// the contract and the periods of the office's rules; a clerk may not.
+func TestTheRecordOfProcessingThroughHTTP(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		s := retentionStack(t, db, newClock("2026-04-01"), retentionRules, nil)
+
+		md := s.send("GET", "/v1/processing-record", "admin-token", nil, nil)
+		if md.status != 200 || !strings.HasPrefix(md.header.Get("Content-Type"), "text/markdown") {
+			t.Fatalf("the admin's record: %d %s\n%s", md.status, md.header.Get("Content-Type"), md.raw)
+		}
+		for _, typ := range cases.AllEventTypes() {
+			for _, p := range cases.PersonalPaths(typ) {
+				if !strings.Contains(md.raw, p) {
+					t.Errorf("the record lacks %s.%s", typ, p)
+				}
+			}
+		}
+		for _, want := range []string{"| nova-ves | Obecní úřad Nová Ves |", "| CaseOpened | citizen.id, citizen.birth_date, citizen.full_name, citizen.birth_number |",
+			"| residence_change | nova-ves | skartační znak S, 10 let od uzavření případu (closed), od 1. ledna následujícího roku (retention.txt:3) |",
+			"| name_change | nova-ves | skartační znak A, 5 let", "| local_fee | nova-ves | nenastaveno", "stav ke dni 1. 4. 2026"} {
+			if !strings.Contains(md.raw, want) {
+				t.Errorf("the record lacks %q:\n%s", want, md.raw)
+			}
+		}
+		csv := s.send("GET", "/v1/processing-record", "records-token", map[string]string{"Accept": "text/csv"}, nil)
+		if csv.status != 200 || !strings.HasPrefix(csv.header.Get("Content-Type"), "text/csv") ||
+			!strings.HasPrefix(csv.raw, "section,item,detail\n") || !strings.Contains(csv.raw, "retention,id_card_incident @ nova-ves,\"skartační znak S, 5 let") {
+			t.Errorf("the records officer's CSV: %d %s\n%s", csv.status, csv.header.Get("Content-Type"), csv.raw)
+		}
+		if again := s.send("GET", "/v1/processing-record?format=csv", "admin-token", nil, nil); again.raw != csv.raw {
+			t.Errorf("?format=csv differs from Accept: text/csv:\n%s", again.raw)
+		}
+		// A records officer of another office is no controller of nova-ves's data.
+		if os := s.send("GET", "/v1/processing-record", "records-os-token", nil, nil); os.status != 200 || strings.Contains(os.raw, "| nova-ves |") {
+			t.Errorf("another office's records officer: %d\n%s", os.status, os.raw)
+		}
+		for token, want := range map[string]int{"clerk-token": 403, "officer-token": 403, "dash-token": 403, "": 401} {
+			if a := s.send("GET", "/v1/processing-record", token, nil, nil); a.status != want {
+				t.Errorf("%q: %d, want %d", token, a.status, want)
+			}
+		}
+		if a := s.send("GET", "/v1/processing-record?format=pdf", "admin-token", nil, nil); a.status != 400 {
+			t.Errorf("?format=pdf: %d", a.status)
+		}
+	})
+}
+
+// A local-fee case settled by a bank credit the fee department assigns
+// (POST /v1/unmatched-credits/{credit_id}/assign) is scheduled for
+// retention at once, as a payment recorded on the case is: not only at the
+// next disposal proposal.
+func TestACaseSettledByAnAssignedCreditIsScheduled(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		today := newClock("2026-03-10")
+		// Made up for the test, not law.
+		s := retentionStack(t, db, today, "*  local_fee  S  10  settled\n", nil)
+		id := s.payer("c-settle", "1980-05-17", "Jana Poplatná")
+		s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15", "basis": "permanent_residence",
+			"house_number": "154", "village_part": "Nová Ves"})
+		pos := s.record(id, "LocalFeeLiabilityEnded", map[string]any{"fee": "waste", "ended_on": "2026-02-28"})
+		owed := s.payments("/v1/citizens/c-settle/payments", "clerk-token", pos)
+		if len(owed) != 1 {
+			t.Fatalf("payment obligations: %v", owed)
+		}
+		if s.eventOf(id, "RetentionScheduled") != nil {
+			t.Fatal("scheduled before it is paid")
+		}
+		c, _, err := credits.New(db.SQL).Claim(context.Background(), credits.Credit{Office: "nova-ves", BookedOn: today.day(),
+			AmountCZK: int(owed[0]["owed_czk"].(float64)), Message: "poplatek", CounterParty: "PLATCE", BankReference: "REF-SETTLE",
+			Statement: "0460043319-2026-03", Status: credits.Open, Reason: "no case named"}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := s.do("POST", "/v1/unmatched-credits/"+c.ID+"/assign", "clerk-token",
+			map[string]any{"case_id": id, "variable_symbol": owed[0]["variable_symbol"]})
+		if r.status != 201 {
+			t.Fatalf("assign: %d %s", r.status, r.raw)
+		}
+		sched := s.eventOf(id, "RetentionScheduled")
+		if sched == nil || sched["trigger"] != "settled" || sched["trigger_on"] != "2026-03-10" || sched["ends_on"] != "2036-12-31" {
+			t.Fatalf("RetentionScheduled after the assignment: %v\n%v", sched, s.history(id))
+		}
+		// The answer's position is the schedule's: a read at it sees the schedule.
+		if r := s.do("GET", fmt.Sprintf("/v1/retention?as_of=2037-01-01&min_position=%v", r.body["position"]), "records-token", nil); r.status != 200 ||
+			len(r.body["items"].([]any)) != 1 {
+			t.Errorf("retention at the assignment's position: %d %s", r.status, r.raw)
 		}
 	})
 }

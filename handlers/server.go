@@ -377,7 +377,19 @@ func (c leaderCollector) Collect(ch chan<- prometheus.Metric) {
 	if c.projecting() {
 		v = 1
 	}
-	ch <- prometheus.MustNewConstMetric(projectionLeader, prometheus.GaugeValue, v)
+	gauge(ch, projectionLeader, v)
+}
+
+// describe sends a collector's descriptions.
+func describe(ch chan<- *prometheus.Desc, descs ...*prometheus.Desc) {
+	for _, d := range descs {
+		ch <- d
+	}
+}
+
+// gauge sends the value of one of a collector's gauges.
+func gauge(ch chan<- prometheus.Metric, desc *prometheus.Desc, value float64) {
+	ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, value)
 }
 
 // metrics are the service's Prometheus metrics (docs/METRICS.md): low
@@ -430,9 +442,7 @@ var (
 )
 
 func (c lagCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{projectionPosition, projectionLag, projectionLagAge, projectionFailing, projectionUp} {
-		ch <- d
-	}
+	describe(ch, projectionPosition, projectionLag, projectionLagAge, projectionFailing, projectionUp)
 }
 
 func (c lagCollector) Collect(ch chan<- prometheus.Metric) {
@@ -446,12 +456,12 @@ func (c lagCollector) Collect(ch chan<- prometheus.Metric) {
 	if (l.Failing || !c.pipeline.Running()) && (c.projecting == nil || c.projecting()) {
 		failing = 1 // a standby's projection is not failing: it waits for the lease
 	}
-	ch <- prometheus.MustNewConstMetric(projectionUp, prometheus.GaugeValue, up)
-	ch <- prometheus.MustNewConstMetric(projectionFailing, prometheus.GaugeValue, failing)
+	gauge(ch, projectionUp, up)
+	gauge(ch, projectionFailing, failing)
 	if err == nil {
-		ch <- prometheus.MustNewConstMetric(projectionPosition, prometheus.GaugeValue, float64(l.Position))
-		ch <- prometheus.MustNewConstMetric(projectionLag, prometheus.GaugeValue, float64(l.Events))
-		ch <- prometheus.MustNewConstMetric(projectionLagAge, prometheus.GaugeValue, l.Seconds)
+		gauge(ch, projectionPosition, float64(l.Position))
+		gauge(ch, projectionLag, float64(l.Events))
+		gauge(ch, projectionLagAge, l.Seconds)
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/internal/testdb"
 )
 
 // One end-to-end test through HTTP for every life situation (docs/LAW.md §5),
@@ -164,11 +162,52 @@ func application(document, filedOn, track, office string) map[string]any {
 	return map[string]any{"document": document, "filed_on": filedOn, "track": track, "filing_office": office}
 }
 
+// applying is a fact that obliges the citizen to apply for a card (the
+// obligation apply_for_id_card, arisen on arose, due on due under law).
+type applying struct {
+	situation, birth, fact string
+	data                   map[string]any
+	law, arose, due        string
+}
+
+// onTime opens a case whose citizen applies for document on the due day:
+// the obligation is open as of openOn, met as of later, with no flag. It
+// returns the case as of openOn.
+func (a applying) onTime(t *testing.T, s *stack, document, openOn, later string) map[string]any {
+	t.Helper()
+	id, _ := s.openCase(a.situation, a.birth)
+	pos := s.record(id, a.fact, a.data)
+	open := s.caseAt(id, pos, openOn)
+	checkObligation(t, open, a.law, obWant{"apply_for_id_card", a.arose, a.due, "open", ""})
+	pos = s.record(id, "ApplicationFiled", application(document, a.due, "standard", "municipal_office"))
+	c := s.caseAt(id, pos, later)
+	checkObligation(t, c, a.law, obWant{"apply_for_id_card", a.arose, a.due, "met", a.due})
+	checkFlags(t, c, a.law)
+	return open
+}
+
+// late opens a case whose citizen applies for document only on filed: no
+// flag on the due day; overdue, and the offence's flag raised, on flagged
+// (the day after); met late as of later, the flag staying.
+func (a applying) late(t *testing.T, s *stack, offence, flagged, document, filed, later string) {
+	t.Helper()
+	id, _ := s.openCase(a.situation, a.birth)
+	pos := s.record(id, a.fact, a.data)
+	checkFlags(t, s.caseAt(id, pos, a.due), a.law)
+	flag := flagWant{offence, flagged, "raised", nil, false}
+	c := s.caseAt(id, pos, flagged)
+	checkObligation(t, c, a.law, obWant{"apply_for_id_card", a.arose, a.due, "overdue", ""})
+	checkFlags(t, c, a.law, flag)
+	pos = s.record(id, "ApplicationFiled", application(document, filed, "standard", "municipal_office"))
+	c = s.caseAt(id, pos, later)
+	checkObligation(t, c, a.law, obWant{"apply_for_id_card", a.arose, a.due, "met_late", filed})
+	checkFlags(t, c, a.law, flag)
+}
+
 // Loss reported under zákon 328/1999 on Wednesday 17 Apr 2019, before Easter
 // (Good Friday 19 Apr, Easter Monday 22 Apr) and the May holidays (1 and 8 May).
 func TestIDCardIncidentUnderOldLaw(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		loss := map[string]any{"kind": "lost", "reported_on": "2019-04-17", "reported_to": "municipal_office"}
 
 		// Wed 17 Apr 2019 +15 wd, skipping 19 and 22 Apr, 1 and 8 May = Tue 14 May 2019.
@@ -219,8 +258,7 @@ func TestIDCardIncidentUnderOldLaw(t *testing.T) {
 // Under zákon 269/2021: the flags carry § 65 codes and no fine cap, no loss
 // certificate is issued, and the review threshold counts working days across Easter 2026.
 func TestIDCardIncidentUnderNewLaw(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 
 		// Wed 1 Apr 2026 +15 wd, skipping Good Friday 3 Apr and Easter Monday 6 Apr = Fri 24 Apr 2026.
 		late, _ := s.openCase("id_card_incident", "1980-05-17")
@@ -259,8 +297,7 @@ func TestIDCardIncidentUnderNewLaw(t *testing.T) {
 
 // The lost card turns up on Thursday 2 Apr 2026, before Easter: hand it in by Tuesday 7 Apr.
 func TestFoundCardSurrenderedAndLostCardUsed(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		loss := map[string]any{"kind": "lost", "reported_on": "2026-04-01", "reported_to": "municipal_office"}
 
 		// Next working day after Thu 2 Apr 2026: Fri 3 (Good Friday), Sat, Sun, Mon 6 (Easter Monday) → Tue 7 Apr.
@@ -293,36 +330,18 @@ func TestFoundCardSurrenderedAndLostCardUsed(t *testing.T) {
 // Change of residence reported Wednesday 24 Jun 2026, before 5 and 6 July;
 // a record cancelled Monday 21 Sep, before 28 Sep; residence ended Tuesday 20 Oct, before 28 Oct.
 func TestResidenceChange(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
-		moved := map[string]any{"reported_on": "2026-06-24", "registration_office": "registration_office"}
-
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		// Wed 24 Jun 2026 +15 wd, skipping Mon 6 Jul (5 Jul is a Sunday) = Thu 16 Jul 2026.
-		onTime, _ := s.openCase("residence_change", "1980-05-17")
-		pos := s.record(onTime, "ResidenceChangeReported", moved)
-		checkObligation(t, s.caseAt(onTime, pos, "2026-06-25"), law269, obWant{"apply_for_id_card", "2026-06-24", "2026-07-16", "open", ""})
-		pos = s.record(onTime, "ApplicationFiled", application("id_card", "2026-07-16", "standard", "municipal_office"))
-		c := s.caseAt(onTime, pos, "2026-08-31")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-06-24", "2026-07-16", "met", "2026-07-16"})
-		checkFlags(t, c, law269)
-
-		late, _ := s.openCase("residence_change", "1980-05-17")
-		pos = s.record(late, "ResidenceChangeReported", moved)
-		checkFlags(t, s.caseAt(late, pos, "2026-07-16"), law269)
+		moved := applying{"residence_change", "1980-05-17", "ResidenceChangeReported",
+			map[string]any{"reported_on": "2026-06-24", "registration_office": "registration_office"}, law269, "2026-06-24", "2026-07-16"}
+		moved.onTime(t, s, "id_card", "2026-06-25", "2026-08-31")
 		// Thu 16 Jul + 1 = Fri 17 Jul 2026.
-		lateApplication := flagWant{"65-late_application", "2026-07-17", "raised", nil, false}
-		c = s.caseAt(late, pos, "2026-07-17")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-06-24", "2026-07-16", "overdue", ""})
-		checkFlags(t, c, law269, lateApplication)
-		pos = s.record(late, "ApplicationFiled", application("id_card_chip", "2026-07-20", "standard", "municipal_office"))
-		c = s.caseAt(late, pos, "2026-08-31")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-06-24", "2026-07-16", "met_late", "2026-07-20"})
-		checkFlags(t, c, law269, lateApplication)
+		moved.late(t, s, "65-late_application", "2026-07-17", "id_card_chip", "2026-07-20", "2026-08-31")
 
 		// Mon 21 Sep 2026 +15 wd, skipping Mon 28 Sep = Tue 13 Oct 2026.
 		cancelled, _ := s.openCase("residence_change", "1980-05-17")
-		pos = s.record(cancelled, "ResidenceRecordCancelled", map[string]any{"decision_effective_on": "2026-09-21"})
-		c = s.caseAt(cancelled, pos, "2026-10-14")
+		pos := s.record(cancelled, "ResidenceRecordCancelled", map[string]any{"decision_effective_on": "2026-09-21"})
+		c := s.caseAt(cancelled, pos, "2026-10-14")
 		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-09-21", "2026-10-13", "overdue", ""})
 		checkFlags(t, c, law269, flagWant{"65-late_application", "2026-10-14", "raised", nil, false})
 
@@ -358,42 +377,22 @@ func TestResidenceChange(t *testing.T) {
 // Marriage certificate received Monday 14 Dec 2026: the 15 working days run
 // across Christmas (24–26 Dec) and New Year (1 Jan 2027).
 func TestMaritalStatusChange(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
-		married := map[string]any{"change": "marriage", "document_received_on": "2026-12-14",
-			"card_shows_marital_status": true, "surname_changed": true}
-
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		// Mon 14 Dec 2026 +15 wd: 15–18, 21–23 Dec (7), 28–31 Dec (11), 4–7 Jan 2027 (15),
 		// skipping Thu 24, Fri 25 Dec and Fri 1 Jan = Thu 7 Jan 2027.
-		onTime, _ := s.openCase("marital_status_change", "1990-02-01")
-		pos := s.record(onTime, "MaritalStatusChanged", married)
-		c := s.caseAt(onTime, pos, "2026-12-15")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-12-14", "2027-01-07", "open", ""})
+		married := applying{"marital_status_change", "1990-02-01", "MaritalStatusChanged", map[string]any{"change": "marriage",
+			"document_received_on": "2026-12-14", "card_shows_marital_status": true, "surname_changed": true}, law269, "2026-12-14", "2027-01-07"}
+		c := married.onTime(t, s, "id_card", "2026-12-15", "2027-02-01")
 		// 14 Dec 2026 + 3 months = Sun 14 Mar 2027: a validity end, not moved off the weekend.
 		if got := validUntil(t, c, "passport"); got != "2027-03-14" {
 			t.Errorf("passport valid until %q, want 2027-03-14: %v", got, c["validity"])
 		}
-		pos = s.record(onTime, "ApplicationFiled", application("id_card", "2027-01-07", "standard", "municipal_office"))
-		c = s.caseAt(onTime, pos, "2027-02-01")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-12-14", "2027-01-07", "met", "2027-01-07"})
-		checkFlags(t, c, law269)
-
-		late, _ := s.openCase("marital_status_change", "1990-02-01")
-		pos = s.record(late, "MaritalStatusChanged", married)
-		checkFlags(t, s.caseAt(late, pos, "2027-01-07"), law269)
 		// Thu 7 Jan + 1 = Fri 8 Jan 2027.
-		lateApplication := flagWant{"65-late_application", "2027-01-08", "raised", nil, false}
-		c = s.caseAt(late, pos, "2027-01-08")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-12-14", "2027-01-07", "overdue", ""})
-		checkFlags(t, c, law269, lateApplication)
-		pos = s.record(late, "ApplicationFiled", application("id_card_chip", "2027-01-11", "standard", "municipal_office"))
-		c = s.caseAt(late, pos, "2027-02-01")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-12-14", "2027-01-07", "met_late", "2027-01-11"})
-		checkFlags(t, c, law269, lateApplication)
+		married.late(t, s, "65-late_application", "2027-01-08", "id_card_chip", "2027-01-11", "2027-02-01")
 
 		// A card that does not show marital status need not be replaced (seed 003: "nemá povinnost").
 		notShown, _ := s.openCase("marital_status_change", "1990-02-01")
-		pos = s.record(notShown, "MaritalStatusChanged", map[string]any{"change": "divorce", "document_received_on": "2026-12-14",
+		pos := s.record(notShown, "MaritalStatusChanged", map[string]any{"change": "divorce", "document_received_on": "2026-12-14",
 			"card_shows_marital_status": false, "surname_changed": false})
 		c = s.caseAt(notShown, pos, situationsToday.String())
 		if obs := list(t, c, "obligations"); len(obs) != 0 {
@@ -408,38 +407,20 @@ func TestMaritalStatusChange(t *testing.T) {
 
 // First card: 15th birthday on Saturday 7 Mar 2026; 30 days later is Easter Monday.
 func TestFirstIDCard(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
-		turned15 := map[string]any{"birthday_on": "2026-03-07"}
-
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		// Sat 7 Mar 2026 +30 d = Mon 6 Apr 2026 (Easter Monday) → Tue 7 Apr 2026.
-		onTime, _ := s.openCase("first_id_card", "2011-03-07")
-		pos := s.record(onTime, "CitizenTurned15", turned15)
-		checkObligation(t, s.caseAt(onTime, pos, "2026-03-08"), law269, obWant{"apply_for_id_card", "2026-03-07", "2026-04-07", "open", ""})
-		pos = s.record(onTime, "ApplicationFiled", application("id_card_chip", "2026-04-07", "standard", "municipal_office"))
-		c := s.caseAt(onTime, pos, "2026-05-31")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-03-07", "2026-04-07", "met", "2026-04-07"})
-		checkFlags(t, c, law269)
-
-		late, _ := s.openCase("first_id_card", "2011-03-07")
-		pos = s.record(late, "CitizenTurned15", turned15)
-		checkFlags(t, s.caseAt(late, pos, "2026-04-07"), law269)
+		turned15 := applying{"first_id_card", "2011-03-07", "CitizenTurned15", map[string]any{"birthday_on": "2026-03-07"},
+			law269, "2026-03-07", "2026-04-07"}
+		turned15.onTime(t, s, "id_card_chip", "2026-03-08", "2026-05-31")
 		// Tue 7 Apr + 1 = Wed 8 Apr 2026.
-		firstCard := flagWant{"65-first_card", "2026-04-08", "raised", nil, false}
-		c = s.caseAt(late, pos, "2026-04-08")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-03-07", "2026-04-07", "overdue", ""})
-		checkFlags(t, c, law269, firstCard)
-		pos = s.record(late, "ApplicationFiled", application("id_card", "2026-04-09", "standard", "municipal_office"))
-		c = s.caseAt(late, pos, "2026-05-31")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-03-07", "2026-04-07", "met_late", "2026-04-09"})
-		checkFlags(t, c, law269, firstCard)
+		turned15.late(t, s, "65-first_card", "2026-04-08", "id_card", "2026-04-09", "2026-05-31")
 
 		// Under zákon 328/1999: 15 on Sat 5 Jun 2021; +30 d = Mon 5 Jul 2021 (holiday),
 		// Tue 6 Jul (holiday) → Wed 7 Jul 2021.
 		old, _ := s.openCase("first_id_card", "2006-06-05")
-		pos = s.record(old, "CitizenTurned15", map[string]any{"birthday_on": "2021-06-05"})
+		pos := s.record(old, "CitizenTurned15", map[string]any{"birthday_on": "2021-06-05"})
 		checkFlags(t, s.caseAt(old, pos, "2021-07-07"), law328)
-		c = s.caseAt(old, pos, "2021-07-08")
+		c := s.caseAt(old, pos, "2021-07-08")
 		checkObligation(t, c, law328, obWant{"apply_for_id_card", "2021-06-05", "2021-07-07", "overdue", ""})
 		checkFlags(t, c, law328, flagWant{"16a1l", "2021-07-08", "raised", fine(10000), false})
 
@@ -454,23 +435,17 @@ func TestFirstIDCard(t *testing.T) {
 
 // Card expired Monday 9 Nov 2026; the 15 working days cross 17 Nov.
 func TestIDCardExpiry(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		expired := map[string]any{"expired_on": "2026-11-09"}
 
 		// Mon 9 Nov 2026 +15 wd, skipping Tue 17 Nov = Tue 1 Dec 2026.
-		onTime, _ := s.openCase("id_card_expiry", "1960-11-09")
-		pos := s.record(onTime, "IDCardExpired", expired)
-		checkObligation(t, s.caseAt(onTime, pos, "2026-11-10"), law269, obWant{"apply_for_id_card", "2026-11-09", "2026-12-01", "open", ""})
-		pos = s.record(onTime, "ApplicationFiled", application("id_card", "2026-12-01", "standard", "municipal_office"))
-		c := s.caseAt(onTime, pos, "2026-12-31")
-		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-11-09", "2026-12-01", "met", "2026-12-01"})
-		checkFlags(t, c, law269)
+		applying{"id_card_expiry", "1960-11-09", "IDCardExpired", expired, law269, "2026-11-09", "2026-12-01"}.
+			onTime(t, s, "id_card", "2026-11-10", "2026-12-31")
 
 		// Never applied: open on Tue 1 Dec, overdue and flagged from Wed 2 Dec 2026.
 		late, _ := s.openCase("id_card_expiry", "1960-11-09")
-		pos = s.record(late, "IDCardExpired", expired)
-		c = s.caseAt(late, pos, "2026-12-01")
+		pos := s.record(late, "IDCardExpired", expired)
+		c := s.caseAt(late, pos, "2026-12-01")
 		checkObligation(t, c, law269, obWant{"apply_for_id_card", "2026-11-09", "2026-12-01", "open", ""})
 		checkFlags(t, c, law269)
 		c = s.caseAt(late, pos, "2026-12-02")
@@ -492,26 +467,20 @@ func TestIDCardExpiry(t *testing.T) {
 // Name change effective Thursday 1 Jul 2021, under zákon 328/1999, across 5 and
 // 6 July; the late path goes through the officer's review of the flag.
 func TestNameChangeAndFlagReview(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		changed := map[string]any{"decision_effective_on": "2021-07-01"}
 
 		// Thu 1 Jul 2021 +15 wd: 2 Jul (1), skipping Mon 5 and Tue 6 Jul, 7–9 (4), 12–16 (9),
 		// 19–23 (14), 26 Jul (15) = Mon 26 Jul 2021.
-		onTime, _ := s.openCase("name_change", "1985-03-03")
-		pos := s.record(onTime, "NameChanged", changed)
-		checkObligation(t, s.caseAt(onTime, pos, "2021-07-02"), law328, obWant{"apply_for_id_card", "2021-07-01", "2021-07-26", "open", ""})
-		pos = s.record(onTime, "ApplicationFiled", application("id_card", "2021-07-26", "standard", "municipal_office"))
-		c := s.caseAt(onTime, pos, "2021-09-30")
-		checkObligation(t, c, law328, obWant{"apply_for_id_card", "2021-07-01", "2021-07-26", "met", "2021-07-26"})
-		checkFlags(t, c, law328)
+		applying{"name_change", "1985-03-03", "NameChanged", changed, law328, "2021-07-01", "2021-07-26"}.
+			onTime(t, s, "id_card", "2021-07-02", "2021-09-30")
 
 		late, _ := s.openCase("name_change", "1985-03-03")
 		s.record(late, "NameChanged", changed)
-		pos = s.record(late, "ApplicationFiled", application("id_card", "2021-07-29", "standard", "municipal_office"))
+		pos := s.record(late, "ApplicationFiled", application("id_card", "2021-07-29", "standard", "municipal_office"))
 		// Mon 26 Jul + 1 = Tue 27 Jul 2021, still zákon 328/1999: cap 10 000 Kč.
 		lateApplication := flagWant{"16a1c", "2021-07-27", "raised", fine(10000), false}
-		c = s.caseAt(late, pos, "2021-07-28")
+		c := s.caseAt(late, pos, "2021-07-28")
 		checkObligation(t, c, law328, obWant{"apply_for_id_card", "2021-07-01", "2021-07-26", "overdue", ""})
 		checkFlags(t, c, law328, lateApplication)
 		c = s.caseAt(late, pos, "2021-09-14")
@@ -554,8 +523,7 @@ func TestNameChangeAndFlagReview(t *testing.T) {
 
 // Passport filed Wednesday 2 Dec 2026: 30 days later is New Year's Day 2027.
 func TestPassportApplication(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		passport := application("passport", "2026-12-02", "standard", "municipal_office")
 
 		// Wed 2 Dec 2026 +30 d = Fri 1 Jan 2027 (holiday) → Mon 4 Jan 2027.
@@ -636,8 +604,7 @@ func checkSLA(t *testing.T, c map[string]any, want slaWant) {
 
 // The office's deadline to have the document ready (docs/LAW.md §6), on time and breached.
 func TestOfficeProcessingDeadlines(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		// The fact that opens each situation, a few days before the filing.
 		triggers := map[string]struct {
 			typ  string
@@ -731,8 +698,7 @@ func TestOfficeProcessingDeadlines(t *testing.T) {
 
 // Two reminders and still not collected: flag (d) the day after the last collect_by.
 func TestNotCollectedAfterReminders(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		prepare := func(reminders ...map[string]any) (string, int64) {
 			id, _ := s.openCase("id_card_expiry", "1960-11-09")
 			s.record(id, "IDCardExpired", map[string]any{"expired_on": "2026-11-09"})
@@ -770,8 +736,7 @@ func TestNotCollectedAfterReminders(t *testing.T) {
 
 // Every event type has a request the service refuses, and a refused request stores nothing.
 func TestEveryEventTypeRefusesBadRequests(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, situationsToday)
+	eachStack(t, situationsToday, func(t *testing.T, s *stack) {
 		const future = "2027-04-01" // the day after situationsToday
 
 		// A case with no facts yet, for shape errors no state rule can mask.
@@ -894,7 +859,7 @@ func TestEveryEventTypeRefusesBadRequests(t *testing.T) {
 // Under zákon 269/2021 the old card expires by itself 45 days after a change
 // of name (docs/LAW.md §4): a validity end, not moved off the weekend.
 func TestOldCardExpiresAutomaticallyUnderNewLaw(t *testing.T) {
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 7, 1))
+	s := sqliteStack(t, calendar.NewDate(2026, 7, 1))
 	id, _ := s.openCase("name_change", "1985-02-11")
 	// Monday 4 May 2026 + 45 days = Thursday 18 June 2026.
 	pos := s.record(id, "NameChanged", map[string]any{"decision_effective_on": "2026-05-04"})

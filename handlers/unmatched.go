@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,8 +30,7 @@ func (s *Server) listUnmatchedCredits(w http.ResponseWriter, r *http.Request) {
 	if !notKnownAt(w, r) || !s.waitMinPosition(w, r) {
 		return
 	}
-	if f.Status != "" && !slices.Contains(credits.UnmatchedStatuses, f.Status) {
-		badRequest(w, "status", "must be one of open, assigned, returned")
+	if !oneOf(w, "status", f.Status, credits.UnmatchedStatuses) {
 		return
 	}
 	var ok bool
@@ -71,15 +69,11 @@ type assignedCredit struct {
 // on the case, once; variable_symbol names the obligation it pays where the
 // credit's own symbol names none of the case's (a credit without one).
 func (s *Server) assignCredit(w http.ResponseWriter, r *http.Request) {
-	id, ok := creditID(w, r)
-	if !ok {
-		return
-	}
 	var req struct {
 		CaseID         string `json:"case_id"`
 		VariableSymbol string `json:"variable_symbol"`
 	}
-	body, ok := decodeStrict(w, r, &req, `{"case_id": string, "variable_symbol"?: string}`)
+	id, body, ok := creditCommand(w, r, &req, `{"case_id": string, "variable_symbol"?: string}`)
 	if !ok {
 		return
 	}
@@ -107,14 +101,11 @@ const maxReturnReason = 500
 // returnCredit answers POST /v1/unmatched-credits/{credit_id}/return
 // {"reason"}: the credit is marked for refund to the payer.
 func (s *Server) returnCredit(w http.ResponseWriter, r *http.Request) {
-	id, ok := creditID(w, r)
-	if !ok {
-		return
-	}
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if _, ok := decodeStrict(w, r, &req, `{"reason": string}`); !ok {
+	id, _, ok := creditCommand(w, r, &req, `{"reason": string}`)
+	if !ok {
 		return
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
@@ -144,6 +135,16 @@ func creditID(w http.ResponseWriter, r *http.Request) (string, bool) {
 		return "", false
 	}
 	return id, true
+}
+
+// creditCommand reads a command on an unmatched credit: the route's credit
+// id, then the body into req (of that shape), answering 404 or 400 itself.
+func creditCommand(w http.ResponseWriter, r *http.Request, req any, shape string) (id string, body []byte, ok bool) {
+	if id, ok = creditID(w, r); !ok {
+		return "", nil, false
+	}
+	body, ok = decodeStrict(w, r, req, shape)
+	return id, body, ok
 }
 
 // decodeStrict reads a small JSON object with exactly the fields of v,

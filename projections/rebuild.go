@@ -110,7 +110,7 @@ func rebuild(ctx context.Context, db *eventstore.DB, progress Progress, money *m
 	if err := dropGeneration(ctx, db.SQL, b.gen); err != nil {
 		return err
 	}
-	if err := createGeneration(ctx, db.SQL, db.Dialect, b.gen); err != nil {
+	if err := createBareGeneration(ctx, db.SQL, db.Dialect, b.gen); err != nil {
 		return err
 	}
 	keep := false
@@ -287,6 +287,9 @@ func bulkLoad(ctx context.Context, db *eventstore.DB, b *build, report func()) e
 		return err
 	}
 	b.at = head
+	if err := indexGeneration(ctx, db, b.gen); err != nil {
+		return err
+	}
 	return analyze(ctx, db, b.gen)
 }
 

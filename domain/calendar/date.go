@@ -143,7 +143,18 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.y, d.m, d.d)
+	return string(d.appendISO(make([]byte, 0, 10)))
+}
+
+// appendISO appends the date as YYYY-MM-DD. Dates are formatted for every
+// row a rebuild writes and every date an answer holds: by hand, several
+// times faster than fmt.
+func (d Date) appendISO(b []byte) []byte {
+	for p := 1000; p > 1 && d.y < p; p /= 10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, int64(d.y), 10)
+	return append(b, '-', byte('0'+d.m/10), byte('0'+d.m%10), '-', byte('0'+d.d/10), byte('0'+d.d%10))
 }
 
 // MarshalJSON writes the date as "YYYY-MM-DD", or null for the zero Date.
@@ -151,7 +162,8 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
 		return []byte("null"), nil
 	}
-	return json.Marshal(d.String())
+	b := append(make([]byte, 0, 12), '"')
+	return append(d.appendISO(b), '"'), nil
 }
 
 // UnmarshalJSON reads "YYYY-MM-DD" (or null) and refuses dates that do not exist.

@@ -21,11 +21,6 @@ func count(n uint8) int { return int(n)%40 + 1 }
 var config = &quick.Config{MaxCount: 2000}
 
 func TestPropertyDeadlineIsALaterWorkingDay(t *testing.T) {
-	deadlines := map[string]func(calendar.Date, int) calendar.Date{
-		"WorkingDaysAfter": calendar.WorkingDaysAfter,
-		"DaysAfter":        calendar.DaysAfter,
-		"MonthsAfter":      calendar.MonthsAfter,
-	}
 	for name, deadline := range deadlines {
 		t.Run(name, func(t *testing.T) {
 			property := func(offset uint16, n uint8) bool {
@@ -41,11 +36,6 @@ func TestPropertyDeadlineIsALaterWorkingDay(t *testing.T) {
 }
 
 func TestPropertyDeadlineIsMonotoneInTheTrigger(t *testing.T) {
-	deadlines := map[string]func(calendar.Date, int) calendar.Date{
-		"WorkingDaysAfter": calendar.WorkingDaysAfter,
-		"DaysAfter":        calendar.DaysAfter,
-		"MonthsAfter":      calendar.MonthsAfter,
-	}
 	for name, deadline := range deadlines {
 		t.Run(name, func(t *testing.T) {
 			property := func(offset uint16, later uint8, n uint8) bool {

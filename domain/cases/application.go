@@ -193,12 +193,9 @@ type CollectionReminderSent struct {
 }
 
 func (e *CollectionReminderSent) decide(c *Case, _ Context, chk *check) {
-	a := c.pendingApplication()
-	if a == nil || a.readyOn.IsZero() {
-		chk.refuse("sent_on", "no document is ready and waiting to be collected")
+	if c.readyApplication(chk, "sent_on", e.SentOn, "no document is ready and waiting to be collected") == nil {
 		return
 	}
-	notBefore(chk, "sent_on", e.SentOn, a.readyOn, "the document was ready")
 	notBefore(chk, "collect_by", e.CollectBy, e.SentOn, "the reminder was sent")
 }
 
@@ -221,6 +218,19 @@ func (e *CollectionReminderSent) evolve(c *Case) {
 	}
 }
 
+// readyApplication is the pending application whose document is ready to be
+// collected; without one it refuses field, saying none, and is nil. The day
+// on of what is done with the document is not before it was ready.
+func (c *Case) readyApplication(chk *check, field string, on calendar.Date, none string) *application {
+	a := c.pendingApplication()
+	if a == nil || a.readyOn.IsZero() {
+		chk.refuse(field, "%s", none)
+		return nil
+	}
+	notBefore(chk, field, on, a.readyOn, "the document was ready")
+	return a
+}
+
 // DocumentCollected: the citizen collected the document.
 type DocumentCollected struct {
 	CollectedOn calendar.Date `json:"collected_on" fact:"required,past,public"`
@@ -230,12 +240,9 @@ type DocumentCollected struct {
 // unpaid where the office accepts fees by transfer (zákon 634/2004 Sb.
 // § 5(2), docs/LAW.md §9): payments up to the day of collection count.
 func (e *DocumentCollected) decide(c *Case, ctx Context, chk *check) {
-	a := c.pendingApplication()
-	if a == nil || a.readyOn.IsZero() {
-		chk.refuse("collected_on", "the document is not ready yet (record DocumentReady first)")
+	if c.readyApplication(chk, "collected_on", e.CollectedOn, "the document is not ready yet (record DocumentReady first)") == nil {
 		return
 	}
-	notBefore(chk, "collected_on", e.CollectedOn, a.readyOn, "the document was ready")
 	for _, p := range c.PaymentObligations(e.CollectedOn, ctx.offices()) {
 		if p.ID == feeCollectionID && p.OwedCZK > 0 {
 			chk.refuse("collected_on", "the collection part of the administrative fee, %d Kč, is unpaid on %s (%d Kč still owed, VS %s): the document is not handed over until it is paid (zákon 634/2004 Sb. § 5(2)); record its PaymentReceived first",

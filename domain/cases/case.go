@@ -537,6 +537,13 @@ func oneOf[T ~string](chk *check, field string, value T, allowed ...T) {
 }
 
 // notBefore refuses a date earlier than an earlier fact of the case.
+// orToday fills in a fact's day left out: the day it is recorded.
+func (ctx Context) orToday(d *calendar.Date) {
+	if d.IsZero() {
+		*d = ctx.Today
+	}
+}
+
 func notBefore(chk *check, field string, d, earlier calendar.Date, what string) {
 	if !earlier.IsZero() && d.Before(earlier) {
 		chk.refuse(field, "%s is before %s (%s)", d, what, earlier)

@@ -13,25 +13,16 @@ import (
 
 // record decides a fact on c and folds the resulting event into it, as the
 // repository does.
-func record(t *testing.T, c *cases.Case, ctx cases.Context, typ cases.EventType, data string) error {
-	t.Helper()
-	rec, err := c.Record(typ, []byte(data), ctx)
-	if err != nil {
-		return err
-	}
-	b, err := json.Marshal(rec.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Replay(cases.Event{Type: rec.Type, Version: c.Version + 1, Data: b}); err != nil {
-		t.Fatal(err)
-	}
-	return nil
+var record = cases.RecordAndFold
+
+// newCitizensCase is a new case of the situation for a citizen born on born.
+func newCitizensCase(situation cases.Situation, born calendar.Date) *cases.Case {
+	return &cases.Case{ID: "c", Situation: situation, Version: 1,
+		Citizen: cases.Citizen{ID: "1", BirthDate: born, FullName: "Jana Nováková"}}
 }
 
 func incidentCase() *cases.Case {
-	return &cases.Case{ID: "c", Situation: cases.IDCardIncident, Version: 1,
-		Citizen: cases.Citizen{ID: "1", BirthDate: calendar.NewDate(1980, 5, 17), FullName: "Jana Nováková"}}
+	return newCitizensCase(cases.IDCardIncident, calendar.NewDate(1980, 5, 17))
 }
 
 // Lost on Wednesday 1 Apr 2026, reported on Thursday 9 Apr 2026: four
@@ -105,8 +96,7 @@ type step struct {
 // step must be accepted.
 func play(t *testing.T, situation cases.Situation, today calendar.Date, steps ...step) *cases.Case {
 	t.Helper()
-	kase := &cases.Case{ID: "c", Situation: situation, Version: 1,
-		Citizen: cases.Citizen{ID: "1", BirthDate: calendar.NewDate(1980, 5, 17), FullName: "Jana Nováková"}}
+	kase := newCitizensCase(situation, calendar.NewDate(1980, 5, 17))
 	for _, s := range steps {
 		role := s.role
 		if role == "" {
@@ -207,8 +197,7 @@ func TestAnExcuseDoesNotUndoAFine(t *testing.T) {
 // Applying before turning 15 meets the duty that comes with the birthday.
 func TestFirstCardAppliedForBeforeTheBirthday(t *testing.T) {
 	today := calendar.NewDate(2026, 6, 1)
-	c := &cases.Case{ID: "c", Situation: cases.FirstIDCard, Version: 1,
-		Citizen: cases.Citizen{ID: "1", BirthDate: calendar.NewDate(2011, 4, 20), FullName: "Eva Malá"}}
+	c := newCitizensCase(cases.FirstIDCard, calendar.NewDate(2011, 4, 20))
 	ctx := cases.Context{Today: today, Role: cases.Clerk}
 	if err := record(t, c, ctx, "ApplicationFiled", fmt.Sprintf(chipCard, "2026-04-01")); err != nil {
 		t.Fatal(err)
@@ -237,8 +226,7 @@ func TestTheFeeDoesNotDependOnTheOrderOfTheFacts(t *testing.T) {
 	} {
 		fee := func(steps ...step) string {
 			t.Helper()
-			c := &cases.Case{ID: "c", Situation: tt.situation, Version: 1,
-				Citizen: cases.Citizen{ID: "1", BirthDate: tt.born, FullName: "Jana Nováková"}}
+			c := newCitizensCase(tt.situation, tt.born)
 			for _, s := range steps {
 				if err := record(t, c, cases.Context{Today: calendar.NewDate(2026, 6, 1), Actor: "x", Role: cases.Clerk}, s.typ, s.data); err != nil {
 					t.Fatalf("%s %s: %v", tt.situation, s.typ, err)
@@ -260,8 +248,7 @@ func TestTheFeeDoesNotDependOnTheOrderOfTheFacts(t *testing.T) {
 // The duty and the fee of the first card agree on the day: a card applied
 // for that day is the free first card at 15, not a child's card for 50 Kč.
 func TestALeaplingTurns15On28February(t *testing.T) {
-	c := &cases.Case{ID: "c", Situation: cases.FirstIDCard, Version: 1,
-		Citizen: cases.Citizen{ID: "1", BirthDate: calendar.NewDate(2012, 2, 29), FullName: "Jana Nováková"}}
+	c := newCitizensCase(cases.FirstIDCard, calendar.NewDate(2012, 2, 29))
 	ctx := cases.Context{Today: calendar.NewDate(2027, 3, 10), Actor: "x", Role: cases.Clerk}
 	var invalid *cases.RuleError
 	if err := record(t, c, ctx, cases.CitizenTurned15Type, `{"birthday_on":"2027-03-01"}`); !errors.As(err, &invalid) {

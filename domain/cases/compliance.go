@@ -162,9 +162,7 @@ type CaseClosed struct {
 }
 
 func (e *CaseClosed) decide(c *Case, ctx Context, chk *check) {
-	if e.ClosedOn.IsZero() {
-		e.ClosedOn = ctx.Today
-	}
+	ctx.orToday(&e.ClosedOn)
 	notBefore(chk, "closed_on", e.ClosedOn, c.OpenedOn, "the case was opened")
 }
 

@@ -55,9 +55,7 @@ type ContactConsentWithdrawn struct {
 }
 
 func (e *ContactConsentWithdrawn) decide(_ *Case, ctx Context, _ *check) {
-	if e.WithdrawnOn.IsZero() {
-		e.WithdrawnOn = ctx.Today
-	}
+	ctx.orToday(&e.WithdrawnOn)
 }
 
 func (e *ContactConsentWithdrawn) evolve(*Case) {}

@@ -166,9 +166,8 @@ func describe(v any) []Field {
 	t := reflect.TypeOf(v).Elem()
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		opts := strings.Split(f.Tag.Get("fact"), ",")
-		if name == "" || name == "-" {
+		name, opts, ok := factTags(f)
+		if !ok {
 			continue
 		}
 		field := Field{Name: name, Required: slices.Contains(opts, "required"), Past: slices.Contains(opts, "past"),

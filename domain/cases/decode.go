@@ -43,11 +43,10 @@ func decode(raw []byte, dst any, chk *check, today, born calendar.Date) {
 	known := map[string]bool{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
+		name, opts, ok := factTags(f)
+		if !ok {
 			continue
 		}
-		opts := strings.Split(f.Tag.Get("fact"), ",")
 		if slices.Contains(opts, "server") {
 			continue
 		}
@@ -102,6 +101,16 @@ func decode(raw []byte, dst any, chk *check, today, born calendar.Date) {
 		}
 	}
 	slices.SortFunc(chk.invalid, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
+}
+
+// factTags reads a fact's field's tags: its JSON name and its fact options
+// (required, past, server…); ok is false for a field JSON leaves out.
+func factTags(f reflect.StructField) (name string, opts []string, ok bool) {
+	name, _, _ = strings.Cut(f.Tag.Get("json"), ",")
+	if name == "" || name == "-" {
+		return "", nil, false
+	}
+	return name, strings.Split(f.Tag.Get("fact"), ","), true
 }
 
 // Bounds of the text and dates of a request.

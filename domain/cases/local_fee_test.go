@@ -3,6 +3,7 @@ package cases
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,13 @@ func do(t *testing.T, c *Case, ctx Context, typ EventType, data string) error {
 	if err != nil {
 		return err
 	}
+	fold(t, c, rec)
+	return nil
+}
+
+// fold folds a decided event into the case, as the repository does.
+func fold(t *testing.T, c *Case, rec Recorded) {
+	t.Helper()
 	b, err := json.Marshal(rec.Data)
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +57,6 @@ func do(t *testing.T, c *Case, ctx Context, typ EventType, data string) error {
 	if err := c.Replay(Event{Type: rec.Type, Version: c.Version + 1, Data: b}); err != nil {
 		t.Fatal(err)
 	}
-	return nil
 }
 
 func must(t *testing.T, c *Case, ctx Context, typ EventType, data string) {
@@ -61,30 +68,20 @@ func must(t *testing.T, c *Case, ctx Context, typ EventType, data string) {
 
 func refused(t *testing.T, err error, field string) {
 	t.Helper()
-	var rule *RuleError
-	if !errors.As(err, &rule) {
+	if e := (*RuleError)(nil); !errors.As(err, &e) || !names(e.Errors, field) {
 		t.Fatalf("got %v, want a rule error on %s", err, field)
 	}
-	for _, e := range rule.Errors {
-		if e.Field == field {
-			return
-		}
-	}
-	t.Fatalf("got %v, want a rule error on %s", err, field)
 }
 
 func invalid(t *testing.T, err error, field string) {
 	t.Helper()
-	var inv *InvalidError
-	if !errors.As(err, &inv) {
+	if e := (*InvalidError)(nil); !errors.As(err, &e) || !names(e.Errors, field) {
 		t.Fatalf("got %v, want invalid %s", err, field)
 	}
-	for _, e := range inv.Errors {
-		if e.Field == field {
-			return
-		}
-	}
-	t.Fatalf("got %v, want invalid %s", err, field)
+}
+
+func names(errs []FieldError, field string) bool {
+	return slices.ContainsFunc(errs, func(e FieldError) bool { return e.Field == field })
 }
 
 func only(t *testing.T, c *Case, asOf calendar.Date) PaymentObligation {
@@ -94,6 +91,21 @@ func only(t *testing.T, c *Case, asOf calendar.Date) PaymentObligation {
 		t.Fatalf("as of %s: %d obligations %+v, want 1", asOf, len(ps), ps)
 	}
 	return ps[0]
+}
+
+// restored is c written by marshal and read back by restore: a snapshot, or
+// the read model's money state.
+func restored(t *testing.T, marshal func() ([]byte, error), restore func([]byte) (*Case, error)) *Case {
+	t.Helper()
+	b, err := marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := restore(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back
 }
 
 const resident = `{"fee":"waste","arose_on":"%s","basis":"permanent_residence","house_number":"154","village_part":"Nová Ves"}`
@@ -469,14 +481,7 @@ func TestMoneySurvivesASnapshot(t *testing.T) {
 	must(t, c, ctx, LocalFeeLiabilityAroseType, arose("2026-01-15"))
 	must(t, c, ctx, LocalFeeExemptionGrantedType, `{"fee":"waste","reason":"abroad","from":"2027-01-01"}`)
 	must(t, c, ctx, PaymentReceivedType, `{"amount_czk":100,"paid_on":"2026-03-01","variable_symbol":"1541","bank_reference":"X"}`)
-	b, err := c.MarshalSnapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := RestoreSnapshot(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := restored(t, c.MarshalSnapshot, RestoreSnapshot)
 	a, z := c.PaymentObligations(day(2027, 3, 1), nil), back.PaymentObligations(day(2027, 3, 1), nil)
 	if len(a) != 2 || len(z) != 2 || a[0] != z[0] || a[1] != z[1] || a[1].Status != PaymentExcused {
 		t.Errorf("before %+v\nafter %+v", a, z)
@@ -496,14 +501,7 @@ func TestMoneyStateGivesTheSameObligations(t *testing.T) {
 	c.Flags = []Flag{{ID: "c-1", Decision: Fined, FineCZK: 2000, DecidedOn: day(2026, 4, 10)}, {ID: "c-2", Decision: Dismissed}}
 	c.Fee, c.application = &fees.Fee{AtFiling: 500, AtCollection: 100}, &application{filedOn: day(2026, 4, 1)}
 	c.SLA = []SLA{{FiledOn: day(2026, 4, 1), Due: day(2026, 4, 30)}}
-	b, err := c.MarshalMoney()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := RestoreMoney(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := restored(t, c.MarshalMoney, RestoreMoney)
 	a, z := c.PaymentObligations(day(2026, 5, 1), offices), back.PaymentObligations(day(2026, 5, 1), offices)
 	if len(a) != 5 || len(z) != len(a) || a[4].ID != feeCollectionID || a[4].DueOn != day(2026, 4, 30) {
 		t.Fatalf("before %+v\nafter %+v", a, z)
@@ -543,13 +541,7 @@ func FuzzLocalFeeRecord(f *testing.F) {
 		if err != nil {
 			return
 		}
-		b, err := json.Marshal(rec.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Replay(Event{Type: rec.Type, Version: c.Version + 1, Data: b}); err != nil {
-			t.Fatal(err)
-		}
+		fold(t, c, rec)
 		for _, p := range c.PaymentObligations(day(2027, 1, 1), nil) {
 			if p.OwedCZK < 0 || p.PaidCZK < 0 || p.OwedCZK > p.AmountCZK {
 				t.Fatalf("impossible sums: %+v", p)

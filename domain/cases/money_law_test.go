@@ -152,14 +152,7 @@ func TestAnIncreaseStoredUnderTheFormerContract(t *testing.T) {
 	refused(t, do(t, c, officer, LocalFeeIncreasedType, increase(51, "2025-03-25", "2025-04-10")), "data.increase_czk")
 	must(t, c, officer, LocalFeeIncreasedType, increase(50, "2025-03-25", "2025-04-10"))
 	// A snapshot keeps the former total, so the case reads the same from it.
-	b, err := c.MarshalSnapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := RestoreSnapshot(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := restored(t, c.MarshalSnapshot, RestoreSnapshot)
 	if a, z := c.PaymentObligations(day(2025, 4, 1), nil), back.PaymentObligations(day(2025, 4, 1), nil); owedIn(a) != 450 || owedIn(z) != 450 {
 		t.Errorf("owed %d, from the snapshot %d; want 150 + 250 + 50 = 450", owedIn(a), owedIn(z))
 	}

@@ -40,23 +40,32 @@ type Obligation struct {
 // StatusOn returns the obligation's status as of day asOf: facts dated after
 // asOf have not happened yet on that day (docs/LAW.md §3).
 func (o Obligation) StatusOn(asOf calendar.Date) Status {
-	switch {
+	switch met, late := deadlineOn(o.FulfilledOn, o.Due, asOf); {
 	case happened(o.ExcusedOn, asOf):
 		return StatusExcused
 	case happened(o.JudgedOn, asOf):
 		return StatusJudged
-	case happened(o.FulfilledOn, asOf):
-		if o.FulfilledOn.After(o.Due) {
-			return StatusMetLate
-		}
+	case met && late:
+		return StatusMetLate
+	case met:
 		return StatusMet
-	case asOf.After(o.Due):
+	case late:
 		return StatusOverdue
 	}
 	return StatusOpen
 }
 
 func happened(d, asOf calendar.Date) bool { return !d.IsZero() && !d.After(asOf) }
+
+// deadlineOn is where a deadline due on due stands as of asOf: met (on metOn,
+// if that has happened by asOf), and late (met after due, or not met and due
+// passed).
+func deadlineOn(metOn, due, asOf calendar.Date) (met, late bool) {
+	if happened(metOn, asOf) {
+		return true, metOn.After(due)
+	}
+	return false, asOf.After(due)
+}
 
 func (o Obligation) pending() bool { return o.FulfilledOn.IsZero() && o.ExcusedOn.IsZero() }
 
@@ -114,14 +123,11 @@ type SLA struct {
 
 // StatusOn says whether the office met its deadline, as of asOf.
 func (d SLA) StatusOn(asOf calendar.Date) string {
-	switch {
-	case happened(d.ReadyOn, asOf):
-		if d.ReadyOn.After(d.Due) {
-			return SLABreached
-		}
-		return SLAMet
-	case asOf.After(d.Due):
+	switch met, late := deadlineOn(d.ReadyOn, d.Due, asOf); {
+	case late:
 		return SLABreached
+	case met:
+		return SLAMet
 	}
 	return SLAOpen
 }

@@ -52,11 +52,10 @@ func walkFields(t reflect.Type, prefix string) []StoredField {
 	var out []StoredField
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
+		name, opts, ok := factTags(f)
+		if !ok {
 			continue
 		}
-		opts := strings.Split(f.Tag.Get("fact"), ",")
 		ft := f.Type
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()

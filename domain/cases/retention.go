@@ -106,9 +106,7 @@ type RetentionHoldPlaced struct {
 }
 
 func (e *RetentionHoldPlaced) decide(c *Case, ctx Context, chk *check) {
-	if e.PlacedOn.IsZero() {
-		e.PlacedOn = ctx.Today
-	}
+	ctx.orToday(&e.PlacedOn)
 	if !c.HeldSince.IsZero() {
 		chk.refuse("", "the case is on hold since %s already", c.HeldSince)
 	}
@@ -124,9 +122,7 @@ type RetentionHoldReleased struct {
 }
 
 func (e *RetentionHoldReleased) decide(c *Case, ctx Context, chk *check) {
-	if e.ReleasedOn.IsZero() {
-		e.ReleasedOn = ctx.Today
-	}
+	ctx.orToday(&e.ReleasedOn)
 	if c.HeldSince.IsZero() {
 		chk.refuse("", "the case is not on hold")
 		return

@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -38,22 +37,10 @@ func recordsOn(today calendar.Date) Context {
 	return Context{Today: today, Actor: "rita", Role: RecordsOfficer}
 }
 
-// fold folds a decided event into the case, as the repository does.
-func fold(t *testing.T, c *Case, rec Recorded) {
-	t.Helper()
-	b, err := json.Marshal(rec.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Replay(Event{Type: rec.Type, Version: c.Version + 1, Data: b}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func closedCase(t *testing.T, s Situation, office string, closedOn calendar.Date) *Case {
 	t.Helper()
-	c := &Case{ID: "c-" + string(s), Situation: s, Office: office, Version: 1, OpenedOn: day(2020, 1, 2),
-		Citizen: Citizen{ID: "p1", BirthDate: day(1980, 5, 17), FullName: "Jana Nováková"}}
+	c := feeCase(day(1980, 5, 17))
+	c.ID, c.Situation, c.Office, c.OpenedOn = "c-"+string(s), s, office, day(2020, 1, 2)
 	must(t, c, clerkOn(closedOn.AddDays(3)), CaseClosedType, fmt.Sprintf(`{"closed_on":%q}`, closedOn))
 	return c
 }

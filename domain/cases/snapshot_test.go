@@ -29,14 +29,7 @@ func TestACaseRestoredFromASnapshotGoesOnAsTheOriginal(t *testing.T) {
 	}
 	original := incidentCase()
 	for i, s := range steps {
-		snap, err := original.MarshalSnapshot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		restored, err := cases.RestoreSnapshot(snap)
-		if err != nil {
-			t.Fatal(err)
-		}
+		restored := cases.Restored(t, original.MarshalSnapshot, cases.RestoreSnapshot)
 		for _, c := range []*cases.Case{original, restored} {
 			if err := record(t, c, s.ctx, s.typ, s.data); err != nil {
 				t.Fatalf("step %d %s: %v", i, s.typ, err)
@@ -69,14 +62,7 @@ func TestASnapshotOfAnotherFormatIsNotRead(t *testing.T) {
 // A child's obligation keeps, through a snapshot, why it raises no flag.
 func TestASnapshotKeepsWhyAChildIsNotFlagged(t *testing.T) {
 	c := law{born: "2015-01-10", given: []fact{movedOn1April}}.run(t, cases.ResidenceChange)
-	snap, err := c.MarshalSnapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	restored, err := cases.RestoreSnapshot(snap)
-	if err != nil {
-		t.Fatal(err)
-	}
+	restored := cases.Restored(t, c.MarshalSnapshot, cases.RestoreSnapshot)
 	if restored.Obligations[0].NoFlag == "" || restored.Obligations[0].NoFlag != c.Obligations[0].NoFlag || restored.Fee.Total() != 0 {
 		t.Fatalf("restored %+v, fee %+v; want %q", restored.Obligations, restored.Fee, c.Obligations[0].NoFlag)
 	}

@@ -206,14 +206,7 @@ func TestFurtherDogsArriveAndEnd(t *testing.T) {
 	}
 	refused(t, do(t, c, ctx, LocalFeeLiabilityEndedType, `{"fee":"dog","ended_on":"2025-12-20"}`), "data.fee")
 	// The state survives the read model's money state.
-	b, err := c.MarshalMoney()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := RestoreMoney(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := restored(t, c.MarshalMoney, RestoreMoney)
 	if a, z := c.PaymentObligations(day(2026, 1, 1), nil), back.PaymentObligations(day(2026, 1, 1), nil); len(a) != 1 || a[0] != z[0] {
 		t.Errorf("before %+v\nafter %+v", a, z)
 	}

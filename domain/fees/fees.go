@@ -286,36 +286,29 @@ func passportEmbassy(r route) (Fee, error) {
 	return Fee{}, fmt.Errorf("%w: no fee is given for a passport applied for at an embassy (seed 004, docs/LAW.md §8)", ErrFeeNotStated)
 }
 
-// place names a kind of office as a clerk does.
-// placeCS is place in Czech (the 6th case: "na úřadu …").
-func placeCS(k domain.OfficeKind) string {
-	switch k {
-	case domain.MunicipalOffice:
-		return "na úřadu obce s rozšířenou působností"
-	case domain.RegistryOffice:
-		return "na matričním úřadu"
-	case domain.RegistrationOffice:
-		return "na ohlašovně"
-	case domain.Police:
-		return "na policii"
-	case domain.Embassy:
-		return "na zastupitelském úřadu"
-	}
-	return "na ministerstvu vnitra"
+// officeName is a kind of office named as a clerk does, in English and in
+// Czech (the 6th case: "na úřadu …").
+type officeName struct{ en, cs string }
+
+var officeNames = map[domain.OfficeKind]officeName{
+	domain.MunicipalOffice:    {"an ORP", "na úřadu obce s rozšířenou působností"},
+	domain.RegistryOffice:     {"a registry office", "na matričním úřadu"},
+	domain.RegistrationOffice: {"a registration office", "na ohlašovně"},
+	domain.Police:             {"the police", "na policii"},
+	domain.Embassy:            {"an embassy", "na zastupitelském úřadu"},
+	domain.Ministry:           {"the ministry", "na ministerstvu vnitra"},
 }
 
-func place(k domain.OfficeKind) string {
-	switch k {
-	case domain.MunicipalOffice:
-		return "an ORP"
-	case domain.RegistryOffice:
-		return "a registry office"
-	case domain.RegistrationOffice:
-		return "a registration office"
-	case domain.Police:
-		return "the police"
-	case domain.Embassy:
-		return "an embassy"
+// place names a kind of office as a clerk does; any kind not named is the
+// ministry.
+func place(k domain.OfficeKind) string { return nameOf(k).en }
+
+// placeCS is place in Czech.
+func placeCS(k domain.OfficeKind) string { return nameOf(k).cs }
+
+func nameOf(k domain.OfficeKind) officeName {
+	if n, ok := officeNames[k]; ok {
+		return n
 	}
-	return "the ministry"
+	return officeNames[domain.Ministry]
 }

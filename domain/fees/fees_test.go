@@ -41,7 +41,16 @@ func fast(track domain.Track, from, to domain.OfficeKind) fees.Application {
 	return a
 }
 
-func aged(a fees.Application, age int) fees.Application { a.Age = age; return a }
+// The application a, with one thing changed.
+func aged(a fees.Application, age int) fees.Application                { a.Age = age; return a }
+func as(a fees.Application, doc domain.Document) fees.Application      { a.Document = doc; return a }
+func because(a fees.Application, r fees.Reason) fees.Application       { a.Reason = r; return a }
+func onTrack(a fees.Application, track domain.Track) fees.Application  { a.Track = track; return a }
+func filedAt(a fees.Application, o domain.OfficeKind) fees.Application { a.FilingOffice = o; return a }
+func collectedAt(a fees.Application, o domain.OfficeKind) fees.Application {
+	a.PickupOffice = o
+	return a
+}
 
 func withoutResidence(a fees.Application) fees.Application {
 	a.PermanentResidenceInCZ = false
@@ -154,11 +163,7 @@ func TestPrice(t *testing.T) {
 		{"card in 24 hours, 10-year-old, filed at the ORP, collected at the ministry → 250 + 250",
 			aged(fast(domain.TwentyFourHours, orp, ministry), 10), 250, 250},
 		{"chip card in 24 hours after expiry, ministry → still the flat 1000",
-			func() fees.Application {
-				a := fast(domain.TwentyFourHours, ministry, ministry)
-				a.Document, a.Reason = domain.IDCardChip, fees.ReasonExpiry
-				return a
-			}(), 1000, 0},
+			because(as(fast(domain.TwentyFourHours, ministry, ministry), domain.IDCardChip), fees.ReasonExpiry), 1000, 0},
 
 		// ID card within 5 working days.
 		{"card in 5 working days, 40-year-old, filed and collected at the ministry → 500",
@@ -212,11 +217,7 @@ func TestPrice(t *testing.T) {
 		{"passport in 24 hours, 8-year-old, ORP → ministry → 1500 + 500",
 			aged(passport(domain.TwentyFourHours, orp, ministry), 8), 1500, 500},
 		{"lost passport: the reason does not change the fee → 600",
-			func() fees.Application {
-				a := passport(domain.Standard, orp, orp)
-				a.Reason = fees.ReasonLost
-				return a
-			}(), 600, 0},
+			because(passport(domain.Standard, orp, orp), fees.ReasonLost), 600, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -360,28 +361,16 @@ func TestPriceRefuses(t *testing.T) {
 		want error
 	}{
 		// Bad input.
-		{"unknown document", func() fees.Application { a := card("driving_licence", fees.ReasonLost); return a }(), fees.ErrInvalidApplication},
-		{"unknown track", func() fees.Application { a := card(domain.IDCard, fees.ReasonLost); a.Track = "express"; return a }(), fees.ErrInvalidApplication},
+		{"unknown document", card("driving_licence", fees.ReasonLost), fees.ErrInvalidApplication},
+		{"unknown track", onTrack(card(domain.IDCard, fees.ReasonLost), "express"), fees.ErrInvalidApplication},
 		{"negative age", aged(card(domain.IDCard, fees.ReasonLost), -1), fees.ErrInvalidApplication},
-		{"unknown filing office", func() fees.Application {
-			a := card(domain.IDCard, fees.ReasonLost)
-			a.FilingOffice = "post_office"
-			return a
-		}(), fees.ErrInvalidApplication},
-		{"missing filing office", func() fees.Application { a := card(domain.IDCard, fees.ReasonLost); a.FilingOffice = ""; return a }(), fees.ErrInvalidApplication},
-		{"unknown pickup office", func() fees.Application {
-			a := card(domain.IDCard, fees.ReasonLost)
-			a.PickupOffice = "post_office"
-			return a
-		}(), fees.ErrInvalidApplication},
+		{"unknown filing office", filedAt(card(domain.IDCard, fees.ReasonLost), "post_office"), fees.ErrInvalidApplication},
+		{"missing filing office", filedAt(card(domain.IDCard, fees.ReasonLost), ""), fees.ErrInvalidApplication},
+		{"unknown pickup office", collectedAt(card(domain.IDCard, fees.ReasonLost), "post_office"), fees.ErrInvalidApplication},
 		{"unknown reason", card(domain.IDCard, "bored"), fees.ErrInvalidApplication},
 		{"identity card without a reason", card(domain.IDCard, ""), fees.ErrInvalidApplication},
-		{"passport with an unknown reason", func() fees.Application { a := passport(domain.Standard, orp, orp); a.Reason = "bored"; return a }(), fees.ErrInvalidApplication},
-		{"collected at 'another' ministry", func() fees.Application {
-			a := fast(domain.FiveWorkingDays, ministry, ministry)
-			a.PickupAtAnotherOffice = true
-			return a
-		}(), fees.ErrInvalidApplication},
+		{"passport with an unknown reason", because(passport(domain.Standard, orp, orp), "bored"), fees.ErrInvalidApplication},
+		{"collected at 'another' ministry", collectedAtAnotherORP(fast(domain.FiveWorkingDays, ministry, ministry)), fees.ErrInvalidApplication},
 
 		// ID card, standard track.
 		{"standard card applied for at the ministry", fast(domain.Standard, ministry, ministry), fees.ErrNotOffered},
@@ -394,16 +383,8 @@ func TestPriceRefuses(t *testing.T) {
 
 		// Temporary card.
 		{"temporary card because the old one expires", card(domain.IDCardTemporary, fees.ReasonExpiry), fees.ErrNotOffered},
-		{"temporary card in 24 hours", func() fees.Application {
-			a := card(domain.IDCardTemporary, fees.ReasonLost)
-			a.Track = domain.TwentyFourHours
-			return a
-		}(), fees.ErrNotOffered},
-		{"temporary card applied for at the ministry", func() fees.Application {
-			a := card(domain.IDCardTemporary, fees.ReasonLost)
-			a.FilingOffice = ministry
-			return a
-		}(), fees.ErrNotOffered},
+		{"temporary card in 24 hours", onTrack(card(domain.IDCardTemporary, fees.ReasonLost), domain.TwentyFourHours), fees.ErrNotOffered},
+		{"temporary card applied for at the ministry", filedAt(card(domain.IDCardTemporary, fees.ReasonLost), ministry), fees.ErrNotOffered},
 		{"temporary card collected at another ORP", collectedAtAnotherORP(card(domain.IDCardTemporary, fees.ReasonLost)), fees.ErrNotOffered},
 
 		// ID card, fast tracks.

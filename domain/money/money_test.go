@@ -142,11 +142,18 @@ func TestScheduleErrorsNameTheLine(t *testing.T) {
 	}
 }
 
-func TestCategoriesExemptionsAndParts(t *testing.T) {
+// novaVes is the built-in schedule of Nová Ves (seed 004).
+func novaVes(t *testing.T) *money.Schedule {
+	t.Helper()
 	s, err := money.BuiltinSchedule("nova-ves")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+func TestCategoriesExemptionsAndParts(t *testing.T) {
+	s := novaVes(t)
 	waste, _ := s.Rule(money.Waste)
 	if _, ok := waste.Category("permanent_residence"); !ok {
 		t.Error("category")

@@ -11,10 +11,7 @@ import (
 
 // The statute's arithmetic on Nová Ves's rules (docs/LAW.md §9.1), by hand.
 func TestProrateAndDue(t *testing.T) {
-	s, err := money.BuiltinSchedule("nova-ves")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := novaVes(t)
 	dog, _ := s.Rule(money.Dog)
 	waste, _ := s.Rule(money.Waste)
 	var months [12]money.Month

@@ -42,10 +42,17 @@ const firstCardPeriod = 30
 // after telling the registration office that permanent residence ended.
 const surrenderPeriod = 15
 
-// enforcedBy is the legal basis of a duty whose own section the sources do not
-// state: the statute and the offence section that punishes breaking it.
-func enforcedBy(o Offence) string {
-	return o.LegalBasis + " (sankce za nesplnění povinnosti)"
+// enforcedDuty is a duty to apply for a card that breaking is the offence o.
+// The sources do not state the duty's own section, so its legal basis is the
+// statute and the offence section that punishes breaking it.
+func enforcedDuty(triggeredOn, due calendar.Date, o Offence) Duty {
+	return Duty{
+		Obligation:  ObligationApplyForIDCard,
+		TriggeredOn: triggeredOn,
+		Due:         due,
+		LegalBasis:  o.LegalBasis + " (sankce za nesplnění povinnosti)",
+		Offence:     o,
+	}
 }
 
 // offenceSection is the legal basis of a duty the sources attach no offence
@@ -59,14 +66,7 @@ func (r Rulebook) offenceSection() string {
 }
 
 func (r Rulebook) applyForCard(triggeredOn calendar.Date) Duty {
-	o := r.LateApplication()
-	return Duty{
-		Obligation:  ObligationApplyForIDCard,
-		TriggeredOn: triggeredOn,
-		Due:         calendar.WorkingDaysAfter(triggeredOn, applicationPeriod),
-		LegalBasis:  enforcedBy(o),
-		Offence:     o,
-	}
+	return enforcedDuty(triggeredOn, calendar.WorkingDaysAfter(triggeredOn, applicationPeriod), r.LateApplication())
 }
 
 // ApplyForCardAfterIncident is the duty to apply for a new card within 15
@@ -118,14 +118,7 @@ func (r Rulebook) ApplyForCardAfterExpiry(expiredOn calendar.Date) Duty {
 // the 15th birthday (seed 003; § 16a(1)(l)). It counts calendar days, so the
 // deadline moves off a weekend or holiday (správní řád § 40).
 func (r Rulebook) ApplyForFirstCard(birthdayOn calendar.Date) Duty {
-	o := r.FirstCardNotAppliedFor()
-	return Duty{
-		Obligation:  ObligationApplyForIDCard,
-		TriggeredOn: birthdayOn,
-		Due:         calendar.DaysAfter(birthdayOn, firstCardPeriod),
-		LegalBasis:  enforcedBy(o),
-		Offence:     o,
-	}
+	return enforcedDuty(birthdayOn, calendar.DaysAfter(birthdayOn, firstCardPeriod), r.FirstCardNotAppliedFor())
 }
 
 // SurrenderCardAfterResidenceEnded is the duty to hand in the card within 15

@@ -117,18 +117,3 @@ func TestMaritalChangeOnlyWhenTheCardShowsIt(t *testing.T) {
 		})
 	}
 }
-
-func TestExpiryReminderIs60DaysBefore(t *testing.T) {
-	cases := []struct {
-		name            string
-		expires, remind calendar.Date
-	}{
-		{"card valid until Monday 1 Mar 2027 → remind on Thursday 31 Dec 2026", d(2027, time.March, 1), d(2026, time.December, 31)},
-		{"card valid until Wednesday 7 Mar 2029 → remind on Saturday 6 Jan 2029, not moved", d(2029, time.March, 7), d(2029, time.January, 6)},
-	}
-	for _, c := range cases {
-		if got := rulebook.ExpiryReminderOn(c.expires); got != c.remind {
-			t.Errorf("%s: got %s", c.name, got)
-		}
-	}
-}

