@@ -28,16 +28,6 @@ func lhutaProcess(t *testing.T, bin, dir string, env []string) *teststack.Proces
 	return &teststack.Process{T: t, Bin: bin, Args: []string{"--data-dir", dir}, Env: env, Addr: teststack.FreeAddr(t), Log: filepath.Join(dir, "log")}
 }
 
-// clerkEnv is the environment of a process whose clerk-token is a clerk's,
-// whose day is clock, on backend's database.
-func clerkEnv(t *testing.T, backend, clock string) []string {
-	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK="+clock, "DATABASE_URL=")
-	if backend == "postgres" {
-		env = append(env, "DATABASE_URL="+testdb.PostgresURL(t))
-	}
-	return env
-}
-
 // onEachBackend runs f in parallel on each backend, with lhuta serve (not
 // started yet) on a fresh data directory dir there: its clerk-token is a
 // clerk's and its day is clock.
@@ -46,8 +36,12 @@ func onEachBackend(t *testing.T, clock string, f func(t *testing.T, backend, dir
 	for _, backend := range testdb.Backends {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
+			env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK="+clock, "DATABASE_URL=")
+			if backend == "postgres" {
+				env = append(env, "DATABASE_URL="+testdb.PostgresURL(t))
+			}
 			dir := t.TempDir()
-			f(t, backend, dir, lhutaProcess(t, bin, dir, clerkEnv(t, backend, clock)))
+			f(t, backend, dir, lhutaProcess(t, bin, dir, env))
 		})
 	}
 }
