@@ -1,9 +1,9 @@
 // Package teststack holds what the tests of lhuta serve's parts share: a
-// built lhuta process started and stopped (process.go); the API, the
-// console and the whole service run in the test's own process, and a
-// request to them (stack.go); a browser that keeps cookies as one on
-// localhost does and the CSRF field of a form (browser.go); a self-signed
-// certificate (cert.go). Only tests import it.
+// built lhuta process started and stopped (process.go); the API and the
+// whole service run in the test's own process, and a request to them
+// (stack.go); the console mounted on the API (console.go); a browser that
+// keeps cookies as one on localhost does and the CSRF field of a form
+// (browser.go); a self-signed certificate (cert.go). Only tests import it.
 package teststack
 
 import (
