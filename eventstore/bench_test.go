@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/migrations"
+	"github.com/lhuta/lhuta/internal/testdb"
 )
 
 // BenchmarkSQLiteSequentialAppend measures what synchronous=FULL (the WAL is
@@ -20,9 +20,7 @@ func BenchmarkSQLiteSequentialAppend(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			if _, err := migrations.Up(context.Background(), db.SQL, db.Dialect.Name); err != nil {
-				b.Fatal(err)
-			}
+			testdb.Migrate(b, db)
 			s := eventstore.NewSQLStore(db.SQL, db.Dialect)
 			meta := eventstore.Metadata{RecordedBy: "alice", CorrelationID: "bench"}
 			b.ResetTimer()

@@ -281,7 +281,7 @@ func TestPostgresReaderDoesNotSkipAnEventCommittedLate(t *testing.T) {
 	if err := slow.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	batch = readAtLeast(t, s, 2)
+	batch = testdb.ReadAtLeast(t, s, 2)
 	if len(batch) != 2 || batch[0].Position != early || batch[1].Position != late[0].Position {
 		t.Fatalf("after commit the reader got %+v, want positions %d then %d", batch, early, late[0].Position)
 	}
@@ -307,7 +307,7 @@ func TestIncludes(t *testing.T) {
 			}
 			recorded = append(recorded, r...)
 		}
-		log := readAtLeast(t, s, 3)
+		log := testdb.ReadAtLeast(t, s, 3)
 		if len(log) != 3 {
 			t.Fatalf("log %+v", log)
 		}
@@ -319,24 +319,6 @@ func TestIncludes(t *testing.T) {
 			}
 		}
 	})
-}
-
-// readAtLeast reads the log from the start until it holds n events. On
-// PostgreSQL an open transaction anywhere in the cluster (another test's
-// database included) holds the readable log back for a moment.
-func readAtLeast(t *testing.T, s eventstore.Store, n int) []eventstore.Event {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		log, err := s.ReadLog(context.Background(), eventstore.Start, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(log) >= n || time.Now().After(deadline) {
-			return log
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func TestIdempotentRequestIsRecordedOnce(t *testing.T) {

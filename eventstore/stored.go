@@ -80,6 +80,24 @@ func (s Stored) Rewrite(ctx context.Context, position int64, data json.RawMessag
 	return nil
 }
 
+// Strings returns the one text column of a query's rows.
+func Strings(ctx context.Context, q Queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 func scanStored(rows *sql.Rows) ([]StoredEvent, error) {
 	defer rows.Close()
 	var events []StoredEvent

@@ -35,15 +35,7 @@ func retentionStack(t *testing.T, db *eventstore.DB, today *clock, rules string,
 	opts ...func(*handlers.Config)) *stack {
 	t.Helper()
 	if db.Sealer == nil {
-		kek, _, _, err := vault.KEK("", t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := vault.New(db, kek)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db.Sealer = v
+		testdb.Sealed(t, db)
 	}
 	v := db.Sealer.(*vault.Vault)
 	return newStackWith(t, db, today.day(), func(c *handlers.Config) {

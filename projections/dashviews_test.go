@@ -22,7 +22,6 @@ import (
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
-	"github.com/lhuta/lhuta/migrations"
 	"github.com/lhuta/lhuta/projections"
 )
 
@@ -39,9 +38,7 @@ func dashDB(t *testing.T) (db *eventstore.DB, asRole *sql.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	if _, err := migrations.Up(ctx, db.SQL, db.Dialect.Name); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Migrate(t, db)
 	if err := projections.Prepare(ctx, db); err != nil {
 		t.Fatal(err)
 	}

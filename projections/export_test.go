@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"testing"
 
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
@@ -39,8 +40,10 @@ func ProjectPage(ctx context.Context, db *eventstore.DB, page []eventstore.Event
 // WriteCases writes the rows of cases built by hand into the live read
 // models through the projection's own row code, for tests that hold SQL
 // filters against the domain's statuses.
-func WriteCases(ctx context.Context, db *eventstore.DB, cs ...*cases.Case) error {
-	return eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
+func WriteCases(t testing.TB, db *eventstore.DB, cs ...*cases.Case) {
+	t.Helper()
+	ctx := context.Background()
+	err := eventstore.InTx(ctx, db.SQL, func(tx *sql.Tx) error {
 		m, err := liveGeneration(ctx, tx)
 		if err != nil {
 			return err
@@ -53,4 +56,7 @@ func WriteCases(ctx context.Context, db *eventstore.DB, cs ...*cases.Case) error
 		}
 		return b.flush(ctx, tx, db.Dialect, m.generation)
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -331,7 +331,7 @@ func checkTerms(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64
 	if stored != "" {
 		after := ""
 		for {
-			ids, err := stringsOf(ctx, tx, `SELECT case_id FROM `+payerTable.physical(gen)+` WHERE case_id > $1 ORDER BY case_id LIMIT 500`, after)
+			ids, err := eventstore.Strings(ctx, tx, `SELECT case_id FROM `+payerTable.physical(gen)+` WHERE case_id > $1 ORDER BY case_id LIMIT 500`, after)
 			if err != nil || len(ids) == 0 {
 				if err != nil {
 					return err
@@ -353,35 +353,21 @@ func checkTerms(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64
 
 // rewriteCases rewrites the payment rows of cases from their money state.
 func rewriteCases(ctx context.Context, tx *sql.Tx, d eventstore.Dialect, gen int64, ids []string, m *moneyTerms) error {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT case_id, money FROM `+payerTable.physical(gen)+
-		` WHERE case_id IN (`+placeholders(1, len(ids))+`)`, args...)
+	money, err := byCase(ctx, tx, payerTable.physical(gen), "money", ids)
 	if err != nil {
 		return err
 	}
-	// A case that is no payer any more keeps no rows.
 	var written []row
-	for rows.Next() {
-		var (
-			id    string
-			state []byte
-		)
-		if err := rows.Scan(&id, &state); err != nil {
-			_ = rows.Close()
-			return err
+	for _, id := range ids {
+		state, ok := money[id]
+		if !ok {
+			continue // a case that is no payer any more keeps no rows
 		}
 		c, err := cases.RestoreMoney(state)
 		if err != nil {
-			_ = rows.Close()
 			return fmt.Errorf("case %s: %w", id, err)
 		}
 		written = append(written, obligationRows(c, m)...)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return err
 	}
 	return rewritePayments(ctx, tx, d, gen, ids, written)
 }
@@ -423,7 +409,7 @@ func (p *Pipeline) rollOnce(ctx context.Context) (int, error) {
 			return err
 		}
 		today := p.money.now()
-		ids, err := stringsOf(ctx, tx, `SELECT DISTINCT case_id FROM `+paymentTable.physical(m.generation)+
+		ids, err := eventstore.Strings(ctx, tx, `SELECT DISTINCT case_id FROM `+paymentTable.physical(m.generation)+
 			` WHERE latest AND valid_to < $1 ORDER BY case_id LIMIT $2`, bindRow(p.db.Dialect, row{today})[0], cmp.Or(p.rollChunk, rollChunk))
 		if err != nil || len(ids) == 0 {
 			return err
@@ -471,22 +457,4 @@ func (p *Pipeline) maybeRoll(ctx context.Context) {
 		}
 		p.rolled = today
 	}
-}
-
-// stringsOf returns the one text column of a query's rows.
-func stringsOf(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

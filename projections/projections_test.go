@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"reflect"
@@ -23,7 +22,7 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 // seedCases appends n id_card_incident cases with a loss report each, and
 // an application on every other one; it returns the last position.
@@ -63,57 +62,48 @@ func mustJSON(v any) []byte {
 	return b
 }
 
+// rebuild rebuilds db's read models from the log and returns how many
+// events it folded.
+func rebuild(t *testing.T, db *eventstore.DB) int64 {
+	t.Helper()
+	n, err := projections.Rebuild(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// equalToARebuild fails the test (saying when) unless db's read models
+// equal what a rebuild from the log would make.
+func equalToARebuild(t *testing.T, db *eventstore.DB, when string) {
+	t.Helper()
+	diffs, err := projections.Check(context.Background(), db, nil)
+	if err != nil || len(diffs) != 0 {
+		t.Fatalf("%s: %v, differences %v", when, err, diffs)
+	}
+}
+
 // snapshot reads every read-model row, in a stable order.
 func snapshot(t *testing.T, db *sql.DB) [][]string {
 	t.Helper()
 	var out [][]string
 	for _, q := range projections.ReadModelQueries() {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		for _, vals := range testdb.Rows(t, db, q) {
 			row := make([]string, len(vals))
 			for i, v := range vals {
-				if b, ok := v.([]byte); ok {
-					v = string(b)
-				}
 				row[i] = fmt.Sprint(v)
 			}
 			out = append(out, row)
 		}
-		_ = rows.Close()
 	}
 	return out
-}
-
-func runPipeline(t *testing.T, p *projections.Pipeline) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	return func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("pipeline: %v", err)
-		}
-	}
 }
 
 func TestPipelineProjectsEveryCaseAndCatchesUp(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		last := seedCases(t, db, 30)
 		p := projections.New(db, quiet)
-		defer runPipeline(t, p)()
+		defer testdb.RunPipeline(t, p)()
 		if err := p.WaitFor(context.Background(), last, 20*time.Second); err != nil {
 			t.Fatalf("read models did not reach position %d: %v", last, err)
 		}
@@ -161,18 +151,14 @@ func TestProjectionKilledMidBatchEndsEqualToAFreshRebuild(t *testing.T) {
 		if c.Position == 0 || c.Position >= last {
 			t.Fatalf("after the kill the checkpoint is at %v; the test wants it mid-log (last %d)", c, last)
 		}
-		stop := runPipeline(t, normal)
+		stop := testdb.RunPipeline(t, normal)
 		if err := normal.WaitFor(context.Background(), last, 20*time.Second); err != nil {
 			t.Fatal(err)
 		}
 		stop()
 		restarted := snapshot(t, db.SQL)
 
-		n, err := projections.Rebuild(context.Background(), db, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n != 100 { // 40 openings, 40 reports, 20 applications
+		if n := rebuild(t, db); n != 100 { // 40 openings, 40 reports, 20 applications
 			t.Fatalf("rebuild folded %d events, want 100", n)
 		}
 		rebuilt := snapshot(t, db.SQL)
@@ -185,9 +171,7 @@ func TestProjectionKilledMidBatchEndsEqualToAFreshRebuild(t *testing.T) {
 func TestRedeliveredEventsChangeNothing(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		seedCases(t, db, 10)
-		if _, err := projections.Rebuild(context.Background(), db, nil); err != nil {
-			t.Fatal(err)
-		}
+		rebuild(t, db)
 		before := snapshot(t, db.SQL)
 		events := loadAll(t, db)
 		rand.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })
@@ -249,7 +233,7 @@ func TestPipelineRefusesReadModelsOfAnotherSchema(t *testing.T) {
 		}
 		last := seedCases(t, db, 3)
 		p := projections.New(db, quiet)
-		stop := runPipeline(t, p)
+		stop := testdb.RunPipeline(t, p)
 		defer stop()
 		for deadline := time.Now().Add(10 * time.Second); p.Running(); {
 			if time.Now().After(deadline) {

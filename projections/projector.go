@@ -83,33 +83,39 @@ func (p projector) apply(ctx context.Context, tx *sql.Tx, page []eventstore.Even
 
 // states reads the stored states of cases.
 func (p projector) states(ctx context.Context, tx *sql.Tx, ids []string) (map[string][]byte, error) {
-	states := make(map[string][]byte, len(ids))
+	return byCase(ctx, tx, caseTable.physical(p.gen), "state", ids)
+}
+
+// byCase reads a column of the rows of cases in a table, by case id; a case
+// without a row is not in the map.
+func byCase(ctx context.Context, tx *sql.Tx, table, col string, ids []string) (map[string][]byte, error) {
+	vals := make(map[string][]byte, len(ids))
 	for chunk := range chunks(ids, 500) {
 		args := make([]any, len(chunk))
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT case_id, state FROM `+caseTable.physical(p.gen)+
+		rows, err := tx.QueryContext(ctx, `SELECT case_id, `+col+` FROM `+table+
 			` WHERE case_id IN (`+placeholders(1, len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var (
-				id    string
-				state []byte
+				id  string
+				val []byte
 			)
-			if err := rows.Scan(&id, &state); err != nil {
+			if err := rows.Scan(&id, &val); err != nil {
 				_ = rows.Close()
 				return nil, err
 			}
-			states[id] = state
+			vals[id] = val
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return nil, err
 		}
 	}
-	return states, nil
+	return vals, nil
 }
 
 // previous returns the state a case had before the event of version first

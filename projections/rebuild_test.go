@@ -4,124 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/domain/cases"
-	"github.com/lhuta/lhuta/domain/rulebook"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/projections/views"
 )
 
-// The dashboard figures come from aggregates of status changes; counted
-// from the obligations themselves with the domain's StatusOn they must be
-// the same, for any period, any day they are asked on and any office.
-func TestStatsFromAggregatesEqualStatsCountedFromTheObligations(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
-		ctx := context.Background()
-		r := rand.New(rand.NewPCG(5, 6))
-		base := calendar.NewDate(2025, 11, 20)
-		maybe := func(from calendar.Date, span int) calendar.Date {
-			if r.IntN(3) == 0 {
-				return calendar.Date{}
-			}
-			return from.AddDays(r.IntN(span))
-		}
-		situations := []cases.Situation{cases.IDCardIncident, cases.ResidenceChange, cases.NameChange}
-		var all []*cases.Case
-		for i := range 120 {
-			triggered := base.AddDays(r.IntN(100))
-			o := cases.Obligation{Duty: rulebook.Duty{Obligation: "apply_for_id_card", TriggeredOn: triggered,
-				Due: triggered.AddDays(5 + r.IntN(20))}, FulfilledOn: maybe(triggered, 60)}
-			if r.IntN(6) == 0 {
-				o.ExcusedOn = maybe(triggered, 60)
-			}
-			if r.IntN(6) == 0 {
-				o.JudgedOn = maybe(o.Due, 40)
-			}
-			c := &cases.Case{ID: fmt.Sprintf("case-%03d", i), Situation: situations[i%3], Office: fmt.Sprint("office-", i%4),
-				Version: 1, OpenedOn: triggered, Obligations: []cases.Obligation{o}}
-			if r.IntN(2) == 0 {
-				c.SLA = []cases.SLA{{Document: "id_card", Track: "standard", FiledOn: triggered,
-					Due: triggered.AddDays(30), ReadyOn: maybe(triggered, 50)}}
-			}
-			all = append(all, c)
-		}
-		if err := projections.WriteCases(ctx, db, all...); err != nil {
-			t.Fatal(err)
-		}
-		reader := views.NewReader(db.SQL)
-		for range 80 {
-			from := base.AddDays(r.IntN(120) - 10)
-			if r.IntN(2) == 0 {
-				from = calendar.NewDate(from.Year(), from.Month(), 1)
-			}
-			to := from.AddDays(r.IntN(150))
-			office := []string{"", "office-1", "office-3"}[r.IntN(3)]
-			got, err := reader.Stats(ctx, views.StatsFilter{From: from, To: to, Office: office})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := countStats(all, from, to, office)
-			got.OnTimeRate, want.OnTimeRate = nil, nil
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("stats from %s to %s for %q:\naggregates %+v\nrows       %+v", from, to, office, got, want)
-			}
-		}
-	})
-}
-
-// countStats counts what Stats reports the slow way, case by case.
-func countStats(all []*cases.Case, from, to calendar.Date, office string) views.Stats {
-	st := views.Stats{From: from, To: to, Office: office, ByStatus: views.Counts{},
-		BySituation: map[string]views.Counts{}, ByMonth: map[string]views.Counts{}, SLA: map[string]int{}}
-	for _, c := range all {
-		if office != "" && c.Office != office {
-			continue
-		}
-		for _, o := range c.Obligations {
-			if o.TriggeredOn.Before(from) || o.TriggeredOn.After(to) {
-				continue
-			}
-			s := o.StatusOn(to)
-			st.Obligations++
-			st.ByStatus[s]++
-			if st.BySituation[string(c.Situation)] == nil {
-				st.BySituation[string(c.Situation)] = views.Counts{}
-			}
-			st.BySituation[string(c.Situation)][s]++
-			month := o.TriggeredOn.String()[:7]
-			if st.ByMonth[month] == nil {
-				st.ByMonth[month] = views.Counts{}
-			}
-			st.ByMonth[month][s]++
-		}
-		for _, d := range c.SLA {
-			if !d.FiledOn.Before(from) && !d.FiledOn.After(to) {
-				st.SLA[d.StatusOn(to)]++
-			}
-		}
-	}
-	st.Overdue = st.ByStatus[cases.StatusOverdue]
-	st.SLABreaches = st.SLA[cases.SLABreached]
-	return st
-}
-
 // A rebuild that is cancelled half-way leaves the live read models as they
 // were and answering; the next rebuild succeeds and ends equal to them.
 func TestCancelledRebuildLeavesTheLiveReadModelsAndASecondRunSucceeds(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		seedCases(t, db, 3000)
-		if _, err := projections.Rebuild(context.Background(), db, nil); err != nil {
-			t.Fatal(err)
-		}
+		rebuild(t, db)
 		before := snapshot(t, db.SQL)
 		ctx, cancel := context.WithCancel(context.Background())
 		_, err := projections.Rebuild(ctx, db, func(done, _ int64) {
@@ -141,10 +44,7 @@ func TestCancelledRebuildLeavesTheLiveReadModelsAndASecondRunSucceeds(t *testing
 		if after := snapshot(t, db.SQL); !reflect.DeepEqual(before, after) {
 			t.Fatal("a rebuild of an unchanged log changed the read models")
 		}
-		diffs, err := projections.Check(context.Background(), db, nil)
-		if err != nil || len(diffs) != 0 {
-			t.Fatalf("check after the rebuild: %v, differences %v", err, diffs)
-		}
+		equalToARebuild(t, db, "check after the rebuild")
 	})
 }
 
@@ -154,11 +54,9 @@ func TestCancelledRebuildLeavesTheLiveReadModelsAndASecondRunSucceeds(t *testing
 func TestRebuildWhileTheServiceWritesAndReads(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		seedCases(t, db, 2000)
-		if _, err := projections.Rebuild(context.Background(), db, nil); err != nil {
-			t.Fatal(err)
-		}
+		rebuild(t, db)
 		p := projections.New(db, quiet)
-		stop := runPipeline(t, p)
+		stop := testdb.RunPipeline(t, p)
 		reader := views.NewReader(db.SQL)
 		ctx, cancel := context.WithCancel(context.Background())
 		var (
@@ -200,10 +98,7 @@ func TestRebuildWhileTheServiceWritesAndReads(t *testing.T) {
 		if queries.Load() == 0 || failures.Load() != 0 {
 			t.Fatalf("%d queries during the rebuilds, %d failed", queries.Load(), failures.Load())
 		}
-		diffs, err := projections.Check(context.Background(), db, nil)
-		if err != nil || len(diffs) != 0 {
-			t.Fatalf("after rebuilds beside the service: %v, differences %v", err, diffs)
-		}
+		equalToARebuild(t, db, "after rebuilds beside the service")
 	})
 }
 
@@ -230,4 +125,58 @@ func TestASecondRebuildAtOnceIsRefused(t *testing.T) {
 			t.Fatalf("the first rebuild: %v", err)
 		}
 	})
+}
+
+// A rebuild loads bare tables and adds their keys and indexes at the end;
+// the generation it leaves must have exactly the keys and indexes of one
+// created whole (projections.Prepare), on both backends.
+func TestARebuiltGenerationHasTheKeysAndIndexesOfACreatedOne(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		ctx := context.Background()
+		if err := projections.Prepare(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		created := generationIndexes(t, db)
+		if len(created) < 20 {
+			t.Fatalf("only %d keys and indexes in a created generation: %v", len(created), created)
+		}
+		if _, err := projections.Rebuild(ctx, db, nil); err != nil {
+			t.Fatal(err)
+		}
+		if rebuilt := generationIndexes(t, db); !slices.Equal(rebuilt, created) {
+			t.Fatalf("a rebuilt generation's keys and indexes\n%v\ndiffer from a created one's\n%v", rebuilt, created)
+		}
+	})
+}
+
+// generationIndexes lists the live generation's keys and indexes, with the
+// generation's number taken out of their names and definitions.
+func generationIndexes(t *testing.T, db *eventstore.DB) []string {
+	t.Helper()
+	var gen int64
+	if err := db.SQL.QueryRow(`SELECT generation FROM read_model_generation`).Scan(&gen); err != nil {
+		t.Fatal(err)
+	}
+	q := `SELECT indexname || ': ' || indexdef FROM pg_indexes WHERE tablename LIKE $1`
+	if db.Dialect.Name != eventstore.Postgres.Name {
+		q = `SELECT name || ': ' || COALESCE(sql, 'key') FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE $1`
+	}
+	rows, err := db.SQL.Query(q, fmt.Sprintf("%%_g%d", gen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, strings.ReplaceAll(s, fmt.Sprintf("_g%d", gen), "_g*"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
 }

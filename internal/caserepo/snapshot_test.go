@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -25,6 +25,32 @@ func (garbled) CaseState(context.Context, string) ([]byte, error) {
 	return []byte(`{"format":-1}`), nil
 }
 
+// loaders prepares db's read models and returns its store, a repository
+// that loads whole streams, one that loads from the states the projection
+// stores, and project, which runs the projection until it has folded the
+// event at pos.
+func loaders(t testing.TB, db *eventstore.DB) (store *eventstore.SQLStore, full, snap *caserepo.Repository, project func(pos int64)) {
+	t.Helper()
+	ctx := context.Background()
+	if err := projections.Prepare(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	store = eventstore.NewSQLStore(db.SQL, db.Dialect)
+	pipe := projections.New(db, slog.New(slog.DiscardHandler))
+	project = func(pos int64) {
+		t.Helper()
+		pctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- pipe.Run(pctx) }()
+		err := pipe.WaitFor(ctx, pos, time.Minute)
+		stop()
+		if err := errors.Join(err, <-done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store, caserepo.New(store), caserepo.New(store).WithSnapshots(views.NewReader(db.SQL)), project
+}
+
 // A case loaded from the state the read models stored plus the events after
 // it is the case the whole stream gives: with the state current, behind the
 // log, missing or unreadable; a forgotten citizen's case is never loaded
@@ -35,24 +61,7 @@ func (garbled) CaseState(context.Context, string) ([]byte, error) {
 func TestALoadFromTheStoredStateEqualsTheWholeStream(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		ctx := context.Background()
-		if err := projections.Prepare(ctx, db); err != nil {
-			t.Fatal(err)
-		}
-		store := eventstore.NewSQLStore(db.SQL, db.Dialect)
-		full := caserepo.New(store)
-		snap := caserepo.New(store).WithSnapshots(views.NewReader(db.SQL))
-		pipe := projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		project := func(pos int64) {
-			t.Helper()
-			pctx, stop := context.WithCancel(ctx)
-			done := make(chan error, 1)
-			go func() { done <- pipe.Run(pctx) }()
-			err := pipe.WaitFor(ctx, pos, time.Minute)
-			stop()
-			if err := errors.Join(err, <-done); err != nil {
-				t.Fatal(err)
-			}
-		}
+		store, full, snap, project := loaders(t, db)
 		same := func(what, id string, from *caserepo.Repository) {
 			t.Helper()
 			want, err := full.Load(ctx, id)
@@ -69,10 +78,7 @@ func TestALoadFromTheStoredStateEqualsTheWholeStream(t *testing.T) {
 				t.Errorf("%s: loaded at version %d, the stream gives %d; states equal: %v", what, got.Version, want.Version, bytes.Equal(a, b))
 			}
 		}
-		rec, err := cases.Open([]byte(`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c","birth_date":"1980-05-17","full_name":"Jana"}}`), clerk)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rec := opening(t)
 		opened, err := full.Create(ctx, rec, caserepo.Request{Actor: "alice"})
 		if err != nil {
 			t.Fatal(err)
@@ -147,4 +153,49 @@ func TestALoadFromTheStoredStateEqualsTheWholeStream(t *testing.T) {
 		}
 		same("a forgotten citizen's case", id, snap)
 	})
+}
+
+// BenchmarkLoad loads a case of n events on PostgreSQL from the whole
+// stream and from the state the projection stored (current, as after a
+// quiet moment; the write door then reads no event).
+//
+//	go test ./internal/caserepo -run '^$' -bench Load
+func BenchmarkLoad(b *testing.B) {
+	ctx := context.Background()
+	_, full, snap, project := loaders(b, testdb.Postgres(b))
+	for _, n := range []int{3, 30} {
+		rec := opening(b)
+		opened, err := full.Create(ctx, rec, caserepo.Request{Actor: "alice"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		id := opened.StreamID
+		last, err := full.Update(ctx, id, caserepo.Any, caserepo.Request{Actor: "alice"}, func(c *cases.Case) (cases.Recorded, error) {
+			return c.Record(cases.IncidentReportedType, []byte(`{"kind":"lost","reported_on":"2026-04-01","reported_to":"police"}`), clerk)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for v := 3; v <= n; v++ {
+			if last, err = full.Update(ctx, id, caserepo.Any, caserepo.Request{Actor: "alice"}, func(c *cases.Case) (cases.Recorded, error) {
+				return c.Record("LostCardUsed", fmt.Appendf(nil, `{"used_on":"2026-04-%02d"}`, 1+v%9), clerk)
+			}); err != nil {
+				b.Fatalf("event %d: %v", v, err)
+			}
+		}
+		project(last.Position)
+		for _, r := range []struct {
+			name string
+			repo *caserepo.Repository
+		}{{"whole stream", full}, {"stored state", snap}} {
+			b.Run(fmt.Sprintf("%d events, %s", n, r.name), func(b *testing.B) {
+				for b.Loop() {
+					c, err := r.repo.Load(ctx, id)
+					if err != nil || c.Version != int64(n) {
+						b.Fatalf("loaded %v at version %d", err, c.Version)
+					}
+				}
+			})
+		}
+	}
 }

@@ -169,11 +169,7 @@ func (l *Ledger) Unmatch(ctx context.Context, id, caseID, reason string) (bool, 
 // which records nothing twice); to another case, or once returned, it is
 // ErrDecided.
 func (l *Ledger) Assign(ctx context.Context, id, caseID, by string, at time.Time) (Credit, error) {
-	if _, err := l.db.ExecContext(ctx, `UPDATE statement_credits SET status = 'assigned', case_id = $2, decided_by = $3, decided_at = $4
-		WHERE id = $1 AND status = 'open'`, id, caseID, by, at.Unix()); err != nil {
-		return Credit{}, err
-	}
-	c, err := l.Get(ctx, id)
+	c, err := l.decide(ctx, id, `status = 'assigned', case_id = $2`, caseID, by, at)
 	switch {
 	case err != nil:
 		return c, err
@@ -183,6 +179,17 @@ func (l *Ledger) Assign(ctx context.Context, id, caseID, by string, at time.Time
 		return c, fmt.Errorf("%w: it is returned to the payer (%s)", ErrDecided, c.ReturnReason)
 	}
 	return c, fmt.Errorf("%w: it is recorded on case %s", ErrDecided, c.CaseID)
+}
+
+// decide records the decision on an open credit, set (which may use arg
+// as $2), and returns the credit as it then is: decided by this call or
+// before it.
+func (l *Ledger) decide(ctx context.Context, id, set, arg, by string, at time.Time) (Credit, error) {
+	if _, err := l.db.ExecContext(ctx, `UPDATE statement_credits SET `+set+`, decided_by = $3, decided_at = $4
+		WHERE id = $1 AND status = 'open'`, id, arg, by, at.Unix()); err != nil {
+		return Credit{}, err
+	}
+	return l.Get(ctx, id)
 }
 
 // Reopen undoes an assignment to caseID whose payment the case refused:
@@ -196,11 +203,7 @@ func (l *Ledger) Reopen(ctx context.Context, id, caseID string) error {
 // Return marks an open credit for refund to the payer. Returning it again
 // answers it as it is; once it is on a case it is ErrDecided.
 func (l *Ledger) Return(ctx context.Context, id, reason, by string, at time.Time) (Credit, error) {
-	if _, err := l.db.ExecContext(ctx, `UPDATE statement_credits SET status = 'returned', return_reason = $2, decided_by = $3, decided_at = $4
-		WHERE id = $1 AND status = 'open'`, id, reason, by, at.Unix()); err != nil {
-		return Credit{}, err
-	}
-	c, err := l.Get(ctx, id)
+	c, err := l.decide(ctx, id, `status = 'returned', return_reason = $2`, reason, by, at)
 	switch {
 	case err != nil:
 		return c, err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -31,20 +30,23 @@ import (
 var canaryValues = []string{"kanarek-citizen-7q", "Kanárek Zapomenutelný", "1931-07-19", "kanarek.zapomenutelny@example.org",
 	"49173862"} // eight digits: a short value turns up by chance in random ids
 
-func record(t *testing.T, repo *caserepo.Repository, id string, typ cases.EventType, data map[string]any, ctx cases.Context) {
+// clerk records the tests' events.
+var clerk = cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
+
+func record(t *testing.T, repo *caserepo.Repository, id string, typ cases.EventType, data map[string]any) {
 	t.Helper()
 	b, _ := json.Marshal(data)
 	if _, err := repo.Update(context.Background(), id, caserepo.Any, caserepo.Request{Actor: "alice", RecordedAt: time.Now()},
-		func(c *cases.Case) (cases.Recorded, error) { return c.Record(typ, b, ctx) }); err != nil {
+		func(c *cases.Case) (cases.Recorded, error) { return c.Record(typ, b, clerk) }); err != nil {
 		t.Fatalf("%s: %v", typ, err)
 	}
 }
 
-func open(t *testing.T, repo *caserepo.Repository, citizen, name, born string, ctx cases.Context) string {
+func open(t *testing.T, repo *caserepo.Repository, citizen, name, born string) string {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"situation": "local_fee", "office": "nova-ves",
 		"citizen": map[string]string{"id": citizen, "birth_date": born, "full_name": name}})
-	rec, err := cases.Open(b, ctx)
+	rec, err := cases.Open(b, clerk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +59,14 @@ func open(t *testing.T, repo *caserepo.Repository, citizen, name, born string, c
 
 // dispose closes the case (reason: free text), schedules it and records
 // its disposal with the disposition given, as an approved disposal does.
-func dispose(t *testing.T, repo *caserepo.Repository, id, reason string, d cases.Disposition, ctx cases.Context) {
+func dispose(t *testing.T, repo *caserepo.Repository, id, reason string, d cases.Disposition) {
 	t.Helper()
-	record(t, repo, id, cases.CaseClosedType, map[string]any{"reason": reason}, ctx)
+	record(t, repo, id, cases.CaseClosedType, map[string]any{"reason": reason})
 	for _, rec := range []cases.Recorded{
 		{Type: cases.RetentionScheduledType, Data: &cases.RetentionScheduled{Mark: retention.Destroy, Years: 1, Trigger: retention.Closed,
-			TriggerOn: ctx.Today, EndsOn: retention.EndsOn(ctx.Today, 1)}},
+			TriggerOn: clerk.Today, EndsOn: retention.EndsOn(clerk.Today, 1)}},
 		{Type: cases.CaseDisposedType, Data: &cases.CaseDisposed{DisposalID: "D-" + id, ArchiveDecision: "SA-1/2026",
-			DecidedOn: ctx.Today, Disposition: d}},
+			DecidedOn: clerk.Today, Disposition: d}},
 	} {
 		if _, err := repo.Update(context.Background(), id, caserepo.Any, caserepo.Request{Actor: "system", RecordedAt: time.Now()},
 			func(*cases.Case) (cases.Recorded, error) { return rec, nil }); err != nil {
@@ -77,25 +79,52 @@ func dispose(t *testing.T, repo *caserepo.Repository, id, reason string, d cases
 // pipeline running (stopped at the test's end).
 func setup(t *testing.T, db *eventstore.DB) (*vault.Vault, *projections.Pipeline, *caserepo.Repository) {
 	t.Helper()
-	kek, dir, _, err := vault.KEK("", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := vault.New(db, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.KeepTombstonesIn(filepath.Join(filepath.Dir(dir), vault.TombstoneFile))
-	db.Sealer = v
+	v := testdb.Sealed(t, db)
+	v.KeepTombstonesIn(filepath.Join(t.TempDir(), vault.TombstoneFile))
 	if err := projections.Prepare(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	p := projections.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p := projections.New(db, slog.New(slog.DiscardHandler))
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = p.Run(runCtx) }()
 	t.Cleanup(func() { stop(); <-done })
 	return v, p, caserepo.New(db.Store())
+}
+
+// forgettable opens a case for the citizen, disposes of it as destroyed
+// and gives the citizen a portal account: all a forgetting wants gone.
+func forgettable(t *testing.T, db *eventstore.DB, repo *caserepo.Repository, citizen, name, born, username string) string {
+	t.Helper()
+	id := open(t, repo, citizen, name, born)
+	dispose(t, repo, id, "vyřízeno", cases.DisposedDestroyed)
+	portalAccount(t, db, citizen, username)
+	return id
+}
+
+// keyOf is the citizen's key in the vault, which must have one.
+func keyOf(t *testing.T, v *vault.Vault, citizen string) string {
+	t.Helper()
+	key, err := v.KeyOf(context.Background(), citizen)
+	if err != nil || key == "" {
+		t.Fatalf("key %q, %v", key, err)
+	}
+	return key
+}
+
+// caughtUp waits until the pipeline has folded every event in the log.
+func caughtUp(t *testing.T, db *eventstore.DB, p *projections.Pipeline) {
+	t.Helper()
+	if err := p.WaitFor(context.Background(), testdb.Head(t, db).Position, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// portalAccount gives the citizen a portal account, kept by their id.
+func portalAccount(t *testing.T, db *eventstore.DB, citizenID, username string) {
+	t.Helper()
+	exec(t, db, `INSERT INTO portal_accounts (citizen_id, username, password_hash, must_change, issued_at, issued_by) VALUES ($1, $2, 'x', false, 1, 'alice')`,
+		citizenID, username)
 }
 
 func count(t *testing.T, db *eventstore.DB, q string, args ...any) int {
@@ -116,26 +145,9 @@ func exec(t *testing.T, db *eventstore.DB, q string, args ...any) {
 
 func dump(t *testing.T, db *eventstore.DB, q string) string {
 	t.Helper()
-	rows, err := db.SQL.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
 	var b strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range testdb.Rows(t, db.SQL, q) {
 		for _, v := range vals {
-			if bs, ok := v.([]byte); ok {
-				v = string(bs)
-			}
 			b.WriteString(strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(func() string { s, _ := json.Marshal(v); return string(s) }(), "\n", ""), " ", "")) + "|")
 		}
 		b.WriteString("\n")
@@ -154,26 +166,23 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		bg := context.Background()
 		canary := append([]string(nil), canaryValues...)
 		v, p, repo := setup(t, db)
-		ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
-		id := open(t, repo, canary[0], canary[1], canary[2], ctx)
+		id := open(t, repo, canary[0], canary[1], canary[2])
 		record(t, repo, id, cases.LocalFeeLiabilityAroseType, map[string]any{"fee": "waste", "arose_on": "2026-01-15",
-			"basis": "permanent_residence", "house_number": canary[4], "village_part": "Miřejovice"}, ctx)
-		record(t, repo, id, cases.ContactConsentGivenType, map[string]any{"email": canary[3]}, ctx)
+			"basis": "permanent_residence", "house_number": canary[4], "village_part": "Miřejovice"})
+		record(t, repo, id, cases.ContactConsentGivenType, map[string]any{"email": canary[3]})
 		c, err := repo.Load(bg, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		obs := c.PaymentObligations(ctx.Today, money.Builtin())
+		obs := c.PaymentObligations(clerk.Today, money.Builtin())
 		if len(obs) == 0 || obs[0].VariableSymbol == "" {
 			t.Fatalf("no payment obligation with a variable symbol: %+v", obs)
 		}
 		canary = append(canary, obs[0].VariableSymbol)
-		record(t, repo, id, cases.PaymentReceivedType, map[string]any{"amount_czk": 100, "paid_on": "2026-03-01", "variable_symbol": canary[5]}, ctx)
-		other := open(t, repo, "other-citizen-1", "Jana Ostatní", "1970-01-02", ctx)
-		record(t, repo, other, cases.ContactConsentGivenType, map[string]any{"email": "jana.ostatni@example.org"}, ctx)
-		if err := p.WaitFor(bg, testdb.Head(t, db).Position, 10*time.Second); err != nil {
-			t.Fatal(err)
-		}
+		record(t, repo, id, cases.PaymentReceivedType, map[string]any{"amount_czk": 100, "paid_on": "2026-03-01", "variable_symbol": canary[5]})
+		other := open(t, repo, "other-citizen-1", "Jana Ostatní", "1970-01-02")
+		record(t, repo, other, cases.ContactConsentGivenType, map[string]any{"email": "jana.ostatni@example.org"})
+		caughtUp(t, db, p)
 
 		// A reminder queued the real way: internal/reminders puts it into
 		// the outbox through watermill's forwarder, whose envelope has a
@@ -182,7 +191,7 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan := reminder.Plan(c, ctx.Today, money.Builtin())
+		plan := reminder.Plan(c, clerk.Today, money.Builtin())
 		if len(plan) == 0 {
 			t.Fatal("the canary's case plans no reminder")
 		}
@@ -204,7 +213,7 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		}
 		// The case is closed (a free-text reason), scheduled and destroyed:
 		// nothing keeps its citizen any more.
-		dispose(t, repo, id, "poplatek za odpad", cases.DisposedDestroyed, ctx)
+		dispose(t, repo, id, "poplatek za odpad", cases.DisposedDestroyed)
 
 		// A killed rebuild's half-built generation, holding the canary's name.
 		var liveGen int64
@@ -213,7 +222,7 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 		}
 		exec(t, db, fmt.Sprintf(`CREATE TABLE case_view_g%d (full_name TEXT)`, liveGen+1))
 		exec(t, db, fmt.Sprintf(`INSERT INTO case_view_g%d (full_name) VALUES ($1)`, liveGen+1), canary[1])
-		exec(t, db, `INSERT INTO portal_accounts (citizen_id, username, password_hash, must_change, issued_at, issued_by) VALUES ($1, 'kanarek77', 'x', false, 1, 'alice')`, canary[0])
+		portalAccount(t, db, canary[0], "kanarek77")
 		exec(t, db, `INSERT INTO portal_sessions (id_hash, kind, citizen_id, csrf, must_change, created_at, seen_at, expires_at) VALUES ('h1', 'cookie', $1, 'c', false, 1, 1, 2)`, canary[0])
 		exec(t, db, `INSERT INTO idempotency_keys (actor, idem_key, request_hash, stream_id, position, recorded_unix) VALUES ('alice', 'k1', 'rh', $1, 1, 1)`, id)
 		exec(t, db, `INSERT INTO reminder_sent (reminder_id, case_id, citizen_id, office, kind, send_on, queued_at, recipient, message) VALUES ('r1', $1, $2, 'nova-ves', 'payment', '2026-03-01', $3, $4, $5)`,
@@ -325,20 +334,12 @@ func TestForgetRefusesWhileACaseIsRetained(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		bg := context.Background()
 		v, p, repo := setup(t, db)
-		ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
-		gone := open(t, repo, "retained-citizen-1", "Běla Držená", "1960-02-03", ctx)
-		dispose(t, repo, gone, "vyřízeno", cases.DisposedDestroyed, ctx)
-		live := open(t, repo, "retained-citizen-1", "Běla Držená", "1960-02-03", ctx)
-		exec(t, db, `INSERT INTO portal_accounts (citizen_id, username, password_hash, must_change, issued_at, issued_by) VALUES ($1, 'bela60', 'x', false, 1, 'alice')`, "retained-citizen-1")
-		if err := p.WaitFor(bg, testdb.Head(t, db).Position, 10*time.Second); err != nil {
-			t.Fatal(err)
-		}
-		key, err := v.KeyOf(bg, "retained-citizen-1")
-		if err != nil || key == "" {
-			t.Fatalf("key %q, %v", key, err)
-		}
+		gone := forgettable(t, db, repo, "retained-citizen-1", "Běla Držená", "1960-02-03", "bela60")
+		live := open(t, repo, "retained-citizen-1", "Běla Držená", "1960-02-03")
+		caughtUp(t, db, p)
+		key := keyOf(t, v, "retained-citizen-1")
 		e := &erasure.Eraser{DB: db, Vault: v, Pipeline: p, NoCompact: true}
-		_, err = e.Forget(bg, "retained-citizen-1")
+		_, err := e.Forget(bg, "retained-citizen-1")
 		var re *erasure.RetainedError
 		if !errors.Is(err, erasure.ErrRetained) || !errors.As(err, &re) || re.Case != live {
 			t.Fatalf("Forget with an open case answered %v, want ErrRetained naming %s", err, live)
@@ -356,7 +357,7 @@ func TestForgetRefusesWhileACaseIsRetained(t *testing.T) {
 		}
 
 		// Transferred to the archive is not destroyed either.
-		dispose(t, repo, live, "vyřízeno", cases.DisposedTransferred, ctx)
+		dispose(t, repo, live, "vyřízeno", cases.DisposedTransferred)
 		if _, err := e.Forget(bg, "retained-citizen-1"); !errors.Is(err, erasure.ErrRetained) {
 			t.Errorf("Forget with a transferred case answered %v, want ErrRetained", err)
 		}
@@ -375,10 +376,7 @@ func TestForgetWaitsForNoRebuild(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		bg := context.Background()
 		v, p, repo := setup(t, db)
-		ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
-		id := open(t, repo, "rebuilt-citizen-1", "Cyril Přestavěný", "1950-04-05", ctx)
-		dispose(t, repo, id, "vyřízeno", cases.DisposedDestroyed, ctx)
-		exec(t, db, `INSERT INTO portal_accounts (citizen_id, username, password_hash, must_change, issued_at, issued_by) VALUES ($1, 'cyril50', 'x', false, 1, 'alice')`, "rebuilt-citizen-1")
+		forgettable(t, db, repo, "rebuilt-citizen-1", "Cyril Přestavěný", "1950-04-05", "cyril50")
 
 		// A rebuild of another process holds the lock.
 		rebuild := projections.New(db, slog.New(slog.DiscardHandler))
@@ -416,27 +414,21 @@ func TestForgetResumedPurgesByCitizen(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		bg := context.Background()
 		v, p, repo := setup(t, db)
-		ctx := cases.Context{Today: calendar.NewDate(2026, 3, 10), Actor: "alice", Role: cases.Clerk}
-		id := open(t, repo, "resumed-citizen-1", "Dana Obnovená", "1940-06-07", ctx)
-		record(t, repo, id, cases.ContactConsentGivenType, map[string]any{"email": "dana.obnovena@example.org"}, ctx)
-		dispose(t, repo, id, "vyřízeno", cases.DisposedDestroyed, ctx)
-		if err := p.WaitFor(bg, testdb.Head(t, db).Position, 10*time.Second); err != nil {
-			t.Fatal(err)
-		}
+		id := open(t, repo, "resumed-citizen-1", "Dana Obnovená", "1940-06-07")
+		record(t, repo, id, cases.ContactConsentGivenType, map[string]any{"email": "dana.obnovena@example.org"})
+		dispose(t, repo, id, "vyřízeno", cases.DisposedDestroyed)
+		caughtUp(t, db, p)
 		if n := count(t, db, `SELECT COUNT(*) FROM consent_view WHERE citizen_id = 'resumed-citizen-1'`); n != 1 {
 			t.Fatalf("%d consent rows before, want 1", n)
 		}
-		key, err := v.KeyOf(bg, "resumed-citizen-1")
-		if err != nil || key == "" {
-			t.Fatalf("key %q, %v", key, err)
-		}
+		key := keyOf(t, v, "resumed-citizen-1")
 		// The crash: the erasure recorded, the key destroyed, nothing else.
 		exec(t, db, `INSERT INTO erasures (key_id, subject, started_at) VALUES ($1, $2, $3)`, key, v.Subject("resumed-citizen-1"), time.Now().UTC())
 		if _, err := v.ForgetKey(bg, key); err != nil {
 			t.Fatal(err)
 		}
 		// Written between the gathering and the crash.
-		exec(t, db, `INSERT INTO portal_accounts (citizen_id, username, password_hash, must_change, issued_at, issued_by) VALUES ($1, 'dana40', 'x', false, 1, 'alice')`, "resumed-citizen-1")
+		portalAccount(t, db, "resumed-citizen-1", "dana40")
 
 		e := &erasure.Eraser{DB: db, Vault: v, Pipeline: p, NoCompact: true}
 		r, err := e.Forget(bg, "resumed-citizen-1")

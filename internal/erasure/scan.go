@@ -202,23 +202,14 @@ func baseTables(ctx context.Context, db *eventstore.DB) ([]string, error) {
 		q = `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables
 			WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`
 	}
-	rows, err := db.SQL.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
+	tables, err := eventstore.Strings(ctx, db.SQL, q)
+	if err != nil || db.Dialect.Name == eventstore.Postgres.Name {
+		return tables, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		if db.Dialect.Name != eventstore.Postgres.Name {
-			t = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
-		}
-		out = append(out, t)
+	for i, t := range tables {
+		tables[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 	}
-	return out, rows.Err()
+	return tables, nil
 }
 
 func (s *Scan) table(ctx context.Context, db *eventstore.DB, table string, needles []Needle) (int, error) {

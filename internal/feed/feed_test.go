@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -38,7 +37,23 @@ func testConfigCleanup(url, stream string) {
 	}
 }
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+// jetStream is a JetStream context on a connection to url, closed at the
+// test's end.
+func jetStream(t *testing.T, url string) nats.JetStreamContext {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := nc.JetStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+var quiet = slog.New(slog.DiscardHandler)
 
 // burst appends cases of three events each, from several writers at once.
 func burst(t testing.TB, store *eventstore.SQLStore, writers, casesEach int) {
@@ -156,15 +171,7 @@ type delivered struct {
 // holds more than want messages or fewer after a few seconds.
 func consume(t *testing.T, url string, cfg Config, want int) []delivered {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := nc.JetStream()
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, url)
 	info, err := js.StreamInfo(cfg.Stream)
 	if err != nil {
 		t.Fatal(err)

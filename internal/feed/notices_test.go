@@ -15,15 +15,7 @@ import (
 // for the stream's last sequence, time out and hold every notice behind it.
 func TestStreamSeqsEndsWhenTheLastMessageIsGone(t *testing.T) {
 	cfg := testConfig(t, testdb.NATSURL(t))
-	nc, err := nats.Connect(cfg.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := nc.JetStream()
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStream(t, cfg.URL)
 	if _, err := js.AddStream(&nats.StreamConfig{Name: cfg.Stream, Subjects: []string{cfg.Subject + ".>"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package lease
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -22,7 +21,7 @@ type running struct {
 
 func start(t *testing.T, db *eventstore.DB, workers *atomic.Int32, most *atomic.Int32) *running {
 	t.Helper()
-	l := New(db, "test", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l := New(db, "test", slog.New(slog.DiscardHandler))
 	l.Interval, l.CheckTimeout = 50*time.Millisecond, time.Second
 	ctx, stop := context.WithCancel(context.Background())
 	r := &running{lease: l, stop: stop, done: make(chan struct{})}
@@ -100,7 +99,7 @@ func TestOneHolderAtATimeAndTakeOver(t *testing.T) {
 
 // On SQLite one process serves: the lease is held from the start.
 func TestSQLiteLeaseIsHeld(t *testing.T) {
-	l := New(testdb.SQLite(t), "test", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l := New(testdb.SQLite(t), "test", slog.New(slog.DiscardHandler))
 	if !l.Held() {
 		t.Fatal("the SQLite lease is not held")
 	}

@@ -24,7 +24,7 @@ import (
 	"github.com/lhuta/lhuta/projections"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 func d(s string) calendar.Date {
 	day, err := calendar.ParseDate(s)
@@ -75,6 +75,14 @@ func (o *office) open(situation cases.Situation, citizen string) string {
 }
 
 // record records a fact on a case today, as a clerk or, for a decision, an officer.
+// incident opens an ID-card incident case for the citizen and records its
+// IncidentReported with data.
+func (o *office) incident(citizen, data string) string {
+	id := o.open(cases.IDCardIncident, citizen)
+	o.record(id, cases.IncidentReportedType, data)
+	return id
+}
+
 func (o *office) record(id string, typ cases.EventType, data string) {
 	o.t.Helper()
 	role := cases.Clerk
@@ -168,26 +176,21 @@ func remindersArriveOnTheirDayOverEaster(t *testing.T, db *eventstore.DB) {
 	// A fine for a card applied for late: decided Wed 4 Mar, due 30 days
 	// later on Good Friday 3 Apr, moved over Easter Monday to Tue 7 Apr:
 	// reminded on Tue 31 Mar and, unpaid, on Wed 8 Apr.
-	fined := o.open(cases.IDCardIncident, "jana")
-	o.record(fined, cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-01-05","reported_to":"municipal_office"}`)
+	fined := o.incident("jana", `{"kind":"lost","reported_on":"2026-01-05","reported_to":"municipal_office"}`)
 	o.today.Store(d("2026-03-04"))
 	o.record(fined, cases.FlagReviewedType, `{"flag":"65-late_application-1","decision":"fined","fine_czk":500,"decided_on":"2026-03-04"}`)
 
 	o.today.Store(d("2026-03-18"))
 	// Lost on Wed 18 Mar: apply by Fri 10 Apr, reminded on Wed 1 Apr.
-	lost := o.open(cases.IDCardIncident, "jana")
-	o.record(lost, cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
+	lost := o.incident("jana", `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
 	// Stolen on Tue 17 Mar: apply by Thu 9 Apr, reminded on Tue 31 Mar,
 	// but applied for on Fri 27 Mar first.
-	stolen := o.open(cases.IDCardIncident, "jana")
-	o.record(stolen, cases.IncidentReportedType, `{"kind":"stolen","reported_on":"2026-03-17","reported_to":"police"}`)
+	stolen := o.incident("jana", `{"kind":"stolen","reported_on":"2026-03-17","reported_to":"police"}`)
 	// The consent is recorded on one case and holds for all of Jana's at Nová Ves.
 	o.record(lost, cases.ContactConsentGivenType, `{"email":"jana@example.cz"}`)
 	// Petr never agreed; Eva agrees and withdraws before her reminder's day.
-	petr := o.open(cases.IDCardIncident, "petr")
-	o.record(petr, cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
-	eva := o.open(cases.IDCardIncident, "eva")
-	o.record(eva, cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
+	o.incident("petr", `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
+	eva := o.incident("eva", `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
 	o.record(eva, cases.ContactConsentGivenType, `{"email":"eva@example.cz"}`)
 	o.settle()
 
@@ -313,11 +316,9 @@ func TestARefusedReminderIsRetriedThenParked(t *testing.T) {
 
 func aRefusedReminderIsRetriedThenParked(t *testing.T, db *eventstore.DB) {
 	o := newOffice(t, db, "2026-03-18")
-	lost := o.open(cases.IDCardIncident, "jana")
-	o.record(lost, cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
+	lost := o.incident("jana", `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
 	o.record(lost, cases.ContactConsentGivenType, `{"email":"jana@example.cz"}`)
-	stolen := o.open(cases.IDCardIncident, "jana")
-	o.record(stolen, cases.IncidentReportedType, `{"kind":"stolen","reported_on":"2026-03-17","reported_to":"police"}`)
+	stolen := o.incident("jana", `{"kind":"stolen","reported_on":"2026-03-17","reported_to":"police"}`)
 	o.settle()
 	mb := testmail.New(t, func() string { return o.day().String() })
 	s := startReminders(t, o, mb)
@@ -360,11 +361,9 @@ func aRefusedReminderIsRetriedThenParked(t *testing.T, db *eventstore.DB) {
 func TestAWithdrawalAfterQueueingStopsTheReminder(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		o := newOffice(t, db, "2026-03-18")
-		lost := o.open(cases.IDCardIncident, "jana")
-		o.record(lost, cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
+		lost := o.incident("jana", `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
 		o.record(lost, cases.ContactConsentGivenType, `{"email":"jana@example.cz"}`)
-		eva := o.open(cases.IDCardIncident, "eva")
-		o.record(eva, cases.IncidentReportedType, `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
+		eva := o.incident("eva", `{"kind":"lost","reported_on":"2026-03-18","reported_to":"municipal_office"}`)
 		o.record(eva, cases.ContactConsentGivenType, `{"email":"eva@example.cz"}`)
 		o.settle()
 		mb := testmail.New(t, nil)

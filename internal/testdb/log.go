@@ -3,6 +3,7 @@ package testdb
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/lhuta/lhuta/eventstore"
 )
@@ -41,4 +42,23 @@ func Head(t testing.TB, db *eventstore.DB) eventstore.Cursor {
 		t.Fatalf("the head of the log: %v", err)
 	}
 	return h
+}
+
+// ReadAtLeast reads the log from the start until it holds n events, or for
+// ten seconds at the most: on PostgreSQL a transaction open anywhere in the
+// cluster (another test's database included) holds the readable log back
+// for a moment.
+func ReadAtLeast(t testing.TB, s eventstore.Store, n int) []eventstore.Event {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		log, err := s.ReadLog(context.Background(), eventstore.Start, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(log) >= n || time.Now().After(deadline) {
+			return log
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

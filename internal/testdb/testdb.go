@@ -46,6 +46,17 @@ func Each(t *testing.T, fn func(t *testing.T, db *eventstore.DB)) {
 	}
 }
 
+// EachAtVersion runs fn as a parallel subtest on a fresh database of every
+// backend migrated only up to version (see AtVersion).
+func EachAtVersion(t *testing.T, version int64, fn func(t *testing.T, db *eventstore.DB)) {
+	for _, backend := range Backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			fn(t, AtVersion(t, backend, version))
+		})
+	}
+}
+
 // SQLite returns a migrated SQLite store in a temporary directory.
 func SQLite(t testing.TB) *eventstore.DB {
 	t.Helper()
@@ -54,7 +65,7 @@ func SQLite(t testing.TB) *eventstore.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	migrate(t, db)
+	Migrate(t, db)
 	return db
 }
 
@@ -105,13 +116,13 @@ func Postgres(t testing.TB) *eventstore.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	migrate(t, db)
+	Migrate(t, db)
 	return db
 }
 
 // AtVersion returns a fresh database of the backend migrated only up to
 // version, for tests of what a later migration does to data written before
-// it; the test migrates it further with migrations.Up.
+// it; the test migrates it further with Migrate.
 func AtVersion(t testing.TB, backend string, version int64) *eventstore.DB {
 	t.Helper()
 	var (
@@ -133,7 +144,8 @@ func AtVersion(t testing.TB, backend string, version int64) *eventstore.DB {
 	return db
 }
 
-func migrate(t testing.TB, db *eventstore.DB) {
+// Migrate applies every pending migration to db.
+func Migrate(t testing.TB, db *eventstore.DB) {
 	t.Helper()
 	if _, err := migrations.Up(context.Background(), db.SQL, db.Dialect.Name); err != nil {
 		t.Fatal(fmt.Errorf("%s: %w", db.Dialect.Name, err))

@@ -10,7 +10,6 @@ import (
 
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
-	"github.com/lhuta/lhuta/internal/vault"
 )
 
 // BenchmarkSealing measures what sealing personal values costs the store,
@@ -26,15 +25,7 @@ func BenchmarkSealing(b *testing.B) {
 		for _, mode := range []string{"plain", "sealed"} {
 			db := testdb.Open(b, backend)
 			if mode == "sealed" {
-				kek, _, _, err := vault.KEK("", b.TempDir())
-				if err != nil {
-					b.Fatal(err)
-				}
-				v, err := vault.New(db, kek)
-				if err != nil {
-					b.Fatal(err)
-				}
-				db.Sealer = v
+				testdb.Sealed(b, db)
 			}
 			s := db.Store()
 			open := func(i int) string {

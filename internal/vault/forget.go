@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -82,25 +81,8 @@ func (v *Vault) ForgetKey(ctx context.Context, keyID string) (Forgetting, error)
 	return f, v.bury(keyID)
 }
 
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func streamsOf(ctx context.Context, q querier, keyID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT stream_id FROM stream_keys WHERE key_id = $1 ORDER BY stream_id`, keyID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+func streamsOf(ctx context.Context, q eventstore.Queryer, keyID string) ([]string, error) {
+	return eventstore.Strings(ctx, q, `SELECT stream_id FROM stream_keys WHERE key_id = $1 ORDER BY stream_id`, keyID)
 }
 
 // scrubStream replaces the values sealed with keyID in a stream's events by
@@ -146,20 +128,7 @@ func scrub(val any, keyID string) any {
 
 // ForgottenKeys lists the ids of the keys destroyed in this database.
 func (v *Vault) ForgottenKeys(ctx context.Context) ([]string, error) {
-	rows, err := v.db.SQL.QueryContext(ctx, `SELECT key_id FROM forgotten_keys ORDER BY key_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return eventstore.Strings(ctx, v.db.SQL, `SELECT key_id FROM forgotten_keys ORDER BY key_id`)
 }
 
 // KeyOf returns the id of the citizen's data key, "" when the citizen has
@@ -187,29 +156,13 @@ func (v *Vault) KeyCases(ctx context.Context, keyID string) ([]string, error) {
 // Buried lists the key ids of the tombstone file that the database still
 // holds: the keys a restored backup must forget again.
 func (v *Vault) Buried(ctx context.Context) ([]string, error) {
-	if v.tombstones == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(v.tombstones)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	var held []string
+	err := v.eachHeldTombstone(ctx, func(keyID string) error {
+		held = append(held, keyID)
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	var held []string
-	for _, line := range strings.Split(string(b), "\n") {
-		keyID := strings.TrimSpace(line)
-		if keyID == "" {
-			continue
-		}
-		var n int
-		if err := v.db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM subject_keys WHERE key_id = $1`, keyID).Scan(&n); err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			held = append(held, keyID)
-		}
 	}
 	return held, nil
 }

@@ -42,18 +42,32 @@ func (v *Vault) bury(keyID string) error {
 // ReplayTombstones destroys every key of the tombstone file that the
 // database still holds (a restored backup) and returns what it destroyed.
 func (v *Vault) ReplayTombstones(ctx context.Context) ([]Forgetting, error) {
+	var done []Forgetting
+	err := v.eachHeldTombstone(ctx, func(keyID string) error {
+		fg, err := v.ForgetKey(ctx, keyID)
+		if err != nil {
+			return err
+		}
+		done = append(done, fg)
+		return nil
+	})
+	return done, err
+}
+
+// eachHeldTombstone calls fn, in the tombstone file's order, with each key
+// it lists that the database holds when fn's turn comes, until fn fails.
+func (v *Vault) eachHeldTombstone(ctx context.Context, fn func(keyID string) error) error {
 	if v.tombstones == "" {
-		return nil, nil
+		return nil
 	}
 	f, err := os.Open(v.tombstones)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	var done []Forgetting
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		keyID := strings.TrimSpace(sc.Text())
@@ -62,18 +76,16 @@ func (v *Vault) ReplayTombstones(ctx context.Context) ([]Forgetting, error) {
 		}
 		var n int
 		if err := v.db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM subject_keys WHERE key_id = $1`, keyID).Scan(&n); err != nil {
-			return done, err
+			return err
 		}
 		if n == 0 {
 			continue
 		}
-		fg, err := v.ForgetKey(ctx, keyID)
-		if err != nil {
-			return done, err
+		if err := fn(keyID); err != nil {
+			return err
 		}
-		done = append(done, fg)
 	}
-	return done, sc.Err()
+	return sc.Err()
 }
 
 // SyncTombstones appends to the tombstone file every key the database

@@ -109,7 +109,7 @@ func (v *Vault) Seal(ctx context.Context, streamID, eventType string, data json.
 	}
 	var present []string
 	for _, p := range paths {
-		if val, ok := lookup(doc, p); ok && val != nil && !isSealed(val) {
+		if val, ok := Lookup(doc, p); ok && val != nil && !isSealed(val) {
 			present = append(present, p)
 		}
 	}
@@ -128,7 +128,7 @@ func (v *Vault) Seal(ctx context.Context, streamID, eventType string, data json.
 		return nil, ErrForgotten
 	}
 	for _, p := range present {
-		val, _ := lookup(doc, p)
+		val, _ := Lookup(doc, p)
 		plain, err := json.Marshal(val)
 		if err != nil {
 			return nil, err
@@ -203,7 +203,7 @@ func (v *Vault) legacyStreamKey(ctx context.Context, streamID string) (string, e
 // openedStreamKey records and returns the key of the citizen a case's
 // CaseOpened (doc) names, making the key on the citizen's first case.
 func (v *Vault) openedStreamKey(ctx context.Context, streamID string, doc map[string]any) (string, error) {
-	citizen, _ := lookup(doc, "citizen.id")
+	citizen, _ := Lookup(doc, "citizen.id")
 	if s, ok := citizen.(string); ok {
 		if keyID, _, sealed := sealed(s); sealed {
 			return keyID, nil
@@ -364,7 +364,9 @@ func parse(data []byte) (map[string]any, error) {
 	return doc, nil
 }
 
-func lookup(doc map[string]any, path string) (any, bool) {
+// Lookup returns the value at a dotted path (as cases.PersonalPaths names
+// them: "citizen.full_name") of an event's data decoded into doc.
+func Lookup(doc map[string]any, path string) (any, bool) {
 	parts := strings.Split(path, ".")
 	obj := doc
 	for _, p := range parts[:len(parts)-1] {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -38,20 +37,6 @@ func opened(citizenID, name, born, number string) eventstore.NewEvent {
 func consent(email string) eventstore.NewEvent {
 	b, _ := json.Marshal(map[string]any{"email": email, "given_on": "2026-04-02"})
 	return eventstore.NewEvent{Type: string(cases.ContactConsentGivenType), Data: b}
-}
-
-func sealedDB(t *testing.T, db *eventstore.DB) *vault.Vault {
-	t.Helper()
-	kek, _, _, err := vault.KEK("", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := vault.New(db, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Sealer = v
-	return v
 }
 
 // rawEvents is the log as stored: the stream, type, data and recorder of
@@ -85,7 +70,7 @@ func fileBytes(t *testing.T, db *eventstore.DB) []byte {
 func TestPersonalValuesAreSealedAndOpened(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		ctx := context.Background()
-		sealedDB(t, db)
+		testdb.Sealed(t, db)
 		s := db.Store()
 		id := uuid.NewString()
 		rec, err := s.Append(ctx, id, 0, meta, opened("CIT-1", canaryName, canaryBorn, canaryNumber), consent(canaryEmail))
@@ -120,7 +105,7 @@ func TestPersonalValuesAreSealedAndOpened(t *testing.T) {
 		if !strings.Contains(string(loaded[1].Data), canaryEmail) {
 			t.Errorf("opened consent %s", loaded[1].Data)
 		}
-		log := readAtLeast(t, s, 2)
+		log := testdb.ReadAtLeast(t, s, 2)
 		if len(log) != 2 || !strings.Contains(string(log[0].Data), canaryName) {
 			t.Errorf("the log reads %v", log)
 		}
@@ -130,7 +115,7 @@ func TestPersonalValuesAreSealedAndOpened(t *testing.T) {
 func TestForgettingDestroysTheKeyAndTheCiphertext(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
 		ctx := context.Background()
-		v := sealedDB(t, db)
+		v := testdb.Sealed(t, db)
 		s := db.Store()
 		canaryCase, otherCase, secondCase := uuid.NewString(), uuid.NewString(), uuid.NewString()
 		if _, err := s.Append(ctx, canaryCase, 0, meta, opened("CIT-1", canaryName, canaryBorn, canaryNumber), consent(canaryEmail)); err != nil {
@@ -214,7 +199,7 @@ func TestSealExisting(t *testing.T) {
 		if !strings.Contains(rawEvents(t, db), canaryName) {
 			t.Fatal("test set-up: the old database should hold plaintext")
 		}
-		v := sealedDB(t, db)
+		v := testdb.Sealed(t, db)
 		n, ran, err := v.SealExistingOnce(ctx)
 		if err != nil || n != 2 || !ran {
 			t.Fatalf("sealed %d events (ran %v, %v), want 2", n, ran, err)
@@ -244,24 +229,6 @@ func TestSealExisting(t *testing.T) {
 	})
 }
 
-// readAtLeast reads the log from the start until it holds n events: on
-// PostgreSQL a transaction open anywhere in the cluster holds the readable
-// log back for a moment.
-func readAtLeast(t *testing.T, s *eventstore.SQLStore, n int) []eventstore.Event {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		log, err := s.ReadLog(context.Background(), eventstore.Start, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(log) >= n || time.Now().After(deadline) {
-			return log
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // copyTables copies the rows of the events and key tables from one database
 // to another: a logical backup and its restore.
 func copyTables(t *testing.T, from, to *eventstore.DB) {
@@ -273,30 +240,7 @@ func copyTables(t *testing.T, from, to *eventstore.DB) {
 		{`SELECT key_id, subject, wrapped, created_at FROM subject_keys`, `INSERT INTO subject_keys VALUES ($1, $2, $3, $4)`},
 		{`SELECT stream_id, key_id FROM stream_keys`, `INSERT INTO stream_keys VALUES ($1, $2)`},
 	} {
-		rows, err := from.SQL.Query(q.sel)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		var all [][]any
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			all = append(all, vals)
-		}
-		rows.Close()
-		for _, vals := range all {
-			for i, v := range vals {
-				if b, ok := v.([]byte); ok {
-					vals[i] = string(b)
-				}
-			}
+		for _, vals := range testdb.Rows(t, from.SQL, q.sel) {
 			if _, err := to.SQL.Exec(q.ins, vals...); err != nil {
 				t.Fatal(err)
 			}
@@ -349,4 +293,74 @@ func TestRestoredBackupForgetsAgain(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The first instance records its KEK's fingerprint; the same KEK passes
+// again, another one is refused, and so is another one on a database that
+// holds keys but was written before the check (no fingerprint yet).
+func TestAnotherKEKIsRefused(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		ctx := context.Background()
+		kek, _, _, err := vault.KEK("", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, _, _, err := vault.KEK("", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := vault.New(db, kek)
+		db.Sealer = v
+		if _, err := db.Store().Append(ctx, "case-1", 0, meta, opened("c-1", "Jana", "1980-05-17", "")); err != nil {
+			t.Fatal(err)
+		}
+		// A database with keys and no fingerprint (written before the check).
+		w, _ := vault.New(db, other)
+		if err := w.CheckKEK(ctx); !errors.Is(err, vault.ErrWrongKEK) {
+			t.Fatalf("another KEK on keys written before the check: %v, want ErrWrongKEK", err)
+		}
+		if err := v.CheckKEK(ctx); err != nil {
+			t.Fatalf("the KEK the keys were wrapped with: %v", err)
+		}
+		if err := v.CheckKEK(ctx); err != nil {
+			t.Fatalf("the same KEK again: %v", err)
+		}
+		if err := w.CheckKEK(ctx); !errors.Is(err, vault.ErrWrongKEK) {
+			t.Fatalf("another KEK after the fingerprint was recorded: %v, want ErrWrongKEK", err)
+		}
+	})
+}
+
+// A key forgotten by another instance (whose tombstones are in its own
+// file) reaches this instance's file at its start; a second start adds
+// nothing; a file that cannot be written stops the start.
+func TestSyncTombstones(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *eventstore.DB) {
+		ctx := context.Background()
+		v := testdb.Sealed(t, db)
+		if _, err := db.Store().Append(ctx, uuid.NewString(), 0, meta, opened("CIT-1", canaryName, canaryBorn, canaryNumber)); err != nil {
+			t.Fatal(err)
+		}
+		other := filepath.Join(t.TempDir(), "forgotten-keys")
+		v.KeepTombstonesIn(other) // the other instance's file
+		f, err := v.Forget(ctx, "CIT-1")
+		if err != nil || f.KeyID == "" {
+			t.Fatalf("forget: %+v %v", f, err)
+		}
+		mine := filepath.Join(t.TempDir(), "forgotten-keys")
+		v.KeepTombstonesIn(mine)
+		if n, err := v.SyncTombstones(ctx); err != nil || n != 1 {
+			t.Fatalf("first start: added %d (%v), want 1", n, err)
+		}
+		if b, _ := os.ReadFile(mine); strings.TrimSpace(string(b)) != f.KeyID {
+			t.Errorf("this instance's tombstones: %q, want %s", b, f.KeyID)
+		}
+		if n, err := v.SyncTombstones(ctx); err != nil || n != 0 {
+			t.Errorf("second start: added %d (%v), want 0", n, err)
+		}
+		v.KeepTombstonesIn(filepath.Join(t.TempDir(), "no such directory", "forgotten-keys"))
+		if _, err := v.SyncTombstones(ctx); err == nil || !strings.Contains(err.Error(), "writable") {
+			t.Errorf("an unwritable tombstone file: %v", err)
+		}
+	})
 }

@@ -2,7 +2,7 @@ package views
 
 import (
 	"context"
-	"errors"
+	"database/sql"
 
 	"github.com/lhuta/lhuta/domain/calendar"
 )
@@ -25,26 +25,18 @@ func (r *Reader) CitizenCases(ctx context.Context, citizenID string, asOf calend
 	w := &where{}
 	w.add("citizen_id = ?", citizenID)
 	w.scope(scope)
-	rows, err := r.db.QueryContext(ctx, `SELECT case_id, reference, full_name, situation, office, opened_on, closed_on FROM case_view
-		WHERE `+w.sql()+` ORDER BY opened_on, case_id`, w.args...)
-	if err != nil {
-		return nil, err
-	}
-	items := []CitizenCase{}
-	for rows.Next() {
+	q := `SELECT case_id, reference, full_name, situation, office, opened_on, closed_on FROM case_view
+		WHERE ` + w.sql() + ` ORDER BY opened_on, case_id`
+	return collect(ctx, r.db, q, w.args, func(rows *sql.Rows) (CitizenCase, error) {
 		var (
 			it             CitizenCase
 			opened, closed DBDate
 		)
-		if err := rows.Scan(&it.CaseID, &it.Reference, &it.FullName, &it.Situation, &it.Office, &opened, &closed); err != nil {
-			_ = rows.Close()
-			return nil, err
-		}
+		err := rows.Scan(&it.CaseID, &it.Reference, &it.FullName, &it.Situation, &it.Office, &opened, &closed)
 		it.OpenedOn, it.Status = opened.Date, "open"
 		if !closed.IsZero() && !closed.After(asOf) {
 			it.Status = "closed"
 		}
-		items = append(items, it)
-	}
-	return items, errors.Join(rows.Err(), rows.Close())
+		return it, err
+	})
 }

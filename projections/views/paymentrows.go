@@ -442,12 +442,7 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 		return nil
 	}
 	scan := func(q string, args []any, sign int) error {
-		rows, err := r.db.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return eachRow(ctx, r.db, q, args, func(rows *sql.Rows) error {
 			var (
 				due                      DBDate
 				kind, status             string
@@ -456,11 +451,8 @@ func (r *Reader) paymentTotals(ctx context.Context, f StatsFilter) (PaymentTotal
 			if err := rows.Scan(&due, &kind, &status, &n, &dueCZK, &paid, &owedCZK); err != nil {
 				return err
 			}
-			if err := addSums(due.Date, kind, status, n, dueCZK, paid, owedCZK, sign); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+			return addSums(due.Date, kind, status, n, dueCZK, paid, owedCZK, sign)
+		})
 	}
 	// One row's share of payment_day.
 	const share = `due_on, kind, status, COUNT(*),

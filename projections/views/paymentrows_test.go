@@ -2,8 +2,10 @@ package views_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
@@ -20,6 +22,19 @@ import (
 	"github.com/lhuta/lhuta/projections"
 	"github.com/lhuta/lhuta/projections/views"
 )
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// errKilled stands for the process dying half-way through a batch.
+var errKilled = errors.New("killed")
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 // The offices of these tests: nova-ves with its fee schedule, and taking
 // administrative fees by transfer.
@@ -234,7 +249,7 @@ func TestPaymentRowsEqualTheDomainsPaymentObligations(t *testing.T) {
 		o := testTerms(t)
 		last, ids := seedPayers(t, db, 80, 1, today)
 		p := projections.New(db, quiet, projections.UsingOffices(o), projections.UsingToday(func() calendar.Date { return today }))
-		stop := runPipeline(t, p)
+		stop := testdb.RunPipeline(t, p)
 		if err := p.WaitFor(ctx, last, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
@@ -282,7 +297,7 @@ func TestTheYearlyRollIsIdempotentAndSurvivesACrashInTheMiddle(t *testing.T) {
 		last, ids := seedPayers(t, db, 60, 2, calendar.NewDate(2026, 12, 30))
 		p := projections.New(db, quiet, projections.UsingOffices(o), clock)
 		p.WithRollChunk(7)
-		stop := runPipeline(t, p)
+		stop := testdb.RunPipeline(t, p)
 		if err := p.WaitFor(ctx, last, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}

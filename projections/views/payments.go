@@ -134,12 +134,7 @@ func (r *Reader) eachPayer(ctx context.Context, q string, args []any, fn func(c 
 }
 
 func (r *Reader) each(ctx context.Context, q string, args []any, restore func([]byte) (*cases.Case, error), fn func(c *cases.Case) bool) error {
-	rows, err := r.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return eachRow(ctx, r.db, q, args, func(rows *sql.Rows) error {
 		var (
 			id    string
 			state []byte
@@ -152,10 +147,10 @@ func (r *Reader) each(ctx context.Context, q string, args []any, restore func([]
 			return fmt.Errorf("case %s: %w", id, err)
 		}
 		if !fn(c) {
-			break
+			return errStop
 		}
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 // ErrPaymentNotFound is returned for a payment obligation that does not exist.

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -58,39 +59,22 @@ func (r *Reader) Cases(ctx context.Context, f CaseFilter) ([]CaseItem, string, e
 	if f.Reference != "" {
 		w.add("reference = ?", f.Reference)
 	}
-	if f.Office != "" {
-		w.add("office = ?", f.Office)
-	}
-	w.scope(f.Scope)
+	w.offices(f.Office, f.Scope)
 	order := orderingOf(f.Sort, "opened_on", "", "text")
-	if f.After != "" {
-		if err := order.after(w, f.After); err != nil {
-			return nil, "", err
-		}
-	}
-	rows, err := r.db.QueryContext(ctx, `SELECT case_id, reference, situation, office, opened_on, closed_on, full_name, assignee
-		FROM case_view WHERE `+w.sql()+order.sql()+w.limit(f.Limit), w.args...)
-	if err != nil {
+	if err := order.after(w, f.After); err != nil {
 		return nil, "", err
 	}
-	items := []CaseItem{}
-	for rows.Next() {
+	q := `SELECT case_id, reference, situation, office, opened_on, closed_on, full_name, assignee
+		FROM case_view WHERE ` + w.sql() + order.sql() + w.limit(f.Limit)
+	return pageOf(ctx, r.db, q, w.args, order, f.Limit, func(rows *sql.Rows) (CaseItem, []string, error) {
 		var (
 			it             CaseItem
 			opened, closed DBDate
 		)
-		if err := rows.Scan(&it.ID, &it.Reference, &it.Situation, &it.Office, &opened, &closed, &it.FullName, &it.Assignee); err != nil {
-			_ = rows.Close()
-			return nil, "", err
-		}
+		err := rows.Scan(&it.ID, &it.Reference, &it.Situation, &it.Office, &opened, &closed, &it.FullName, &it.Assignee)
 		it.OpenedOn, it.Status = opened.Date, caseStatus(closed.Date, f.AsOf)
-		items = append(items, it)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil || f.Limit <= 0 || len(items) <= f.Limit {
-		return items, "", err
-	}
-	last := items[f.Limit-1]
-	return items[:f.Limit], order.cursor(sortKey(f.Sort, last.FullName, last.Office, last.OpenedOn.String(), last.ID)...), nil
+		return it, sortKey(f.Sort, it.FullName, it.Office, it.OpenedOn.String(), it.ID), err
+	})
 }
 
 func caseStatus(closed, asOf calendar.Date) string {
@@ -246,20 +230,12 @@ func (r *Reader) Worklist(ctx context.Context, f WorklistFilter) ([]WorkItem, er
 		args = append(args, f.Limit)
 		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
-	rows, err := r.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	items := []WorkItem{}
-	for rows.Next() {
+	return collect(ctx, r.db, q, args, func(rows *sql.Rows) (WorkItem, error) {
 		var (
 			it  WorkItem
 			due DBDate
 		)
-		if err := rows.Scan(&it.CaseID, &it.Reference, &it.FullName, &it.Office, &it.Assignee, &it.Kind, &it.What, &due); err != nil {
-			_ = rows.Close()
-			return nil, err
-		}
+		err := rows.Scan(&it.CaseID, &it.Reference, &it.FullName, &it.Office, &it.Assignee, &it.Kind, &it.What, &due)
 		it.DueOn, it.Status = due.Date, WorkOpen
 		switch {
 		case due.Before(f.AsOf):
@@ -267,7 +243,6 @@ func (r *Reader) Worklist(ctx context.Context, f WorklistFilter) ([]WorkItem, er
 		case !due.After(f.DueSoonBy):
 			it.Status = WorkDueSoon
 		}
-		items = append(items, it)
-	}
-	return items, errors.Join(rows.Err(), rows.Close())
+		return it, err
+	})
 }

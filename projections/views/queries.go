@@ -241,25 +241,14 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 	default:
 		w.add("decided_on <= $1 AND decision = ?", f.Status)
 	}
-	if f.Office != "" {
-		w.add("office = ?", f.Office)
-	}
-	w.scope(f.Scope)
+	w.offices(f.Office, f.Scope)
 	order := orderingOf(f.Sort, "raised_on", "flag_id", "text")
-	if f.After != "" {
-		if err := order.after(w, f.After); err != nil {
-			return nil, "", err
-		}
+	if err := order.after(w, f.After); err != nil {
+		return nil, "", err
 	}
 	q := `SELECT case_id, flag_id, offence, legal_basis, max_fine_czk, review_only, raised_on, decision, fine_czk, decided_on, reference, full_name, office
 		FROM flag_view WHERE ` + w.sql() + order.sql() + w.limit(f.Limit)
-	rows, err := r.db.QueryContext(ctx, q, w.args...)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	items := []FlagItem{}
-	for rows.Next() {
+	return pageOf(ctx, r.db, q, w.args, order, f.Limit, func(rows *sql.Rows) (FlagItem, []string, error) {
 		var (
 			caseID          string
 			fl              cases.Flag
@@ -270,7 +259,7 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 		)
 		if err := rows.Scan(&caseID, &fl.ID, &fl.Offence.Code, &fl.Offence.LegalBasis, &maxFine, &fl.Offence.ReviewOnly,
 			&raised, &decision, &fine, &decided, &ref, &name, &off); err != nil {
-			return nil, "", err
+			return FlagItem{}, nil, err
 		}
 		fl.RaisedOn, fl.DecidedOn, fl.Decision = raised.Date, decided.Date, cases.Decision(decision.String)
 		fl.FineCZK = int(fine.Int64)
@@ -280,16 +269,8 @@ func (r *Reader) Flags(ctx context.Context, f FlagFilter) ([]FlagItem, string, e
 		}
 		it := flagItem(caseID, fl, f.AsOf)
 		it.Reference, it.FullName, it.Office = ref, name, off
-		items = append(items, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	if f.Limit <= 0 || len(items) <= f.Limit {
-		return items, "", nil
-	}
-	last := items[f.Limit-1]
-	return items[:f.Limit], order.cursor(sortKey(f.Sort, last.FullName, last.Office, last.RaisedOn.String(), last.CaseID, last.ID)...), nil
+		return it, sortKey(f.Sort, name, off, it.RaisedOn.String(), caseID, it.ID), nil
+	})
 }
 
 // ObligationFilter selects obligations for a list.
@@ -325,10 +306,7 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 	default:
 		w.add("("+StatusSQL+") = ?", string(f.Status))
 	}
-	if f.Office != "" {
-		w.add("office = ?", f.Office)
-	}
-	w.scope(f.Scope)
+	w.offices(f.Office, f.Scope)
 	if f.Situation != "" {
 		w.add("situation = ?", f.Situation)
 	}
@@ -339,10 +317,8 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 		w.add("due_on <= ?", f.DueTo.String())
 	}
 	ordering := orderingOf(f.Sort, "due_on", "seq", "int")
-	if f.After != "" {
-		if err := ordering.after(w, f.After); err != nil {
-			return nil, "", err
-		}
+	if err := ordering.after(w, f.After); err != nil {
+		return nil, "", err
 	}
 	const cols = `case_id, seq, obligation, legal_basis, triggered_on, due_on, fulfilled_on, excused_on, judged_on, reference, full_name, office, name_key`
 	order := ordering.sql()
@@ -359,14 +335,7 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 			SELECT ` + cols + ` FROM (SELECT ` + cols + ` FROM (SELECT ` + cols + ` FROM obligation_view WHERE resolved_on IS NULL AND ` + w.sql() + order + limit + `) AS pending
 			UNION ALL SELECT ` + cols + ` FROM resolved_later WHERE ` + w.sql() + `) AS o` + order + limit
 	}
-	rows, err := r.db.QueryContext(ctx, q, w.args...)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	items := []ObligationItem{}
-	var seqs []int
-	for rows.Next() {
+	return pageOf(ctx, r.db, q, w.args, ordering, f.Limit, func(rows *sql.Rows) (ObligationItem, []string, error) {
 		var (
 			o                                          cases.Obligation
 			caseID                                     string
@@ -376,20 +345,13 @@ func (r *Reader) Obligations(ctx context.Context, f ObligationFilter) ([]Obligat
 		)
 		if err := rows.Scan(&caseID, &seq, &o.Obligation, &o.LegalBasis, &triggered, &due, &fulfilled, &excused, &judged, &ref, &name,
 			&off, &nameKey); err != nil {
-			return nil, "", err
+			return ObligationItem{}, nil, err
 		}
 		o.TriggeredOn, o.Due, o.FulfilledOn, o.ExcusedOn, o.JudgedOn = triggered.Date, due.Date, fulfilled.Date, excused.Date, judged.Date
 		it := obligationItem(caseID, o, f.AsOf)
 		it.Reference, it.FullName, it.Office = ref, name, off
-		items = append(items, it)
-		seqs = append(seqs, seq)
-	}
-	if err := rows.Err(); err != nil || f.Limit <= 0 || len(items) <= f.Limit {
-		return items, "", err
-	}
-	last := items[f.Limit-1]
-	return items[:f.Limit], ordering.cursor(sortKey(f.Sort, last.FullName, last.Office, last.DueOn.String(), last.CaseID,
-		strconv.Itoa(seqs[f.Limit-1]))...), nil
+		return it, sortKey(f.Sort, name, off, it.DueOn.String(), caseID, strconv.Itoa(seq)), nil
+	})
 }
 
 // SLAFilter selects office processing deadlines for a list.
@@ -420,25 +382,14 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 	case cases.SLABreached:
 		w.cond("((" + readyBy + " AND ready_on > due_on) OR (due_on < $1 AND NOT " + readyBy + "))")
 	}
-	if f.Office != "" {
-		w.add("office = ?", f.Office)
-	}
-	w.scope(f.Scope)
+	w.offices(f.Office, f.Scope)
 	order := orderingOf(f.Sort, "due_on", "seq", "int")
-	if f.After != "" {
-		if err := order.after(w, f.After); err != nil {
-			return nil, "", err
-		}
-	}
-	rows, err := r.db.QueryContext(ctx, `SELECT case_id, seq, document, track, filed_on, due_on, ready_on, reference, full_name, office FROM sla_view WHERE `+
-		w.sql()+order.sql()+w.limit(f.Limit), w.args...)
-	if err != nil {
+	if err := order.after(w, f.After); err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	items := []SLAItem{}
-	var seqs []int
-	for rows.Next() {
+	q := `SELECT case_id, seq, document, track, filed_on, due_on, ready_on, reference, full_name, office FROM sla_view WHERE ` +
+		w.sql() + order.sql() + w.limit(f.Limit)
+	return pageOf(ctx, r.db, q, w.args, order, f.Limit, func(rows *sql.Rows) (SLAItem, []string, error) {
 		var (
 			d                 cases.SLA
 			caseID            string
@@ -447,20 +398,13 @@ func (r *Reader) SLA(ctx context.Context, f SLAFilter) ([]SLAItem, string, error
 			ref, name, off    string
 		)
 		if err := rows.Scan(&caseID, &seq, &d.Document, &d.Track, &filed, &due, &ready, &ref, &name, &off); err != nil {
-			return nil, "", err
+			return SLAItem{}, nil, err
 		}
 		d.FiledOn, d.Due, d.ReadyOn = filed.Date, due.Date, ready.Date
 		it := slaItem(d, f.AsOf)
 		it.CaseID, it.Reference, it.FullName, it.Office = caseID, ref, name, off
-		items = append(items, it)
-		seqs = append(seqs, seq)
-	}
-	if err := rows.Err(); err != nil || f.Limit <= 0 || len(items) <= f.Limit {
-		return items, "", err
-	}
-	last := items[f.Limit-1]
-	return items[:f.Limit], order.cursor(sortKey(f.Sort, last.FullName, last.Office, last.DueOn.String(), last.CaseID,
-		strconv.Itoa(seqs[f.Limit-1]))...), nil
+		return it, sortKey(f.Sort, name, off, it.DueOn.String(), caseID, strconv.Itoa(seq)), nil
+	})
 }
 
 // slaItem shows an office deadline as of a day.
@@ -505,6 +449,73 @@ func (w *where) cond(c string) { w.conds = append(w.conds, c) }
 func (w *where) add(cond string, arg any) {
 	w.args = append(w.args, arg)
 	w.conds = append(w.conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(w.args))))
+}
+
+// collect runs q and gathers what scan makes of each row; with no rows, an
+// empty list, which the API shows as [] (not null).
+func collect[T any](ctx context.Context, db *sql.DB, q string, args []any, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	items := []T{}
+	err := eachRow(ctx, db, q, args, func(rows *sql.Rows) error {
+		it, err := scan(rows)
+		items = append(items, it)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// errStop, from eachRow's fn, stops at the row it was given, with no error.
+var errStop = errors.New("stop")
+
+// eachRow runs q and calls fn with each row it returns, until fn returns an
+// error.
+func eachRow(ctx context.Context, db *sql.DB, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			if errors.Is(err, errStop) {
+				return nil
+			}
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// pageOf runs q, which fetches a page of limit and one row more (see
+// where.limit), and gathers what scan makes of each row, with the row's key
+// in order; it gives the page and the cursor of the next, the key of the
+// page's last item ("" on the last page).
+func pageOf[T any](ctx context.Context, db *sql.DB, q string, args []any, order ordering, limit int,
+	scan func(*sql.Rows) (T, []string, error)) ([]T, string, error) {
+	var keys [][]string
+	items, err := collect(ctx, db, q, args, func(rows *sql.Rows) (T, error) {
+		it, key, err := scan(rows)
+		keys = append(keys, key)
+		return it, err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if limit <= 0 || len(items) <= limit {
+		return items, "", nil
+	}
+	return items[:limit], order.cursor(keys[limit-1]...), nil
+}
+
+// offices keeps the rows of office, where one is asked for, and of the
+// offices of scope.
+func (w *where) offices(office string, scope []string) {
+	if office != "" {
+		w.add("office = ?", office)
+	}
+	w.scope(scope)
 }
 
 // scope keeps the rows of the offices of a scope: nil keeps every row, an

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -37,39 +38,22 @@ type RetentionFilter struct {
 func (r *Reader) Retention(ctx context.Context, f RetentionFilter) ([]RetentionItem, string, error) {
 	w := newWhere(f.AsOf, "ends_on < $1")
 	w.cond("held_since IS NULL AND disposed_on IS NULL")
-	if f.Office != "" {
-		w.add("office = ?", f.Office)
-	}
-	w.scope(f.Scope)
+	w.offices(f.Office, f.Scope)
 	order := orderingOf(SortDefault, "ends_on", "", "text")
-	if f.After != "" {
-		if err := order.after(w, f.After); err != nil {
-			return nil, "", err
-		}
-	}
-	rows, err := r.db.QueryContext(ctx, `SELECT case_id, reference, situation, office, mark, years, rule_trigger, trigger_on, ends_on
-		FROM retention_view WHERE `+w.sql()+order.sql()+w.limit(f.Limit), w.args...)
-	if err != nil {
+	if err := order.after(w, f.After); err != nil {
 		return nil, "", err
 	}
-	items := []RetentionItem{}
-	for rows.Next() {
+	q := `SELECT case_id, reference, situation, office, mark, years, rule_trigger, trigger_on, ends_on
+		FROM retention_view WHERE ` + w.sql() + order.sql() + w.limit(f.Limit)
+	return pageOf(ctx, r.db, q, w.args, order, f.Limit, func(rows *sql.Rows) (RetentionItem, []string, error) {
 		var (
 			it          RetentionItem
 			trigger, to DBDate
 		)
-		if err := rows.Scan(&it.CaseID, &it.Reference, &it.Situation, &it.Office, &it.Mark, &it.Years, &it.Trigger, &trigger, &to); err != nil {
-			_ = rows.Close()
-			return nil, "", err
-		}
+		err := rows.Scan(&it.CaseID, &it.Reference, &it.Situation, &it.Office, &it.Mark, &it.Years, &it.Trigger, &trigger, &to)
 		it.TriggerOn, it.EndsOn = trigger.Date, to.Date
-		items = append(items, it)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil || f.Limit <= 0 || len(items) <= f.Limit {
-		return items, "", err
-	}
-	last := items[f.Limit-1]
-	return items[:f.Limit], order.cursor(last.EndsOn.String(), last.CaseID), nil
+		return it, []string{it.EndsOn.String(), it.CaseID}, err
+	})
 }
 
 // Unscheduled lists the cases of the offices of a scope (nil: every office)

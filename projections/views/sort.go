@@ -84,8 +84,12 @@ func (o ordering) cursor(key ...string) string {
 }
 
 // after keeps the rows after a cursor's key in the ordering, or is
-// ErrBadCursor for a cursor this ordering did not hand out.
+// ErrBadCursor for a cursor this ordering did not hand out; no cursor ("")
+// keeps every row, for the first page.
 func (o ordering) after(w *where, cursor string) error {
+	if cursor == "" {
+		return nil
+	}
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	parts := strings.Split(string(b), "|")
 	if err != nil || len(parts) != len(o.cols)+1 || parts[0] != "s"+string(o.sort) {

@@ -2,7 +2,7 @@ package views
 
 import (
 	"context"
-	"errors"
+	"database/sql"
 	"strings"
 
 	"github.com/lhuta/lhuta/domain/calendar"
@@ -150,12 +150,7 @@ func (r *Reader) aggregate(ctx context.Context, f StatsFilter, add func(kind, si
 }
 
 func (r *Reader) sum(ctx context.Context, q string, args []any, add func(kind, situation, month, status string, n int)) error {
-	rows, err := r.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return eachRow(ctx, r.db, q, args, func(rows *sql.Rows) error {
 		var (
 			kind, situation, month, status string
 			n                              int
@@ -164,8 +159,8 @@ func (r *Reader) sum(ctx context.Context, q string, args []any, add func(kind, s
 			return err
 		}
 		add(kind, situation, month, status, n)
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 // count counts, as of f.To, the obligations and office deadlines (of one
@@ -189,34 +184,25 @@ func (r *Reader) count(ctx context.Context, f StatsFilter, first, last calendar.
 		return q, args
 	}
 	cond, args := in("triggered_on")
-	rows, err := r.db.QueryContext(ctx, `SELECT situation, triggered_on, due_on, fulfilled_on, excused_on, judged_on
-		FROM obligation_view WHERE `+cond, args...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
+	err := eachRow(ctx, r.db, `SELECT situation, triggered_on, due_on, fulfilled_on, excused_on, judged_on
+		FROM obligation_view WHERE `+cond, args, func(rows *sql.Rows) error {
 		var (
 			situation                                  string
 			triggered, due, fulfilled, excused, judged DBDate
 		)
 		if err := rows.Scan(&situation, &triggered, &due, &fulfilled, &excused, &judged); err != nil {
-			_ = rows.Close()
 			return err
 		}
 		o := cases.Obligation{FulfilledOn: fulfilled.Date, ExcusedOn: excused.Date, JudgedOn: judged.Date}
 		o.TriggeredOn, o.Due = triggered.Date, due.Date
 		add(KindObligation, situation, o.TriggeredOn.String()[:7], string(o.StatusOn(f.To)), 1)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return err
-	}
-	cond, args = in("filed_on")
-	rows, err = r.db.QueryContext(ctx, `SELECT situation, filed_on, due_on, ready_on FROM sla_view WHERE `+cond, args...)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	cond, args = in("filed_on")
+	return eachRow(ctx, r.db, `SELECT situation, filed_on, due_on, ready_on FROM sla_view WHERE `+cond, args, func(rows *sql.Rows) error {
 		var (
 			situation         string
 			filed, due, ready DBDate
@@ -226,6 +212,6 @@ func (r *Reader) count(ctx context.Context, f StatsFilter, first, last calendar.
 		}
 		d := cases.SLA{FiledOn: filed.Date, Due: due.Date, ReadyOn: ready.Date}
 		add(KindSLA, situation, d.FiledOn.String()[:7], d.StatusOn(f.To), 1)
-	}
-	return rows.Err()
+		return nil
+	})
 }

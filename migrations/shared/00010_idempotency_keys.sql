@@ -9,7 +9,7 @@ CREATE TABLE idempotency_keys (
     idem_key     TEXT NOT NULL,
     request_hash TEXT,
     stream_id    TEXT NOT NULL,
-    position     INTEGER NOT NULL,
+    position     {{.Position}} NOT NULL,
     PRIMARY KEY (actor, idem_key)
 );
 INSERT INTO idempotency_keys (actor, idem_key, request_hash, stream_id, position)

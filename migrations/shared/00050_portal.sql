@@ -34,7 +34,7 @@ CREATE INDEX portal_sessions_citizen ON portal_sessions (citizen_id);
 -- the AUDIT log line is written; the portal shows a citizen when, which
 -- office and which role read their cases (never the actor's name).
 CREATE TABLE personal_data_reads (
-    id         BIGSERIAL PRIMARY KEY,
+    id         {{.SerialKey}},
     read_at    BIGINT NOT NULL,
     case_id    TEXT NOT NULL,
     actor      TEXT NOT NULL,

@@ -11,11 +11,11 @@ CREATE TABLE disposals (
     offices          TEXT NOT NULL,
     as_of            TEXT NOT NULL,
     proposed_by      TEXT NOT NULL,
-    proposed_at      TIMESTAMP NOT NULL,
+    proposed_at      {{.Timestamp}} NOT NULL,
     archive_decision TEXT,
     decided_on       TEXT,
     approved_by      TEXT,
-    approved_at      TIMESTAMP
+    approved_at      {{.Timestamp}}
 );
 -- The cases of a proposal, as they stood when it was made: the reference,
 -- never the citizen. outcome is NULL until the approval: disposed,

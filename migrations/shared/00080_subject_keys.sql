@@ -8,7 +8,7 @@ CREATE TABLE subject_keys (
     key_id     TEXT PRIMARY KEY,
     subject    TEXT NOT NULL UNIQUE,
     wrapped    TEXT NOT NULL,
-    created_at TIMESTAMP NOT NULL
+    created_at {{.Timestamp}} NOT NULL
 );
 -- Which key seals the personal values of a case's events: the key of the
 -- citizen its CaseOpened names. It outlives a forgetting, so that nothing
@@ -21,7 +21,7 @@ CREATE INDEX stream_keys_key ON stream_keys (key_id);
 -- The keys destroyed, and when: no personal data, only random key ids.
 CREATE TABLE forgotten_keys (
     key_id       TEXT PRIMARY KEY,
-    forgotten_at TIMESTAMP NOT NULL
+    forgotten_at {{.Timestamp}} NOT NULL
 );
 
 -- +goose Down

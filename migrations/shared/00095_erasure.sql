@@ -7,8 +7,8 @@
 CREATE TABLE erasures (
     key_id      TEXT PRIMARY KEY,
     subject     TEXT NOT NULL,
-    started_at  TIMESTAMPTZ NOT NULL,
-    finished_at TIMESTAMPTZ
+    started_at  {{.Timestamp}} NOT NULL,
+    finished_at {{.Timestamp}}
 );
 CREATE INDEX erasures_subject ON erasures (subject);
 
@@ -20,8 +20,8 @@ CREATE TABLE feed_notices (
     id           TEXT PRIMARY KEY,
     type         TEXT NOT NULL,
     payload      TEXT NOT NULL,
-    created_at   TIMESTAMPTZ NOT NULL,
-    published_at TIMESTAMPTZ
+    created_at   {{.Timestamp}} NOT NULL,
+    published_at {{.Timestamp}}
 );
 
 -- The fingerprint of the key-encryption key the data keys are wrapped
@@ -30,7 +30,7 @@ CREATE TABLE feed_notices (
 CREATE TABLE kek_check (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     fingerprint TEXT NOT NULL,
-    created_at  TIMESTAMPTZ NOT NULL
+    created_at  {{.Timestamp}} NOT NULL
 );
 
 -- +goose Down
