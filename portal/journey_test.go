@@ -87,15 +87,21 @@ func TestCounterCredentialsToTheDogFee(t *testing.T) {
 	})
 }
 
+// janaWithCredentials is a stack where Jana Nová (c-1) owes the dog fee and
+// holds the portal's credentials, with a browser not signed in yet.
+func janaWithCredentials(t *testing.T) (s *stack, user, password string, b *browser) {
+	t.Helper()
+	s = newStack(t, testdb.SQLite(t), today)
+	s.dogOwner("c-1", "Jana Nová")
+	user, password = s.credentials("c-1")
+	return s, user, password, s.browser()
+}
+
 // After five wrong passwords the account waits (429 with Retry-After),
 // even for the right password, and the wait grows; another account from
 // the same address waits too.
 func TestFailedSignInsAreLimited(t *testing.T) {
-	db := testdb.SQLite(t)
-	s := newStack(t, db, today)
-	s.dogOwner("c-1", "Jana Nová")
-	user, password := s.credentials("c-1")
-	b := s.browser()
+	s, user, password, b := janaWithCredentials(t)
 	for i := range 5 {
 		if p := b.signIn(user, "wrong"); p.status != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %d", i+1, p.status)
@@ -121,16 +127,12 @@ func TestFailedSignInsAreLimited(t *testing.T) {
 // holds after, and is worth nothing then: neither one the attacker chose
 // nor one of an earlier sign-in.
 func TestSignInGivesANewSessionID(t *testing.T) {
-	db := testdb.SQLite(t)
-	s := newStack(t, db, today)
-	s.dogOwner("c-1", "Jana Nová")
-	user, password := s.credentials("c-1")
-	b := s.browser()
-	b.cookies["lhuta_obcan"] = "chosen-by-the-attacker"
+	s, user, password, b := janaWithCredentials(t)
+	b.Cookies["lhuta_obcan"] = "chosen-by-the-attacker"
 	if p := b.signIn(user, password); p.status != http.StatusSeeOther {
 		t.Fatalf("sign in: %d", p.status)
 	}
-	first := b.cookies["lhuta_obcan"]
+	first := b.Cookies["lhuta_obcan"]
 	if first == "" || first == "chosen-by-the-attacker" {
 		t.Fatalf("the session id after sign-in is %q", first)
 	}
@@ -138,12 +140,12 @@ func TestSignInGivesANewSessionID(t *testing.T) {
 	if p := b.signIn(user, password); p.status != http.StatusSeeOther {
 		t.Fatalf("sign in again: %d", p.status)
 	}
-	if second := b.cookies["lhuta_obcan"]; second == first || second == "" {
+	if second := b.Cookies["lhuta_obcan"]; second == first || second == "" {
 		t.Fatalf("the second sign-in kept the id %q", second)
 	}
 	for _, old := range []string{"chosen-by-the-attacker", first} {
 		attacker := s.browser()
-		attacker.cookies["lhuta_obcan"] = old
+		attacker.Cookies["lhuta_obcan"] = old
 		if p := attacker.get("/obcan/zmena-hesla"); p.status != http.StatusSeeOther || p.location != "/obcan/prihlaseni" {
 			t.Errorf("the id %q after the sign-in: %d → %q", old, p.status, p.location)
 		}

@@ -14,7 +14,6 @@ import (
 	"html"
 	"io"
 	"log"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -32,6 +31,7 @@ import (
 
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 	"github.com/lhuta/lhuta/portal"
 )
 
@@ -188,18 +188,8 @@ func selfSigned(t testing.TB, name string) (*rsa.PrivateKey, *x509.Certificate) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, cert
+	return key, teststack.SelfSigned(t, x509.Certificate{Subject: pkix.Name{CommonName: name},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment}, key)
 }
 
 var (
@@ -274,7 +264,7 @@ func refused(t *testing.T, b *browser, p page, message string) {
 	if p.status != http.StatusForbidden || !strings.Contains(p.body, message) {
 		t.Errorf("want 403 with %q, got %d:\n%s", message, p.status, p.body)
 	}
-	if _, ok := b.cookies[portal.SessionCookie]; ok {
+	if _, ok := b.Cookies[portal.SessionCookie]; ok {
 		t.Errorf("a refused NIA answer started a session")
 	}
 	if a := b.me("/v1/me"); a.status != http.StatusUnauthorized {
@@ -369,13 +359,13 @@ func TestNIARefusesBadAnswers(t *testing.T) {
 		t.Run("replayed", func(t *testing.T) {
 			b := s.browser()
 			answer := b.toNIA(idp, "jana")
-			relay := b.cookies["lhuta_obcan_nia"]
+			relay := b.Cookies["lhuta_obcan_nia"]
 			if p := b.postNIA(idp, answer); p.status != http.StatusSeeOther {
 				t.Fatalf("first use: %d\n%s", p.status, p.body)
 			}
 			// Someone who captured the answer and the browser's cookie posts it again.
 			thief := s.browser()
-			thief.cookies["lhuta_obcan_nia"] = relay
+			thief.Cookies["lhuta_obcan_nia"] = relay
 			refused(t, thief, thief.postNIA(idp, answer), "už byla jednou použita")
 		})
 		t.Run("wrong audience", func(t *testing.T) {
@@ -401,7 +391,7 @@ func TestNIARefusesBadAnswers(t *testing.T) {
 		t.Run("not started in this browser", func(t *testing.T) {
 			b := s.browser()
 			a := b.toNIA(idp, "jana")
-			delete(b.cookies, "lhuta_obcan_nia")
+			delete(b.Cookies, "lhuta_obcan_nia")
 			refused(t, b, b.postNIA(idp, a), "nezačalo v tomto prohlížeči")
 		})
 	})

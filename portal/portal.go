@@ -15,7 +15,6 @@
 package portal
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -173,14 +172,7 @@ func (p *Portal) Mount(next, api http.Handler) http.Handler {
 }
 
 func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	// No script on these pages, none is embedded and none is framed.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "same-origin")
-	if !strings.HasPrefix(r.URL.Path, "/obcan/assets/") {
-		h.Set("Cache-Control", "no-store")
-	}
+	signin.PageHeaders(w, r, "'self'", "/obcan/assets/")
 	// NIA's answer is posted from NIA's site: the request's cookie and the
 	// answer's signature vouch for it instead.
 	if r.Method == http.MethodPost && r.URL.Path != "/obcan/nia/acs" && !sameOrigin(r) {
@@ -417,9 +409,9 @@ func (p *Portal) call(r *http.Request, s session, path string) (int, http.Header
 		return http.StatusInternalServerError, nil, nil
 	}
 	req.AddCookie(&http.Cookie{Name: SessionCookie, Value: s.id}) //nolint:gosec // a request's cookie, never sent to a browser
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	rec := signin.NewRecorder()
 	p.api.ServeHTTP(rec, req)
-	return rec.status, rec.header, rec.body.Bytes()
+	return rec.Status(), rec.Header(), rec.Body.Bytes()
 }
 
 // get reads an API route into v; false (after showing the error page) when
@@ -438,16 +430,6 @@ func (p *Portal) get(w http.ResponseWriter, r *http.Request, s session, path str
 	return false
 }
 
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (rec *recorder) Header() http.Header         { return rec.header }
-func (rec *recorder) WriteHeader(status int)      { rec.status = status }
-func (rec *recorder) Write(b []byte) (int, error) { return rec.body.Write(b) }
-
 func (p *Portal) fail(w http.ResponseWriter, r *http.Request, s *session, status int, message string) {
 	p.render(w, r, status, "error", s, map[string]any{"Message": message})
 }
@@ -458,13 +440,7 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, page
 		data["SessionCSRF"] = s.csrf
 	}
 	data["Path"] = r.URL.Path
-	var b bytes.Buffer
-	if err := p.pages[page].ExecuteTemplate(&b, "layout", data); err != nil {
+	if err := signin.WritePage(w, status, p.pages[page], data, "Stránku se nepodařilo zobrazit."); err != nil {
 		p.cfg.Log.Error("portal template", "page", page, "err", err)
-		http.Error(w, "Stránku se nepodařilo zobrazit.", http.StatusInternalServerError)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes())
 }

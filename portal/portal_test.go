@@ -1,31 +1,22 @@
 package portal_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
-	"github.com/lhuta/lhuta/internal/caserepo"
 	"github.com/lhuta/lhuta/internal/signin"
+	"github.com/lhuta/lhuta/internal/teststack"
 	"github.com/lhuta/lhuta/portal"
-	"github.com/lhuta/lhuta/projections"
-	"github.com/lhuta/lhuta/projections/views"
-	"github.com/lhuta/lhuta/ui"
 )
 
 const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root," +
@@ -49,24 +40,15 @@ func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 // identity at idp (nil: no NIA sign-in), and is registered there.
 func newStackNIA(t testing.TB, db *eventstore.DB, today calendar.Date, idp *testIDP) *stack {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tok, err := handlers.ParseTokens(tokens)
-	if err != nil {
-		t.Fatal(err)
-	}
 	st := &stack{t: t}
 	start := time.Date(today.Year(), today.Month(), today.Day(), 9, 0, 0, 0, calendar.Prague)
 	st.now.Store(&start)
 	clock := func() time.Time { return *st.now.Load() }
-	pipeline := projections.New(db, log)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = pipeline.Run(ctx); close(done) }()
 	limiter := signin.New()
 	limiter.Now = clock
 	ts := httptest.NewUnstartedServer(nil)
 	public := "http://" + ts.Listener.Addr().String()
-	pc := portal.Config{DB: db.SQL, Log: log, Now: clock, Limiter: limiter}
+	pc := portal.Config{DB: db.SQL, Log: teststack.Quiet(), Now: clock, Limiter: limiter}
 	if idp != nil {
 		pc.NIA = idp.serviceProvider(t, public)
 	}
@@ -74,15 +56,12 @@ func newStackNIA(t testing.TB, db *eventstore.DB, today calendar.Date, idp *test
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := handlers.New(handlers.Config{
-		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: views.NewReader(db.SQL),
-		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: func() calendar.Date { return today }, Log: log, Portal: citizens, MinPositionWait: 30 * time.Second,
-	})
+	day := func() calendar.Date { return today }
+	srv := teststack.API(t, db, tokens, handlers.Config{Today: day, Portal: citizens, MinPositionWait: 30 * time.Second})
 	api := srv.Routes()
-	console := ui.Config{Identify: srv.Identify, Today: func() calendar.Date { return today }, Log: log, Offices: money.Builtin()}
-	ts.Config.Handler = citizens.Mount(ui.Mount(api, console), api)
+	ts.Config.Handler = citizens.Mount(teststack.Console(srv, api, day, nil), api)
 	ts.Start()
-	t.Cleanup(func() { ts.Close(); cancel(); <-done })
+	t.Cleanup(ts.Close)
 	st.url = ts.URL
 	if idp != nil {
 		idp.register(t, st.url+"/obcan/nia/metadata")
@@ -114,22 +93,8 @@ func (a answer) json(t testing.TB) map[string]any {
 // api calls the JSON API with a bearer token (none if "").
 func (s *stack) api(method, path, token string, body any) answer {
 	s.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.url+path, r)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, string(raw)}
+	status, header, raw := teststack.Call(s.t, method, s.url+path, token, body)
+	return answer{status, header, string(raw)}
 }
 
 // write records through the API and waits for the read models to have it.
@@ -189,11 +154,15 @@ func (s *stack) credentials(citizen string) (string, string) {
 // browser keeps cookies as a browser on localhost does and does not
 // follow redirects.
 type browser struct {
-	s       *stack
-	cookies map[string]string
+	*teststack.Browser
+	s *stack
 }
 
-func (s *stack) browser() *browser { return &browser{s: s, cookies: map[string]string{}} }
+func (s *stack) browser() *browser {
+	b := teststack.NewBrowser(s.t, s.url)
+	b.FormOrigin = true
+	return &browser{b, s}
+}
 
 type page struct {
 	status   int
@@ -204,56 +173,22 @@ type page struct {
 
 func (b *browser) do(method, path string, form url.Values, header ...string) page {
 	b.s.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, b.s.url+path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", b.s.url)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	for k, v := range b.cookies {
-		req.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		b.s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	for _, c := range resp.Cookies() {
-		if c.MaxAge < 0 || c.Value == "" {
-			delete(b.cookies, c.Name)
-		} else {
-			b.cookies[c.Name] = c.Value
-		}
-	}
-	return page{resp.StatusCode, resp.Header.Get("Location"), string(raw), resp.Header}
+	p := b.Do(method, path, form, header...)
+	return page{p.Status, p.Location, p.Body, p.Header}
 }
 
 func (b *browser) get(path string) page { return b.do(http.MethodGet, path, nil) }
 
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
 func csrf(t testing.TB, p page) string {
 	t.Helper()
-	m := csrfField.FindStringSubmatch(p.body)
-	if m == nil {
-		t.Fatalf("no CSRF field on the page (%d):\n%s", p.status, p.body)
-	}
-	return m[1]
+	return teststack.CSRF(t, p.status, p.body)
 }
 
 // signIn posts the sign-in form and returns the answer.
 func (b *browser) signIn(username, password string) page {
 	b.s.t.Helper()
-	form := b.get("/obcan/prihlaseni")
-	return b.do(http.MethodPost, "/obcan/prihlaseni", url.Values{"csrf": {csrf(b.s.t, form)}, "username": {username}, "password": {password}})
+	p := teststack.PortalSignIn(b.Browser, username, password)
+	return page{p.Status, p.Location, p.Body, p.Header}
 }
 
 // changePassword signs in with counter credentials and sets a new password.

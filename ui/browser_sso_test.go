@@ -1,7 +1,6 @@
 package ui_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,8 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
-	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -22,11 +19,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/service"
-	"github.com/lhuta/lhuta/internal/sso"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/internal/testidp"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // lanAddress is an IPv4 address of this machine that is not loopback: the
@@ -63,13 +59,8 @@ func selfSigned(t *testing.T, ip net.IP) (certFile, keyFile string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "lhuta test"},
-		IPAddresses: []net.IP{ip}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	der := teststack.SelfSigned(t, x509.Certificate{Subject: pkix.Name{CommonName: "lhuta test"}, IPAddresses: []net.IP{ip},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, key).Raw
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
@@ -95,37 +86,9 @@ func TestBrowserSignsInOverHTTPSThroughTheProvider(t *testing.T) {
 	certFile, keyFile := selfSigned(t, ip)
 	idp := testidp.Start(t, testidp.User{Username: "jana", Password: "heslo-jany", First: "Jana", Last: "Nováková",
 		Groups: []string{"lhuta-clerks-nova-ves"}})
-	mapping, err := sso.ParseGroups("lhuta-clerks-nova-ves=clerk:nova-ves")
-	if err != nil {
-		t.Fatal(err)
-	}
-	provider, err := sso.New(sso.Config{Issuer: idp.Issuer, ClientID: "lhuta", ClientSecret: "tajne-heslo-lhuty", Groups: mapping})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := handlers.ParseTokens("reader-token=clerk:ctenar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(service.Config{DB: testdb.SQLite(t), Addr: net.JoinHostPort(ip.String(), "0"), Tokens: tokens, SSO: provider, MinPositionWait: 30 * time.Second,
-		TLSCert: certFile, TLSKey: keyFile, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := svc.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("service: %v", err)
-		}
-	})
-	base := "https://" + addr.String()
+	cfg := service.Config{DB: testdb.SQLite(t), Addr: net.JoinHostPort(ip.String(), "0"), MinPositionWait: 30 * time.Second, TLSCert: certFile, TLSKey: keyFile}
+	teststack.WithSSO(t, &cfg, "reader-token=clerk:ctenar", idp.Issuer, "tajne-heslo-lhuty", "lhuta-clerks-nova-ves=clerk:nova-ves")
+	base := "https://" + teststack.Serve(t, cfg).String()
 	idp.Register(testidp.Client{ID: "lhuta", Secret: "tajne-heslo-lhuty", RedirectURIs: []string{base + "/ui/login/sso/callback"}})
 
 	b := chromium(t, chromedp.Flag("ignore-certificate-errors", true))

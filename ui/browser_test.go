@@ -4,11 +4,14 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -32,6 +35,19 @@ var (
 func value[T any](ctx context.Context, t *testing.T, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	return browsertest.Value(ctx, t, what, a)
+}
+
+// newCaseOfJana opens the new-case form of situation from the cases page
+// and fills in the office and Jana Nováková, born 17 May 1980, as citizen id.
+func newCaseOfJana(situation, office, id string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(`a[href="/ui/cases/new?situation=` + situation + `"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#f-office")),
+		chromedp.SendKeys(chromedp.CSS("#f-office"), office),
+		chromedp.SendKeys(chromedp.CSS("#f-citizen-full_name"), "Jana Nováková"),
+		chromedp.SendKeys(chromedp.CSS("#f-citizen-id"), id),
+		chromedp.SendKeys(chromedp.CSS("#f-citizen-birth_date"), "1980-05-17"),
+	}
 }
 
 // TestBrowser walks the console in headless Chromium as a clerk and then a
@@ -62,13 +78,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#f-q")))
 	checkA11y(ctx, t, "cases")
 
-	run(ctx, t, "open an ID card incident case",
-		chromedp.Click(chromedp.CSS(`a[href="/ui/cases/new?situation=id_card_incident"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#f-office")),
-		chromedp.SendKeys(chromedp.CSS("#f-office"), "Praha 1"),
-		chromedp.SendKeys(chromedp.CSS("#f-citizen-full_name"), "Jana Nováková"),
-		chromedp.SendKeys(chromedp.CSS("#f-citizen-id"), "c-1042"),
-		chromedp.SendKeys(chromedp.CSS("#f-citizen-birth_date"), "1980-05-17"))
+	run(ctx, t, "open an ID card incident case", newCaseOfJana("id_card_incident", "Praha 1", "c-1042")...)
 	checkA11y(ctx, t, "new case")
 	shot(ctx, t, "02-novy-pripad")
 	run(ctx, t, "submit the new case", chromedp.Click(chromedp.CSS("main form button[type=submit]")),
@@ -196,4 +206,199 @@ func TestBrowser(t *testing.T) {
 	checkA11y(ctx, t, "dashboard")
 	shot(ctx, t, "09-prehledy")
 	t.Logf("browser walk took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// TestBrowserPeople walks the counter's people in headless Chromium: eva, a
+// clerk of Praha 1, finds Jiří Dvořák by his name typed without accents and
+// with them, opens his case by its reference, assigns it to herself and
+// finds its overdue report and its soon-due application in "Moje případy",
+// soonest first and marked. Petr, a clerk of Brno, finds nobody by the same
+// name, and the case's reference finds nothing for him. axe-core checks
+// each page.
+func TestBrowserPeople(t *testing.T) {
+	today := calendar.NewDate(2026, time.April, 14)
+	st := newStack(t, testdb.SQLite(t), today)
+	// Two lost cards: reported on 16 March (apply for a new one within 15
+	// working days: overdue) and on 27 March (by 21 April, within the next
+	// five working days); the second is eva's already.
+	lost := func(on string) string {
+		st.api("POST", "/v1/cases", "praha-clerk", map[string]any{"situation": "id_card_incident", "office": "Praha 1",
+			"citizen": map[string]string{"id": "c-dvorak", "birth_date": "1980-04-01", "full_name": "Jiří Dvořák"}})
+		id := st.lastID
+		st.api("POST", "/v1/cases/"+id+"/events", "praha-clerk", map[string]any{"type": "IncidentReported",
+			"data": map[string]any{"kind": "lost", "reported_on": on, "reported_to": "municipal_office"}})
+		return id
+	}
+	id := lost("2026-03-16")
+	st.api("POST", "/v1/cases/"+lost("2026-03-27")+"/events", "praha-clerk", map[string]any{"type": "CaseAssigned", "data": map[string]any{"to": "eva"}})
+	overdue := calendar.WorkingDaysAfter(calendar.NewDate(2026, time.March, 16), 15)
+	pos := st.api("POST", "/v1/cases", "brno-clerk", map[string]any{"situation": "id_card_incident", "office": "Brno",
+		"citizen": map[string]string{"id": "c-dvorakova", "birth_date": "1975-01-02", "full_name": "Eva Dvořáková"}})
+	ctx := chromium(t)
+
+	run(ctx, t, "sign in as eva of Praha 1", chromedp.Navigate(st.url+"/ui/"), chromedp.WaitVisible(chromedp.CSS("#f-token")),
+		chromedp.SendKeys(chromedp.CSS("#f-token"), "praha-clerk"+kb.Enter), chromedp.WaitVisible(chromedp.CSS("#f-q")))
+	for _, q := range []string{"dvorak", "Dvořák"} {
+		run(ctx, t, "search "+q, chromedp.Navigate(fmt.Sprintf("%s/ui/cases?min_position=%d", st.url, pos)),
+			chromedp.WaitVisible(chromedp.CSS("#f-q")),
+			chromedp.SendKeys(chromedp.CSS("#f-q"), q+kb.Enter), chromedp.WaitVisible(chromedp.CSS("#h-found")))
+		got := text(ctx, t, "main")
+		if !strings.Contains(got, "Jiří Dvořák") || !strings.Contains(got, "1. 4. 1980") || !strings.Contains(got, "Praha 1/2026/00001") {
+			t.Errorf("searching %q finds: %s", q, got)
+		}
+		if strings.Contains(got, "Eva Dvořáková") {
+			t.Errorf("searching %q as a clerk of Praha 1 finds Brno's citizen", q)
+		}
+	}
+	checkA11y(ctx, t, "citizens found")
+	shot(ctx, t, "15-hledani-obcana")
+
+	run(ctx, t, "open the case by its reference", chromedp.Click(chromedp.CSS(`table.found a[href="/ui/cases/`+id+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#assign-me")))
+	if got := text(ctx, t, "#assign-me"); got != "Přidělit mně (eva)" {
+		t.Errorf("the assign button says %q", got)
+	}
+	run(ctx, t, "assign the case to herself", chromedp.Click(chromedp.CSS("#assign-me")), chromedp.WaitVisible(chromedp.CSS(".saved")))
+	if got := text(ctx, t, "dl.facts"); !strings.Contains(got, "Přiděleno") || !strings.Contains(got, "eva") {
+		t.Errorf("the case's facts after the assignment: %q", got)
+	}
+	if n := value(ctx, t, "the assign button", chromedp.Evaluate[int](`document.querySelectorAll('#assign-me').length`)); n != 0 {
+		t.Error("the case assigned to eva still offers to assign it to her")
+	}
+	checkA11y(ctx, t, "case assigned")
+
+	run(ctx, t, "open Moje případy", chromedp.Click(chromedp.CSS(`nav a[href="/ui/my"]`)), chromedp.WaitVisible(chromedp.CSS("table.worklist")))
+	rows := value(ctx, t, "read the worklist", chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll('table.worklist tbody tr')].map(r => r.innerText.replace(/\s+/g, ' ').trim())`))
+	if len(rows) != 2 || !strings.HasPrefix(rows[0], overdue.Czech()+" po lhůtě Praha 1/2026/00001 Jiří Dvořák Praha 1 Požádat o nový OP") ||
+		!strings.HasPrefix(rows[1], "21. 4. 2026 lhůta se blíží Praha 1/2026/00002") {
+		t.Errorf("Moje případy: %q", rows)
+	}
+	if !hasClass(ctx, t, "table.worklist tbody tr:first-child td:nth-child(2)", "status-overdue") ||
+		!hasClass(ctx, t, "table.worklist tbody tr:nth-child(2) td:nth-child(2)", "status-due_soon") {
+		t.Error("the overdue and due-soon items are not marked")
+	}
+	checkA11y(ctx, t, "Moje případy")
+	shot(ctx, t, "16-moje-pripady")
+
+	run(ctx, t, "sign out", chromedp.Click(chromedp.CSS("header form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#f-token")))
+	run(ctx, t, "sign in as petr of Brno", chromedp.SendKeys(chromedp.CSS("#f-token"), "brno-clerk"+kb.Enter), chromedp.WaitVisible(chromedp.CSS("#f-q")))
+	for _, q := range []string{"Jiří Dvořák", "Praha 1/2026/00001"} {
+		run(ctx, t, "search "+q+" in Brno", chromedp.Navigate(st.url+"/ui/cases?q="+url.QueryEscape(q)), chromedp.WaitVisible(chromedp.CSS("#f-q")))
+		if got := text(ctx, t, "main"); strings.Contains(got, "Jiří Dvořák") && !strings.Contains(got, "Mezi občany") || strings.Contains(got, "Přidělit") {
+			t.Errorf("petr of Brno searching %q sees: %s", q, got)
+		}
+		if a := value(ctx, t, "links to the case", chromedp.Evaluate[int](`document.querySelectorAll('a[href="/ui/cases/`+id+`"]').length`)); a != 0 {
+			t.Errorf("petr of Brno searching %q gets a link to Praha 1's case", q)
+		}
+	}
+	if got := text(ctx, t, "main"); !strings.Contains(got, "Mezi občany vašich úřadů nikdo") && !strings.Contains(got, "spisovou značkou mezi případy vašich úřadů není") {
+		t.Errorf("petr of Brno is not told that nothing was found: %s", got)
+	}
+	run(ctx, t, "open Praha 1's case by its address", chromedp.Navigate(st.url+"/ui/cases/"+id), chromedp.WaitVisible(chromedp.CSS("main")))
+	if got := text(ctx, t, "main"); strings.Contains(got, "Jiří Dvořák") || !strings.Contains(got, "Nenalezeno") {
+		t.Errorf("petr of Brno opening Praha 1's case sees: %s", got)
+	}
+}
+
+// media emulates a CSS media type ("print"; "" for the screen again).
+func media(m string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m})
+		return err
+	})
+}
+
+// TestBrowserPayments walks the payments in headless Chromium: a clerk
+// opens a local fee case at Nová Ves, records seed 004's liability (a
+// resident of house 154 in the part Nová Ves from 15 January 2026) with the
+// form of the event contract, and sees 1 200 Kč owed by 28 February 2026 (a Saturday, so by Monday 2 March)
+// with VS 1541 and its QR Platba image; the slip prints alone (print media
+// emulated: no menu, the slip and its QR shown); the fee department's list
+// and the counter's page by citizen show it. axe-core checks each page.
+func TestBrowserPayments(t *testing.T) {
+	st := newStack(t, testdb.SQLite(t), calendar.NewDate(2026, time.February, 2))
+	ctx := chromium(t)
+
+	run(ctx, t, "sign in as a clerk", chromedp.Navigate(st.url+"/ui/"), chromedp.WaitVisible(chromedp.CSS("#f-token")),
+		chromedp.SendKeys(chromedp.CSS("#f-token"), "clerk-token"+kb.Enter), chromedp.WaitVisible(chromedp.CSS("#f-citizen")))
+	run(ctx, t, "open a local fee case", append(newCaseOfJana("local_fee", "nova-ves", "p-154"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#h-record")))...)
+	run(ctx, t, "record the liability",
+		chromedp.Click(chromedp.CSS(`a[href$="/record?type=LocalFeeLiabilityArose"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#f-arose_on")),
+		chromedp.SetValue(chromedp.CSS("#f-fee"), "waste"),
+		chromedp.SendKeys(chromedp.CSS("#f-arose_on"), "2026-01-15"),
+		chromedp.SendKeys(chromedp.CSS("#f-basis"), "permanent_residence"),
+		chromedp.SendKeys(chromedp.CSS("#f-house_number"), "154"),
+		chromedp.SendKeys(chromedp.CSS("#f-village_part"), "Nová Ves"))
+	checkA11y(ctx, t, "local fee liability form")
+	run(ctx, t, "submit the liability", chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#h-payments")))
+	row := text(ctx, t, "table.payments tbody tr")
+	for _, want := range []string{"poplatek za komunální odpad 2026", "1\u00a0200\u00a0Kč", "2. 3. 2026", "1541", "nezaplaceno"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the payment row %q lacks %q", row, want)
+		}
+	}
+	// The QR image is loaded (an SVG from the API through the console) and shown.
+	loaded := value(ctx, t, "the QR image", chromedp.Evaluate[bool](`(() => { const i = document.querySelector('.slip .qr img');
+		return !!i && i.complete && i.naturalWidth > 100 && i.getBoundingClientRect().width >= 150; })()`))
+	if !loaded {
+		t.Error("the QR Platba image is not loaded and visible on the case page")
+	}
+	if got := text(ctx, t, ".slip .slip-facts"); !strings.Contains(got, "CZ6308000000000460043319") || !strings.Contains(got, "Obecní úřad Nová Ves") ||
+		!strings.Contains(got, "Nováková") {
+		t.Errorf("the slip on the case page: %q", got)
+	}
+	checkA11y(ctx, t, "case with a payment")
+	shot(ctx, t, "10-platby-pripad")
+
+	run(ctx, t, "open the slip", chromedp.Click(chromedp.CSS(`a[href*="/slip"]`)), chromedp.WaitVisible(chromedp.CSS("main > .slip")))
+	printCSS := value(ctx, t, "the print stylesheet", chromedp.Evaluate[bool](`!!document.querySelector('link[rel=stylesheet][media=print][href="/ui/assets/print.css"]')`))
+	if !printCSS {
+		t.Error("the slip page does not link print.css for print")
+	}
+	checkA11y(ctx, t, "payment slip")
+	run(ctx, t, "print media", media("print"))
+	printed := value(ctx, t, "what prints", chromedp.Evaluate[string](`(() => {
+		const shown = s => { const e = document.querySelector(s); return !!e && getComputedStyle(e).display !== 'none'; };
+		return [shown('header.top'), shown('main > h1'), shown('main > .slip'), shown('.slip .qr img')].join(','); })()`))
+	if printed != "false,false,true,true" {
+		t.Errorf("printing the slip shows menu, heading, slip, QR = %s, want false,false,true,true", printed)
+	}
+	shot(ctx, t, "11-platebni-udaje-tisk")
+	run(ctx, t, "screen media", media(""))
+
+	run(ctx, t, "open the payments list", chromedp.Navigate(st.url+"/ui/payments"), chromedp.WaitVisible(chromedp.CSS("#f-kind")),
+		chromedp.SetValue(chromedp.CSS("#f-kind"), "local_fee"), chromedp.SetValue(chromedp.CSS("#f-status"), "unpaid"))
+	// The unfiltered list already shows unpaid rows: wait for the filtered
+	// page the click loads, not for a row of the old one.
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("form.filters button"))); err != nil {
+		t.Fatalf("filter the payments list: %v", err)
+	}
+	run(ctx, t, "the filtered payments list", chromedp.WaitVisible(chromedp.CSS(`table.list td.status-unpaid`)))
+	if got := text(ctx, t, "table.list tbody"); !strings.Contains(got, "1541") || !strings.Contains(got, "1\u00a0200 Kč") {
+		t.Errorf("the payments list: %q", got)
+	}
+	checkA11y(ctx, t, "payments list")
+	shot(ctx, t, "12-platby")
+
+	run(ctx, t, "find the citizen", chromedp.Navigate(st.url+"/ui/cases"), chromedp.WaitVisible(chromedp.CSS("#f-citizen")),
+		chromedp.SendKeys(chromedp.CSS("#f-citizen"), "p-154"+kb.Enter), chromedp.WaitVisible(chromedp.CSS("#h-citizen-payments")))
+	if got := text(ctx, t, "section[aria-labelledby=h-citizen-cases] tbody"); !strings.Contains(got, "Místní poplatek") || !strings.Contains(got, "nova-ves") {
+		t.Errorf("the citizen's cases: %q", got)
+	}
+	checkA11y(ctx, t, "citizen")
+	shot(ctx, t, "13-obcan")
+
+	listCredit(t, st.db, "R-SHARED", 1200, "odpad")
+	run(ctx, t, "open the unmatched credits", chromedp.Navigate(st.url+"/ui/unmatched-credits"),
+		chromedp.WaitVisible(chromedp.CSS(`table.list input[name=case_id]`)))
+	if got := text(ctx, t, "table.list tbody"); !strings.Contains(got, "R-SHARED") || !strings.Contains(got, "čeká na rozhodnutí") {
+		t.Errorf("the unmatched credits: %q", got)
+	}
+	checkA11y(ctx, t, "unmatched credits")
+	shot(ctx, t, "14-nesparovane-platby")
 }

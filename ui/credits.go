@@ -41,10 +41,8 @@ type creditsPage struct {
 // assign it to a case and one to mark it for refund.
 func (con *Console) creditsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
-	q := listQuery(r, "status", "office")
-	defaultStatus(r, q, credits.Open)
-	var list apiPage[credits.Credit]
-	if !con.get(w, r, "/v1/unmatched-credits", q, &list) {
+	q, list, ok := readList[credits.Credit](con, w, r, "/v1/unmatched-credits", string(credits.Open), "status", "office")
+	if !ok {
 		return
 	}
 	p := creditsPage{Filters: filterFields(r, q,

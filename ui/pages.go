@@ -115,8 +115,7 @@ func (con *Console) openCaseForm(r *http.Request, situation string) form {
 
 func (con *Console) newCasePage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
-	if !may(s.who.Role, "POST", "/v1/cases") {
-		con.fail(w, r, s, http.StatusForbidden, "Případy zakládají referenti.")
+	if !con.permitted(w, r, s, "POST", "/v1/cases", "Případy zakládají referenti.") {
 		return
 	}
 	con.render(w, r, http.StatusOK, "form", s, "Nový případ", formPage{Heading: "Nový případ", Form: con.openCaseForm(r, r.URL.Query().Get("situation"))})
@@ -516,6 +515,26 @@ func defaultStatus[S ~string](r *http.Request, q url.Values, status S) {
 	}
 }
 
+// readList reads one page of the API's list at path, filtered by the
+// request's parameters names, the status filter defaulting to status (""
+// none); false when the API refused and the error page was shown.
+func readList[T any](con *Console, w http.ResponseWriter, r *http.Request, path, status string, names ...string) (url.Values, apiPage[T], bool) {
+	q := listQuery(r, names...)
+	if status != "" {
+		defaultStatus(r, q, status)
+	}
+	var list apiPage[T]
+	ok := con.get(w, r, path, q, &list)
+	return q, list, ok
+}
+
+// renderList shows a list page, titled by its heading, with its paging
+// and export links.
+func (con *Console) renderList(w http.ResponseWriter, r *http.Request, s *session, path string, q url.Values, next string, p listPage) {
+	p.Next, p.First, p.CSV, p.Export, p.Excel = pageLinks(path, q, next)
+	con.render(w, r, http.StatusOK, "list", s, p.Heading, p)
+}
+
 func listQuery(r *http.Request, names ...string) url.Values {
 	q := url.Values{}
 	for _, k := range append(names, "limit", "cursor", "min_position") {
@@ -617,10 +636,8 @@ func cloneValues(q url.Values) url.Values {
 
 func (con *Console) obligationsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
-	q := listQuery(r, "as_of", "status", "office", "situation", "due_from", "due_to", "sort")
-	defaultStatus(r, q, "overdue")
-	var list apiPage[views.ObligationItem]
-	if !con.get(w, r, "/v1/obligations", q, &list) {
+	q, list, ok := readList[views.ObligationItem](con, w, r, "/v1/obligations", "overdue", "as_of", "status", "office", "situation", "due_from", "due_to", "sort")
+	if !ok {
 		return
 	}
 	p := listPage{Heading: "Lhůty občanů", Intro: "Povinnosti občanů a jejich lhůty ke zvolenému dni; výchozí jsou lhůty po splatnosti ke dnešku.",
@@ -638,16 +655,13 @@ func (con *Console) obligationsPage(w http.ResponseWriter, r *http.Request) {
 			{Text: it.LegalBasis}, {Text: czechDate(it.TriggeredOn)}, {Text: czechDate(it.DueOn)},
 			{Text: label(string(it.Status)), Class: "status-" + string(it.Status)}, {Text: czechDate(it.FulfilledOn)}})
 	}
-	p.Next, p.First, p.CSV, p.Export, p.Excel = pageLinks("/ui/obligations", q, list.Next)
-	con.render(w, r, http.StatusOK, "list", s, "Lhůty občanů", p)
+	con.renderList(w, r, s, "/ui/obligations", q, list.Next, p)
 }
 
 func (con *Console) flagsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
-	q := listQuery(r, "as_of", "status", "office", "sort")
-	defaultStatus(r, q, cases.FlagRaised)
-	var list apiPage[views.FlagItem]
-	if !con.get(w, r, "/v1/flags", q, &list) {
+	q, list, ok := readList[views.FlagItem](con, w, r, "/v1/flags", string(cases.FlagRaised), "as_of", "status", "office", "sort")
+	if !ok {
 		return
 	}
 	p := listPage{Heading: "Podezření z přestupků", Intro: "Podezření odvozená z událostí případů; rozhodnutí zaznamenává kontrolor. Pokutu omezuje strop daný pravidlem.",
@@ -669,16 +683,13 @@ func (con *Console) flagsPage(w http.ResponseWriter, r *http.Request) {
 			{Text: czk(it.MaxFineCZK)}, {Text: czechDate(it.RaisedOn)}, {Text: label(it.Status)}, {Text: czk(it.FineCZK)},
 			{Text: czechDate(it.DecidedOn)}, decide})
 	}
-	p.Next, p.First, p.CSV, p.Export, p.Excel = pageLinks("/ui/flags", q, list.Next)
-	con.render(w, r, http.StatusOK, "list", s, "Podezření z přestupků", p)
+	con.renderList(w, r, s, "/ui/flags", q, list.Next, p)
 }
 
 func (con *Console) slaPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
-	q := listQuery(r, "as_of", "status", "office", "sort")
-	defaultStatus(r, q, "breached")
-	var list apiPage[views.SLAItem]
-	if !con.get(w, r, "/v1/sla", q, &list) {
+	q, list, ok := readList[views.SLAItem](con, w, r, "/v1/sla", "breached", "as_of", "status", "office", "sort")
+	if !ok {
 		return
 	}
 	p := listPage{Heading: "Lhůty úřadu", Intro: "Lhůty úřadu pro vyřízení žádostí o doklady; výchozí jsou překročené lhůty ke dnešku.",
@@ -692,8 +703,7 @@ func (con *Console) slaPage(w http.ResponseWriter, r *http.Request) {
 			{Text: valueLabel("track", it.Track)}, {Text: czechDate(it.FiledOn)}, {Text: czechDate(it.DueOn)},
 			{Text: czechDate(it.ReadyOn)}, {Text: label(it.Status), Class: "status-" + it.Status}})
 	}
-	p.Next, p.First, p.CSV, p.Export, p.Excel = pageLinks("/ui/sla", q, list.Next)
-	con.render(w, r, http.StatusOK, "list", s, "Lhůty úřadu", p)
+	con.renderList(w, r, s, "/ui/sla", q, list.Next, p)
 }
 
 func czk(v *int64) string {

@@ -139,9 +139,8 @@ func (con *Console) slipPage(w http.ResponseWriter, r *http.Request) {
 // filters (as of, status, kind, office) and paging, and CSV.
 func (con *Console) paymentsPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
-	q := listQuery(r, "as_of", "status", "kind", "office")
-	var list apiPage[views.PaymentItem]
-	if !con.get(w, r, "/v1/payments", q, &list) {
+	q, list, ok := readList[views.PaymentItem](con, w, r, "/v1/payments", "", "as_of", "status", "kind", "office")
+	if !ok {
 		return
 	}
 	p := listPage{Heading: "Platby", Intro: "Platební povinnosti občanů (místní poplatky, pokuty, správní poplatky převodem) ke zvolenému dni: kolik mají zaplatit, kolik zaplatili a kolik dluží.",
@@ -175,8 +174,7 @@ func (con *Console) paymentsPage(w http.ResponseWriter, r *http.Request) {
 			{Text: czk(&amount), Class: "num"}, {Text: czk(&paid), Class: "num"}, {Text: czk(&owed), Class: "num"},
 			{Text: czechDate(it.DueOn)}, {Text: it.StatusLabel(), Class: "status-" + string(it.Status)}, {Text: it.VS}, slip})
 	}
-	p.Next, p.First, p.CSV, p.Export, p.Excel = pageLinks("/ui/payments", q, list.Next)
-	con.render(w, r, http.StatusOK, "list", s, "Platby", p)
+	con.renderList(w, r, s, "/ui/payments", q, list.Next, p)
 }
 
 type citizenPage struct {
@@ -197,8 +195,7 @@ type citizenCase struct {
 // owe (GET /v1/citizens/{id}/payments) with the QR codes to pay by.
 func (con *Console) citizensPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
-	if !may(s.who.Role, "GET", "/v1/citizens/{citizen_id}/cases") {
-		con.fail(w, r, s, http.StatusForbidden, "K této stránce nemáte oprávnění.")
+	if !con.permitted(w, r, s, "GET", "/v1/citizens/{citizen_id}/cases", "K této stránce nemáte oprávnění.") {
 		return
 	}
 	d := citizenPage{ID: strings.TrimSpace(r.URL.Query().Get("id")), AsOf: isoDate(strings.TrimSpace(r.URL.Query().Get("as_of"))),

@@ -33,8 +33,7 @@ func (con *Console) findPage(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	d := findData{Query: q, Situations: situationOptions(), CanOpen: may(s.who.Role, "POST", "/v1/cases"), Recent: con.recentCases(s)}
-	if !may(s.who.Role, "GET", "/v1/cases/{id}") {
-		con.fail(w, r, s, http.StatusForbidden, "K této stránce nemáte oprávnění.")
+	if !con.permitted(w, r, s, "GET", "/v1/cases/{id}", "K této stránce nemáte oprávnění.") {
 		return
 	}
 	status := http.StatusOK

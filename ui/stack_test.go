@@ -1,28 +1,19 @@
 package ui_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lhuta/lhuta/domain/calendar"
-	"github.com/lhuta/lhuta/domain/money"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
-	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
-	"github.com/lhuta/lhuta/projections/views"
-	"github.com/lhuta/lhuta/ui"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 const tokens = "clerk-token=clerk:alice,officer-token=compliance_officer:bob,dash-token=dashboard:grafana,admin-token=admin:root" +
@@ -43,32 +34,19 @@ type stack struct {
 
 func newStack(t testing.TB, db *eventstore.DB, today calendar.Date) *stack {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tok, err := handlers.ParseTokens(tokens)
-	if err != nil {
-		t.Fatal(err)
-	}
 	st := &stack{t: t, db: db}
 	st.today.Store(&today)
 	clock := func() calendar.Date { return *st.today.Load() }
-	pipeline := projections.New(db, log)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = pipeline.Run(ctx); close(done) }()
-	srv := handlers.New(handlers.Config{
-		Repo: caserepo.New(eventstore.NewSQLStore(db.SQL, db.Dialect)), Reader: views.NewReader(db.SQL),
-		Pipeline: pipeline, DB: db.SQL, Tokens: tok, Today: clock, Log: log, MinPositionWait: 30 * time.Second,
-	})
+	srv := teststack.API(t, db, tokens, handlers.Config{Today: clock, MinPositionWait: 30 * time.Second})
 	ts := httptest.NewUnstartedServer(nil)
-	ts.Config = handlers.HTTPServer("", ui.Mount(srv.Routes(), ui.Config{Identify: srv.Identify, Today: clock, Log: log, Offices: money.Builtin(),
-		Now: func() time.Time {
-			if p := st.now.Load(); p != nil {
-				return *p
-			}
-			return time.Now()
-		}}), handlers.Timeouts{})
+	ts.Config = handlers.HTTPServer("", teststack.Console(srv, srv.Routes(), clock, func() time.Time {
+		if p := st.now.Load(); p != nil {
+			return *p
+		}
+		return time.Now()
+	}), handlers.Timeouts{})
 	ts.Start()
-	t.Cleanup(func() { ts.Close(); cancel(); <-done })
+	t.Cleanup(ts.Close)
 	st.url, st.server = ts.URL, srv
 	return st
 }
@@ -86,16 +64,9 @@ func (s *stack) head() eventstore.Cursor {
 // browser is a plain HTTP client that keeps the console's cookies the way
 // a browser on localhost does (Secure cookies over http://127.0.0.1) and
 // does not follow redirects.
-type browser struct {
-	t       testing.TB
-	base    string
-	cookies map[string]string
-	origin  string
-}
+type browser struct{ *teststack.Browser }
 
-func (s *stack) browser() *browser {
-	return &browser{t: s.t, base: s.url, cookies: map[string]string{}}
-}
+func (s *stack) browser() *browser { return &browser{teststack.NewBrowser(s.t, s.url)} }
 
 type page struct {
 	status   int
@@ -105,85 +76,50 @@ type page struct {
 }
 
 func (b *browser) do(method, path string, form url.Values) page {
-	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, b.base+path, body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if b.origin != "" {
-		req.Header.Set("Origin", b.origin)
-	}
-	for k, v := range b.cookies {
-		req.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	for _, c := range resp.Cookies() {
-		if c.MaxAge < 0 || c.Value == "" {
-			delete(b.cookies, c.Name)
-		} else {
-			b.cookies[c.Name] = c.Value
-		}
-	}
-	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(raw), header: resp.Header}
+	b.T.Helper()
+	p := b.Do(method, path, form)
+	return page{p.Status, p.Location, p.Body, p.Header}
 }
 
 func (b *browser) get(path string) page { return b.do(http.MethodGet, path, nil) }
 
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
 // csrf is the CSRF token of a page's forms.
 func csrf(t testing.TB, p page) string {
 	t.Helper()
-	m := csrfField.FindStringSubmatch(p.body)
-	if m == nil {
-		t.Fatalf("no CSRF token on the page (%d):\n%s", p.status, p.body)
-	}
-	return m[1]
+	return teststack.CSRF(t, p.status, p.body)
 }
 
 // signIn signs in with a token and returns the CSRF token of the session.
 func (b *browser) signIn(token string) string {
-	b.t.Helper()
+	b.T.Helper()
 	login := b.get("/ui/login")
-	p := b.do(http.MethodPost, "/ui/login", url.Values{"csrf": {csrf(b.t, login)}, "token": {token}})
+	p := b.do(http.MethodPost, "/ui/login", url.Values{"csrf": {csrf(b.T, login)}, "token": {token}})
 	if p.status != http.StatusSeeOther {
-		b.t.Fatalf("sign in with %s: %d %s", token, p.status, p.body)
+		b.T.Fatalf("sign in with %s: %d %s", token, p.status, p.body)
 	}
-	return csrf(b.t, b.get(p.location))
+	return csrf(b.T, b.get(p.location))
+}
+
+// clerkSignedIn is a stack on db whose day is today, with a browser signed
+// in as the clerk and the session's CSRF token.
+func clerkSignedIn(t testing.TB, db *eventstore.DB, today calendar.Date) (*stack, *browser, string) {
+	t.Helper()
+	st := newStack(t, db, today)
+	b := st.browser()
+	return st, b, b.signIn("clerk-token")
 }
 
 // api calls the JSON API directly, as another client of the same service
 // would; it returns the position of a write.
 func (s *stack) api(method, path, token string, body any) int64 {
 	s.t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, s.url+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, _, raw := teststack.Call(s.t, method, s.url+path, token, body)
 	var out struct {
 		ID       string `json:"id"`
 		Position int64  `json:"position"`
 	}
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &out) != nil {
-		s.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	if status != http.StatusCreated || json.Unmarshal(raw, &out) != nil {
+		s.t.Fatalf("%s %s: %d %s", method, path, status, raw)
 	}
 	if out.ID != "" {
 		s.lastID = out.ID

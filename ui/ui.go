@@ -221,15 +221,7 @@ func New(c Config) *Console {
 }
 
 func (con *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	// No script runs on these pages, none is embedded and none is framed.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "same-origin")
-	if !strings.HasPrefix(r.URL.Path, "/ui/assets/") {
-		// Pages hold personal data: never cached.
-		h.Set("Cache-Control", "no-store")
-	}
+	signin.PageHeaders(w, r, "'self' data:", "/ui/assets/")
 	if !secureContext(r) && !strings.HasPrefix(r.URL.Path, "/ui/assets/") {
 		con.needHTTPS(w, r)
 		return
@@ -496,6 +488,16 @@ func may(role cases.Role, method, path string) bool {
 	return false
 }
 
+// permitted reports whether the session's role may use an API route; if
+// not, it shows the refusal.
+func (con *Console) permitted(w http.ResponseWriter, r *http.Request, s *session, method, path, refusal string) bool {
+	if may(s.who.Role, method, path) {
+		return true
+	}
+	con.fail(w, r, s, http.StatusForbidden, refusal)
+	return false
+}
+
 type menuItem struct{ Href, Label string }
 
 // menu lists the pages a role may open, each behind the API route it reads.
@@ -543,26 +545,6 @@ func (a answer) problem() problem {
 	return p
 }
 
-// recorder is the http.ResponseWriter of an in-process API call.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (rec *recorder) Header() http.Header { return rec.header }
-func (rec *recorder) Write(b []byte) (int, error) {
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	return rec.body.Write(b)
-}
-func (rec *recorder) WriteHeader(code int) {
-	if rec.status == 0 {
-		rec.status = code
-	}
-}
-
 // call sends one request to the API in-process, as the signed-in user.
 func (con *Console) call(r *http.Request, method, path string, query url.Values, body any, header map[string]string) answer {
 	var rd io.Reader = http.NoBody
@@ -602,20 +584,18 @@ func (con *Console) call(r *http.Request, method, path string, query url.Values,
 		}
 	}
 	req.RemoteAddr = r.RemoteAddr
-	rec := &recorder{header: http.Header{}}
+	rec := signin.NewRecorder()
 	con.cfg.API.ServeHTTP(rec, req)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	if method == http.MethodPost && rec.status == http.StatusCreated {
+	status := rec.Status()
+	if method == http.MethodPost && status == http.StatusCreated {
 		var out written
-		if json.Unmarshal(rec.body.Bytes(), &out) == nil {
+		if json.Unmarshal(rec.Body.Bytes(), &out) == nil {
 			con.mu.Lock()
 			s.written = max(s.written, out.Position)
 			con.mu.Unlock()
 		}
 	}
-	return answer{status: rec.status, header: rec.header, body: rec.body.Bytes()}
+	return answer{status: status, header: rec.Header(), body: rec.Body.Bytes()}
 }
 
 // get calls a query of the API and decodes its JSON answer into v. It
@@ -692,15 +672,9 @@ func (con *Console) render(w http.ResponseWriter, r *http.Request, status int, n
 		who := s.who
 		p.User, p.Menu, p.CSRF = &who, menu(who.Role), s.csrf
 	}
-	var buf bytes.Buffer
-	if err := con.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+	if err := signin.WritePage(w, status, con.pages[name], p, "internal error"); err != nil {
 		con.cfg.Log.Error("console: template failed", "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }
 
 // pathID is the {id} of the console's route, as the API's route spells it.

@@ -35,9 +35,9 @@ func printReport(out io.Writer, res *Results) {
 		fmt.Fprintln(out, line)
 	}
 
-	if anyRun(res, func(r *Run) bool { return len(r.Queries) > 0 }) {
-		fmt.Fprintf(out, "\n### Queries (one client, over HTTP, after the rebuild)\n\n")
-		fmt.Fprintf(out, "| backend | cases | query | requests | failed | items/answer | p50 ms | p99 ms | mean ms | max ms |\n|---|--:|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	if section(out, res, func(r *Run) bool { return len(r.Queries) > 0 }, "Queries (one client, over HTTP, after the rebuild)",
+		"| backend | cases | query | requests | failed | items/answer | p50 ms | p99 ms | mean ms | max ms |",
+		"|---|--:|---|--:|--:|--:|--:|--:|--:|--:|") {
 		for _, r := range res.Runs {
 			for _, q := range r.Queries {
 				note := ""
@@ -50,10 +50,10 @@ func printReport(out io.Writer, res *Results) {
 		}
 	}
 
-	if anyRun(res, func(r *Run) bool { return len(r.Writes) > 0 }) {
-		fmt.Fprintf(out, "\n### Writes (`POST /v1/cases`, closed loop) beside single-row INSERTs of CaseOpened-sized rows into a copy of `events` with all its rows and indexes\n\n")
-		fmt.Fprintf(out, "| backend | cases | clients | HTTP commands/s | HTTP p50 ms | HTTP p99 ms | failed | INSERTs/s | INSERT p50 ms | INSERT p99 ms | failed | HTTP ÷ INSERT | read models caught up after s |\n")
-		fmt.Fprintf(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	if section(out, res, func(r *Run) bool { return len(r.Writes) > 0 },
+		"Writes (`POST /v1/cases`, closed loop) beside single-row INSERTs of CaseOpened-sized rows into a copy of `events` with all its rows and indexes",
+		"| backend | cases | clients | HTTP commands/s | HTTP p50 ms | HTTP p99 ms | failed | INSERTs/s | INSERT p50 ms | INSERT p99 ms | failed | HTTP ÷ INSERT | read models caught up after s |",
+		"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|") {
 		for _, r := range res.Runs {
 			for _, w := range r.Writes {
 				fmt.Fprintf(out, "| %s | %d | %d | %.0f | %.2f | %.2f | %d | %.0f | %.2f | %.2f | %d | %.2f | %.2f |\n", r.Backend, r.Cases, w.Clients,
@@ -62,11 +62,10 @@ func printReport(out io.Writer, res *Results) {
 		}
 	}
 
-	if anyRun(res, func(r *Run) bool { return r.Lag != nil }) {
-		fmt.Fprintf(out, "\n### Projection lag (open loop; from a write's 201 until `GET /v1/cases/{id}?min_position=` answers)\n\n")
-		fmt.Fprintf(out, "| backend | cases | rate/s | clients | s | accepted | achieved/s | lag p50 ms | lag p99 ms | lag max ms | write p50 ms | write p99 ms | late (> %s) | max late ms | failed |\n",
-			"10 ms")
-		fmt.Fprintf(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	if section(out, res, func(r *Run) bool { return r.Lag != nil },
+		"Projection lag (open loop; from a write's 201 until `GET /v1/cases/{id}?min_position=` answers)",
+		"| backend | cases | rate/s | clients | s | accepted | achieved/s | lag p50 ms | lag p99 ms | lag max ms | write p50 ms | write p99 ms | late (> 10 ms) | max late ms | failed |",
+		"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|") {
 		for _, r := range res.Runs {
 			if l := r.Lag; l != nil {
 				fmt.Fprintf(out, "| %s | %d | %d | %d | %.1f | %d | %.0f | %.2f | %.2f | %.1f | %.2f | %.2f | %d of %d | %.0f | %d |\n", r.Backend, r.Cases,
@@ -76,9 +75,8 @@ func printReport(out io.Writer, res *Results) {
 		}
 	}
 
-	if anyRun(res, func(r *Run) bool { return len(r.RSS) > 0 }) {
-		fmt.Fprintf(out, "\n### Peak RSS of the process (benchmark and in-process service together), MiB\n\n")
-		fmt.Fprintf(out, "| backend | cases | phase | peak (VmHWM) | at end (VmRSS) |\n|---|--:|---|--:|--:|\n")
+	if section(out, res, func(r *Run) bool { return len(r.RSS) > 0 }, "Peak RSS of the process (benchmark and in-process service together), MiB",
+		"| backend | cases | phase | peak (VmHWM) | at end (VmRSS) |", "|---|--:|---|--:|--:|") {
 		for _, r := range res.Runs {
 			for _, p := range r.RSS {
 				note := ""
@@ -104,6 +102,19 @@ func printReport(out io.Writer, res *Results) {
 		}
 		fmt.Fprintf(out, "%s, %d cases: %d failures in all (%s; %d generated facts refused).\n", r.Backend, r.Cases, r.Failures, verified, r.Generate.Refused)
 	}
+}
+
+// section writes a table's heading and header lines if some run has rows
+// for it, and reports whether it did.
+func section(out io.Writer, res *Results, has func(*Run) bool, heading string, header ...string) bool {
+	if !anyRun(res, has) {
+		return false
+	}
+	fmt.Fprintf(out, "\n### %s\n\n", heading)
+	for _, line := range header {
+		fmt.Fprintln(out, line)
+	}
+	return true
 }
 
 func anyRun(res *Results, f func(*Run) bool) bool {

@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,6 +24,7 @@ import (
 	"github.com/lhuta/lhuta/internal/erasure"
 	"github.com/lhuta/lhuta/internal/feed"
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 	"github.com/lhuta/lhuta/portal"
 )
 
@@ -42,19 +40,9 @@ const (
 
 func getRaw(t *testing.T, url, token string, accept string) []byte {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	status, _, b := teststack.Call(t, "GET", url, token, nil, "Accept", accept)
+	if status != 200 {
+		t.Fatalf("GET %s: %d %s", url, status, b)
 	}
 	return b
 }
@@ -76,7 +64,7 @@ func getRaw(t *testing.T, url, token string, accept string) []byte {
 // restored and started answers [zapomenuto] about the citizen.
 func TestCanaryIsForgottenEverywhere(t *testing.T) {
 	url := testdb.NATSURL(t)
-	bin := buildLhuta(t)
+	bin := teststack.Build(t)
 	for _, backend := range testdb.Backends {
 		t.Run(backend, func(t *testing.T) { canary(t, bin, url, backend) })
 	}
@@ -102,23 +90,16 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 		"LHUTA_CLOCK=2026-03-10", "LHUTA_RETENTION_FILE="+rules,
 		"DATABASE_URL="+dbURL, "LHUTA_KEK_FILE="+kekFile, "LHUTA_NATS_URL="+natsServer, "LHUTA_NATS_STREAM="+stream,
 		"LHUTA_NATS_SUBJECT="+subject, "LHUTA_NATS_PERSONAL_DATA=true", "LHUTA_LOG_LEVEL=debug")
-	p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(t.TempDir(), "log")}
-	p.start()
-	defer func() {
-		if p.exited != nil {
-			select {
-			case <-p.exited:
-			default:
-				p.stop(syscall.SIGTERM)
-			}
-		}
-	}()
+	p := lhutaProcess(t, bin, dir, env)
+	p.Log = filepath.Join(t.TempDir(), "log")
+	p.Start()
+	defer p.StopIfRunning()
 	client := &http.Client{Timeout: 10 * time.Second}
-	base := p.base()
+	base := p.Base()
 	must := func(a answer, want int, what string) answer {
 		t.Helper()
 		if a.err != nil || a.status != want {
-			p.fatal(fmt.Sprintf("%s: %d %v %v (want %d)", what, a.status, a.body, a.err, want))
+			p.Fatal(fmt.Sprintf("%s: %d %v %v (want %d)", what, a.status, a.body, a.err, want))
 		}
 		return a
 	}
@@ -216,26 +197,26 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 
 	// The citizen signs in at the portal with the counter's credentials,
 	// changes the password as the first sign-in demands, and reads their pages.
-	citizen := &portalBrowser{t: t, base: base, cookies: map[string]string{}}
-	if pg := citizen.signIn(username, counterPassword); pg.status != http.StatusSeeOther || pg.location != "/obcan/zmena-hesla" {
-		t.Fatalf("the first sign-in: %d → %q, want the password change\n%s", pg.status, pg.location, pg.body)
+	citizen := portalBrowser(t, base)
+	if pg := teststack.PortalSignIn(citizen, username, counterPassword); pg.Status != http.StatusSeeOther || pg.Location != "/obcan/zmena-hesla" {
+		t.Fatalf("the first sign-in: %d → %q, want the password change\n%s", pg.Status, pg.Location, pg.Body)
 	}
 	const portalPassword = "kanárek zpívá v kleci 58"
-	change := citizen.get("/obcan/zmena-hesla")
-	if pg := citizen.post("/obcan/zmena-hesla", url.Values{"csrf": {citizen.csrf(change)}, "current": {counterPassword},
-		"new": {portalPassword}, "again": {portalPassword}}); pg.status != http.StatusSeeOther || pg.location != "/obcan/" {
-		t.Fatalf("the password change: %d → %q\n%s", pg.status, pg.location, pg.body)
+	change := citizen.Get("/obcan/zmena-hesla")
+	if pg := citizen.Post("/obcan/zmena-hesla", url.Values{"csrf": {teststack.CSRF(t, change.Status, change.Body)}, "current": {counterPassword},
+		"new": {portalPassword}, "again": {portalPassword}}); pg.Status != http.StatusSeeOther || pg.Location != "/obcan/" {
+		t.Fatalf("the password change: %d → %q\n%s", pg.Status, pg.Location, pg.Body)
 	}
 	for _, path := range []string{"/obcan/", "/obcan/povinnosti", "/obcan/doklady", "/obcan/nahlizeni", "/obcan/moje-data"} {
-		if pg := citizen.get(path); pg.status != http.StatusOK {
-			t.Fatalf("the citizen's %s: %d → %q", path, pg.status, pg.location)
+		if pg := citizen.Get(path); pg.Status != http.StatusOK {
+			t.Fatalf("the citizen's %s: %d → %q", path, pg.Status, pg.Location)
 		}
 	}
-	if pg := citizen.get("/obcan/moje-data.json"); pg.status != http.StatusOK || !strings.Contains(pg.body, canaryName) {
-		t.Fatalf("the citizen's export: %d\n%s", pg.status, pg.body)
+	if pg := citizen.Get("/obcan/moje-data.json"); pg.Status != http.StatusOK || !strings.Contains(pg.Body, canaryName) {
+		t.Fatalf("the citizen's export: %d\n%s", pg.Status, pg.Body)
 	}
-	if pg := citizen.get("/v1/me"); pg.status != http.StatusOK || !strings.Contains(pg.body, canaryName) {
-		t.Fatalf("/v1/me with the portal's session: %d\n%s", pg.status, pg.body)
+	if pg := citizen.Get("/v1/me"); pg.Status != http.StatusOK || !strings.Contains(pg.Body, canaryName) {
+		t.Fatalf("/v1/me with the portal's session: %d\n%s", pg.Status, pg.Body)
 	}
 
 	// The office closes the case: its retention period runs from 1 January 2027.
@@ -244,27 +225,33 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	must(send(client, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%v", base, caseID, closed.body["position"]), "clerk-token", nil, ""), 200, "read the closed case")
 
 	// A backup taken before the forgetting.
-	backupFile := filepath.Join(t.TempDir(), "before.backup")
-	if backend == "postgres" {
-		pgDump(t, dbURL, backupFile, "-Fc")
-	} else {
-		cmd := exec.Command(bin, "backup", "--data-dir", dir, backupFile)
+	// backup writes a backup to file: lhuta backup's of SQLite, or
+	// pg_dump's in its format.
+	backup := func(file, format string) {
+		t.Helper()
+		if backend == "postgres" {
+			pgDump(t, dbURL, file, format)
+			return
+		}
+		cmd := exec.Command(bin, "backup", "--data-dir", dir, file)
 		cmd.Env = env
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("lhuta backup: %v\n%s", err, out)
 		}
 	}
+	backupFile := filepath.Join(t.TempDir(), "before.backup")
+	backup(backupFile, "-Fc")
 
 	// The retention period ends: the service runs on in 2028, on the same
 	// database and log.
-	p.stop(syscall.SIGTERM)
-	p.env = append(append([]string(nil), env...), "LHUTA_CLOCK=2028-01-03")
-	p.start()
+	p.Stop(syscall.SIGTERM)
+	p.Env = append(append([]string(nil), env...), "LHUTA_CLOCK=2028-01-03")
+	p.Start()
 	statsURL := base + "/v1/stats?from=2026-01-01&to=2026-03-10"
 	statsBefore := must(send(client, "GET", statsURL, "officer-token", nil, ""), 200, "stats").body
 	// The citizen's session outlives the restart: only the forgetting ends it.
-	if pg := citizen.get("/v1/me"); pg.status != http.StatusOK {
-		t.Fatalf("the citizen's session after the restart: %d\n%s", pg.status, pg.body)
+	if pg := citizen.Get("/v1/me"); pg.Status != http.StatusOK {
+		t.Fatalf("the citizen's session after the restart: %d\n%s", pg.Status, pg.Body)
 	}
 
 	// The records officer proposes the disposal; the archive approves it;
@@ -284,15 +271,15 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 		t.Fatalf("the approval: %v", approved)
 	}
 	// The citizen's session answers as signed out, and the credentials are gone.
-	if pg := citizen.get("/obcan/povinnosti"); pg.status != http.StatusSeeOther || pg.location != "/obcan/prihlaseni" {
-		t.Errorf("the old session after the forgetting: %d → %q\n%s", pg.status, pg.location, pg.body)
+	if pg := citizen.Get("/obcan/povinnosti"); pg.Status != http.StatusSeeOther || pg.Location != "/obcan/prihlaseni" {
+		t.Errorf("the old session after the forgetting: %d → %q\n%s", pg.Status, pg.Location, pg.Body)
 	}
-	if pg := citizen.get("/v1/me"); pg.status != http.StatusUnauthorized {
-		t.Errorf("/v1/me with the old session after the forgetting: %d\n%s", pg.status, pg.body)
+	if pg := citizen.Get("/v1/me"); pg.Status != http.StatusUnauthorized {
+		t.Errorf("/v1/me with the old session after the forgetting: %d\n%s", pg.Status, pg.Body)
 	}
-	again := &portalBrowser{t: t, base: base, cookies: map[string]string{}}
-	if pg := again.signIn(username, portalPassword); pg.status != http.StatusUnauthorized || pg.cookies[portalSession] != "" {
-		t.Errorf("signing in again after the forgetting: %d → %q", pg.status, pg.location)
+	again := portalBrowser(t, base)
+	if pg := teststack.PortalSignIn(again, username, portalPassword); pg.Status != http.StatusUnauthorized || pg.Cookie(portalSession) != "" {
+		t.Errorf("signing in again after the forgetting: %d → %q", pg.Status, pg.Location)
 	}
 	db := openTestDB(t, backend, dir, dbURL)
 	// The feed publishes SubjectForgotten after deleting the canary's messages.
@@ -309,19 +296,11 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	csvAfter := getRaw(t, base+"/v1/cases?limit=100", "clerk-token", "text/csv")
 	s.Bytes("a fresh CSV of /v1/cases", csvAfter, needles)
 	fresh := filepath.Join(t.TempDir(), "fresh.dump")
-	if backend == "postgres" {
-		pgDump(t, dbURL, fresh, "-Fp")
-	} else {
-		cmd := exec.Command(bin, "backup", "--data-dir", dir, fresh)
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("lhuta backup: %v\n%s", err, out)
-		}
-	}
+	backup(fresh, "-Fp")
 	if err := s.File(fresh, needles); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.File(p.log, needles); err != nil {
+	if err := s.File(p.Log, needles); err != nil {
 		t.Fatal(err)
 	}
 	s.Bytes("the disposal's CSV for the archive", forArchive, needles)
@@ -342,14 +321,14 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	if out, err := verify("--value", canaryName, "--value", canaryNumber, "--value", canaryEmail, p.log); err != nil || !strings.Contains(out, "found: 0 traces") {
+	if out, err := verify("--value", canaryName, "--value", canaryNumber, "--value", canaryEmail, p.Log); err != nil || !strings.Contains(out, "found: 0 traces") {
 		t.Errorf("verify-forgotten after the forgetting: %v\n%s", err, out)
 	}
 	if out, err := verify("--value", canaryName, filepath.Join("..", "..", "internal", "camt", "testdata", "statement.xml"), statementFile); err == nil ||
 		!strings.Contains(out, "FOUND value 2") {
 		t.Errorf("verify-forgotten on the statement file holding the name: %v\n%s", err, out)
 	}
-	p.stop(syscall.SIGTERM)
+	p.Stop(syscall.SIGTERM)
 	db.Close()
 
 	// The backup from before, restored into a new database and started, forgets again before it serves.
@@ -384,10 +363,11 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 	for _, h := range es.Hits {
 		t.Errorf("the export of the restored backup holds value %d (%s)", h.Value+1, h.Form)
 	}
-	q := &process{t: t, bin: bin, args: []string{"--data-dir", restoredDir}, env: renv, addr: freeAddr(t), log: filepath.Join(t.TempDir(), "log")}
-	q.start()
-	defer q.stop(syscall.SIGTERM)
-	got := send(client, "GET", q.base()+"/v1/cases/"+caseID, "clerk-token", nil, "")
+	q := lhutaProcess(t, bin, restoredDir, renv)
+	q.Log = filepath.Join(t.TempDir(), "log")
+	q.Start()
+	defer q.Stop(syscall.SIGTERM)
+	got := send(client, "GET", q.Base()+"/v1/cases/"+caseID, "clerk-token", nil, "")
 	if got.status == 200 && strings.Contains(fmt.Sprint(got.body), canaryName) || got.status != 200 && got.status != 404 {
 		t.Errorf("the restored backup answers about the canary: %d %v", got.status, got.body)
 	}
@@ -395,7 +375,7 @@ func canary(t *testing.T, bin, natsServer, backend string) {
 		t.Errorf("the restored case's citizen: %v", got.body["citizen"])
 	}
 	for _, path := range []string{"/v1/citizens?q=Kan%C3%A1rek", "/v1/citizens?q=" + canaryNumber, "/v1/citizens/" + canaryID + "/cases"} {
-		a := send(client, "GET", q.base()+path, "clerk-token", nil, "")
+		a := send(client, "GET", q.Base()+path, "clerk-token", nil, "")
 		if a.status == 200 && strings.Contains(fmt.Sprint(a.body), caseID) || a.status != 200 && a.status != 404 {
 			t.Errorf("GET %s on the restored backup: %d %v", path, a.status, a.body)
 		}
@@ -417,77 +397,11 @@ const portalSession = portal.SessionCookie
 // portalBrowser is the citizen's browser on the portal: it keeps the
 // cookies itself (the portal's are Secure, and the test speaks plain HTTP)
 // and does not follow redirects.
-type portalBrowser struct {
-	t       *testing.T
-	base    string
-	cookies map[string]string
-}
-
-type portalPage struct {
-	status         int
-	location, body string
-	cookies        map[string]string
-}
-
-func (b *portalBrowser) do(method, path string, form url.Values) portalPage {
-	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, b.base+path, body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", b.base)
-	}
-	for k, v := range b.cookies {
-		req.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	pg := portalPage{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(raw), cookies: map[string]string{}}
-	for _, c := range resp.Cookies() {
-		pg.cookies[c.Name] = c.Value
-		if c.MaxAge < 0 {
-			delete(b.cookies, c.Name)
-		} else {
-			b.cookies[c.Name] = c.Value
-		}
-	}
-	return pg
-}
-
-func (b *portalBrowser) get(path string) portalPage { return b.do(http.MethodGet, path, nil) }
-
-func (b *portalBrowser) post(path string, form url.Values) portalPage {
-	return b.do(http.MethodPost, path, form)
-}
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-// csrf is the CSRF field of a page's form.
-func (b *portalBrowser) csrf(pg portalPage) string {
-	b.t.Helper()
-	m := csrfField.FindStringSubmatch(pg.body)
-	if m == nil {
-		b.t.Fatalf("no CSRF field on the page (%d):\n%s", pg.status, pg.body)
-	}
-	return html.UnescapeString(m[1])
-}
-
-// signIn posts the portal's sign-in form with counter credentials.
-func (b *portalBrowser) signIn(username, password string) portalPage {
-	b.t.Helper()
-	form := b.get("/obcan/prihlaseni")
-	return b.post("/obcan/prihlaseni", url.Values{"csrf": {b.csrf(form)}, "username": {username}, "password": {password}})
+func portalBrowser(t *testing.T, base string) *teststack.Browser {
+	b := teststack.NewBrowser(t, base)
+	b.FormOrigin = true
+	b.Client.Timeout = 10 * time.Second
+	return b
 }
 
 // caseEvents hands the store's events to the domain's fold.

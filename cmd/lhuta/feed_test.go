@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // lhuta serve with LHUTA_NATS_URL publishes what it records on the stream
@@ -26,17 +26,17 @@ func TestServePublishesTheFeed(t *testing.T) {
 	dir := t.TempDir()
 	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL=",
 		"LHUTA_NATS_URL="+url, "LHUTA_NATS_STREAM="+stream, "LHUTA_NATS_SUBJECT="+subject)
-	p := &process{t: t, bin: buildLhuta(t), args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
-	p.start()
-	defer p.stop(syscall.SIGTERM)
+	p := lhutaProcess(t, teststack.Build(t), dir, env)
+	p.Start()
+	defer p.Stop(syscall.SIGTERM)
 	client := &http.Client{Timeout: 10 * time.Second}
-	a := send(client, "POST", p.base()+"/v1/cases", "clerk-token", nil,
+	a := send(client, "POST", p.Base()+"/v1/cases", "clerk-token", nil,
 		`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
 	if a.status != 201 {
 		t.Fatalf("open: %d %v", a.status, a.body)
 	}
 	caseID := a.body["id"].(string)
-	if a := send(client, "POST", p.base()+"/v1/cases/"+caseID+"/events", "clerk-token", nil,
+	if a := send(client, "POST", p.Base()+"/v1/cases/"+caseID+"/events", "clerk-token", nil,
 		`{"type":"IncidentReported","data":{"kind":"stolen","reported_on":"2026-04-09","reported_to":"police"}}`); a.status != 201 {
 		t.Fatalf("report: %d %v", a.status, a.body)
 	}
@@ -50,14 +50,14 @@ func TestServePublishesTheFeed(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			p.fatal(fmt.Sprintf("the feed's stream did not appear: %v", err))
+			p.Fatal(fmt.Sprintf("the feed's stream did not appear: %v", err))
 		}
 	}
 	defer func() { _ = sub.Unsubscribe() }()
 	for v, typ := range []string{"CaseOpened", "IncidentReported"} {
 		msg, err := sub.NextMsg(10 * time.Second)
 		if err != nil {
-			p.fatal(fmt.Sprintf("event %d not published: %v", v+1, err))
+			p.Fatal(fmt.Sprintf("event %d not published: %v", v+1, err))
 		}
 		var m struct {
 			CaseID  string          `json:"case_id"`

@@ -3,11 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // Figures in docs/PERFORMANCE.md ("Several instances"); run with
@@ -33,45 +31,15 @@ const benchClients, benchFor = 32, 10 * time.Second
 // startB runs lhuta serve until the benchmark ends, and waits until it is ready.
 func startB(b *testing.B, bin string, env []string) (base string, stop func()) {
 	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", b.TempDir(), "--log-level", "warn")
-	cmd.Env, cmd.Stderr = env, os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	stop = func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return "http://" + addr, stop
-			}
-		}
-		if time.Now().After(deadline) {
-			stop()
-			b.Fatal("lhuta was not ready within 30 s")
-		}
-	}
-}
-
-func buildLhutaB(b *testing.B) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "lhuta")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	p := &teststack.Process{T: b, Bin: bin, Args: []string{"--data-dir", b.TempDir(), "--log-level", "warn"}, Env: env, Addr: teststack.FreeAddr(b)}
+	p.Start()
+	return p.Base(), func() { p.Stop(syscall.SIGTERM) }
 }
 
 // BenchmarkInstances: POST /v1/cases closed loop from 32 clients for 10 s,
 // spread round robin over one or two lhuta processes on one PostgreSQL database.
 func BenchmarkInstances(b *testing.B) {
-	bin := buildLhutaB(b)
+	bin := teststack.Build(b)
 	// Each process has a pool of max(4, cores) connections; the third run
 	// gives one process the two processes' eight, to tell the pool from the process.
 	for _, run := range []struct {
@@ -141,7 +109,7 @@ func percentile(v []float64, p float64) float64 {
 // other databases' transactions hold the readable log back (docs/decisions.md).
 func BenchmarkFeedLag(b *testing.B) {
 	const rate = 500
-	bin := buildLhutaB(b)
+	bin := teststack.Build(b)
 	id := strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
 	stream, subject := "LHUTA_BENCH_"+id, "lhuta.bench"+id
 	nc, err := nats.Connect("nats://127.0.0.1:4222")

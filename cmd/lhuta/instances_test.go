@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,13 +16,14 @@ import (
 
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 	"github.com/lhuta/lhuta/projections"
 )
 
 // role is what an instance's /readyz says it does: projecting or standby
 // ("" if it does not answer 200).
-func role(p *process) string {
-	resp, err := http.Get(p.base() + "/readyz")
+func role(p *teststack.Process) string {
+	resp, err := http.Get(p.Base() + "/readyz")
 	if err != nil {
 		return ""
 	}
@@ -41,9 +41,9 @@ func role(p *process) string {
 }
 
 // leaderGauge is the instance's lhuta_projection_leader metric.
-func leaderGauge(t *testing.T, p *process) string {
+func leaderGauge(t *testing.T, p *teststack.Process) string {
 	t.Helper()
-	resp, err := http.Get(p.base() + "/metrics")
+	resp, err := http.Get(p.Base() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,25 +74,18 @@ type keyedWrite struct {
 // projection over within seconds, and the read models equal a fresh rebuild.
 func TestTwoInstancesOneDatabase(t *testing.T) {
 	sharedKEK(t)
-	bin := buildLhuta(t)
+	bin := teststack.Build(t)
 	url := testdb.PostgresURL(t)
 	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "DATABASE_URL="+url, "LHUTA_NATS_URL=")
-	newProcess := func() *process {
-		dir := t.TempDir()
-		return &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
+	newProcess := func() *teststack.Process {
+		return lhutaProcess(t, bin, t.TempDir(), env)
 	}
-	procs := []*process{newProcess(), newProcess()}
+	procs := []*teststack.Process{newProcess(), newProcess()}
 	for _, p := range procs {
-		p.start()
-		defer func() {
-			select {
-			case <-p.exited:
-			default:
-				p.stop(syscall.SIGTERM)
-			}
-		}()
+		p.Start()
+		defer p.StopIfRunning()
 	}
-	var leader, standby *process
+	var leader, standby *teststack.Process
 	for deadline := time.Now().Add(10 * time.Second); leader == nil; time.Sleep(20 * time.Millisecond) {
 		switch r0, r1 := role(procs[0]), role(procs[1]); {
 		case r0 == "projecting" && r1 == "standby":
@@ -115,9 +108,9 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 	// instance died) is retried under the same key on the other one, as a
 	// load balancer's client would.
 	var leaderDead atomic.Bool
-	post := func(to *process, id, path, body string) keyedWrite {
+	post := func(to *teststack.Process, id, path, body string) keyedWrite {
 		for attempt := 0; ; attempt++ {
-			a := send(client, "POST", to.base()+path, "clerk-token", map[string]string{"X-Request-ID": id, "Idempotency-Key": id}, body)
+			a := send(client, "POST", to.Base()+path, "clerk-token", map[string]string{"X-Request-ID": id, "Idempotency-Key": id}, body)
 			if a.err == nil && a.status != 503 {
 				w := keyedWrite{id: id, status: a.status}
 				if a.status == 201 {
@@ -212,12 +205,12 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 			t.Fatal("the writers made no progress")
 		}
 	}
-	leader.stop(syscall.SIGKILL)
+	leader.Stop(syscall.SIGKILL)
 	leaderDead.Store(true)
 	killed := time.Now()
 	for deadline := killed.Add(15 * time.Second); role(standby) != "projecting"; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			standby.fatal("the standby did not take the projection over within 15 s of the kill")
+			standby.Fatal("the standby did not take the projection over within 15 s of the kill")
 		}
 	}
 	t.Logf("the standby projects %s after the projecting instance was killed", time.Since(killed).Round(time.Millisecond))
@@ -236,7 +229,7 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 	}
 
 	// The killed instance comes back as a standby: the lease is taken.
-	leader.start()
+	leader.Start()
 	if r := role(leader); r != "standby" {
 		t.Errorf("the restarted instance says %q, want standby", r)
 	}
@@ -281,7 +274,7 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 	t.Logf("%d writes accepted, %d refused as stale (409), through two instances", accepted, conflicts)
 
 	// The read models catch up on the new projecting instance, and equal a rebuild.
-	getJSON(t, fmt.Sprintf("%s/v1/cases/%s?min_position=%d", leader.base(), caseIDs[0], last))
+	getJSON(t, fmt.Sprintf("%s/v1/cases/%s?min_position=%d", leader.Base(), caseIDs[0], last))
 	// (and every event after the read models' offset in log order, which on
 	// PostgreSQL may have a lower position than the last: none is left)
 	sealWith(t, db)
@@ -297,8 +290,8 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 }
 
 // currentVersion is a case's version in the log, read through an instance.
-func currentVersion(client *http.Client, p *process, id string) int64 {
-	a := send(client, "GET", p.base()+"/v1/cases/"+id+"/events", "clerk-token", nil, "")
+func currentVersion(client *http.Client, p *teststack.Process, id string) int64 {
+	a := send(client, "GET", p.Base()+"/v1/cases/"+id+"/events", "clerk-token", nil, "")
 	if a.err != nil || a.status != 200 {
 		return 2
 	}

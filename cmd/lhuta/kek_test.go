@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/teststack"
 	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/migrations"
 )
@@ -137,7 +138,7 @@ func TestAnotherKEKRefusesToStart(t *testing.T) {
 	if err := vault.GenerateKEK(other); err != nil {
 		t.Fatal(err)
 	}
-	err := run(context.Background(), []string{"serve", "--data-dir", dir, "--database-url", "", "--kek-file", other, "--addr", freeAddr(t)}, io.Discard)
+	err := run(context.Background(), []string{"serve", "--data-dir", dir, "--database-url", "", "--kek-file", other, "--addr", teststack.FreeAddr(t)}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "wrong key-encryption key") {
 		t.Fatalf("serve with another KEK: %v", err)
 	}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,37 +14,20 @@ import (
 	"time"
 
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // start runs `lhuta serve` until the test stops it, and waits until it is ready.
 func start(t *testing.T, args ...string) (base string, stop func()) {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := teststack.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), os.Stdout) }()
 	base = "http://" + addr
-	for i := 0; ; i++ {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
-		}
-		if i > 200 {
-			cancel()
-			t.Fatalf("lhuta did not become ready: %v (%v)", err, <-done)
-		}
-		time.Sleep(25 * time.Millisecond)
+	if err := teststack.WaitReady(base, 5*time.Second, nil); err != nil {
+		cancel()
+		t.Fatalf("lhuta did not become ready: %v (%v)", err, <-done)
 	}
 	return base, func() {
 		cancel()
@@ -58,17 +39,11 @@ func start(t *testing.T, args ...string) (base string, stop func()) {
 
 func call(t *testing.T, method, url, token, body string) map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, _, raw := teststack.Call(t, method, url, token, body)
 	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %v", method, url, resp.StatusCode, out)
+	_ = json.Unmarshal(raw, &out)
+	if status >= 300 {
+		t.Fatalf("%s %s: %d %v", method, url, status, out)
 	}
 	return out
 }

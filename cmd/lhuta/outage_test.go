@@ -42,21 +42,35 @@ func send(client *http.Client, method, url, token string, headers map[string]str
 	return a
 }
 
+// startOnOwnPostgres runs lhuta serve on a PostgreSQL server of its own,
+// which the test can stop and start, with a clerk's token.
+func startOnOwnPostgres(t *testing.T) (pg *testdb.Server, base string, stop func()) {
+	t.Helper()
+	pg = testdb.NewServer(t)
+	t.Setenv("DATABASE_URL", pg.URL())
+	t.Setenv("LHUTA_TOKENS", "clerk-token=clerk:alice")
+	t.Setenv("LHUTA_CLOCK", "2026-04-10")
+	base, stop = start(t)
+	return pg, base, stop
+}
+
+// openCase opens Jana Nováková's identity card case and returns its id.
+func openCase(t *testing.T, base string) string {
+	t.Helper()
+	opened := call(t, "POST", base+"/v1/cases", "clerk-token",
+		`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
+	return opened["id"].(string)
+}
+
 // PostgreSQL is stopped for a few seconds under load and started again,
 // while lhuta keeps running: meanwhile every request answers 503 with
 // Retry-After (never 500), afterwards lhuta recovers without a restart,
 // every write answered 201 is stored once and the read models skip none.
 // Before: 500 on every request during the outage and on the first after it.
 func TestAPostgresOutageAnswers503AndRecovers(t *testing.T) {
-	pg := testdb.NewServer(t)
-	t.Setenv("DATABASE_URL", pg.URL())
-	t.Setenv("LHUTA_TOKENS", "clerk-token=clerk:alice")
-	t.Setenv("LHUTA_CLOCK", "2026-04-10")
-	base, stop := start(t)
+	pg, base, stop := startOnOwnPostgres(t)
 	defer stop()
-	opened := call(t, "POST", base+"/v1/cases", "clerk-token",
-		`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
-	id := opened["id"].(string)
+	id := openCase(t, base)
 	call(t, "POST", base+"/v1/cases/"+id+"/events", "clerk-token",
 		`{"type":"IncidentReported","data":{"kind":"lost","reported_on":"2026-04-01","reported_to":"police"}}`)
 
@@ -192,16 +206,10 @@ func TestAPostgresOutageAnswers503AndRecovers(t *testing.T) {
 // pool's connections died with the old server, and a request must not be
 // the one that finds out.
 func TestTheFirstRequestsAfterAPostgresRestartSucceed(t *testing.T) {
-	pg := testdb.NewServer(t)
-	t.Setenv("DATABASE_URL", pg.URL())
-	t.Setenv("LHUTA_TOKENS", "clerk-token=clerk:alice")
-	t.Setenv("LHUTA_CLOCK", "2026-04-10")
-	base, stop := start(t)
+	pg, base, stop := startOnOwnPostgres(t)
 	defer stop()
 	client := &http.Client{Timeout: 20 * time.Second}
-	opened := call(t, "POST", base+"/v1/cases", "clerk-token",
-		`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"c-1","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`)
-	id := opened["id"].(string)
+	id := openCase(t, base)
 	report := `{"type":"IncidentReported","data":{"kind":"lost","reported_on":"2026-04-01","reported_to":"police"}}`
 	used := `{"type":"LostCardUsed","data":{"used_on":"2026-04-05"}}`
 	for i, body := range []string{report, used} {

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // lhuta healthcheck (the container's health check) answers for a running
@@ -21,7 +23,7 @@ func TestHealthcheckCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"healthcheck", "--addr", addr}, &out); err != nil || out.String() != "alive\n" {
 		t.Fatalf("healthcheck of a running service: %v %q", err, out.String())
 	}
-	if err := run(context.Background(), []string{"healthcheck", "--addr", freeAddr(t)}, &out); err == nil {
+	if err := run(context.Background(), []string{"healthcheck", "--addr", teststack.FreeAddr(t)}, &out); err == nil {
 		t.Fatal("healthcheck of no service: no error")
 	}
 }

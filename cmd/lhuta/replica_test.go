@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // lhuta with DATABASE_READ_URL on a real streaming replica: a query with
@@ -20,15 +20,15 @@ import (
 // query answers 503 with Retry-After; once replay resumes it returns the write.
 // With the replica stopped, /readyz answers 503.
 func TestMinPositionReadsThroughAStreamingReplica(t *testing.T) {
-	bin := buildLhuta(t)
+	bin := teststack.Build(t)
 	primary := testdb.NewServer(t)
 	replica := primary.Replica(t)
 	dir := t.TempDir()
 	env := append(os.Environ(), "LHUTA_TOKENS=clerk-token=clerk:alice", "LHUTA_CLOCK=2026-04-10", "LHUTA_NATS_URL=",
 		"DATABASE_URL="+primary.URL(), "DATABASE_READ_URL="+replica.URL())
-	p := &process{t: t, bin: bin, args: []string{"--data-dir", dir}, env: env, addr: freeAddr(t), log: filepath.Join(dir, "log")}
-	p.start()
-	defer p.stop(syscall.SIGTERM)
+	p := lhutaProcess(t, bin, dir, env)
+	p.Start()
+	defer p.Stop(syscall.SIGTERM)
 
 	replicaDB, err := sql.Open("pgx", replica.URL())
 	if err != nil {
@@ -41,7 +41,7 @@ func TestMinPositionReadsThroughAStreamingReplica(t *testing.T) {
 	}
 	client := &http.Client{Timeout: 20 * time.Second}
 	open := func(n int) (string, int64) {
-		a := send(client, "POST", p.base()+"/v1/cases", "clerk-token", nil,
+		a := send(client, "POST", p.Base()+"/v1/cases", "clerk-token", nil,
 			fmt.Sprintf(`{"situation":"id_card_incident","office":"Praha 1","citizen":{"id":"r%d","birth_date":"1980-05-17","full_name":"Jana Nováková"}}`, n))
 		if a.err != nil || a.status != 201 {
 			t.Fatalf("open a case: %v %d %v", a.err, a.status, a.body)
@@ -50,7 +50,7 @@ func TestMinPositionReadsThroughAStreamingReplica(t *testing.T) {
 	}
 
 	id, pos := open(1)
-	a := send(client, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%d", p.base(), id, pos), "clerk-token", nil, "")
+	a := send(client, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%d", p.Base(), id, pos), "clerk-token", nil, "")
 	if a.err != nil || a.status != 200 || a.body["id"] != id {
 		t.Fatalf("read through the replica: %v %d %v", a.err, a.status, a.body)
 	}
@@ -61,12 +61,12 @@ func TestMinPositionReadsThroughAStreamingReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, pos = open(2)
-	a = send(client, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%d", p.base(), id, pos), "clerk-token", nil, "")
+	a = send(client, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%d", p.Base(), id, pos), "clerk-token", nil, "")
 	if a.err != nil || a.status != 503 || a.retryAfter == "" {
 		t.Fatalf("with the replica's replay paused: %v %d (Retry-After %q) %v, want 503 with Retry-After", a.err, a.status, a.retryAfter, a.body)
 	}
 	// The log itself is read on the primary: the write is there.
-	if h := send(client, "GET", p.base()+"/v1/cases/"+id+"/events", "clerk-token", nil, ""); h.status != 200 {
+	if h := send(client, "GET", p.Base()+"/v1/cases/"+id+"/events", "clerk-token", nil, ""); h.status != 200 {
 		t.Fatalf("the case's history on the primary: %d", h.status)
 	}
 	var offset int64
@@ -77,7 +77,7 @@ func TestMinPositionReadsThroughAStreamingReplica(t *testing.T) {
 	if _, err := replicaDB.Exec(`SELECT pg_wal_replay_resume()`); err != nil {
 		t.Fatal(err)
 	}
-	a = send(client, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%d", p.base(), id, pos), "clerk-token", nil, "")
+	a = send(client, "GET", fmt.Sprintf("%s/v1/cases/%s?min_position=%d", p.Base(), id, pos), "clerk-token", nil, "")
 	if a.err != nil || a.status != 200 || a.body["id"] != id {
 		t.Fatalf("read through the replica after replay resumed: %v %d %v", a.err, a.status, a.body)
 	}
@@ -86,7 +86,7 @@ func TestMinPositionReadsThroughAStreamingReplica(t *testing.T) {
 	replicaDB.Close()
 	replica.Stop(t)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		a = send(client, "GET", p.base()+"/readyz", "", nil, "")
+		a = send(client, "GET", p.Base()+"/readyz", "", nil, "")
 		if a.status == 503 && a.retryAfter != "" {
 			break
 		}

@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -22,8 +19,7 @@ import (
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/caserepo"
-	"github.com/lhuta/lhuta/projections"
-	"github.com/lhuta/lhuta/projections/views"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // house154 opens the cases of two payers registered in house 154 in Nová
@@ -72,39 +68,19 @@ type api struct {
 
 func serveAPI(t *testing.T, db *eventstore.DB) *api {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tokens, err := handlers.ParseTokens("c=clerk:fee-dept,o=compliance_officer:bob,d=dashboard:grafana")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pipeline := projections.New(db, log)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = pipeline.Run(ctx); close(done) }()
-	srv := handlers.New(handlers.Config{Repo: caserepo.New(db.Store()), Reader: views.NewReader(db.SQL),
-		Pipeline: pipeline, DB: db.SQL, Tokens: tokens, Today: func() calendar.Date { return calendar.NewDate(2026, 3, 10) }, Log: log})
+	srv := teststack.API(t, db, "c=clerk:fee-dept,o=compliance_officer:bob,d=dashboard:grafana", handlers.Config{
+		Repo: caserepo.New(db.Store()), Today: func() calendar.Date { return calendar.NewDate(2026, 3, 10) }})
 	ts := httptest.NewServer(srv.Routes())
-	t.Cleanup(func() { ts.Close(); cancel(); <-done })
+	t.Cleanup(ts.Close)
 	return &api{t: t, url: ts.URL}
 }
 
 func (a *api) do(method, path, token string, body any) (int, map[string]any) {
 	a.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		j, _ := json.Marshal(body)
-		rd = bytes.NewReader(j)
-	}
-	req, _ := http.NewRequest(method, a.url+path, rd)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, _, raw := teststack.Call(a.t, method, a.url+path, token, body)
 	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	_ = json.Unmarshal(raw, &out)
+	return status, out
 }
 
 // payments counts a case's PaymentReceived events, by bank reference.

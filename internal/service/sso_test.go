@@ -1,10 +1,8 @@
 package service_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,11 +14,10 @@ import (
 
 	"github.com/lhuta/lhuta/domain/calendar"
 	"github.com/lhuta/lhuta/eventstore"
-	"github.com/lhuta/lhuta/handlers"
 	"github.com/lhuta/lhuta/internal/service"
-	"github.com/lhuta/lhuta/internal/sso"
 	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/internal/testidp"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // The office's people at its identity provider: a clerk of Nová Ves, a
@@ -47,44 +44,14 @@ type running struct {
 func startWithProvider(t *testing.T, db *eventstore.DB, cfg service.Config, scheme string) running {
 	t.Helper()
 	idp := testidp.Start(t, people...)
-	mapping, err := sso.ParseGroups(groups)
-	if err != nil {
-		t.Fatal(err)
-	}
-	provider, err := sso.New(sso.Config{Issuer: idp.Issuer, ClientID: "lhuta", ClientSecret: "tajne-heslo-lhuty", Groups: mapping})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := handlers.ParseTokens(machineTokens)
-	if err != nil {
-		t.Fatal(err)
-	}
+	teststack.WithSSO(t, &cfg, machineTokens, idp.Issuer, "tajne-heslo-lhuty", groups)
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
-	cfg.DB, cfg.Tokens, cfg.SSO = db, tokens, provider
-	cfg.MinPositionWait = 30 * time.Second
-	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.DB, cfg.MinPositionWait = db, 30*time.Second
 	today := calendar.NewDate(2026, time.December, 7)
 	cfg.Today = func() calendar.Date { return today }
-	svc, err := service.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := svc.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("service: %v", err)
-		}
-	})
-	base := scheme + "://" + addr.String()
+	base := scheme + "://" + teststack.Serve(t, cfg).String()
 	idp.Register(testidp.Client{ID: "lhuta", Secret: "tajne-heslo-lhuty", RedirectURIs: []string{base + "/ui/login/sso/callback"}})
 	return running{url: base, idp: idp}
 }
@@ -93,21 +60,12 @@ func startWithProvider(t *testing.T, db *eventstore.DB, cfg service.Config, sche
 // and the body.
 func call(t *testing.T, method, u, token, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	contentType := "application/json"
+	if body == "" {
+		contentType = ""
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	status, _, b := teststack.Call(t, method, u, token, body, "Content-Type", contentType)
+	return status, string(b)
 }
 
 func openCase(office, citizen string) string {
@@ -309,26 +267,9 @@ func TestTheProviderDown(t *testing.T) {
 	}
 	issuer := "http://" + ln.Addr().String()
 	_ = ln.Close() // nothing listens there now
-	mapping, _ := sso.ParseGroups(groups)
-	provider, err := sso.New(sso.Config{Issuer: issuer, ClientID: "lhuta", Groups: mapping})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, _ := handlers.ParseTokens(machineTokens)
-	svc, err := service.New(service.Config{DB: testdb.SQLite(t), Addr: "127.0.0.1:0", Tokens: tokens, SSO: provider,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := svc.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	base := "http://" + addr.String()
+	cfg := service.Config{DB: testdb.SQLite(t), Addr: "127.0.0.1:0"}
+	teststack.WithSSO(t, &cfg, machineTokens, issuer, "", groups)
+	base := "http://" + teststack.Serve(t, cfg).String()
 
 	if status, body := call(t, "GET", base+"/v1/obligations", "scanner-token", ""); status != http.StatusOK {
 		t.Errorf("a machine token with the provider down: %d %s", status, body)

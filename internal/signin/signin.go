@@ -11,12 +11,19 @@
 // The counts are kept in the process's memory: behind a load balancer each
 // instance counts on its own, so an attacker gets at most Free failures per
 // instance before waiting.
+//
+// It also holds what the two sites staff and citizens sign in to, the
+// console and the portal, do alike: their pages' headers, the writing of
+// their pages and their in-process calls to the API.
 package signin
 
 import (
+	"bytes"
+	"html/template"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -78,6 +85,70 @@ func ClientAddress(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// PageHeaders sets what every page of the portal and of the console is
+// answered with: no script runs, none is embedded and none is framed
+// (imgSrc is where images may come from), and, except for the static files
+// under assets, no page is cached: pages hold personal data.
+func PageHeaders(w http.ResponseWriter, r *http.Request, imgSrc, assets string) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src "+imgSrc+"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	if !strings.HasPrefix(r.URL.Path, assets) {
+		h.Set("Cache-Control", "no-store")
+	}
+}
+
+// WritePage answers with status and the page t's "layout" makes of data;
+// if the template fails, it answers 500 with failure instead and returns the
+// template's error.
+func WritePage(w http.ResponseWriter, status int, t *template.Template, data any, failure string) error {
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "layout", data); err != nil {
+		http.Error(w, failure, http.StatusInternalServerError)
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+	return nil
+}
+
+// Recorder is the http.ResponseWriter of a call the console or the portal
+// makes to the API in-process: as on the network, the first status written
+// counts, and a body with none written is 200.
+type Recorder struct {
+	header http.Header
+	status int
+	Body   bytes.Buffer
+}
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder { return &Recorder{header: http.Header{}} }
+
+// Header is the answer's header.
+func (rec *Recorder) Header() http.Header { return rec.header }
+
+func (rec *Recorder) Write(b []byte) (int, error) {
+	rec.WriteHeader(http.StatusOK)
+	return rec.Body.Write(b)
+}
+
+// WriteHeader keeps the first status.
+func (rec *Recorder) WriteHeader(code int) {
+	if rec.status == 0 {
+		rec.status = code
+	}
+}
+
+// Status is the answer's status.
+func (rec *Recorder) Status() int {
+	if rec.status == 0 {
+		return http.StatusOK
+	}
+	return rec.status
 }
 
 // RetryAfter sets the Retry-After header to a wait in whole seconds,

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // previousRelease is the release an office upgrades from, and
@@ -321,12 +321,7 @@ func command(bin string, env []string, args ...string) *exec.Cmd {
 
 func start(t *testing.T, bin string, env []string) *server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
+	addr := teststack.FreeAddr(t)
 	s := &server{base: "http://" + addr, log: &bytes.Buffer{}}
 	s.cmd = command(bin, append(env, "LHUTA_ADDR="+addr), "serve")
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
@@ -339,18 +334,10 @@ func start(t *testing.T, bin string, env []string) *server {
 			_ = s.cmd.Wait()
 		}
 	})
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get(s.base + "/readyz")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not get ready: %v\n%s", filepath.Base(bin), err, s.log)
-		}
+	if err := teststack.WaitReady(s.base, 60*time.Second, nil); err != nil {
+		t.Fatalf("%s did not get ready: %v\n%s", filepath.Base(bin), err, s.log)
 	}
+	return s
 }
 
 func (s *server) stop(t *testing.T) {
