@@ -22,6 +22,7 @@ import (
 	"github.com/lhuta/lhuta/domain/retention"
 	"github.com/lhuta/lhuta/internal/buildinfo"
 	"github.com/lhuta/lhuta/internal/caseport"
+	"github.com/lhuta/lhuta/internal/collect"
 	"github.com/lhuta/lhuta/internal/credits"
 	"github.com/lhuta/lhuta/internal/gdpr"
 	"github.com/lhuta/lhuta/internal/signin"
@@ -380,17 +381,11 @@ func (c leaderCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(ch, projectionLeader, v)
 }
 
-// describe sends a collector's descriptions.
-func describe(ch chan<- *prometheus.Desc, descs ...*prometheus.Desc) {
-	for _, d := range descs {
-		ch <- d
-	}
-}
-
-// gauge sends the value of one of a collector's gauges.
-func gauge(ch chan<- prometheus.Metric, desc *prometheus.Desc, value float64) {
-	ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, value)
-}
+// describe and gauge are the helpers the service's collectors share.
+var (
+	describe = collect.Describe
+	gauge    = collect.Gauge
+)
 
 // metrics are the service's Prometheus metrics (docs/METRICS.md): low
 // cardinality, no ids in labels.

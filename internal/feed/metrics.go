@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/lhuta/lhuta/internal/collect"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -15,31 +16,25 @@ var (
 )
 
 // Collector returns the feed's metrics, read once per scrape.
-func (f *Forwarder) Collector() prometheus.Collector { return collector{f} }
-
-type collector struct{ f *Forwarder }
-
-func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{feedPublished, feedPosition, feedLag, feedConnected} {
-		ch <- d
-	}
+func (f *Forwarder) Collector() prometheus.Collector {
+	return collect.New(f.collect, feedPublished, feedPosition, feedLag, feedConnected)
 }
 
-func (c collector) Collect(ch chan<- prometheus.Metric) {
+func (f *Forwarder) collect(ch chan<- prometheus.Metric) {
 	connected := 0.0
-	if c.f.connected.Load() {
+	if f.connected.Load() {
 		connected = 1
 	}
-	ch <- prometheus.MustNewConstMetric(feedPublished, prometheus.CounterValue, float64(c.f.published.Load()))
-	ch <- prometheus.MustNewConstMetric(feedConnected, prometheus.GaugeValue, connected)
+	collect.Counter(ch, feedPublished, float64(f.published.Load()))
+	collect.Gauge(ch, feedConnected, connected)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	off, err := c.f.offset(ctx)
+	off, err := f.offset(ctx)
 	if err != nil {
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(feedPosition, prometheus.GaugeValue, float64(off.Position))
-	if n, err := c.f.store.CountAfter(ctx, off); err == nil {
-		ch <- prometheus.MustNewConstMetric(feedLag, prometheus.GaugeValue, float64(n))
+	collect.Gauge(ch, feedPosition, float64(off.Position))
+	if n, err := f.store.CountAfter(ctx, off); err == nil {
+		collect.Gauge(ch, feedLag, float64(n))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/lhuta/lhuta/internal/collect"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -17,27 +18,21 @@ var (
 )
 
 // Collector returns the reminders' metrics, read once per scrape.
-func (s *Service) Collector() prometheus.Collector { return collector{s} }
-
-type collector struct{ s *Service }
-
-func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{remindersQueued, remindersSent, remindersFailed, outboxDepth, outboxAge, remindersParked} {
-		ch <- d
-	}
+func (s *Service) Collector() prometheus.Collector {
+	return collect.New(s.collect, remindersQueued, remindersSent, remindersFailed, outboxDepth, outboxAge, remindersParked)
 }
 
-func (c collector) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(remindersQueued, prometheus.CounterValue, float64(c.s.queued.Load()))
-	ch <- prometheus.MustNewConstMetric(remindersSent, prometheus.CounterValue, float64(c.s.sent.Load()))
-	ch <- prometheus.MustNewConstMetric(remindersFailed, prometheus.CounterValue, float64(c.s.failed.Load()))
+func (s *Service) collect(ch chan<- prometheus.Metric) {
+	collect.Counter(ch, remindersQueued, float64(s.queued.Load()))
+	collect.Counter(ch, remindersSent, float64(s.sent.Load()))
+	collect.Counter(ch, remindersFailed, float64(s.failed.Load()))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var (
 		depth, parked int64
 		oldest        any // a time, or text on SQLite, where MIN loses the column's type
 	)
-	err := c.s.db.SQL.QueryRowContext(ctx, `SELECT
+	err := s.db.SQL.QueryRowContext(ctx, `SELECT
 		COUNT(*) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL AND dropped_at IS NULL),
 		MIN(queued_at) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL AND dropped_at IS NULL),
 		COUNT(*) FILTER (WHERE parked_at IS NOT NULL) FROM reminder_sent`).Scan(&depth, &oldest, &parked)
@@ -48,9 +43,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	if t, ok := timeOf(oldest); ok {
 		age = max(time.Since(t).Seconds(), 0)
 	}
-	ch <- prometheus.MustNewConstMetric(outboxDepth, prometheus.GaugeValue, float64(depth))
-	ch <- prometheus.MustNewConstMetric(outboxAge, prometheus.GaugeValue, age)
-	ch <- prometheus.MustNewConstMetric(remindersParked, prometheus.GaugeValue, float64(parked))
+	collect.Gauge(ch, outboxDepth, float64(depth))
+	collect.Gauge(ch, outboxAge, age)
+	collect.Gauge(ch, remindersParked, float64(parked))
 }
 
 // timeOf reads a timestamp an aggregate returned: a time on PostgreSQL,
