@@ -528,11 +528,11 @@ func readList[T any](con *Console, w http.ResponseWriter, r *http.Request, path,
 	return q, list, ok
 }
 
-// renderList shows a list page, titled by its heading, with its paging
-// and export links.
-func (con *Console) renderList(w http.ResponseWriter, r *http.Request, s *session, path string, q url.Values, next string, p listPage) {
+// renderList shows a list page to the signed-in user, titled by its
+// heading, with its paging and export links.
+func (con *Console) renderList(w http.ResponseWriter, r *http.Request, path string, q url.Values, next string, p listPage) {
 	p.Next, p.First, p.CSV, p.Export, p.Excel = pageLinks(path, q, next)
-	con.render(w, r, http.StatusOK, "list", s, p.Heading, p)
+	con.render(w, r, http.StatusOK, "list", current(r), p.Heading, p)
 }
 
 func listQuery(r *http.Request, names ...string) url.Values {
@@ -635,7 +635,6 @@ func cloneValues(q url.Values) url.Values {
 }
 
 func (con *Console) obligationsPage(w http.ResponseWriter, r *http.Request) {
-	s := current(r)
 	q, list, ok := readList[views.ObligationItem](con, w, r, "/v1/obligations", "overdue", "as_of", "status", "office", "situation", "due_from", "due_to", "sort")
 	if !ok {
 		return
@@ -655,11 +654,10 @@ func (con *Console) obligationsPage(w http.ResponseWriter, r *http.Request) {
 			{Text: it.LegalBasis}, {Text: czechDate(it.TriggeredOn)}, {Text: czechDate(it.DueOn)},
 			{Text: label(string(it.Status)), Class: "status-" + string(it.Status)}, {Text: czechDate(it.FulfilledOn)}})
 	}
-	con.renderList(w, r, s, "/ui/obligations", q, list.Next, p)
+	con.renderList(w, r, "/ui/obligations", q, list.Next, p)
 }
 
 func (con *Console) flagsPage(w http.ResponseWriter, r *http.Request) {
-	s := current(r)
 	q, list, ok := readList[views.FlagItem](con, w, r, "/v1/flags", string(cases.FlagRaised), "as_of", "status", "office", "sort")
 	if !ok {
 		return
@@ -683,11 +681,10 @@ func (con *Console) flagsPage(w http.ResponseWriter, r *http.Request) {
 			{Text: czk(it.MaxFineCZK)}, {Text: czechDate(it.RaisedOn)}, {Text: label(it.Status)}, {Text: czk(it.FineCZK)},
 			{Text: czechDate(it.DecidedOn)}, decide})
 	}
-	con.renderList(w, r, s, "/ui/flags", q, list.Next, p)
+	con.renderList(w, r, "/ui/flags", q, list.Next, p)
 }
 
 func (con *Console) slaPage(w http.ResponseWriter, r *http.Request) {
-	s := current(r)
 	q, list, ok := readList[views.SLAItem](con, w, r, "/v1/sla", "breached", "as_of", "status", "office", "sort")
 	if !ok {
 		return
@@ -703,7 +700,7 @@ func (con *Console) slaPage(w http.ResponseWriter, r *http.Request) {
 			{Text: valueLabel("track", it.Track)}, {Text: czechDate(it.FiledOn)}, {Text: czechDate(it.DueOn)},
 			{Text: czechDate(it.ReadyOn)}, {Text: label(it.Status), Class: "status-" + it.Status}})
 	}
-	con.renderList(w, r, s, "/ui/sla", q, list.Next, p)
+	con.renderList(w, r, "/ui/sla", q, list.Next, p)
 }
 
 func czk(v *int64) string {

@@ -138,7 +138,6 @@ func (con *Console) slipPage(w http.ResponseWriter, r *http.Request) {
 // paymentsPage is the fee department's list: the API's payments with its
 // filters (as of, status, kind, office) and paging, and CSV.
 func (con *Console) paymentsPage(w http.ResponseWriter, r *http.Request) {
-	s := current(r)
 	q, list, ok := readList[views.PaymentItem](con, w, r, "/v1/payments", "", "as_of", "status", "kind", "office")
 	if !ok {
 		return
@@ -174,7 +173,7 @@ func (con *Console) paymentsPage(w http.ResponseWriter, r *http.Request) {
 			{Text: czk(&amount), Class: "num"}, {Text: czk(&paid), Class: "num"}, {Text: czk(&owed), Class: "num"},
 			{Text: czechDate(it.DueOn)}, {Text: it.StatusLabel(), Class: "status-" + string(it.Status)}, {Text: it.VS}, slip})
 	}
-	con.renderList(w, r, s, "/ui/payments", q, list.Next, p)
+	con.renderList(w, r, "/ui/payments", q, list.Next, p)
 }
 
 type citizenPage struct {
