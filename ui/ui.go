@@ -197,21 +197,22 @@ func New(c Config) *Console {
 	m.HandleFunc("GET /ui/my", con.signedIn(con.myCasesPage))
 	m.HandleFunc("GET /ui/worklist.csv", con.signedIn(con.csv("/v1/worklist", "moje-pripady")))
 	m.HandleFunc("POST /ui/cases/{id}/assign", con.signedIn(con.assignToMe))
-	m.HandleFunc("GET /ui/obligations", con.signedIn(con.obligationsPage))
-	m.HandleFunc("GET /ui/obligations.csv", con.signedIn(con.csv("/v1/obligations", "lhuty")))
-	m.HandleFunc("GET /ui/payments", con.signedIn(con.paymentsPage))
-	m.HandleFunc("GET /ui/payments.csv", con.signedIn(con.csv("/v1/payments", "platby")))
+	// Each list page has its CSV export next to it, as the API's list at
+	// api, downloaded under the file name file.
+	list := func(path string, page http.HandlerFunc, api, file string) {
+		m.HandleFunc("GET "+path, con.signedIn(page))
+		m.HandleFunc("GET "+path+".csv", con.signedIn(con.csv(api, file)))
+	}
+	list("/ui/obligations", con.obligationsPage, "/v1/obligations", "lhuty")
+	list("/ui/payments", con.paymentsPage, "/v1/payments", "platby")
+	list("/ui/unmatched-credits", con.creditsPage, "/v1/unmatched-credits", "nesparovane-platby")
+	list("/ui/flags", con.flagsPage, "/v1/flags", "prestupky")
+	list("/ui/sla", con.slaPage, "/v1/sla", "lhuty-uradu")
 	m.HandleFunc("GET /ui/payments/{id}/qr.svg", con.signedIn(con.paymentQR))
 	m.HandleFunc("GET /ui/payments/{id}/slip", con.signedIn(con.slipPage))
-	m.HandleFunc("GET /ui/unmatched-credits", con.signedIn(con.creditsPage))
-	m.HandleFunc("GET /ui/unmatched-credits.csv", con.signedIn(con.csv("/v1/unmatched-credits", "nesparovane-platby")))
 	m.HandleFunc("POST /ui/unmatched-credits/{id}/assign", con.signedIn(con.assignCredit))
 	m.HandleFunc("POST /ui/unmatched-credits/{id}/return", con.signedIn(con.returnCredit))
 	m.HandleFunc("GET /ui/citizens", con.signedIn(con.citizensPage))
-	m.HandleFunc("GET /ui/flags", con.signedIn(con.flagsPage))
-	m.HandleFunc("GET /ui/flags.csv", con.signedIn(con.csv("/v1/flags", "prestupky")))
-	m.HandleFunc("GET /ui/sla", con.signedIn(con.slaPage))
-	m.HandleFunc("GET /ui/sla.csv", con.signedIn(con.csv("/v1/sla", "lhuty-uradu")))
 	m.HandleFunc("GET /ui/dashboard", con.signedIn(con.dashboardPage))
 	m.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		con.fail(w, r, con.session(r), http.StatusNotFound, "Taková stránka v konzoli není.")
