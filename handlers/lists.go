@@ -45,10 +45,7 @@ func (s *Server) listObligations(w http.ResponseWriter, r *http.Request) {
 	if f.Sort, f.Limit, ok = s.pageParams(w, r, datedSorts); !ok {
 		return
 	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.ObligationItem, string, error) {
-		f.After, f.Limit = after, limit
-		return s.reader.Obligations(ctx, f)
-	}, nil)
+	serveFiltered(s, w, r, &f, &f.After, &f.Limit, s.reader.Obligations, nil)
 }
 
 func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) {
@@ -78,10 +75,17 @@ func statusList[T any](s *Server, w http.ResponseWriter, r *http.Request, status
 	if f.Sort, f.Limit, ok = s.pageParams(w, r, sorts); !ok {
 		return
 	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]T, string, error) {
-		f.After, f.Limit = after, limit
-		return read(ctx, f)
-	}, nil)
+	serveFiltered(s, w, r, &f, &f.After, &f.Limit, read, nil)
+}
+
+// serveFiltered serves a list that read reads with the filter f, whose
+// cursor and limit (after and limit, fields of f) it sets for each page.
+func serveFiltered[F, T any](s *Server, w http.ResponseWriter, r *http.Request, f *F, after *string, limit *int,
+	read func(context.Context, F) ([]T, string, error), seen func([]T)) {
+	serveList(s, w, r, *after, *limit, func(ctx context.Context, a string, l int) ([]T, string, error) {
+		*after, *limit = a, l
+		return read(ctx, *f)
+	}, seen)
 }
 
 // asOfParam reads ?as_of= (today if absent) of a list, which takes no

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -24,10 +23,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	if f.Sort, f.Limit, ok = s.pageParams(w, r, undatedSorts); !ok {
 		return
 	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.CaseItem, string, error) {
-		f.After, f.Limit = after, limit
-		return s.reader.Cases(ctx, f)
-	}, func(items []views.CaseItem) {
+	serveFiltered(s, w, r, &f, &f.After, &f.Limit, s.reader.Cases, func(items []views.CaseItem) {
 		for _, it := range items {
 			s.audit(r, it.ID)
 		}

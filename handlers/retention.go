@@ -54,10 +54,7 @@ func (s *Server) listRetention(w http.ResponseWriter, r *http.Request) {
 	if f.Limit, ok = limitParam(w, r); !ok || !s.waitMinPosition(w, r) {
 		return
 	}
-	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.RetentionItem, string, error) {
-		f.After, f.Limit = after, limit
-		return s.reader.Retention(ctx, f)
-	}, nil)
+	serveFiltered(s, w, r, &f, &f.After, &f.Limit, s.reader.Retention, nil)
 }
 
 // ErrRetained is what ForgetCitizen answers (errors.Is) when the citizen
