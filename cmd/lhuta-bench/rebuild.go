@@ -186,28 +186,8 @@ func copyPostgres(ctx context.Context, db *eventstore.DB, table, copyName string
 	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE `+copyName+` (LIKE `+table+` INCLUDING ALL)`); err != nil {
 		return 0, 0, err
 	}
-	rows, err := db.SQL.QueryContext(ctx, `SELECT * FROM `+table)
+	columns, all, err := eventstore.ScanAll(ctx, db.SQL, `SELECT * FROM `+table)
 	if err != nil {
-		return 0, 0, err
-	}
-	defer rows.Close()
-	columns, err := rows.Columns()
-	if err != nil {
-		return 0, 0, err
-	}
-	var all [][]any
-	for rows.Next() {
-		v := make([]any, len(columns))
-		dest := make([]any, len(columns))
-		for i := range v {
-			dest[i] = &v[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return 0, 0, err
-		}
-		all = append(all, v)
-	}
-	if err := rows.Err(); err != nil {
 		return 0, 0, err
 	}
 	start := time.Now()
