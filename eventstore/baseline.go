@@ -38,7 +38,7 @@ func (db *DB) CreateBaselineLog(ctx context.Context) (*BaselineLog, error) {
 			`ANALYZE ` + baselineTable,
 		}
 	} else {
-		ddl, err := db.sqliteEventsDDL(ctx)
+		ddl, err := db.SQLiteCopyDDL(ctx, "events", baselineTable)
 		if err != nil {
 			return nil, err
 		}
@@ -53,11 +53,12 @@ func (db *DB) CreateBaselineLog(ctx context.Context) (*BaselineLog, error) {
 		VALUES ($1, $2, $3, ` + data + `, $5, $6, $7) RETURNING position`}, nil
 }
 
-// sqliteEventsDDL is the DDL of the events table and of its indexes, renamed
-// for the baseline's copy (SQLite has no CREATE TABLE … LIKE).
-func (db *DB) sqliteEventsDDL(ctx context.Context) ([]string, error) {
+// SQLiteCopyDDL returns the DDL of a SQLite table and of its indexes,
+// renamed for a copy named copyName (its indexes bench_copy_<name>):
+// SQLite has no CREATE TABLE … LIKE. For benchmarks' copies of a table.
+func (db *DB) SQLiteCopyDDL(ctx context.Context, table, copyName string) ([]string, error) {
 	rows, err := db.SQL.QueryContext(ctx, `SELECT type, name, sql FROM sqlite_master
-		WHERE tbl_name = 'events' AND sql IS NOT NULL ORDER BY type = 'index', name`)
+		WHERE tbl_name = $1 AND sql IS NOT NULL ORDER BY type = 'index', name`, table)
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +70,10 @@ func (db *DB) sqliteEventsDDL(ctx context.Context) ([]string, error) {
 			return nil, err
 		}
 		if typ == "table" {
-			stmt = replaceName(stmt, "TABLE", "events", baselineTable)
+			stmt = replaceName(stmt, "TABLE", table, copyName)
 		} else {
 			stmt = replaceName(stmt, "INDEX", name, "bench_copy_"+name)
-			stmt = replaceName(stmt, "ON", "events", baselineTable)
+			stmt = replaceName(stmt, "ON", table, copyName)
 		}
 		ddl = append(ddl, stmt)
 	}

@@ -114,3 +114,30 @@ func scanStored(rows *sql.Rows) ([]StoredEvent, error) {
 	}
 	return events, rows.Err()
 }
+
+// ScanAll returns a query's column names and every row, each value as the
+// driver gives it: for copying or comparing whole tables (benchmarks, tests).
+func ScanAll(ctx context.Context, q Queryer, query string, args ...any) ([]string, [][]any, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
+	var all [][]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, err
+		}
+		all = append(all, vals)
+	}
+	return cols, all, rows.Err()
+}

@@ -130,22 +130,17 @@ func readModelTables(ctx context.Context, db *eventstore.DB) ([]string, error) {
 	if db.Dialect.Name == "sqlite" {
 		q = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
 	}
-	rows, err := db.SQL.QueryContext(ctx, q)
+	names, err := eventstore.Strings(ctx, db.SQL, q)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
+	for _, name := range names {
 		if !slices.Contains(notReadModels, name) && !strings.HasPrefix(name, "bench_") {
 			out = append(out, name)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // copyBaseline loads every read-model row into an identically indexed copy
@@ -191,28 +186,8 @@ func copyPostgres(ctx context.Context, db *eventstore.DB, table, copyName string
 	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE `+copyName+` (LIKE `+table+` INCLUDING ALL)`); err != nil {
 		return 0, 0, err
 	}
-	rows, err := db.SQL.QueryContext(ctx, `SELECT * FROM `+table)
+	columns, all, err := eventstore.ScanAll(ctx, db.SQL, `SELECT * FROM `+table)
 	if err != nil {
-		return 0, 0, err
-	}
-	defer rows.Close()
-	columns, err := rows.Columns()
-	if err != nil {
-		return 0, 0, err
-	}
-	var all [][]any
-	for rows.Next() {
-		v := make([]any, len(columns))
-		dest := make([]any, len(columns))
-		for i := range v {
-			dest[i] = &v[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return 0, 0, err
-		}
-		all = append(all, v)
-	}
-	if err := rows.Err(); err != nil {
 		return 0, 0, err
 	}
 	start := time.Now()
@@ -244,28 +219,8 @@ func copySQLite(ctx context.Context, db *eventstore.DB, table, copyName string) 
 // copySQLiteSchema creates copyName with the DDL of table and of its
 // indexes (SQLite has no CREATE TABLE … LIKE).
 func copySQLiteSchema(ctx context.Context, db *eventstore.DB, table, copyName string) error {
-	rows, err := db.SQL.QueryContext(ctx, `SELECT type, name, sql FROM sqlite_master
-		WHERE tbl_name = $1 AND sql IS NOT NULL ORDER BY type = 'index', name`, table)
+	ddl, err := db.SQLiteCopyDDL(ctx, table, copyName)
 	if err != nil {
-		return err
-	}
-	var ddl []string
-	for rows.Next() {
-		var typ, name, stmt string
-		if err := rows.Scan(&typ, &name, &stmt); err != nil {
-			rows.Close()
-			return err
-		}
-		if typ == "table" {
-			stmt = replaceName(stmt, "TABLE", table, copyName)
-		} else {
-			stmt = replaceName(stmt, "INDEX", name, "bench_copy_"+name)
-			stmt = replaceName(stmt, "ON", table, copyName)
-		}
-		ddl = append(ddl, stmt)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, stmt := range ddl {
@@ -274,18 +229,4 @@ func copySQLiteSchema(ctx context.Context, db *eventstore.DB, table, copyName st
 		}
 	}
 	return nil
-}
-
-// replaceName replaces the name that follows keyword in a CREATE statement
-// (quoted or not) with another.
-func replaceName(stmt, keyword, old, new string) string {
-	for _, form := range []string{old, `"` + old + `"`, "`" + old + "`", "[" + old + "]"} {
-		for _, sep := range []string{" ", "(", "\n"} {
-			from := keyword + " " + form + sep
-			if i := strings.Index(stmt, from); i >= 0 {
-				return stmt[:i] + keyword + " " + new + sep + stmt[i+len(from):]
-			}
-		}
-	}
-	return stmt
 }

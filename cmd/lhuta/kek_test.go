@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lhuta/lhuta/eventstore"
+	"github.com/lhuta/lhuta/internal/testdb"
 	"github.com/lhuta/lhuta/internal/teststack"
 	"github.com/lhuta/lhuta/internal/vault"
 	"github.com/lhuta/lhuta/migrations"
@@ -101,11 +102,7 @@ func sealWith(t *testing.T, db *eventstore.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := vault.New(db, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Sealer = v
+	testdb.SealedBy(t, db, kek)
 }
 
 // TestMain gives every test of the commands one KEK, so that no test that

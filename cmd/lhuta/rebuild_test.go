@@ -19,15 +19,13 @@ import (
 	"github.com/lhuta/lhuta/domain/cases"
 	"github.com/lhuta/lhuta/eventstore"
 	"github.com/lhuta/lhuta/internal/testdb"
+	"github.com/lhuta/lhuta/internal/teststack"
 )
 
 // `lhuta rebuild` killed with SIGKILL half-way leaves the live read models
 // untouched; the next run succeeds, and a check finds them equal to the log.
 func TestRebuildKilledHalfWayLeavesTheLiveReadModels(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "lhuta")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := teststack.Build(t)
 	for _, backend := range testdb.Backends {
 		t.Run(backend, func(t *testing.T) {
 			var env []string

@@ -18,7 +18,7 @@ func (s *Server) Replica(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Server{Port: freePort(t), bin: s.bin, dir: dir, cred: s.cred}
+	r := &Server{Port: FreePort(t), bin: s.bin, dir: dir, cred: s.cred}
 	t.Cleanup(func() {
 		_ = r.pgCtl("stop", "-m", "immediate", "-w")
 		_ = os.RemoveAll(dir)

@@ -50,7 +50,7 @@ func NewServer(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Port: freePort(t), bin: bin, dir: dir}
+	s := &Server{Port: FreePort(t), bin: bin, dir: dir}
 	t.Cleanup(func() {
 		_ = s.pgCtl("stop", "-m", "immediate", "-w")
 		_ = os.RemoveAll(dir)
@@ -117,7 +117,8 @@ func (s *Server) command(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func freePort(t testing.TB) int {
+// FreePort is a loopback TCP port that nothing listened on a moment ago.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

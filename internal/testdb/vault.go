@@ -15,6 +15,12 @@ func Sealed(t testing.TB, db *eventstore.DB) *vault.Vault {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return SealedBy(t, db, kek)
+}
+
+// SealedBy makes a vault with the KEK given the Sealer of db, and returns it.
+func SealedBy(t testing.TB, db *eventstore.DB, kek []byte) *vault.Vault {
+	t.Helper()
 	v, err := vault.New(db, kek)
 	if err != nil {
 		t.Fatal(err)
