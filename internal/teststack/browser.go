@@ -65,7 +65,7 @@ func (b *Browser) Do(method, path string, form url.Values, header ...string) Pag
 		req.Header.Set(header[i], header[i+1])
 	}
 	for k, v := range b.Cookies {
-		req.AddCookie(&http.Cookie{Name: k, Value: v})
+		req.AddCookie(&http.Cookie{Name: k, Value: v}) //nolint:gosec // a test browser sends back the cookies the service set
 	}
 	resp, err := b.Client.Do(req)
 	if err != nil {

@@ -46,7 +46,7 @@ func WaitReady(base string, timeout time.Duration, exited <-chan struct{}) error
 		default:
 		}
 		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
