@@ -303,21 +303,40 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 }
 
 // audit logs that a caller read a citizen's personal data (a case or its
-// history): who, which case, through which route, under which request id.
+// history, or the cases a list names): who, which case, through which
+// route, under which request id; each case once a call.
 // LevelAudit is the level of the audit log's lines: above every level a
 // log can be set to (LHUTA_LOG_LEVEL error included), so that no setting
 // silences the record of who read whose personal data.
 const LevelAudit = slog.LevelError + 4
 
-func (s *Server) audit(r *http.Request, caseID string) {
+func (s *Server) audit(r *http.Request, caseIDs ...string) {
 	route := ""
 	if cur := mux.CurrentRoute(r); cur != nil {
 		route, _ = cur.GetPathTemplate()
 	}
 	id := identity(r)
-	s.log.Log(r.Context(), LevelAudit, "personal data read", "audit", true, "actor", id.Name, "role", string(id.Role), "case_id", caseID,
-		"route", route, "request_id", correlationID(r))
-	s.recordRead(r, id, caseID, route)
+	seen := make(map[string]bool, len(caseIDs))
+	read := make([]string, 0, len(caseIDs))
+	for _, c := range caseIDs {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		read = append(read, c)
+		s.log.Log(r.Context(), LevelAudit, "personal data read", "audit", true, "actor", id.Name, "role", string(id.Role), "case_id", c,
+			"route", route, "request_id", correlationID(r))
+	}
+	s.recordReads(r, id, read, route)
+}
+
+// caseIDs is the case of each item, for audit.
+func caseIDs[T any](items []T, caseOf func(T) string) []string {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = caseOf(it)
+	}
+	return ids
 }
 
 // getEvents answers from the event store itself: the history is the source

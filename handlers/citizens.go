@@ -26,8 +26,6 @@ func (s *Server) citizenCases(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	for _, it := range items {
-		s.audit(r, it.CaseID)
-	}
+	s.audit(r, caseIDs(items, func(it views.CitizenCase) string { return it.CaseID })...)
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }

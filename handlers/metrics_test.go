@@ -72,6 +72,42 @@ func TestReadsOfPersonalDataAreAudited(t *testing.T) {
 	}
 }
 
+// A list's reads are kept a row a case (what GET /v1/me/reads answers
+// from), in statements of a bounded number of rows: five cases over
+// statements of two rows each.
+func TestAListKeepsAReadRowForEachCase(t *testing.T) {
+	old := handlers.SetReadsPerStatement(2)
+	t.Cleanup(func() { handlers.SetReadsPerStatement(old) })
+	eachStack(t, calendar.NewDate(2026, 4, 10), func(t *testing.T, s *stack) {
+		want := map[string]bool{}
+		var pos int64
+		for range 5 {
+			var id string
+			id, pos = s.openCase("id_card_incident", "1980-05-17")
+			want[id] = true
+		}
+		if r := s.do("GET", fmt.Sprintf("/v1/cases?min_position=%d", pos), "officer-token", nil); r.status != 200 {
+			t.Fatalf("list: %d %s", r.status, r.raw)
+		}
+		rows := testdb.Rows(t, s.db.SQL, `SELECT case_id, actor, role, route FROM personal_data_reads WHERE route = '/v1/cases'`)
+		got := map[string]bool{}
+		for _, r := range rows {
+			if r[1] != "bob" || r[2] != "compliance_officer" {
+				t.Errorf("read row %v", r)
+			}
+			got[r[0].(string)] = true
+		}
+		if len(rows) != 5 || len(got) != 5 {
+			t.Fatalf("%d read rows for %d cases listed: %v", len(rows), len(want), rows)
+		}
+		for id := range want {
+			if !got[id] {
+				t.Errorf("no read row of case %s", id)
+			}
+		}
+	})
+}
+
 // While a rebuild runs (in a process of its own in production: here beside
 // the service, on the same database), the service's /metrics reports it
 // from the database: running, events to fold; afterwards, not running.

@@ -40,17 +40,11 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// An item names its payer: each case listed is a read of personal data.
-	seen := map[string]bool{}
 	serveList(s, w, r, f.After, f.Limit, func(ctx context.Context, after string, limit int) ([]views.PaymentItem, string, error) {
 		f.After, f.Limit = after, limit
 		return s.reader.Payments(ctx, f)
 	}, func(items []views.PaymentItem) {
-		for _, it := range items {
-			if !seen[it.CaseID] {
-				seen[it.CaseID] = true
-				s.audit(r, it.CaseID)
-			}
-		}
+		s.audit(r, caseIDs(items, paymentCase)...)
 	})
 }
 
@@ -69,13 +63,7 @@ func (s *Server) citizenPayments(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	seen := map[string]bool{}
-	for _, it := range items {
-		if !seen[it.CaseID] {
-			seen[it.CaseID] = true
-			s.audit(r, it.CaseID)
-		}
-	}
+	s.audit(r, caseIDs(items, paymentCase)...)
 	if wantsCSV(r) {
 		writeCSV(w, r, items, "")
 		return
@@ -196,3 +184,5 @@ func paymentStatsRows(p views.PaymentTotals) [][]string {
 	}
 	return rows
 }
+
+func paymentCase(it views.PaymentItem) string { return it.CaseID }

@@ -24,9 +24,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serveFiltered(s, w, r, &f, &f.After, &f.Limit, s.reader.Cases, func(items []views.CaseItem) {
-		for _, it := range items {
-			s.audit(r, it.ID)
-		}
+		s.audit(r, caseIDs(items, func(it views.CaseItem) string { return it.ID })...)
 	})
 }
 
@@ -71,11 +69,11 @@ func (s *Server) findCitizens(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
+	var read []string
 	for _, c := range found {
-		for _, id := range c.Cases {
-			s.audit(r, id)
-		}
+		read = append(read, c.Cases...)
 	}
+	s.audit(r, read...)
 	writeJSON(w, http.StatusOK, map[string]any{"items": found})
 }
 
@@ -114,13 +112,7 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request) {
 	}
 	items, err := caseport.Read(r.Context(), func() ([]views.WorkItem, error) { return s.reader.Worklist(r.Context(), f) })
 	if err == nil {
-		seen := map[string]bool{}
-		for _, it := range items {
-			if !seen[it.CaseID] {
-				seen[it.CaseID] = true
-				s.audit(r, it.CaseID)
-			}
-		}
+		s.audit(r, caseIDs(items, func(it views.WorkItem) string { return it.CaseID })...)
 	}
 	if export && err == nil {
 		writeCSV(w, r, items, "")

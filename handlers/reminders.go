@@ -50,12 +50,6 @@ func (s *Server) listReminders(w http.ResponseWriter, r *http.Request) {
 		}
 		items = slices.DeleteFunc(items, func(it listing.Item) bool { return !id.Sees(it.Office) })
 	}
-	seen := map[string]bool{}
-	for _, it := range items {
-		if !seen[it.CaseID] {
-			seen[it.CaseID] = true
-			s.audit(r, it.CaseID)
-		}
-	}
+	s.audit(r, caseIDs(items, func(it listing.Item) string { return it.CaseID })...)
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": ""})
 }
