@@ -326,11 +326,16 @@ func percentiles(lat []time.Duration) (p50, p99, mean, maxMs float64) {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// openRequest returns a valid POST /v1/cases body.
+// newCitizens numbers the citizens of the write and lag phases' cases, each
+// new (above the generated log's numbers): a random number could name a
+// citizen again with other data, which the service refuses (409).
+var newCitizens atomic.Int64
+
+// openRequest returns a valid POST /v1/cases body, for a citizen of its own.
 func openRequest(r *rand.Rand, o options) []byte {
 	birth := firstDay.AddYears(-70).AddDays(r.IntN(365 * 52))
 	b, err := json.Marshal(map[string]any{"situation": pickSituation(r), "office": o.randomOffice(r),
-		"citizen": citizen(r, 90000000+r.IntN(9999999), birth)})
+		"citizen": citizen(r, 90000000+int(newCitizens.Add(1)), birth)})
 	if err != nil {
 		panic(err)
 	}
