@@ -33,15 +33,19 @@ func nextReference(ctx context.Context, tx *sql.Tx, office string, year int) (st
 // a *cases.MismatchError if they differ. A birth number the known identity
 // lacks is learnt.
 func knowCitizen(ctx context.Context, tx *sql.Tx, cit cases.Citizen) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO citizens (citizen_id, birth_date, birth_number) VALUES ($1, $2, $3)
-		ON CONFLICT (citizen_id) DO NOTHING`, cit.ID, cit.BirthDate.String(), cit.BirthNumber); err != nil {
+	res, err := tx.ExecContext(ctx, `INSERT INTO citizens (citizen_id, birth_date, birth_number) VALUES ($1, $2, $3)
+		ON CONFLICT (citizen_id) DO NOTHING`, cit.ID, cit.BirthDate.String(), cit.BirthNumber)
+	if err != nil {
 		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		return nil // seen for the first time: the row is this identity
 	}
 	var (
 		born  string
 		known = cases.Citizen{ID: cit.ID}
 	)
-	err := tx.QueryRowContext(ctx, `SELECT birth_date, birth_number FROM citizens WHERE citizen_id = $1`, cit.ID).Scan(&born, &known.BirthNumber)
+	err = tx.QueryRowContext(ctx, `SELECT birth_date, birth_number FROM citizens WHERE citizen_id = $1`, cit.ID).Scan(&born, &known.BirthNumber)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errors.New("citizens: the row just written is missing")
 	}
