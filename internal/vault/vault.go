@@ -236,11 +236,25 @@ func (v *Vault) citizenKey(ctx context.Context, citizenID string) (string, error
 	}
 	keyID := uuid.NewString()
 	wrapped := base64.StdEncoding.EncodeToString(v.wrap.Seal(nonce, nonce, dk, []byte(keyID)))
-	if _, err := v.conn(ctx).ExecContext(ctx, `INSERT INTO subject_keys (key_id, subject, wrapped, created_at)
-		VALUES ($1, $2, $3, $4) ON CONFLICT (subject) DO NOTHING`, keyID, subject, wrapped, time.Now().UTC()); err != nil {
+	res, err := v.conn(ctx).ExecContext(ctx, `INSERT INTO subject_keys (key_id, subject, wrapped, created_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (subject) DO NOTHING`, keyID, subject, wrapped, time.Now().UTC())
+	if err != nil {
 		return "", fmt.Errorf("store a citizen's key: %w", err)
 	}
-	err := v.conn(ctx).QueryRowContext(ctx, `SELECT key_id FROM subject_keys WHERE subject = $1`, subject).Scan(&keyID)
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		// The key just made is the citizen's: no need to read it back, nor
+		// to unwrap it for the seal that follows. (Should the transaction
+		// roll back, the id stays unused in memory.)
+		aead, err := gcm(dk)
+		if err != nil {
+			return "", err
+		}
+		v.mu.Lock()
+		v.keys[keyID] = aead
+		v.mu.Unlock()
+		return keyID, nil
+	}
+	err = v.conn(ctx).QueryRowContext(ctx, `SELECT key_id FROM subject_keys WHERE subject = $1`, subject).Scan(&keyID)
 	return keyID, err
 }
 
